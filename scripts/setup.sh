@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set-up for nt351 on Debian: system packages (idempotent), npm packages from package-lock.json, build.
+# Safe to run twice, as root with no stdin. Options: --fixtures also installs the mingw-w64 toolchain
+# that `npm run fixtures` needs (implied when CI=true, because CI checks the committed fixtures rebuild).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Runtime: libunicorn2 (x86 emulation). Tests: python3-pefile and binutils (differential references),
+# nsis-common and clamav-testfiles (real PE images we did not build).
+packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles)
+want_fixtures=0
+for arg in "$@"; do
+  case "$arg" in
+    --fixtures) want_fixtures=1 ;;
+    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --fixtures)" >&2; exit 2 ;;
+  esac
+done
+[ "${CI:-}" = "true" ] && want_fixtures=1
+[ "$want_fixtures" = 1 ] && packages+=(gcc-mingw-w64-i686 binutils-mingw-w64-i686)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}"
+  # A transient error on one index must not abort set-up; a failed install must.
+  $sudo apt-get update -q || echo "setup: warning: apt-get update reported errors; trying the install anyway" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+else
+  echo "setup: Debian packages present: ${packages[*]}"
+fi
+
+echo "setup: npm ci"
+npm ci --no-audit --no-fund </dev/null
+echo "setup: build"
+npm run --silent build
+echo "setup: done"

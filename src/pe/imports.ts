@@ -1,0 +1,170 @@
+// Interprets the import directory (per module: thunks by name with hint, or by ordinal; lookup table
+// and IAT) and the bound-import directory.
+import type { DataDirectory } from './headers.js';
+import type { PeImage } from './image.js';
+import {
+  IMAGE_BOUND_IMPORT_DESCRIPTOR as B,
+  IMAGE_IMPORT_DESCRIPTOR as D,
+  IMAGE_IMPORT_BY_NAME,
+  IMAGE_ORDINAL_FLAG32,
+  IMAGE_ORDINAL_FLAG64,
+} from './layout.js';
+import { type Rva, rva } from './types.js';
+
+const S = 'IMAGE_IMPORT_DESCRIPTOR';
+const T = 'IMAGE_THUNK_DATA';
+/** Longest module or function name accepted in an import table. */
+export const MAX_IMPORT_NAME = 4096;
+
+export interface ImportEntry {
+  /** Null when imported by ordinal. */
+  name: string | null;
+  /** Null when imported by name. */
+  ordinal: number | null;
+  /** The hint (an index into the exporter's name table), null for ordinal imports. */
+  hint: number | null;
+  /** RVA of this entry's IAT slot, which the loader overwrites with the resolved address. */
+  iatRva: Rva;
+  /** RVA of the lookup-table slot the entry was read from. */
+  thunkRva: Rva;
+}
+
+export interface ImportModule {
+  /** Module name as the import table spells it (e.g. `NTOSKRNL.EXE`). */
+  dll: string;
+  descriptorRva: Rva;
+  originalFirstThunk: Rva;
+  firstThunk: Rva;
+  timeDateStamp: number;
+  forwarderChain: number;
+  /** True when names were read from the IAT because OriginalFirstThunk is 0 (old linkers). */
+  fromIat: boolean;
+  entries: ImportEntry[];
+}
+
+export interface BoundImport {
+  dll: string;
+  timeDateStamp: number;
+  forwarderRefs: { dll: string; timeDateStamp: number }[];
+}
+
+export function parseImports(img: PeImage, dir: DataDirectory | null): ImportModule[] {
+  if (!dir) return [];
+  const modules: ImportModule[] = [];
+  const sizeOfImage = img.headers.optionalHeader.sizeOfImage;
+  // The table ends with an all-zero descriptor. NT does not trust Size, so neither do we, but a table
+  // cannot be longer than the image.
+  for (let at = dir.rva as number; ; at += D.size) {
+    if (at + D.size > sizeOfImage) {
+      throw img.reader.error(-1, S, 'Name', 'import descriptor table has no terminating null descriptor');
+    }
+    const field = (off: number, name: string) => img.readU32(rva(at + off), S, name);
+    const nameRva = field(D.Name, 'Name');
+    const firstThunk = field(D.FirstThunk, 'FirstThunk');
+    const originalFirstThunk = field(D.OriginalFirstThunk, 'OriginalFirstThunk');
+    if (nameRva === 0 && firstThunk === 0) break;
+    const timeDateStamp = field(D.TimeDateStamp, 'TimeDateStamp');
+    const dll = img.readCString(rva(nameRva), MAX_IMPORT_NAME, S, 'Name');
+    const fromIat = originalFirstThunk === 0;
+    const lookup = fromIat ? firstThunk : originalFirstThunk;
+    modules.push({
+      dll,
+      descriptorRva: rva(at),
+      originalFirstThunk: rva(originalFirstThunk),
+      firstThunk: rva(firstThunk),
+      timeDateStamp,
+      forwarderChain: field(D.ForwarderChain, 'ForwarderChain'),
+      fromIat,
+      entries: parseThunks(img, dll, lookup, firstThunk),
+    });
+  }
+  return modules;
+}
+
+function parseThunks(img: PeImage, dll: string, lookup: number, iat: number): ImportEntry[] {
+  const entries: ImportEntry[] = [];
+  const width = img.is64 ? 8 : 4;
+  const limit = img.headers.optionalHeader.sizeOfImage / width;
+  for (let i = 0; ; i++) {
+    if (i > limit) {
+      throw img.reader.error(-1, T, `${dll}[${i}]`, 'thunk table has no terminating zero entry');
+    }
+    const thunkRva = rva(lookup + i * width);
+    const iatRva = rva(iat + i * width);
+    const field = `${dll}[${i}]`;
+    let byOrdinal: boolean;
+    let value: number;
+    if (width === 8) {
+      const v = img.readU64(thunkRva, T, field);
+      if (v === 0n) break;
+      byOrdinal = (v & IMAGE_ORDINAL_FLAG64) !== 0n;
+      value = Number(byOrdinal ? v & 0xffffn : v & 0x7fffffffn);
+    } else {
+      const v = img.readU32(thunkRva, T, field);
+      if (v === 0) break;
+      byOrdinal = (v & IMAGE_ORDINAL_FLAG32) !== 0;
+      value = byOrdinal ? v & 0xffff : v;
+    }
+    if (byOrdinal) {
+      entries.push({ name: null, ordinal: value, hint: null, iatRva, thunkRva });
+    } else {
+      const hint = img.readU16(
+        rva(value + IMAGE_IMPORT_BY_NAME.Hint),
+        'IMAGE_IMPORT_BY_NAME',
+        `${field}.Hint`,
+      );
+      const name = img.readCString(
+        rva(value + IMAGE_IMPORT_BY_NAME.Name),
+        MAX_IMPORT_NAME,
+        'IMAGE_IMPORT_BY_NAME',
+        `${field}.Name`,
+      );
+      entries.push({ name, ordinal: null, hint, iatRva, thunkRva });
+    }
+  }
+  return entries;
+}
+
+/** The bound-import directory lives in the headers and its name offsets are relative to its start. */
+export function parseBoundImports(img: PeImage, dir: DataDirectory | null): BoundImport[] {
+  if (!dir) return [];
+  const r = img.reader;
+  const start = img.rvaToOffset(dir.rva);
+  if (start === null) {
+    throw r.error(-1, 'IMAGE_BOUND_IMPORT_DESCRIPTOR', 'VirtualAddress', 'not backed by the file');
+  }
+  const result: BoundImport[] = [];
+  const name = (off: number) =>
+    r.cstring(start + off, MAX_IMPORT_NAME, 'IMAGE_BOUND_IMPORT_DESCRIPTOR', 'OffsetModuleName');
+  let at: number = start;
+  const end = start + dir.size;
+  while (at + B.size <= end) {
+    const stamp = r.u32(at + B.TimeDateStamp, 'IMAGE_BOUND_IMPORT_DESCRIPTOR', 'TimeDateStamp');
+    const nameOff = r.u16(at + B.OffsetModuleName, 'IMAGE_BOUND_IMPORT_DESCRIPTOR', 'OffsetModuleName');
+    const refs = r.u16(
+      at + B.NumberOfModuleForwarderRefs,
+      'IMAGE_BOUND_IMPORT_DESCRIPTOR',
+      'NumberOfModuleForwarderRefs',
+    );
+    if (stamp === 0 && nameOff === 0) break;
+    const forwarderRefs: BoundImport['forwarderRefs'] = [];
+    for (let i = 1; i <= refs; i++) {
+      const ref = at + i * B.size;
+      if (ref + B.size > end) {
+        throw r.error(
+          ref,
+          'IMAGE_BOUND_FORWARDER_REF',
+          'TimeDateStamp',
+          'forwarder reference past the directory',
+        );
+      }
+      forwarderRefs.push({
+        dll: name(r.u16(ref + B.OffsetModuleName, 'IMAGE_BOUND_FORWARDER_REF', 'OffsetModuleName')),
+        timeDateStamp: r.u32(ref + B.TimeDateStamp, 'IMAGE_BOUND_FORWARDER_REF', 'TimeDateStamp'),
+      });
+    }
+    result.push({ dll: name(nameOff), timeDateStamp: stamp, forwarderRefs });
+    at += (refs + 1) * B.size;
+  }
+  return result;
+}
