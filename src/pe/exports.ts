@@ -73,14 +73,17 @@ export function parseExports(img: PeImage, dir: DataDirectory | null): ExportTab
   const namesRva = u32(E.AddressOfNames, 'AddressOfNames');
   const ordinalsRva = u32(E.AddressOfNameOrdinals, 'AddressOfNameOrdinals');
   const sizeOfImage = img.headers.optionalHeader.sizeOfImage;
+  // A table must fit in the mapped image and its bytes must come from the file (a huge count over
+  // zero-filled memory would otherwise drive an unbounded loop and allocation).
   const bound = (count: number, width: number, table: number, field: string) => {
     if (count === 0) return;
-    if (count * width > sizeOfImage || !img.isMapped(rva(table), count * width)) {
+    const bytes = count * width;
+    if (bytes > img.reader.length || bytes > sizeOfImage || !img.isMapped(rva(table), bytes)) {
       throw img.reader.error(
         img.rvaToOffset(rva(at + E.NumberOfFunctions)) ?? -1,
         S,
         field,
-        `${count} entries of ${width} bytes at RVA 0x${table.toString(16)} do not fit in the mapped image`,
+        `${count} entries of ${width} bytes at RVA 0x${table.toString(16)} do not fit in the mapped image and the file`,
       );
     }
   };

@@ -15,6 +15,11 @@ const S = 'IMAGE_IMPORT_DESCRIPTOR';
 const T = 'IMAGE_THUNK_DATA';
 /** Longest module or function name accepted in an import table. */
 export const MAX_IMPORT_NAME = 4096;
+/**
+ * Most thunks read across all descriptors of one image. Real drivers import hundreds; the cap stops
+ * hostile tables (many descriptors sharing one huge thunk array) from costing quadratic time.
+ */
+export const MAX_IMPORT_THUNKS = 1_000_000;
 
 export interface ImportEntry {
   /** Null when imported by ordinal. */
@@ -51,6 +56,7 @@ export interface BoundImport {
 export function parseImports(img: PeImage, dir: DataDirectory | null): ImportModule[] {
   if (!dir) return [];
   const modules: ImportModule[] = [];
+  const budget = { thunks: MAX_IMPORT_THUNKS };
   const sizeOfImage = img.headers.optionalHeader.sizeOfImage;
   // The table ends with an all-zero descriptor. NT does not trust Size, so neither do we, but a table
   // cannot be longer than the image.
@@ -75,19 +81,29 @@ export function parseImports(img: PeImage, dir: DataDirectory | null): ImportMod
       timeDateStamp,
       forwarderChain: field(D.ForwarderChain, 'ForwarderChain'),
       fromIat,
-      entries: parseThunks(img, dll, lookup, firstThunk),
+      entries: parseThunks(img, dll, lookup, firstThunk, budget),
     });
   }
   return modules;
 }
 
-function parseThunks(img: PeImage, dll: string, lookup: number, iat: number): ImportEntry[] {
+function parseThunks(
+  img: PeImage,
+  dll: string,
+  lookup: number,
+  iat: number,
+  budget: { thunks: number },
+): ImportEntry[] {
   const entries: ImportEntry[] = [];
   const width = img.is64 ? 8 : 4;
-  const limit = img.headers.optionalHeader.sizeOfImage / width;
   for (let i = 0; ; i++) {
-    if (i > limit) {
-      throw img.reader.error(-1, T, `${dll}[${i}]`, 'thunk table has no terminating zero entry');
+    if (--budget.thunks < 0) {
+      throw img.reader.error(
+        -1,
+        T,
+        `${dll}[${i}]`,
+        `more than ${MAX_IMPORT_THUNKS} import thunks in the image`,
+      );
     }
     const thunkRva = rva(lookup + i * width);
     const iatRva = rva(iat + i * width);

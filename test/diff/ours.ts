@@ -1,6 +1,6 @@
 // Our parser's view of a file in the shape test/diff/pefile_dump.py prints, for differential tests.
 import { readFileSync } from 'node:fs';
-import { PeImage } from '../../src/pe/index.js';
+import { MalformedPeError, PeImage } from '../../src/pe/index.js';
 
 export interface Dump {
   file: string;
@@ -16,9 +16,24 @@ export interface Dump {
     entries: [number, string | null, number | null, string | null][];
   } | null;
   imports: { dll: string; entries: [string | null, number | null, number | null][] }[];
-  relocations: number[][];
+  relocations: number[][] | Malformed;
   version: { fileVersion: string; productVersion: string; strings: Record<string, string> } | null;
   checksum: { header: number; computed: number };
+}
+
+/** A directory our parser rejected, with the error's message. */
+export interface Malformed {
+  malformed: string;
+}
+
+/** `parse()`, or the MalformedPeError it raised as data (any other error propagates). */
+function orMalformed<T>(parse: () => T): T | Malformed {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof MalformedPeError) return { malformed: e.message };
+    throw e;
+  }
 }
 
 export function dumpOurs(file: string): Dump {
@@ -50,11 +65,13 @@ export function dumpOurs(file: string): Dump {
       dll: m.dll,
       entries: m.entries.map((e) => [e.name, e.ordinal, e.hint]),
     })),
-    relocations: img
-      .relocations()
-      .flatMap((b) =>
-        b.entries.map((r) => (r.param === undefined ? [r.type, r.rva] : [r.type, r.rva, r.param])),
-      ),
+    relocations: orMalformed(() =>
+      img
+        .relocations()
+        .flatMap((b) =>
+          b.entries.map((r) => (r.param === undefined ? [r.type, r.rva] : [r.type, r.rva, r.param])),
+        ),
+    ),
     version: v && { fileVersion: v.fileVersion, productVersion: v.productVersion, strings: v.strings },
     checksum: img.checksum(),
   };

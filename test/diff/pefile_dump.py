@@ -79,6 +79,7 @@ def dump(path):
         "relocations": relocs(pe),
         "version": version(pe),
         "checksum": {"header": pe.OPTIONAL_HEADER.CheckSum, "computed": pe.generate_checksum()},
+        "warnings": pe.get_warnings(),
     }
 
 
