@@ -138,14 +138,18 @@ export class SectionBuilder {
   u32s(values: readonly number[]): number {
     const b = new Uint8Array(values.length * 4);
     const v = new DataView(b.buffer);
-    values.forEach((x, i) => v.setUint32(i * 4, x >>> 0, true));
+    values.forEach((x, i) => {
+      v.setUint32(i * 4, x >>> 0, true);
+    });
     return this.place(b);
   }
 
   u16s(values: readonly number[]): number {
     const b = new Uint8Array(values.length * 2);
     const v = new DataView(b.buffer);
-    values.forEach((x, i) => v.setUint16(i * 2, x, true));
+    values.forEach((x, i) => {
+      v.setUint16(i * 2, x, true);
+    });
     return this.place(b, 2);
   }
 
@@ -175,10 +179,10 @@ export function buildExports(
   const fnTable = sb.u32s(spec.slots.map(() => 0));
   const nameTable = sb.u32s(spec.names.map(() => 0));
   const ordTable = sb.u16s(spec.names.map(([, i]) => i));
-  spec.names.forEach(([n], i) => sb.patchU32(nameTable + 4 * i, sb.cstring(n)));
-  spec.slots.forEach((slot, i) =>
-    sb.patchU32(fnTable + 4 * i, typeof slot === 'string' ? sb.cstring(slot) : slot),
-  );
+  for (const [i, [n]] of spec.names.entries()) sb.patchU32(nameTable + 4 * i, sb.cstring(n));
+  for (const [i, slot] of spec.slots.entries()) {
+    sb.patchU32(fnTable + 4 * i, typeof slot === 'string' ? sb.cstring(slot) : slot);
+  }
   const size = sb.rva + sb.bytes.length - dir;
   sb.patchU32(dir + 12, nameRva);
   sb.patchU32(dir + 16, spec.base);
