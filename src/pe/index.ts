@@ -24,6 +24,7 @@ export {
 export { PeImage } from './image.js';
 export type { BoundImport, ImportEntry, ImportModule } from './imports.js';
 export * as layout from './layout.js';
+export { DIRECTORY_NAMES, IMAGE_FILE_UP_SYSTEM_ONLY } from './layout.js';
 export {
   applyRelocations,
   type Relocation,

@@ -1,0 +1,119 @@
+// The nt351 command line: argument parsing and output only; the work is done by src/harness.
+import { Command, CommanderError, Option } from 'commander';
+import { inspectImage } from '../harness/inspect.js';
+import { resolveImages } from '../harness/resolve.js';
+import { MalformedPeError, PeImage } from '../pe/index.js';
+import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { collectImages, InputError, readInputFile } from './files.js';
+import { renderInspect, renderResolve } from './render.js';
+
+/** Output sinks, replaceable for tests. */
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+const processIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
+const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+function program(io: Io, setExit: (code: number) => void): Command {
+  const cli = new Command('nt351')
+    .description(
+      'nt351: an emulator of the Windows NT 3.51 kernel image.\nParses PE images and resolves driver imports with NT 3.51 loader semantics.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run nt351 --help for usage)')
+    .addHelpText('after', `\n${EXIT_CODE_HELP}`)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  cli
+    .command('inspect')
+    .description(
+      'show the headers, sections, exports, imports, relocations and version resource of a PE image',
+    )
+    .argument('<file>', 'PE image (.exe, .dll, .sys)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE',
+    )
+    .action((file: string, opts: { json?: boolean }) => {
+      const bytes = readInputFile(file);
+      const report = inspectImage(PeImage.parse(bytes, file), bytes.length);
+      io.stdout(opts.json ? json(report) : renderInspect(report));
+      setExit(report.errors.length ? ExitCode.MALFORMED : ExitCode.OK);
+    });
+
+  cli
+    .command('resolve')
+    .description(
+      "resolve every import of a set of images against the set's exports (Dependency Walker style), giving NT's status for each miss",
+    )
+    .argument(
+      '<paths...>',
+      'image files and/or directories (searched recursively for files starting with "MZ")',
+    )
+    .option(
+      '--kernel-mode',
+      "apply the NT kernel loader's rules (driver statuses 0xC0000263/0xC0000262, no user-mode DLLs)",
+    )
+    .option('--json', 'print the report as JSON')
+    .addOption(
+      new Option('--user-mode', "apply the user-mode loader's rules (the default)").conflicts('kernelMode'),
+    )
+    .addHelpText(
+      'after',
+      '\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up',
+    )
+    .action((paths: string[], opts: { kernelMode?: boolean; json?: boolean }) => {
+      const files = collectImages(paths);
+      if (files.length === 0) throw new InputError(paths.join(' '), 'contains no PE images');
+      const report = resolveImages(
+        files.map((path) => ({ path, bytes: readInputFile(path) })),
+        opts.kernelMode ? 'kernel' : 'user',
+      );
+      io.stdout(opts.json ? json(report) : renderResolve(report));
+      setExit(
+        report.errors.length ? ExitCode.MALFORMED : report.missing.length ? ExitCode.UNRESOLVED : ExitCode.OK,
+      );
+    });
+  return cli;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code; never throws. */
+export function run(argv: readonly string[], io: Io = processIo): number {
+  let code: number = ExitCode.OK;
+  const wantsJson = argv.includes('--json');
+  const fail = (exit: number, error: object, line: string) => {
+    if (wantsJson) io.stdout(json({ error }));
+    io.stderr(`nt351: ${line}\n`);
+    return exit;
+  };
+  try {
+    program(io, (c) => {
+      code = c;
+    }).parse(argv as string[]);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const ok =
+        e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      return ok ? ExitCode.OK : ExitCode.USAGE;
+    }
+    if (e instanceof MalformedPeError) return fail(ExitCode.MALFORMED, e.toJSON(), e.message);
+    if (e instanceof InputError)
+      return fail(ExitCode.INPUT, { error: 'InputError', path: e.path, message: e.message }, e.message);
+    const detail = process.env.NT351_DEBUG ? (e as Error).stack : String(e);
+    return fail(
+      ExitCode.INTERNAL,
+      { error: 'InternalError', message: String(e) },
+      `internal error: ${detail}`,
+    );
+  }
+}
+
+/** Entry point used by bin/nt351.js. */
+export function main(argv: readonly string[]): void {
+  process.exitCode = run(argv);
+}

@@ -1,0 +1,76 @@
+// NTSTATUS values the loader produces, with their symbolic names and NT's message texts
+// (ntstatus.mc; see ../shared/docs/nt351-facts.md "Messages").
+
+/** An NTSTATUS the loader can return. */
+export const NtStatus = {
+  SUCCESS: 0x00000000,
+  OBJECT_NAME_NOT_FOUND: 0xc0000034,
+  PROCEDURE_NOT_FOUND: 0xc000007a,
+  DLL_NOT_FOUND: 0xc0000135,
+  ORDINAL_NOT_FOUND: 0xc0000138,
+  ENTRYPOINT_NOT_FOUND: 0xc0000139,
+  IMAGE_MP_UP_MISMATCH: 0xc0000249,
+  DRIVER_ORDINAL_NOT_FOUND: 0xc0000262,
+  DRIVER_ENTRYPOINT_NOT_FOUND: 0xc0000263,
+  INVALID_IMAGE_FORMAT: 0xc000007b,
+} as const;
+export type NtStatusCode = (typeof NtStatus)[keyof typeof NtStatus];
+
+const NAMES = new Map<number, string>(Object.entries(NtStatus).map(([k, v]) => [v, `STATUS_${k}`]));
+
+/** `STATUS_DRIVER_ENTRYPOINT_NOT_FOUND` for 0xC0000263; hex for codes we do not name. */
+export const statusName = (code: number): string => NAMES.get(code) ?? formatStatus(code);
+
+/** `0xC0000263`: NT's conventional spelling. */
+export const formatStatus = (code: number): string =>
+  `0x${(code >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+
+/**
+ * NT's message for a failed import snap, with the caption NT shows in braces stripped off (the
+ * System process prefixes it "System Process - "). `image` is the importer's NT path, `module` the
+ * exporter as the import table spells it.
+ */
+export function snapFailureMessage(
+  code: number,
+  image: string,
+  module: string,
+  what: { name: string | null; ordinal: number | null },
+): { caption: string | null; text: string } {
+  switch (code) {
+    case NtStatus.DRIVER_ENTRYPOINT_NOT_FOUND:
+      return {
+        caption: 'Driver Entry Point Not Found',
+        text: `The ${image} device driver could not locate the entry point ${what.name ?? `#${what.ordinal}`} in driver ${module}.`,
+      };
+    case NtStatus.DRIVER_ORDINAL_NOT_FOUND:
+      return {
+        caption: 'Driver Entry Point Not Found',
+        text: `The ${image} device driver could not locate the ordinal ${what.ordinal ?? '?'} in driver ${module}.`,
+      };
+    case NtStatus.ENTRYPOINT_NOT_FOUND:
+      return {
+        caption: 'Entry Point Not Found',
+        text: `The procedure entry point ${what.name ?? `#${what.ordinal}`} could not be located in the dynamic link library ${module}.`,
+      };
+    case NtStatus.ORDINAL_NOT_FOUND:
+      return {
+        caption: 'Ordinal Not Found',
+        text: `The ordinal ${what.ordinal ?? '?'} could not be located in the dynamic link library ${module}.`,
+      };
+    case NtStatus.PROCEDURE_NOT_FOUND:
+      return {
+        caption: null,
+        text: `${image} imports from the user-mode DLL ${module}, which kernel-mode images cannot use.`,
+      };
+    case NtStatus.IMAGE_MP_UP_MISMATCH:
+      return {
+        caption: null,
+        text: `${image} is marked IMAGE_FILE_UP_SYSTEM_ONLY and cannot be loaded by a multiprocessor kernel.`,
+      };
+    case NtStatus.OBJECT_NAME_NOT_FOUND:
+    case NtStatus.DLL_NOT_FOUND:
+      return { caption: null, text: `${image} imports from ${module}, which is not in the image set.` };
+    default:
+      return { caption: null, text: `${image}: ${statusName(code)} resolving an import from ${module}.` };
+  }
+}
