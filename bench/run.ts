@@ -1,0 +1,31 @@
+// Benchmark runner (`npm run bench`): runs every benchmark and appends the figures, with the date and
+// the machine, to docs/benchmarks.md. Benchmarks are never unit tests.
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { machineLine } from './machine.js';
+import { benchParse } from './parse.js';
+
+const DOC = 'docs/benchmarks.md';
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+const parse = benchParse(log);
+if (!existsSync(DOC)) {
+  writeFileSync(
+    DOC,
+    '# Benchmarks\n\nAppended by `npm run bench`; each run lists its date, its machine and the raw figures.\nRatios compare against a peer measured in the same run, so they hold up on a noisy machine.\n',
+  );
+}
+appendFileSync(
+  DOC,
+  [
+    '',
+    `## ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    '',
+    `Machine: ${machineLine()}`,
+    '',
+    '| benchmark | nt351 | peer | ratio |',
+    '|---|---|---|---|',
+    ...parse.lines,
+    '',
+  ].join('\n'),
+);
+log(`appended to ${DOC}`);
