@@ -289,6 +289,66 @@ describe('headers', () => {
   });
 });
 
+describe('layout edge cases NT accepted', () => {
+  it('accepts a COFF symbol table and overlay data after the last section', () => {
+    const base = writePe({
+      machine: 0x14c,
+      characteristics: 0x0102,
+      imageBase: 0x10000,
+      entryPoint: 0x1000,
+      sections: [{ name: '.text', rva: 0x1000, data: new Uint8Array([0xc3]), characteristics: CODE }],
+    });
+    const symbols = new Uint8Array(18 * 2 + 4).fill(0x41); // two IMAGE_SYMBOL records + string table size
+    const overlay = new TextEncoder().encode('installer payload appended after the image');
+    const bytes = new Uint8Array(base.length + symbols.length + overlay.length);
+    bytes.set(base);
+    bytes.set(symbols, base.length);
+    bytes.set(overlay, base.length + symbols.length);
+    const dv = new DataView(bytes.buffer);
+    dv.setUint32(0x84 + 8, base.length, true); // PointerToSymbolTable
+    dv.setUint32(0x84 + 12, 2, true); // NumberOfSymbols
+    const img = PeImage.parse(bytes, 'symbols.sys');
+    expect(img.headers.fileHeader).toMatchObject({ pointerToSymbolTable: base.length, numberOfSymbols: 2 });
+    expect(img.headers.warnings).toEqual([]);
+    expect(img.imports()).toEqual([]);
+    expect(img.checksum().computed).not.toBe(img.checksum().header); // the header sum covers the old length
+  });
+
+  it('maps small NT 3.x alignments and zero-fills past the raw data', () => {
+    const data = new Uint8Array(0x30).fill(0x90);
+    const img = PeImage.parse(
+      writePe({
+        machine: 0x14c,
+        characteristics: 0x0102,
+        imageBase: 0x10000,
+        entryPoint: 0x260,
+        sectionAlignment: 0x20,
+        fileAlignment: 0x20,
+        sections: [
+          { name: '.text', rva: 0x260, data, characteristics: CODE },
+          {
+            name: '.bss',
+            rva: 0x2a0,
+            data: new Uint8Array(8).fill(7),
+            virtualSize: 0x100,
+            characteristics: RDATA,
+          },
+        ],
+      }),
+      'small.sys',
+    );
+    expect(img.headers.optionalHeader).toMatchObject({ sectionAlignment: 0x20, fileAlignment: 0x20 });
+    expect(img.sectionOf(0x28f as never)?.name).toBe('.text');
+    expect(img.readU32(0x260 as never, 't', 'f')).toBe(0x90909090);
+    expect(img.readU32(0x2a4 as never, 't', 'f')).toBe(0x07070707); // raw bytes
+    expect(img.readU32(0x2c0 as never, 't', 'f')).toBe(0); // past SizeOfRawData: zero fill
+    expect(img.rvaToOffset(0x2c0 as never)).toBeNull();
+    expect(() => img.readU32(0x3a0 as never, 'IMAGE_X', 'Field')).toThrow(
+      /IMAGE_X\.Field: RVA 0x3a0 is outside/,
+    );
+  });
+});
+
 describe('resources', () => {
   it('rejects a resource directory that loops back on itself', () => {
     const sb = new SectionBuilder(0x2000);
