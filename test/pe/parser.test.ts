@@ -154,6 +154,45 @@ describe('imports', () => {
   }
 });
 
+describe('bound imports', () => {
+  it('reads the bound-import directory with forwarder references', () => {
+    const sb = new SectionBuilder(0x2000);
+    // Two descriptors (the first with one forwarder ref) and the null terminator, then the names;
+    // OffsetModuleName is relative to the directory's start.
+    const dir = sb.place(new Uint8Array(8 * 4));
+    const name = (s: string) => sb.cstring(s) - dir;
+    const words = [
+      [0x2fe1a3c0, name('NTOSKRNL.EXE'), 1],
+      [0x2fe1a3c1, name('HAL.DLL'), 0],
+      [0x2fe1a3c2, name('SCSIPORT.SYS'), 0],
+    ];
+    const dv = new DataView(new ArrayBuffer(8 * 4));
+    words.forEach(([stamp, off, refs], i) => {
+      dv.setUint32(i * 8, stamp!, true);
+      dv.setUint16(i * 8 + 4, off!, true);
+      dv.setUint16(i * 8 + 6, refs!, true);
+    });
+    const bytes = writePe({
+      machine: 0x14c,
+      characteristics: 0x0102,
+      imageBase: 0x10000,
+      entryPoint: 0,
+      directories: { [DirectoryEntry.BOUND_IMPORT]: { rva: dir, size: 8 * 4 } },
+      sections: [{ name: '.rdata', rva: 0x2000, data: sb.bytes, characteristics: RDATA }],
+    });
+    const raw = PeImage.parse(bytes, 'bound.sys').rvaToOffset(dir as never)!;
+    bytes.set(new Uint8Array(dv.buffer), raw);
+    expect(PeImage.parse(bytes, 'bound.sys').boundImports()).toEqual([
+      {
+        dll: 'NTOSKRNL.EXE',
+        timeDateStamp: 0x2fe1a3c0,
+        forwarderRefs: [{ dll: 'HAL.DLL', timeDateStamp: 0x2fe1a3c1 }],
+      },
+      { dll: 'SCSIPORT.SYS', timeDateStamp: 0x2fe1a3c2, forwarderRefs: [] },
+    ]);
+  });
+});
+
 describe('relocations', () => {
   // Code at RVA 0x1000: a HIGHLOW pointer, an Alpha-style LDAH/LDA pair (HIGHADJ + LOW) whose low half
   // is negative, a HIGH/LOW pair and a DIR64 slot.
