@@ -10,8 +10,8 @@ import { parseRelocations, type RelocationBlock } from './relocs.js';
 import { parseVersion, type VersionInfo } from './resources.js';
 import { type FileOffset, fileOffset, type Rva } from './types.js';
 
-/** One contiguous stretch of the mapped image and the file bytes behind its start. */
-interface Span {
+/** One contiguous stretch of the mapped image (the headers or a section) and the file bytes behind it. */
+export interface Span {
   rva: number;
   /** Bytes the span occupies in the mapped image. */
   mappedSize: number;
@@ -56,6 +56,14 @@ export class PeImage {
   }
   get sections(): SectionHeader[] {
     return this.headers.sections;
+  }
+
+  /**
+   * How NT's image mapper lays the file out in memory: the headers and each section, with the file
+   * bytes that back each one (the rest is zero fill). The loader maps images from this.
+   */
+  layout(): readonly Readonly<Span>[] {
+    return [...this.spans].reverse();
   }
 
   /** The data directory at `index` when present (non-zero RVA and size), else null. */

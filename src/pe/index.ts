@@ -21,7 +21,7 @@ export {
   sectionCharacteristicNames,
   subsystemName,
 } from './headers.js';
-export { PeImage } from './image.js';
+export { PeImage, type Span } from './image.js';
 export type { BoundImport, ImportEntry, ImportModule } from './imports.js';
 export * as layout from './layout.js';
 export { DIRECTORY_NAMES, IMAGE_FILE_UP_SYSTEM_ONLY } from './layout.js';

@@ -7,6 +7,7 @@ import { DirectoryEntry } from '../../src/pe/layout.js';
 import {
   buildExports,
   buildImports,
+  buildRelocations,
   type ExportSlot,
   type ImportSpec,
   SectionBuilder,
@@ -22,6 +23,8 @@ export function image(opts: {
   imports?: { dll: string; imports: ImportSpec[] }[];
   characteristics?: number;
   imageBase?: number;
+  /** 32-bit words for a .data section at RVA 0x3000; `pointers` lists word indexes holding VAs (HIGHLOW). */
+  data?: { words: number[]; pointers: number[] };
 }): Uint8Array {
   const sb = new SectionBuilder(0x2000);
   const directories: Record<number, { rva: number; size: number }> = {};
@@ -29,6 +32,18 @@ export function image(opts: {
   if (opts.imports) {
     const d = buildImports(sb, opts.imports);
     directories[DirectoryEntry.IMPORT] = { rva: d.rva, size: d.size };
+  }
+  const extra = [];
+  if (opts.data) {
+    const data = new Uint8Array(opts.data.words.length * 4);
+    opts.data.words.forEach((w, i) => {
+      new DataView(data.buffer).setUint32(i * 4, w >>> 0, true);
+    });
+    extra.push({ name: '.data', rva: 0x3000, data, characteristics: 0xc0000040 });
+    directories[DirectoryEntry.BASERELOC] = buildRelocations(
+      sb,
+      opts.data.pointers.map((i) => [3, 0x3000 + 4 * i] as [number, number]),
+    );
   }
   return writePe({
     machine: 0x14c,
@@ -39,6 +54,7 @@ export function image(opts: {
     sections: [
       { name: '.text', rva: 0x1000, data: new Uint8Array(0x20).fill(0xc3), characteristics: CODE },
       { name: '.rdata', rva: 0x2000, data: sb.bytes, characteristics: RDATA },
+      ...extra,
     ],
   });
 }

@@ -1,0 +1,378 @@
+// The NT system-image loader: the OS loader's boot images and MmLoadSystemImage's drivers. Maps and
+// relocates each image into the kernel address space, loads its dependencies (System32, then
+// System32\drivers), snaps every import with NT's rules and keeps the loaded-module list in load order.
+// Guest problems are results (LoadFailure), not exceptions.
+import {
+  applyRelocations,
+  IMAGE_FILE_UP_SYSTEM_ONLY,
+  layout,
+  MalformedPeError,
+  PeImage,
+} from '../pe/index.js';
+import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
+import { type MappedImage, mapImage } from './map.js';
+import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
+import { NtStatus, snapFailureMessage, statusName } from './status.js';
+
+/** A file the loader can read, with the name NT reports it by. */
+export interface ModuleFile {
+  /** File name, e.g. `SRV.SYS`. */
+  baseName: string;
+  /** NT path, e.g. `\SystemRoot\System32\drivers\srv.sys`. */
+  ntPath: string;
+  bytes: Uint8Array;
+}
+
+/** Where the loader finds dependencies by the name an import table uses. */
+export interface ModuleSource {
+  /** Looks `name` up in System32, then System32\drivers (case-insensitive); null when absent. */
+  findDependency(name: string): ModuleFile | null;
+}
+
+/** One import slot the loader filled. */
+export interface SnappedImport {
+  module: string;
+  name: string | null;
+  ordinal: number | null;
+  /** Guest address of the IAT slot. */
+  iatVa: number;
+  /** Guest address written into the slot. */
+  targetVa: number;
+  /** Module that finally exports it (after forwarders). */
+  targetModule: string;
+  via: string[];
+}
+
+export interface LoadedModule extends ExportingModule {
+  ntPath: string;
+  base: number;
+  size: number;
+  mapped: MappedImage;
+  /** Guest address of the entry point (DriverEntry, KiSystemStartup, …); null when AddressOfEntryPoint is 0. */
+  entryPoint: number | null;
+  /** Base minus the preferred base (0 when loaded where it was linked). */
+  relocationDelta: number;
+  /** Guest address of an exported DllInitialize, which NT calls for a dependency it loads. */
+  dllInitialize: number | null;
+  imports: SnappedImport[];
+  /** Who caused the load: 'boot' (OS loader), 'driver', or the importing module's name. */
+  loadedBy: string;
+}
+
+/** One unresolved import, with NT's status and the popup text NT shows for it. */
+export interface ImportMiss {
+  image: string;
+  module: string;
+  name: string | null;
+  ordinal: number | null;
+  status: number;
+  statusName: string;
+  reason: string;
+  failedIn: string;
+  via: string[];
+  caption: string | null;
+  message: string;
+}
+
+export interface LoadFailure {
+  ok: false;
+  /** The status NT's loader returns (the first failure, as NT stops there). */
+  status: number;
+  statusName: string;
+  ntPath: string;
+  reason: string;
+  /** Every unresolved import of the image and its dependencies, not just the first. */
+  misses: ImportMiss[];
+}
+
+export interface LoadSuccess {
+  ok: true;
+  module: LoadedModule;
+  /** Dependencies loaded for it, in load order (their DllInitialize is due). */
+  dependencies: LoadedModule[];
+}
+
+export type LoadResult = LoadSuccess | LoadFailure;
+
+/** Images larger than this are refused (STATUS_INVALID_IMAGE_FORMAT) rather than mapped. */
+export const MAX_IMAGE_SIZE = 64 * 1024 * 1024;
+
+export interface SystemLoaderOptions {
+  space?: KernelAddressSpace;
+  /**
+   * Refuse images marked IMAGE_FILE_UP_SYSTEM_ONLY with 0xC0000249. NT's MmVerifyImageIsOkForMpUse
+   * refuses them when more than one processor runs; callers pass that condition.
+   */
+  refuseUpOnly?: boolean;
+}
+
+export class SystemLoader {
+  readonly space: KernelAddressSpace;
+  private readonly refuseUpOnly: boolean;
+  /** PsLoadedModuleList order. */
+  readonly modules: LoadedModule[] = [];
+
+  constructor(opts: SystemLoaderOptions = {}) {
+    this.space = opts.space ?? new KernelAddressSpace();
+    this.refuseUpOnly = opts.refuseUpOnly ?? false;
+  }
+
+  find(baseName: string): LoadedModule | undefined {
+    const key = baseName.toLowerCase();
+    return this.modules.find((m) => m.baseName.toLowerCase() === key);
+  }
+
+  /**
+   * The OS loader's path (NTLDR/OSLOADER): the kernel at 0x80100000, the HAL at 0x80400000, boot
+   * drivers after them. Imports are snapped against what is loaded or loadable from `source`.
+   */
+  loadBootImage(file: ModuleFile, source: ModuleSource, role: 'kernel' | 'hal' | 'driver'): LoadResult {
+    const preferred = role === 'kernel' ? KERNEL_BASE : role === 'hal' ? HAL_BASE : undefined;
+    return this.load(file, source, 'boot', preferred, []);
+  }
+
+  /** MmLoadSystemImage: loads a driver (and what it imports); an already loaded name fails with 0xC000010E. */
+  loadSystemImage(file: ModuleFile, source: ModuleSource): LoadResult {
+    if (this.find(file.baseName)) {
+      return this.failure(
+        file.ntPath,
+        NtStatus.IMAGE_ALREADY_LOADED,
+        `${file.baseName} is already loaded`,
+        [],
+      );
+    }
+    return this.load(file, source, 'driver', undefined, []);
+  }
+
+  private failure(ntPath: string, status: number, reason: string, misses: ImportMiss[]): LoadFailure {
+    return { ok: false, status, statusName: statusName(status), ntPath, reason, misses };
+  }
+
+  private load(
+    file: ModuleFile,
+    source: ModuleSource,
+    loadedBy: string,
+    preferredOverride: number | undefined,
+    loading: string[],
+  ): LoadResult {
+    let image: PeImage;
+    try {
+      image = PeImage.parse(file.bytes, file.ntPath);
+    } catch (e) {
+      if (!(e instanceof MalformedPeError)) throw e;
+      return this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []);
+    }
+    const { fileHeader, optionalHeader } = image.headers;
+    if (optionalHeader.sizeOfImage === 0 || optionalHeader.sizeOfImage > MAX_IMAGE_SIZE) {
+      return this.failure(
+        file.ntPath,
+        NtStatus.INVALID_IMAGE_FORMAT,
+        `SizeOfImage 0x${optionalHeader.sizeOfImage.toString(16)} is not loadable`,
+        [],
+      );
+    }
+    if (this.refuseUpOnly && (fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0) {
+      const kernelName = this.modules[0]?.baseName ?? 'NTOSKRNL.EXE';
+      const msg = snapFailureMessage(NtStatus.IMAGE_MP_UP_MISMATCH, file.ntPath, kernelName, {
+        name: null,
+        ordinal: null,
+      });
+      return this.failure(file.ntPath, NtStatus.IMAGE_MP_UP_MISMATCH, msg.text, []);
+    }
+
+    const preferred = preferredOverride ?? Number(optionalHeader.imageBase);
+    const reservation = this.space.reserve(optionalHeader.sizeOfImage, file.baseName, preferred);
+    if (!reservation) {
+      return this.failure(
+        file.ntPath,
+        NtStatus.CONFLICTING_ADDRESSES,
+        'no room in the kernel address space',
+        [],
+      );
+    }
+    const release = (r: LoadResult & { ok: false }) => {
+      this.space.release(reservation.base);
+      return r;
+    };
+
+    let mapped: MappedImage;
+    try {
+      mapped = mapImage(image);
+      const delta = reservation.base - Number(optionalHeader.imageBase);
+      if (delta !== 0) {
+        if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0) {
+          return release(
+            this.failure(
+              file.ntPath,
+              NtStatus.CONFLICTING_ADDRESSES,
+              `relocations are stripped and 0x${preferred.toString(16)} is taken`,
+              [],
+            ),
+          );
+        }
+        const failures = applyRelocations(
+          mapped.bytes,
+          image.relocations(),
+          BigInt(delta),
+          fileHeader.machine,
+        );
+        if (failures.length) {
+          const f = failures[0]!;
+          return release(
+            this.failure(
+              file.ntPath,
+              NtStatus.INVALID_IMAGE_FORMAT,
+              `relocation at RVA 0x${f.rva.toString(16)}: ${f.reason}`,
+              [],
+            ),
+          );
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof MalformedPeError)) throw e;
+      return release(this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []));
+    }
+
+    const module: LoadedModule = {
+      baseName: file.baseName,
+      ntPath: file.ntPath,
+      image,
+      base: reservation.base,
+      size: reservation.size,
+      mapped,
+      entryPoint: optionalHeader.addressOfEntryPoint
+        ? reservation.base + optionalHeader.addressOfEntryPoint
+        : null,
+      relocationDelta: reservation.base - Number(optionalHeader.imageBase),
+      dllInitialize: null,
+      imports: [],
+      loadedBy,
+    };
+    const exp = (() => {
+      try {
+        return image.exports()?.findByName('DllInitialize');
+      } catch {
+        return undefined;
+      }
+    })();
+    if (exp?.kind === 'rva') module.dllInitialize = module.base + exp.rva;
+
+    const resolved = this.resolveImports(module, source, [...loading, file.baseName.toLowerCase()]);
+    if (!resolved.ok) {
+      for (const dep of resolved.dependencies) this.unload(dep);
+      return release(resolved.failure);
+    }
+    this.modules.push(module);
+    return { ok: true, module, dependencies: resolved.dependencies };
+  }
+
+  /** MiResolveImageReferences: loads missing dependencies and snaps every thunk, collecting every miss. */
+  private resolveImports(
+    module: LoadedModule,
+    source: ModuleSource,
+    loading: string[],
+  ):
+    | { ok: true; dependencies: LoadedModule[] }
+    | { ok: false; failure: LoadFailure; dependencies: LoadedModule[] } {
+    const dependencies: LoadedModule[] = [];
+    const misses: ImportMiss[] = [];
+    let first: { status: number; reason: string } | null = null;
+    const view = new DataView(module.mapped.bytes.buffer);
+    // Dependencies that failed to load, by lower-case name: tried once, their misses reported once.
+    const failedDeps = new Map<string, { failure: LoadFailure; reported: boolean }>();
+
+    const lookup = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
+      if (how === 'forwarder')
+        return (
+          this.modules.find((m) => forwarderMatches(name, m.baseName)) ??
+          dependencies.find((m) => forwarderMatches(name, m.baseName))
+        );
+      const loaded = this.find(name);
+      if (loaded) return loaded;
+      // An import cycle: the module being loaded resolves against itself as mapped so far (model).
+      if (loading.includes(name.toLowerCase()))
+        return name.toLowerCase() === module.baseName.toLowerCase() ? module : undefined;
+      if (failedDeps.has(name.toLowerCase())) return undefined;
+      const file = source.findDependency(name);
+      if (!file) return undefined;
+      const r = this.load(file, source, module.baseName, undefined, loading);
+      if (!r.ok) {
+        failedDeps.set(name.toLowerCase(), { failure: r, reported: false });
+        return undefined;
+      }
+      dependencies.push(...r.dependencies, r.module);
+      return r.module;
+    };
+
+    let importModules: ReturnType<PeImage['imports']>;
+    try {
+      importModules = module.image.imports();
+    } catch (e) {
+      if (!(e instanceof MalformedPeError)) throw e;
+      return {
+        ok: false,
+        failure: this.failure(module.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []),
+        dependencies,
+      };
+    }
+    for (const imp of importModules) {
+      for (const entry of imp.entries) {
+        const r = snapImport(imp.dll, entry, lookup, 'kernel');
+        if (r.ok) {
+          const target = r.module as LoadedModule;
+          const targetVa = (target.base + r.rva) >>> 0;
+          view.setUint32(entry.iatRva, targetVa, true);
+          module.imports.push({
+            module: imp.dll,
+            name: entry.name,
+            ordinal: entry.ordinal,
+            iatVa: module.base + entry.iatRva,
+            targetVa,
+            targetModule: target.baseName,
+            via: r.via,
+          });
+          continue;
+        }
+        // A dependency that failed to load fails the import with the dependency's own status and misses.
+        const dep = r.failedIn === imp.dll ? failedDeps.get(imp.dll.toLowerCase()) : undefined;
+        if (dep) {
+          if (!dep.reported) misses.push(...dep.failure.misses);
+          dep.reported = true;
+          first ??= {
+            status: dep.failure.status,
+            reason: `dependency ${dep.failure.ntPath}: ${dep.failure.reason}`,
+          };
+          continue;
+        }
+        const msg = snapFailureMessage(r.status, module.ntPath, imp.dll, entry);
+        misses.push({
+          image: module.ntPath,
+          module: imp.dll,
+          name: entry.name,
+          ordinal: entry.ordinal,
+          status: r.status,
+          statusName: statusName(r.status),
+          reason: r.reason,
+          failedIn: r.failedIn,
+          via: r.via,
+          caption: msg.caption,
+          message: msg.text,
+        });
+        first ??= { status: r.status, reason: msg.text };
+      }
+    }
+    if (first)
+      return {
+        ok: false,
+        failure: this.failure(module.ntPath, first.status, first.reason, misses),
+        dependencies,
+      };
+    return { ok: true, dependencies };
+  }
+
+  private unload(module: LoadedModule): void {
+    const i = this.modules.indexOf(module);
+    if (i >= 0) this.modules.splice(i, 1);
+    this.space.release(module.base);
+  }
+}

@@ -1,0 +1,195 @@
+// The system loader: OS-loader boot images and MmLoadSystemImage drivers, on writer-built images.
+import { describe, expect, it } from 'vitest';
+import { type ModuleFile, type ModuleSource, SystemLoader } from '../../src/loader/system-loader.js';
+import { image, namedExports } from '../helpers/imageset.js';
+
+const KERNEL_NAMES = ['DbgPrint', 'ExAllocatePool', 'IoCreateDevice', 'KeBugCheckEx', 'RtlInitUnicodeString'];
+
+function file(baseName: string, bytes: Uint8Array, dir = 'System32\\drivers'): ModuleFile {
+  return { baseName, ntPath: `\\SystemRoot\\${dir}\\${baseName.toLowerCase()}`, bytes };
+}
+
+/** A kernel (with a forwarder to the HAL), a HAL, and a source holding `drivers` by name. */
+function boot(drivers: ModuleFile[] = [], opts: { refuseUpOnly?: boolean } = {}) {
+  const kernelExports = namedExports('ntoskrnl.exe', KERNEL_NAMES, ['HAL.KfRaiseIrql']);
+  kernelExports.names.push(['KeRaiseIrql', KERNEL_NAMES.length]);
+  kernelExports.names.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // NT binary-searches the name table
+  const kernel = file('NTOSKRNL.EXE', image({ exports: kernelExports, imageBase: 0x80100000 }), 'System32');
+  const hal = file(
+    'HAL.DLL',
+    image({
+      exports: namedExports('hal.dll', ['HalInitSystem', 'KfRaiseIrql']),
+      imports: [{ dll: 'ntoskrnl.exe', imports: [{ name: 'KeBugCheckEx' }] }],
+      imageBase: 0x80400000,
+      characteristics: 0x2102,
+    }),
+    'System32',
+  );
+  const all = [kernel, hal, ...drivers];
+  const source: ModuleSource = {
+    findDependency: (n) => all.find((f) => f.baseName.toLowerCase() === n.toLowerCase()) ?? null,
+  };
+  const loader = new SystemLoader(opts);
+  const k = loader.loadBootImage(kernel, source, 'kernel');
+  const h = loader.loadBootImage(hal, source, 'hal');
+  if (!k.ok || !h.ok) throw new Error('boot images failed to load');
+  return { loader, source, kernel: k.module, hal: h.module };
+}
+
+const u32 = (bytes: Uint8Array, at: number) => new DataView(bytes.buffer).getUint32(at, true);
+
+describe('boot images', () => {
+  it('places the kernel at 0x80100000 and the HAL at 0x80400000 and snaps the HAL against the kernel', () => {
+    const { kernel, hal, loader } = boot();
+    expect(kernel.base).toBe(0x80100000);
+    expect(hal.base).toBe(0x80400000);
+    expect(loader.modules.map((m) => m.baseName)).toEqual(['NTOSKRNL.EXE', 'HAL.DLL']);
+    const snap = hal.imports[0]!;
+    const bugcheckRva = kernel.image.exports()!.entries.find((e) => e.name === 'KeBugCheckEx')!.rva!;
+    expect(snap).toMatchObject({
+      name: 'KeBugCheckEx',
+      targetModule: 'NTOSKRNL.EXE',
+      targetVa: 0x80100000 + bugcheckRva,
+    });
+    expect(u32(hal.mapped.bytes, snap.iatVa - hal.base)).toBe(snap.targetVa);
+  });
+});
+
+describe('MmLoadSystemImage', () => {
+  it('relocates a driver to a free base and fixes its pointers (checked against base + RVA)', () => {
+    const { loader, source } = boot();
+    const drv = file(
+      'GOOD.SYS',
+      image({
+        imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }, { name: 'KeRaiseIrql' }] }],
+        data: { words: [0x10000 + 0x1000, 0x12345678, 0x10000 + 0x3004], pointers: [0, 2] },
+      }),
+    );
+    const r = loader.loadSystemImage(drv, source);
+    if (!r.ok) throw new Error(r.reason);
+    const m = r.module;
+    expect(m.base).not.toBe(0x10000);
+    expect(m.base % 0x10000).toBe(0);
+    expect(m.relocationDelta).toBe(m.base - 0x10000);
+    expect(u32(m.mapped.bytes, 0x3000)).toBe(m.base + 0x1000);
+    expect(u32(m.mapped.bytes, 0x3004)).toBe(0x12345678); // not a pointer: untouched
+    expect(u32(m.mapped.bytes, 0x3008)).toBe(m.base + 0x3004);
+    expect(m.entryPoint).toBe(m.base + 0x1000);
+    // KeRaiseIrql is forwarded to HAL.KfRaiseIrql: the IAT holds the HAL's address.
+    const raise = m.imports.find((i) => i.name === 'KeRaiseIrql')!;
+    expect(raise.targetModule).toBe('HAL.DLL');
+    expect(raise.via).toEqual(['HAL.KfRaiseIrql']);
+    expect(u32(m.mapped.bytes, raise.iatVa - m.base)).toBe(raise.targetVa);
+    expect(raise.targetVa).toBeGreaterThanOrEqual(0x80400000);
+  });
+
+  it('fails with the first status and lists every missing import (the seed: srv.sys on an RTM kernel)', () => {
+    const { loader, source } = boot();
+    const before = loader.space.reservations.length;
+    const srv = file(
+      'SRV.SYS',
+      image({
+        imports: [
+          {
+            dll: 'NTOSKRNL.EXE',
+            imports: [{ name: 'RtlIsNameLegalDOS8Dot3' }, { name: 'IoCreateDevice' }, { ordinal: 40 }],
+          },
+        ],
+      }),
+    );
+    const r = loader.loadSystemImage(srv, source);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.status).toBe(0xc0000263);
+    expect(r.statusName).toBe('STATUS_DRIVER_ENTRYPOINT_NOT_FOUND');
+    expect(r.reason).toBe(
+      'The \\SystemRoot\\System32\\drivers\\srv.sys device driver could not locate the entry point RtlIsNameLegalDOS8Dot3 in driver NTOSKRNL.EXE.',
+    );
+    expect(r.misses.map((m) => [m.name ?? `#${m.ordinal}`, m.status])).toEqual([
+      ['RtlIsNameLegalDOS8Dot3', 0xc0000263],
+      ['#40', 0xc0000262],
+    ]);
+    expect(loader.space.reservations.length).toBe(before);
+    expect(loader.find('SRV.SYS')).toBeUndefined();
+  });
+
+  it('loads dependencies from the source first, reports their DllInitialize, and fails with their misses', () => {
+    const ndis = file(
+      'NDIS.SYS',
+      image({
+        exports: namedExports('ndis.sys', ['DllInitialize', 'NdisMRegisterMiniport']),
+        imports: [{ dll: 'ntoskrnl.exe', imports: [{ name: 'ExAllocatePool' }] }],
+      }),
+    );
+    const miniport = file(
+      'ELNK3.SYS',
+      image({ imports: [{ dll: 'NDIS.SYS', imports: [{ name: 'NdisMRegisterMiniport' }] }] }),
+    );
+    const { loader, source } = boot([ndis, miniport]);
+    const r = loader.loadSystemImage(miniport, source);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.dependencies.map((d) => d.baseName)).toEqual(['NDIS.SYS']);
+    const dep = r.dependencies[0]!;
+    expect(dep.loadedBy).toBe('ELNK3.SYS');
+    expect(dep.dllInitialize).toBe(dep.base + 0x1000); // first sorted name, first slot
+    expect(loader.modules.map((m) => m.baseName)).toEqual([
+      'NTOSKRNL.EXE',
+      'HAL.DLL',
+      'NDIS.SYS',
+      'ELNK3.SYS',
+    ]);
+
+    const brokenNdis = file(
+      'NDIS.SYS',
+      image({
+        exports: namedExports('ndis.sys', ['X']),
+        imports: [{ dll: 'ntoskrnl.exe', imports: [{ name: 'NoSuchRoutine' }] }],
+      }),
+    );
+    const miniport2 = file(
+      'ELNK3.SYS',
+      image({ imports: [{ dll: 'NDIS.SYS', imports: [{ name: 'X' }, { name: 'X' }] }] }),
+    );
+    const b = boot([brokenNdis, miniport2]);
+    const f = b.loader.loadSystemImage(miniport2, b.source);
+    expect(f.ok).toBe(false);
+    if (f.ok) return;
+    expect(f.status).toBe(0xc0000263);
+    expect(f.misses.map((m) => [m.image, m.name])).toEqual([
+      ['\\SystemRoot\\System32\\drivers\\ndis.sys', 'NoSuchRoutine'],
+    ]);
+    expect(b.loader.modules.map((m) => m.baseName)).toEqual(['NTOSKRNL.EXE', 'HAL.DLL']);
+  });
+
+  it('refuses a UP-only image when more than one processor runs, and loads it otherwise', () => {
+    const up = file('UPONLY.SYS', image({ characteristics: 0x4102 }));
+    expect(boot([], { refuseUpOnly: true }).loader.loadSystemImage(up, boot().source)).toMatchObject({
+      ok: false,
+      status: 0xc0000249,
+    });
+    expect(boot().loader.loadSystemImage(up, boot().source).ok).toBe(true);
+  });
+
+  it('refuses user-mode DLL imports, a second load, a missing dependency and a malformed file', () => {
+    const { loader, source } = boot();
+    const user = loader.loadSystemImage(
+      file('USER.SYS', image({ imports: [{ dll: 'ntdll.dll', imports: [{ name: 'NtClose' }] }] })),
+      source,
+    );
+    expect(user).toMatchObject({ ok: false, status: 0xc000007a });
+    const missing = loader.loadSystemImage(
+      file(
+        'NEEDS.SYS',
+        image({ imports: [{ dll: 'SCSIPORT.SYS', imports: [{ name: 'ScsiPortInitialize' }] }] }),
+      ),
+      source,
+    );
+    expect(missing).toMatchObject({ ok: false, status: 0xc0000034 });
+    const good = file('ONCE.SYS', image({}));
+    expect(loader.loadSystemImage(good, source).ok).toBe(true);
+    expect(loader.loadSystemImage(good, source)).toMatchObject({ ok: false, status: 0xc000010e });
+    const bad = loader.loadSystemImage(file('BAD.SYS', new Uint8Array([0x4d, 0x5a, 0])), source);
+    expect(bad).toMatchObject({ ok: false, status: 0xc000007b });
+    if (!bad.ok) expect(bad.reason).toMatch(/IMAGE_DOS_HEADER/);
+  });
+});
