@@ -70,6 +70,6 @@ describe('parser test images built with mingw-w64', () => {
     const p = spawnSync('bash', ['scripts/build-fixtures.sh', '--check'], { encoding: 'utf8' });
     expect(p.stderr).toBe('');
     expect(p.status).toBe(0);
-    expect(p.stdout).toMatch(/image\(s\) identical/);
+    expect(p.stdout).toMatch(/file\(s\) identical to fixtures/);
   });
 });
