@@ -74,14 +74,17 @@ resource() {
   $WINDRES -O coff -I "$b/ver-$1" -i "$src/version.rc" -o "$b/$1.res"
 }
 
-# Kernel export definitions and stubs from ntoskrnl.exports for service pack $1 (0 = RTM), image name $2.
+# Kernel export definitions and stubs from ntoskrnl.exports for service pack $1 (0 = RTM), image name
+# $2; with $3 = implib, only what drivers import through an import library (no data, forwarders or
+# fastcall routines).
 kernel_def() {
-  awk -v sp="$1" -v name="$2" '
+  awk -v sp="$1" -v name="$2" -v implib="${3:-}" '
     BEGIN { print "NAME " name; print "EXPORTS" }
     /^[0-9]/ {
       since = ($4 ~ /^SP[0-9]$/) ? substr($4, 3) + 0 : 0
       if (since > sp) next
       split($3, k, ":")
+      if (implib != "" && (k[1] == "data" || k[1] == "fwd" || k[1] == "fast")) next
       if (k[1] == "data") print "  " $2 " @" $1 " DATA"
       else if (k[1] == "cdecl") print "  " $2 " @" $1
       else if (k[1] == "fwd") print "  " $2 " = " k[2] " @" $1
@@ -101,7 +104,7 @@ kernel_stubs() {
     }' "$src/ntoskrnl.exports"
 }
 # Import libraries the drivers link against: every kernel export (SP5 set), the HAL, ndis.sys, tdi.sys.
-kernel_def 5 NTOSKRNL.EXE | grep -v -E ' DATA$| = |^  [A-Za-z]+@0 @(79|80|139)$' > "$b/imp-ntoskrnl.def"
+kernel_def 5 NTOSKRNL.EXE implib >"$b/imp-ntoskrnl.def"
 $DLLTOOL -k -d "$b/imp-ntoskrnl.def" -l "$b/libntoskrnl.a"
 sed 's/@HALNAME@/HAL.DLL/' "$src/hal.def.in" > "$b/imp-hal.def"
 $DLLTOOL -k -d "$b/imp-hal.def" -l "$b/libhal.a"
