@@ -1,6 +1,7 @@
 // Benchmark runner (`npm run bench`): runs every benchmark and appends the figures, with the date and
 // the machine, to docs/benchmarks.md. Benchmarks are never unit tests.
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { benchCpu } from './cpu.js';
 import { machineLine } from './machine.js';
 import { benchParse } from './parse.js';
 
@@ -8,6 +9,7 @@ const DOC = 'docs/benchmarks.md';
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 const parse = benchParse(log);
+const cpu = benchCpu(log);
 if (!existsSync(DOC)) {
   writeFileSync(
     DOC,
@@ -25,6 +27,7 @@ appendFileSync(
     '| benchmark | nt351 | peer | ratio |',
     '|---|---|---|---|',
     ...parse.lines,
+    ...cpu.lines,
     '',
   ].join('\n'),
 );

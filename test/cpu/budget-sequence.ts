@@ -1,0 +1,21 @@
+// Child process for test/cpu/unicorn.test.ts: mixes instruction and time budgets on one engine, the
+// sequence that hung Unicorn 2.0.1 without UnicornX86's `counted` workaround. Prints one line per run.
+import { RWX } from '../../src/cpu/engine.js';
+import { UnicornX86 } from '../../src/cpu/unicorn.js';
+import { setupNtX86 } from '../../src/cpu/x86-setup.js';
+
+const cpu = new UnicornX86();
+setupNtX86(cpu, { number: 0 });
+cpu.map(0x80101000, 0x1000, RWX);
+cpu.write(0x80101000, new Uint8Array([0xeb, 0xfe])); // jmp $
+for (const budget of [
+  { maxInstructions: 10_000 },
+  { maxMillis: 20 },
+  { maxMillis: 20 },
+  { maxInstructions: 10 },
+  { maxMillis: 50 },
+]) {
+  const r = cpu.run({ start: 0x80101000, until: 0x80101f00, ...budget });
+  process.stdout.write(`${r.kind} ${r.kind === 'budget' ? r.which : ''}\n`);
+}
+cpu.close();
