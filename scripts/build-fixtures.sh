@@ -191,6 +191,11 @@ nt_driver nbf.sys "NetBEUI Frame Protocol Driver" "" "$b/libndis.a" "$b/libtdi.a
 nt_driver afd.sys "Ancillary Function Driver for WinSock" "" "$b/libtdi.a" "$b/libntoskrnl.a"
 nt_driver rdr.sys "Redirector" "" "$b/libtdi.a" "$b/libntoskrnl.a"
 
+# --- sample drivers for run-driver (fixtures/src/samples) ---
+mkdir -p "$out/samples"
+$CC "${CFLAGS[@]}" -c fixtures/src/samples/ioctl.c -o "$b/ioctl.o"
+$CC "${LDFLAGS[@]}" -Wl,--image-base,0x10000 -Wl,-e,_DriverEntry@8 -o "$out/samples/ioctl.sys" "$b/ioctl.o" "$b/libntoskrnl.a"
+
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"
 

@@ -5,6 +5,8 @@ export const ExitCode = {
   OK: 0,
   /** `resolve`: at least one import cannot be resolved. */
   UNRESOLVED: 1,
+  /** `run-driver`: the driver did not load, DriverEntry failed, or the guest faulted, looped or bugchecked. */
+  GUEST_FAILED: 1,
   /** An input file is not a valid PE image (MalformedPeError: file, offset, structure, reason). */
   MALFORMED: 2,
   /** An input cannot be read: missing, a directory where a file is wanted, no permission. */
@@ -17,8 +19,10 @@ export const ExitCode = {
 
 export const EXIT_CODE_HELP = `Exit codes:
   0   success, nothing missing
-  1   resolve: some imports cannot be resolved
+  1   resolve: some imports cannot be resolved;
+      run-driver: the driver did not load, DriverEntry failed, or the guest faulted, looped or bugchecked
   2   an input is not a valid PE image (the message names file, offset, structure and reason)
   3   an input cannot be read (missing, a directory, no permission)
   64  bad command line
-  70  internal error in nt351 (NT351_DEBUG=1 shows the stack)`;
+  70  internal error in nt351 (NT351_DEBUG=1 shows the stack); run-driver: a bug in one of
+      nt351's export handlers, reported as a host error (not a guest fault)`;

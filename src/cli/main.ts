@@ -1,11 +1,14 @@
 // The nt351 command line: argument parsing and output only; the work is done by src/harness.
 import { Command, CommanderError, Option } from 'commander';
+import { UnicornUnavailableError } from '../cpu/unicorn.js';
 import { inspectImage } from '../harness/inspect.js';
 import { resolveImages } from '../harness/resolve.js';
+import { runDriver } from '../harness/run-driver.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { collectImages, InputError, readInputFile } from './files.js';
 import { renderInspect, renderResolve } from './render.js';
+import { renderRunDriver } from './render-run.js';
 
 /** Output sinks, replaceable for tests. */
 export interface Io {
@@ -78,11 +81,77 @@ function program(io: Io, setExit: (code: number) => void): Command {
         report.errors.length ? ExitCode.MALFORMED : report.missing.length ? ExitCode.UNRESOLVED : ExitCode.OK,
       );
     });
+  cli
+    .command('run-driver')
+    .description(
+      'run a driver in the emulator: DriverEntry, its dispatch routines with IRPs, DriverUnload; report API calls, DbgPrint, devices, leaks and faults',
+    )
+    .argument('<driver>', 'driver image (.sys)')
+    .option(
+      '--kernel <image|registry>',
+      "kernel image (default: the NT 3.51 SP5 fixture kernel), or 'registry' for a synthetic kernel exporting nt351's handlers",
+    )
+    .option('--hal <image>', 'HAL image (default: hal.dll beside the kernel, else the fixture hal.dll)')
+    .option('--imageset <dir>', 'use an installed image set: its NTOSKRNL.EXE, HAL.DLL and System32\\drivers')
+    .option(
+      '--ioctl <code>',
+      'send IRP_MJ_DEVICE_CONTROL with this code (hex like 0x222000 or decimal); repeat for more',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--max-instructions <n>', 'instruction budget per entry point', '10000000')
+    .option('--max-millis <n>', 'wall-clock budget per entry point in milliseconds', '5000')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  nt351 run-driver fixtures/bin/nt351/sp5/srv.sys\n  nt351 run-driver --kernel fixtures/bin/nt351/rtm/ntoskrnl.exe fixtures/bin/nt351/sp3/srv.sys',
+    )
+    .action(
+      async (
+        driver: string,
+        opts: {
+          kernel?: string;
+          hal?: string;
+          imageset?: string;
+          ioctl?: string[];
+          maxInstructions: string;
+          maxMillis: string;
+          json?: boolean;
+        },
+      ) => {
+        readInputFile(driver); // a clear error for a missing or unreadable driver before anything loads
+        if (opts.kernel && opts.kernel !== 'registry') readInputFile(opts.kernel);
+        if (opts.hal) readInputFile(opts.hal);
+        const number = (flag: string, text: string) => {
+          const n = Number(text);
+          if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+            throw new InputError(text, `${flag} expects a non-negative integer`);
+          return n;
+        };
+        const report = await runDriver({
+          driver,
+          kernel: opts.kernel,
+          hal: opts.hal,
+          imageset: opts.imageset,
+          ioctls: (opts.ioctl ?? []).map((c) => number('--ioctl', c)),
+          maxInstructions: number('--max-instructions', opts.maxInstructions),
+          maxMillis: number('--max-millis', opts.maxMillis),
+        });
+        io.stdout(opts.json ? json(report) : renderRunDriver(report));
+        setExit(
+          report.outcome === 'ok'
+            ? ExitCode.OK
+            : report.outcome === 'host-error'
+              ? ExitCode.INTERNAL
+              : ExitCode.GUEST_FAILED,
+        );
+      },
+    );
   return cli;
 }
 
-/** Runs the CLI with `argv` (as process.argv) and returns the exit code; never throws. */
-export function run(argv: readonly string[], io: Io = processIo): number {
+/** Runs the CLI with `argv` (as process.argv) and resolves to the exit code; never rejects. */
+export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code: number = ExitCode.OK;
   const wantsJson = argv.includes('--json');
   const fail = (exit: number, error: object, line: string) => {
@@ -91,9 +160,9 @@ export function run(argv: readonly string[], io: Io = processIo): number {
     return exit;
   };
   try {
-    program(io, (c) => {
+    await program(io, (c) => {
       code = c;
-    }).parse(argv as string[]);
+    }).parseAsync(argv as string[]);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -115,5 +184,7 @@ export function run(argv: readonly string[], io: Io = processIo): number {
 
 /** Entry point used by bin/nt351.js. */
 export function main(argv: readonly string[]): void {
-  process.exitCode = run(argv);
+  void run(argv).then((code) => {
+    process.exitCode = code;
+  });
 }

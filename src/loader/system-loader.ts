@@ -123,12 +123,33 @@ export class SystemLoader {
   }
 
   /**
-   * The OS loader's path (NTLDR/OSLOADER): the kernel at 0x80100000, the HAL at 0x80400000, boot
-   * drivers after them. Imports are snapped against what is loaded or loadable from `source`.
+   * The OS loader's path (NTLDR/OSLOADER): maps every boot image first (the kernel at 0x80100000, the
+   * HAL at 0x80400000, boot drivers after them), then snaps their imports, so the kernel and the HAL
+   * can import from each other. Any failure stops the boot, as NTLDR did.
    */
+  loadBootImages(
+    images: { file: ModuleFile; role: 'kernel' | 'hal' | 'driver' }[],
+    source: ModuleSource,
+  ): LoadResult[] {
+    const prepared: LoadedModule[] = [];
+    for (const { file, role } of images) {
+      const preferred = role === 'kernel' ? KERNEL_BASE : role === 'hal' ? HAL_BASE : undefined;
+      const r = this.prepare(file, 'boot', preferred);
+      if (!r.ok) return [r];
+      prepared.push(r.module);
+      this.modules.push(r.module);
+    }
+    const results: LoadResult[] = [];
+    for (const module of prepared) {
+      const r = this.resolveImports(module, source, [module.baseName.toLowerCase()]);
+      results.push(r.ok ? { ok: true, module, dependencies: r.dependencies } : r.failure);
+    }
+    return results;
+  }
+
+  /** One boot image (see loadBootImages). */
   loadBootImage(file: ModuleFile, source: ModuleSource, role: 'kernel' | 'hal' | 'driver'): LoadResult {
-    const preferred = role === 'kernel' ? KERNEL_BASE : role === 'hal' ? HAL_BASE : undefined;
-    return this.load(file, source, 'boot', preferred, []);
+    return this.loadBootImages([{ file, role }], source)[0]!;
   }
 
   /** MmLoadSystemImage: loads a driver (and what it imports); an already loaded name fails with 0xC000010E. */
@@ -155,6 +176,24 @@ export class SystemLoader {
     preferredOverride: number | undefined,
     loading: string[],
   ): LoadResult {
+    const module = this.prepare(file, loadedBy, preferredOverride);
+    if (!module.ok) return module;
+    const resolved = this.resolveImports(module.module, source, [...loading, file.baseName.toLowerCase()]);
+    if (!resolved.ok) {
+      for (const dep of resolved.dependencies) this.unload(dep);
+      this.space.release(module.module.base);
+      return resolved.failure;
+    }
+    this.modules.push(module.module);
+    return { ok: true, module: module.module, dependencies: resolved.dependencies };
+  }
+
+  /** Parses, checks, maps and relocates one image into a reserved range; imports are not snapped yet. */
+  private prepare(
+    file: ModuleFile,
+    loadedBy: string,
+    preferredOverride: number | undefined,
+  ): { ok: true; module: LoadedModule } | LoadFailure {
     let image: PeImage;
     try {
       image = PeImage.parse(file.bytes, file.ntPath);
@@ -256,14 +295,7 @@ export class SystemLoader {
       }
     })();
     if (exp?.kind === 'rva') module.dllInitialize = module.base + exp.rva;
-
-    const resolved = this.resolveImports(module, source, [...loading, file.baseName.toLowerCase()]);
-    if (!resolved.ok) {
-      for (const dep of resolved.dependencies) this.unload(dep);
-      return release(resolved.failure);
-    }
-    this.modules.push(module);
-    return { ok: true, module, dependencies: resolved.dependencies };
+    return { ok: true, module };
   }
 
   /** MiResolveImageReferences: loads missing dependencies and snaps every thunk, collecting every miss. */

@@ -1,0 +1,86 @@
+// Human rendering of the run-driver report (the JSON output is the same object).
+import type { RunDriverReport } from '../harness/run-driver.js';
+import type { KernelEvent } from '../kernel/events.js';
+
+const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+function event(e: KernelEvent): string {
+  switch (e.type) {
+    case 'api-call': {
+      const args = e.args.map(
+        (a) =>
+          `${a.name}=${a.text !== undefined ? (a.text === null ? 'NULL' : JSON.stringify(a.text)) : hex(a.value)}`,
+      );
+      return `${e.module}!${e.name}(${args.join(', ')})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
+    }
+    case 'unimplemented-routine':
+      return `UNIMPLEMENTED ${e.module}!${e.name} called from ${hex(e.caller)} (the kernel stub returned STATUS_NOT_IMPLEMENTED)`;
+    case 'dbgprint':
+      return `DbgPrint: ${e.text.replace(/\n$/, '').replace(/\n/g, '\n             ')}`;
+    case 'device-created':
+      return `device created: ${e.name ?? '(unnamed)'} at ${hex(e.device)}, type 0x${e.deviceType.toString(16)}`;
+    case 'device-deleted':
+      return `device deleted: ${e.name ?? '(unnamed)'} at ${hex(e.device)}`;
+    case 'symlink-created':
+      return `symbolic link created: ${e.link} -> ${e.target}`;
+    case 'symlink-deleted':
+      return `symbolic link deleted: ${e.link}`;
+    case 'pool-double-free':
+      return `POOL DOUBLE FREE of ${hex(e.address)} from ${hex(e.caller)}`;
+    case 'pool-bad-free':
+      return `POOL FREE of ${hex(e.address)}, which is not a pool block, from ${hex(e.caller)}`;
+    case 'pool-leak':
+      return `pool leak: ${e.size} bytes at ${hex(e.address)}`;
+    case 'bugcheck':
+      return `BUGCHECK 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} (${e.parameters.map(hex).join(', ')}) from ${hex(e.caller)}`;
+  }
+}
+
+export function renderRunDriver(r: RunDriverReport): string {
+  const out: string[] = [];
+  const kernel =
+    r.kernel.kind === 'registry'
+      ? 'the synthetic registry kernel'
+      : `${r.kernel.file} (${r.kernel.version ?? 'no version resource'})`;
+  out.push(`${r.driver.ntPath}: run against ${kernel}`);
+  if (!r.load.ok) {
+    out.push(`LOAD FAILED ${r.load.status} ${r.load.statusName}`, `  ${r.load.reason}`);
+    for (const m of r.load.misses)
+      out.push(
+        `  missing ${m.module}!${m.name ?? `#${m.ordinal}`}: ${m.status} ${m.statusName} (${m.reason})`,
+      );
+    out.push(`Outcome: ${r.outcome}`);
+    return `${out.join('\n')}\n`;
+  }
+  out.push(`Loaded: ${r.load.modules.map((m) => `${m.name} ${hex(m.base)}`).join(', ')}`);
+  for (const c of r.calls) {
+    const o = c.outcome;
+    const head =
+      o.kind === 'returned'
+        ? `-> ${c.status ?? hex(o.eax)}${c.statusName && c.statusName !== c.status ? ` ${c.statusName}` : ''}${c.irpStatus ? `, IRP IoStatus ${c.irpStatus} information ${c.irpInformation}` : ''}`
+        : o.kind === 'fault'
+          ? `FAULT: ${o.fault} ${o.access ?? ''} at ${hex(o.address)}, pc ${hex(o.pc)}: ${o.instruction ?? '(unreadable)'}${o.pool ? ` (pool block ${hex(o.pool.block)}${o.pool.freed ? ', FREED: use after free' : ''})` : ''}`
+          : o.kind === 'budget'
+            ? `BUDGET: ${o.which} budget exhausted at pc ${hex(o.pc)}`
+            : o.kind === 'stopped'
+              ? `STOPPED: ${o.reason} at pc ${hex(o.pc)}`
+              : `HOST ERROR in nt351 (not the guest's fault): ${o.message}`;
+    out.push('', `${c.routine} at ${hex(c.address)} ${head}`);
+    for (const e of r.events.slice(c.firstEvent, c.firstEvent + c.eventCount)) out.push(`  ${event(e)}`);
+    if (o.kind === 'fault') {
+      out.push(
+        `  registers: ${Object.entries(o.registers)
+          .map(([k, v]) => `${k}=${hex(v)}`)
+          .join(' ')}`,
+      );
+    }
+  }
+  if (r.droppedApiCalls) out.push('', `(${r.droppedApiCalls} further API calls not listed)`);
+  out.push('', `Devices: ${r.devices.map((d) => d.name).join(', ') || 'none'}`);
+  out.push(`Symbolic links: ${r.symbolicLinks.map((l) => `${l.link} -> ${l.target}`).join(', ') || 'none'}`);
+  out.push(
+    `Pool leaks: ${r.poolLeaks.length ? r.poolLeaks.map((l) => `${l.size} bytes at ${hex(l.address)}`).join(', ') : 'none'}`,
+  );
+  out.push(`Outcome: ${r.outcome}`);
+  return `${out.join('\n')}\n`;
+}

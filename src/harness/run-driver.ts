@@ -1,0 +1,449 @@
+// `run-driver`: a sandbox run of one driver against an NT kernel (Speakeasy-style). Loads the kernel,
+// HAL and driver with NT's loader rules, calls DllInitialize of the dependencies it pulled in,
+// DriverEntry, each dispatch routine with a well-formed IRP, then DriverUnload, and reports
+// everything as data (human output is rendered from the same object).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { disassembleX86 } from '../cpu/disasm.js';
+import type { RunResult, X86Reg } from '../cpu/engine.js';
+import { UnicornX86 } from '../cpu/unicorn.js';
+import { setupNtX86 } from '../cpu/x86-setup.js';
+import type { KernelEvent } from '../kernel/events.js';
+import { ALL_HANDLERS } from '../kernel/exports/index.js';
+import { utf16z } from '../kernel/guest.js';
+import { EmulatedKernel } from '../kernel/kernel.js';
+import {
+  DRIVER_EXTENSION,
+  DRIVER_OBJECT,
+  IO_STACK_LOCATION,
+  IO_TYPE_DRIVER,
+  IO_TYPE_IRP,
+  IRP,
+  IRP_MJ,
+  IRP_MJ_COUNT,
+  IRP_MJ_NAMES,
+} from '../kernel/objects.js';
+import { HandlerRegistry } from '../kernel/registry.js';
+import { syntheticImage } from '../kernel/synthetic.js';
+import { formatStatus, statusName } from '../loader/status.js';
+import type { ImportMiss, LoadedModule, ModuleFile, ModuleSource } from '../loader/system-loader.js';
+import { SystemLoader } from '../loader/system-loader.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The default kernel: NT 3.51 SP5 uniprocessor and the standard PC HAL (fixtures). */
+export const DEFAULT_KERNEL = join(ROOT, 'fixtures/bin/nt351/sp5/ntoskrnl.exe');
+export const DEFAULT_HAL = join(ROOT, 'fixtures/bin/nt351/common/hal.dll');
+
+export interface RunDriverOptions {
+  driver: string;
+  /** A kernel image path, or 'registry' for the synthetic kernel made of our handlers. */
+  kernel?: string;
+  hal?: string;
+  /** An installed image set: its kernel, HAL and System32/drivers are used. */
+  imageset?: string;
+  ioctls?: number[];
+  maxInstructions?: number;
+  maxMillis?: number;
+}
+
+export type CallOutcome =
+  | { kind: 'returned'; eax: number }
+  | {
+      kind: 'fault';
+      fault: string;
+      access: string | null;
+      address: number;
+      pc: number;
+      instruction: string | null;
+      registers: Record<X86Reg, number>;
+      /** Set when the address lies in a pool block: 'freed' means use-after-free. */
+      pool: { block: number; size: number; tag: string | null; freed: boolean } | null;
+    }
+  | { kind: 'budget'; which: 'instructions' | 'time'; pc: number }
+  | { kind: 'stopped'; reason: string; pc: number }
+  | { kind: 'host-error'; message: string; stack: string | null };
+
+export interface CallReport {
+  routine: string;
+  address: number;
+  outcome: CallOutcome;
+  /** NTSTATUS return, for routines returning one. */
+  status: string | null;
+  statusName: string | null;
+  /** Indexes into `events` of what happened during this call: [firstEvent, firstEvent + eventCount). */
+  firstEvent: number;
+  eventCount: number;
+  /** IRP.IoStatus after a dispatch routine. */
+  irpStatus?: string;
+  irpInformation?: number;
+}
+
+export interface RunDriverReport {
+  driver: {
+    file: string;
+    ntPath: string;
+    base: number | null;
+    size: number | null;
+    entryPoint: number | null;
+  };
+  kernel: {
+    kind: 'image' | 'registry';
+    file: string | null;
+    hal: string | null;
+    version: string | null;
+    note: string;
+  };
+  load:
+    | { ok: true; modules: { name: string; base: number; size: number; loadedBy: string }[] }
+    | {
+        ok: false;
+        status: string;
+        statusName: string;
+        reason: string;
+        misses: (Omit<ImportMiss, 'status'> & { status: string })[];
+      };
+  calls: CallReport[];
+  events: KernelEvent[];
+  droppedApiCalls: number;
+  devices: { name: string; address: number }[];
+  symbolicLinks: { link: string; target: string }[];
+  poolLeaks: { address: number; size: number; tag: string | null }[];
+  outcome: 'ok' | 'load-failed' | 'driver-entry-failed' | 'fault' | 'budget' | 'bugcheck' | 'host-error';
+}
+
+/** Finds a file by name, case-insensitively, in `dirs` (first match wins). */
+function findIn(dirs: string[], name: string): string | null {
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    const hit = readdirSync(dir).find((f) => f.toLowerCase() === name.toLowerCase());
+    if (hit) return join(dir, hit);
+  }
+  return null;
+}
+
+const fileOf = (path: string, ntDir: string): ModuleFile => ({
+  baseName: basename(path),
+  ntPath: `\\SystemRoot\\${ntDir}\\${basename(path).toLowerCase()}`,
+  bytes: new Uint8Array(readFileSync(path)),
+});
+
+const REGS: X86Reg[] = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'];
+
+export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
+  const registry = new HandlerRegistry(ALL_HANDLERS);
+  const driverPath = opts.driver;
+  const driverName = basename(driverPath);
+  const serviceName = driverName.replace(/\.[^.]*$/, '');
+
+  // Where the kernel, the HAL and dependencies come from.
+  let kernelFile: ModuleFile;
+  let halFile: ModuleFile;
+  let searchDirs: string[];
+  let kernelKind: 'image' | 'registry' = 'image';
+  if (opts.imageset) {
+    const sys32 =
+      findIn([join(opts.imageset, 'WINNT35')], 'SYSTEM32') ?? join(opts.imageset, 'WINNT35', 'SYSTEM32');
+    const drivers = findIn([sys32], 'DRIVERS') ?? join(sys32, 'DRIVERS');
+    searchDirs = [sys32, drivers, dirname(driverPath)];
+    kernelFile = fileOf(findIn([sys32], 'ntoskrnl.exe') ?? join(sys32, 'NTOSKRNL.EXE'), 'System32');
+    halFile = fileOf(findIn([sys32], 'hal.dll') ?? join(sys32, 'HAL.DLL'), 'System32');
+  } else if (opts.kernel === 'registry') {
+    kernelKind = 'registry';
+    const byModule = (m: string) => registry.all().filter((h) => h.module === m);
+    kernelFile = {
+      baseName: 'NTOSKRNL.EXE',
+      ntPath: '\\SystemRoot\\System32\\ntoskrnl.exe',
+      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000),
+    };
+    halFile = {
+      baseName: 'HAL.DLL',
+      ntPath: '\\SystemRoot\\System32\\hal.dll',
+      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000),
+    };
+    searchDirs = [dirname(driverPath)];
+  } else {
+    const kernelPath = opts.kernel ?? DEFAULT_KERNEL;
+    const halPath =
+      opts.hal ?? (opts.kernel ? (findIn([dirname(kernelPath)], 'hal.dll') ?? DEFAULT_HAL) : DEFAULT_HAL);
+    kernelFile = { ...fileOf(kernelPath, 'System32'), baseName: 'NTOSKRNL.EXE' };
+    halFile = { ...fileOf(halPath, 'System32'), baseName: 'HAL.DLL' };
+    searchDirs = [dirname(driverPath), dirname(kernelPath)];
+  }
+  const driverFile = fileOf(driverPath, 'System32\\drivers');
+  const source: ModuleSource = {
+    findDependency(name) {
+      if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
+      if (name.toLowerCase() === 'hal.dll') return halFile;
+      const p = findIn(searchDirs, name);
+      return p ? fileOf(p, /drivers/i.test(p) ? 'System32\\drivers' : 'System32') : null;
+    },
+  };
+
+  const report: RunDriverReport = {
+    driver: { file: driverPath, ntPath: driverFile.ntPath, base: null, size: null, entryPoint: null },
+    kernel: {
+      kind: kernelKind,
+      file: kernelKind === 'registry' ? null : kernelFile.ntPath,
+      hal: kernelKind === 'registry' ? null : halFile.ntPath,
+      version: null,
+      note:
+        kernelKind === 'registry'
+          ? `synthetic kernel and HAL exporting nt351's ${registry.all().length} handlers (not NT 3.51's export set)`
+          : 'kernel image given; its export table decides what drivers can import',
+    },
+    load: { ok: true, modules: [] },
+    calls: [],
+    events: [],
+    droppedApiCalls: 0,
+    devices: [],
+    symbolicLinks: [],
+    poolLeaks: [],
+    outcome: 'ok',
+  };
+
+  const loader = new SystemLoader();
+  const boot = loader.loadBootImages(
+    [
+      { file: kernelFile, role: 'kernel' },
+      { file: halFile, role: 'hal' },
+    ],
+    source,
+  );
+  const kernelModule = boot[0]?.ok ? boot[0].module : null;
+  if (kernelModule) {
+    try {
+      const v = kernelModule.image.version();
+      report.kernel.version = v ? `${v.fileVersion} ${v.strings.OriginalFilename ?? ''}`.trim() : null;
+    } catch {
+      report.kernel.version = null;
+    }
+  }
+  const bootFailure = boot.find((r) => !r.ok);
+  const load = bootFailure ?? loader.loadSystemImage(driverFile, source);
+  if (!load.ok) {
+    report.load = {
+      ok: false,
+      status: formatStatus(load.status),
+      statusName: load.statusName,
+      reason: load.reason,
+      misses: load.misses.map((m) => ({ ...m, status: formatStatus(m.status) })),
+    };
+    report.outcome = 'load-failed';
+    return report;
+  }
+  const driver = load.module;
+  report.driver = { ...report.driver, base: driver.base, size: driver.size, entryPoint: driver.entryPoint };
+  report.load = {
+    ok: true,
+    modules: loader.modules.map((m) => ({
+      name: m.baseName,
+      base: m.base,
+      size: m.size,
+      loadedBy: m.loadedBy,
+    })),
+  };
+
+  const cpu = new UnicornX86();
+  try {
+    const { stackTop } = setupNtX86(cpu, { number: 0 });
+    const kernel = new EmulatedKernel(cpu, registry, stackTop);
+    for (const m of loader.modules) kernel.mapModule(m);
+    kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
+    kernel.hookExports(loader.modules[1]!, 'hal');
+    const budget = {
+      maxInstructions: opts.maxInstructions ?? 10_000_000,
+      maxMillis: opts.maxMillis ?? 5_000,
+    };
+
+    const call = async (
+      routine: string,
+      address: number,
+      args: number[],
+      returnsStatus: boolean,
+    ): Promise<CallReport> => {
+      const firstEvent = kernel.log.events.length;
+      const { run } = kernel.call(address, args, budget);
+      const outcome = await describe(run, cpu, kernel);
+      const eax = outcome.kind === 'returned' ? outcome.eax : null;
+      const entry: CallReport = {
+        routine,
+        address,
+        outcome,
+        status: returnsStatus && eax !== null ? formatStatus(eax) : null,
+        statusName: returnsStatus && eax !== null ? statusName(eax) : null,
+        firstEvent,
+        eventCount: kernel.log.events.length - firstEvent,
+      };
+      report.calls.push(entry);
+      return entry;
+    };
+    const unicode = (text: string): number => {
+      const buf = kernel.pool.allocate(text.length * 2 + 2, 0, 'nt35')!;
+      kernel.mem.write(buf, utf16z(text));
+      const us = kernel.pool.allocate(8, 0, 'nt35')!;
+      kernel.mem.setU16(us, text.length * 2);
+      kernel.mem.setU16(us + 2, text.length * 2 + 2);
+      kernel.mem.setU32(us + 4, buf);
+      return us;
+    };
+    const internal = new Set<number>();
+    const own = (a: number) => {
+      internal.add(a);
+      return a;
+    };
+
+    // DllInitialize for dependencies the driver pulled in (NT calls it with the dependency's key).
+    for (const dep of load.dependencies) {
+      if (dep.dllInitialize === null) continue;
+      const path = own(
+        unicode(
+          `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${dep.baseName.replace(/\.[^.]*$/, '')}`,
+        ),
+      );
+      const r = await call(`DllInitialize (${dep.baseName})`, dep.dllInitialize, [path], true);
+      if (r.outcome.kind !== 'returned') return finish(report, kernel, internal);
+    }
+
+    // The DRIVER_OBJECT as IopLoadDriver builds it: unset dispatch entries point at a kernel routine
+    // that fails requests (model: the call sentinel, so an unset entry is recognisable).
+    const D = DRIVER_OBJECT;
+    const driverObject = own(kernel.pool.allocate(D.size + DRIVER_EXTENSION.size, 0, 'nt35')!);
+    const invalidRequest = 0;
+    kernel.mem.setU16(driverObject + D.Type, IO_TYPE_DRIVER);
+    kernel.mem.setU16(driverObject + D.Size, D.size);
+    kernel.mem.setU32(driverObject + D.DriverStart, driver.base);
+    kernel.mem.setU32(driverObject + D.DriverSize, driver.size);
+    kernel.mem.setU32(driverObject + D.DriverExtension, driverObject + D.size);
+    kernel.mem.setU32(driverObject + D.size + DRIVER_EXTENSION.DriverObject, driverObject);
+    const driverNameString = own(unicode(`\\Driver\\${serviceName}`));
+    kernel.mem.write(driverObject + D.DriverName, kernel.mem.bytes(driverNameString, 8));
+    kernel.mem.setU32(driverObject + D.DriverInit, driver.entryPoint ?? 0);
+    for (let i = 0; i < IRP_MJ_COUNT; i++)
+      kernel.mem.setU32(driverObject + D.MajorFunction + 4 * i, invalidRequest);
+    kernel.objects.insert(`\\Driver\\${serviceName}`, { kind: 'driver', address: driverObject });
+    const registryPath = own(
+      unicode(`\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${serviceName}`),
+    );
+
+    if (driver.entryPoint === null) {
+      report.outcome = 'driver-entry-failed';
+      return finish(report, kernel, internal);
+    }
+    const entry = await call('DriverEntry', driver.entryPoint, [driverObject, registryPath], true);
+    if (entry.outcome.kind !== 'returned') return finish(report, kernel, internal);
+    if ((entry.outcome.eax | 0) < 0) {
+      report.outcome = 'driver-entry-failed';
+      return finish(report, kernel, internal);
+    }
+
+    // Dispatch routines with well-formed IRPs: create, each IOCTL, read, write, cleanup, close.
+    const device = kernel.mem.u32(driverObject + D.DeviceObject);
+    const plan: { mj: number; ioctl?: number }[] = [
+      { mj: IRP_MJ.CREATE },
+      ...(opts.ioctls ?? []).map((ioctl) => ({ mj: IRP_MJ.DEVICE_CONTROL, ioctl })),
+      { mj: IRP_MJ.READ },
+      { mj: IRP_MJ.WRITE },
+      { mj: IRP_MJ.CLEANUP },
+      { mj: IRP_MJ.CLOSE },
+    ];
+    for (const step of plan) {
+      const routine = kernel.mem.u32(driverObject + D.MajorFunction + 4 * step.mj);
+      if (routine === invalidRequest) continue;
+      const irp = own(buildIrp(kernel, device, step.mj, step.ioctl));
+      const name = `${IRP_MJ_NAMES[step.mj]}${step.ioctl !== undefined ? ` 0x${step.ioctl.toString(16).padStart(8, '0')}` : ''}`;
+      const r = await call(name, routine, [device, irp], true);
+      if (r.outcome.kind !== 'returned') return finish(report, kernel, internal);
+      r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
+      r.irpInformation = kernel.mem.u32(irp + IRP.IoStatusInformation);
+    }
+
+    const unload = kernel.mem.u32(driverObject + D.DriverUnload);
+    if (unload) await call('DriverUnload', unload, [driverObject], false);
+    return finish(report, kernel, internal);
+  } finally {
+    cpu.close();
+  }
+}
+
+/** An IRP with one stack location, set up as the I/O manager would for `mj`. */
+function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: number): number {
+  const size = IRP.size + IO_STACK_LOCATION.size;
+  const irp = kernel.pool.allocate(size, 0, 'nt35')!;
+  const buffer = kernel.pool.allocate(0x200, 0, 'nt35')!;
+  const stack = irp + IRP.size;
+  kernel.mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
+  kernel.mem.setU16(irp + IRP.Size, size);
+  kernel.mem.write(irp + IRP.StackCount, new Uint8Array([1, 1]));
+  kernel.mem.setU32(irp + IRP.SystemBuffer, buffer);
+  kernel.mem.setU32(irp + IRP.UserBuffer, buffer);
+  kernel.mem.setU32(irp + IRP.CurrentStackLocation, stack);
+  kernel.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj]));
+  kernel.mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
+  const P = stack + IO_STACK_LOCATION.Parameters;
+  if (mj === IRP_MJ.DEVICE_CONTROL) {
+    kernel.mem.setU32(P, 0x200); // OutputBufferLength
+    kernel.mem.setU32(P + 4, 0x200); // InputBufferLength
+    kernel.mem.setU32(P + 8, ioctl ?? 0); // IoControlCode
+    kernel.mem.setU32(P + 12, buffer); // Type3InputBuffer
+  } else if (mj === IRP_MJ.READ || mj === IRP_MJ.WRITE) {
+    kernel.mem.setU32(P, 0x200); // Length
+  }
+  return irp;
+}
+
+async function describe(run: RunResult, cpu: UnicornX86, kernel: EmulatedKernel): Promise<CallOutcome> {
+  switch (run.kind) {
+    case 'returned':
+      return { kind: 'returned', eax: cpu.reg('eax') };
+    case 'budget':
+      return { kind: 'budget', which: run.which, pc: run.pc };
+    case 'stopped':
+      return { kind: 'stopped', reason: run.reason, pc: run.pc };
+    case 'host-error':
+      return { kind: 'host-error', message: run.error.message, stack: run.error.stack ?? null };
+    case 'fault': {
+      let instruction: string | null = null;
+      try {
+        const [i] = await disassembleX86(cpu.read(run.pc, 16), run.pc);
+        instruction = i ? i.text : null;
+      } catch {
+        instruction = null; // the PC itself is not readable (a jump into unmapped memory)
+      }
+      const registers = Object.fromEntries(REGS.map((r) => [r, cpu.reg(r)])) as Record<X86Reg, number>;
+      const block = kernel.pool.blockAt(run.address);
+      return {
+        kind: 'fault',
+        fault: run.fault,
+        access: run.access,
+        address: run.address,
+        pc: run.pc,
+        instruction,
+        registers,
+        pool: block ? { block: block.address, size: block.size, tag: block.tag, freed: block.freed } : null,
+      };
+    }
+  }
+}
+
+function finish(report: RunDriverReport, kernel: EmulatedKernel, internal: Set<number>): RunDriverReport {
+  report.events = kernel.log.events;
+  report.droppedApiCalls = kernel.droppedApiCalls;
+  for (const { name, object } of kernel.objects.list()) {
+    if (object.kind === 'device') report.devices.push({ name, address: object.address });
+    if (object.kind === 'symlink') report.symbolicLinks.push({ link: name, target: object.target ?? '' });
+  }
+  report.poolLeaks = kernel.pool
+    .live()
+    .filter((b) => b.tag !== 'nt35' && b.tag !== 'Devi' && b.tag !== 'Conf' && !internal.has(b.address))
+    .map((b) => ({ address: b.address, size: b.size, tag: b.tag }));
+  const last = report.calls[report.calls.length - 1]?.outcome;
+  if (report.events.some((e) => e.type === 'bugcheck')) report.outcome = 'bugcheck';
+  else if (last?.kind === 'fault') report.outcome = 'fault';
+  else if (last?.kind === 'budget') report.outcome = 'budget';
+  else if (last?.kind === 'host-error') report.outcome = 'host-error';
+  else if (last?.kind === 'stopped') report.outcome = 'fault'; // a guest fault inside a handler
+  return report;
+}
+
+export type { LoadedModule };

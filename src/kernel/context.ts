@@ -1,0 +1,23 @@
+// What an export handler works with: the CPU and guest memory, the pool, the object namespace,
+// the event log, and a way to stop the run (bugchecks).
+import type { CpuEngine } from '../cpu/engine.js';
+import type { EventLog } from './events.js';
+import type { GuestMemory } from './guest.js';
+import type { ObjectNamespace } from './objects.js';
+import type { Pool } from './pool.js';
+
+export interface KernelContext {
+  cpu: CpuEngine;
+  mem: GuestMemory;
+  pool: Pool;
+  objects: ObjectNamespace;
+  log: EventLog;
+  /** Return address of the call being handled. */
+  caller: number;
+  /** Ends the current run (e.g. KeBugCheckEx); the report shows `reason`. */
+  stop(reason: string): void;
+  /** Kernel-owned guest structures created on first use (e.g. CONFIGURATION_INFORMATION), by name. */
+  statics: Map<string, number>;
+  /** Looks up an export of the loaded kernel or HAL by name (MmGetSystemRoutineAddress). */
+  systemRoutine(name: string): number | null;
+}

@@ -1,0 +1,35 @@
+// Events the emulated kernel reports about a guest's run: data for reports, never console output.
+
+export interface DecodedArg {
+  name: string;
+  value: number;
+  /** Decoded form for pointers to strings (UNICODE_STRING, C strings); null when unreadable. */
+  text?: string | null;
+}
+
+export type KernelEvent =
+  | {
+      type: 'api-call';
+      module: string;
+      name: string;
+      args: DecodedArg[];
+      result: number | null;
+      caller: number;
+    }
+  | { type: 'unimplemented-routine'; module: string; name: string; caller: number }
+  | { type: 'dbgprint'; text: string; caller: number }
+  | { type: 'device-created'; name: string | null; device: number; deviceType: number }
+  | { type: 'device-deleted'; name: string | null; device: number }
+  | { type: 'symlink-created'; link: string; target: string }
+  | { type: 'symlink-deleted'; link: string }
+  | { type: 'pool-double-free'; address: number; caller: number }
+  | { type: 'pool-bad-free'; address: number; caller: number }
+  | { type: 'pool-leak'; address: number; size: number; tag: string | null }
+  | { type: 'bugcheck'; code: number; parameters: number[]; caller: number };
+
+export class EventLog {
+  readonly events: KernelEvent[] = [];
+  add(e: KernelEvent): void {
+    this.events.push(e);
+  }
+}

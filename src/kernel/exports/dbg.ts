@@ -1,0 +1,133 @@
+// Debugger exports (ntoskrnl!Dbg*): DbgPrint with the DDK's printf formatting.
+import type { GuestMemory } from '../guest.js';
+import { defineExport } from '../registry.js';
+
+/** Most characters one DbgPrint produces (NT's buffer was 512; more is cut, as NT did). */
+const MAX_OUTPUT = 512;
+
+/**
+ * Formats like the kernel's _vsnprintf: flags, width, precision, h/l/w/I64 sizes, and the
+ * conversions %c %C %d %i %u %x %X %o %p %s %S %ws %Z %wZ %%. `next()` yields successive 32-bit args.
+ */
+export function formatDbgPrint(mem: GuestMemory, format: string, next: () => number): string {
+  let out = '';
+  const re = /%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|w|I64|I32|I)?([cCdiouxXpsSZn%])/g;
+  let last = 0;
+  for (let m = re.exec(format); m; m = re.exec(format)) {
+    out += format.slice(last, m.index);
+    last = re.lastIndex;
+    const [, flags = '', widthSpec, precSpec, size, conv] = m;
+    if (conv === '%') {
+      out += '%';
+      continue;
+    }
+    const width = widthSpec === '*' ? next() | 0 : widthSpec ? Number(widthSpec) : 0;
+    const precision = precSpec === '*' ? next() | 0 : precSpec !== undefined ? Number(precSpec) : -1;
+    let text: string;
+    const str = (s: string | null) => (s === null ? '(null)' : precision >= 0 ? s.slice(0, precision) : s);
+    switch (conv) {
+      case 'c':
+      case 'C':
+        text = String.fromCharCode(next() & (conv === 'C' || size === 'l' || size === 'w' ? 0xffff : 0xff));
+        break;
+      case 'd':
+      case 'i':
+      case 'u':
+      case 'o':
+      case 'x':
+      case 'X': {
+        let v: bigint;
+        if (size === 'I64' || size === 'll') {
+          const lo = BigInt(next() >>> 0);
+          v = lo | (BigInt(next() >>> 0) << 32n);
+          if (conv === 'd' || conv === 'i') v = BigInt.asIntN(64, v);
+        } else {
+          const raw = next();
+          v =
+            conv === 'd' || conv === 'i'
+              ? BigInt(size === 'h' ? (raw << 16) >> 16 : raw | 0)
+              : BigInt(size === 'h' ? raw & 0xffff : raw >>> 0);
+        }
+        const base = conv === 'o' ? 8 : conv === 'x' || conv === 'X' ? 16 : 10;
+        let digits = (v < 0n ? -v : v).toString(base);
+        if (conv === 'X') digits = digits.toUpperCase();
+        if (precision >= 0) digits = digits.padStart(precision, '0');
+        const sign = v < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+        const prefix =
+          flags.includes('#') && v !== 0n
+            ? conv === 'x'
+              ? '0x'
+              : conv === 'X'
+                ? '0X'
+                : conv === 'o'
+                  ? '0'
+                  : ''
+            : '';
+        const body = sign + prefix + digits;
+        text =
+          flags.includes('0') && !flags.includes('-') && precision < 0
+            ? sign + prefix + digits.padStart(width - sign.length - prefix.length, '0')
+            : body;
+        break;
+      }
+      case 'p':
+        text = (next() >>> 0).toString(16).toUpperCase().padStart(8, '0');
+        break;
+      case 's':
+      case 'S': {
+        const p = next();
+        const wide = conv === 'S' || size === 'l' || size === 'w';
+        text = str(p === 0 ? null : wide ? mem.wString(p, 4096) : mem.cString(p, 4096));
+        break;
+      }
+      case 'Z': {
+        const p = next();
+        text = str(size === 'w' ? mem.unicodeString(p) : mem.ansiString(p));
+        break;
+      }
+      default:
+        text = ''; // %n writes nothing here: the kernel's DbgPrint ignored it
+    }
+    out += flags.includes('-') ? text.padEnd(width) : text.padStart(width);
+  }
+  return (out + format.slice(last)).slice(0, MAX_OUTPUT);
+}
+
+/** ULONG DbgPrint(PCSTR Format, ...); (cdecl) */
+export const DbgPrint = defineExport({
+  module: 'ntoskrnl',
+  name: 'DbgPrint',
+  prototype: 'ULONG DbgPrint(PCSTR Format, ...)',
+  conv: 'cdecl',
+  args: [{ name: 'Format', type: 'PCSTR' }],
+  returns: 'NTSTATUS',
+  impl(ctx, [format]) {
+    const esp = ctx.cpu.reg('esp');
+    let index = 1; // after the return address and Format
+    const text = formatDbgPrint(ctx.mem, ctx.mem.cString(format!, 1024), () =>
+      ctx.mem.u32(esp + 4 + 4 * index++),
+    );
+    ctx.log.add({ type: 'dbgprint', text, caller: ctx.caller });
+    return 0;
+  },
+});
+
+/** VOID DbgBreakPoint(VOID); reported, then execution goes on (no debugger is attached). */
+export const DbgBreakPoint = defineExport({
+  module: 'ntoskrnl',
+  name: 'DbgBreakPoint',
+  prototype: 'VOID DbgBreakPoint(VOID)',
+  conv: 'stdcall',
+  args: [],
+  returns: 'VOID',
+  impl(ctx) {
+    ctx.log.add({
+      type: 'dbgprint',
+      text: '[DbgBreakPoint: no kernel debugger attached; continuing]',
+      caller: ctx.caller,
+    });
+    return undefined;
+  },
+});
+
+export const dbgExports = [DbgPrint, DbgBreakPoint];

@@ -1,0 +1,94 @@
+// Kernel exports (ntoskrnl!Ke*): bugchecks, events, spin locks.
+import { defineExport } from '../registry.js';
+
+/** VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4); */
+export const KeBugCheckEx = defineExport({
+  module: 'ntoskrnl',
+  name: 'KeBugCheckEx',
+  prototype:
+    'VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1, ULONG_PTR BugCheckParameter2, ULONG_PTR BugCheckParameter3, ULONG_PTR BugCheckParameter4)',
+  conv: 'stdcall',
+  args: [
+    { name: 'BugCheckCode', type: 'ULONG' },
+    { name: 'BugCheckParameter1', type: 'ULONG' },
+    { name: 'BugCheckParameter2', type: 'ULONG' },
+    { name: 'BugCheckParameter3', type: 'ULONG' },
+    { name: 'BugCheckParameter4', type: 'ULONG' },
+  ],
+  returns: 'VOID',
+  impl(ctx, [code, p1, p2, p3, p4]) {
+    ctx.log.add({ type: 'bugcheck', code: code!, parameters: [p1!, p2!, p3!, p4!], caller: ctx.caller });
+    ctx.stop(`bugcheck 0x${code!.toString(16).toUpperCase()}`);
+    return undefined;
+  },
+});
+
+/** VOID KeBugCheck(ULONG BugCheckCode); */
+export const KeBugCheck = defineExport({
+  ...KeBugCheckEx,
+  name: 'KeBugCheck',
+  prototype: 'VOID KeBugCheck(ULONG BugCheckCode)',
+  args: [{ name: 'BugCheckCode', type: 'ULONG' }],
+  impl: (ctx, [code]) => KeBugCheckEx.impl(ctx, [code!, 0, 0, 0, 0]),
+});
+
+/** VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock); */
+export const KeInitializeSpinLock = defineExport({
+  module: 'ntoskrnl',
+  name: 'KeInitializeSpinLock',
+  prototype: 'VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)',
+  conv: 'stdcall',
+  args: [{ name: 'SpinLock', type: 'PVOID' }],
+  returns: 'VOID',
+  pure: true,
+  impl(ctx, [lock]) {
+    ctx.mem.setU32(lock!, 0);
+    return undefined;
+  },
+});
+
+/** VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State); DISPATCHER_HEADER + list. */
+export const KeInitializeEvent = defineExport({
+  module: 'ntoskrnl',
+  name: 'KeInitializeEvent',
+  prototype: 'VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)',
+  conv: 'stdcall',
+  args: [
+    { name: 'Event', type: 'PVOID' },
+    { name: 'Type', type: 'ULONG' },
+    { name: 'State', type: 'BOOLEAN' },
+  ],
+  returns: 'VOID',
+  impl(ctx, [event, type, state]) {
+    const header = new Uint8Array(0x10);
+    const v = new DataView(header.buffer);
+    header[0] = type!; // DISPATCHER_HEADER.Type: NotificationEvent 0, SynchronizationEvent 1
+    header[2] = 4; // Size in ULONGs
+    v.setUint32(4, state! & 0xff, true); // SignalState
+    v.setUint32(8, event! + 8, true); // WaitListHead.Flink = itself (empty list)
+    v.setUint32(12, event! + 8, true);
+    ctx.mem.write(event!, header);
+    return undefined;
+  },
+});
+
+/** LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait); returns the previous state. */
+export const KeSetEvent = defineExport({
+  module: 'ntoskrnl',
+  name: 'KeSetEvent',
+  prototype: 'LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)',
+  conv: 'stdcall',
+  args: [
+    { name: 'Event', type: 'PVOID' },
+    { name: 'Increment', type: 'LONG' },
+    { name: 'Wait', type: 'BOOLEAN' },
+  ],
+  returns: 'LONG',
+  impl(ctx, [event]) {
+    const previous = ctx.mem.u32(event! + 4);
+    ctx.mem.setU32(event! + 4, 1);
+    return previous;
+  },
+});
+
+export const keExports = [KeBugCheckEx, KeBugCheck, KeInitializeSpinLock, KeInitializeEvent, KeSetEvent];

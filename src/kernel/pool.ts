@@ -1,0 +1,60 @@
+// The executive's pool in guest memory, built to catch driver bugs: every allocation gets its own
+// pages and addresses are never reused, so freed pages can be made inaccessible (a later touch faults
+// and is reported as use-after-free); double and invalid frees are events (NT: BAD_POOL_CALLER 0xC2).
+import type { CpuEngine } from '../cpu/engine.js';
+import { RW } from '../cpu/engine.js';
+
+/** Model: nonpaged and paged pool share one region of system space. */
+export const POOL_REGION = { start: 0x81000000, end: 0x83000000 } as const;
+const PAGE = 0x1000;
+
+export interface PoolBlock {
+  address: number;
+  size: number;
+  tag: string | null;
+  poolType: number;
+  freed: boolean;
+}
+
+export type FreeResult = 'ok' | 'double-free' | 'not-allocated';
+
+export class Pool {
+  private next: number = POOL_REGION.start;
+  private readonly blocks = new Map<number, PoolBlock>();
+  private readonly pages: { start: number; size: number; block: PoolBlock }[] = [];
+
+  constructor(private readonly cpu: CpuEngine) {}
+
+  /** Allocates `size` bytes (zeroed); null when the pool region is exhausted (NT returns NULL too). */
+  allocate(size: number, poolType: number, tag: string | null): number | null {
+    const bytes = Math.max(PAGE, Math.ceil(Math.max(size, 1) / PAGE) * PAGE);
+    if (size > POOL_REGION.end - POOL_REGION.start || this.next + bytes > POOL_REGION.end) return null;
+    const address = this.next;
+    this.cpu.map(address, bytes, RW);
+    this.next += bytes + PAGE; // an unmapped guard page after every block
+    const block: PoolBlock = { address, size, tag, poolType, freed: false };
+    this.blocks.set(address, block);
+    this.pages.push({ start: address, size: bytes, block });
+    return address;
+  }
+
+  free(address: number): FreeResult {
+    const block = this.blocks.get(address);
+    if (!block) return 'not-allocated';
+    if (block.freed) return 'double-free';
+    block.freed = true;
+    const span = this.pages.find((p) => p.block === block)!;
+    this.cpu.protect(span.start, span.size, { read: false, write: false, execute: false });
+    return 'ok';
+  }
+
+  /** The block whose pages hold `address` (freed or not), for turning faults into pool reports. */
+  blockAt(address: number): PoolBlock | undefined {
+    return this.pages.find((p) => address >= p.start && address < p.start + p.size)?.block;
+  }
+
+  /** Blocks allocated and not freed. */
+  live(): PoolBlock[] {
+    return [...this.blocks.values()].filter((b) => !b.freed);
+  }
+}

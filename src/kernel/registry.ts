@@ -1,0 +1,76 @@
+// The export-handler registry: TypeScript implementations of kernel and HAL exports, each declared
+// with its NT prototype, calling convention and typed arguments (Speakeasy's @apihook, Wine's .spec).
+// Stack cleanup is derived from the declaration. Keys are `module!Name`, e.g. `ntoskrnl!IoCreateDevice`.
+import type { KernelContext } from './context.js';
+
+export type CallingConvention = 'stdcall' | 'cdecl' | 'fastcall';
+
+/** How an argument is decoded for reports. */
+export type ArgType =
+  | 'ULONG'
+  | 'LONG'
+  | 'BOOLEAN'
+  | 'UCHAR'
+  | 'PVOID'
+  | 'HANDLE'
+  | 'PUNICODE_STRING'
+  | 'PANSI_STRING'
+  | 'PCSTR'
+  | 'PCWSTR'
+  | 'NTSTATUS';
+
+export type ReturnType = 'NTSTATUS' | 'ULONG' | 'PVOID' | 'BOOLEAN' | 'VOID' | 'UCHAR' | 'LONG';
+
+export interface ArgSpec {
+  name: string;
+  type: ArgType;
+}
+
+/** A handler: `impl` gets the raw 32-bit arguments and returns EAX (undefined for VOID). */
+export interface ExportHandler {
+  module: 'ntoskrnl' | 'hal';
+  name: string;
+  /** The NT prototype, as the DDK declares it. */
+  prototype: string;
+  conv: CallingConvention;
+  args: ArgSpec[];
+  returns: ReturnType;
+  /**
+   * Computes only from its arguments (string and memory helpers): when the loaded kernel image has
+   * real code for the export, that code runs and this handler is not hooked.
+   */
+  pure?: boolean;
+  impl: (ctx: KernelContext, args: number[]) => number | undefined;
+}
+
+/** Bytes the callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for cdecl. */
+export function calleeCleanup(h: Pick<ExportHandler, 'conv' | 'args'>): number {
+  if (h.conv === 'cdecl') return 0;
+  if (h.conv === 'fastcall') return 4 * Math.max(0, h.args.length - 2);
+  return 4 * h.args.length;
+}
+
+export const handlerKey = (module: string, name: string) => `${module.toLowerCase()}!${name}`;
+
+/** Declares a handler; used by src/kernel/exports/*.ts. */
+export const defineExport = (h: ExportHandler): ExportHandler => h;
+
+export class HandlerRegistry {
+  private readonly handlers = new Map<string, ExportHandler>();
+
+  constructor(handlers: readonly ExportHandler[]) {
+    for (const h of handlers) {
+      const key = handlerKey(h.module, h.name);
+      if (this.handlers.has(key)) throw new Error(`duplicate export handler ${key}`);
+      this.handlers.set(key, h);
+    }
+  }
+
+  get(module: string, name: string): ExportHandler | undefined {
+    return this.handlers.get(handlerKey(module, name));
+  }
+
+  all(): ExportHandler[] {
+    return [...this.handlers.values()];
+  }
+}
