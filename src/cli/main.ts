@@ -173,6 +173,13 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     if (e instanceof MalformedPeError) return fail(ExitCode.MALFORMED, e.toJSON(), e.message);
     if (e instanceof InputError)
       return fail(ExitCode.INPUT, { error: 'InputError', path: e.path, message: e.message }, e.message);
+    if (e instanceof UnicornUnavailableError) {
+      return fail(
+        ExitCode.INPUT,
+        { error: 'UnicornUnavailable', message: e.message },
+        e.message.replace(/^nt351: /, ''),
+      );
+    }
     const detail = process.env.NT351_DEBUG ? (e as Error).stack : String(e);
     return fail(
       ExitCode.INTERNAL,

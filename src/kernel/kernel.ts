@@ -168,9 +168,9 @@ export class EmulatedKernel {
     try {
       args = this.args(h);
     } catch (e) {
-      if (e instanceof GuestAccessError)
-        return this.cpu.stop(`guest fault reading ${h.name}'s arguments: ${e.message}`);
-      throw e;
+      if (!(e instanceof GuestAccessError)) throw e;
+      this.cpu.stop(`guest fault reading ${h.name}'s arguments: ${e.message}`);
+      return;
     }
     const decoded: DecodedArg[] = h.args.map((a, i) => {
       const text = this.decode(a.type, args[i]!);
@@ -181,9 +181,9 @@ export class EmulatedKernel {
     try {
       result = h.impl(this.ctx, args);
     } catch (e) {
-      if (e instanceof GuestAccessError)
-        return this.cpu.stop(`guest fault in ${h.module}!${h.name}: ${e.message}`);
-      throw e;
+      if (!(e instanceof GuestAccessError)) throw e;
+      this.cpu.stop(`guest fault in ${h.module}!${h.name}: ${e.message}`);
+      return;
     }
     if (this.apiEvents++ < MAX_API_EVENTS) {
       this.log.events.splice(at, 0, {
