@@ -75,8 +75,8 @@ resource() {
 }
 
 # Kernel export definitions and stubs from ntoskrnl.exports for service pack $1 (0 = RTM), image name
-# $2; with $3 = implib, only what drivers import through an import library (no data, forwarders or
-# fastcall routines).
+# $2; with $3 = implib, only what drivers import through an import library: no data and no fastcall
+# stubs; forwarders only where ntoskrnl.exports gives their decoration (fwd:T:fast:N, fwd:T:std:N).
 kernel_def() {
   awk -v sp="$1" -v name="$2" -v implib="${3:-}" '
     BEGIN { print "NAME " name; print "EXPORTS" }
@@ -84,7 +84,12 @@ kernel_def() {
       since = ($4 ~ /^SP[0-9]$/) ? substr($4, 3) + 0 : 0
       if (since > sp) next
       split($3, k, ":")
-      if (implib != "" && (k[1] == "data" || k[1] == "fwd" || k[1] == "fast")) next
+      if (implib != "" && (k[1] == "data" || k[1] == "fast" || (k[1] == "fwd" && k[3] == ""))) next
+      if (implib != "" && k[1] == "fwd") {
+        # dlltool -k turns @Name@N (fastcall) and Name@N (stdcall) into the import name Name.
+        print "  " (k[3] == "fast" ? "@" $2 "@" k[4] : $2 "@" k[4]) " @" $1
+        next
+      }
       if (k[1] == "data") print "  " $2 " @" $1 " DATA"
       else if (k[1] == "cdecl") print "  " $2 " @" $1
       else if (k[1] == "fwd") print "  " $2 " = " k[2] " @" $1

@@ -24,7 +24,7 @@ import {
   IRP_MJ_COUNT,
   IRP_MJ_NAMES,
 } from '../kernel/objects.js';
-import { HandlerRegistry } from '../kernel/registry.js';
+import { type ExportHandler, HandlerRegistry } from '../kernel/registry.js';
 import { syntheticImage } from '../kernel/synthetic.js';
 import { formatStatus, statusName } from '../loader/status.js';
 import type { ImportMiss, LoadedModule, ModuleFile, ModuleSource } from '../loader/system-loader.js';
@@ -45,6 +45,8 @@ export interface RunDriverOptions {
   ioctls?: number[];
   maxInstructions?: number;
   maxMillis?: number;
+  /** Export handlers to use instead of nt351's own (for embedders and tests). */
+  handlers?: readonly ExportHandler[];
 }
 
 export type CallOutcome =
@@ -131,7 +133,7 @@ const fileOf = (path: string, ntDir: string): ModuleFile => ({
 const REGS: X86Reg[] = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'];
 
 export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
-  const registry = new HandlerRegistry(ALL_HANDLERS);
+  const registry = new HandlerRegistry(opts.handlers ?? ALL_HANDLERS);
   const driverPath = opts.driver;
   const driverName = basename(driverPath);
   const serviceName = driverName.replace(/\.[^.]*$/, '');

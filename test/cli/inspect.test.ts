@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import type { InspectReport } from '../../src/harness/inspect.js';
 import { image, kbLikeSet } from '../helpers/imageset.js';
@@ -17,10 +17,10 @@ afterAll(() => {
 });
 const kernel = join(set.system32, 'NTOSKRNL.EXE');
 
-function cli(...args: string[]) {
+async function cli(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = run(['node', 'nt351', ...args], {
+  const code = await run(['node', 'nt351', ...args], {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
   });
@@ -29,8 +29,12 @@ function cli(...args: string[]) {
 }
 
 describe('nt351 inspect --json', () => {
-  const r = cli('inspect', '--json', kernel);
-  const report = JSON.parse(r.stdout) as InspectReport;
+  let r: Awaited<ReturnType<typeof cli>>;
+  let report: InspectReport;
+  beforeAll(async () => {
+    r = await cli('inspect', '--json', kernel);
+    report = JSON.parse(r.stdout) as InspectReport;
+  });
 
   it('exits 0 and reports the header fields', () => {
     expect(r.code).toBe(0);
@@ -48,7 +52,7 @@ describe('nt351 inspect --json', () => {
     expect(report.version).toBeNull();
   });
 
-  it('lists exports with forwarders and imports with hints', () => {
+  it('lists exports with forwarders and imports with hints', async () => {
     expect(report.exports?.dllName).toBe('ntoskrnl.exe');
     expect(report.exports?.entries.find((e) => e.name === 'KeRaiseIrql')).toEqual({
       ordinal: 5,
@@ -56,7 +60,9 @@ describe('nt351 inspect --json', () => {
       rva: null,
       forwarder: 'HAL.KfRaiseIrql',
     });
-    const hal = JSON.parse(cli('inspect', '--json', join(set.system32, 'HAL.DLL')).stdout) as InspectReport;
+    const hal = JSON.parse(
+      (await cli('inspect', '--json', join(set.system32, 'HAL.DLL'))).stdout,
+    ) as InspectReport;
     expect(hal.imports).toEqual([
       { dll: 'ntoskrnl.exe', entries: [{ name: 'KeBugCheckEx', ordinal: null, hint: 0 }] },
     ]);
@@ -64,7 +70,7 @@ describe('nt351 inspect --json', () => {
   });
 
   it('matches the golden human report', async () => {
-    await expect(cli('inspect', kernel).stdout).toMatchFileSnapshot('../golden/inspect-kernel.txt');
+    await expect((await cli('inspect', kernel)).stdout).toMatchFileSnapshot('../golden/inspect-kernel.txt');
   });
 });
 
@@ -97,8 +103,8 @@ describe('nt351 inspect on bad input', () => {
     ],
   ];
   for (const [what, make, code, pattern] of cases) {
-    it(`${what}: exit ${code}, one line`, () => {
-      const r = cli('inspect', make());
+    it(`${what}: exit ${code}, one line`, async () => {
+      const r = await cli('inspect', make());
       expect(r.code).toBe(code);
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -106,8 +112,12 @@ describe('nt351 inspect on bad input', () => {
     });
   }
 
-  it('gives a JSON error object with --json', () => {
-    const r = cli('inspect', '--json', write('text2.sys', new TextEncoder().encode('MZ but nothing else')));
+  it('gives a JSON error object with --json', async () => {
+    const r = await cli(
+      'inspect',
+      '--json',
+      write('text2.sys', new TextEncoder().encode('MZ but nothing else')),
+    );
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({
       error: { error: 'MalformedPeError', structure: 'IMAGE_DOS_HEADER' },

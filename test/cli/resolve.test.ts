@@ -1,6 +1,6 @@
 // `nt351 resolve`: NT's statuses for every kind of miss, exit codes, and golden human/JSON output.
 import { rmSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import type { ResolveReport } from '../../src/harness/resolve.js';
 import { kbLikeSet } from '../helpers/imageset.js';
@@ -8,10 +8,10 @@ import { kbLikeSet } from '../helpers/imageset.js';
 const set = kbLikeSet();
 afterAll(() => rmSync(set.root, { recursive: true, force: true }));
 
-function cli(...args: string[]) {
+async function cli(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = run(['node', 'nt351', ...args], {
+  const code = await run(['node', 'nt351', ...args], {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
   });
@@ -20,14 +20,19 @@ function cli(...args: string[]) {
 }
 
 describe('nt351 resolve --kernel-mode on a KB Q138713-like set', () => {
-  const r = cli('resolve', '--kernel-mode', '--json', set.root);
-  const report = JSON.parse(r.stdout) as ResolveReport;
-  const misses = report.missing.map((m) => [
-    m.image.split('/').pop(),
-    m.module,
-    m.name ?? `#${m.ordinal}`,
-    m.status,
-  ]);
+  let r: Awaited<ReturnType<typeof cli>>;
+  let report: ResolveReport;
+  let misses: unknown[][];
+  beforeAll(async () => {
+    r = await cli('resolve', '--kernel-mode', '--json', set.root);
+    report = JSON.parse(r.stdout) as ResolveReport;
+    misses = report.missing.map((m) => [
+      m.image.split('/').pop(),
+      m.module,
+      m.name ?? `#${m.ordinal}`,
+      m.status,
+    ]);
+  });
 
   it('exits 1 because imports are missing', () => {
     expect(r.code).toBe(1);
@@ -61,29 +66,29 @@ describe('nt351 resolve --kernel-mode on a KB Q138713-like set', () => {
 
   it('matches the golden JSON and human reports', async () => {
     await expect(r.stdout).toMatchFileSnapshot('../golden/resolve-kb-like.json');
-    const human = cli('resolve', '--kernel-mode', set.root);
+    const human = await cli('resolve', '--kernel-mode', set.root);
     await expect(human.stdout).toMatchFileSnapshot('../golden/resolve-kb-like.txt');
   });
 });
 
 describe('nt351 resolve in user mode', () => {
-  it('uses the user-mode statuses and accepts ntdll', () => {
-    const report = JSON.parse(cli('resolve', '--json', set.root).stdout) as ResolveReport;
+  it('uses the user-mode statuses and accepts ntdll', async () => {
+    const report = JSON.parse((await cli('resolve', '--json', set.root)).stdout) as ResolveReport;
     const odd = report.missing.filter((m) => m.image.endsWith('ODD.SYS')).map((m) => m.status);
     expect(odd).toEqual(['0xC0000138', '0xC0000139', '0xC0000135', '0xC0000135']);
   });
 });
 
 describe('nt351 resolve with bad input', () => {
-  it('exits 3 with one line for a missing path', () => {
-    const r = cli('resolve', '/nonexistent/dir');
+  it('exits 3 with one line for a missing path', async () => {
+    const r = await cli('resolve', '/nonexistent/dir');
     expect(r.code).toBe(3);
     expect(r.stderr).toBe('nt351: /nonexistent/dir: no such file or directory\n');
   });
-  it('exits 64 for a bad option', () => {
-    expect(cli('resolve', '--bogus', set.root).code).toBe(64);
+  it('exits 64 for a bad option', async () => {
+    expect((await cli('resolve', '--bogus', set.root)).code).toBe(64);
   });
-  it('refuses --kernel-mode with --user-mode', () => {
-    expect(cli('resolve', '--kernel-mode', '--user-mode', set.root).code).toBe(64);
+  it('refuses --kernel-mode with --user-mode', async () => {
+    expect((await cli('resolve', '--kernel-mode', '--user-mode', set.root)).code).toBe(64);
   });
 });
