@@ -2,6 +2,7 @@
 // the machine, to docs/benchmarks.md. Benchmarks are never unit tests.
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { benchCpu } from './cpu.js';
+import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
 import { benchParse } from './parse.js';
 
@@ -10,6 +11,7 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 
 const parse = benchParse(log);
 const cpu = benchCpu(log);
+const load = benchLoad(log);
 if (!existsSync(DOC)) {
   writeFileSync(
     DOC,
@@ -28,6 +30,7 @@ appendFileSync(
     '|---|---|---|---|',
     ...parse.lines,
     ...cpu.lines,
+    ...load.lines,
     '',
   ].join('\n'),
 );
