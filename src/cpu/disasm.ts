@@ -1,17 +1,20 @@
 // x86 disassembly for traces and fault reports, through Capstone compiled to WebAssembly
-// (@alexaltea/capstone-js). Initialised once, lazily: loading the WASM costs a few milliseconds.
+// (@alexaltea/capstone-js). Initialised once, lazily, and cached: loading the WASM takes milliseconds.
 import Capstone from '@alexaltea/capstone-js';
+import type { CpuCore, X86 } from './engine.js';
 
 export interface Instruction {
   address: number;
-  /** Instruction bytes in hex, e.g. "c7 05 00 00 00 00". */
+  /** Instruction bytes in hex, e.g. "c7 05 34 12 00 00 01 00 00 00". */
   bytes: string;
   mnemonic: string;
-  operands: string;
-  /** "mov dword ptr [0], 1" */
+  /** Operands as Capstone prints them (Intel syntax), e.g. "dword ptr [0x1234], 1". */
+  opStr: string;
+  /** mnemonic and operands: "mov dword ptr [0x1234], 1". */
   text: string;
 }
 
+/** The parts of capstone-js 5.0.9 used here (dist/capstone.js). */
 interface CapstoneInsn {
   address: number | bigint;
   mnemonic: string;
@@ -19,7 +22,8 @@ interface CapstoneInsn {
   bytes: number[];
 }
 interface CapstoneDisassembler {
-  disasm(bytes: number[] | Uint8Array, address: number): CapstoneInsn[];
+  /** Throws a string (not an Error) when nothing at all decodes. */
+  disasm(bytes: number[] | Uint8Array, address: number, max?: number): CapstoneInsn[];
   close(): void;
 }
 interface CapstoneModule {
@@ -35,20 +39,61 @@ function disassembler(): Promise<CapstoneDisassembler> {
   return x86;
 }
 
-/** Up to `count` x86 (32-bit) instructions from `bytes`, which start at `address`. */
-export async function disassembleX86(bytes: Uint8Array, address: number, count = 1): Promise<Instruction[]> {
+/**
+ * Up to `count` x86 (32-bit) instructions decoded from `bytes`, which start at `address`. Decoding
+ * stops at the first byte sequence that is not an instruction; none at all gives [].
+ */
+export async function disassemble(bytes: Uint8Array, address: number, count = 1): Promise<Instruction[]> {
   const d = await disassembler();
-  return d
-    .disasm([...bytes], address)
-    .slice(0, count)
-    .map((i) => {
-      const hex = i.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
-      return {
-        address: Number(i.address),
-        bytes: hex,
-        mnemonic: i.mnemonic,
-        operands: i.op_str,
-        text: i.op_str ? `${i.mnemonic} ${i.op_str}` : i.mnemonic,
-      };
-    });
+  let insns: CapstoneInsn[];
+  try {
+    insns = d.disasm([...bytes], address, count);
+  } catch {
+    return [];
+  }
+  return insns.slice(0, count).map((i) => {
+    const opStr = i.op_str;
+    return {
+      address: Number(i.address),
+      bytes: i.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '),
+      mnemonic: i.mnemonic,
+      opStr,
+      text: opStr ? `${i.mnemonic} ${opStr}` : i.mnemonic,
+    };
+  });
+}
+
+/** Former name of disassemble(). */
+export const disassembleX86 = disassemble;
+
+/** Longest x86 instruction (Intel SDM: 15 bytes). */
+const MAX_INSN = 15;
+
+/**
+ * Up to `count` instructions at `address` in guest memory, e.g. the faulting instruction of a fault
+ * report. Reads only mapped bytes: near the end of a mapping it decodes what is there.
+ */
+export async function disassembleAt(cpu: CpuCore<X86>, address: number, count = 1): Promise<Instruction[]> {
+  const want = MAX_INSN * count;
+  const chunks: Uint8Array[] = [];
+  let at = address >>> 0;
+  let have = 0;
+  while (have < want) {
+    const pageEnd = (Math.floor(at / cpu.pageSize) + 1) * cpu.pageSize;
+    const n = Math.min(want - have, pageEnd - at);
+    try {
+      chunks.push(cpu.read(at, n));
+    } catch {
+      break; // unmapped or unreadable: decode what we have
+    }
+    have += n;
+    at += n;
+  }
+  const bytes = new Uint8Array(have);
+  let o = 0;
+  for (const c of chunks) {
+    bytes.set(c, o);
+    o += c.length;
+  }
+  return disassemble(bytes, address >>> 0, count);
 }

@@ -1,8 +1,8 @@
 // The CpuEngine interface: what the loader, kernel and HAL need from a CPU, whichever runs it
-// (Unicorn for x86 in unicorn.ts, our interpreter for Alpha AXP later). Guest failures come back as
-// RunResult data; exceptions mean host bugs.
+// (Unicorn for x86 in unicorn.ts, our Alpha AXP interpreter later). Guest failures come back from
+// run() as RunResult data; exceptions thrown by an engine mean host bugs or misuse.
 
-/** Page protection. */
+/** Page protection of guest memory. */
 export interface Perm {
   read: boolean;
   write: boolean;
@@ -13,72 +13,164 @@ export const RW: Perm = { read: true, write: true, execute: false };
 export const RX: Perm = { read: true, write: false, execute: true };
 export const R: Perm = { read: true, write: false, execute: false };
 
-/** x86 registers nt351 reads and writes. */
-export type X86Reg = 'eax' | 'ebx' | 'ecx' | 'edx' | 'esi' | 'edi' | 'ebp' | 'esp' | 'eip' | 'eflags';
+/** x86 registers by name. Segment registers hold selectors. */
+export type X86Reg =
+  | 'eax'
+  | 'ebx'
+  | 'ecx'
+  | 'edx'
+  | 'esi'
+  | 'edi'
+  | 'ebp'
+  | 'esp'
+  | 'eip'
+  | 'eflags'
+  | 'cs'
+  | 'ds'
+  | 'es'
+  | 'fs'
+  | 'gs'
+  | 'ss'
+  | 'cr0'
+  | 'cr2'
+  | 'cr3'
+  | 'cr4';
 
-/** How a guest memory access failed. */
+/** Alpha AXP registers by name: integer r0..r31, floating f0..f31, pc, fpcr. */
+export type AlphaReg = `r${number}` | `f${number}` | 'pc' | 'fpcr';
+
+/** What differs between architectures at the interface: register names and value width. */
+export interface Arch {
+  readonly name: 'x86' | 'alpha';
+  readonly reg: string;
+  /** 32-bit registers are numbers; 64-bit registers (Alpha) are bigints. */
+  readonly value: number | bigint;
+}
+export interface X86 extends Arch {
+  readonly name: 'x86';
+  readonly reg: X86Reg;
+  readonly value: number;
+}
+export interface Alpha extends Arch {
+  readonly name: 'alpha';
+  readonly reg: AlphaReg;
+  readonly value: bigint;
+}
+
+/** The memory access that faulted. */
 export type FaultAccess = 'read' | 'write' | 'fetch';
+
+/**
+ * Why the guest faulted: `unmapped` and `protection` come with the access and the faulting data
+ * address; `invalid-instruction` has address = pc; `exception` is a CPU exception or software
+ * interrupt that no hook handled (divide error, int3 without hookInterrupt), with its vector.
+ */
 export type FaultKind = 'unmapped' | 'protection' | 'invalid-instruction' | 'exception';
 
-/** Why a run ended. */
+/** How a run ended. `instructions` is the number executed, where the engine knows it. */
 export type RunResult =
-  | { kind: 'returned'; pc: number }
-  | { kind: 'stopped'; reason: string; pc: number }
-  | { kind: 'fault'; fault: FaultKind; access: FaultAccess | null; address: number; pc: number }
-  | { kind: 'budget'; which: 'instructions' | 'time'; pc: number }
+  /** The guest reached `until`. */
+  | { kind: 'returned'; pc: number; instructions?: number }
+  /** A hook called stop(reason), or the guest halted (reason 'hlt'). */
+  | { kind: 'stopped'; reason: string; pc: number; instructions?: number }
+  | {
+      kind: 'fault';
+      fault: FaultKind;
+      access: FaultAccess | null;
+      /** Faulting data address, or pc for instruction and exception faults. */
+      address: number;
+      /** Interrupt vector of an `exception`, when known. */
+      vector?: number;
+      pc: number;
+      /** false when the engine could only give an approximate pc (see UnicornOptions.counting). */
+      pcExact?: false;
+      instructions?: number;
+    }
+  /** The run used up its instruction or wall-clock budget. */
+  | { kind: 'budget'; which: 'instructions' | 'time'; pc: number; instructions?: number }
+  /** A host callback threw: `error` is the original exception. */
   | { kind: 'host-error'; error: Error; pc: number };
 
 export interface RunOptions {
   start: number;
   /** Address at which the run ends with `returned` (e.g. a return-address sentinel). */
   until: number;
-  /** Instruction budget (Unicorn counts exactly; it slows execution, see docs/benchmarks.md). */
+  /** Instruction budget. On Unicorn it costs speed, see unicorn.ts. */
   maxInstructions?: number;
   /** Wall-clock budget in milliseconds. */
   maxMillis?: number;
 }
 
-/** Called when the guest executes an instruction inside a hooked range (API stubs). */
+/** Called before the guest executes an instruction inside a hooked range (API stub pages). */
 export type CodeHook = (address: number) => void;
-/** Port I/O of IN/OUT instructions. */
+/** Called for a software interrupt or CPU exception (x86: int n, int3, divide error). */
+export type InterruptHook = (vector: number) => void;
+
+/** A registered hook; remove() detaches it. */
+export interface HookHandle {
+  remove(): void;
+}
+
+/** The architecture-neutral engine: what the loader, kernel and HAL use. */
+export interface CpuCore<A extends Arch> {
+  readonly arch: A['name'];
+  /** Granularity of map/unmap/protect; addresses and sizes must be multiples of it. */
+  readonly pageSize: number;
+
+  /** Maps [address, address + size), zero-filled. */
+  map(address: number, size: number, perm: Perm): void;
+  unmap(address: number, size: number): void;
+  protect(address: number, size: number, perm: Perm): void;
+
+  read(address: number, size: number): Uint8Array;
+  write(address: number, bytes: Uint8Array): void;
+  readU8(address: number): number;
+  readU16(address: number): number;
+  readU32(address: number): number;
+  writeU8(address: number, value: number): void;
+  writeU16(address: number, value: number): void;
+  writeU32(address: number, value: number): void;
+
+  reg(name: A['reg']): A['value'];
+  setReg(name: A['reg'], value: A['value']): void;
+
+  /** Calls `hook` before each instruction executed in [begin, end] (both inclusive). */
+  hookCode(begin: number, end: number, hook: CodeHook): HookHandle;
+  /** Calls `hook` for interrupts and exceptions; without one they end the run as a fault. */
+  hookInterrupt(hook: InterruptHook): HookHandle;
+
+  /** From inside a hook: ends the current run, which returns `stopped` with `reason`. */
+  stop(reason: string): void;
+  run(opts: RunOptions): RunResult;
+  /** Releases the engine; it must not be used afterwards. */
+  close(): void;
+}
+
+/** x86 port I/O handlers (IN/OUT instructions). */
 export interface PortIo {
   in(port: number, size: 1 | 2 | 4): number;
   out(port: number, size: 1 | 2 | 4, value: number): void;
 }
 
-export interface CpuEngine {
-  readonly arch: 'x86' | 'alpha';
-  /** Maps [address, address+size) (page-aligned), zero-filled. */
-  map(address: number, size: number, perm: Perm): void;
-  unmap(address: number, size: number): void;
-  protect(address: number, size: number, perm: Perm): void;
-  read(address: number, size: number): Uint8Array;
-  write(address: number, bytes: Uint8Array): void;
-  readU32(address: number): number;
-  writeU32(address: number, value: number): void;
-  reg(name: X86Reg): number;
-  setReg(name: X86Reg, value: number): void;
-  /** Calls `hook` for every instruction executed in [begin, end]. */
-  hookCode(begin: number, end: number, hook: CodeHook): void;
-  /** Calls `hook` for software interrupts (int n, int3). */
-  hookInterrupt(hook: (vector: number) => void): void;
-  hookPortIo(io: PortIo): void;
-  /** Ends the current run from inside a hook; run() returns `stopped` with `reason`. */
-  stop(reason: string): void;
-  run(opts: RunOptions): RunResult;
-  close(): void;
+/** An x86 CPU: the core plus what only x86 has (descriptor tables, port I/O). */
+export interface X86Cpu extends CpuCore<X86> {
+  /** Loads GDTR or IDTR. */
+  setDescriptorTable(which: 'gdtr' | 'idtr', base: number, limit: number): void;
+  hookPortIo(io: PortIo): HookHandle;
 }
 
-/** Stdcall return from inside a code hook: EAX = value, pop the return address and `argBytes`. */
-export function returnFromStdcall(cpu: CpuEngine, value: number, argBytes: number): void {
-  const esp = cpu.reg('esp');
-  const ret = cpu.readU32(esp);
-  cpu.setReg('eax', value >>> 0);
-  cpu.setReg('esp', (esp + 4 + argBytes) >>> 0);
-  cpu.setReg('eip', ret);
-}
+/** An Alpha AXP CPU (the interpreter to come); nothing beyond the core yet. */
+export interface AlphaCpu extends CpuCore<Alpha> {}
 
-/** The `index`-th 32-bit stack argument of a stdcall/cdecl routine entered by CALL (ESP at the return address). */
-export function stackArg(cpu: CpuEngine, index: number): number {
-  return cpu.readU32((cpu.reg('esp') + 4 + 4 * index) >>> 0);
-}
+/**
+ * The engine for an architecture. Defaults to x86, the one implemented (UnicornX86); code that is
+ * architecture-neutral should take CpuCore<A>.
+ */
+export type CpuEngine<A extends Arch = X86> = A extends X86
+  ? X86Cpu
+  : A extends Alpha
+    ? AlphaCpu
+    : CpuCore<A>;
+
+// x86 stub-return helpers, kept importable from here for code written against the first version.
+export { returnFromStdcall, stackArg } from './x86-call.js';

@@ -1,24 +1,43 @@
-// UnicornX86: the CpuEngine for x86 over Debian's libunicorn.so.2 through koffi. The only module
-// that imports koffi or knows libunicorn's C API. Exceptions thrown in hooks are caught (koffi would
-// swallow them), the run is stopped, and run() reports them as `host-error`.
+// UnicornX86: the x86 CpuEngine over Debian's libunicorn.so.2 (Unicorn 2.0.1) through koffi. The only
+// module that imports koffi or knows libunicorn's C API. Exceptions thrown in host hooks are caught
+// (koffi would swallow them), the run is stopped, and run() reports them as `host-error`.
+//
+// Budgets. Wall-clock: uc_emu_start's timeout (µs); UC_QUERY_TIMEOUT tells afterwards whether it ended
+// the run. Instructions: uc_emu_start's count, which Unicorn enforces with an internal UC_HOOK_CODE on
+// every instruction (a C helper call per instruction, no JS involved): exact, and it also makes
+// Unicorn keep EIP exact, so memory faults get the faulting instruction's pc; but guest code runs
+// about 5x slower while it is installed (bench/cpu.ts measures it). A JS-side block hook would cost a
+// koffi round trip (~0.5 µs) per basic block, far worse.
+// Unicorn 2.0.1 bakes hooks into translated blocks and does not retranslate when a hook is added
+// (unicorn-engine/unicorn#2200): a count requested after the code was translated without one never
+// fires (measured: the run hung). Removing the count hook makes it flush its whole translation cache
+// (measured: ~1.9 s the first time, ~14 ms after). Hence UnicornOptions.counting: 'always' (default)
+// installs the count hook at the first run and keeps it; 'on-demand' installs it at the first run
+// with a budget, first dropping the cached translations of every mapped region (UC_CTL_TB_REMOVE_CACHE,
+// ~0.2 ms for 64 MiB), and keeps it too. Runs without a budget then pass a count no run reaches.
+// hookCode drops the cached translations of its range for the same reason.
 import koffi from 'koffi';
 import type {
   CodeHook,
-  CpuEngine,
   FaultAccess,
   FaultKind,
+  HookHandle,
+  InterruptHook,
   Perm,
   PortIo,
   RunOptions,
   RunResult,
+  X86Cpu,
   X86Reg,
 } from './engine.js';
 import {
   UC_ARCH_X86,
+  UC_CTL_TB_REMOVE_CACHE_WRITE,
   UC_HOOK_CODE,
   UC_HOOK_INSN,
   UC_HOOK_INTR,
   UC_HOOK_MEM_INVALID,
+  UC_MEM_REGION,
   UC_MODE_32,
   UC_PROT_EXEC,
   UC_PROT_READ,
@@ -32,69 +51,88 @@ import {
   UcX86Reg,
 } from './unicorn-abi.js';
 
-/** libunicorn.so.2 could not be loaded: the one line tells the user what to do. */
+/** libunicorn.so.2 could not be loaded: the message is the one line telling the user what to do. */
 export class UnicornUnavailableError extends Error {
   override readonly name = 'UnicornUnavailableError';
+  constructor() {
+    super("nt351: libunicorn.so.2 not found; run ./scripts/setup.sh (it installs Debian's libunicorn2)");
+  }
 }
 
-/** A libunicorn call failed where it must not (a host bug or a misuse of the engine). */
+/** A libunicorn call failed where it must not: a host bug or a misuse of the engine. */
 export class UnicornError extends Error {
   override readonly name = 'UnicornError';
+  constructor(
+    message: string,
+    /** The uc_err code. */
+    readonly code: number,
+  ) {
+    super(message);
+  }
 }
 
+type Uc = unknown;
 interface Api {
   open: (arch: number, mode: number, out: unknown[]) => number;
-  close: (uc: unknown) => number;
+  close: (uc: Uc) => number;
   strerror: (err: number) => string;
-  memMap: (uc: unknown, address: number, size: number, perms: number) => number;
-  memUnmap: (uc: unknown, address: number, size: number) => number;
-  memProtect: (uc: unknown, address: number, size: number, perms: number) => number;
-  memRead: (uc: unknown, address: number, bytes: Uint8Array, size: number) => number;
-  memWrite: (uc: unknown, address: number, bytes: Uint8Array, size: number) => number;
-  regRead: (uc: unknown, reg: number, value: Uint8Array) => number;
-  regWrite: (uc: unknown, reg: number, value: Uint8Array) => number;
-  emuStart: (uc: unknown, begin: number, until: number, timeout: number, count: number) => number;
-  emuStop: (uc: unknown) => number;
-  hookAdd: (
-    uc: unknown,
-    hh: unknown[],
-    type: number,
-    cb: unknown,
-    user: unknown,
-    begin: number,
-    end: number,
-    ...extra: unknown[]
-  ) => number;
-  query: (uc: unknown, type: number, result: unknown[]) => number;
-  protos: {
-    code: koffi.IKoffiCType;
-    mem: koffi.IKoffiCType;
-    intr: koffi.IKoffiCType;
-    in: koffi.IKoffiCType;
-    out: koffi.IKoffiCType;
-  };
+  memMap: (uc: Uc, address: number, size: number, perms: number) => number;
+  memUnmap: (uc: Uc, address: number, size: number) => number;
+  memProtect: (uc: Uc, address: number, size: number, perms: number) => number;
+  memRegions: (uc: Uc, regions: unknown[], count: number[]) => number;
+  free: (p: unknown) => number;
+  memRead: (uc: Uc, address: number, bytes: Uint8Array, size: number) => number;
+  memWrite: (uc: Uc, address: number, bytes: Uint8Array, size: number) => number;
+  regRead: (uc: Uc, reg: number, value: Uint8Array) => number;
+  regWrite: (uc: Uc, reg: number, value: Uint8Array) => number;
+  emuStart: (uc: Uc, begin: number, until: number, timeout: number, count: number) => number;
+  emuStop: (uc: Uc) => number;
+  hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
+  hookDel: (uc: Uc, hh: number) => number;
+  query: (uc: Uc, type: number, result: number[]) => number;
+  ctl: (uc: Uc, control: number, ...rest: unknown[]) => number;
 }
 
-let api: Api | undefined;
+/** Callback prototypes (unicorn.h uc_cb_*); koffi type names are process-global, so made once. */
+let protos:
+  | {
+      code: koffi.IKoffiCType;
+      mem: koffi.IKoffiCType;
+      intr: koffi.IKoffiCType;
+      in: koffi.IKoffiCType;
+      out: koffi.IKoffiCType;
+    }
+  | undefined;
+const apis = new Map<string, Api>();
 
-/** Binds libunicorn once per process. */
-function bind(): Api {
-  if (api) return api;
+/** Binds libunicorn once per process (per library name). */
+function bind(library: string): Api {
+  const cached = apis.get(library);
+  if (cached) return cached;
   let lib: koffi.IKoffiLib;
   try {
-    lib = koffi.load('libunicorn.so.2');
+    lib = koffi.load(library);
   } catch {
-    throw new UnicornUnavailableError(
-      "nt351: libunicorn.so.2 not found; run ./scripts/setup.sh (it installs Debian's libunicorn2)",
-    );
+    throw new UnicornUnavailableError();
   }
-  api = {
+  protos ??= {
+    code: koffi.proto('void UcCbHookCode(void *uc, uint64_t address, uint32_t size, void *user)'),
+    mem: koffi.proto(
+      'bool UcCbEventMem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)',
+    ),
+    intr: koffi.proto('void UcCbHookIntr(void *uc, uint32_t intno, void *user)'),
+    in: koffi.proto('uint32_t UcCbInsnIn(void *uc, uint32_t port, int size, void *user)'),
+    out: koffi.proto('void UcCbInsnOut(void *uc, uint32_t port, int size, uint32_t value, void *user)'),
+  };
+  const api: Api = {
     open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
     close: lib.func('int uc_close(void *uc)'),
     strerror: lib.func('const char *uc_strerror(int code)'),
     memMap: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
     memUnmap: lib.func('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
     memProtect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+    memRegions: lib.func('int uc_mem_regions(void *uc, _Out_ void **regions, _Out_ uint32_t *count)'),
+    free: lib.func('int uc_free(void *mem)'),
     memRead: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ void *bytes, size_t size)'),
     memWrite: lib.func('int uc_mem_write(void *uc, uint64_t address, const void *bytes, size_t size)'),
     regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
@@ -103,27 +141,24 @@ function bind(): Api {
       'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
     ),
     emuStop: lib.func('int uc_emu_stop(void *uc)'),
+    // Variadic after user_data: uint64_t begin, uint64_t end for every hook type, then int insn for
+    // UC_HOOK_INSN (unicorn.h, uc_hook_add).
     hookAdd: lib.func(
-      'int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)',
+      'int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user_data, ...)',
     ),
+    hookDel: lib.func('int uc_hook_del(void *uc, size_t hh)'),
     query: lib.func('int uc_query(void *uc, int type, _Out_ size_t *result)'),
-    protos: {
-      code: koffi.proto('void UcHookCode(void *uc, uint64_t address, uint32_t size, void *user)'),
-      mem: koffi.proto(
-        'bool UcHookMem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)',
-      ),
-      intr: koffi.proto('void UcHookIntr(void *uc, uint32_t intno, void *user)'),
-      in: koffi.proto('uint32_t UcHookIn(void *uc, uint32_t port, int size, void *user)'),
-      out: koffi.proto('void UcHookOut(void *uc, uint32_t port, int size, uint32_t value, void *user)'),
-    },
+    ctl: lib.func('int uc_ctl(void *uc, int control, ...)'),
   };
+  apis.set(library, api);
   return api;
 }
 
-/** A count no run reaches (2^52 instructions), for engines that have used a count once. */
+/** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
+const HLT = 0xf4;
 
-const perms = (p: Perm) =>
+const ucPerms = (p: Perm) =>
   (p.read ? UC_PROT_READ : 0) | (p.write ? UC_PROT_WRITE : 0) | (p.execute ? UC_PROT_EXEC : 0);
 
 const MEM_FAULTS: Record<number, { fault: FaultKind; access: FaultAccess }> = {
@@ -135,93 +170,186 @@ const MEM_FAULTS: Record<number, { fault: FaultKind; access: FaultAccess }> = {
   [UcMem.FETCH_PROT]: { fault: 'protection', access: 'fetch' },
 };
 
-/** An x86 32-bit CPU in protected mode; see x86-setup.ts for NT's GDT, IDT and PCR. */
-export class UnicornX86 implements CpuEngine {
+/** Memory errors uc_emu_start can return without the hook having seen them. */
+const ERR_FAULTS: Record<number, { fault: FaultKind; access: FaultAccess }> = {
+  [UcErr.READ_UNMAPPED]: { fault: 'unmapped', access: 'read' },
+  [UcErr.WRITE_UNMAPPED]: { fault: 'unmapped', access: 'write' },
+  [UcErr.FETCH_UNMAPPED]: { fault: 'unmapped', access: 'fetch' },
+  [UcErr.READ_PROT]: { fault: 'protection', access: 'read' },
+  [UcErr.WRITE_PROT]: { fault: 'protection', access: 'write' },
+  [UcErr.FETCH_PROT]: { fault: 'protection', access: 'fetch' },
+};
+
+export interface UnicornOptions {
+  /** Library to load; default libunicorn.so.2 (Debian libunicorn2). */
+  library?: string;
+  /**
+   * When Unicorn's instruction-counting hook is installed. 'always' (default): from the first run,
+   * so every fault has its exact pc and budgets never change the translation; guest code runs about
+   * 5x slower than bare Unicorn. 'on-demand': only from the first run with maxInstructions (then for
+   * the engine's life); before that, code runs at full speed but Unicorn 2.0.1 reports a memory
+   * fault's pc as the start of its translated block (the fault then carries `pcExact: false`).
+   */
+  counting?: 'always' | 'on-demand';
+}
+
+/**
+ * An x86 CPU in 32-bit protected mode. It starts with flat real-mode-like segments; x86-setup.ts puts
+ * it in NT's ring-0 state (GDT, PCR, stack).
+ */
+export class UnicornX86 implements X86Cpu {
   readonly arch = 'x86' as const;
+  readonly pageSize = 0x1000;
   private readonly api: Api;
-  private uc: unknown;
+  private uc: Uc;
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
-  /** Registered callbacks stay referenced here for the engine's life (koffi requires it). */
-  private readonly callbacks: unknown[] = [];
+  /** Registered trampolines stay referenced here until removed or closed (koffi requires it). */
+  private readonly callbacks = new Set<koffi.IKoffiRegisteredCallback>();
+  /** Trampolines removed during a run, unregistered when it ends (one of them may be executing). */
+  private readonly retired: koffi.IKoffiRegisteredCallback[] = [];
+  private readonly interruptHooks = new Set<InterruptHook>();
+  private running = false;
   private hostError: Error | null = null;
   private stopReason: string | null = null;
-  private lastFault: { fault: FaultKind; access: FaultAccess; address: number } | null = null;
-  /**
-   * Unicorn 2.0.1 installs a counting hook for uc_emu_start's `count`; after one counted run, a later
-   * run with count 0 no longer honours its timeout (measured: 931 ms for a 20 ms budget, and a hang).
-   * Once counted, every run passes a count (COUNT_UNLIMITED when the caller set no budget).
-   */
-  private counted = false;
+  private fault: { fault: FaultKind; access: FaultAccess; address: number; pc: number } | null = null;
+  private unhandledVector: number | null = null;
+  /** Unicorn's count hook is installed and stays so (see the file comment). */
+  private counting: boolean;
 
-  constructor() {
-    this.api = bind();
+  constructor(options: UnicornOptions = {}) {
+    this.api = bind(options.library ?? 'libunicorn.so.2');
+    // 'always' installs the hook at the first uc_emu_start, before anything is translated.
+    this.counting = (options.counting ?? 'always') === 'always';
     const out: unknown[] = [null];
     this.check(this.api.open(UC_ARCH_X86, UC_MODE_32, out), 'uc_open');
     this.uc = out[0];
-    // Invalid memory accesses are recorded and end the run (returning false makes Unicorn stop).
+    // Invalid memory accesses are recorded; returning false makes Unicorn end the run with an error.
     this.addHook(
       UC_HOOK_MEM_INVALID,
-      this.api.protos.mem,
-      (_uc: unknown, type: number, address: number | bigint) => {
-        const f = MEM_FAULTS[type];
-        this.lastFault = {
-          fault: f?.fault ?? 'unmapped',
-          access: f?.access ?? 'read',
-          address: Number(address),
-        };
+      protos!.mem,
+      (_uc: Uc, type: number, address: number | bigint): boolean => {
+        const f = MEM_FAULTS[type] ?? { fault: 'unmapped', access: 'read' };
+        this.fault ??= { ...f, address: Number(address), pc: this.reg('eip') };
         return false;
       },
+      [1, 0],
+    );
+    // One native interrupt hook dispatches to the registered ones; with none, the interrupt ends the
+    // run as an `exception` fault carrying its vector (Unicorn alone would only say UC_ERR_EXCEPTION).
+    this.addHook(
+      UC_HOOK_INTR,
+      protos!.intr,
+      (_uc: Uc, intno: number) => {
+        if (this.hostError) return;
+        if (this.interruptHooks.size === 0) {
+          this.unhandledVector ??= intno;
+          this.api.emuStop(this.uc);
+          return;
+        }
+        try {
+          for (const hook of this.interruptHooks) hook(intno);
+        } catch (e) {
+          this.hostFailure(e);
+        }
+      },
+      [1, 0],
     );
   }
 
   private check(err: number, what: string): void {
-    if (err !== UcErr.OK) throw new UnicornError(`${what}: ${this.api.strerror(err)} (uc_err ${err})`);
+    if (err !== UcErr.OK) throw new UnicornError(`${what}: ${this.api.strerror(err)} (uc_err ${err})`, err);
   }
 
-  /** Wraps a hook so an exception ends the run as a host error instead of vanishing inside koffi. */
-  private guarded<A extends unknown[], R>(fn: (...args: A) => R, fallback: R): (...args: A) => R {
-    return (...args: A) => {
-      if (this.hostError) return fallback;
-      try {
-        return fn(...args);
-      } catch (e) {
-        this.hostError = e instanceof Error ? e : new Error(String(e));
-        this.api.emuStop(this.uc);
-        return fallback;
-      }
-    };
+  private hostFailure(e: unknown): void {
+    this.hostError ??= e instanceof Error ? e : new Error(String(e));
+    this.api.emuStop(this.uc);
   }
 
   private addHook(
     type: number,
     proto: koffi.IKoffiCType,
     fn: (...args: never[]) => unknown,
-    begin = 1,
-    end = 0,
-    ...extra: unknown[]
-  ): void {
-    const cb = koffi.register(
-      this.guarded(fn as (...a: unknown[]) => unknown, type === UC_HOOK_MEM_INVALID ? false : 0),
-      koffi.pointer(proto),
-    );
-    this.callbacks.push(cb);
-    const hh: unknown[] = [0];
-    this.check(this.api.hookAdd(this.uc, hh, type, cb, null, begin, end, ...extra), 'uc_hook_add');
+    variadic: unknown[],
+  ): HookHandle {
+    if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
+    const cb = koffi.register(fn, koffi.pointer(proto));
+    this.callbacks.add(cb);
+    const hh = [0];
+    const [begin, end, ...extra] = variadic;
+    const err = this.api.hookAdd(this.uc, hh, type, cb, null, 'uint64_t', begin, 'uint64_t', end, ...extra);
+    if (err !== UcErr.OK) {
+      this.callbacks.delete(cb);
+      koffi.unregister(cb);
+      this.check(err, 'uc_hook_add');
+    }
+    const handle = hh[0]!;
+    let removed = false;
+    return {
+      remove: () => {
+        if (removed || !this.uc) return;
+        removed = true;
+        this.check(this.api.hookDel(this.uc, handle), 'uc_hook_del');
+        this.callbacks.delete(cb);
+        if (this.running) this.retired.push(cb);
+        else koffi.unregister(cb);
+      },
+    };
+  }
+
+  /**
+   * Drops translated code in [begin, end) so hooks added since reach it (Unicorn 2.0.1 bakes hooks
+   * into translations). Only mapped parts are passed to Unicorn, one region at a time.
+   */
+  private invalidate(begin: number, end: number): void {
+    for (const r of this.regions()) {
+      const b = Math.max(begin, r.begin);
+      const e = Math.min(end, r.end + 1);
+      if (b < e) this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', b, 'uint64_t', e);
+    }
+  }
+
+  /** The mapped regions (uc_mem_regions), `end` inclusive. */
+  regions(): { begin: number; end: number; perm: Perm }[] {
+    const out: unknown[] = [null];
+    const count = [0];
+    this.check(this.api.memRegions(this.uc, out, count), 'uc_mem_regions');
+    const n = count[0]!;
+    if (n === 0 || !out[0]) return [];
+    const raw = new Uint8Array(koffi.decode(out[0], 'uint8_t', n * UC_MEM_REGION.size) as number[]);
+    this.api.free(out[0]);
+    const v = new DataView(raw.buffer);
+    return Array.from({ length: n }, (_, i) => {
+      const o = i * UC_MEM_REGION.size;
+      const perms = v.getUint32(o + UC_MEM_REGION.perms, true);
+      return {
+        begin: Number(v.getBigUint64(o + UC_MEM_REGION.begin, true)),
+        end: Number(v.getBigUint64(o + UC_MEM_REGION.end, true)),
+        perm: {
+          read: (perms & UC_PROT_READ) !== 0,
+          write: (perms & UC_PROT_WRITE) !== 0,
+          execute: (perms & UC_PROT_EXEC) !== 0,
+        },
+      };
+    });
   }
 
   map(address: number, size: number, perm: Perm): void {
     this.check(
-      this.api.memMap(this.uc, address, size, perms(perm)),
+      this.api.memMap(this.uc, address, size, ucPerms(perm)),
       `uc_mem_map 0x${address.toString(16)}+0x${size.toString(16)}`,
     );
   }
   unmap(address: number, size: number): void {
-    this.check(this.api.memUnmap(this.uc, address, size), 'uc_mem_unmap');
+    this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
   }
   protect(address: number, size: number, perm: Perm): void {
-    this.check(this.api.memProtect(this.uc, address, size, perms(perm)), 'uc_mem_protect');
+    this.check(
+      this.api.memProtect(this.uc, address, size, ucPerms(perm)),
+      `uc_mem_protect 0x${address.toString(16)}`,
+    );
   }
+
   read(address: number, size: number): Uint8Array {
     const out = new Uint8Array(size);
     this.check(this.api.memRead(this.uc, address, out, size), `uc_mem_read 0x${address.toString(16)}`);
@@ -233,20 +361,44 @@ export class UnicornX86 implements CpuEngine {
       `uc_mem_write 0x${address.toString(16)}`,
     );
   }
-  readU32(address: number): number {
-    this.check(this.api.memRead(this.uc, address, this.scratch, 4), `uc_mem_read 0x${address.toString(16)}`);
-    return this.scratchView.getUint32(0, true);
-  }
-  writeU32(address: number, value: number): void {
-    this.scratchView.setUint32(0, value >>> 0, true);
+  private readScratch(address: number, size: number): DataView {
     this.check(
-      this.api.memWrite(this.uc, address, this.scratch, 4),
+      this.api.memRead(this.uc, address, this.scratch, size),
+      `uc_mem_read 0x${address.toString(16)}`,
+    );
+    return this.scratchView;
+  }
+  private writeScratch(address: number, size: number): void {
+    this.check(
+      this.api.memWrite(this.uc, address, this.scratch, size),
       `uc_mem_write 0x${address.toString(16)}`,
     );
   }
+  readU8(address: number): number {
+    return this.readScratch(address, 1).getUint8(0);
+  }
+  readU16(address: number): number {
+    return this.readScratch(address, 2).getUint16(0, true);
+  }
+  readU32(address: number): number {
+    return this.readScratch(address, 4).getUint32(0, true);
+  }
+  writeU8(address: number, value: number): void {
+    this.scratchView.setUint8(0, value & 0xff);
+    this.writeScratch(address, 1);
+  }
+  writeU16(address: number, value: number): void {
+    this.scratchView.setUint16(0, value & 0xffff, true);
+    this.writeScratch(address, 2);
+  }
+  writeU32(address: number, value: number): void {
+    this.scratchView.setUint32(0, value >>> 0, true);
+    this.writeScratch(address, 4);
+  }
+
   reg(name: X86Reg): number {
     this.scratchView.setBigUint64(0, 0n);
-    this.api.regRead(this.uc, UcX86Reg[name], this.scratch);
+    this.check(this.api.regRead(this.uc, UcX86Reg[name], this.scratch), `uc_reg_read ${name}`);
     return this.scratchView.getUint32(0, true);
   }
   setReg(name: X86Reg, value: number): void {
@@ -254,52 +406,73 @@ export class UnicornX86 implements CpuEngine {
     this.scratchView.setUint32(0, value >>> 0, true);
     this.check(this.api.regWrite(this.uc, UcX86Reg[name], this.scratch), `uc_reg_write ${name}`);
   }
-  /** Segment selectors and descriptor-table registers, for x86-setup.ts. */
-  setSegment(name: 'cs' | 'ds' | 'es' | 'fs' | 'gs' | 'ss', selector: number): void {
-    this.scratchView.setBigUint64(0, 0n);
-    this.scratchView.setUint16(0, selector, true);
-    this.check(this.api.regWrite(this.uc, UcX86Reg[name], this.scratch), `uc_reg_write ${name}`);
-  }
-  setTable(name: 'gdtr' | 'idtr', base: number, limit: number): void {
+  setDescriptorTable(which: 'gdtr' | 'idtr', base: number, limit: number): void {
     const mmr = new Uint8Array(UC_X86_MMR.size);
     const v = new DataView(mmr.buffer);
-    v.setBigUint64(UC_X86_MMR.base, BigInt(base), true);
-    v.setUint32(UC_X86_MMR.limit, limit, true);
-    this.check(this.api.regWrite(this.uc, UcX86Reg[name], mmr), `uc_reg_write ${name}`);
+    v.setBigUint64(UC_X86_MMR.base, BigInt(base >>> 0), true);
+    v.setUint32(UC_X86_MMR.limit, limit >>> 0, true);
+    this.check(this.api.regWrite(this.uc, UcX86Reg[which], mmr), `uc_reg_write ${which}`);
   }
 
-  hookCode(begin: number, end: number, hook: CodeHook): void {
-    this.addHook(
+  hookCode(begin: number, end: number, hook: CodeHook): HookHandle {
+    const handle = this.addHook(
       UC_HOOK_CODE,
-      this.api.protos.code,
-      (_uc: unknown, address: number | bigint) => hook(Number(address)),
-      begin,
-      end,
+      protos!.code,
+      (_uc: Uc, address: number | bigint) => {
+        if (this.hostError) return;
+        try {
+          hook(Number(address));
+        } catch (e) {
+          this.hostFailure(e);
+        }
+      },
+      [begin, end],
     );
+    // Code in the range may have been translated already, without this hook.
+    this.invalidate(begin, end + 1);
+    return handle;
   }
-  hookInterrupt(hook: (vector: number) => void): void {
-    this.addHook(UC_HOOK_INTR, this.api.protos.intr, (_uc: unknown, intno: number) => hook(intno));
+
+  hookInterrupt(hook: InterruptHook): HookHandle {
+    // Copy-on-write would be needed if hooks were added from inside a hook; a Set tolerates it.
+    this.interruptHooks.add(hook);
+    return { remove: () => this.interruptHooks.delete(hook) };
   }
-  hookPortIo(io: PortIo): void {
-    this.addHook(
+
+  hookPortIo(io: PortIo): HookHandle {
+    const hin = this.addHook(
       UC_HOOK_INSN,
-      this.api.protos.in,
-      (_uc: unknown, port: number, size: number) => io.in(port, size as 1 | 2 | 4) >>> 0,
-      1,
-      0,
-      'int',
-      UC_X86_INS_IN,
+      protos!.in,
+      (_uc: Uc, port: number, size: number): number => {
+        if (this.hostError) return 0;
+        try {
+          return io.in(port, size as 1 | 2 | 4) >>> 0;
+        } catch (e) {
+          this.hostFailure(e);
+          return 0;
+        }
+      },
+      [1, 0, 'int', UC_X86_INS_IN],
     );
-    this.addHook(
+    const hout = this.addHook(
       UC_HOOK_INSN,
-      this.api.protos.out,
-      (_uc: unknown, port: number, size: number, value: number) =>
-        io.out(port, size as 1 | 2 | 4, value >>> 0),
-      1,
-      0,
-      'int',
-      UC_X86_INS_OUT,
+      protos!.out,
+      (_uc: Uc, port: number, size: number, value: number) => {
+        if (this.hostError) return;
+        try {
+          io.out(port, size as 1 | 2 | 4, value >>> 0);
+        } catch (e) {
+          this.hostFailure(e);
+        }
+      },
+      [1, 0, 'int', UC_X86_INS_OUT],
     );
+    return {
+      remove: () => {
+        hin.remove();
+        hout.remove();
+      },
+    };
   }
 
   stop(reason: string): void {
@@ -308,34 +481,81 @@ export class UnicornX86 implements CpuEngine {
   }
 
   run(opts: RunOptions): RunResult {
+    if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
+    const { maxInstructions: budget, maxMillis } = opts;
+    if (budget !== undefined && !(Number.isInteger(budget) && budget > 0 && budget < COUNT_UNLIMITED)) {
+      throw new RangeError(`maxInstructions must be a positive integer, not ${budget}`);
+    }
+    if (maxMillis !== undefined && !(maxMillis > 0)) {
+      throw new RangeError(`maxMillis must be positive, not ${maxMillis}`);
+    }
     this.hostError = null;
     this.stopReason = null;
-    this.lastFault = null;
-    const timeout = opts.maxMillis !== undefined ? Math.max(1, Math.round(opts.maxMillis * 1000)) : 0;
-    if (opts.maxInstructions !== undefined) this.counted = true;
-    const count = opts.maxInstructions ?? (this.counted ? COUNT_UNLIMITED : 0);
-    const err = this.api.emuStart(this.uc, opts.start, opts.until, timeout, count);
+    this.fault = null;
+    this.unhandledVector = null;
+    if (budget !== undefined && !this.counting) {
+      this.invalidate(0, 2 ** 32);
+      this.counting = true;
+    }
+    const count = budget ?? (this.counting ? COUNT_UNLIMITED : 0);
+    const timeout = maxMillis !== undefined ? Math.max(1, Math.round(maxMillis * 1000)) : 0;
+    this.running = true;
+    let err: number;
+    try {
+      err = this.api.emuStart(this.uc, opts.start >>> 0, opts.until >>> 0, timeout, count);
+    } finally {
+      this.running = false;
+      for (const cb of this.retired.splice(0)) koffi.unregister(cb);
+    }
+    return this.classify(err, opts, budget);
+  }
+
+  /** Turns how uc_emu_start ended into a RunResult. The checks' order is the precedence. */
+  private classify(err: number, opts: RunOptions, budget: number | undefined): RunResult {
     const pc = this.reg('eip');
-    if (this.hostError) return { kind: 'host-error', error: this.hostError, pc };
+    // Fields set by hooks during uc_emu_start (TypeScript cannot see those assignments).
+    const hostError = this.hostError as Error | null;
+    const fault = this.fault as { fault: FaultKind; access: FaultAccess; address: number; pc: number } | null;
+    const vector = this.unhandledVector as number | null;
+    if (hostError) return { kind: 'host-error', error: hostError, pc };
+    if (fault)
+      return this.counting ? { kind: 'fault', ...fault } : { kind: 'fault', ...fault, pcExact: false };
+    if (vector !== null) return { kind: 'fault', fault: 'exception', access: null, address: pc, vector, pc };
     if (err !== UcErr.OK) {
-      // Set by the invalid-memory hook during emuStart (TypeScript cannot see that assignment).
-      const fault = this.lastFault as { fault: FaultKind; access: FaultAccess; address: number } | null;
-      if (fault) return { kind: 'fault', ...fault, pc };
-      if (err === UcErr.INSN_INVALID)
+      const f = ERR_FAULTS[err];
+      if (f) return { kind: 'fault', ...f, address: pc, pc };
+      if (err === UcErr.INSN_INVALID) {
         return { kind: 'fault', fault: 'invalid-instruction', access: 'fetch', address: pc, pc };
-      return { kind: 'fault', fault: 'exception', access: null, address: pc, pc };
+      }
+      if (err === UcErr.EXCEPTION) {
+        return { kind: 'fault', fault: 'exception', access: null, address: pc, pc };
+      }
+      this.check(err, 'uc_emu_start');
     }
     if (this.stopReason !== null) return { kind: 'stopped', reason: this.stopReason, pc };
     if (pc === opts.until >>> 0) return { kind: 'returned', pc };
-    const timedOut: unknown[] = [0];
-    this.api.query(this.uc, UC_QUERY_TIMEOUT, timedOut);
-    if (Number(timedOut[0]) !== 0) return { kind: 'budget', which: 'time', pc };
-    return { kind: 'budget', which: 'instructions', pc };
+    const timedOut = [0];
+    this.check(this.api.query(this.uc, UC_QUERY_TIMEOUT, timedOut), 'uc_query');
+    if (timedOut[0] !== 0) return { kind: 'budget', which: 'time', pc };
+    // HLT ends uc_emu_start without an error, EIP past it. Unicorn does not say why it stopped, so
+    // a run that ended after a byte F4 is taken as halted (a heuristic: an instruction budget that
+    // ends right after an F4 inside a longer instruction would be misread).
+    if (this.byteBefore(pc) === HLT) return { kind: 'stopped', reason: 'hlt', pc };
+    if (budget !== undefined) return { kind: 'budget', which: 'instructions', pc, instructions: budget };
+    return { kind: 'stopped', reason: 'engine stopped without a reason', pc };
+  }
+
+  private byteBefore(pc: number): number | null {
+    const b = new Uint8Array(1);
+    return this.api.memRead(this.uc, (pc - 1) >>> 0, b, 1) === UcErr.OK ? b[0]! : null;
   }
 
   close(): void {
-    if (this.uc) this.api.close(this.uc);
+    if (!this.uc) return;
+    this.api.close(this.uc);
     this.uc = null;
-    this.callbacks.length = 0;
+    for (const cb of this.callbacks) koffi.unregister(cb);
+    this.callbacks.clear();
+    this.interruptHooks.clear();
   }
 }
