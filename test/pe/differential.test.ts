@@ -2,22 +2,10 @@
 // Debian packages (nsis-common, clamav-testfiles). Exports, imports, sections, relocations, version
 // resource and checksum must be equal, up to the documented normalisations below.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { debianFiles, fixtureFiles } from '../diff/corpus.js';
 import { type Dump, dumpOurs } from '../diff/ours.js';
-
-const PYTHON = '/usr/bin/python3';
-const havePefile =
-  existsSync(PYTHON) &&
-  (() => {
-    try {
-      execFileSync(PYTHON, ['-c', 'import pefile'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+import { havePefile, PYTHON } from '../helpers/tools.js';
 
 type Theirs = Omit<Dump, 'relocations'> & { relocations: number[][]; warnings: string[] };
 

@@ -1,19 +1,8 @@
-// Second differential reference: GNU objdump -p (binutils) against our exports and imports on every
-// i386/AMD64 image of the corpus it can read.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { debianFiles, fixtureFiles } from '../diff/corpus.js';
 import { objdumpView } from '../diff/objdump.js';
 import { dumpOurs } from '../diff/ours.js';
-
-const haveObjdump = (() => {
-  try {
-    execFileSync('objdump', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { haveObjdump } from '../helpers/tools.js';
 
 /**
  * Known differences, each explained; this list may only shrink.
