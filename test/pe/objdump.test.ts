@@ -1,3 +1,5 @@
+// Second differential reference: GNU objdump -p (binutils) against our exports and imports on every
+// i386/AMD64 image of the corpus it can read.
 import { describe, expect, it } from 'vitest';
 import { debianFiles, fixtureFiles } from '../diff/corpus.js';
 import { objdumpView } from '../diff/objdump.js';
