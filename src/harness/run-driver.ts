@@ -27,7 +27,7 @@ import {
 import { type ExportHandler, HandlerRegistry } from '../kernel/registry.js';
 import { syntheticImage } from '../kernel/synthetic.js';
 import { formatStatus, statusName } from '../loader/status.js';
-import type { ImportMiss, LoadedModule, ModuleFile, ModuleSource } from '../loader/system-loader.js';
+import type { ImportMiss, ModuleFile, ModuleSource } from '../loader/system-loader.js';
 import { SystemLoader } from '../loader/system-loader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -307,8 +307,8 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       if (r.outcome.kind !== 'returned') return finish(report, kernel, internal);
     }
 
-    // The DRIVER_OBJECT as IopLoadDriver builds it: unset dispatch entries point at a kernel routine
-    // that fails requests (model: the call sentinel, so an unset entry is recognisable).
+    // The DRIVER_OBJECT as IopLoadDriver builds it. NT points unset dispatch entries at
+    // IopInvalidDeviceRequest; model: they are NULL here, and run-driver skips them.
     const D = DRIVER_OBJECT;
     const driverObject = own(kernel.pool.allocate(D.size + DRIVER_EXTENSION.size, 0, 'nt35')!);
     const invalidRequest = 0;
@@ -448,4 +448,3 @@ function finish(report: RunDriverReport, kernel: EmulatedKernel, internal: Set<n
   return report;
 }
 
-export type { LoadedModule };
