@@ -447,4 +447,3 @@ function finish(report: RunDriverReport, kernel: EmulatedKernel, internal: Set<n
   else if (last?.kind === 'stopped') report.outcome = 'fault'; // a guest fault inside a handler
   return report;
 }
-
