@@ -37,10 +37,21 @@ export interface Snapped {
   via: string[];
 }
 
+/** What went wrong, as data (the status depends on the mode; the kind does not). */
+export type SnapMissKind =
+  | 'user-mode-dll'
+  | 'no-module'
+  | 'no-export-directory'
+  | 'name'
+  | 'ordinal'
+  | 'forwarder-target'
+  | 'forwarder-loop';
+
 /** A failed import, with the status NT's loader returns and the module whose exports failed. */
 export interface SnapMiss {
   ok: false;
   status: number;
+  kind: SnapMissKind;
   /** Why, in a few words (e.g. "name not exported", "ordinal 12 is past NumberOfFunctions (10)"). */
   reason: string;
   /** Module name where the lookup failed (the import's module, or a forwarder's target). */
@@ -63,9 +74,10 @@ export function snapImport(
   const notFound = mode === 'kernel' ? NtStatus.DRIVER_ENTRYPOINT_NOT_FOUND : NtStatus.ENTRYPOINT_NOT_FOUND;
   const ordinalNotFound = mode === 'kernel' ? NtStatus.DRIVER_ORDINAL_NOT_FOUND : NtStatus.ORDINAL_NOT_FOUND;
   const via: string[] = [];
-  const miss = (status: number, reason: string, failedIn: string): SnapMiss => ({
+  const miss = (status: number, kind: SnapMissKind, reason: string, failedIn: string): SnapMiss => ({
     ok: false,
     status,
+    kind,
     reason,
     failedIn,
     via: [...via],
@@ -74,6 +86,7 @@ export function snapImport(
   if (mode === 'kernel' && USER_MODE_DLLS.has(lower(moduleName))) {
     return miss(
       NtStatus.PROCEDURE_NOT_FOUND,
+      'user-mode-dll',
       'kernel-mode images cannot import from user-mode DLLs',
       moduleName,
     );
@@ -81,20 +94,22 @@ export function snapImport(
   let module = lookup(moduleName, 'import');
   if (!module) {
     const status = mode === 'kernel' ? NtStatus.OBJECT_NAME_NOT_FOUND : NtStatus.DLL_NOT_FOUND;
-    return miss(status, 'module not found', moduleName);
+    return miss(status, 'no-module', 'module not found', moduleName);
   }
   let want: { name: string | null; ordinal: number | null; hint: number | null } = entry;
   for (;;) {
     const exports: ExportTable | null = module.image.exports();
-    if (!exports) return miss(notFound, 'module has no export directory', module.baseName);
+    if (!exports)
+      return miss(notFound, 'no-export-directory', 'module has no export directory', module.baseName);
     const found =
       want.name !== null
         ? exports.findByName(want.name, want.hint ?? undefined)
         : exports.findByOrdinal(want.ordinal ?? 0);
-    if (found.kind === 'name-not-found') return miss(notFound, 'name not exported', module.baseName);
+    if (found.kind === 'name-not-found') return miss(notFound, 'name', 'name not exported', module.baseName);
     if (found.kind === 'ordinal-out-of-range') {
       return miss(
         ordinalNotFound,
+        'ordinal',
         want.ordinal !== null
           ? `ordinal ${want.ordinal} is outside ${exports.base}..${exports.base + exports.numberOfFunctions - 1}`
           : `name maps to function index ${found.index}, past NumberOfFunctions (${exports.numberOfFunctions})`,
@@ -104,9 +119,11 @@ export function snapImport(
     if (found.kind === 'rva') return { ok: true, module, rva: found.rva, ordinal: found.ordinal, via };
     const fw: Forwarder = found.forwarder;
     via.push(fw.text);
-    if (via.length > MAX_FORWARDER_DEPTH) return miss(notFound, 'forwarder chain loops', module.baseName);
+    if (via.length > MAX_FORWARDER_DEPTH)
+      return miss(notFound, 'forwarder-loop', 'forwarder chain loops', module.baseName);
     const target = lookup(fw.module, 'forwarder');
-    if (!target) return miss(notFound, `forwarder target module ${fw.module} not found`, fw.module);
+    if (!target)
+      return miss(notFound, 'forwarder-target', `forwarder target module ${fw.module} not found`, fw.module);
     module = target;
     want = { name: fw.name, ordinal: fw.ordinal, hint: null };
   }
