@@ -281,36 +281,29 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       return entry;
     };
     const unicode = (text: string): number => {
-      const buf = kernel.pool.allocate(text.length * 2 + 2, 0, 'nt35')!;
+      const buf = kernel.pool.allocate(text.length * 2 + 2, 0, 'nt35', 'kernel')!;
       kernel.mem.write(buf, utf16z(text));
-      const us = kernel.pool.allocate(8, 0, 'nt35')!;
+      const us = kernel.pool.allocate(8, 0, 'nt35', 'kernel')!;
       kernel.mem.setU16(us, text.length * 2);
       kernel.mem.setU16(us + 2, text.length * 2 + 2);
       kernel.mem.setU32(us + 4, buf);
       return us;
     };
-    const internal = new Set<number>();
-    const own = (a: number) => {
-      internal.add(a);
-      return a;
-    };
 
     // DllInitialize for dependencies the driver pulled in (NT calls it with the dependency's key).
     for (const dep of load.dependencies) {
       if (dep.dllInitialize === null) continue;
-      const path = own(
-        unicode(
-          `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${dep.baseName.replace(/\.[^.]*$/, '')}`,
-        ),
+      const path = unicode(
+        `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${dep.baseName.replace(/\.[^.]*$/, '')}`,
       );
       const r = await call(`DllInitialize (${dep.baseName})`, dep.dllInitialize, [path], true);
-      if (r.outcome.kind !== 'returned') return finish(report, kernel, internal);
+      if (r.outcome.kind !== 'returned') return finish(report, kernel);
     }
 
     // The DRIVER_OBJECT as IopLoadDriver builds it. NT points unset dispatch entries at
     // IopInvalidDeviceRequest; model: they are NULL here, and run-driver skips them.
     const D = DRIVER_OBJECT;
-    const driverObject = own(kernel.pool.allocate(D.size + DRIVER_EXTENSION.size, 0, 'nt35')!);
+    const driverObject = kernel.pool.allocate(D.size + DRIVER_EXTENSION.size, 0, 'nt35', 'kernel')!;
     const invalidRequest = 0;
     kernel.mem.setU16(driverObject + D.Type, IO_TYPE_DRIVER);
     kernel.mem.setU16(driverObject + D.Size, D.size);
@@ -318,25 +311,23 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     kernel.mem.setU32(driverObject + D.DriverSize, driver.size);
     kernel.mem.setU32(driverObject + D.DriverExtension, driverObject + D.size);
     kernel.mem.setU32(driverObject + D.size + DRIVER_EXTENSION.DriverObject, driverObject);
-    const driverNameString = own(unicode(`\\Driver\\${serviceName}`));
+    const driverNameString = unicode(`\\Driver\\${serviceName}`);
     kernel.mem.write(driverObject + D.DriverName, kernel.mem.bytes(driverNameString, 8));
     kernel.mem.setU32(driverObject + D.DriverInit, driver.entryPoint ?? 0);
     for (let i = 0; i < IRP_MJ_COUNT; i++)
       kernel.mem.setU32(driverObject + D.MajorFunction + 4 * i, invalidRequest);
     kernel.objects.insert(`\\Driver\\${serviceName}`, { kind: 'driver', address: driverObject });
-    const registryPath = own(
-      unicode(`\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${serviceName}`),
-    );
+    const registryPath = unicode(`\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${serviceName}`);
 
     if (driver.entryPoint === null) {
       report.outcome = 'driver-entry-failed';
-      return finish(report, kernel, internal);
+      return finish(report, kernel);
     }
     const entry = await call('DriverEntry', driver.entryPoint, [driverObject, registryPath], true);
-    if (entry.outcome.kind !== 'returned') return finish(report, kernel, internal);
+    if (entry.outcome.kind !== 'returned') return finish(report, kernel);
     if ((entry.outcome.eax | 0) < 0) {
       report.outcome = 'driver-entry-failed';
-      return finish(report, kernel, internal);
+      return finish(report, kernel);
     }
 
     // Dispatch routines with well-formed IRPs: create, each IOCTL, read, write, cleanup, close.
@@ -352,17 +343,17 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     for (const step of plan) {
       const routine = kernel.mem.u32(driverObject + D.MajorFunction + 4 * step.mj);
       if (routine === invalidRequest) continue;
-      const irp = own(buildIrp(kernel, device, step.mj, step.ioctl));
+      const irp = buildIrp(kernel, device, step.mj, step.ioctl);
       const name = `${IRP_MJ_NAMES[step.mj]}${step.ioctl !== undefined ? ` 0x${step.ioctl.toString(16).padStart(8, '0')}` : ''}`;
       const r = await call(name, routine, [device, irp], true);
-      if (r.outcome.kind !== 'returned') return finish(report, kernel, internal);
+      if (r.outcome.kind !== 'returned') return finish(report, kernel);
       r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
       r.irpInformation = kernel.mem.u32(irp + IRP.IoStatusInformation);
     }
 
     const unload = kernel.mem.u32(driverObject + D.DriverUnload);
     if (unload) await call('DriverUnload', unload, [driverObject], false);
-    return finish(report, kernel, internal);
+    return finish(report, kernel);
   } finally {
     cpu.close();
   }
@@ -371,8 +362,8 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
 /** An IRP with one stack location, set up as the I/O manager would for `mj`. */
 function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: number): number {
   const size = IRP.size + IO_STACK_LOCATION.size;
-  const irp = kernel.pool.allocate(size, 0, 'nt35')!;
-  const buffer = kernel.pool.allocate(0x200, 0, 'nt35')!;
+  const irp = kernel.pool.allocate(size, 0, 'nt35', 'kernel')!;
+  const buffer = kernel.pool.allocate(0x200, 0, 'nt35', 'kernel')!;
   const stack = irp + IRP.size;
   kernel.mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
   kernel.mem.setU16(irp + IRP.Size, size);
@@ -428,16 +419,16 @@ async function describe(run: RunResult, cpu: UnicornX86, kernel: EmulatedKernel)
   }
 }
 
-function finish(report: RunDriverReport, kernel: EmulatedKernel, internal: Set<number>): RunDriverReport {
+function finish(report: RunDriverReport, kernel: EmulatedKernel): RunDriverReport {
   report.events = kernel.log.events;
   report.droppedApiCalls = kernel.droppedApiCalls;
   for (const { name, object } of kernel.objects.list()) {
     if (object.kind === 'device') report.devices.push({ name, address: object.address });
     if (object.kind === 'symlink') report.symbolicLinks.push({ link: name, target: object.target ?? '' });
   }
+  // Leaks are the driver's own blocks; kernel objects made for it (devices, IRPs) are reported apart.
   report.poolLeaks = kernel.pool
-    .live()
-    .filter((b) => b.tag !== 'nt35' && b.tag !== 'Devi' && b.tag !== 'Conf' && !internal.has(b.address))
+    .live('driver')
     .map((b) => ({ address: b.address, size: b.size, tag: b.tag }));
   const last = report.calls[report.calls.length - 1]?.outcome;
   if (report.events.some((e) => e.type === 'bugcheck')) report.outcome = 'bugcheck';

@@ -8,11 +8,17 @@ import { RW } from '../cpu/engine.js';
 export const POOL_REGION = { start: 0x81000000, end: 0x83000000 } as const;
 const PAGE = 0x1000;
 
+/** Who a block is for: the driver's own allocations, or kernel objects made for it (DEVICE_OBJECT, IRPs…). */
+export type PoolOwner = 'driver' | 'kernel';
+
 export interface PoolBlock {
   address: number;
   size: number;
+  /** Bytes mapped for the block (whole pages), which a free makes inaccessible. */
+  mappedSize: number;
   tag: string | null;
   poolType: number;
+  owner: PoolOwner;
   freed: boolean;
 }
 
@@ -21,20 +27,17 @@ export type FreeResult = 'ok' | 'double-free' | 'not-allocated';
 export class Pool {
   private next: number = POOL_REGION.start;
   private readonly blocks = new Map<number, PoolBlock>();
-  private readonly pages: { start: number; size: number; block: PoolBlock }[] = [];
 
   constructor(private readonly cpu: CpuEngine) {}
 
   /** Allocates `size` bytes (zeroed); null when the pool region is exhausted (NT returns NULL too). */
-  allocate(size: number, poolType: number, tag: string | null): number | null {
+  allocate(size: number, poolType: number, tag: string | null, owner: PoolOwner): number | null {
     const bytes = Math.max(PAGE, Math.ceil(Math.max(size, 1) / PAGE) * PAGE);
     if (size > POOL_REGION.end - POOL_REGION.start || this.next + bytes > POOL_REGION.end) return null;
     const address = this.next;
     this.cpu.map(address, bytes, RW);
     this.next += bytes + PAGE; // an unmapped guard page after every block
-    const block: PoolBlock = { address, size, tag, poolType, freed: false };
-    this.blocks.set(address, block);
-    this.pages.push({ start: address, size: bytes, block });
+    this.blocks.set(address, { address, size, mappedSize: bytes, tag, poolType, owner, freed: false });
     return address;
   }
 
@@ -43,18 +46,19 @@ export class Pool {
     if (!block) return 'not-allocated';
     if (block.freed) return 'double-free';
     block.freed = true;
-    const span = this.pages.find((p) => p.block === block)!;
-    this.cpu.protect(span.start, span.size, { read: false, write: false, execute: false });
+    this.cpu.protect(block.address, block.mappedSize, { read: false, write: false, execute: false });
     return 'ok';
   }
 
   /** The block whose pages hold `address` (freed or not), for turning faults into pool reports. */
   blockAt(address: number): PoolBlock | undefined {
-    return this.pages.find((p) => address >= p.start && address < p.start + p.size)?.block;
+    for (const b of this.blocks.values())
+      if (address >= b.address && address < b.address + b.mappedSize) return b;
+    return undefined;
   }
 
-  /** Blocks allocated and not freed. */
-  live(): PoolBlock[] {
-    return [...this.blocks.values()].filter((b) => !b.freed);
+  /** Blocks allocated for `owner` and not freed. */
+  live(owner: PoolOwner): PoolBlock[] {
+    return [...this.blocks.values()].filter((b) => !b.freed && b.owner === owner);
   }
 }

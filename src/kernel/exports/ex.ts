@@ -19,7 +19,7 @@ export const ExAllocatePool = defineExport({
     { name: 'NumberOfBytes', type: 'ULONG' },
   ],
   returns: 'PVOID',
-  impl: (ctx, [type, size]) => ctx.pool.allocate(size!, type!, null) ?? 0,
+  impl: (ctx, [type, size]) => ctx.pool.allocate(size!, type!, null, 'driver') ?? 0,
 });
 
 /** PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag); */
@@ -34,7 +34,7 @@ export const ExAllocatePoolWithTag = defineExport({
     { name: 'Tag', type: 'ULONG' },
   ],
   returns: 'PVOID',
-  impl: (ctx, [type, size, tag]) => ctx.pool.allocate(size!, type!, tagText(tag!)) ?? 0,
+  impl: (ctx, [type, size, tag]) => ctx.pool.allocate(size!, type!, tagText(tag!), 'driver') ?? 0,
 });
 
 /** VOID ExFreePool(PVOID P); a bad or repeated free is NT's BAD_POOL_CALLER (0xC2) bugcheck. */

@@ -27,7 +27,7 @@ export const IoCreateDevice = defineExport({
   impl(ctx, [driver, extSize, namePtr, type, characteristics, , out]) {
     const name = ctx.mem.unicodeString(namePtr!);
     if (name !== null && ctx.objects.lookup(name)) return NTSTATUS.OBJECT_NAME_COLLISION;
-    const device = ctx.pool.allocate(DEVICE_OBJECT.size + extSize!, 0, 'Devi');
+    const device = ctx.pool.allocate(DEVICE_OBJECT.size + extSize!, 0, 'Devi', 'kernel');
     if (device === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
     const D = DEVICE_OBJECT;
     ctx.mem.setU16(device + D.Type, IO_TYPE_DEVICE);
@@ -154,7 +154,7 @@ export const IoGetConfigurationInformation = defineExport({
     if (info === undefined) {
       // DiskCount, FloppyCount, CdRomCount, TapeCount, ScsiPortCount, SerialCount, ParallelCount,
       // AtDiskPrimaryAddressClaimed, AtDiskSecondaryAddressClaimed (model: one disk on the AT port).
-      info = ctx.pool.allocate(0x24, 0, 'Conf') ?? 0;
+      info = ctx.pool.allocate(0x24, 0, 'Conf', 'kernel') ?? 0;
       if (info) ctx.mem.setU32(info, 1);
       ctx.statics.set('CONFIGURATION_INFORMATION', info);
     }
