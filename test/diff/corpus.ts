@@ -1,42 +1,24 @@
 // The differential corpus: our fixture images plus real PE files from Debian packages we did not build
-// (nsis-common's plugins and stubs, clamav-testfiles), installed by scripts/setup.sh.
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+// (nsis-common's plugins and stubs, clamav-testfiles), installed by scripts/setup.sh. Files are
+// gathered as `nt351 resolve` gathers them: every file under the folders that starts with "MZ"
+// (some NSIS stubs are raw data, not PE images).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { collectImages } from '../../src/cli/files.js';
 
 const here = new URL('../..', import.meta.url).pathname;
 
-function filesUnder(dir: string, accept: (name: string) => boolean): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p, accept));
-    else if (accept(name)) out.push(p);
-  }
-  return out;
-}
+/** PE images under the folders that exist (a folder of a package not installed is skipped). */
+const imagesUnder = (...dirs: string[]): string[] => collectImages(dirs.filter((d) => existsSync(d)));
 
-const isPeName = (n: string) => /\.(exe|dll|sys|efi)$/i.test(n);
-
-/** True when the file starts with "MZ" (some NSIS stubs are raw data, not PE images). */
-function startsWithMz(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b.toString('latin1') === 'MZ';
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Fixture images we built (fixtures/bin and the image sets). */
-export const fixtureFiles = (): string[] => filesUnder(join(here, 'fixtures'), isPeName);
+/** Fixture images we built (fixtures/bin, the media and the image sets). */
+export const fixtureFiles = (): string[] => imagesUnder(join(here, 'fixtures'));
 
 /** Real PE files from Debian packages. */
 export const debianFiles = (): string[] =>
-  [
-    ...filesUnder('/usr/share/nsis/Plugins', isPeName),
-    ...filesUnder('/usr/share/nsis/Stubs', () => true),
-    ...filesUnder('/usr/share/nsis/Contrib/UIs', isPeName),
-    ...filesUnder('/usr/share/clamav-testfiles', (n) => /\.exe$/i.test(n)),
-  ].filter(startsWithMz);
+  imagesUnder(
+    '/usr/share/nsis/Plugins',
+    '/usr/share/nsis/Stubs',
+    '/usr/share/nsis/Contrib/UIs',
+    '/usr/share/clamav-testfiles',
+  );
