@@ -1,8 +1,7 @@
 // Human rendering of the run-driver report (the JSON output is the same object).
 import type { RunDriverReport } from '../harness/run-driver.js';
 import type { KernelEvent } from '../kernel/events.js';
-
-const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+import { hex } from './render.js';
 
 function event(e: KernelEvent): string {
   switch (e.type) {

@@ -2,7 +2,8 @@
 import type { InspectReport } from '../harness/inspect.js';
 import type { ResolveReport } from '../harness/resolve.js';
 
-const hex = (n: number, width = 8) => `0x${(n >>> 0).toString(16).padStart(width, '0')}`;
+/** `0x` and `width` hex digits (8: a 32-bit address or status). */
+export const hex = (n: number, width = 8) => `0x${(n >>> 0).toString(16).padStart(width, '0')}`;
 const pad = (s: string, n: number) => (s.length >= n ? `${s} ` : s.padEnd(n));
 const shortFlag = (f: string) => f.replace(/^IMAGE_(SCN_|FILE_|DLLCHARACTERISTICS_)/, '');
 
