@@ -63,9 +63,6 @@ export async function disassemble(bytes: Uint8Array, address: number, count = 1)
   });
 }
 
-/** Former name of disassemble(). */
-export const disassembleX86 = disassemble;
-
 /** Longest x86 instruction (Intel SDM: 15 bytes). */
 const MAX_INSN = 15;
 

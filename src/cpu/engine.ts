@@ -171,6 +171,3 @@ export type CpuEngine<A extends Arch = X86> = A extends X86
   : A extends Alpha
     ? AlphaCpu
     : CpuCore<A>;
-
-// x86 stub-return helpers, kept importable from here for code written against the first version.
-export { returnFromStdcall, stackArg } from './x86-call.js';

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { disassembleX86 } from '../cpu/disasm.js';
+import { disassembleAt } from '../cpu/disasm.js';
 import type { RunResult, X86Reg } from '../cpu/engine.js';
 import { UnicornX86 } from '../cpu/unicorn.js';
 import { setupNtX86 } from '../cpu/x86-setup.js';
@@ -396,13 +396,8 @@ async function describe(run: RunResult, cpu: UnicornX86, kernel: EmulatedKernel)
     case 'host-error':
       return { kind: 'host-error', message: run.error.message, stack: run.error.stack ?? null };
     case 'fault': {
-      let instruction: string | null = null;
-      try {
-        const [i] = await disassembleX86(cpu.read(run.pc, 16), run.pc);
-        instruction = i ? i.text : null;
-      } catch {
-        instruction = null; // the PC itself is not readable (a jump into unmapped memory)
-      }
+      // Null when the PC itself is not readable (a jump into unmapped memory).
+      const instruction = (await disassembleAt(cpu, run.pc))[0]?.text ?? null;
       const registers = Object.fromEntries(REGS.map((r) => [r, cpu.reg(r)])) as Record<X86Reg, number>;
       const block = kernel.pool.blockAt(run.address);
       return {

@@ -1,7 +1,8 @@
 // The emulated kernel: maps loaded images into the CPU, hooks the kernel's and HAL's exports (our
 // handler when we have one, an `unimplemented-routine` event for a stub with none, the image's own
 // code otherwise), and calls guest routines with NT's calling conventions.
-import { type CpuEngine, type Perm, type RunResult, RX, returnFromStdcall } from '../cpu/engine.js';
+import { type CpuEngine, type Perm, type RunResult, RX } from '../cpu/engine.js';
+import { pushCall, returnFromStdcall } from '../cpu/x86-call.js';
 import type { LoadedModule } from '../loader/system-loader.js';
 import type { KernelContext } from './context.js';
 import { type DecodedArg, EventLog } from './events.js';
@@ -206,14 +207,8 @@ export class EmulatedKernel {
     args: number[],
     budget: { maxInstructions?: number; maxMillis?: number },
   ): CallResult {
-    let esp = this.stackTop;
-    for (const a of [...args].reverse()) {
-      esp -= 4;
-      this.cpu.writeU32(esp, a >>> 0);
-    }
-    esp -= 4;
-    this.cpu.writeU32(esp, CALL_SENTINEL);
-    this.cpu.setReg('esp', esp);
+    this.cpu.setReg('esp', this.stackTop);
+    pushCall(this.cpu, args, CALL_SENTINEL);
     const run = this.cpu.run({ start: address, until: CALL_SENTINEL, ...budget });
     return { run, eax: run.kind === 'returned' ? this.cpu.reg('eax') : null };
   }
