@@ -1,5 +1,6 @@
 // Kernel address-space manager for system images: the kernel from 0x80100000 up, the HAL at
 // 0x80400000 when free, drivers after them; first fit at 64 KB granularity, preferred base when free.
+import { alignUp } from '../pe/index.js';
 
 /** x86 NT 3.51 places (facts: "Kernel image base 0x80100000; HAL at 0x80400000"). */
 export const KERNEL_BASE = 0x80100000;
@@ -7,8 +8,6 @@ export const HAL_BASE = 0x80400000;
 /** Model: where drivers go when their preferred base is taken (after the boot images). */
 export const DRIVER_REGION = { start: 0x80600000, end: 0xa0000000 } as const;
 const GRANULARITY = 0x10000;
-
-const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
 /** A reserved range of guest virtual addresses. */
 export interface Reservation {

@@ -1,5 +1,7 @@
 // PeImage: one parsed image over one Uint8Array. Maps RVAs to file bytes as NT's image mapper lays
 // sections out, and gives lazy, memoised access to each data directory's interpreter.
+
+import { alignUp } from './align.js';
 import { computeChecksum } from './checksum.js';
 import { type ExportTable, parseExports } from './exports.js';
 import { type DataDirectory, type Headers, parseHeaders, type SectionHeader } from './headers.js';
@@ -24,7 +26,6 @@ export interface Span {
 }
 
 const latin1 = new TextDecoder('latin1');
-const alignUp = (n: number, a: number): number => (a > 1 ? Math.ceil(n / a) * a : n);
 
 /** A parsed PE image. Construction reads only the headers; directories are parsed on first use. */
 export class PeImage {

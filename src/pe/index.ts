@@ -1,4 +1,5 @@
 // Public surface of the PE parser.
+export { alignUp } from './align.js';
 export { computeChecksum } from './checksum.js';
 export { type MalformedPeDetails, MalformedPeError } from './errors.js';
 export {

@@ -1,6 +1,7 @@
 // A small PE writer for fixtures and tests: lays out headers and sections, and builds export, import
 // and base-relocation directories inside a section. Images it writes are meant to be read by any tool.
 
+import { alignUp } from './align.js';
 import { computeChecksum } from './checksum.js';
 import {
   IMAGE_DOS_HEADER,
@@ -13,7 +14,6 @@ import {
 } from './layout.js';
 import { fileOffset } from './types.js';
 
-const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 const DOS_STUB = 'This program cannot be run in DOS mode.\r\r\n$';
 
 export interface WriterSection {
