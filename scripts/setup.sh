@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Runtime: libunicorn2 (x86 emulation). Tests: python3-pefile and binutils (differential references),
-# nsis-common and clamav-testfiles (real PE images we did not build).
-packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles)
+# nsis-common and clamav-testfiles (real PE images we did not build), libevt-utils (evtexport reads
+# our event logs), qemu-user and binutils-alpha-linux-gnu (the Alpha interpreter's reference).
+packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles libevt-utils qemu-user
+  binutils-alpha-linux-gnu)
 want_fixtures=0
 for arg in "$@"; do
   case "$arg" in

@@ -11,17 +11,14 @@ import { UnicornX86 } from '../cpu/unicorn.js';
 import { setupNtX86 } from '../cpu/x86-setup.js';
 import type { KernelEvent } from '../kernel/events.js';
 import { ALL_HANDLERS } from '../kernel/exports/index.js';
-import { utf16z } from '../kernel/guest.js';
+import { createDriverObject, kernelUnicodeString, servicesKey } from '../kernel/io-manager.js';
 import { EmulatedKernel } from '../kernel/kernel.js';
 import {
-  DRIVER_EXTENSION,
   DRIVER_OBJECT,
   IO_STACK_LOCATION,
-  IO_TYPE_DRIVER,
   IO_TYPE_IRP,
   IRP,
   IRP_MJ,
-  IRP_MJ_COUNT,
   IRP_MJ_NAMES,
 } from '../kernel/objects.js';
 import { type ExportHandler, HandlerRegistry } from '../kernel/registry.js';
@@ -280,44 +277,22 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       report.calls.push(entry);
       return entry;
     };
-    const unicode = (text: string): number => {
-      const buf = kernel.pool.allocate(text.length * 2 + 2, 0, 'nt35', 'kernel')!;
-      kernel.mem.write(buf, utf16z(text));
-      const us = kernel.pool.allocate(8, 0, 'nt35', 'kernel')!;
-      kernel.mem.setU16(us, text.length * 2);
-      kernel.mem.setU16(us + 2, text.length * 2 + 2);
-      kernel.mem.setU32(us + 4, buf);
-      return us;
-    };
-
     // DllInitialize for dependencies the driver pulled in (NT calls it with the dependency's key).
     for (const dep of load.dependencies) {
       if (dep.dllInitialize === null) continue;
-      const path = unicode(
-        `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${dep.baseName.replace(/\.[^.]*$/, '')}`,
-      );
+      const path = kernelUnicodeString(kernel, servicesKey(dep.baseName.replace(/\.[^.]*$/, '')));
       const r = await call(`DllInitialize (${dep.baseName})`, dep.dllInitialize, [path], true);
       if (r.outcome.kind !== 'returned') return finish(report, kernel);
     }
 
-    // The DRIVER_OBJECT as IopLoadDriver builds it. NT points unset dispatch entries at
-    // IopInvalidDeviceRequest; model: they are NULL here, and run-driver skips them.
+    const { driverObject, registryPath } = createDriverObject(kernel, {
+      service: serviceName,
+      base: driver.base,
+      size: driver.size,
+      entryPoint: driver.entryPoint,
+    });
     const D = DRIVER_OBJECT;
-    const driverObject = kernel.pool.allocate(D.size + DRIVER_EXTENSION.size, 0, 'nt35', 'kernel')!;
     const invalidRequest = 0;
-    kernel.mem.setU16(driverObject + D.Type, IO_TYPE_DRIVER);
-    kernel.mem.setU16(driverObject + D.Size, D.size);
-    kernel.mem.setU32(driverObject + D.DriverStart, driver.base);
-    kernel.mem.setU32(driverObject + D.DriverSize, driver.size);
-    kernel.mem.setU32(driverObject + D.DriverExtension, driverObject + D.size);
-    kernel.mem.setU32(driverObject + D.size + DRIVER_EXTENSION.DriverObject, driverObject);
-    const driverNameString = unicode(`\\Driver\\${serviceName}`);
-    kernel.mem.write(driverObject + D.DriverName, kernel.mem.bytes(driverNameString, 8));
-    kernel.mem.setU32(driverObject + D.DriverInit, driver.entryPoint ?? 0);
-    for (let i = 0; i < IRP_MJ_COUNT; i++)
-      kernel.mem.setU32(driverObject + D.MajorFunction + 4 * i, invalidRequest);
-    kernel.objects.insert(`\\Driver\\${serviceName}`, { kind: 'driver', address: driverObject });
-    const registryPath = unicode(`\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${serviceName}`);
 
     if (driver.entryPoint === null) {
       report.outcome = 'driver-entry-failed';
