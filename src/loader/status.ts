@@ -1,5 +1,6 @@
 // NTSTATUS values the loader produces, with their symbolic names and NT's message texts
 // (ntstatus.mc; see ../shared/docs/nt351-facts.md "Messages").
+import { ntStatusMessage } from './messages.js';
 
 /** An NTSTATUS the loader can return. */
 export const NtStatus = {
@@ -38,27 +39,18 @@ export function snapFailureMessage(
   module: string,
   what: { name: string | null; ordinal: number | null },
 ): { caption: string | null; text: string } {
+  // Codes with an ntstatus.mc template are rendered from it, with the parameters NT passes.
+  const entry = what.name ?? `#${what.ordinal}`;
+  const params: Partial<Record<number, (string | number)[]>> = {
+    [NtStatus.DRIVER_ENTRYPOINT_NOT_FOUND]: [image, entry, module],
+    [NtStatus.DRIVER_ORDINAL_NOT_FOUND]: [image, what.ordinal ?? '?', module],
+    [NtStatus.ENTRYPOINT_NOT_FOUND]: [entry, module],
+    [NtStatus.ORDINAL_NOT_FOUND]: [what.ordinal ?? '?', module],
+  };
+  const p = params[code];
+  const templated = p ? ntStatusMessage(code, p) : null;
+  if (templated) return templated;
   switch (code) {
-    case NtStatus.DRIVER_ENTRYPOINT_NOT_FOUND:
-      return {
-        caption: 'Driver Entry Point Not Found',
-        text: `The ${image} device driver could not locate the entry point ${what.name ?? `#${what.ordinal}`} in driver ${module}.`,
-      };
-    case NtStatus.DRIVER_ORDINAL_NOT_FOUND:
-      return {
-        caption: 'Driver Entry Point Not Found',
-        text: `The ${image} device driver could not locate the ordinal ${what.ordinal ?? '?'} in driver ${module}.`,
-      };
-    case NtStatus.ENTRYPOINT_NOT_FOUND:
-      return {
-        caption: 'Entry Point Not Found',
-        text: `The procedure entry point ${what.name ?? `#${what.ordinal}`} could not be located in the dynamic link library ${module}.`,
-      };
-    case NtStatus.ORDINAL_NOT_FOUND:
-      return {
-        caption: 'Ordinal Not Found',
-        text: `The ordinal ${what.ordinal ?? '?'} could not be located in the dynamic link library ${module}.`,
-      };
     case NtStatus.PROCEDURE_NOT_FOUND:
       return {
         caption: null,

@@ -1,0 +1,96 @@
+// NT's message texts as data: NTSTATUS templates (ntstatus.mc), Win32 error texts (winerror.h's
+// message table) and RtlNtStatusToDosError for the codes nt351 produces. Rendering follows NT:
+// `{Caption}` opens a hard-error message, printf-style inserts (%hs, %ld, %s, %x) take its parameters.
+// Source: ../shared/docs/nt351-facts.md "Messages"; texts not listed there are NT 4's (model).
+
+/** ntstatus.mc templates, caption in braces. */
+export const NTSTATUS_MESSAGES: ReadonlyMap<number, string> = new Map([
+  [
+    0xc0000263,
+    '{Driver Entry Point Not Found}\nThe %hs device driver could not locate the entry point %hs in driver %hs.',
+  ],
+  [
+    0xc0000262,
+    '{Driver Entry Point Not Found}\nThe %hs device driver could not locate the ordinal %ld in driver %hs.',
+  ],
+  [
+    0xc0000139,
+    '{Entry Point Not Found}\nThe procedure entry point %hs could not be located in the dynamic link library %hs.',
+  ],
+  [0xc0000138, '{Ordinal Not Found}\nThe ordinal %ld could not be located in the dynamic link library %hs.'],
+  [
+    0xc0000135,
+    '{Unable To Locate Component}\nThis application has failed to start because %hs was not found.',
+  ],
+  [0xc000007b, '{Bad Image}\nThe application or DLL %hs is not a valid Windows NT image.'],
+  [0xc0000249, '{Image MP/UP Mismatch}\nThe image %hs can only run on a uniprocessor computer.'],
+]);
+
+/** Win32 error texts (FormatMessage of the system message table), with NT's trailing CRLF. */
+export const WIN32_MESSAGES: ReadonlyMap<number, string> = new Map([
+  [0, 'The operation completed successfully.\r\n'],
+  [2, 'The system cannot find the file specified.\r\n'],
+  [3, 'The system cannot find the path specified.\r\n'],
+  [31, 'A device attached to the system is not functioning.\r\n'],
+  [127, 'The specified procedure could not be found.\r\n'],
+  [182, 'The operating system cannot run %1.\r\n'],
+  [193, '%1 is not a valid Windows NT application.\r\n'],
+  [1058, 'The specified service is disabled and cannot be started.\r\n'],
+  [1068, 'The dependency service or group failed to start.\r\n'],
+  [1075, 'The dependency service does not exist or has been marked for deletion.\r\n'],
+]);
+
+/** RtlNtStatusToDosError for the statuses nt351 produces (ntstatus.h → winerror.h). */
+const NT_TO_DOS: ReadonlyMap<number, number> = new Map([
+  [0x00000000, 0],
+  [0xc0000034, 2], // STATUS_OBJECT_NAME_NOT_FOUND → ERROR_FILE_NOT_FOUND
+  [0xc000003a, 3], // STATUS_OBJECT_PATH_NOT_FOUND → ERROR_PATH_NOT_FOUND
+  [0xc000000e, 2], // STATUS_NO_SUCH_DEVICE → ERROR_FILE_NOT_FOUND
+  [0xc0000263, 127], // STATUS_DRIVER_ENTRYPOINT_NOT_FOUND → ERROR_PROC_NOT_FOUND
+  [0xc0000139, 127],
+  [0xc000007a, 127], // STATUS_PROCEDURE_NOT_FOUND
+  [0xc0000262, 182], // STATUS_DRIVER_ORDINAL_NOT_FOUND → ERROR_INVALID_ORDINAL
+  [0xc0000138, 182],
+  [0xc000007b, 193], // STATUS_INVALID_IMAGE_FORMAT → ERROR_BAD_EXE_FORMAT
+  [0xc0000249, 193], // model
+  [0xc0000135, 2],
+]);
+
+/** Win32 error for an NTSTATUS (ERROR_MR_MID_NOT_FOUND, 317, for codes outside the table, as NT does). */
+export const ntStatusToDosError = (status: number): number => NT_TO_DOS.get(status >>> 0) ?? 317;
+
+/** FormatMessage's text for a Win32 error, `%1`-style inserts filled from `inserts`. */
+export function win32Message(code: number, inserts: string[] = []): string {
+  const t = WIN32_MESSAGES.get(code);
+  return t === undefined ? `Unknown error ${code}.\r\n` : formatInserts(t, inserts);
+}
+
+/** Fills FormatMessage inserts: %1..%99 from `inserts`, %n a line break, %% a percent sign. */
+export function formatInserts(template: string, inserts: string[]): string {
+  return template.replace(/%(\d{1,2}|n|%)/g, (_, k: string) =>
+    k === 'n' ? '\r\n' : k === '%' ? '%' : (inserts[Number(k) - 1] ?? `%${k}`),
+  );
+}
+
+/**
+ * Renders an NTSTATUS message as a hard error shows it: the braced caption apart, then the text
+ * with printf-style inserts (%hs, %s, %ws: strings; %ld, %d, %lu: decimals; %x, %lx: hex) filled
+ * from `params` in order. Null when there is no template for `status`.
+ */
+export function ntStatusMessage(
+  status: number,
+  params: (string | number)[],
+): { caption: string | null; text: string } | null {
+  const t = NTSTATUS_MESSAGES.get(status >>> 0);
+  if (t === undefined) return null;
+  const m = /^\{([^}]*)\}\n/.exec(t);
+  const body = m ? t.slice(m[0].length) : t;
+  let i = 0;
+  const text = body.replace(/%(hs|ws|s|ld|lu|d|u|lx|x)/g, (_, f: string) => {
+    const v = params[i++];
+    if (v === undefined) return `%${f}`;
+    if (f.endsWith('x')) return (Number(v) >>> 0).toString(16);
+    return String(v);
+  });
+  return { caption: m ? m[1]! : null, text };
+}
