@@ -26,3 +26,29 @@ export const EXIT_CODE_HELP = `Exit codes:
   64  bad command line
   70  internal error in nt351 (NT351_DEBUG=1 shows the stack); run-driver: a bug in one of
       nt351's export handlers, reported as a host error (not a guest fault)`;
+
+/** `nt351 boot`'s exit codes (its own scheme: the outcome of a boot, then sysexits-style input errors). */
+export const BootExit = {
+  /** Booted cleanly: no hard errors, no error events. */
+  CLEAN: 0,
+  /** Booted, with hard errors, error events or guest routines that hung. */
+  ERRORS: 1,
+  /** Did not boot: a bugcheck (STOP screen) or the OS loader stopped. */
+  STOPPED: 2,
+  /** The emulator cannot run it (libunicorn missing, architecture not implemented) or failed. */
+  EMULATOR: 3,
+  USAGE: 64,
+  /** The image set is malformed (machine.yaml errors, unknown profile). */
+  BAD_INPUT: 65,
+  /** The image set (or its machine.yaml) does not exist. */
+  NO_INPUT: 66,
+} as const;
+
+export const BOOT_EXIT_CODE_HELP = `Exit codes of boot:
+  0   booted cleanly
+  1   booted with errors (hard-error popups, error events, hung guest routines)
+  2   did not boot: bugcheck (STOP screen) or the OS loader stopped
+  3   emulator error (libunicorn missing, architecture not implemented, internal error)
+  64  bad command line
+  65  the image set is malformed (machine.yaml; the message gives file, line and column)
+  66  the image set or its machine.yaml does not exist`;

@@ -1,13 +1,16 @@
 // The nt351 command line: argument parsing and output only; the work is done by src/harness.
 import { Command, CommanderError, Option } from 'commander';
 import { UnicornUnavailableError } from '../cpu/unicorn.js';
+import { BootUnsupportedError, boot } from '../harness/boot.js';
+import { ImageSet, ImageSetError } from '../harness/imageset.js';
 import { inspectImage } from '../harness/inspect.js';
 import { resolveImages } from '../harness/resolve.js';
 import { runDriver } from '../harness/run-driver.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
-import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { BOOT_EXIT_CODE_HELP, BootExit, EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { collectImages, InputError, readInputFile } from './files.js';
 import { renderInspect, renderResolve } from './render.js';
+import { renderBoot } from './render-boot.js';
 import { renderRunDriver } from './render-run.js';
 
 /** Output sinks, replaceable for tests. */
@@ -29,6 +32,84 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', `\n${EXIT_CODE_HELP}`)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
+
+  cli
+    .command('boot')
+    .description(
+      'boot an NT 3.51 image set: OS loader, kernel and HAL initialisation, drivers, services; show popups, events and STOP screens',
+    )
+    .argument('<imageset>', 'image set folder (an installed system root plus machine.yaml)')
+    .option('--cpus <n>', "processors present (default: machine.yaml's cpus); a UP kernel starts one")
+    .option('--profile <name>', "machine profile (default: machine.yaml's profile)")
+    .option(
+      '--save-overlay <dir>',
+      'write the files the boot changed (event log, registry) under this folder',
+    )
+    .option('--max-instructions <n>', 'instruction budget per guest routine', '10000000')
+    .option('--max-millis <n>', 'wall-clock budget per guest routine in milliseconds', '5000')
+    .option('--json', 'print the report as JSON (schema/boot-report.schema.json)')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  nt351 boot fixtures/imagesets/kb138713-x86-up\n  nt351 boot --cpus 2 fixtures/imagesets/mismatched-hal-x86\n\n${BOOT_EXIT_CODE_HELP}`,
+    )
+    .action(
+      async (
+        dir: string,
+        opts: {
+          cpus?: string;
+          profile?: string;
+          saveOverlay?: string;
+          maxInstructions: string;
+          maxMillis: string;
+          json?: boolean;
+        },
+      ) => {
+        const fail = (exit: number, error: string, message: string) => {
+          if (opts.json) io.stdout(json({ error: { error, message } }));
+          io.stderr(`nt351: ${message}\n`);
+          setExit(exit);
+        };
+        const number = (flag: string, text: string, min: number, max: number) => {
+          const n = Number(text);
+          if (!Number.isInteger(n) || n < min || n > max) {
+            fail(
+              BootExit.USAGE,
+              'UsageError',
+              `${flag} expects a whole number from ${min} to ${max}, got '${text}'`,
+            );
+            return null;
+          }
+          return n;
+        };
+        const cpus = opts.cpus === undefined ? undefined : number('--cpus', opts.cpus, 1, 32);
+        const maxInstructions = number('--max-instructions', opts.maxInstructions, 1, 2 ** 53);
+        const maxMillis = number('--max-millis', opts.maxMillis, 1, 2 ** 31);
+        if (cpus === null || maxInstructions === null || maxMillis === null) return;
+        try {
+          const set = ImageSet.open(dir);
+          const report = await boot(set, { cpus, profile: opts.profile, maxInstructions, maxMillis });
+          if (opts.saveOverlay) set.saveOverlay(opts.saveOverlay);
+          io.stdout(opts.json ? json(report) : renderBoot(report));
+          setExit(
+            report.outcome === 'clean'
+              ? BootExit.CLEAN
+              : report.outcome === 'errors'
+                ? BootExit.ERRORS
+                : BootExit.STOPPED,
+          );
+        } catch (e) {
+          if (e instanceof ImageSetError)
+            return fail(
+              /not found|missing/.test(e.reason) ? BootExit.NO_INPUT : BootExit.BAD_INPUT,
+              'ImageSetError',
+              e.message,
+            );
+          if (e instanceof BootUnsupportedError || e instanceof UnicornUnavailableError)
+            return fail(BootExit.EMULATOR, e.name, e.message.replace(/^nt351: /, ''));
+          throw e;
+        }
+      },
+    );
 
   cli
     .command('inspect')

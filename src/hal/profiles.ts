@@ -14,7 +14,14 @@ export interface MachineProfile {
   hal: 'up' | 'mp';
   /** Most processors the HAL starts. */
   maxProcessors: number;
+  /**
+   * Devices on the machine's I/O ports, as fixed values they read back (x86). Model: an idle primary
+   * IDE controller answers its status port 0x1F7 with 0x50 (DRDY | DSC), so atdisk.sys finds a disk.
+   */
+  ports: Readonly<Record<number, number>>;
 }
+
+const PC_PORTS = { 503: 0x50 } as const;
 
 /**
  * Sources: nt351-facts.md "Versions and layout" for the HAL names; the seed's note for the
@@ -29,6 +36,7 @@ export const PROFILES: readonly MachineProfile[] = [
     halFile: 'hal.dll',
     hal: 'up',
     maxProcessors: 1,
+    ports: PC_PORTS,
   },
   {
     name: 'x86-mps-mp',
@@ -37,6 +45,7 @@ export const PROFILES: readonly MachineProfile[] = [
     halFile: 'halmps.dll',
     hal: 'mp',
     maxProcessors: 32,
+    ports: PC_PORTS,
   },
   {
     name: 'alpha-jensen-up',
@@ -45,6 +54,7 @@ export const PROFILES: readonly MachineProfile[] = [
     halFile: 'hal0jens.dll',
     hal: 'up',
     maxProcessors: 1,
+    ports: {},
   },
   {
     name: 'alpha-2100',
@@ -53,6 +63,7 @@ export const PROFILES: readonly MachineProfile[] = [
     halFile: 'halsabmp.dll',
     hal: 'mp',
     maxProcessors: 4,
+    ports: {},
   },
 ];
 

@@ -53,6 +53,8 @@ export class EmulatedKernel {
     readonly cpu: CpuEngine,
     private readonly registry: HandlerRegistry,
     private readonly stackTop: number,
+    /** Devices the machine has beyond the clock: fixed values read from their ports (the machine profile's). */
+    devicePorts: ReadonlyMap<number, number> = new Map(),
   ) {
     this.mem = new GuestMemory(cpu);
     this.pool = new Pool(cpu);
@@ -61,7 +63,9 @@ export class EmulatedKernel {
     let cmosIndex = 0;
     cpu.hookPortIo({
       in: (port, size) =>
-        port === 0x71 ? (CMOS[cmosIndex] ?? 0) : size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff,
+        port === 0x71
+          ? (CMOS[cmosIndex] ?? 0)
+          : (devicePorts.get(port) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff)),
       out: (port, _size, value) => {
         if (port === 0x70) cmosIndex = value & 0x7f;
       },

@@ -22,8 +22,6 @@ export const NTSTATUS_MESSAGES: ReadonlyMap<number, string> = new Map([
     0xc0000135,
     '{Unable To Locate Component}\nThis application has failed to start because %hs was not found.',
   ],
-  [0xc000007b, '{Bad Image}\nThe application or DLL %hs is not a valid Windows NT image.'],
-  [0xc0000249, '{Image MP/UP Mismatch}\nThe image %hs can only run on a uniprocessor computer.'],
 ]);
 
 /** Win32 error texts (FormatMessage of the system message table), with NT's trailing CRLF. */

@@ -29,6 +29,32 @@ export const formatStatus = (code: number): string =>
   `0x${(code >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
 /**
+ * The parameters NT passes with a snap failure's status (its ntstatus.mc template's inserts, in
+ * order): for drivers the importer's NT path, the entry point or ordinal, and the exporting module as
+ * the import table spells it. Null for statuses without such a template.
+ */
+export function snapFailureParameters(
+  code: number,
+  image: string,
+  module: string,
+  what: { name: string | null; ordinal: number | null },
+): (string | number)[] | null {
+  const entry = what.name ?? `#${what.ordinal}`;
+  switch (code) {
+    case NtStatus.DRIVER_ENTRYPOINT_NOT_FOUND:
+      return [image, entry, module];
+    case NtStatus.DRIVER_ORDINAL_NOT_FOUND:
+      return [image, what.ordinal ?? '?', module];
+    case NtStatus.ENTRYPOINT_NOT_FOUND:
+      return [entry, module];
+    case NtStatus.ORDINAL_NOT_FOUND:
+      return [what.ordinal ?? '?', module];
+    default:
+      return null;
+  }
+}
+
+/**
  * NT's message for a failed import snap, with the caption NT shows in braces stripped off (the
  * System process prefixes it "System Process - "). `image` is the importer's NT path, `module` the
  * exporter as the import table spells it.
@@ -40,14 +66,7 @@ export function snapFailureMessage(
   what: { name: string | null; ordinal: number | null },
 ): { caption: string | null; text: string } {
   // Codes with an ntstatus.mc template are rendered from it, with the parameters NT passes.
-  const entry = what.name ?? `#${what.ordinal}`;
-  const params: Partial<Record<number, (string | number)[]>> = {
-    [NtStatus.DRIVER_ENTRYPOINT_NOT_FOUND]: [image, entry, module],
-    [NtStatus.DRIVER_ORDINAL_NOT_FOUND]: [image, what.ordinal ?? '?', module],
-    [NtStatus.ENTRYPOINT_NOT_FOUND]: [entry, module],
-    [NtStatus.ORDINAL_NOT_FOUND]: [what.ordinal ?? '?', module],
-  };
-  const p = params[code];
+  const p = snapFailureParameters(code, image, module, what);
   const templated = p ? ntStatusMessage(code, p) : null;
   if (templated) return templated;
   switch (code) {

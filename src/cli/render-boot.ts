@@ -1,0 +1,135 @@
+// Human output of `nt351 boot`, rendered from the BootReport: boot log, modules, services, the hard
+// errors as boxed dialogs, the System log as an Event Viewer-like table, the STOP screen, the outcome.
+import type { BootReport } from '../harness/boot.js';
+import { hex } from './render.js';
+
+const WIDTH = 64;
+
+/** Wraps `text` to `width` columns at spaces (long words are cut). */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const para of text.replace(/\r\n/g, '\n').split('\n')) {
+    let line = '';
+    for (let word of para.split(/ +/)) {
+      while (word.length > width) {
+        if (line) out.push(line);
+        out.push(word.slice(0, width));
+        word = word.slice(width);
+        line = '';
+      }
+      if (!line) line = word;
+      else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+      else {
+        out.push(line);
+        line = word;
+      }
+    }
+    out.push(line);
+  }
+  while (out.length > 1 && out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+/** A hard-error popup as a text box: caption bar, wrapped text, OK button. */
+function dialog(caption: string, text: string): string[] {
+  const inner = WIDTH - 4;
+  const bar = `+${'-'.repeat(WIDTH - 2)}+`;
+  const row = (s: string) => `| ${s.padEnd(inner)} |`;
+  const ok = '[  OK  ]';
+  return [
+    bar,
+    ...wrap(caption, inner).map(row),
+    bar,
+    row(''),
+    ...wrap(text, inner).map(row),
+    row(''),
+    row(`${' '.repeat(Math.floor((inner - ok.length) / 2))}${ok}`),
+    bar,
+  ];
+}
+
+/** Event Viewer's date and time columns (NT 3.51 showed m/d/yy and h:mm:ss AM/PM). */
+function when(iso: string): { date: string; time: string } {
+  const d = new Date(iso);
+  const h = d.getUTCHours();
+  const pad = (n: number) => n.toString().padStart(2, '0');
+  return {
+    date: `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${pad(d.getUTCFullYear() % 100)}`,
+    time: `${h % 12 || 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`,
+  };
+}
+
+const typeName = { error: 'Error', warning: 'Warning', information: 'Information' } as const;
+
+export function renderBoot(r: BootReport): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`Image set  ${r.imageSet}`);
+  out.push(
+    `Machine    ${m.profile} (${m.architecture}), ${m.processorsPresent} processor${m.processorsPresent === 1 ? '' : 's'} present, ${m.processorsStarted} started`,
+  );
+  out.push(
+    `Kernel     ${m.kernel.file}  ${m.kernel.version ?? 'no version resource'} (${m.kernel.build === 'up' ? 'uniprocessor' : 'multiprocessor'} build)`,
+  );
+  out.push(
+    `HAL        ${m.hal.file} (${m.hal.variant === 'up' ? 'uniprocessor' : 'multiprocessor'} HAL component)`,
+  );
+
+  out.push('', 'Boot log');
+  for (const t of r.timeline) out.push(`  ${t.step.padEnd(10)}  ${t.detail}`);
+
+  if (r.modules.length > 0) {
+    out.push('', 'Modules', `  ${'base'.padEnd(10)}  ${'size'.padEnd(8)}  ${'name'.padEnd(14)}  loaded by`);
+    for (const mod of r.modules)
+      out.push(
+        `  ${hex(mod.base)}  ${mod.size.toString(16).padStart(8, '0')}  ${mod.name.padEnd(14)}  ${mod.loadedBy}`,
+      );
+  }
+  if (r.services.length > 0) {
+    out.push('', 'Services', `  ${'name'.padEnd(20)}  ${'start'.padEnd(9)}  ${'state'.padEnd(11)}  exit`);
+    const starts = ['boot', 'system', 'automatic', 'demand', 'disabled'];
+    for (const s of r.services)
+      out.push(
+        `  ${s.name.padEnd(20)}  ${(starts[s.start] ?? String(s.start)).padEnd(9)}  ${s.state.padEnd(11)}  ${s.win32ExitCode || ''}`.trimEnd(),
+      );
+  }
+
+  for (const h of r.hardErrors) out.push('', ...dialog(h.caption, h.text));
+
+  if (r.events.length > 0) {
+    out.push('', 'Event Viewer - System Log');
+    out.push(`  ${'Date'.padEnd(9)} ${'Time'.padEnd(11)} ${'Source'.padEnd(24)} ${'Type'.padEnd(11)} Event`);
+    for (const e of r.events) {
+      const w = when(e.time);
+      out.push(
+        `  ${w.date.padEnd(9)} ${w.time.padEnd(11)} ${e.source.padEnd(24)} ${typeName[e.type].padEnd(11)} ${e.id}`,
+      );
+      for (const line of wrap(e.message, 70)) if (line) out.push(`      ${line}`);
+    }
+  }
+
+  if (r.loaderMessage) out.push('', ...r.loaderMessage);
+  if (r.bugcheck) {
+    out.push('', ...r.bugcheck.screen);
+    if (r.bugcheck.instruction)
+      out.push('', `Faulting instruction: ${r.bugcheck.instruction} in ${r.bugcheck.module ?? '?'}`);
+  }
+  for (const g of r.guestProblems) out.push('', `Guest problem: ${g.routine} ${g.problem}`);
+  if (r.unimplemented.length > 0)
+    out.push(
+      '',
+      `Unimplemented kernel routines called: ${[...new Set(r.unimplemented.map((u) => u.routine))].join(', ')}`,
+    );
+
+  const errors = r.events.filter((e) => e.type === 'error').length;
+  const outcome =
+    r.outcome === 'clean'
+      ? 'booted cleanly'
+      : r.outcome === 'errors'
+        ? `booted with errors (${r.hardErrors.length} hard error${r.hardErrors.length === 1 ? '' : 's'}, ${errors} error event${errors === 1 ? '' : 's'})`
+        : r.outcome === 'bugcheck'
+          ? `STOP ${hex(r.bugcheck!.code)} ${r.bugcheck!.name}`
+          : 'the OS loader stopped the boot';
+  out.push('', `Outcome: ${outcome}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,103 @@
+// The System event log as the boot fills it: events by source and id, rendered from their message
+// templates (netevent.mc, the SCM's and EventLog's messages) with %1-style inserts. The .evt file is
+// written from these records by src/kernel/eventlog.
+import { formatInserts, win32Message } from '../loader/messages.js';
+
+export type EventType = 'error' | 'warning' | 'information';
+
+/** Message templates by source and id (nt351-facts.md "Messages"; NT 4 texts where marked model). */
+export const EVENT_MESSAGES: readonly { source: string; id: number; type: EventType; template: string }[] = [
+  { source: 'EventLog', id: 6005, type: 'information', template: 'The Event log service was started.' }, // model: NT 4 text
+  {
+    source: 'Server',
+    id: 2508,
+    type: 'error',
+    template: 'The server service was unable to load the server driver.',
+  },
+  {
+    source: 'Service Control Manager',
+    id: 7000,
+    type: 'error',
+    template: 'The %1 service failed to start due to the following error: %n%2',
+  },
+  {
+    source: 'Service Control Manager',
+    id: 7001,
+    type: 'error',
+    template:
+      'The %1 service depends on the %2 service which failed to start because of the following error: %n%3',
+  },
+  {
+    source: 'Service Control Manager',
+    id: 7002,
+    type: 'error',
+    template: 'The %1 service depends on the %2 group and no member of this group started.',
+  },
+  {
+    source: 'Service Control Manager',
+    id: 7003,
+    type: 'error',
+    template: 'The %1 service depends on the following nonexistent service: %2',
+  },
+  {
+    source: 'Service Control Manager',
+    id: 7023,
+    type: 'error',
+    template: 'The %1 service terminated with the following error: %n%2',
+  },
+  {
+    source: 'Service Control Manager',
+    id: 7026,
+    type: 'error',
+    template: 'The following boot-start or system-start driver(s) failed to load: %n%1',
+  },
+];
+
+export interface SystemEvent {
+  log: 'System';
+  recordNumber: number;
+  id: number;
+  source: string;
+  type: EventType;
+  /** The rendered message as Event Viewer shows it (NT's CRLFs kept). */
+  message: string;
+  /** The insertion strings stored in the record. */
+  strings: string[];
+  /** ISO time; seconds since 1970 in `timeGenerated`. */
+  time: string;
+  timeGenerated: number;
+  computer: string;
+}
+
+/** Model: the machine's clock (the CMOS date nt351 gives, 1996-09-19 12:00:00) plus a second per event. */
+export const BOOT_TIME = Date.UTC(1996, 8, 19, 12, 0, 0) / 1000;
+
+export class SystemLog {
+  readonly events: SystemEvent[] = [];
+  constructor(readonly computer = 'NT351') {}
+
+  /** Logs event `id` of `source` with insertion strings; throws for an event with no template (host bug). */
+  add(source: string, id: number, strings: string[] = []): SystemEvent {
+    const m = EVENT_MESSAGES.find((e) => e.source === source && e.id === id);
+    if (!m) throw new Error(`no message template for ${source} event ${id}`);
+    const t = BOOT_TIME + this.events.length + 1;
+    const e: SystemEvent = {
+      log: 'System',
+      recordNumber: this.events.length + 1,
+      id,
+      source,
+      type: m.type,
+      // An insert `%%N` names Win32 error N, expanded from the system's message table as Event
+      // Viewer does through the source's ParameterMessageFile (the SCM logs errors this way).
+      message: formatInserts(m.template, strings).replace(/%%(\d+)/g, (_, n: string) =>
+        win32Message(Number(n)),
+      ),
+      strings,
+      time: new Date(t * 1000).toISOString().replace('.000Z', 'Z'),
+      timeGenerated: t,
+      computer: this.computer,
+    };
+    this.events.push(e);
+    return e;
+  }
+}
