@@ -8,6 +8,7 @@ import { createGenerator } from 'ts-json-schema-generator';
 export const REPORTS = [
   { type: 'InspectReport', path: 'src/harness/inspect.ts', out: 'schema/inspect-report.schema.json' },
   { type: 'ResolveReport', path: 'src/harness/resolve.ts', out: 'schema/resolve-report.schema.json' },
+  { type: 'BootReport', path: 'src/harness/boot.ts', out: 'schema/boot-report.schema.json' },
 ] as const;
 
 export function generate(report: (typeof REPORTS)[number]): string {

@@ -288,6 +288,9 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       return -1;
     };
 
+    // The boot processor runs from here on.
+    report.machine.processorsStarted = 1;
+    report.machine.activeProcessors = 1;
     if (kernelModule.entryPoint === null) {
       note('kernel', 'the kernel image has no entry point; phase 0 skipped (model)');
     } else {

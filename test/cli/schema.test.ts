@@ -4,6 +4,8 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, REPORTS } from '../../scripts/gen-schemas.js';
 import { collectImages } from '../../src/cli/files.js';
+import { UnicornX86 } from '../../src/cpu/unicorn.js';
+import { boot } from '../../src/harness/boot.js';
 import { inspectImage } from '../../src/harness/inspect.js';
 import { resolveImages } from '../../src/harness/resolve.js';
 import { PeImage } from '../../src/pe/index.js';
@@ -11,10 +13,18 @@ import { debianFiles } from '../diff/corpus.js';
 import { kbLikeSet } from '../helpers/imageset.js';
 
 const set = kbLikeSet();
+const unicornPresent = () => {
+  try {
+    new UnicornX86().close();
+    return true;
+  } catch {
+    return false;
+  }
+};
 afterAll(() => rmSync(set.root, { recursive: true, force: true }));
-const ajv = new Ajv({ allErrors: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
 const schema = (out: string) => JSON.parse(readFileSync(out, 'utf8'));
-const [inspectSchema, resolveSchema] = REPORTS.map((r) => ajv.compile(schema(r.out)));
+const [inspectSchema, resolveSchema, bootSchema] = REPORTS.map((r) => ajv.compile(schema(r.out)));
 
 describe('report schemas', () => {
   for (const r of REPORTS) {
@@ -41,6 +51,13 @@ describe('report schemas', () => {
       const report = JSON.parse(JSON.stringify(resolveImages(inputs, mode)));
       expect(report.missing.length).toBeGreaterThan(0);
       expect(resolveSchema!(report), ajv.errorsText(resolveSchema!.errors)).toBe(true);
+    }
+  });
+
+  it.skipIf(!unicornPresent())('boot reports validate: errors, bugcheck and loader stop', async () => {
+    for (const name of ['kb138713-x86-up', 'mismatched-hal-x86', 'sp3-x86-up']) {
+      const report = JSON.parse(JSON.stringify(await boot(`fixtures/imagesets/${name}`)));
+      expect(bootSchema!(report), `${name}: ${ajv.errorsText(bootSchema!.errors)}`).toBe(true);
     }
   });
 

@@ -1,0 +1,196 @@
+// `nt351 boot` on every fixture image set: the seed's popup and events word for word (KB Q138713),
+// clean boots, MISMATCHED_HAL, and the causal chain behind them — changing one link (the kernel, the
+// service's device, a boot driver) changes the outcome as NT's would. Golden reports per set.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderBoot } from '../../src/cli/render-boot.js';
+import { UnicornX86 } from '../../src/cpu/unicorn.js';
+import { type BootReport, BootUnsupportedError, boot } from '../../src/harness/boot.js';
+import { ImageSet } from '../../src/harness/imageset.js';
+import { x86Driver } from '../helpers/x86-driver.js';
+
+const unicorn = (() => {
+  try {
+    new UnicornX86().close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const SETS = 'fixtures/imagesets';
+const BIN = 'fixtures/bin/nt351';
+const bin = (p: string) => new Uint8Array(readFileSync(join(BIN, p)));
+/** Event Viewer shows CRLFs as line breaks; the KB prints them as spaces. */
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+const SEED = {
+  caption: 'System Process - Driver Entry Point Not Found',
+  text: 'The \\SystemRoot\\System32\\drivers\\srv.sys device driver could not locate the entry point RtlIsNameLegalDOS8Dot3 in driver NTOSKRNL.EXE.',
+  e2508: 'The server service was unable to load the server driver.',
+  e7023: 'The Server service terminated with the following error: The system cannot find the file specified.',
+};
+
+/** SHA-256 of every file under `dir`, by path. */
+function hashTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function expectSeedSymptom(r: BootReport) {
+  expect(r.outcome).toBe('errors');
+  expect(r.hardErrors.map((h) => [h.caption, h.text, h.status])).toEqual([
+    [SEED.caption, SEED.text, '0xC0000263'],
+  ]);
+  const errors = r.events.filter((e) => e.type === 'error');
+  expect(errors.map((e) => [e.id, e.source, oneLine(e.message)])).toEqual([
+    [2508, 'Server', SEED.e2508],
+    [7023, 'Service Control Manager', SEED.e7023],
+  ]);
+  expect(r.services.find((s) => s.name === 'LanmanServer')).toMatchObject({
+    state: 'stopped',
+    win32ExitCode: 2,
+  });
+}
+
+describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
+  for (const name of readdirSync(SETS).sort()) {
+    it(`${name}: golden report (human and JSON; npx vitest run -u rewrites)`, async () => {
+      const r = await boot(join(SETS, name));
+      await expect(renderBoot(r)).toMatchFileSnapshot(`../golden/boot/${name}.txt`);
+      await expect(`${JSON.stringify(r, null, 2)}\n`).toMatchFileSnapshot(`../golden/boot/${name}.json`);
+    });
+  }
+
+  it('kb138713-x86-up: the seed popup, Event 2508 and Event 7023, word for word', async () => {
+    const r = await boot(join(SETS, 'kb138713-x86-up'));
+    expectSeedSymptom(r);
+    expect(r.events[0]).toMatchObject({ id: 6005, source: 'EventLog', type: 'information' });
+    expect(r.machine).toMatchObject({ processorsStarted: 1, kernel: { build: 'up' } });
+  });
+
+  it('kb138713-x86-mp: the same symptom with the MP kernel, both processors started', async () => {
+    const r = await boot(join(SETS, 'kb138713-x86-mp'));
+    expectSeedSymptom(r);
+    expect(r.machine).toMatchObject({ processorsPresent: 2, processorsStarted: 2, activeProcessors: 3 });
+  });
+
+  it('clean sets boot cleanly: RTM and SP3', async () => {
+    for (const name of ['rtm-x86-up', 'sp3-x86-up']) {
+      const r = await boot(join(SETS, name));
+      expect(r.outcome, name).toBe('clean');
+      expect(r.hardErrors).toEqual([]);
+      expect(r.services.every((s) => s.win32ExitCode === 0)).toBe(true);
+    }
+  });
+
+  it('mismatched-hal-x86: UP kernel with an MP HAL stops with MISMATCHED_HAL (2, 2, 0) before drivers load', async () => {
+    const r = await boot(join(SETS, 'mismatched-hal-x86'));
+    expect(r.outcome).toBe('bugcheck');
+    expect(r.bugcheck).toMatchObject({
+      code: 0x79,
+      name: 'MISMATCHED_HAL',
+      params: [2, 2, 0, 0],
+      module: 'HAL.DLL',
+    });
+    expect(r.bugcheck!.screen[0]).toBe('*** STOP: 0x00000079 (0x00000002,0x00000002,0x00000000,0x00000000)');
+    expect(r.modules.every((m) => m.loadedBy === 'boot-loader')).toBe(true);
+    expect(r.events).toEqual([]);
+  });
+
+  it('--cpus on a UP kernel starts one processor; on the MP kernel, as many as present', async () => {
+    expect((await boot(join(SETS, 'kb138713-x86-up'), { cpus: 4 })).machine.processorsStarted).toBe(1);
+    expect((await boot(join(SETS, 'kb138713-x86-mp'), { cpus: 4 })).machine).toMatchObject({
+      processorsStarted: 4,
+      activeProcessors: 0xf,
+    });
+  });
+
+  it("the seed's resolutions: the SP kernel copied over NTOSKRNL.EXE (UP) or NTKRNLMP.EXE renamed over it (MP) boot cleanly; the image set on disk is untouched", async () => {
+    const before = hashTree(SETS);
+    const up = ImageSet.open(join(SETS, 'kb138713-x86-up'));
+    up.write('%SystemRoot%\\SYSTEM32\\NTOSKRNL.EXE', bin('sp3/ntoskrnl.exe'));
+    expect((await boot(up)).outcome).toBe('clean');
+    const mp = ImageSet.open(join(SETS, 'kb138713-x86-mp'));
+    mp.write('\\SystemRoot\\System32\\ntoskrnl.exe', bin('sp3/ntkrnlmp.exe'));
+    expect((await boot(mp)).outcome).toBe('clean');
+    // The wrong fix: the UP kernel on the MP machine (MP HAL) stops with MISMATCHED_HAL.
+    const wrong = ImageSet.open(join(SETS, 'kb138713-x86-mp'));
+    wrong.write('\\SystemRoot\\System32\\ntoskrnl.exe', bin('sp3/ntoskrnl.exe'));
+    expect((await boot(wrong)).bugcheck).toMatchObject({ code: 0x79, params: [2, 2, 0, 0] });
+    expect(hashTree(SETS)).toEqual(before);
+  });
+
+  it('Event 7023 comes from the service opening its device: without that step, only 2508 is logged', async () => {
+    const set = ImageSet.open(join(SETS, 'kb138713-x86-up'));
+    set.manifest.services.find((s) => s.name === 'LanmanServer')!.device = null;
+    const r = await boot(set);
+    expect(r.events.filter((e) => e.type === 'error').map((e) => e.id)).toEqual([2508]);
+    expect(r.hardErrors).toHaveLength(1);
+  });
+
+  it('a boot driver missing from the set stops the OS loader with its path', async () => {
+    const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
+    set.delete('\\SystemRoot\\System32\\drivers\\atdisk.sys');
+    const r = await boot(set);
+    expect(r.outcome).toBe('loader-stop');
+    expect(r.loaderMessage!.slice(0, 2)).toEqual([
+      'Windows NT could not start because the following file is missing or corrupt:',
+      '\\WINNT35\\System32\\drivers\\atdisk.sys',
+    ]);
+  });
+
+  it('a boot driver whose DriverEntry writes through a wild pointer stops with KMODE_EXCEPTION_NOT_HANDLED', async () => {
+    const wild = x86Driver([], (a) =>
+      a.emit(0xc7, 0x05, 0x34, 0x12, 0, 0, 0xef, 0xbe, 0xad, 0xde, 0xc2, 8, 0),
+    );
+    const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
+    set.write('\\SystemRoot\\System32\\drivers\\atdisk.sys', wild);
+    const r = await boot(set);
+    expect(r.bugcheck).toMatchObject({
+      code: 0x1e,
+      name: 'KMODE_EXCEPTION_NOT_HANDLED',
+      module: 'ATDISK.SYS',
+    });
+    expect(r.bugcheck!.params[0]).toBe(0xc0000005);
+    expect(r.bugcheck!.params[2]).toBe(1); // a write
+    expect(r.bugcheck!.params[3]).toBe(0x1234);
+    expect(r.bugcheck!.instruction).toBe('mov dword ptr [0x1234], 0xdeadbeef');
+  });
+
+  it('a failing boot file system driver leaves the boot volume unmounted: INACCESSIBLE_BOOT_DEVICE', async () => {
+    // DriverEntry returning STATUS_UNSUCCESSFUL: mov eax, 0xC0000001; ret 8
+    const failing = x86Driver([], (a) => a.emit(0xb8, 0x01, 0, 0, 0xc0, 0xc2, 8, 0));
+    const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
+    set.write('\\SystemRoot\\System32\\drivers\\fastfat.sys', failing);
+    const r = await boot(set);
+    expect(r.bugcheck).toMatchObject({ code: 0x7b, name: 'INACCESSIBLE_BOOT_DEVICE' });
+  });
+
+  it('a system-start driver that fails is listed in Event 7026 (ErrorControl normal)', async () => {
+    const failing = x86Driver([], (a) => a.emit(0xb8, 0x01, 0, 0, 0xc0, 0xc2, 8, 0));
+    const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
+    set.write('\\SystemRoot\\System32\\drivers\\elnk3.sys', failing);
+    const r = await boot(set);
+    expect(r.outcome).toBe('errors');
+    const e = r.events.find((x) => x.id === 7026);
+    expect(oneLine(e!.message)).toBe(
+      'The following boot-start or system-start driver(s) failed to load: Elnk3',
+    );
+  });
+
+  it('an Alpha image set is refused as not implemented yet, not faked', async () => {
+    const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
+    set.manifest.machine.architecture = 'alpha';
+    set.manifest.machine.profile = 'alpha-2100';
+    await expect(boot(set)).rejects.toBeInstanceOf(BootUnsupportedError);
+  });
+});
