@@ -1,0 +1,149 @@
+// Image sets: Windows path rules inside the set only, a copy-on-write overlay that never touches the
+// user's files, and machine.yaml errors with line and column (including YAML alias bombs).
+import { createHash } from 'node:crypto';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ImageSet, ImageSetError, parseManifest } from '../../src/harness/imageset.js';
+
+const KB = 'fixtures/imagesets/kb138713-x86-up';
+const tmp = mkdtempSync(join(tmpdir(), 'nt351-imageset-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+describe('image set paths', () => {
+  const set = ImageSet.open(KB);
+
+  it('are case-insensitive, with \\SystemRoot\\ and %SystemRoot% expanded', () => {
+    const a = set.read('\\SystemRoot\\System32\\drivers\\srv.sys');
+    expect(a).not.toBeNull();
+    expect(set.read('%SYSTEMROOT%/system32/DRIVERS/SRV.SYS')).toBe(a);
+    expect(set.read('winnt35\\system32\\drivers\\srv.sys')).toBe(a);
+    expect(set.actualPath('\\SystemRoot\\system32\\drivers\\srv.sys')).toBe(
+      'WINNT35\\SYSTEM32\\DRIVERS\\SRV.SYS',
+    );
+    expect(set.read('\\SystemRoot\\System32\\drivers\\nothere.sys')).toBeNull();
+  });
+
+  it.each([
+    ['..\\..\\etc\\passwd', "leaves the image set ('..')"],
+    ['\\SystemRoot\\..\\..\\x', "leaves the image set ('..')"],
+    ['C:\\WINNT35\\System32\\ntoskrnl.exe', 'is absolute'],
+    ['\\\\server\\share\\x', 'is absolute'],
+    ['/etc/passwd', 'is absolute'],
+    ['\\SystemRoot\\System32\\CON', "names a device ('CON')"],
+    ['WINNT35\\nul.txt', "names a device ('nul.txt')"],
+    ['WINNT35\\a?b', 'has a character Windows forbids'],
+  ])('rejects %s', (p, reason) => {
+    expect(() => set.read(p)).toThrow(ImageSetError);
+    expect(() => set.read(p)).toThrow(reason);
+  });
+
+  it('do not follow symlinks out of the set', () => {
+    const dir = join(tmp, 'linked');
+    mkdirSync(join(dir, 'WINNT35'), { recursive: true });
+    writeFileSync(join(dir, 'machine.yaml'), readFileSync(join(KB, 'machine.yaml')));
+    writeFileSync(join(tmp, 'secret.txt'), 'secret');
+    symlinkSync(join(tmp, 'secret.txt'), join(dir, 'WINNT35', 'secret.txt'));
+    const linked = ImageSet.open(dir);
+    expect(linked.read('WINNT35\\secret.txt')).toBeNull();
+  });
+});
+
+describe('the overlay', () => {
+  it('takes writes, deletions and forks without changing a byte on disk', () => {
+    const files = readdirSync(join(KB, 'WINNT35', 'SYSTEM32', 'DRIVERS')).map((f) =>
+      join(KB, 'WINNT35', 'SYSTEM32', 'DRIVERS', f),
+    );
+    const before = files.map(sha);
+    const set = ImageSet.open(KB);
+    set.write('\\SystemRoot\\System32\\drivers\\srv.sys', new Uint8Array([1, 2, 3]));
+    expect(set.delete('\\SystemRoot\\System32\\drivers\\rdr.sys')).toBe(true);
+    expect(set.read('\\SystemRoot\\System32\\drivers\\srv.sys')).toEqual(new Uint8Array([1, 2, 3]));
+    expect(set.exists('\\SystemRoot\\System32\\drivers\\rdr.sys')).toBe(false);
+    const fork = set.fork();
+    fork.write('\\SystemRoot\\new.txt', new Uint8Array([9]));
+    expect(set.exists('\\SystemRoot\\new.txt')).toBe(false);
+    expect(fork.read('\\SystemRoot\\System32\\drivers\\srv.sys')).toEqual(new Uint8Array([1, 2, 3]));
+    expect(set.changes().map((c) => [c.path, c.bytes?.length ?? null])).toEqual([
+      ['WINNT35\\SYSTEM32\\DRIVERS\\SRV.SYS', 3],
+      ['winnt35\\system32\\drivers\\rdr.sys', null],
+    ]);
+    const out = join(tmp, 'saved');
+    expect(set.saveOverlay(out)).toEqual([join(out, 'WINNT35', 'SYSTEM32', 'DRIVERS', 'SRV.SYS')]);
+    expect(files.map(sha)).toEqual(before);
+  });
+});
+
+describe('machine.yaml', () => {
+  const good = readFileSync(join(KB, 'machine.yaml'), 'utf8');
+  const err = (text: string) => {
+    try {
+      parseManifest(text, 'machine.yaml');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ImageSetError);
+      return (e as Error).message;
+    }
+    throw new Error('expected an ImageSetError');
+  };
+
+  it('parses the fixture manifests, services in file order with defaults', () => {
+    const m = parseManifest(good, 'machine.yaml');
+    expect(m.machine).toEqual({ architecture: 'x86', cpus: 1, profile: 'x86-pc-up' });
+    expect(m.services.map((s) => s.name)).toContain('LanmanServer');
+    expect(m.services.find((s) => s.name === 'LanmanServer')).toMatchObject({
+      type: 0x20,
+      start: 2,
+      displayName: 'Server',
+      driver: 'Srv',
+      device: '\\Device\\LanmanServer',
+      dependOnService: [],
+    });
+  });
+
+  it.each([
+    ['schema: nt351-imageset/2\n', "machine.yaml:1:9: 'schema': expected 'nt351-imageset/1'"],
+    ['- a\n- b\n', 'machine.yaml:1:1: expected a mapping at the top'],
+    ['schema: nt351-imageset/1\nmachine: 3\n', "'machine': expected a mapping"],
+    [
+      'schema: nt351-imageset/1\nmachine: {architecture: mips, cpus: 1, profile: x}\n',
+      "machine.yaml:2:25: 'machine.architecture': expected x86 or alpha",
+    ],
+    ['schema: nt351-imageset/1\nschema: again\n', 'machine.yaml:2:1: not valid YAML'],
+    [
+      'schema: nt351-imageset/1\nmachine: {architecture: x86, profile: p}\nsystemRoot: W\nkernel: k\nhal: h\nservices:\n  Srv: {Type: one, Start: 1}\n',
+      "machine.yaml:7:15: 'services.Srv.Type': expected a number",
+    ],
+    [
+      'schema: nt351-imageset/1\nmachine: {architecture: x86, profile: p}\nsystemRoot: W\nkernel: k\nhal: h\nservices:\n  Srv: {Type: 1, Start: 1, DependOnGroup: TDI}\n',
+      "'services.Srv.DependOnGroup': expected a list of names",
+    ],
+  ])('reports %j with its position', (text, message) => {
+    expect(err(text)).toContain(message);
+  });
+
+  it('refuses a YAML alias bomb quickly instead of expanding it', () => {
+    const bomb = [
+      'schema: nt351-imageset/1',
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ),
+      'machine: {architecture: x86, cpus: 1, profile: x86-pc-up}',
+    ].join('\n');
+    expect(err(bomb)).toMatch(/cannot be read: .*alias/i);
+  });
+});
