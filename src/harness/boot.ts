@@ -340,6 +340,12 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       }
       return st;
     };
+    /** ErrorControl severe (2) or critical (3): NT would restart with LastKnownGood; not modelled. */
+    const lastKnownGood = (s: ServiceConfig) =>
+      note(
+        'io',
+        `${s.name} failed with ErrorControl ${s.errorControl === 2 ? 'severe' : 'critical'}: NT would restart with LastKnownGood (not modelled; the boot goes on)`,
+      );
     /** DriverEntry for a loaded driver; returns its NTSTATUS, or null after a bugcheck. */
     const startDriver = (s: ServiceConfig, mod: LoadedModule): number | null => {
       for (const dep of loader.modules.filter(
@@ -418,6 +424,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       st.startedBy = 'boot-loader';
       note('io', `boot driver ${s.name}: DriverEntry returned ${formatStatus(status)}`);
       if ((status | 0) < 0 && s.errorControl >= 1) failedDrivers.push(s.name);
+      if ((status | 0) < 0 && s.errorControl >= 2) lastKnownGood(s);
     }
     // Model: with boot file system drivers listed but none started, the system cannot mount its
     // boot volume: INACCESSIBLE_BOOT_DEVICE (parameter 1 would be the ARC boot device name's address).
@@ -430,6 +437,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       const status = loadAndStart(s, 'io-manager');
       if (status === null) return;
       if ((status | 0) < 0 && s.errorControl >= 1) failedDrivers.push(s.name);
+      if ((status | 0) < 0 && s.errorControl >= 2) lastKnownGood(s);
     }
 
     // --- 4. Service Control Manager --------------------------------------------------------------

@@ -98,11 +98,19 @@ export class EmulatedKernel {
         });
       }
     }
-    this.cpu.map(m.base, m.size, { read: true, write: true, execute: false });
-    this.cpu.write(m.base, m.mapped.bytes);
-    for (let at = 0; at < m.size; at += PAGE) {
-      this.cpu.protect(m.base + at, PAGE, pages.get(at) ?? { read: true, write: false, execute: false });
+    // One mapping per run of pages with equal protection, then one write across them (the engine
+    // writes through read-only pages): protecting page by page after the fact split Unicorn's memory
+    // regions once per call and made mapping the slowest part of a boot.
+    const R = { read: true, write: false, execute: false };
+    const same = (a: Perm, b: Perm) => a.read === b.read && a.write === b.write && a.execute === b.execute;
+    for (let at = 0; at < m.size; ) {
+      const perm = pages.get(at) ?? R;
+      let end = at + PAGE;
+      while (end < m.size && same(pages.get(end) ?? R, perm)) end += PAGE;
+      this.cpu.map(m.base + at, end - at, perm);
+      at = end;
     }
+    this.cpu.write(m.base, m.mapped.bytes);
   }
 
   /**

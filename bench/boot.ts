@@ -1,0 +1,48 @@
+// Benchmark: `nt351 boot` of kb138713-x86-up in-process after warm-up (target ≤ 5 ms per boot), and
+// the CLI's cold start against `node -e 0` in the same run (target ≤ 2× node + 150 ms).
+import { spawnSync } from 'node:child_process';
+import { boot } from '../src/harness/boot.js';
+import { ImageSet } from '../src/harness/imageset.js';
+
+const SET = 'fixtures/imagesets/kb138713-x86-up';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Wall time of one run of `cmd args` in ms. */
+function timeCommand(cmd: string, args: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  if (r.error) throw r.error;
+  return performance.now() - t;
+}
+
+export async function benchBoot(log: (s: string) => void): Promise<{ lines: string[] }> {
+  const set = ImageSet.open(SET);
+  for (let i = 0; i < 20; i++) await boot(set.fork()); // warm-up (JIT, Capstone not needed: no fault)
+  const runs = 200;
+  const t = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const r = await boot(set.fork());
+    if (r.outcome !== 'errors') throw new Error(`unexpected outcome ${r.outcome}`);
+  }
+  const perBoot = (performance.now() - t) / runs;
+  log(`boot: ${perBoot.toFixed(2)} ms per in-process boot of ${SET} (${runs} runs, ${(1000 / perBoot).toFixed(0)} boots/s)`);
+
+  const node = median(Array.from({ length: 7 }, () => timeCommand(process.execPath, ['-e', '0'])));
+  const cli = median(
+    Array.from({ length: 7 }, () => timeCommand(process.execPath, ['bin/nt351.js', 'boot', '--json', SET])),
+  );
+  const budget = 2 * node + 150;
+  log(`cli cold start: nt351 boot ${cli.toFixed(0)} ms vs node -e 0 ${node.toFixed(0)} ms (budget ${budget.toFixed(0)} ms)`);
+  return {
+    lines: [
+      `| boot kb138713-x86-up in-process (${runs} runs after warm-up) | ${perBoot.toFixed(2)} ms per boot (${(1000 / perBoot).toFixed(0)} boots/s) | – | target ≤ 5 ms |`,
+      `| CLI cold start: \`nt351 boot --json ${SET}\` (median of 7) | ${cli.toFixed(0)} ms | node -e 0: ${node.toFixed(0)} ms | ${(cli / node).toFixed(2)}× node; target ≤ 2× node + 150 ms = ${budget.toFixed(0)} ms |`,
+    ],
+  };
+}
+
+if (process.argv[1]?.endsWith('boot.ts')) await benchBoot((s) => process.stdout.write(`${s}\n`));
