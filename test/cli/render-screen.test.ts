@@ -41,7 +41,10 @@ const kb138713: ScreenInput = {
   bugcheck: null,
 };
 
-/** A uniprocessor kernel booted with a multiprocessor HAL (parameters as in KB Q162804). */
+/**
+ * Kernel and HAL of different build types (parameters as in KB Q162804). Bases and DateStmp values are
+ * borrowed from the NT 4.0 Resource Kit's figure 38.1 (a build 1057 screen), not from a real boot.
+ */
 const mismatchedHal: ScreenInput = {
   title: 'MISMATCHED_HAL: HAL and kernel build types differ',
   hardErrors: [],
