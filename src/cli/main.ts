@@ -1,4 +1,5 @@
 // The nt351 command line: argument parsing and output only; the work is done by src/harness.
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { UnicornUnavailableError } from '../cpu/unicorn.js';
 import { BootUnsupportedError, boot } from '../harness/boot.js';
@@ -10,8 +11,9 @@ import { MalformedPeError, PeImage } from '../pe/index.js';
 import { BOOT_EXIT_CODE_HELP, BootExit, EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { collectImages, InputError, readInputFile } from './files.js';
 import { renderInspect, renderResolve } from './render.js';
-import { renderBoot } from './render-boot.js';
+import { bootScreens, renderBoot } from './render-boot.js';
 import { renderRunDriver } from './render-run.js';
+import { renderScreensHtml, renderScreensSvg } from './render-screen.js';
 
 /** Output sinks, replaceable for tests. */
 export interface Io {
@@ -43,8 +45,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--profile <name>', "machine profile (default: machine.yaml's profile)")
     .option(
       '--save-overlay <dir>',
-      'write the files the boot changed (event log, registry) under this folder',
+      'write the files the boot changed (the System event log) under this folder',
     )
+    .option('--render <file>', 'draw the popups and STOP screen as a picture: FILE.svg or FILE.html')
     .option('--max-instructions <n>', 'instruction budget per guest routine', '10000000')
     .option('--max-millis <n>', 'wall-clock budget per guest routine in milliseconds', '5000')
     .option('--json', 'print the report as JSON (schema/boot-report.schema.json)')
@@ -59,6 +62,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
           cpus?: string;
           profile?: string;
           saveOverlay?: string;
+          render?: string;
           maxInstructions: string;
           maxMillis: string;
           json?: boolean;
@@ -85,10 +89,23 @@ function program(io: Io, setExit: (code: number) => void): Command {
         const maxInstructions = number('--max-instructions', opts.maxInstructions, 1, 2 ** 53);
         const maxMillis = number('--max-millis', opts.maxMillis, 1, 2 ** 31);
         if (cpus === null || maxInstructions === null || maxMillis === null) return;
+        if (opts.render && !/\.(svg|html?)$/i.test(opts.render))
+          return fail(
+            BootExit.USAGE,
+            'UsageError',
+            `--render expects a file name ending in .svg or .html, got '${opts.render}'`,
+          );
         try {
           const set = ImageSet.open(dir);
           const report = await boot(set, { cpus, profile: opts.profile, maxInstructions, maxMillis });
           if (opts.saveOverlay) set.saveOverlay(opts.saveOverlay);
+          if (opts.render) {
+            const screens = bootScreens(report);
+            writeFileSync(
+              opts.render,
+              /\.svg$/i.test(opts.render) ? renderScreensSvg(screens) : renderScreensHtml(screens),
+            );
+          }
           io.stdout(opts.json ? json(report) : renderBoot(report));
           setExit(
             report.outcome === 'clean'

@@ -2,33 +2,34 @@
 // errors as boxed dialogs, the System log as an Event Viewer-like table, the STOP screen, the outcome.
 import type { BootReport } from '../harness/boot.js';
 import { hex } from './render.js';
+import type { ScreenInput } from './render-screen.js';
+import { wrapText } from './render-screen.js';
+
+/** Wrapped lines without the trailing empty ones a final CRLF leaves. */
+const wrap = (text: string, width: number): string[] => {
+  const lines = wrapText(text, width);
+  while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+};
+
+/** What `--render` draws for a boot: its popups and STOP screen. */
+export function bootScreens(r: BootReport): ScreenInput {
+  return {
+    title: `nt351 boot ${r.imageSet}`,
+    hardErrors: r.hardErrors.map((h) => ({ caption: h.caption, text: h.text, status: Number(h.status) })),
+    bugcheck: r.bugcheck && {
+      code: r.bugcheck.code,
+      name: r.bugcheck.name,
+      params: r.bugcheck.params,
+      module: r.bugcheck.module,
+      modules: r.modules
+        .filter((m) => m.loadedBy === 'boot-loader')
+        .map((m) => ({ name: m.name.toLowerCase(), base: m.base })),
+    },
+  };
+}
 
 const WIDTH = 64;
-
-/** Wraps `text` to `width` columns at spaces (long words are cut). */
-export function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  for (const para of text.replace(/\r\n/g, '\n').split('\n')) {
-    let line = '';
-    for (let word of para.split(/ +/)) {
-      while (word.length > width) {
-        if (line) out.push(line);
-        out.push(word.slice(0, width));
-        word = word.slice(width);
-        line = '';
-      }
-      if (!line) line = word;
-      else if (line.length + 1 + word.length <= width) line += ` ${word}`;
-      else {
-        out.push(line);
-        line = word;
-      }
-    }
-    out.push(line);
-  }
-  while (out.length > 1 && out[out.length - 1] === '') out.pop();
-  return out;
-}
 
 /** A hard-error popup as a text box: caption bar, wrapped text, OK button. */
 function dialog(caption: string, text: string): string[] {

@@ -10,6 +10,10 @@
 // the message box's icon, fonts and sizes, and the desktop behind it. Not drawn: the debug port status
 // indicators and the stack dump (no data for them).
 
+import { type StopScreen, stopScreenLines } from '../kernel/bugcheck.js';
+
+export type { StopScreen, StopScreenModule } from '../kernel/bugcheck.js';
+
 /** One hard-error popup (NtRaiseHardError as the user saw it). */
 export interface HardErrorScreen {
   /** Caption, e.g. `System Process - Driver Entry Point Not Found`. */
@@ -18,30 +22,6 @@ export interface HardErrorScreen {
   text: string;
   /** The NTSTATUS raised (kept as data, not shown: NT's box does not show it). */
   status: number;
-}
-
-/** A loaded module as the STOP screen lists it. */
-export interface StopScreenModule {
-  name: string;
-  /** Dll Base column. */
-  base: number;
-  /** DateStmp column text: the image's TimeDateStamp as 8 hex digits; blank when absent. */
-  date?: string;
-}
-
-/** A bugcheck as the STOP screen shows it. */
-export interface StopScreen {
-  code: number;
-  /** Symbolic name, e.g. `MISMATCHED_HAL`. */
-  name: string;
-  params: number[];
-  /** Module blamed for the stop, if known; shown when a parameter lies in it. */
-  module: string | null;
-  modules?: StopScreenModule[];
-  /** Processor line values; modelled defaults when absent (see the file header). */
-  cpu?: string;
-  irql?: number;
-  sysver?: number;
 }
 
 /** What to draw: popups in order, then the STOP screen if the run ended in one. */
@@ -56,10 +36,6 @@ export const STOP_COLUMNS = 80;
 export const STOP_ROWS = 50;
 /** Characters per line of message box text before wrapping (Windows 3.1 boxes are about this wide). */
 export const POPUP_COLUMNS = 60;
-
-const MODEL_CPU = 'p4-0300';
-const MODEL_IRQL = 0x1f;
-const MODEL_SYSVER = 0xf0000421;
 
 /** Escapes text for XML and HTML content and attributes; characters XML 1.0 forbids become U+FFFD. */
 export function escapeMarkup(s: string): string {
@@ -99,56 +75,7 @@ export function wrapText(text: string, width: number): string[] {
   return out;
 }
 
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-const HEX8 = (n: number) => `0x${hex8(n).toUpperCase()}`;
-
-/** The parameter that lies in `module` (nearest module base at or below it), NT's "has base at" line. */
-function blamed(b: StopScreen): { address: number; base: number } | null {
-  const mods = b.modules ?? [];
-  const mine = mods.find((m) => m.name.toLowerCase() === b.module?.toLowerCase());
-  if (!mine) return null;
-  for (const p of b.params.map((x) => x >>> 0)) {
-    const owner = mods
-      .filter((m) => m.base >>> 0 <= p)
-      .reduce<StopScreenModule | null>(
-        (best, m) => (!best || m.base >>> 0 > best.base >>> 0 ? m : best),
-        null,
-      );
-    if (owner === mine) return { address: p, base: mine.base >>> 0 };
-  }
-  return null;
-}
-
-/** The STOP screen's text, one string per row, none longer than 80 columns. */
-export function stopScreenLines(b: StopScreen): string[] {
-  const rows: string[] = [];
-  const params = [0, 1, 2, 3].map((i) => HEX8(b.params[i] ?? 0)).join(',');
-  rows.push(`*** STOP: ${HEX8(b.code)} (${params})`);
-  const hit = blamed(b);
-  const where = hit ? `*** Address ${hex8(hit.address)} has base at ${hex8(hit.base)} - ${b.module}` : '';
-  rows.push(`${b.name}${where}`);
-  rows.push(
-    `${b.cpu ?? MODEL_CPU} irql:${(b.irql ?? MODEL_IRQL).toString(16)}   SYSVER 0x${hex8(b.sysver ?? MODEL_SYSVER)}`,
-  );
-  rows.push('');
-  const mods = b.modules ?? [];
-  if (mods.length) {
-    // Second column at column 42, as in the Resource Kit's figure.
-    const cell = (m: StopScreenModule) =>
-      `${hex8(m.base)}  ${(m.date ?? '').slice(0, 8).padEnd(8)} - ${m.name}`;
-    const head = 'Dll Base  DateStmp - Name';
-    rows.push(`${head.padEnd(42)}${head}`);
-    for (let i = 0; i < mods.length; i += 2) {
-      const [l, r] = [mods[i], mods[i + 1]];
-      rows.push(`${l ? cell(l).padEnd(42) : ''}${r ? cell(r) : ''}`.trimEnd());
-    }
-    rows.push('');
-  }
-  rows.push('Restart and set the recovery options in the system control panel');
-  rows.push('or the /CRASHDEBUG system start option.');
-  // The text-mode display wraps at the last column whatever the text (HalDisplayString), not at words.
-  return rows.flatMap((r) => r.match(/.{1,80}/gsu) ?? ['']);
-}
+const HEX8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0').toUpperCase()}`;
 
 // ---- SVG ----------------------------------------------------------------------------------------------
 

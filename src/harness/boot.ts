@@ -8,14 +8,15 @@ import { UnicornX86 } from '../cpu/unicorn.js';
 import { KPRCB, setupNtX86 } from '../cpu/x86-setup.js';
 import { halFor, initProcessorBlock, profileNames, switchToProcessor } from '../hal/index.js';
 import { BuildType } from '../hal/profiles.js';
-import { bugcheckName, stopScreenText } from '../kernel/bugcheck.js';
+import { bugcheckName, stopScreenLines } from '../kernel/bugcheck.js';
+import { writeEvtFile } from '../kernel/eventlog/index.js';
 import { ALL_HANDLERS } from '../kernel/exports/index.js';
 import { type HardError, hardError } from '../kernel/hard-error.js';
 import { createDriverObject } from '../kernel/io-manager.js';
 import { EmulatedKernel } from '../kernel/kernel.js';
 import { HandlerRegistry } from '../kernel/registry.js';
 import { inGroupOrder, runServiceControlManager, type ServiceState } from '../kernel/scm.js';
-import { type SystemEvent, SystemLog } from '../kernel/system-log.js';
+import { type SystemEvent, SystemLog, toEvtRecords } from '../kernel/system-log.js';
 import { formatStatus, NtStatus, snapFailureParameters, statusName } from '../loader/status.js';
 import type { LoadedModule, LoadFailure, ModuleFile, ModuleSource } from '../loader/system-loader.js';
 import { SystemLoader } from '../loader/system-loader.js';
@@ -79,7 +80,12 @@ export interface BootReport {
   guestProblems: { routine: string; problem: string }[];
   /** Calls to kernel routines nt351 has no code for (module!name and caller). */
   unimplemented: { routine: string; caller: number }[];
+  /** Files the boot wrote into the image set's overlay (set-relative), e.g. the System event log. */
+  overlay: string[];
 }
+
+/** Where NT 3.51 keeps the System event log. */
+export const SYSEVENT_PATH = '\\SystemRoot\\System32\\config\\SysEvent.Evt';
 
 /** An image set nt351 cannot boot yet, or at all (Alpha before its interpreter lands). */
 export class BootUnsupportedError extends Error {
@@ -132,6 +138,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
     timeline: [],
     guestProblems: [],
     unimplemented: [],
+    overlay: [],
   };
   const note = (step: string, detail: string) => report.timeline.push({ step, detail });
 
@@ -233,6 +240,9 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
     const states = new Map<string, ServiceState>();
     const failedDrivers: string[] = [];
 
+    // SYSVER on the STOP screen is NtBuildNumber, the kernel's data export (0xF0000000 | build).
+    const ntBuildNumber = kernel.ctx.systemRoutine('NtBuildNumber');
+    const buildNumber = ntBuildNumber === null ? null : cpu.readU32(ntBuildNumber);
     const moduleAt = (address: number): string | null =>
       loader.modules.find((x) => address >= x.base && address < x.base + x.size)?.baseName ?? null;
     const stopWith = (code: number, params: number[], module: string | null, instruction: string | null) => {
@@ -243,15 +253,18 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
         params,
         module,
         instruction,
-        screen: stopScreenText(
+        screen: stopScreenLines({
           code,
+          name: bugcheckName(code),
           params,
-          loader.modules.map((x) => ({
+          module,
+          modules: loader.modules.map((x) => ({
             name: x.baseName.toLowerCase(),
             base: x.base,
-            timeDateStamp: x.image.headers.fileHeader.timeDateStamp,
+            date: x.image.headers.fileHeader.timeDateStamp.toString(16).padStart(8, '0'),
           })),
-        ),
+          ...(buildNumber !== null ? { sysver: buildNumber } : {}),
+        }),
       };
       note('bugcheck', `${bugcheckName(code)} (${params.map((p) => formatStatus(p)).join(', ')})`);
     };
@@ -457,6 +470,9 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       openDevice: (path) => (kernel.objects.lookup(path) ? NtStatus.SUCCESS : NtStatus.OBJECT_NAME_NOT_FOUND),
     });
     report.events = systemLog.events;
+    // The EventLog service's file, in the overlay: NT keeps the System log in SysEvent.Evt.
+    set.write(SYSEVENT_PATH, writeEvtFile(toEvtRecords(systemLog.events)));
+    report.overlay.push(set.actualPath(SYSEVENT_PATH)!);
     if (report.outcome !== 'bugcheck')
       report.outcome =
         report.hardErrors.length > 0 ||

@@ -65,6 +65,8 @@ export class ImageSet {
   /** Lower-cased relative path (`\`-separated) → entry; a null entry is a deletion in the overlay. */
   private readonly base = new Map<string, Entry>();
   private readonly overlay = new Map<string, Entry | null>();
+  /** Lower-cased relative directory path → its spelling in the set (new files take it). */
+  private readonly dirs = new Map<string, string>();
 
   private constructor(
     /** The folder on disk, or null for a set built in memory. */
@@ -101,8 +103,11 @@ export class ImageSet {
         const s = lstatSync(p);
         // Symlinks are not followed: a link could lead out of the set.
         if (s.isSymbolicLink()) continue;
-        if (s.isDirectory()) walk(p, depth + 1);
-        else if (s.isFile()) {
+        if (s.isDirectory()) {
+          const rel = relative(realRoot, p).split(sep).join('\\');
+          set.dirs.set(rel.toLowerCase(), rel);
+          walk(p, depth + 1);
+        } else if (s.isFile()) {
           const rel = relative(realRoot, realpathSync(p)).split(sep).join('\\');
           if (rel === MANIFEST) continue;
           set.base.set(rel.toLowerCase(), { path: rel, disk: p, bytes: null });
@@ -186,7 +191,17 @@ export class ImageSet {
   write(winPath: string, bytes: Uint8Array): void {
     const rel = this.resolve(winPath);
     const existing = this.entry(winPath);
-    this.overlay.set(rel.toLowerCase(), { path: existing?.path ?? rel, disk: null, bytes });
+    this.overlay.set(rel.toLowerCase(), { path: existing?.path ?? this.spelled(rel), disk: null, bytes });
+  }
+
+  /** `rel` with its folders spelled as the set spells them (WINNT35\SYSTEM32\CONFIG\x). */
+  private spelled(rel: string): string {
+    const parts = rel.split('\\');
+    for (let i = parts.length - 1; i > 0; i--) {
+      const dir = this.dirs.get(parts.slice(0, i).join('\\').toLowerCase());
+      if (dir) return [dir, ...parts.slice(i)].join('\\');
+    }
+    return rel;
   }
 
   delete(winPath: string): boolean {
@@ -229,6 +244,7 @@ export class ImageSet {
     const copy = new ImageSet(this.root, structuredClone(this.manifest));
     for (const [k, v] of this.base) copy.base.set(k, v);
     for (const [k, v] of this.overlay) copy.overlay.set(k, v);
+    for (const [k, v] of this.dirs) copy.dirs.set(k, v);
     return copy;
   }
 }

@@ -4,7 +4,7 @@
 // NtLoadDriver, open a device); their errors flow through NT's status → Win32 error mapping into the
 // SCM's events, so Event 7023's text is derived, never typed in (nt351-facts.md "Messages", model).
 import { ntStatusToDosError } from '../loader/messages.js';
-import type { SystemLog } from './system-log.js';
+import { type SystemLog, statusData } from './system-log.js';
 
 /** What the SCM needs to know of a service key. */
 export interface ScmService {
@@ -220,7 +220,7 @@ export function runServiceControlManager(
     if (s.driver) {
       const status = host.loadDriver(s.driver);
       const ev = DRIVER_LOAD_FAILED_EVENT[s.name.toLowerCase()];
-      if ((status | 0) < 0 && ev) host.log.add(ev.source, ev.id);
+      if ((status | 0) < 0 && ev) host.log.add(ev.source, ev.id, [], statusData(status));
     }
     if (s.device) {
       const status = host.openDevice(s.device);

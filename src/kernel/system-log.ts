@@ -2,26 +2,47 @@
 // templates (netevent.mc, the SCM's and EventLog's messages) with %1-style inserts. The .evt file is
 // written from these records by src/kernel/eventlog.
 import { formatInserts, win32Message } from '../loader/messages.js';
+import { type EventSeverity, type EvtRecord, fullEventId } from './eventlog/index.js';
 
 export type EventType = 'error' | 'warning' | 'information';
 
 /** Message templates by source and id (nt351-facts.md "Messages"; NT 4 texts where marked model). */
-export const EVENT_MESSAGES: readonly { source: string; id: number; type: EventType; template: string }[] = [
-  { source: 'EventLog', id: 6005, type: 'information', template: 'The Event log service was started.' }, // model: NT 4 text
+/**
+ * `severity` is what the source's message file declares (the EventID's top bits), which can differ
+ * from the record's type: netevent.mc declares 6005 and 2508 Severity=Warning (netevent.h:
+ * 0x80001775, 0x800009CC); the SCM's messages are Severity=Error (7023 is 0xC0001B6F).
+ */
+export const EVENT_MESSAGES: readonly {
+  source: string;
+  id: number;
+  type: EventType;
+  severity: EventSeverity;
+  template: string;
+}[] = [
+  {
+    source: 'EventLog',
+    id: 6005,
+    type: 'information',
+    severity: 'warning',
+    template: 'The Event log service was started.',
+  }, // model: NT 4 text
   {
     source: 'Server',
     id: 2508,
     type: 'error',
+    severity: 'warning',
     template: 'The server service was unable to load the server driver.',
   },
   {
     source: 'Service Control Manager',
+    severity: 'error',
     id: 7000,
     type: 'error',
     template: 'The %1 service failed to start due to the following error: %n%2',
   },
   {
     source: 'Service Control Manager',
+    severity: 'error',
     id: 7001,
     type: 'error',
     template:
@@ -29,24 +50,28 @@ export const EVENT_MESSAGES: readonly { source: string; id: number; type: EventT
   },
   {
     source: 'Service Control Manager',
+    severity: 'error',
     id: 7002,
     type: 'error',
     template: 'The %1 service depends on the %2 group and no member of this group started.',
   },
   {
     source: 'Service Control Manager',
+    severity: 'error',
     id: 7003,
     type: 'error',
     template: 'The %1 service depends on the following nonexistent service: %2',
   },
   {
     source: 'Service Control Manager',
+    severity: 'error',
     id: 7023,
     type: 'error',
     template: 'The %1 service terminated with the following error: %n%2',
   },
   {
     source: 'Service Control Manager',
+    severity: 'error',
     id: 7026,
     type: 'error',
     template: 'The following boot-start or system-start driver(s) failed to load: %n%1',
@@ -63,6 +88,10 @@ export interface SystemEvent {
   message: string;
   /** The insertion strings stored in the record. */
   strings: string[];
+  /** The full 32-bit EventID stored in the .evt record (severity bits from the message file). */
+  eventId: number;
+  /** Binary data of the record (Event Viewer's "Data"), as hex; e.g. the NTSTATUS behind 2508. */
+  data: string | null;
   /** ISO time; seconds since 1970 in `timeGenerated`. */
   time: string;
   timeGenerated: number;
@@ -77,7 +106,7 @@ export class SystemLog {
   constructor(readonly computer = 'NT351') {}
 
   /** Logs event `id` of `source` with insertion strings; throws for an event with no template (host bug). */
-  add(source: string, id: number, strings: string[] = []): SystemEvent {
+  add(source: string, id: number, strings: string[] = [], data: Uint8Array | null = null): SystemEvent {
     const m = EVENT_MESSAGES.find((e) => e.source === source && e.id === id);
     if (!m) throw new Error(`no message template for ${source} event ${id}`);
     const t = BOOT_TIME + this.events.length + 1;
@@ -93,6 +122,8 @@ export class SystemLog {
         win32Message(Number(n)),
       ),
       strings,
+      eventId: fullEventId(id, m.severity),
+      data: data ? [...data].map((b) => b.toString(16).padStart(2, '0')).join('') : null,
       time: new Date(t * 1000).toISOString().replace('.000Z', 'Z'),
       timeGenerated: t,
       computer: this.computer,
@@ -101,3 +132,28 @@ export class SystemLog {
     return e;
   }
 }
+
+const EVT_TYPES = { error: 1, warning: 2, information: 4 } as const;
+
+/** The events as .evt records (src/kernel/eventlog writes them as NT's EventLog service did). */
+export function toEvtRecords(events: readonly SystemEvent[]): EvtRecord[] {
+  return events.map((e) => ({
+    recordNumber: e.recordNumber,
+    timeGenerated: e.timeGenerated,
+    timeWritten: e.timeGenerated,
+    eventId: e.eventId,
+    eventType: EVT_TYPES[e.type],
+    eventCategory: 0,
+    source: e.source,
+    computer: e.computer,
+    strings: e.strings,
+    ...(e.data ? { data: Uint8Array.from(e.data.match(/../g)!.map((h) => Number.parseInt(h, 16))) } : {}),
+  }));
+}
+
+/** An NTSTATUS as the 4 little-endian bytes services put in an event's data. */
+export const statusData = (status: number): Uint8Array => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, status >>> 0, true);
+  return b;
+};

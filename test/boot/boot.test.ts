@@ -1,14 +1,17 @@
 // `nt351 boot` on every fixture image set: the seed's popup and events word for word (KB Q138713),
 // clean boots, MISMATCHED_HAL, and the causal chain behind them — changing one link (the kernel, the
 // service's device, a boot driver) changes the outcome as NT's would. Golden reports per set.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderBoot } from '../../src/cli/render-boot.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { type BootReport, BootUnsupportedError, boot } from '../../src/harness/boot.js';
 import { ImageSet } from '../../src/harness/imageset.js';
+import { haveEvtexport, parseEvtexport } from '../helpers/evtexport.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
 const unicorn = (() => {
@@ -186,6 +189,30 @@ describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
       'The following boot-start or system-start driver(s) failed to load: Elnk3',
     );
   });
+
+  it.skipIf(!haveEvtexport)(
+    "the System log is written to the overlay as SysEvent.Evt in NT's format: evtexport reads the seed's events",
+    async () => {
+      const set = ImageSet.open(join(SETS, 'kb138713-x86-up'));
+      const r = await boot(set);
+      expect(r.overlay).toEqual(['WINNT35\\SYSTEM32\\CONFIG\\SysEvent.Evt']);
+      const dir = mkdtempSync(join(tmpdir(), 'nt351-sysevent-'));
+      try {
+        const [file] = set.saveOverlay(dir);
+        const out = spawnSync('evtexport', [file!], { encoding: 'utf8' });
+        expect(out.status).toBe(0);
+        const records = parseEvtexport(out.stdout);
+        expect(records.map((e) => [e.number, e.id, e.source, e.type, e.computer, e.strings])).toEqual([
+          [1, 0x80001775, 'EventLog', 4, 'NT351', []],
+          [2, 0x800009cc, 'Server', 1, 'NT351', []],
+          [3, 0xc0001b6f, 'Service Control Manager', 1, 'NT351', ['Server', '%%2']],
+        ]);
+        expect(records.map((e) => e.created)).toEqual(r.events.map((e) => e.timeGenerated));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('an Alpha image set is refused as not implemented yet, not faked', async () => {
     const set = ImageSet.open(join(SETS, 'rtm-x86-up'));

@@ -1,6 +1,6 @@
 // `nt351 boot` from the command line: exit codes by outcome, --json, and one clear line for every
 // kind of bad input (missing folder, a file instead of a folder, no or broken machine.yaml, bad flags).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,10 +53,24 @@ describe.skipIf(!unicorn)('nt351 boot exit codes by outcome', () => {
     expect(up.machine.processorsStarted).toBe(1);
   });
 
-  it('--save-overlay writes nothing into the image set', async () => {
+  it('--save-overlay writes the System log outside the set; --render draws popups and STOP screens', async () => {
     const out = join(tmp, 'overlay');
-    const r = await cli('--save-overlay', out, 'fixtures/imagesets/kb138713-x86-up');
+    const r = await cli(
+      '--save-overlay',
+      out,
+      '--render',
+      join(tmp, 'kb.svg'),
+      'fixtures/imagesets/kb138713-x86-up',
+    );
     expect(r.code).toBe(1);
+    expect(readdirSync(join(out, 'WINNT35', 'SYSTEM32', 'CONFIG'))).toEqual(['SysEvent.Evt']);
+    expect(readdirSync('fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/CONFIG')).toEqual(['.keep']);
+    const svg = readFileSync(join(tmp, 'kb.svg'), 'utf8');
+    expect(svg).toContain('System Process - Driver Entry Point Not Found');
+    const stop = await cli('--render', join(tmp, 'hal.html'), 'fixtures/imagesets/mismatched-hal-x86');
+    expect(stop.code).toBe(2);
+    expect(readFileSync(join(tmp, 'hal.html'), 'utf8')).toContain('*** STOP: 0x00000079');
+    expect((await cli('--render', join(tmp, 'x.png'), 'fixtures/imagesets/rtm-x86-up')).code).toBe(64);
   });
 });
 

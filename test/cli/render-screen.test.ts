@@ -9,9 +9,9 @@ import {
   renderScreensSvg,
   type ScreenInput,
   STOP_COLUMNS,
-  stopScreenLines,
   wrapText,
 } from '../../src/cli/render-screen.js';
+import { stopScreenLines } from '../../src/kernel/bugcheck.js';
 import { PYTHON } from '../helpers/tools.js';
 
 const havePython =
