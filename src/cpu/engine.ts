@@ -159,7 +159,7 @@ export interface X86Cpu extends CpuCore<X86> {
   hookPortIo(io: PortIo): HookHandle;
 }
 
-/** An Alpha AXP CPU (the interpreter to come); nothing beyond the core yet. */
+/** An Alpha AXP CPU (AlphaInterpreter, src/cpu/alpha/interpreter.ts); nothing beyond the core. */
 export interface AlphaCpu extends CpuCore<Alpha> {}
 
 /**

@@ -1,0 +1,418 @@
+// Translation of Alpha AXP integer instructions into JavaScript source, one basic block at a time
+// (interpreter.ts compiles it with `new Function`). Semantics follow the Alpha Architecture Reference
+// Manual (4th ed., chapter 4) and, where the manual leaves a choice, qemu's target/alpha/translate.c
+// (loads into R31 are prefetches and do nothing; STx_C compares the locked address).
+//
+// Generated code sees: R (Int32Array(64): register i is R[2i] low half, R[2i+1] high half), RD/WR (the
+// readable/writable page arrays of memory.ts), M (the interpreter's runtime: instruction count `n`,
+// limit `lim`, lock address, fault and hook entry points) and O (ops.ts helpers). Every exit adds the
+// instructions retired to M.n; a fault thrown at index k of a block has retired k instructions.
+import {
+  disp16Of,
+  disp21Of,
+  funcOf,
+  isLiteral,
+  jumpTypeOf,
+  literalOf,
+  memFuncOf,
+  opcodeOf,
+  palFuncOf,
+  raOf,
+  rbOf,
+  rcOf,
+} from './decode.js';
+import { ALPHA_TRAP } from './pal.js';
+
+/** One translated instruction: its source, and whether it ends the block. */
+export interface Translated {
+  code: string;
+  ends: boolean;
+}
+
+/** What the translator needs to know about the block being built. */
+export interface BlockContext {
+  /** Address of the block's first instruction (a branch back to it may loop inside the block). */
+  start: number;
+  /** Whether a branch back to `start` may loop inside the block. */
+  selfLoop: boolean;
+  /** Instructions in the block so far, this one included once it is added. */
+  length: number;
+  /** IMPLVER result. */
+  implver: number;
+  /** AMASK feature bits (bits set are features implemented, cleared from the result). */
+  amask: number;
+}
+
+const lo = (r: number) => (r === 31 ? '0' : `R[${2 * r}]`);
+const hi = (r: number) => (r === 31 ? '0' : `R[${2 * r + 1}]`);
+/** Assigns the locals l, h to Rc (nothing for R31). */
+const put = (c: number) => (c === 31 ? '' : `R[${2 * c}]=l;R[${2 * c + 1}]=h;`);
+const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
+
+/** 64-bit helpers on (aL, aH, bL, bH) producing l, h. */
+const add64 = 'const l=(aL+bL)|0;const h=(aH+bH+((l>>>0)<(aL>>>0)?1:0))|0;';
+const sub64 = 'const l=(aL-bL)|0;const h=(aH-bH-((aL>>>0)<(bL>>>0)?1:0))|0;';
+const scale = (s: number) => `const sL=aL<<${s};const sH=(aH<<${s})|(aL>>>${32 - s});`;
+const addScaled = (s: number) => `${scale(s)}const l=(sL+bL)|0;const h=(sH+bH+((l>>>0)<(sL>>>0)?1:0))|0;`;
+const subScaled = (s: number) => `${scale(s)}const l=(sL-bL)|0;const h=(sH-bH-((sL>>>0)<(bL>>>0)?1:0))|0;`;
+const bool = (cond: string) => `const l=(${cond})?1:0;const h=0;`;
+const LT = '(aH<bH||(aH===bH&&(aL>>>0)<(bL>>>0)))';
+const LE = '(aH<bH||(aH===bH&&(aL>>>0)<=(bL>>>0)))';
+const ULT = '((aH>>>0)<(bH>>>0)||(aH===bH&&(aL>>>0)<(bL>>>0)))';
+const ULE = '((aH>>>0)<(bH>>>0)||(aH===bH&&(aL>>>0)<=(bL>>>0)))';
+
+/** Conditions on Ra (as aL, aH) for CMOVxx and the conditional branches. */
+const COND: Record<string, string> = {
+  lbs: '(aL&1)!==0',
+  lbc: '(aL&1)===0',
+  eq: '(aL|aH)===0',
+  ne: '(aL|aH)!==0',
+  lt: 'aH<0',
+  ge: 'aH>=0',
+  le: '(aH<0||(aL|aH)===0)',
+  gt: '(aH>0||(aH===0&&aL!==0))',
+};
+
+/** Operate-format bodies computing l, h from aL, aH, bL, bH; `ov` marks /V (overflow check). */
+const OPERATE: Record<number, Record<number, { body: string; ov?: string }>> = {
+  16: {
+    0: { body: 'const l=(aL+bL)|0;const h=l>>31;' },
+    2: { body: 'const l=((aL<<2)+bL)|0;const h=l>>31;' },
+    9: { body: 'const l=(aL-bL)|0;const h=l>>31;' },
+    11: { body: 'const l=((aL<<2)-bL)|0;const h=l>>31;' },
+    15: { body: 'const l=O.cmpbge(aL,aH,bL,bH);const h=0;' },
+    18: { body: 'const l=((aL<<3)+bL)|0;const h=l>>31;' },
+    27: { body: 'const l=((aL<<3)-bL)|0;const h=l>>31;' },
+    29: { body: bool(ULT) },
+    32: { body: add64 },
+    34: { body: addScaled(2) },
+    41: { body: sub64 },
+    43: { body: subScaled(2) },
+    45: { body: bool('aL===bL&&aH===bH') },
+    50: { body: addScaled(3) },
+    59: { body: subScaled(3) },
+    61: { body: bool(ULE) },
+    64: { body: 'const s=aL+bL;const l=s|0;const h=l>>31;', ov: 's!==l' },
+    73: { body: 'const s=aL-bL;const l=s|0;const h=l>>31;', ov: 's!==l' },
+    77: { body: bool(LT) },
+    96: { body: add64, ov: '((aH^h)&(bH^h))<0' },
+    105: { body: sub64, ov: '((aH^bH)&(aH^h))<0' },
+    109: { body: bool(LE) },
+  },
+  17: {
+    0: { body: 'const l=aL&bL;const h=aH&bH;' },
+    8: { body: 'const l=aL&~bL;const h=aH&~bH;' },
+    32: { body: 'const l=aL|bL;const h=aH|bH;' },
+    40: { body: 'const l=aL|~bL;const h=aH|~bH;' },
+    64: { body: 'const l=aL^bL;const h=aH^bH;' },
+    72: { body: 'const l=aL^~bL;const h=aH^~bH;' },
+  },
+  18: {
+    48: { body: 'const l=O.zapnot(aL,aH,~bL);const h=O.hi;' },
+    49: { body: 'const l=O.zapnot(aL,aH,bL);const h=O.hi;' },
+    52: { body: 'const l=O.shr(aL,aH,bL&63);const h=O.hi;' },
+    57: { body: 'const l=O.shl(aL,aH,bL&63);const h=O.hi;' },
+    60: { body: 'const l=O.sra(aL,aH,bL&63);const h=O.hi;' },
+  },
+  19: {
+    0: { body: 'const l=Math.imul(aL,bL);const h=l>>31;' },
+    32: { body: 'const l=O.mulq(aL,aH,bL,bH);const h=O.hi;' },
+    48: { body: 'const l=O.umulh(aL,aH,bL,bH);const h=O.hi;' },
+    64: {
+      body: 'const p=aL*bL;const l=Math.imul(aL,bL);const h=l>>31;',
+      ov: '(p>2147483647||p<-2147483648)',
+    },
+    96: { body: 'const v=O.mulqOverflows(aL,aH,bL,bH);const l=O.mulq(aL,aH,bL,bH);const h=O.hi;', ov: 'v' },
+  },
+};
+
+// CMOVxx (opcode 0x11): function -> condition on Ra.
+const CMOV: Record<number, string> = {
+  20: 'lbs',
+  22: 'lbc',
+  36: 'eq',
+  38: 'ne',
+  68: 'lt',
+  70: 'ge',
+  100: 'le',
+  102: 'gt',
+};
+
+// Byte manipulation (opcode 0x12): function -> helper and byte mask.
+const BYTES: Record<number, [string, number]> = {
+  2: ['mskl', 0x01],
+  6: ['extl', 0x01],
+  11: ['insl', 0x01],
+  18: ['mskl', 0x03],
+  22: ['extl', 0x03],
+  27: ['insl', 0x03],
+  34: ['mskl', 0x0f],
+  38: ['extl', 0x0f],
+  43: ['insl', 0x0f],
+  50: ['mskl', 0xff],
+  54: ['extl', 0xff],
+  59: ['insl', 0xff],
+  82: ['mskh', 0x03],
+  87: ['insh', 0x03],
+  90: ['exth', 0x03],
+  98: ['mskh', 0x0f],
+  103: ['insh', 0x0f],
+  106: ['exth', 0x0f],
+  114: ['mskh', 0xff],
+  119: ['insh', 0xff],
+  122: ['exth', 0xff],
+};
+
+function operate(w: number, k: number, pc: number, ctx: BlockContext): Translated | null {
+  const op = opcodeOf(w);
+  const fn = funcOf(w);
+  const a = raOf(w);
+  const c = rcOf(w);
+  const lit = isLiteral(w);
+  const b = rbOf(w);
+  const ops =
+    `const aL=${lo(a)},aH=${hi(a)};` +
+    (lit ? `const bL=${literalOf(w)},bH=0;` : `const bL=${lo(b)},bH=${hi(b)};`);
+  const plain = OPERATE[op]?.[fn];
+  if (plain) {
+    let code = `{${ops}${plain.body}${put(c)}`;
+    if (plain.ov) code += `if(${plain.ov}){return M.trap(${ALPHA_TRAP.arithmetic},${hex(pc)},${k});}`;
+    return { code: `${code}}`, ends: false };
+  }
+  if (op === 0x11) {
+    const cond = CMOV[fn];
+    if (cond) {
+      if (c === 31) return { code: '', ends: false };
+      return { code: `{${ops}if(${COND[cond]}){R[${2 * c}]=bL;R[${2 * c + 1}]=bH;}}`, ends: false };
+    }
+    if (fn === 0x61) {
+      // AMASK: clears the bits of implemented features.
+      return { code: `{${ops}const l=bL&${~ctx.amask};const h=bH;${put(c)}}`, ends: false };
+    }
+    if (fn === 0x6c) {
+      return { code: `{const l=${ctx.implver},h=0;${put(c)}}`, ends: false };
+    }
+    return null;
+  }
+  if (op === 0x12) {
+    const bytes = BYTES[fn];
+    if (!bytes) return null;
+    return {
+      code: `{${ops}const l=O.${bytes[0]}(aL,aH,bL,${bytes[1]});const h=O.hi;${put(c)}}`,
+      ends: false,
+    };
+  }
+  if (op === 0x1c) {
+    // SEXTB/SEXTW (BWX); Ra must be R31 and Rb a register (qemu: REQUIRE_REG_31, no literal form).
+    if (a !== 31 || lit) return null;
+    if (fn === 0x00) return { code: `{const l=(${lo(b)}<<24)>>24;const h=l>>31;${put(c)}}`, ends: false };
+    if (fn === 0x01) return { code: `{const l=(${lo(b)}<<16)>>16;const h=l>>31;${put(c)}}`, ends: false };
+    return null;
+  }
+  return null;
+}
+
+/**
+ * The effective address Rb + disp into `ea` (int32), faulting as unmapped when the 64-bit address is
+ * not the sign extension of its low 32 bits. `access` 0 read, 1 write.
+ */
+function effectiveAddress(b: number, disp: number, k: number, access: 0 | 1, name = 'ea'): string {
+  if (b === 31) return `const ${name}=${disp | 0};`;
+  const carry = disp === 0 ? '0' : disp > 0 ? '(s>4294967295?1:0)' : '(s<0?-1:0)';
+  const s = disp === 0 ? `const s=${lo(b)};` : `const s=(${lo(b)}>>>0)+${disp};`;
+  return `${s}const ${name}=s|0;if((${hi(b)}+${carry}|0)!==(${name}>>31)){M.nc(${name},${k},${access});}`;
+}
+
+function memory(w: number, k: number): Translated | null {
+  const op = opcodeOf(w);
+  const a = raOf(w);
+  const b = rbOf(w);
+  const disp = disp16Of(w);
+  const rdPage = `const p=RD[ea>>>13]??M.rf(ea,${k});const i=(ea&0x1fff)>>2;`;
+  const wrPage = `const p=WR[ea>>>13]??M.wp(ea,${k});const i=(ea&0x1fff)>>2;`;
+  const align = (mask: number, access: 0 | 1) => `if(ea&${mask}){M.al(ea,${k},${access});}`;
+  const setA = (l: string, h: string) => (a === 31 ? '' : `R[${2 * a}]=${l};R[${2 * a + 1}]=${h};`);
+  switch (op) {
+    case 0x08:
+    case 0x09: {
+      // LDA / LDAH: Ra = Rb + sext(disp) (<< 16 for LDAH).
+      if (a === 31) return { code: '', ends: false };
+      const cL = op === 0x08 ? disp : disp * 65536;
+      const cH = cL < 0 ? -1 : 0;
+      if (b === 31) return { code: `R[${2 * a}]=${cL | 0};R[${2 * a + 1}]=${cH};`, ends: false };
+      return {
+        code: `{const bL=${lo(b)},bH=${hi(b)};const l=(bL+${cL | 0})|0;const h=(bH+${cH}+((l>>>0)<(bL>>>0)?1:0))|0;R[${2 * a}]=l;R[${2 * a + 1}]=h;}`,
+        ends: false,
+      };
+    }
+    case 0x0a: // LDBU
+      if (a === 31) return { code: '', ends: false };
+      return {
+        code: `{${effectiveAddress(b, disp, k, 0)}${rdPage}${setA('(p[i]>>>((ea&3)<<3))&255', '0')}}`,
+        ends: false,
+      };
+    case 0x0c: // LDWU
+      if (a === 31) return { code: '', ends: false };
+      return {
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(1, 0)}${rdPage}${setA('(p[i]>>>((ea&2)<<3))&65535', '0')}}`,
+        ends: false,
+      };
+    case 0x0b: // LDQ_U (with Ra = R31 it is UNOP)
+      if (a === 31) return { code: '', ends: false };
+      return {
+        code: `{${effectiveAddress(b, disp, k, 0, 'ea0')}const ea=ea0&-8;${rdPage}const v0=p[i],v1=p[i+1];${setA('v0', 'v1')}}`,
+        ends: false,
+      };
+    case 0x28: // LDL
+    case 0x2a: // LDL_L
+      if (a === 31 && op === 0x28) return { code: '', ends: false };
+      return {
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(3, 0)}${rdPage}const v=p[i];${op === 0x2a ? 'M.lock=ea;' : ''}${setA('v', 'v>>31')}}`,
+        ends: false,
+      };
+    case 0x29: // LDQ
+    case 0x2b: // LDQ_L
+      if (a === 31 && op === 0x29) return { code: '', ends: false };
+      return {
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(7, 0)}${rdPage}const v0=p[i],v1=p[i+1];${op === 0x2b ? 'M.lock=ea;' : ''}${setA('v0', 'v1')}}`,
+        ends: false,
+      };
+    case 0x0e: // STB
+      return {
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${wrPage}const sh=(ea&3)<<3;p[i]=(p[i]&~(255<<sh))|((v&255)<<sh);}`,
+        ends: false,
+      };
+    case 0x0d: // STW
+      return {
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(1, 1)}${wrPage}const sh=(ea&2)<<3;p[i]=(p[i]&~(65535<<sh))|((v&65535)<<sh);}`,
+        ends: false,
+      };
+    case 0x0f: // STQ_U
+      return {
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1, 'ea0')}const ea=ea0&-8;${wrPage}p[i]=v0;p[i+1]=v1;}`,
+        ends: false,
+      };
+    case 0x2c: // STL
+      return {
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(3, 1)}${wrPage}p[i]=v;}`,
+        ends: false,
+      };
+    case 0x2d: // STQ
+      return {
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1)}${align(7, 1)}${wrPage}p[i]=v0;p[i+1]=v1;}`,
+        ends: false,
+      };
+    case 0x2e: // STL_C
+    case 0x2f: {
+      // STQ_C: stores only if the lock is held on this address; Ra = 1 on success, 0 on failure.
+      const quad = op === 0x2f;
+      const store = quad ? `p[i]=${lo(a)};p[i+1]=${hi(a)};` : `p[i]=${lo(a)};`;
+      const result = a === 31 ? '' : `R[${2 * a}]=ok;R[${2 * a + 1}]=0;`;
+      return {
+        code: `{${effectiveAddress(b, disp, k, 1)}${align(quad ? 7 : 3, 1)}let ok=0;if(M.lock===ea){${wrPage}${store}ok=1;}M.lock=-1;${result}}`,
+        ends: false,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/** The exit to a branch target: loops inside the block when it is the block's start. */
+function exitTo(target: number, ctx: BlockContext): string {
+  const t = target >>> 0;
+  if (ctx.selfLoop && t === ctx.start) {
+    return `M.n+=${ctx.length};if(M.n+${ctx.length}<=M.lim){continue;}return ${hex(t)};`;
+  }
+  return `M.n+=${ctx.length};return ${hex(t)};`;
+}
+
+function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
+  const op = opcodeOf(w);
+  const a = raOf(w);
+  const target = (pc + 4 + 4 * disp21Of(w)) >>> 0;
+  const next = (pc + 4) | 0;
+  if (op === 0x30 || op === 0x34) {
+    const link = a === 31 ? '' : `R[${2 * a}]=${next};R[${2 * a + 1}]=${next >> 31};`;
+    return { code: `${link}${exitTo(target, ctx)}`, ends: true };
+  }
+  const cond: Record<number, string> = {
+    56: 'lbc',
+    57: 'eq',
+    58: 'lt',
+    59: 'le',
+    60: 'lbs',
+    61: 'ne',
+    62: 'ge',
+    63: 'gt',
+  };
+  const c = cond[op];
+  if (!c) return null;
+  return {
+    code: `{const aL=${lo(a)},aH=${hi(a)};if(${COND[c]}){${exitTo(target, ctx)}}}M.n+=${ctx.length};return ${hex(pc + 4)};`,
+    ends: true,
+  };
+}
+
+function jump(w: number, pc: number, ctx: BlockContext): Translated {
+  // JMP/JSR/RET/JSR_COROUTINE differ only in their hints; the target is read before Ra is written.
+  void jumpTypeOf;
+  const a = raOf(w);
+  const b = rbOf(w);
+  const next = (pc + 4) | 0;
+  const link = a === 31 ? '' : `R[${2 * a}]=${next};R[${2 * a + 1}]=${next >> 31};`;
+  // A target whose high half is not the sign extension of the low one comes back as low + 2^32:
+  // the run loop reports a fetch fault at the low address.
+  return {
+    code: `{const t=${lo(b)}&-4;const th=${hi(b)};${link}M.n+=${ctx.length};if(th!==(t>>31)){return (t>>>0)+4294967296;}return t>>>0;}`,
+    ends: true,
+  };
+}
+
+function misc(w: number, k: number): Translated | null {
+  const a = raOf(w);
+  switch (memFuncOf(w)) {
+    case 0x0000: // TRAPB
+    case 0x0400: // EXCB
+    case 0x4000: // MB
+    case 0x4400: // WMB
+    case 0x8000: // FETCH
+    case 0xa000: // FETCH_M
+    case 0xe800: // ECB
+    case 0xf800: // WH64
+      return { code: '', ends: false };
+    case 0xc000: // RPCC: the instructions retired in this run (a deterministic cycle counter).
+      return { code: a === 31 ? '' : `R[${2 * a}]=(M.n+${k})|0;R[${2 * a + 1}]=0;`, ends: false };
+    case 0xe000: // RC
+    case 0xf000: {
+      // RS
+      const set = memFuncOf(w) === 0xf000 ? 1 : 0;
+      return {
+        code: `${a === 31 ? '' : `R[${2 * a}]=M.intr;R[${2 * a + 1}]=0;`}M.intr=${set};`,
+        ends: false,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Translates the instruction `w` at `pc`, index `k` in its block. Instructions the interpreter does
+ * not implement (floating point, PALcode-reserved opcodes, unknown functions) become an
+ * invalid-instruction fault.
+ */
+export function translate(w: number, pc: number, k: number, ctx: BlockContext): Translated {
+  const op = opcodeOf(w);
+  let t: Translated | null = null;
+  if (op === 0x00) {
+    return { code: `return M.pal(${hex(palFuncOf(w))},${hex(pc)},${k});`, ends: true };
+  }
+  if (op >= 0x10 && op <= 0x13) t = operate(w, k, pc, ctx);
+  else if (op === 0x1c) t = operate(w, k, pc, ctx);
+  else if (op === 0x18) t = misc(w, k);
+  else if (op === 0x1a) t = jump(w, pc, ctx);
+  else if (op >= 0x30) t = branch(w, pc, ctx);
+  else t = memory(w, k);
+  return t ?? { code: `M.inv(${hex(pc)},${k});`, ends: true };
+}

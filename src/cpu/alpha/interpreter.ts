@@ -1,0 +1,471 @@
+// AlphaInterpreter: the Alpha AXP CpuEngine, a translating interpreter in TypeScript (neither Unicorn
+// nor any library we use has Alpha). Basic blocks are translated once into JavaScript functions
+// (codegen.ts, compiled with `new Function`) and cached by address; a branch back to a block's own
+// start loops inside the compiled function. Integer registers live in an Int32Array as 32-bit halves
+// and become bigints only at reg()/setReg().
+//
+// Model (documented choices, see also codegen.ts and pal.ts):
+// - Addresses are NT's 32-bit addresses sign-extended to 64 bits; memory (memory.ts) covers the low
+//   32 bits in 8 KiB pages. A data address or jump target whose high half is not the sign extension
+//   of bit 31 faults as `unmapped` at its low 32 bits. Run results report pcs as unsigned 32-bit.
+// - CALL_PAL n calls the interrupt hooks with vector n (the PAL function code; NT's are in pal.ts),
+//   with pc already past the CALL_PAL; a hook may set pc. Without hooks it ends the run as an
+//   `exception` fault with vector n and pc at the CALL_PAL. CALL_PAL IMB also drops translated code.
+// - /V integer overflow calls the interrupt hooks with ALPHA_TRAP.arithmetic (the result is written,
+//   pc is past the instruction); without hooks it is an `exception` fault at the instruction.
+// - Unaligned LDWU/LDL/LDQ/LDx_L/STW/STL/STQ/STx_C end the run as an `exception` fault with vector
+//   ALPHA_TRAP.unaligned, `access` read or write and `address` the data address (not the pc).
+// - Floating-point instructions and other unimplemented opcodes end the run as `invalid-instruction`.
+// - hookCode hooks run before the instruction at their address; if a hook changes pc or calls stop(),
+//   the instruction is not executed. Adding or removing a code hook drops all translated code.
+// - Instruction budgets are exact: a block that would overrun the budget is executed one instruction
+//   at a time. RPCC returns the instructions retired so far in the run.
+import type {
+  AlphaCpu,
+  AlphaReg,
+  CodeHook,
+  FaultAccess,
+  FaultKind,
+  HookHandle,
+  InterruptHook,
+  Perm,
+  RunOptions,
+  RunResult,
+} from '../engine.js';
+import { type BlockContext, translate } from './codegen.js';
+import { ALPHA_PAGE_SIZE, AlphaMemory, PAGE_SHIFT } from './memory.js';
+import { AlphaOps } from './ops.js';
+import { ALPHA_TRAP, NT_PAL } from './pal.js';
+
+const TWO32 = 4294967296;
+/** Most instructions in one translated block. */
+const MAX_BLOCK = 128;
+
+export interface AlphaInterpreterOptions {
+  /** IMPLVER result: 0 = EV4 (21064, default), 1 = EV5, 2 = EV6. */
+  implver?: number;
+  /** AMASK feature bits implemented (cleared from AMASK's result). Default 1: BWX only. */
+  amask?: number;
+}
+
+/** A guest fault raised inside translated code: `k` instructions of the block had retired. */
+class AlphaFault {
+  constructor(
+    readonly fault: FaultKind,
+    readonly access: FaultAccess | null,
+    readonly address: number,
+    readonly vector: number | undefined,
+    readonly k: number,
+  ) {}
+}
+
+/** Thrown through translated code when a host hook threw; the error is in Runtime.hostError. */
+const HOST_ERROR = Symbol('host-error');
+
+interface Block {
+  start: number;
+  len: number;
+  fn: () => number;
+  valid: boolean;
+  l1pc: number;
+  l1: Block | null;
+  l2pc: number;
+  l2: Block | null;
+}
+
+interface CodeHookEntry {
+  begin: number;
+  end: number;
+  fn: CodeHook;
+}
+
+/** The state translated code reads and the entry points it calls (the `M` of codegen.ts). */
+class Runtime {
+  /** Instructions retired in the current run. */
+  n = 0;
+  /** A self-looping block stops iterating before n would pass this. */
+  lim = 0;
+  /** Address locked by LDx_L (int32), or -1. */
+  lock = -1;
+  /** The RC/RS interrupt flag. */
+  intr = 0;
+  /** Program counter as seen by hooks (uint32; +2^32 when the 64-bit value is not canonical). */
+  pc = 0;
+  stopReason: string | null = null;
+  hostError: Error | null = null;
+  codeHooks: CodeHookEntry[] = [];
+  interruptHooks: InterruptHook[] = [];
+
+  constructor(
+    private readonly mem: AlphaMemory,
+    private readonly flushAll: () => void,
+  ) {}
+
+  rf(ea: number, k: number): never {
+    throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k);
+  }
+  wp(ea: number, k: number): Int32Array {
+    const p = this.mem.writablePage(ea);
+    if (p) return p;
+    throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k);
+  }
+  al(ea: number, k: number, write: number): never {
+    throw new AlphaFault('exception', write ? 'write' : 'read', ea >>> 0, ALPHA_TRAP.unaligned, k);
+  }
+  nc(ea: number, k: number, write: number): never {
+    throw new AlphaFault('unmapped', write ? 'write' : 'read', ea >>> 0, undefined, k);
+  }
+  inv(pc: number, k: number): never {
+    throw new AlphaFault('invalid-instruction', 'fetch', pc, undefined, k);
+  }
+
+  private interrupt(vector: number, pc: number, k: number): number {
+    if (this.interruptHooks.length === 0) throw new AlphaFault('exception', null, pc, vector, k);
+    this.n += k + 1;
+    this.pc = (pc + 4) >>> 0;
+    for (const hook of this.interruptHooks) this.call(() => hook(vector));
+    return this.pc;
+  }
+  pal(func: number, pc: number, k: number): number {
+    this.lock = -1;
+    if (func === NT_PAL.imb) this.flushAll();
+    return this.interrupt(func, pc, k);
+  }
+  trap(vector: number, pc: number, k: number): number {
+    return this.interrupt(vector, pc, k);
+  }
+
+  /** Runs the code hooks of `pc`; true when the instruction must not run (pc changed or stop). */
+  hook(pc: number): boolean {
+    this.pc = pc;
+    for (const h of this.codeHooks) {
+      if (pc >= h.begin && pc <= h.end) this.call(() => h.fn(pc));
+    }
+    return this.pc !== pc || this.stopReason !== null;
+  }
+
+  private call(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.hostError = e instanceof Error ? e : new Error(String(e));
+      throw HOST_ERROR;
+    }
+  }
+}
+
+const REG_NAME = /^([rf])(\d{1,2})$/;
+
+/** An Alpha AXP CPU (21064 integer instruction set plus BWX), see the file comment for the model. */
+export class AlphaInterpreter implements AlphaCpu {
+  readonly arch = 'alpha' as const;
+  readonly pageSize = ALPHA_PAGE_SIZE;
+  private readonly R = new Int32Array(64);
+  private readonly F = new BigUint64Array(32);
+  private fpcr = 0n;
+  private readonly mem: AlphaMemory;
+  private readonly rt: Runtime;
+  private readonly ops = new AlphaOps();
+  private readonly blocks = new Map<number, Block>();
+  private readonly steps = new Map<number, Block>();
+  private readonly pageBlocks = new Map<number, Block[]>();
+  private readonly implver: number;
+  private readonly amask: number;
+  /** The `until` translated blocks were cut at. */
+  private until = -1;
+  private running = false;
+
+  constructor(options: AlphaInterpreterOptions = {}) {
+    this.implver = options.implver ?? 0;
+    this.amask = options.amask ?? 1;
+    this.mem = new AlphaMemory((page) => this.dropBlocks(page));
+    this.rt = new Runtime(this.mem, () => this.flushCode());
+  }
+
+  map(address: number, size: number, perm: Perm): void {
+    this.mem.map(address, size, perm);
+  }
+  unmap(address: number, size: number): void {
+    this.mem.unmap(address, size);
+  }
+  protect(address: number, size: number, perm: Perm): void {
+    this.mem.protect(address, size, perm);
+  }
+
+  read(address: number, size: number): Uint8Array {
+    return this.mem.read(address, size);
+  }
+  write(address: number, bytes: Uint8Array): void {
+    this.mem.write(address, bytes);
+  }
+  readU8(address: number): number {
+    return this.mem.readByte(address);
+  }
+  readU16(address: number): number {
+    const b = this.mem.read(address, 2);
+    return b[0]! | (b[1]! << 8);
+  }
+  readU32(address: number): number {
+    const b = this.mem.read(address, 4);
+    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  }
+  writeU8(address: number, value: number): void {
+    this.mem.writeByte(address, value);
+  }
+  writeU16(address: number, value: number): void {
+    this.mem.write(address, new Uint8Array([value & 0xff, (value >>> 8) & 0xff]));
+  }
+  writeU32(address: number, value: number): void {
+    const v = value >>> 0;
+    this.mem.write(address, new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]));
+  }
+
+  /** Integer registers and pc as unsigned 64-bit bigints (a KSEG0 pc reads 0xffffffff8xxxxxxx). */
+  reg(name: AlphaReg): bigint {
+    if (name === 'pc') {
+      const pc = this.rt.pc;
+      return pc >= TWO32 ? BigInt(pc - TWO32) : BigInt.asUintN(64, BigInt(pc | 0));
+    }
+    if (name === 'fpcr') return this.fpcr;
+    const [kind, i] = this.regIndex(name);
+    if (kind === 'f') return this.F[i]!;
+    return (BigInt(this.R[2 * i + 1]! >>> 0) << 32n) | BigInt(this.R[2 * i]! >>> 0);
+  }
+
+  /**
+   * Sets a register (value taken modulo 2^64; writes to r31/f31 are ignored). For pc, a value below
+   * 2^32 is a 32-bit NT address and is sign-extended, so 0x80001000n and 0xffffffff80001000n agree.
+   */
+  setReg(name: AlphaReg, value: bigint): void {
+    const v = BigInt.asUintN(64, value);
+    if (name === 'pc') {
+      const low = Number(v & 0xffffffffn);
+      const high = Number(v >> 32n);
+      const canonical = high === 0 || high === (low >= 0x80000000 ? 0xffffffff : 0);
+      this.rt.pc = canonical ? low : low + TWO32;
+      return;
+    }
+    if (name === 'fpcr') {
+      this.fpcr = v;
+      return;
+    }
+    const [kind, i] = this.regIndex(name);
+    if (i === 31) return;
+    if (kind === 'f') {
+      this.F[i] = v;
+      return;
+    }
+    this.R[2 * i] = Number(v & 0xffffffffn) | 0;
+    this.R[2 * i + 1] = Number(v >> 32n) | 0;
+  }
+
+  private regIndex(name: string): ['r' | 'f', number] {
+    const m = REG_NAME.exec(name);
+    const i = m ? Number(m[2]) : 32;
+    if (!m || i > 31) throw new RangeError(`no Alpha register ${name}`);
+    return [m[1] as 'r' | 'f', i];
+  }
+
+  hookCode(begin: number, end: number, hook: CodeHook): HookHandle {
+    const entry = { begin: begin >>> 0, end: end >>> 0, fn: hook };
+    this.rt.codeHooks = [...this.rt.codeHooks, entry];
+    this.flushCode();
+    return {
+      remove: () => {
+        if (!this.rt.codeHooks.includes(entry)) return;
+        this.rt.codeHooks = this.rt.codeHooks.filter((h) => h !== entry);
+        this.flushCode();
+      },
+    };
+  }
+
+  hookInterrupt(hook: InterruptHook): HookHandle {
+    this.rt.interruptHooks = [...this.rt.interruptHooks, hook];
+    return {
+      remove: () => {
+        this.rt.interruptHooks = this.rt.interruptHooks.filter((h) => h !== hook);
+      },
+    };
+  }
+
+  stop(reason: string): void {
+    this.rt.stopReason ??= reason;
+  }
+
+  /** Drops all translated code (hooks changed, IMB). */
+  private flushCode(): void {
+    for (const page of [...this.pageBlocks.keys()]) this.mem.dropCode(page);
+  }
+
+  /** Called by memory when the code of a page must go. */
+  private dropBlocks(page: number): void {
+    const list = this.pageBlocks.get(page);
+    if (!list) return;
+    for (const b of list) {
+      b.valid = false;
+      if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
+      if (this.steps.get(b.start) === b) this.steps.delete(b.start);
+    }
+    this.pageBlocks.delete(page);
+  }
+
+  private isHooked(pc: number): boolean {
+    for (const h of this.rt.codeHooks) if (pc >= h.begin && pc <= h.end) return true;
+    return false;
+  }
+
+  /** Translates the block at `start` (at most `maxLen` instructions); throws AlphaFault on fetch faults. */
+  private compile(start: number, maxLen: number): Block {
+    if (start >= TWO32) throw new AlphaFault('unmapped', 'fetch', start - TWO32, undefined, 0);
+    const fetch = this.mem.fetchable(start);
+    if (fetch !== 'ok') throw new AlphaFault(fetch, 'fetch', start, undefined, 0);
+    if (start & 3) throw new AlphaFault('exception', 'fetch', start, ALPHA_TRAP.unaligned, 0);
+    const pageNo = start >>> PAGE_SHIFT;
+    const page = this.mem.pages[pageNo]!;
+    const hooked = this.isHooked(start);
+    const ctx: BlockContext = {
+      start,
+      selfLoop: !hooked && start !== this.until,
+      length: 0,
+      implver: this.implver,
+      amask: this.amask,
+    };
+    let src = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
+    let pc = start;
+    let k = 0;
+    for (;;) {
+      const w = page[(pc & 0x1fff) >> 2]! >>> 0;
+      ctx.length = k + 1;
+      const t = translate(w, pc, k, ctx);
+      src += t.code;
+      k++;
+      pc = (pc + 4) >>> 0;
+      if (t.ends) break;
+      if (k >= maxLen || hooked || (pc & 0x1fff) === 0 || pc === this.until || this.isHooked(pc)) {
+        src += `M.n+=${k};return ${pc};`;
+        break;
+      }
+    }
+    const make = new Function('R', 'RD', 'WR', 'M', 'O', `return function(){for(;;){${src}}};`) as (
+      ...args: unknown[]
+    ) => () => number;
+    const block: Block = {
+      start,
+      len: k,
+      fn: make(this.R, this.mem.rd, this.mem.wr, this.rt, this.ops),
+      valid: true,
+      l1pc: -1,
+      l1: null,
+      l2pc: -1,
+      l2: null,
+    };
+    this.mem.markCode(pageNo);
+    let list = this.pageBlocks.get(pageNo);
+    if (!list) {
+      list = [];
+      this.pageBlocks.set(pageNo, list);
+    }
+    list.push(block);
+    (maxLen === 1 ? this.steps : this.blocks).set(start, block);
+    return block;
+  }
+
+  run(opts: RunOptions): RunResult {
+    const { maxInstructions, maxMillis } = opts;
+    if (maxInstructions !== undefined && !(Number.isInteger(maxInstructions) && maxInstructions > 0)) {
+      throw new RangeError(`maxInstructions must be a positive integer, not ${maxInstructions}`);
+    }
+    if (maxMillis !== undefined && !(maxMillis > 0)) {
+      throw new RangeError(`maxMillis must be positive, not ${maxMillis}`);
+    }
+    if (this.running) throw new Error('AlphaInterpreter.run is not reentrant');
+    const rt = this.rt;
+    rt.stopReason = null;
+    rt.hostError = null;
+    rt.n = 0;
+    const until = opts.until >>> 0;
+    if (until !== this.until) {
+      // Blocks were cut at the previous `until`; the page of the new one must be cut there too.
+      this.until = until;
+      this.mem.dropCode(until >>> PAGE_SHIFT);
+    }
+    const budget = maxInstructions ?? Number.POSITIVE_INFINITY;
+    const deadline = maxMillis !== undefined ? performance.now() + maxMillis : Number.POSITIVE_INFINITY;
+    const chunk = maxMillis !== undefined ? 1 << 16 : 1 << 24;
+    let pc = opts.start >>> 0;
+    let prev: Block | null = null;
+    let iterations = 0;
+    this.running = true;
+    try {
+      for (;;) {
+        if (pc === until) return { kind: 'returned', pc, instructions: rt.n };
+        if (rt.n >= budget) return { kind: 'budget', which: 'instructions', pc, instructions: rt.n };
+        if (
+          deadline !== Number.POSITIVE_INFINITY &&
+          (++iterations & 255) === 0 &&
+          performance.now() >= deadline
+        ) {
+          return { kind: 'budget', which: 'time', pc: pc >>> 0, instructions: rt.n };
+        }
+        const start = pc;
+        try {
+          let blk: Block | null = null;
+          if (prev !== null) {
+            if (prev.l1pc === pc && prev.l1!.valid) blk = prev.l1;
+            else if (prev.l2pc === pc && prev.l2!.valid) blk = prev.l2;
+          }
+          if (blk === null) {
+            blk = this.blocks.get(pc) ?? this.compile(pc, MAX_BLOCK);
+            if (prev !== null) {
+              if (prev.l1 === null || !prev.l1.valid) {
+                prev.l1pc = pc;
+                prev.l1 = blk;
+              } else {
+                prev.l2pc = pc;
+                prev.l2 = blk;
+              }
+            }
+          }
+          if (rt.n + blk.len > budget) blk = this.steps.get(pc) ?? this.compile(pc, 1);
+          rt.lim = Math.min(budget, rt.n + chunk);
+          pc = blk.fn();
+          prev = blk;
+        } catch (e) {
+          if (e instanceof AlphaFault) {
+            rt.n += e.k;
+            const fpc = (start + 4 * e.k) >>> 0;
+            pc = fpc;
+            const f = {
+              kind: 'fault' as const,
+              fault: e.fault,
+              access: e.access,
+              address: e.address,
+              pc: fpc,
+            };
+            return {
+              ...f,
+              ...(e.vector !== undefined ? { vector: e.vector } : {}),
+              instructions: rt.n,
+            };
+          }
+          if (e === HOST_ERROR) {
+            pc = rt.pc;
+            return { kind: 'host-error', error: rt.hostError!, pc: pc >>> 0 };
+          }
+          throw e;
+        }
+        if (rt.stopReason !== null)
+          return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
+      }
+    } finally {
+      rt.pc = pc;
+      this.running = false;
+    }
+  }
+
+  close(): void {
+    this.flushCode();
+    this.rt.codeHooks = [];
+    this.rt.interruptHooks = [];
+  }
+}
