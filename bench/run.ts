@@ -1,6 +1,8 @@
 // Benchmark runner (`npm run bench`): runs every benchmark and appends the figures, with the date and
 // the machine, to docs/benchmarks.md. Benchmarks are never unit tests.
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { benchAlpha } from './alpha.js';
+import { benchBoot } from './boot.js';
 import { benchCpu } from './cpu.js';
 import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
@@ -12,6 +14,8 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 const parse = benchParse(log);
 const cpu = benchCpu(log);
 const load = benchLoad(log);
+const alpha = benchAlpha(log);
+const bootFigures = await benchBoot(log);
 if (!existsSync(DOC)) {
   writeFileSync(
     DOC,
@@ -31,6 +35,8 @@ appendFileSync(
     ...parse.lines,
     ...cpu.lines,
     ...load.lines,
+    ...alpha.lines,
+    ...bootFigures.lines,
     '',
   ].join('\n'),
 );
