@@ -30,8 +30,10 @@ function event(e: KernelEvent): string {
       return `POOL FREE of ${hex(e.address)}, which is not a pool block, from ${hex(e.caller)}`;
     case 'pool-leak':
       return `pool leak: ${e.size} bytes at ${hex(e.address)}`;
+    case 'completion-routine':
+      return `completion routine ${hex(e.routine)}(DeviceObject=${hex(e.device)}, Irp=${hex(e.irp)}, Context=${hex(e.context)})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
     case 'bugcheck':
-      return `BUGCHECK 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} (${e.parameters.map(hex).join(', ')}) from ${hex(e.caller)}`;
+      return `BUGCHECK 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} (${e.parameters.map((p) => hex(p)).join(', ')}) from ${hex(e.caller)}`;
   }
 }
 

@@ -212,6 +212,8 @@ export class UnicornX86 implements X86Cpu {
   private running = false;
   private hostError: Error | null = null;
   private stopReason: string | null = null;
+  /** EIP when stop() was first called: where the hook that stopped the run was. */
+  private stopPc = 0;
   private fault: { fault: FaultKind; access: FaultAccess; address: number; pc: number } | null = null;
   private unhandledVector: number | null = null;
   /** Unicorn's count hook is installed and stays so (see the file comment). */
@@ -476,7 +478,10 @@ export class UnicornX86 implements X86Cpu {
   }
 
   stop(reason: string): void {
-    this.stopReason ??= reason;
+    if (this.stopReason === null) {
+      this.stopReason = reason;
+      this.stopPc = this.reg('eip');
+    }
     this.api.emuStop(this.uc);
   }
 
@@ -532,7 +537,7 @@ export class UnicornX86 implements X86Cpu {
       }
       this.check(err, 'uc_emu_start');
     }
-    if (this.stopReason !== null) return { kind: 'stopped', reason: this.stopReason, pc };
+    if (this.stopReason !== null) return { kind: 'stopped', reason: this.stopReason, pc: this.stopPc };
     if (pc === opts.until >>> 0) return { kind: 'returned', pc };
     const timedOut = [0];
     this.check(this.api.query(this.uc, UC_QUERY_TIMEOUT, timedOut), 'uc_query');

@@ -14,6 +14,7 @@ import { ALL_HANDLERS } from '../kernel/exports/index.js';
 import { createDriverObject, kernelUnicodeString, servicesKey } from '../kernel/io-manager.js';
 import { EmulatedKernel } from '../kernel/kernel.js';
 import {
+  DEVICE_OBJECT,
   DRIVER_OBJECT,
   IO_STACK_LOCATION,
   IO_TYPE_IRP,
@@ -334,15 +335,19 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
   }
 }
 
-/** An IRP with one stack location, set up as the I/O manager would for `mj`. */
+/**
+ * An IRP set up as the I/O manager would for `mj`, with the device's StackSize stack locations and
+ * the top one current (as IoCallDriver leaves it for the top driver's dispatch routine).
+ */
 function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: number): number {
-  const size = IRP.size + IO_STACK_LOCATION.size;
+  const count = Math.max(1, device ? kernel.mem.u8(device + DEVICE_OBJECT.StackSize) : 1);
+  const size = IRP.size + count * IO_STACK_LOCATION.size;
   const irp = kernel.pool.allocate(size, 0, 'nt35', 'kernel')!;
   const buffer = kernel.pool.allocate(0x200, 0, 'nt35', 'kernel')!;
-  const stack = irp + IRP.size;
+  const stack = irp + IRP.size + (count - 1) * IO_STACK_LOCATION.size;
   kernel.mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
   kernel.mem.setU16(irp + IRP.Size, size);
-  kernel.mem.write(irp + IRP.StackCount, new Uint8Array([1, 1]));
+  kernel.mem.write(irp + IRP.StackCount, new Uint8Array([count, count]));
   kernel.mem.setU32(irp + IRP.SystemBuffer, buffer);
   kernel.mem.setU32(irp + IRP.UserBuffer, buffer);
   kernel.mem.setU32(irp + IRP.CurrentStackLocation, stack);

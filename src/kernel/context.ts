@@ -20,4 +20,18 @@ export interface KernelContext {
   statics: Map<string, number>;
   /** Looks up an export of the loaded kernel or HAL by name (MmGetSystemRoutineAddress). */
   systemRoutine(name: string): number | null;
+  /** The version the loaded kernel answers with (PsGetVersion, IoIsWdmVersionAvailable). */
+  version: KernelVersion;
 }
+
+/** What version queries answer. */
+export interface KernelVersion {
+  major: number;
+  minor: number;
+  build: number;
+  /** WDM level [major, minor] for IoIsWdmVersionAvailable; [0, 0] for kernels before WDM. */
+  wdm: [number, number];
+}
+
+/** NT 3.51 (build 1057), the fixture kernels' version, before WDM. */
+export const NT351_VERSION: KernelVersion = { major: 3, minor: 51, build: 1057, wdm: [0, 0] };

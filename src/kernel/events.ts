@@ -25,7 +25,16 @@ export type KernelEvent =
   | { type: 'pool-double-free'; address: number; caller: number }
   | { type: 'pool-bad-free'; address: number; caller: number }
   | { type: 'pool-leak'; address: number; size: number; tag: string | null }
-  | { type: 'bugcheck'; code: number; parameters: number[]; caller: number };
+  | { type: 'bugcheck'; code: number; parameters: number[]; caller: number }
+  /** IoCompleteRequest called a driver's completion routine; `result` is what it returned. */
+  | {
+      type: 'completion-routine';
+      routine: number;
+      irp: number;
+      device: number;
+      context: number;
+      result: number | null;
+    };
 
 export class EventLog {
   readonly events: KernelEvent[] = [];
