@@ -207,6 +207,7 @@ sample() { # name libs...: fixtures/src/samples/<name>.c -> samples/<name>.sys
   $CC "${LDFLAGS[@]}" -Wl,--image-base,0x10000 -Wl,-e,_DriverEntry@8 -o "$out/samples/$name.sys" "$b/$name.o" "$@"
 }
 sample layered "$b/libntoskrnl.a"
+sample modules "$b/libntoskrnl.a"
 
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"

@@ -54,6 +54,10 @@ export function renderRunDriver(r: RunDriverReport): string {
     return `${out.join('\n')}\n`;
   }
   out.push(`Loaded: ${r.load.modules.map((m) => `${m.name} ${hex(m.base)}`).join(', ')}`);
+  if (r.loadedModuleList)
+    out.push(
+      `PsLoadedModuleList at ${hex(r.loadedModuleList.head)}${r.loadedModuleList.exported ? ' (exported by the kernel)' : ' (a kernel variable; this kernel does not export it)'}`,
+    );
   for (const c of r.calls) {
     const o = c.outcome;
     const head =

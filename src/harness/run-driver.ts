@@ -13,6 +13,7 @@ import type { KernelEvent } from '../kernel/events.js';
 import { ALL_HANDLERS } from '../kernel/exports/index.js';
 import { createDriverObject, kernelUnicodeString, servicesKey } from '../kernel/io-manager.js';
 import { EmulatedKernel } from '../kernel/kernel.js';
+import { buildLoadedModuleList } from '../kernel/loaded-modules.js';
 import {
   DEVICE_OBJECT,
   DRIVER_OBJECT,
@@ -103,6 +104,11 @@ export interface RunDriverReport {
         reason: string;
         misses: (Omit<ImportMiss, 'status'> & { status: string })[];
       };
+  /**
+   * PsLoadedModuleList in guest memory: the kernel's exported variable when its image has one
+   * (`exported`), else a kernel variable at `head` (NT 3.51 does not export it). Null before loading.
+   */
+  loadedModuleList: { head: number; exported: boolean } | null;
   calls: CallReport[];
   events: KernelEvent[];
   droppedApiCalls: number;
@@ -193,6 +199,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
           : 'kernel image given; its export table decides what drivers can import',
     },
     load: { ok: true, modules: [] },
+    loadedModuleList: null,
     calls: [],
     events: [],
     droppedApiCalls: 0,
@@ -251,6 +258,18 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     for (const m of loader.modules) kernel.mapModule(m);
     kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
     kernel.hookExports(loader.modules[1]!, 'hal');
+    const moduleList = buildLoadedModuleList(
+      kernel,
+      loader.modules.map((m) => ({
+        ntPath: m.ntPath,
+        base: m.base,
+        size: m.size,
+        entryPoint: m.entryPoint,
+        checkSum: m.image.headers.optionalHeader.checkSum,
+        timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
+      })),
+    );
+    report.loadedModuleList = { head: moduleList.head, exported: moduleList.exported };
     const budget = {
       maxInstructions: opts.maxInstructions ?? 10_000_000,
       maxMillis: opts.maxMillis ?? 5_000,
@@ -293,6 +312,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       entryPoint: driver.entryPoint,
     });
     const D = DRIVER_OBJECT;
+    kernel.mem.setU32(driverObject + D.DriverSection, moduleList.entries.get(driver.base) ?? 0);
     const invalidRequest = 0;
 
     if (driver.entryPoint === null) {
