@@ -32,6 +32,12 @@ function event(e: KernelEvent): string {
       return `pool leak: ${e.size} bytes at ${hex(e.address)}`;
     case 'completion-routine':
       return `completion routine ${hex(e.routine)}(DeviceObject=${hex(e.device)}, Irp=${hex(e.irp)}, Context=${hex(e.context)})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
+    case 'trace':
+      return e.unit === 'insn'
+        ? `${hex(e.address)}  ${e.instructions[0]?.text ?? '(undecodable)'}`
+        : `block ${hex(e.address)}:${e.instructions.map((i) => `\n    ${hex(i.address)}  ${i.text}`).join('')}`;
+    case 'trace-truncated':
+      return `trace truncated: limit of ${e.limit} entries reached`;
     case 'bugcheck':
       return `BUGCHECK 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} (${e.parameters.map((p) => hex(p)).join(', ')}) from ${hex(e.caller)}`;
   }

@@ -27,12 +27,14 @@ import type {
   PortIo,
   RunOptions,
   RunResult,
+  TraceHook,
   X86Cpu,
   X86Reg,
 } from './engine.js';
 import {
   UC_ARCH_X86,
   UC_CTL_TB_REMOVE_CACHE_WRITE,
+  UC_HOOK_BLOCK,
   UC_HOOK_CODE,
   UC_HOOK_INSN,
   UC_HOOK_INTR,
@@ -432,6 +434,24 @@ export class UnicornX86 implements X86Cpu {
     );
     // Code in the range may have been translated already, without this hook.
     this.invalidate(begin, end + 1);
+    return handle;
+  }
+
+  hookTrace(unit: 'block' | 'insn', hook: TraceHook): HookHandle {
+    const handle = this.addHook(
+      unit === 'block' ? UC_HOOK_BLOCK : UC_HOOK_CODE,
+      protos!.code,
+      (_uc: Uc, address: number | bigint, size: number) => {
+        if (this.hostError) return;
+        try {
+          hook(Number(address), size);
+        } catch (e) {
+          this.hostFailure(e);
+        }
+      },
+      [0, 0xffffffff],
+    );
+    this.invalidate(0, 2 ** 32); // translations made without the hook would never call it
     return handle;
   }
 

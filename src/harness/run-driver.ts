@@ -25,6 +25,7 @@ import {
 } from '../kernel/objects.js';
 import { type ExportHandler, HandlerRegistry } from '../kernel/registry.js';
 import { syntheticImage } from '../kernel/synthetic.js';
+import { DEFAULT_TRACE_LIMIT, Tracer, type TraceUnit } from '../kernel/trace.js';
 import { formatStatus, statusName } from '../loader/status.js';
 import type { ImportMiss, ModuleFile, ModuleSource } from '../loader/system-loader.js';
 import { SystemLoader } from '../loader/system-loader.js';
@@ -44,6 +45,10 @@ export interface RunDriverOptions {
   ioctls?: number[];
   maxInstructions?: number;
   maxMillis?: number;
+  /** Trace every executed basic block ('block') or instruction ('insn') as events. */
+  trace?: TraceUnit;
+  /** Most trace entries kept (default DEFAULT_TRACE_LIMIT); a `trace-truncated` event marks the cut. */
+  traceLimit?: number;
   /** Export handlers to use instead of nt351's own (for embedders and tests). */
   handlers?: readonly ExportHandler[];
 }
@@ -270,6 +275,10 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       })),
     );
     report.loadedModuleList = { head: moduleList.head, exported: moduleList.exported };
+    const tracer = opts.trace
+      ? new Tracer(cpu, kernel.log, opts.trace, opts.traceLimit ?? DEFAULT_TRACE_LIMIT)
+      : null;
+    tracer?.start();
     const budget = {
       maxInstructions: opts.maxInstructions ?? 10_000_000,
       maxMillis: opts.maxMillis ?? 5_000,
@@ -283,6 +292,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     ): Promise<CallReport> => {
       const firstEvent = kernel.log.events.length;
       const { run } = kernel.call(address, args, budget);
+      await tracer?.flush();
       const outcome = await describe(run, cpu, kernel);
       const eax = outcome.kind === 'returned' ? outcome.eax : null;
       const entry: CallReport = {

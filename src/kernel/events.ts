@@ -34,7 +34,17 @@ export type KernelEvent =
       device: number;
       context: number;
       result: number | null;
-    };
+    }
+  /** --trace: a basic block or instruction the guest executed, disassembled. */
+  | {
+      type: 'trace';
+      unit: 'block' | 'insn';
+      address: number;
+      size: number;
+      instructions: { address: number; text: string }[];
+    }
+  /** --trace hit its cap; nothing more was traced in this run. */
+  | { type: 'trace-truncated'; limit: number };
 
 export class EventLog {
   readonly events: KernelEvent[] = [];
