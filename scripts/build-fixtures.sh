@@ -208,6 +208,7 @@ sample() { # name libs...: fixtures/src/samples/<name>.c -> samples/<name>.sys
 }
 sample layered "$b/libntoskrnl.a"
 sample modules "$b/libntoskrnl.a"
+sample services "$b/libntoskrnl.a"
 
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"

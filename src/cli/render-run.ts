@@ -32,6 +32,8 @@ function event(e: KernelEvent): string {
       return `pool leak: ${e.size} bytes at ${hex(e.address)}`;
     case 'completion-routine':
       return `completion routine ${hex(e.routine)}(DeviceObject=${hex(e.device)}, Irp=${hex(e.irp)}, Context=${hex(e.context)})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
+    case 'system-thread':
+      return `system thread created: start routine ${hex(e.startRoutine)}(${hex(e.startContext)}), handle ${hex(e.handle)} (not run: nt351 has no scheduler)`;
     case 'trace':
       return e.unit === 'insn'
         ? `${hex(e.address)}  ${e.instructions[0]?.text ?? '(undecodable)'}`

@@ -2,15 +2,17 @@
 // HAL and driver with NT's loader rules, calls DllInitialize of the dependencies it pulled in,
 // DriverEntry, each dispatch routine with a well-formed IRP, then DriverUnload, and reports
 // everything as data (human output is rendered from the same object).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { disassembleAt } from '../cpu/disasm.js';
 import type { RunResult, X86Reg } from '../cpu/engine.js';
 import { UnicornX86 } from '../cpu/unicorn.js';
 import { setupNtX86 } from '../cpu/x86-setup.js';
+import { type FileProvider, type KernelVersion, NT351_VERSION } from '../kernel/context.js';
 import type { KernelEvent } from '../kernel/events.js';
 import { ALL_HANDLERS } from '../kernel/exports/index.js';
+import { RegistryModel, seedServiceKey } from '../kernel/hive.js';
 import { createDriverObject, kernelUnicodeString, servicesKey } from '../kernel/io-manager.js';
 import { EmulatedKernel } from '../kernel/kernel.js';
 import { buildLoadedModuleList } from '../kernel/loaded-modules.js';
@@ -139,6 +141,36 @@ const fileOf = (path: string, ntDir: string): ModuleFile => ({
   bytes: new Uint8Array(readFileSync(path)),
 });
 
+/**
+ * The image set's files as NT paths see them: `\SystemRoot\…` is its WINNT35 directory and
+ * `\??\C:\…` (or `\DosDevices\C:\…`) its root, each component matched case-insensitively as
+ * NTFS and FAT do. Reads only; anything outside the set is not found.
+ */
+export function imagesetFiles(root: string): FileProvider {
+  return {
+    read(ntPath) {
+      const m = /^\\(?:SystemRoot((?:\\.*)?)|(?:\?\?|DosDevices)\\C:((?:\\.*)?))$/i.exec(ntPath);
+      if (!m) return null;
+      const rest = (m[1] ?? m[2] ?? '').split('\\').filter((p) => p.length > 0);
+      if (rest.some((p) => p === '.' || p === '..')) return null;
+      let at = m[1] !== undefined ? findIn([root], 'WINNT35') : root;
+      for (const part of rest) {
+        if (at === null) return null;
+        at = findIn([at], part);
+      }
+      if (at === null || !statSync(at).isFile()) return null;
+      return new Uint8Array(readFileSync(at));
+    },
+  };
+}
+
+/** What version queries answer for the kernel in use (the registry kernel stands in for Windows 2000). */
+function versionOf(kind: 'image' | 'registry', fileVersion: string | null): KernelVersion {
+  if (kind === 'registry') return { major: 5, minor: 0, build: 2195, wdm: [1, 0x10] };
+  const v = /^(\d+)\.(\d+)\.(\d+)/.exec(fileVersion ?? '');
+  return v ? { major: Number(v[1]), minor: Number(v[2]), build: Number(v[3]), wdm: [0, 0] } : NT351_VERSION;
+}
+
 const REGS: X86Reg[] = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'];
 
 export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
@@ -258,11 +290,17 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
 
   const cpu = new UnicornX86();
   try {
-    const { stackTop } = setupNtX86(cpu, { number: 0 });
+    const { stackTop, prcb } = setupNtX86(cpu, { number: 0 });
     const kernel = new EmulatedKernel(cpu, registry, stackTop);
     for (const m of loader.modules) kernel.mapModule(m);
     kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
     kernel.hookExports(loader.modules[1]!, 'hal');
+    kernel.enterSystemThread(prcb);
+    kernel.ctx.version = versionOf(kernelKind, report.kernel.version);
+    // Model: the configuration registry holds the driver's services key and nothing else.
+    kernel.ctx.registry = new RegistryModel();
+    seedServiceKey(kernel.ctx.registry, servicesKey(serviceName), driverFile.ntPath);
+    if (opts.imageset) kernel.ctx.files = imagesetFiles(opts.imageset);
     const moduleList = buildLoadedModuleList(
       kernel,
       loader.modules.map((m) => ({

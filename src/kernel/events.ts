@@ -35,6 +35,8 @@ export type KernelEvent =
       context: number;
       result: number | null;
     }
+  /** PsCreateSystemThread: the thread is recorded, not run (model: no scheduler). */
+  | { type: 'system-thread'; startRoutine: number; startContext: number; handle: number; caller: number }
   /** --trace: a basic block or instruction the guest executed, disassembled. */
   | {
       type: 'trace';

@@ -19,10 +19,12 @@
 // the caller, as the real routine's jump does.
 import { type CpuEngine, type Perm, type RunResult, RX } from '../cpu/engine.js';
 import { pushCall } from '../cpu/x86-call.js';
+import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
 import { type KernelContext, NT351_VERSION } from './context.js';
 import { type DecodedArg, EventLog, type KernelEvent } from './events.js';
 import { GuestAccessError, GuestMemory } from './guest.js';
+import { ObjectManager } from './handles.js';
 import { ObjectNamespace } from './objects.js';
 import { Pool } from './pool.js';
 import {
@@ -95,6 +97,7 @@ export class EmulatedKernel {
   readonly log = new EventLog();
   readonly pool: Pool;
   readonly objects = new ObjectNamespace();
+  readonly ob: ObjectManager;
   readonly ctx: KernelContext;
   droppedApiCalls = 0;
   private readonly exportsByName = new Map<string, number>();
@@ -113,6 +116,7 @@ export class EmulatedKernel {
   ) {
     this.mem = new GuestMemory(cpu);
     this.pool = new Pool(cpu);
+    this.ob = new ObjectManager(this.mem, this.pool);
     // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
     // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
     let cmosIndex = 0;
@@ -140,7 +144,22 @@ export class EmulatedKernel {
       stop: (reason) => this.halt(reason),
       systemRoutine: (name) => this.exportsByName.get(name) ?? null,
       version: NT351_VERSION,
+      ob: this.ob,
     };
+  }
+
+  /**
+   * Makes driver code run in the System process's thread (model: the only one): KPRCB.CurrentThread
+   * points at its ETHREAD body (what FS:[0x124] reads), and the kernel's exported object-type
+   * variables (PsProcessType, PsThreadType, IoFileObjectType), when it has them, at our type objects.
+   */
+  enterSystemThread(prcb: number): void {
+    this.mem.setU32(prcb + KPRCB.CurrentThread, this.ob.systemContext().thread.body);
+    const types = { PsProcessType: 'process', PsThreadType: 'thread', IoFileObjectType: 'file' } as const;
+    for (const [name, kind] of Object.entries(types)) {
+      const variable = this.exportsByName.get(name);
+      if (variable !== undefined) this.mem.setU32(variable, this.ob.typeObject(kind));
+    }
   }
 
   /** Copies a loaded image into guest memory with its sections' protections (per page, merged). */
