@@ -209,6 +209,8 @@ sample() { # name libs...: fixtures/src/samples/<name>.c -> samples/<name>.sys
 sample layered "$b/libntoskrnl.a"
 sample modules "$b/libntoskrnl.a"
 sample services "$b/libntoskrnl.a"
+$DLLTOOL -k -d fixtures/src/samples/wdm.def -l "$b/libwdm.a"
+sample wdm "$b/libwdm.a"
 
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"

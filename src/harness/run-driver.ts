@@ -18,13 +18,16 @@ import { EmulatedKernel } from '../kernel/kernel.js';
 import { buildLoadedModuleList } from '../kernel/loaded-modules.js';
 import {
   DEVICE_OBJECT,
+  DRIVER_EXTENSION,
   DRIVER_OBJECT,
   IO_STACK_LOCATION,
   IO_TYPE_IRP,
   IRP,
   IRP_MJ,
   IRP_MJ_NAMES,
+  IRP_MN,
 } from '../kernel/objects.js';
+import { attachedTop, createPhysicalDevice } from '../kernel/pnp.js';
 import { type ExportHandler, HandlerRegistry } from '../kernel/registry.js';
 import { syntheticImage } from '../kernel/synthetic.js';
 import { DEFAULT_TRACE_LIMIT, Tracer, type TraceUnit } from '../kernel/trace.js';
@@ -374,21 +377,47 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       return finish(report, kernel);
     }
 
+    // WDM drivers (model of the PnP manager): AddDevice with a PDO of the kernel's bus driver, then
+    // IRP_MN_START_DEVICE before any other request, and IRP_MN_REMOVE_DEVICE after the last.
+    const addDevice = kernel.mem.u32(
+      kernel.mem.u32(driverObject + D.DriverExtension) + DRIVER_EXTENSION.AddDevice,
+    );
+    let device = kernel.mem.u32(driverObject + D.DeviceObject);
+    if (addDevice) {
+      const pdo = createPhysicalDevice(kernel);
+      const added = await call('AddDevice', addDevice, [driverObject, pdo], true);
+      if (added.outcome.kind !== 'returned') return finish(report, kernel);
+      if ((added.outcome.eax | 0) < 0) {
+        report.outcome = 'driver-entry-failed';
+        return finish(report, kernel);
+      }
+      device = attachedTop(kernel, pdo);
+    }
     // Dispatch routines with well-formed IRPs: create, each IOCTL, read, write, cleanup, close.
-    const device = kernel.mem.u32(driverObject + D.DeviceObject);
-    const plan: { mj: number; ioctl?: number }[] = [
+    const plan: { mj: number; minor?: number; ioctl?: number; name?: string }[] = [
+      ...(addDevice
+        ? [{ mj: IRP_MJ.PNP, minor: IRP_MN.START_DEVICE, name: 'IRP_MJ_PNP IRP_MN_START_DEVICE' }]
+        : []),
+      ...(addDevice
+        ? [{ mj: IRP_MJ.POWER, minor: IRP_MN.SET_POWER, name: 'IRP_MJ_POWER IRP_MN_SET_POWER D0' }]
+        : []),
       { mj: IRP_MJ.CREATE },
       ...(opts.ioctls ?? []).map((ioctl) => ({ mj: IRP_MJ.DEVICE_CONTROL, ioctl })),
       { mj: IRP_MJ.READ },
       { mj: IRP_MJ.WRITE },
       { mj: IRP_MJ.CLEANUP },
       { mj: IRP_MJ.CLOSE },
+      ...(addDevice
+        ? [{ mj: IRP_MJ.PNP, minor: IRP_MN.REMOVE_DEVICE, name: 'IRP_MJ_PNP IRP_MN_REMOVE_DEVICE' }]
+        : []),
     ];
     for (const step of plan) {
       const routine = kernel.mem.u32(driverObject + D.MajorFunction + 4 * step.mj);
       if (routine === invalidRequest) continue;
-      const irp = buildIrp(kernel, device, step.mj, step.ioctl);
-      const name = `${IRP_MJ_NAMES[step.mj]}${step.ioctl !== undefined ? ` 0x${step.ioctl.toString(16).padStart(8, '0')}` : ''}`;
+      const irp = buildIrp(kernel, device, step.mj, step.ioctl, step.minor);
+      const name =
+        step.name ??
+        `${IRP_MJ_NAMES[step.mj]}${step.ioctl !== undefined ? ` 0x${step.ioctl.toString(16).padStart(8, '0')}` : ''}`;
       const r = await call(name, routine, [device, irp], true);
       if (r.outcome.kind !== 'returned') return finish(report, kernel);
       r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
@@ -407,7 +436,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
  * An IRP set up as the I/O manager would for `mj`, with the device's StackSize stack locations and
  * the top one current (as IoCallDriver leaves it for the top driver's dispatch routine).
  */
-function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: number): number {
+function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: number, minor = 0): number {
   const count = Math.max(1, device ? kernel.mem.u8(device + DEVICE_OBJECT.StackSize) : 1);
   const size = IRP.size + count * IO_STACK_LOCATION.size;
   const irp = kernel.pool.allocate(size, 0, 'nt35', 'kernel')!;
@@ -419,7 +448,7 @@ function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: nu
   kernel.mem.setU32(irp + IRP.SystemBuffer, buffer);
   kernel.mem.setU32(irp + IRP.UserBuffer, buffer);
   kernel.mem.setU32(irp + IRP.CurrentStackLocation, stack);
-  kernel.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj]));
+  kernel.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj, minor]));
   kernel.mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
   const P = stack + IO_STACK_LOCATION.Parameters;
   if (mj === IRP_MJ.DEVICE_CONTROL) {
@@ -429,6 +458,9 @@ function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: nu
     kernel.mem.setU32(P + 12, buffer); // Type3InputBuffer
   } else if (mj === IRP_MJ.READ || mj === IRP_MJ.WRITE) {
     kernel.mem.setU32(P, 0x200); // Length
+  } else if (mj === IRP_MJ.POWER) {
+    kernel.mem.setU32(P + 4, 1); // Parameters.Power.Type = DevicePowerState
+    kernel.mem.setU32(P + 8, 1); // Parameters.Power.State = PowerDeviceD0
   }
   return irp;
 }

@@ -132,6 +132,9 @@ export const IRP_MJ = {
   PNP: 0x1b,
 } as const;
 
+/** IRP_MN_* minor functions run-driver sends (wdm.h). */
+export const IRP_MN = { START_DEVICE: 0x00, REMOVE_DEVICE: 0x02, SET_POWER: 0x02 } as const;
+
 export interface NamedObject {
   kind: 'device' | 'symlink' | 'driver';
   address: number;

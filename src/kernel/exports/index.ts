@@ -7,6 +7,7 @@ import { ioExports } from './io.js';
 import { keExports } from './ke.js';
 import { mmExports } from './mm.js';
 import { obExports } from './ob.js';
+import { poExports } from './po.js';
 import { psExports } from './ps.js';
 import { rtlExports } from './rtl.js';
 import { zwExports } from './zw.js';
@@ -21,5 +22,6 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...fsrtlExports,
   ...obExports,
   ...psExports,
+  ...poExports,
   ...zwExports,
 ];
