@@ -184,7 +184,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .description(
       'run a driver in the emulator: DriverEntry, its dispatch routines with IRPs, DriverUnload; report API calls, DbgPrint, devices, leaks and faults',
     )
-    .argument('<driver>', 'driver image (.sys)')
+    // Optional only in commander's eyes: `--trace X.sys` gives the driver to --trace (an optional
+    // option-argument takes the next word); the action takes it back (see below).
+    .argument('[driver]', 'driver image (.sys), required')
     .option(
       '--kernel <image|registry>',
       "kernel image (default: the NT 3.51 SP5 fixture kernel), or 'registry' for a synthetic kernel exporting nt351's handlers",
@@ -197,6 +199,11 @@ function program(io: Io, setExit: (code: number) => void): Command {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--trace [unit]',
+      "list every executed basic block ('block', the default) or instruction ('insn') with its disassembly",
+    )
+    .option('--trace-limit <n>', 'most trace entries to keep', '5000')
     .option('--max-instructions <n>', 'instruction budget per entry point', '10000000')
     .option('--max-millis <n>', 'wall-clock budget per entry point in milliseconds', '5000')
     .option('--json', 'print the report as JSON')
@@ -206,17 +213,25 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .action(
       async (
-        driver: string,
+        driverArg: string | undefined,
         opts: {
           kernel?: string;
           hal?: string;
           imageset?: string;
           ioctl?: string[];
+          trace?: string | boolean;
+          traceLimit: string;
           maxInstructions: string;
           maxMillis: string;
           json?: boolean;
         },
       ) => {
+        let driver = driverArg;
+        if (driver === undefined && typeof opts.trace === 'string' && !/^(block|insn)$/.test(opts.trace)) {
+          driver = opts.trace; // `run-driver --trace X.sys`: X.sys is the driver, the unit the default
+          opts.trace = true;
+        }
+        if (driver === undefined) throw new InputError('run-driver', 'needs a driver image (.sys)');
         readInputFile(driver); // a clear error for a missing or unreadable driver before anything loads
         if (opts.kernel && opts.kernel !== 'registry') readInputFile(opts.kernel);
         if (opts.hal) readInputFile(opts.hal);
@@ -226,8 +241,13 @@ function program(io: Io, setExit: (code: number) => void): Command {
             throw new InputError(text, `${flag} expects a non-negative integer`);
           return n;
         };
+        const trace = opts.trace === undefined ? undefined : opts.trace === true ? 'block' : opts.trace;
+        if (trace !== undefined && trace !== 'block' && trace !== 'insn')
+          throw new InputError(String(trace), "--trace expects 'block' or 'insn'");
         const report = await runDriver({
           driver,
+          trace,
+          traceLimit: number('--trace-limit', opts.traceLimit),
           kernel: opts.kernel,
           hal: opts.hal,
           imageset: opts.imageset,

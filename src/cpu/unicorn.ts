@@ -27,12 +27,14 @@ import type {
   PortIo,
   RunOptions,
   RunResult,
+  TraceHook,
   X86Cpu,
   X86Reg,
 } from './engine.js';
 import {
   UC_ARCH_X86,
   UC_CTL_TB_REMOVE_CACHE_WRITE,
+  UC_HOOK_BLOCK,
   UC_HOOK_CODE,
   UC_HOOK_INSN,
   UC_HOOK_INTR,
@@ -212,6 +214,8 @@ export class UnicornX86 implements X86Cpu {
   private running = false;
   private hostError: Error | null = null;
   private stopReason: string | null = null;
+  /** EIP when stop() was first called: where the hook that stopped the run was. */
+  private stopPc = 0;
   private fault: { fault: FaultKind; access: FaultAccess; address: number; pc: number } | null = null;
   private unhandledVector: number | null = null;
   /** Unicorn's count hook is installed and stays so (see the file comment). */
@@ -433,6 +437,24 @@ export class UnicornX86 implements X86Cpu {
     return handle;
   }
 
+  hookTrace(unit: 'block' | 'insn', hook: TraceHook): HookHandle {
+    const handle = this.addHook(
+      unit === 'block' ? UC_HOOK_BLOCK : UC_HOOK_CODE,
+      protos!.code,
+      (_uc: Uc, address: number | bigint, size: number) => {
+        if (this.hostError) return;
+        try {
+          hook(Number(address), size);
+        } catch (e) {
+          this.hostFailure(e);
+        }
+      },
+      [0, 0xffffffff],
+    );
+    this.invalidate(0, 2 ** 32); // translations made without the hook would never call it
+    return handle;
+  }
+
   hookInterrupt(hook: InterruptHook): HookHandle {
     // Copy-on-write would be needed if hooks were added from inside a hook; a Set tolerates it.
     this.interruptHooks.add(hook);
@@ -476,7 +498,10 @@ export class UnicornX86 implements X86Cpu {
   }
 
   stop(reason: string): void {
-    this.stopReason ??= reason;
+    if (this.stopReason === null) {
+      this.stopReason = reason;
+      this.stopPc = this.reg('eip');
+    }
     this.api.emuStop(this.uc);
   }
 
@@ -532,7 +557,7 @@ export class UnicornX86 implements X86Cpu {
       }
       this.check(err, 'uc_emu_start');
     }
-    if (this.stopReason !== null) return { kind: 'stopped', reason: this.stopReason, pc };
+    if (this.stopReason !== null) return { kind: 'stopped', reason: this.stopReason, pc: this.stopPc };
     if (pc === opts.until >>> 0) return { kind: 'returned', pc };
     const timedOut = [0];
     this.check(this.api.query(this.uc, UC_QUERY_TIMEOUT, timedOut), 'uc_query');
