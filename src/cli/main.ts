@@ -1,10 +1,11 @@
 // The nt351 command line: argument parsing and output only; the work is done by src/harness.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { UnicornUnavailableError } from '../cpu/unicorn.js';
 import { BootUnsupportedError, boot } from '../harness/boot.js';
 import { ImageSet, ImageSetError } from '../harness/imageset.js';
 import { inspectImage } from '../harness/inspect.js';
+import { replay } from '../harness/replay/index.js';
 import { resolveImages } from '../harness/resolve.js';
 import { runDriver } from '../harness/run-driver.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
@@ -12,6 +13,7 @@ import { BOOT_EXIT_CODE_HELP, BootExit, EXIT_CODE_HELP, ExitCode } from './exit-
 import { collectImages, InputError, readInputFile } from './files.js';
 import { renderInspect, renderResolve } from './render.js';
 import { bootScreens, renderBoot } from './render-boot.js';
+import { progressBar, progressLine, renderJunit, renderReplay } from './render-replay.js';
 import { renderRunDriver } from './render-run.js';
 import { renderScreensHtml, renderScreensSvg } from './render-screen.js';
 
@@ -125,6 +127,58 @@ function program(io: Io, setExit: (code: number) => void): Command {
             return fail(BootExit.EMULATOR, e.name, e.message.replace(/^nt351: /, ''));
           throw e;
         }
+      },
+    );
+
+  cli
+    .command('replay')
+    .description(
+      'run scenario files (install, service packs, file changes, boots, expectations) on copy-on-write image sets',
+    )
+    .argument('<paths...>', 'scenario files (.yaml) and/or folders of them')
+    .option('--json', 'print the results as JSON')
+    .option('--junit <file>', 'also write JUnit XML for CI systems')
+    .option('--filter <text>', 'only scenarios whose name or file contains this text')
+    .option('--jobs <n>', 'worker threads', '1')
+    .option('--media <dir>', 'where media names are looked up (default: the fixture media)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\nExit codes of replay: 0 all scenarios pass; 1 some fail; 64 bad command line; 65 a scenario file has errors (file:line:column); 66 a path does not exist',
+    )
+    .action(
+      async (
+        paths: string[],
+        opts: { json?: boolean; junit?: string; filter?: string; jobs: string; media?: string },
+      ) => {
+        const jobs = Number(opts.jobs);
+        if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+          io.stderr(`nt351: --jobs expects a whole number from 1 to 64, got '${opts.jobs}'\n`);
+          setExit(BootExit.USAGE);
+          return;
+        }
+        for (const p of paths) {
+          if (!existsSync(p)) {
+            if (opts.json)
+              io.stdout(json({ error: { error: 'InputError', message: `${p}: no such file or folder` } }));
+            io.stderr(`nt351: ${p}: no such file or folder\n`);
+            setExit(BootExit.NO_INPUT);
+            return;
+          }
+        }
+        const tty = !opts.json && process.stderr.isTTY === true && io === processIo;
+        const report = await replay(paths, {
+          jobs,
+          ...(opts.filter ? { filter: opts.filter } : {}),
+          ...(opts.media ? { mediaRoot: opts.media } : {}),
+          onResult: opts.json
+            ? undefined
+            : (r, done, total) =>
+                io.stderr(tty ? progressBar(done, total) : `${progressLine(r, done, total)}\n`),
+        });
+        if (tty) io.stderr('\n');
+        if (opts.junit) writeFileSync(opts.junit, renderJunit(report));
+        io.stdout(opts.json ? json(report) : renderReplay(report));
+        setExit(report.errors.length ? BootExit.BAD_INPUT : report.summary.failed ? 1 : 0);
       },
     );
 

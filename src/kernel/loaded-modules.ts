@@ -54,13 +54,13 @@ export function buildLoadedModuleList(kernel: EmulatedKernel, modules: ListedMod
   const { mem, pool } = kernel;
   const L = LDR_DATA_TABLE_ENTRY;
   const exportedHead = kernel.ctx.systemRoutine('PsLoadedModuleList');
-  const head = exportedHead ?? pool.allocate(8, 0, 'MmLd', 'kernel')!;
+  const head = exportedHead ?? pool.allocateStatic(8);
   kernel.ctx.statics.set('PsLoadedModuleList', head);
   const entries = new Map<number, number>();
   let last = head;
   for (const m of modules) {
     const baseName = m.ntPath.slice(m.ntPath.lastIndexOf('\\') + 1);
-    const entry = pool.allocate(L.size + (m.ntPath.length + baseName.length) * 2 + 4, 0, 'MmLd', 'kernel')!;
+    const entry = pool.allocateStatic(L.size + (m.ntPath.length + baseName.length) * 2 + 4);
     const full = entry + L.size;
     const base = full + m.ntPath.length * 2 + 2;
     mem.write(full, utf16z(m.ntPath));
