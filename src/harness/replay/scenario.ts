@@ -180,7 +180,7 @@ export function parseScenarios(text: string, file: string): Scenario[] {
     };
 
     const expectation = (n: Node | undefined): Expectation => {
-      const m = mapOf(n, "'expect'", [
+      const m = mapOf(n, 'expect', [
         'outcome',
         'hardErrors',
         'events',
@@ -191,15 +191,15 @@ export function parseScenarios(text: string, file: string): Scenario[] {
       const e: Expectation = {};
       const outcome = get(m, 'outcome');
       if (outcome !== undefined) {
-        const o = str(outcome, "'expect.outcome'");
+        const o = str(outcome, 'expect.outcome');
         if (!['clean', 'errors', 'bugcheck', 'loader-stop'].includes(o))
           fail(outcome, "'expect.outcome': expected clean, errors, bugcheck or loader-stop");
         e.outcome = o as Expectation['outcome'];
       }
       const he = get(m, 'hardErrors');
       if (he !== undefined)
-        e.hardErrors = list(he, "'expect.hardErrors'").map((x, i) => {
-          const w = `'expect.hardErrors[${i}]'`;
+        e.hardErrors = list(he, 'expect.hardErrors').map((x, i) => {
+          const w = `expect.hardErrors[${i}]`;
           const hm = mapOf(x, w, ['caption', 'text', 'status']);
           const h: ExpectHardError = {};
           if (get(hm, 'caption') !== undefined) h.caption = match(get(hm, 'caption'), `${w}.caption`);
@@ -209,8 +209,8 @@ export function parseScenarios(text: string, file: string): Scenario[] {
         });
       const ev = get(m, 'events');
       if (ev !== undefined)
-        e.events = list(ev, "'expect.events'").map((x, i) => {
-          const w = `'expect.events[${i}]'`;
+        e.events = list(ev, 'expect.events').map((x, i) => {
+          const w = `expect.events[${i}]`;
           const em = mapOf(x, w, ['id', 'source', 'type', 'message']);
           const out: ExpectEvent = { id: int(get(em, 'id'), `${w}.id`, 0, 0xffff) };
           if (get(em, 'source') !== undefined) out.source = match(get(em, 'source'), `${w}.source`);
@@ -228,11 +228,11 @@ export function parseScenarios(text: string, file: string): Scenario[] {
       if (bc !== undefined) {
         if (isScalar(bc) && bc.value === null) e.bugcheck = null;
         else {
-          const bm = mapOf(bc, "'expect.bugcheck'", ['code', 'params']);
-          e.bugcheck = { code: int(get(bm, 'code'), "'expect.bugcheck.code'") };
+          const bm = mapOf(bc, 'expect.bugcheck', ['code', 'params']);
+          e.bugcheck = { code: int(get(bm, 'code'), 'expect.bugcheck.code') };
           if (get(bm, 'params') !== undefined)
-            e.bugcheck.params = list(get(bm, 'params'), "'expect.bugcheck.params'").map((p, i) =>
-              int(p, `'expect.bugcheck.params[${i}]'`),
+            e.bugcheck.params = list(get(bm, 'params'), 'expect.bugcheck.params').map((p, i) =>
+              int(p, `expect.bugcheck.params[${i}]`),
             );
         }
       }
@@ -248,7 +248,7 @@ export function parseScenarios(text: string, file: string): Scenario[] {
         e.services = {};
         for (const item of (sv as YAMLMap).items) {
           const name = isScalar(item.key) ? String(item.key.value) : '';
-          const w = `'expect.services.${name}'`;
+          const w = `expect.services.${name}`;
           const v = item.value as Node;
           if (isScalar(v)) e.services[name] = { state: str(v, w) };
           else {
@@ -265,8 +265,8 @@ export function parseScenarios(text: string, file: string): Scenario[] {
     };
 
     const STEP_KINDS = ['install', 'service-pack', 'copy', 'rename', 'delete', 'boot', 'expect'];
-    const steps: Step[] = list(get(root, 'steps'), "'steps'").map((sn, i) => {
-      const w = `'steps[${i}]'`;
+    const steps: Step[] = list(get(root, 'steps'), 'steps').map((sn, i) => {
+      const w = `steps[${i}]`;
       if (!isMap(sn) || sn.items.length !== 1)
         return fail(sn, `${w}: expected one of ${STEP_KINDS.join(', ')} (a mapping with one key)`);
       const item = sn.items[0]!;
@@ -330,10 +330,10 @@ export function parseScenarios(text: string, file: string): Scenario[] {
     const startNode = get(root, 'start');
     let start: string | null = null;
     if (startNode !== undefined && !(isScalar(startNode) && startNode.value === 'empty')) {
-      const sm = mapOf(startNode, "'start'", ['imageset']);
-      start = str(get(sm, 'imageset'), "'start.imageset'");
+      const sm = mapOf(startNode, 'start', ['imageset']);
+      start = str(get(sm, 'imageset'), 'start.imageset');
     }
-    const base = str(get(root, 'name'), "'name'");
+    const base = str(get(root, 'name'), 'name');
     const combo = Object.entries(vars)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ');
@@ -341,7 +341,7 @@ export function parseScenarios(text: string, file: string): Scenario[] {
     return {
       file,
       name: combo ? `${base} [${combo}]` : base,
-      description: descNode === undefined ? '' : str(descNode, "'description'"),
+      description: descNode === undefined ? '' : str(descNode, 'description'),
       start,
       steps,
     };
