@@ -215,3 +215,19 @@ steps:
     expect(JSON.parse(r.stdout).summary).toEqual({ scenarios: 1, passed: 0, failed: 1, boots: 1, errors: 0 });
   });
 });
+
+describe('schema/scenario.schema.json', () => {
+  it('accepts every KB scenario file and rejects a wrong one (editors use it for completion)', async () => {
+    const { Ajv } = await import('ajv');
+    const { parse } = await import('yaml');
+    const { scenarioFiles } = await import('../../src/harness/replay/index.js');
+    const validate = new Ajv({ allowUnionTypes: true }).compile(
+      JSON.parse(readFileSync('schema/scenario.schema.json', 'utf8')),
+    );
+    const files = scenarioFiles(['scenarios']);
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const f of files)
+      expect(validate(parse(readFileSync(f, 'utf8'))), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    expect(validate({ schema: 'nt351-scenario/1', name: 'x', steps: [{ reboot: {} }] })).toBe(false);
+  });
+});
