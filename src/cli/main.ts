@@ -42,7 +42,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .description(
       'boot an NT 3.51 image set: OS loader, kernel and HAL initialisation, drivers, services; show popups, events and STOP screens',
     )
-    .argument('<imageset>', 'image set folder (an installed system root plus machine.yaml)')
+    .argument('[imageset]', 'image set folder (an installed system root plus machine.yaml); required')
     .option('--cpus <n>', "processors present (default: machine.yaml's cpus); a UP kernel starts one")
     .option('--profile <name>', "machine profile (default: machine.yaml's profile)")
     .option(
@@ -50,6 +50,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
       'write the files the boot changed (the System event log) under this folder',
     )
     .option('--render <file>', 'draw the popups and STOP screen as a picture: FILE.svg or FILE.html')
+    .option('--trace [unit]', "list the guest code the boot runs: 'block' (default) or 'insn'")
+    .option('--trace-limit <n>', 'most trace entries to keep', '5000')
     .option('--max-instructions <n>', 'instruction budget per guest routine', '10000000')
     .option('--max-millis <n>', 'wall-clock budget per guest routine in milliseconds', '5000')
     .option('--json', 'print the report as JSON (schema/boot-report.schema.json)')
@@ -59,12 +61,14 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .action(
       async (
-        dir: string,
+        dirArg: string | undefined,
         opts: {
           cpus?: string;
           profile?: string;
           saveOverlay?: string;
           render?: string;
+          trace?: string | boolean;
+          traceLimit: string;
           maxInstructions: string;
           maxMillis: string;
           json?: boolean;
@@ -90,7 +94,19 @@ function program(io: Io, setExit: (code: number) => void): Command {
         const cpus = opts.cpus === undefined ? undefined : number('--cpus', opts.cpus, 1, 32);
         const maxInstructions = number('--max-instructions', opts.maxInstructions, 1, 2 ** 53);
         const maxMillis = number('--max-millis', opts.maxMillis, 1, 2 ** 31);
-        if (cpus === null || maxInstructions === null || maxMillis === null) return;
+        const traceLimit = number('--trace-limit', opts.traceLimit, 1, 10_000_000);
+        if (cpus === null || maxInstructions === null || maxMillis === null || traceLimit === null) return;
+        let dir = dirArg;
+        // `boot --trace SET`: commander gives SET to --trace's optional unit; it is the image set.
+        if (dir === undefined && typeof opts.trace === 'string' && !/^(block|insn)$/.test(opts.trace)) {
+          dir = opts.trace;
+          opts.trace = true;
+        }
+        if (dir === undefined)
+          return fail(BootExit.USAGE, 'UsageError', "missing required argument 'imageset'");
+        const trace = opts.trace === undefined ? undefined : opts.trace === true ? 'block' : opts.trace;
+        if (trace !== undefined && trace !== 'block' && trace !== 'insn')
+          return fail(BootExit.USAGE, 'UsageError', `--trace expects 'block' or 'insn', got '${trace}'`);
         if (opts.render && !/\.(svg|html?)$/i.test(opts.render))
           return fail(
             BootExit.USAGE,
@@ -99,7 +115,14 @@ function program(io: Io, setExit: (code: number) => void): Command {
           );
         try {
           const set = ImageSet.open(dir);
-          const report = await boot(set, { cpus, profile: opts.profile, maxInstructions, maxMillis });
+          const report = await boot(set, {
+            cpus,
+            profile: opts.profile,
+            maxInstructions,
+            maxMillis,
+            trace,
+            traceLimit,
+          });
           if (opts.saveOverlay) set.saveOverlay(opts.saveOverlay);
           if (opts.render) {
             const screens = bootScreens(report);

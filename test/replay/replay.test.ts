@@ -153,7 +153,7 @@ describe('scenario file errors carry file, line and column', () => {
       `${head}steps:\n  - expect: {events: [{id: 1, message: {pattern: "("}}]}\n`,
       'not a valid regular expression',
     ],
-    [`${head}steps:\n  - delete: "\${nope}"\n`, "s.yaml:4:13: '${nope}' is not a matrix name"],
+    [`${head}steps:\n  - delete: "\${nope}"\n`, `s.yaml:4:13: '\${nope}' is not a matrix name`],
     [`${head}matrix: {sp: []}\nsteps: []\n`, "s.yaml:3:14: 'matrix.sp': expected a non-empty list of values"],
     [`${head}a: &a [1]\nsteps: *a\n`, 'YAML aliases (*name) are not allowed'],
     [`${head}steps: [\n`, 's.yaml:4:1: not valid YAML'],
