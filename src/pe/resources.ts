@@ -126,9 +126,20 @@ const align4 = (n: number) => (n + 3) & ~3;
 export function parseVersion(img: PeImage, dir: DataDirectory | null): VersionInfo | null {
   const leaf = walkResources(img, dir, { type: RT_VERSION })[0];
   if (!leaf) return null;
-  const bytes = img.readBytes(leaf.dataRva, leaf.size, 'VS_VERSIONINFO', 'data');
-  const base = img.rvaToOffset(leaf.dataRva)!;
   const r = img.reader;
+  // Too small for a root node: reject before mapping it (an empty leaf at the very end of a section's
+  // file bytes has no file offset at all).
+  if (leaf.size < N.szKey + 2) {
+    throw r.error(
+      -1,
+      'IMAGE_RESOURCE_DATA_ENTRY',
+      'Size',
+      `0x${leaf.size.toString(16)} bytes is too small for VS_VERSIONINFO`,
+    );
+  }
+  const bytes = img.readBytes(leaf.dataRva, leaf.size, 'VS_VERSIONINFO', 'data');
+  // readBytes returns a view into the file, so its position is the resource's file offset.
+  const base = bytes.byteOffset - r.bytes.byteOffset;
   const S = 'VS_VERSIONINFO';
 
   // Each node: wLength, wValueLength, wType, szKey (UTF-16, NUL), padding to 4, value, padding, children.
