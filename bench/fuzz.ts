@@ -19,7 +19,10 @@ const PROGRESS_MS = 3000;
 interface Job {
   seed: number;
   execs: number;
-  /** [0] execs done, [1] length of the input running, [2] its seed index; then the input's bytes. */
+  /**
+   * [0] runs so far (minimiser runs included: the watchdog's heartbeat), [1] length of the input
+   * running, [2] its seed index, [3] index of the fuzz execution running; then the input's bytes.
+   */
   shared: SharedArrayBuffer;
 }
 
@@ -39,6 +42,8 @@ interface Slot {
   data: Uint8Array;
   last: number;
   lastChange: number;
+  /** Its executions are counted in `retired` now. */
+  ended: boolean;
   hang: () => void;
 }
 
@@ -55,10 +60,11 @@ function workerMain(job: Job): void {
       post({ type: 'crash', crash: f.crash, input: f.input, seedIndex: seeds.indexOf(f.seed), exec: f.exec }),
     {
       slowMs: SLOW_MS,
-      before: (input, si) => {
+      before: (input, si, exec) => {
         data.set(input);
         Atomics.store(counters, 1, input.length);
         Atomics.store(counters, 2, si);
+        Atomics.store(counters, 3, exec);
         Atomics.add(counters, 0, 1);
       },
     },
@@ -136,15 +142,15 @@ async function main(): Promise<number> {
         data: new Uint8Array(shared, HEADER),
         last: 0,
         lastChange: performance.now(),
+        ended: false,
         hang: () =>
           replace({ kind: 'slow', signature: 'hang', message: `no progress for ${HANG_MS / 1000} s` }),
       };
       slots[index] = slot;
-      let ended = false;
       const replace = (crash: Crash) => {
-        if (ended) return;
-        ended = true;
-        const done = Atomics.load(slot.counters, 0);
+        if (slot.ended) return;
+        slot.ended = true;
+        const done = Atomics.load(slot.counters, 3);
         const len = Atomics.load(slot.counters, 1);
         record(
           crash,
@@ -164,8 +170,8 @@ async function main(): Promise<number> {
       };
       worker.on('message', (m: Message) => {
         if (m.type === 'crash') record(m.crash, m.input, m.seedIndex, `worker ${index} exec ${m.exec}`);
-        else if (m.type === 'done' && !ended) {
-          ended = true;
+        else if (m.type === 'done' && !slot.ended) {
+          slot.ended = true;
           retired += m.execs;
           if (++finished === opts.workers) resolve();
         }
@@ -182,8 +188,9 @@ async function main(): Promise<number> {
       const now = performance.now();
       let running = 0;
       for (const s of slots) {
+        if (s.ended) continue;
         const c = Atomics.load(s.counters, 0);
-        running += c;
+        running += Atomics.load(s.counters, 3);
         if (c !== s.last) {
           s.last = c;
           s.lastChange = now;
