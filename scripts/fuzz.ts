@@ -391,6 +391,11 @@ counted(PeImage.prototype, 'span');
 /** Work allowed for one input: reads, and items the parse returns, both in proportion to its size. */
 export const stepBudget = (length: number): number => 2_000_000 + 64 * length;
 export const itemBudget = (length: number): number => 100_000 + 4 * length;
+/** Characters of distinct export and import names allowed for one input. */
+export const textBudget = (length: number): number => 65_536 + 8 * length;
+
+/** Characters of distinct names an exercise returned (a Set, since equal strings may be shared). */
+let distinctText = new Set<string>();
 
 /** Follows a forwarder inside the same table (as if the image forwarded to itself), a few hops. */
 function follow(ex: ExportTable, fw: Forwarder): void {
@@ -428,7 +433,10 @@ export function exercise(bytes: Uint8Array): number {
   const ex = tolerate(() => img.exports());
   if (ex) {
     items += ex.entries.length;
+    distinctText.add(ex.dllName);
     ex.entries.forEach((e, i) => {
+      if (e.name !== null) distinctText.add(e.name);
+      if (e.forwarder) distinctText.add(e.forwarder.text);
       if (e.name !== null) ex.findByName(e.name, i);
       ex.findByOrdinal(e.ordinal);
       if (e.forwarder) follow(ex, e.forwarder);
@@ -440,7 +448,11 @@ export function exercise(bytes: Uint8Array): number {
   const imports = tolerate(() => img.imports());
   for (const m of imports ?? []) {
     items += m.entries.length;
-    for (const e of m.entries) img.rvaToOffset(e.iatRva);
+    distinctText.add(m.dll);
+    for (const e of m.entries) {
+      img.rvaToOffset(e.iatRva);
+      if (e.name !== null) distinctText.add(e.name);
+    }
   }
   items += tolerate(() => img.boundImports())?.length ?? 0;
 
@@ -485,13 +497,24 @@ function topFrame(e: unknown): string {
 
 /**
  * The oracle, without clocks: `bytes` crashes the parser when an exception other than MalformedPeError
- * escapes, when it makes more reads than its step budget, or returns more items than its item budget.
+ * escapes, when it makes more reads than its step budget, or returns more items or more characters of
+ * distinct names than its budgets (memory far beyond the input's size).
  */
 export function check(bytes: Uint8Array): Crash | null {
   steps = 0;
   stepLimit = stepBudget(bytes.length);
+  distinctText = new Set();
   try {
     const items = exercise(bytes);
+    let text = 0;
+    for (const t of distinctText) text += t.length;
+    if (text > textBudget(bytes.length)) {
+      return {
+        kind: 'items',
+        signature: 'text',
+        message: `${text} characters of distinct names from ${bytes.length} bytes (budget ${textBudget(bytes.length)})`,
+      };
+    }
     if (items > itemBudget(bytes.length)) {
       return {
         kind: 'items',
@@ -512,6 +535,7 @@ export function check(bytes: Uint8Array): Crash | null {
     };
   } finally {
     stepLimit = Number.POSITIVE_INFINITY;
+    distinctText = new Set();
   }
 }
 
@@ -687,8 +711,11 @@ export interface Found {
 
 /** Hooks for a fuzz loop's driver. */
 export interface LoopHooks {
-  /** Called with each input before it runs (bench/fuzz.ts publishes it for its hang watchdog). */
-  before?: (input: Uint8Array, seedIndex: number) => void;
+  /**
+   * Called with each input before it runs, minimiser candidates included (bench/fuzz.ts publishes it
+   * for its hang watchdog); `exec` is the index of the fuzz execution it belongs to.
+   */
+  before?: (input: Uint8Array, seedIndex: number, exec: number) => void;
   /** Called every 256 executions with the count done; returning false stops the loop. */
   tick?: (done: number) => boolean;
   /** Wall-clock bound per input in ms (the long run only; tests use the step guard alone). */
@@ -718,7 +745,7 @@ export function fuzzLoop(
     const s = seeds[si]!;
     // Every input run, minimiser candidates included, is published first: a hang names its input.
     const run = (b: Uint8Array) => {
-      hooks.before?.(b, si);
+      hooks.before?.(b, si, i);
       return timed(b);
     };
     // Slow only when it stays slow: the best of three runs (a shared machine has pauses).

@@ -9,6 +9,7 @@ import {
   IMAGE_ORDINAL_FLAG32,
   IMAGE_ORDINAL_FLAG64,
 } from './layout.js';
+import { NameTable } from './names.js';
 import { type Rva, rva } from './types.js';
 
 const S = 'IMAGE_IMPORT_DESCRIPTOR';
@@ -56,7 +57,7 @@ export interface BoundImport {
 export function parseImports(img: PeImage, dir: DataDirectory | null): ImportModule[] {
   if (!dir) return [];
   const modules: ImportModule[] = [];
-  const budget = { thunks: MAX_IMPORT_THUNKS };
+  const budget = { thunks: MAX_IMPORT_THUNKS, names: new NameTable(img, MAX_IMPORT_NAME) };
   const sizeOfImage = img.headers.optionalHeader.sizeOfImage;
   // The table ends with an all-zero descriptor. NT does not trust Size, so neither do we, but a table
   // cannot be longer than the image.
@@ -70,7 +71,7 @@ export function parseImports(img: PeImage, dir: DataDirectory | null): ImportMod
     const originalFirstThunk = field(D.OriginalFirstThunk, 'OriginalFirstThunk');
     if (nameRva === 0 && firstThunk === 0) break;
     const timeDateStamp = field(D.TimeDateStamp, 'TimeDateStamp');
-    const dll = img.readCString(rva(nameRva), MAX_IMPORT_NAME, S, 'Name');
+    const dll = budget.names.read(nameRva, S, 'Name');
     const fromIat = originalFirstThunk === 0;
     const lookup = fromIat ? firstThunk : originalFirstThunk;
     modules.push({
@@ -92,7 +93,7 @@ function parseThunks(
   dll: string,
   lookup: number,
   iat: number,
-  budget: { thunks: number },
+  budget: { thunks: number; names: NameTable },
 ): ImportEntry[] {
   const entries: ImportEntry[] = [];
   const width = img.is64 ? 8 : 4;
@@ -129,9 +130,8 @@ function parseThunks(
         'IMAGE_IMPORT_BY_NAME',
         `${field}.Hint`,
       );
-      const name = img.readCString(
-        rva(value + IMAGE_IMPORT_BY_NAME.Name),
-        MAX_IMPORT_NAME,
+      const name = budget.names.read(
+        value + IMAGE_IMPORT_BY_NAME.Name,
         'IMAGE_IMPORT_BY_NAME',
         `${field}.Name`,
       );
