@@ -22,6 +22,14 @@ export const MAX_IMPORT_NAME = 4096;
  */
 export const MAX_IMPORT_THUNKS = 1_000_000;
 
+/**
+ * The thunk cap for one image: also no more thunks than the file has thunk-sized words, since each
+ * non-zero thunk of a real table is its own file bytes (only descriptors sharing a thunk array, which
+ * no linker emits, read more), so the entries stay proportional to the input.
+ */
+export const importThunkLimit = (fileLength: number, is64: boolean): number =>
+  Math.min(MAX_IMPORT_THUNKS, Math.floor(fileLength / (is64 ? 8 : 4)));
+
 export interface ImportEntry {
   /** Null when imported by ordinal. */
   name: string | null;
@@ -57,7 +65,8 @@ export interface BoundImport {
 export function parseImports(img: PeImage, dir: DataDirectory | null): ImportModule[] {
   if (!dir) return [];
   const modules: ImportModule[] = [];
-  const budget = { thunks: MAX_IMPORT_THUNKS, names: new NameTable(img, MAX_IMPORT_NAME) };
+  const limit = importThunkLimit(img.reader.length, img.is64);
+  const budget = { limit, thunks: limit, names: new NameTable(img, MAX_IMPORT_NAME) };
   const sizeOfImage = img.headers.optionalHeader.sizeOfImage;
   // The table ends with an all-zero descriptor. NT does not trust Size, so neither do we, but a table
   // cannot be longer than the image.
@@ -93,7 +102,7 @@ function parseThunks(
   dll: string,
   lookup: number,
   iat: number,
-  budget: { thunks: number; names: NameTable },
+  budget: { limit: number; thunks: number; names: NameTable },
 ): ImportEntry[] {
   const entries: ImportEntry[] = [];
   const width = img.is64 ? 8 : 4;
@@ -103,7 +112,7 @@ function parseThunks(
         -1,
         T,
         `${dll}[${i}]`,
-        `more than ${MAX_IMPORT_THUNKS} import thunks in the image`,
+        `more than ${budget.limit} import thunks in the image (the cap for a file of this size)`,
       );
     }
     const thunkRva = rva(lookup + i * width);
