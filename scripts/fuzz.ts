@@ -391,7 +391,7 @@ counted(PeImage.prototype, 'span');
 /** Work allowed for one input: reads, and items the parse returns, both in proportion to its size. */
 export const stepBudget = (length: number): number => 2_000_000 + 64 * length;
 export const itemBudget = (length: number): number => 100_000 + 4 * length;
-/** Characters of distinct export and import names allowed for one input. */
+/** Characters of distinct export, import and resource names allowed for one input. */
 export const textBudget = (length: number): number => 65_536 + 8 * length;
 
 /** Characters of distinct names an exercise returned (a Set, since equal strings may be shared). */
@@ -468,7 +468,9 @@ export function exercise(bytes: Uint8Array): number {
       if (img.is64) applyRelocations(mapped.bytes, blocks, 1n << 32n, h.fileHeader.machine);
     }
   }
-  items += tolerate(() => walkResources(img, img.directory(L.DirectoryEntry.RESOURCE)))?.length ?? 0;
+  const leaves = tolerate(() => walkResources(img, img.directory(L.DirectoryEntry.RESOURCE))) ?? [];
+  items += leaves.length;
+  for (const leaf of leaves) for (const k of leaf.path) if (typeof k === 'string') distinctText.add(k);
   tolerate(() => img.version());
   tolerate(() => img.checksum());
   return items;
@@ -722,6 +724,9 @@ export interface LoopHooks {
   slowMs?: number;
 }
 
+/** Candidates tried when minimising a slow input (each costs several slow runs). */
+const SLOW_MINIMISE_TRIES = 24;
+
 /** Wall time of one check of `b`, in ms. */
 function timed(b: Uint8Array): { crash: Crash | null; ms: number } {
   const t = performance.now();
@@ -764,7 +769,7 @@ export function fuzzLoop(
     const sig = crash.signature;
     const small =
       crash.kind === 'slow'
-        ? minimise(input, s.bytes, (b) => run(b).crash === null && isSlow(b), 200)
+        ? minimise(input, s.bytes, (b) => run(b).crash === null && isSlow(b), SLOW_MINIMISE_TRIES)
         : minimise(input, s.bytes, (b) => run(b).crash?.signature === sig);
     onCrash({
       crash: crash.kind === 'slow' ? crash : (check(small) ?? crash),
