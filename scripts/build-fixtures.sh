@@ -215,6 +215,9 @@ sample wdm "$b/libwdm.a"
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"
 
+# --- Alpha AXP images (our PE writer, code from alpha-linux-gnu-as), media and image sets ---
+npx --no-install tsx scripts/build-alpha-fixtures.ts --out "$root"
+
 # --- install or compare ---
 if [ "$check" = 1 ]; then
   status=0
