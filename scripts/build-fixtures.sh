@@ -216,7 +216,7 @@ sample wdm "$b/libwdm.a"
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"
 
 # --- Alpha AXP images (our PE writer, code from alpha-linux-gnu-as), media and image sets ---
-npx --no-install tsx scripts/build-alpha-fixtures.ts --out "$root"
+node_modules/.bin/tsx scripts/build-alpha-fixtures.ts --out "$root" >/dev/null
 
 # --- install or compare ---
 if [ "$check" = 1 ]; then
