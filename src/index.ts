@@ -1,5 +1,32 @@
-// Library entry point of nt351: the PE parser, the loader's snap rules and the report builders.
+// Library entry point of nt351: the harness API (image sets, boot), the PE parser, the loader's snap
+// rules and the report builders. Matchers for vitest are in 'nt351/vitest' (src/vitest.ts).
 
+export { UnicornUnavailableError } from './cpu/unicorn.js';
+export {
+  type BootBugcheck,
+  type BootModule,
+  type BootOptions,
+  type BootOutcome,
+  type BootReport,
+  BootUnsupportedError,
+  type BugCheckPattern,
+  boot,
+  type EventPattern,
+  type HardErrorPattern,
+  ImageSet,
+  type ImageSetBase,
+  ImageSetBuilder,
+  ImageSetError,
+  type ImageSetManifest,
+  imageSet,
+  loadImageSet,
+  parseManifest,
+  type ServiceConfig,
+  type ServicePatch,
+  type ServiceStatePattern,
+  SYSEVENT_PATH,
+  type TextPattern,
+} from './harness/api.js';
 export { type InspectReport, inspectImage } from './harness/inspect.js';
 export {
   ntPathOf,
@@ -8,6 +35,9 @@ export {
   type ResolveReport,
   resolveImages,
 } from './harness/resolve.js';
+export type { HardError } from './kernel/hard-error.js';
+export type { ServiceState, ServiceStateName } from './kernel/scm.js';
+export type { EventType, SystemEvent } from './kernel/system-log.js';
 export {
   type ExportingModule,
   forwarderMatches,
