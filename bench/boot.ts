@@ -29,14 +29,18 @@ export async function benchBoot(log: (s: string) => void): Promise<{ lines: stri
     if (r.outcome !== 'errors') throw new Error(`unexpected outcome ${r.outcome}`);
   }
   const perBoot = (performance.now() - t) / runs;
-  log(`boot: ${perBoot.toFixed(2)} ms per in-process boot of ${SET} (${runs} runs, ${(1000 / perBoot).toFixed(0)} boots/s)`);
+  log(
+    `boot: ${perBoot.toFixed(2)} ms per in-process boot of ${SET} (${runs} runs, ${(1000 / perBoot).toFixed(0)} boots/s)`,
+  );
 
   const node = median(Array.from({ length: 7 }, () => timeCommand(process.execPath, ['-e', '0'])));
   const cli = median(
     Array.from({ length: 7 }, () => timeCommand(process.execPath, ['bin/nt351.js', 'boot', '--json', SET])),
   );
   const budget = 2 * node + 150;
-  log(`cli cold start: nt351 boot ${cli.toFixed(0)} ms vs node -e 0 ${node.toFixed(0)} ms (budget ${budget.toFixed(0)} ms)`);
+  log(
+    `cli cold start: nt351 boot ${cli.toFixed(0)} ms vs node -e 0 ${node.toFixed(0)} ms (budget ${budget.toFixed(0)} ms)`,
+  );
   return {
     lines: [
       `| boot kb138713-x86-up in-process (${runs} runs after warm-up) | ${perBoot.toFixed(2)} ms per boot (${(1000 / perBoot).toFixed(0)} boots/s) | – | target ≤ 5 ms |`,

@@ -200,9 +200,23 @@ nt_driver rdr.sys "Redirector" "" "$b/libtdi.a" "$b/libntoskrnl.a"
 mkdir -p "$out/samples"
 $CC "${CFLAGS[@]}" -c fixtures/src/samples/ioctl.c -o "$b/ioctl.o"
 $CC "${LDFLAGS[@]}" -Wl,--image-base,0x10000 -Wl,-e,_DriverEntry@8 -o "$out/samples/ioctl.sys" "$b/ioctl.o" "$b/libntoskrnl.a"
+sample() { # name libs...: fixtures/src/samples/<name>.c -> samples/<name>.sys
+  local name=$1
+  shift
+  $CC "${CFLAGS[@]}" -c "fixtures/src/samples/$name.c" -o "$b/$name.o"
+  $CC "${LDFLAGS[@]}" -Wl,--image-base,0x10000 -Wl,-e,_DriverEntry@8 -o "$out/samples/$name.sys" "$b/$name.o" "$@"
+}
+sample layered "$b/libntoskrnl.a"
+sample modules "$b/libntoskrnl.a"
+sample services "$b/libntoskrnl.a"
+$DLLTOOL -k -d fixtures/src/samples/wdm.def -l "$b/libwdm.a"
+sample wdm "$b/libwdm.a"
 
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"
+
+# --- Alpha AXP images (our PE writer, code from alpha-linux-gnu-as), media and image sets ---
+node_modules/.bin/tsx scripts/build-alpha-fixtures.ts --out "$root" >/dev/null
 
 # --- install or compare ---
 if [ "$check" = 1 ]; then

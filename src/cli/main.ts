@@ -1,10 +1,11 @@
 // The nt351 command line: argument parsing and output only; the work is done by src/harness.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { UnicornUnavailableError } from '../cpu/unicorn.js';
 import { BootUnsupportedError, boot } from '../harness/boot.js';
 import { ImageSet, ImageSetError } from '../harness/imageset.js';
 import { inspectImage } from '../harness/inspect.js';
+import { replay } from '../harness/replay/index.js';
 import { resolveImages } from '../harness/resolve.js';
 import { runDriver } from '../harness/run-driver.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
@@ -12,6 +13,7 @@ import { BOOT_EXIT_CODE_HELP, BootExit, EXIT_CODE_HELP, ExitCode } from './exit-
 import { collectImages, InputError, readInputFile } from './files.js';
 import { renderInspect, renderResolve } from './render.js';
 import { bootScreens, renderBoot } from './render-boot.js';
+import { progressBar, progressLine, renderJunit, renderReplay } from './render-replay.js';
 import { renderRunDriver } from './render-run.js';
 import { renderScreensHtml, renderScreensSvg } from './render-screen.js';
 
@@ -40,7 +42,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .description(
       'boot an NT 3.51 image set: OS loader, kernel and HAL initialisation, drivers, services; show popups, events and STOP screens',
     )
-    .argument('<imageset>', 'image set folder (an installed system root plus machine.yaml)')
+    .argument('[imageset]', 'image set folder (an installed system root plus machine.yaml); required')
     .option('--cpus <n>', "processors present (default: machine.yaml's cpus); a UP kernel starts one")
     .option('--profile <name>', "machine profile (default: machine.yaml's profile)")
     .option(
@@ -48,6 +50,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
       'write the files the boot changed (the System event log) under this folder',
     )
     .option('--render <file>', 'draw the popups and STOP screen as a picture: FILE.svg or FILE.html')
+    .option('--trace [unit]', "list the guest code the boot runs: 'block' (default) or 'insn'")
+    .option('--trace-limit <n>', 'most trace entries to keep', '5000')
     .option('--max-instructions <n>', 'instruction budget per guest routine', '10000000')
     .option('--max-millis <n>', 'wall-clock budget per guest routine in milliseconds', '5000')
     .option('--json', 'print the report as JSON (schema/boot-report.schema.json)')
@@ -57,12 +61,14 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .action(
       async (
-        dir: string,
+        dirArg: string | undefined,
         opts: {
           cpus?: string;
           profile?: string;
           saveOverlay?: string;
           render?: string;
+          trace?: string | boolean;
+          traceLimit: string;
           maxInstructions: string;
           maxMillis: string;
           json?: boolean;
@@ -88,7 +94,19 @@ function program(io: Io, setExit: (code: number) => void): Command {
         const cpus = opts.cpus === undefined ? undefined : number('--cpus', opts.cpus, 1, 32);
         const maxInstructions = number('--max-instructions', opts.maxInstructions, 1, 2 ** 53);
         const maxMillis = number('--max-millis', opts.maxMillis, 1, 2 ** 31);
-        if (cpus === null || maxInstructions === null || maxMillis === null) return;
+        const traceLimit = number('--trace-limit', opts.traceLimit, 1, 10_000_000);
+        if (cpus === null || maxInstructions === null || maxMillis === null || traceLimit === null) return;
+        let dir = dirArg;
+        // `boot --trace SET`: commander gives SET to --trace's optional unit; it is the image set.
+        if (dir === undefined && typeof opts.trace === 'string' && !/^(block|insn)$/.test(opts.trace)) {
+          dir = opts.trace;
+          opts.trace = true;
+        }
+        if (dir === undefined)
+          return fail(BootExit.USAGE, 'UsageError', "missing required argument 'imageset'");
+        const trace = opts.trace === undefined ? undefined : opts.trace === true ? 'block' : opts.trace;
+        if (trace !== undefined && trace !== 'block' && trace !== 'insn')
+          return fail(BootExit.USAGE, 'UsageError', `--trace expects 'block' or 'insn', got '${trace}'`);
         if (opts.render && !/\.(svg|html?)$/i.test(opts.render))
           return fail(
             BootExit.USAGE,
@@ -97,7 +115,14 @@ function program(io: Io, setExit: (code: number) => void): Command {
           );
         try {
           const set = ImageSet.open(dir);
-          const report = await boot(set, { cpus, profile: opts.profile, maxInstructions, maxMillis });
+          const report = await boot(set, {
+            cpus,
+            profile: opts.profile,
+            maxInstructions,
+            maxMillis,
+            trace,
+            traceLimit,
+          });
           if (opts.saveOverlay) set.saveOverlay(opts.saveOverlay);
           if (opts.render) {
             const screens = bootScreens(report);
@@ -125,6 +150,58 @@ function program(io: Io, setExit: (code: number) => void): Command {
             return fail(BootExit.EMULATOR, e.name, e.message.replace(/^nt351: /, ''));
           throw e;
         }
+      },
+    );
+
+  cli
+    .command('replay')
+    .description(
+      'run scenario files (install, service packs, file changes, boots, expectations) on copy-on-write image sets',
+    )
+    .argument('<paths...>', 'scenario files (.yaml) and/or folders of them')
+    .option('--json', 'print the results as JSON')
+    .option('--junit <file>', 'also write JUnit XML for CI systems')
+    .option('--filter <text>', 'only scenarios whose name or file contains this text')
+    .option('--jobs <n>', 'worker threads', '1')
+    .option('--media <dir>', 'where media names are looked up (default: the fixture media)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\nExit codes of replay: 0 all scenarios pass; 1 some fail; 64 bad command line; 65 a scenario file has errors (file:line:column); 66 a path does not exist',
+    )
+    .action(
+      async (
+        paths: string[],
+        opts: { json?: boolean; junit?: string; filter?: string; jobs: string; media?: string },
+      ) => {
+        const jobs = Number(opts.jobs);
+        if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+          io.stderr(`nt351: --jobs expects a whole number from 1 to 64, got '${opts.jobs}'\n`);
+          setExit(BootExit.USAGE);
+          return;
+        }
+        for (const p of paths) {
+          if (!existsSync(p)) {
+            if (opts.json)
+              io.stdout(json({ error: { error: 'InputError', message: `${p}: no such file or folder` } }));
+            io.stderr(`nt351: ${p}: no such file or folder\n`);
+            setExit(BootExit.NO_INPUT);
+            return;
+          }
+        }
+        const tty = !opts.json && process.stderr.isTTY === true && io === processIo;
+        const report = await replay(paths, {
+          jobs,
+          ...(opts.filter ? { filter: opts.filter } : {}),
+          ...(opts.media ? { mediaRoot: opts.media } : {}),
+          onResult: opts.json
+            ? undefined
+            : (r, done, total) =>
+                io.stderr(tty ? progressBar(done, total) : `${progressLine(r, done, total)}\n`),
+        });
+        if (tty) io.stderr('\n');
+        if (opts.junit) writeFileSync(opts.junit, renderJunit(report));
+        io.stdout(opts.json ? json(report) : renderReplay(report));
+        setExit(report.errors.length ? BootExit.BAD_INPUT : report.summary.failed ? 1 : 0);
       },
     );
 
@@ -184,7 +261,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .description(
       'run a driver in the emulator: DriverEntry, its dispatch routines with IRPs, DriverUnload; report API calls, DbgPrint, devices, leaks and faults',
     )
-    .argument('<driver>', 'driver image (.sys)')
+    // Optional only in commander's eyes: `--trace X.sys` gives the driver to --trace (an optional
+    // option-argument takes the next word); the action takes it back (see below).
+    .argument('[driver]', 'driver image (.sys), required')
     .option(
       '--kernel <image|registry>',
       "kernel image (default: the NT 3.51 SP5 fixture kernel), or 'registry' for a synthetic kernel exporting nt351's handlers",
@@ -197,6 +276,11 @@ function program(io: Io, setExit: (code: number) => void): Command {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--trace [unit]',
+      "list every executed basic block ('block', the default) or instruction ('insn') with its disassembly",
+    )
+    .option('--trace-limit <n>', 'most trace entries to keep', '5000')
     .option('--max-instructions <n>', 'instruction budget per entry point', '10000000')
     .option('--max-millis <n>', 'wall-clock budget per entry point in milliseconds', '5000')
     .option('--json', 'print the report as JSON')
@@ -206,17 +290,25 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .action(
       async (
-        driver: string,
+        driverArg: string | undefined,
         opts: {
           kernel?: string;
           hal?: string;
           imageset?: string;
           ioctl?: string[];
+          trace?: string | boolean;
+          traceLimit: string;
           maxInstructions: string;
           maxMillis: string;
           json?: boolean;
         },
       ) => {
+        let driver = driverArg;
+        if (driver === undefined && typeof opts.trace === 'string' && !/^(block|insn)$/.test(opts.trace)) {
+          driver = opts.trace; // `run-driver --trace X.sys`: X.sys is the driver, the unit the default
+          opts.trace = true;
+        }
+        if (driver === undefined) throw new InputError('run-driver', 'needs a driver image (.sys)');
         readInputFile(driver); // a clear error for a missing or unreadable driver before anything loads
         if (opts.kernel && opts.kernel !== 'registry') readInputFile(opts.kernel);
         if (opts.hal) readInputFile(opts.hal);
@@ -226,8 +318,13 @@ function program(io: Io, setExit: (code: number) => void): Command {
             throw new InputError(text, `${flag} expects a non-negative integer`);
           return n;
         };
+        const trace = opts.trace === undefined ? undefined : opts.trace === true ? 'block' : opts.trace;
+        if (trace !== undefined && trace !== 'block' && trace !== 'insn')
+          throw new InputError(String(trace), "--trace expects 'block' or 'insn'");
         const report = await runDriver({
           driver,
+          trace,
+          traceLimit: number('--trace-limit', opts.traceLimit),
           kernel: opts.kernel,
           hal: opts.hal,
           imageset: opts.imageset,

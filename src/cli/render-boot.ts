@@ -109,6 +109,25 @@ export function renderBoot(r: BootReport): string {
     }
   }
 
+  if (r.trace) {
+    out.push(
+      '',
+      `Trace (${r.trace.unit === 'insn' ? 'instructions' : 'basic blocks'}, ${r.trace.entries.length} entries${r.trace.truncated ? `, truncated at ${r.trace.limit}` : ''})`,
+    );
+    let routine = '';
+    for (const t of r.trace.entries) {
+      if (t.routine !== routine) {
+        routine = t.routine;
+        out.push(`  ${routine}`);
+      }
+      const where = `${hex(t.address)}${t.module ? ` ${t.module}` : ''}`;
+      if (r.trace.unit === 'insn') out.push(`    ${where}  ${t.instructions[0]?.text ?? '(undecodable)'}`);
+      else {
+        out.push(`    block ${where}`);
+        for (const i of t.instructions) out.push(`      ${hex(i.address)}  ${i.text}`);
+      }
+    }
+  }
   if (r.loaderMessage) out.push('', ...r.loaderMessage);
   if (r.bugcheck) {
     out.push('', ...r.bugcheck.screen);

@@ -30,8 +30,18 @@ function event(e: KernelEvent): string {
       return `POOL FREE of ${hex(e.address)}, which is not a pool block, from ${hex(e.caller)}`;
     case 'pool-leak':
       return `pool leak: ${e.size} bytes at ${hex(e.address)}`;
+    case 'completion-routine':
+      return `completion routine ${hex(e.routine)}(DeviceObject=${hex(e.device)}, Irp=${hex(e.irp)}, Context=${hex(e.context)})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
+    case 'system-thread':
+      return `system thread created: start routine ${hex(e.startRoutine)}(${hex(e.startContext)}), handle ${hex(e.handle)} (not run: nt351 has no scheduler)`;
+    case 'trace':
+      return e.unit === 'insn'
+        ? `${hex(e.address)}  ${e.instructions[0]?.text ?? '(undecodable)'}`
+        : `block ${hex(e.address)}:${e.instructions.map((i) => `\n    ${hex(i.address)}  ${i.text}`).join('')}`;
+    case 'trace-truncated':
+      return `trace truncated: limit of ${e.limit} entries reached`;
     case 'bugcheck':
-      return `BUGCHECK 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} (${e.parameters.map(hex).join(', ')}) from ${hex(e.caller)}`;
+      return `BUGCHECK 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} (${e.parameters.map((p) => hex(p)).join(', ')}) from ${hex(e.caller)}`;
   }
 }
 
@@ -52,6 +62,10 @@ export function renderRunDriver(r: RunDriverReport): string {
     return `${out.join('\n')}\n`;
   }
   out.push(`Loaded: ${r.load.modules.map((m) => `${m.name} ${hex(m.base)}`).join(', ')}`);
+  if (r.loadedModuleList)
+    out.push(
+      `PsLoadedModuleList at ${hex(r.loadedModuleList.head)}${r.loadedModuleList.exported ? ' (exported by the kernel)' : ' (a kernel variable; this kernel does not export it)'}`,
+    );
   for (const c of r.calls) {
     const o = c.outcome;
     const head =

@@ -1,6 +1,6 @@
 // x86 disassembly for traces and fault reports, through Capstone compiled to WebAssembly
-// (@alexaltea/capstone-js). Initialised once, lazily, and cached: loading the WASM takes milliseconds.
-import Capstone from '@alexaltea/capstone-js';
+// (@alexaltea/capstone-js). Imported and initialised once, lazily, and cached: loading the module
+// and its WASM takes tens of milliseconds, which a command that never disassembles should not pay.
 import type { CpuCore, X86 } from './engine.js';
 
 export interface Instruction {
@@ -35,7 +35,9 @@ interface CapstoneModule {
 let x86: Promise<CapstoneDisassembler> | undefined;
 
 function disassembler(): Promise<CapstoneDisassembler> {
-  x86 ??= (Capstone() as Promise<CapstoneModule>).then((cs) => new cs.Capstone(cs.ARCH_X86, cs.MODE_32));
+  x86 ??= import('@alexaltea/capstone-js')
+    .then((m) => m.default() as Promise<CapstoneModule>)
+    .then((cs) => new cs.Capstone(cs.ARCH_X86, cs.MODE_32));
   return x86;
 }
 

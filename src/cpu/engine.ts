@@ -103,6 +103,8 @@ export interface RunOptions {
 
 /** Called before the guest executes an instruction inside a hooked range (API stub pages). */
 export type CodeHook = (address: number) => void;
+/** Called as the guest starts a basic block or an instruction of `size` bytes at `address` (tracing). */
+export type TraceHook = (address: number, size: number) => void;
 /** Called for a software interrupt or CPU exception (x86: int n, int3, divide error). */
 export type InterruptHook = (vector: number) => void;
 
@@ -136,10 +138,18 @@ export interface CpuCore<A extends Arch> {
 
   /** Calls `hook` before each instruction executed in [begin, end] (both inclusive). */
   hookCode(begin: number, end: number, hook: CodeHook): HookHandle;
+  /**
+   * Optional, for tracing: calls `hook` for every basic block (or every instruction) the guest
+   * executes anywhere. Costs a host round trip per block; engines install nothing until asked.
+   */
+  hookTrace?(unit: 'block' | 'insn', hook: TraceHook): HookHandle;
   /** Calls `hook` for interrupts and exceptions; without one they end the run as a fault. */
   hookInterrupt(hook: InterruptHook): HookHandle;
 
-  /** From inside a hook: ends the current run, which returns `stopped` with `reason`. */
+  /**
+   * From inside a hook: ends the current run, which returns `stopped` with `reason` and the pc the
+   * guest had when stop was called.
+   */
   stop(reason: string): void;
   run(opts: RunOptions): RunResult;
   /** Releases the engine; it must not be used afterwards. */

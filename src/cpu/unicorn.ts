@@ -2,8 +2,8 @@
 // module that imports koffi or knows libunicorn's C API. Exceptions thrown in host hooks are caught
 // (koffi would swallow them), the run is stopped, and run() reports them as `host-error`.
 //
-// Budgets. Wall-clock: uc_emu_start's timeout (µs); UC_QUERY_TIMEOUT tells afterwards whether it ended
-// the run. Instructions: uc_emu_start's count, which Unicorn enforces with an internal UC_HOOK_CODE on
+// Budgets. Wall-clock: checked between slices of counted instructions (TIME_SLICE), not with
+// uc_emu_start's timeout, whose timer thread per call cost ~2.5 ms. Instructions: uc_emu_start's count, which Unicorn enforces with an internal UC_HOOK_CODE on
 // every instruction (a C helper call per instruction, no JS involved): exact, and it also makes
 // Unicorn keep EIP exact, so memory faults get the faulting instruction's pc; but guest code runs
 // about 5x slower while it is installed (bench/cpu.ts measures it). A JS-side block hook would cost a
@@ -27,12 +27,14 @@ import type {
   PortIo,
   RunOptions,
   RunResult,
+  TraceHook,
   X86Cpu,
   X86Reg,
 } from './engine.js';
 import {
   UC_ARCH_X86,
   UC_CTL_TB_REMOVE_CACHE_WRITE,
+  UC_HOOK_BLOCK,
   UC_HOOK_CODE,
   UC_HOOK_INSN,
   UC_HOOK_INTR,
@@ -42,7 +44,6 @@ import {
   UC_PROT_EXEC,
   UC_PROT_READ,
   UC_PROT_WRITE,
-  UC_QUERY_TIMEOUT,
   UC_X86_INS_IN,
   UC_X86_INS_OUT,
   UC_X86_MMR,
@@ -89,7 +90,6 @@ interface Api {
   emuStop: (uc: Uc) => number;
   hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
   hookDel: (uc: Uc, hh: number) => number;
-  query: (uc: Uc, type: number, result: number[]) => number;
   ctl: (uc: Uc, control: number, ...rest: unknown[]) => number;
 }
 
@@ -147,7 +147,6 @@ function bind(library: string): Api {
       'int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user_data, ...)',
     ),
     hookDel: lib.func('int uc_hook_del(void *uc, size_t hh)'),
-    query: lib.func('int uc_query(void *uc, int type, _Out_ size_t *result)'),
     ctl: lib.func('int uc_ctl(void *uc, int control, ...)'),
   };
   apis.set(library, api);
@@ -156,6 +155,8 @@ function bind(library: string): Api {
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
+/** Instructions per slice when a wall-clock budget is checked between slices (a few ms of guest code). */
+const TIME_SLICE = 1_000_000;
 const HLT = 0xf4;
 
 const ucPerms = (p: Perm) =>
@@ -212,6 +213,8 @@ export class UnicornX86 implements X86Cpu {
   private running = false;
   private hostError: Error | null = null;
   private stopReason: string | null = null;
+  /** EIP when stop() was first called: where the hook that stopped the run was. */
+  private stopPc = 0;
   private fault: { fault: FaultKind; access: FaultAccess; address: number; pc: number } | null = null;
   private unhandledVector: number | null = null;
   /** Unicorn's count hook is installed and stays so (see the file comment). */
@@ -433,6 +436,24 @@ export class UnicornX86 implements X86Cpu {
     return handle;
   }
 
+  hookTrace(unit: 'block' | 'insn', hook: TraceHook): HookHandle {
+    const handle = this.addHook(
+      unit === 'block' ? UC_HOOK_BLOCK : UC_HOOK_CODE,
+      protos!.code,
+      (_uc: Uc, address: number | bigint, size: number) => {
+        if (this.hostError) return;
+        try {
+          hook(Number(address), size);
+        } catch (e) {
+          this.hostFailure(e);
+        }
+      },
+      [0, 0xffffffff],
+    );
+    this.invalidate(0, 2 ** 32); // translations made without the hook would never call it
+    return handle;
+  }
+
   hookInterrupt(hook: InterruptHook): HookHandle {
     // Copy-on-write would be needed if hooks were added from inside a hook; a Set tolerates it.
     this.interruptHooks.add(hook);
@@ -476,7 +497,10 @@ export class UnicornX86 implements X86Cpu {
   }
 
   stop(reason: string): void {
-    this.stopReason ??= reason;
+    if (this.stopReason === null) {
+      this.stopReason = reason;
+      this.stopPc = this.reg('eip');
+    }
     this.api.emuStop(this.uc);
   }
 
@@ -497,17 +521,40 @@ export class UnicornX86 implements X86Cpu {
       this.invalidate(0, 2 ** 32);
       this.counting = true;
     }
-    const count = budget ?? (this.counting ? COUNT_UNLIMITED : 0);
-    const timeout = maxMillis !== undefined ? Math.max(1, Math.round(maxMillis * 1000)) : 0;
+    // The wall-clock budget is checked between slices of counted instructions rather than given to
+    // Unicorn: its timeout starts and joins a timer thread per uc_emu_start, which cost about 2.5 ms
+    // per call here (measured: more than half of an 18-call boot).
+    if (maxMillis !== undefined && !this.counting) {
+      this.invalidate(0, 2 ** 32);
+      this.counting = true;
+    }
+    const deadline = maxMillis !== undefined ? performance.now() + maxMillis : Number.POSITIVE_INFINITY;
+    let remaining = budget ?? Number.POSITIVE_INFINITY;
+    let start = opts.start >>> 0;
     this.running = true;
-    let err: number;
     try {
-      err = this.api.emuStart(this.uc, opts.start >>> 0, opts.until >>> 0, timeout, count);
+      for (;;) {
+        const slice =
+          maxMillis !== undefined
+            ? Math.min(remaining, TIME_SLICE)
+            : (budget ?? (this.counting ? COUNT_UNLIMITED : 0));
+        const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
+        const r = this.classify(
+          err,
+          opts,
+          maxMillis !== undefined || budget !== undefined ? slice : undefined,
+        );
+        if (maxMillis === undefined) return r;
+        if (r.kind !== 'budget' || r.which !== 'instructions') return r;
+        remaining -= slice;
+        if (remaining <= 0) return { kind: 'budget', which: 'instructions', pc: r.pc, instructions: budget! };
+        if (performance.now() >= deadline) return { kind: 'budget', which: 'time', pc: r.pc };
+        start = r.pc;
+      }
     } finally {
       this.running = false;
       for (const cb of this.retired.splice(0)) koffi.unregister(cb);
     }
-    return this.classify(err, opts, budget);
   }
 
   /** Turns how uc_emu_start ended into a RunResult. The checks' order is the precedence. */
@@ -532,11 +579,8 @@ export class UnicornX86 implements X86Cpu {
       }
       this.check(err, 'uc_emu_start');
     }
-    if (this.stopReason !== null) return { kind: 'stopped', reason: this.stopReason, pc };
+    if (this.stopReason !== null) return { kind: 'stopped', reason: this.stopReason, pc: this.stopPc };
     if (pc === opts.until >>> 0) return { kind: 'returned', pc };
-    const timedOut = [0];
-    this.check(this.api.query(this.uc, UC_QUERY_TIMEOUT, timedOut), 'uc_query');
-    if (timedOut[0] !== 0) return { kind: 'budget', which: 'time', pc };
     // HLT ends uc_emu_start without an error, EIP past it. Unicorn does not say why it stopped, so
     // a run that ended after a byte F4 is taken as halted (a heuristic: an instruction budget that
     // ends right after an F4 inside a longer instruction would be misread).

@@ -10,6 +10,7 @@ import { halFor, initProcessorBlock, profileNames, switchToProcessor } from '../
 import { BuildType } from '../hal/profiles.js';
 import { bugcheckName, stopScreenLines } from '../kernel/bugcheck.js';
 import { writeEvtFile } from '../kernel/eventlog/index.js';
+import type { KernelEvent } from '../kernel/events.js';
 import { ALL_HANDLERS } from '../kernel/exports/index.js';
 import { type HardError, hardError } from '../kernel/hard-error.js';
 import { createDriverObject } from '../kernel/io-manager.js';
@@ -17,6 +18,7 @@ import { EmulatedKernel } from '../kernel/kernel.js';
 import { HandlerRegistry } from '../kernel/registry.js';
 import { inGroupOrder, runServiceControlManager, type ServiceState } from '../kernel/scm.js';
 import { type SystemEvent, SystemLog, toEvtRecords } from '../kernel/system-log.js';
+import { DEFAULT_TRACE_LIMIT, Tracer, type TraceUnit } from '../kernel/trace.js';
 import { formatStatus, NtStatus, snapFailureParameters, statusName } from '../loader/status.js';
 import type { LoadedModule, LoadFailure, ModuleFile, ModuleSource } from '../loader/system-loader.js';
 import { SystemLoader } from '../loader/system-loader.js';
@@ -32,6 +34,18 @@ export interface BootOptions {
   maxInstructions?: number;
   /** Wall-clock budget per guest routine in ms (default 5000). */
   maxMillis?: number;
+  /** Trace the guest code the boot runs, by basic block or instruction. */
+  trace?: TraceUnit;
+  /** Most trace entries kept (default 5000). */
+  traceLimit?: number;
+}
+
+export interface BootTraceEntry {
+  /** The guest routine the boot was running (KiSystemStartup, DriverEntry (Srv), …). */
+  routine: string;
+  address: number;
+  module: string | null;
+  instructions: { address: number; text: string }[];
 }
 
 export type BootOutcome = 'clean' | 'errors' | 'bugcheck' | 'loader-stop';
@@ -82,6 +96,8 @@ export interface BootReport {
   unimplemented: { routine: string; caller: number }[];
   /** Files the boot wrote into the image set's overlay (set-relative), e.g. the System event log. */
   overlay: string[];
+  /** With `trace`: what the guest executed, in order; `truncated` when the limit cut it. */
+  trace: { unit: TraceUnit; limit: number; truncated: boolean; entries: BootTraceEntry[] } | null;
 }
 
 /** Where NT 3.51 keeps the System event log. */
@@ -139,6 +155,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
     guestProblems: [],
     unimplemented: [],
     overlay: [],
+    trace: null,
   };
   const note = (step: string, detail: string) => report.timeline.push({ step, detail });
 
@@ -220,8 +237,21 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
   const cpu = new UnicornX86();
   /** The pc of a fault that bugchecked; disassembled once the boot is over (Capstone is async). */
   let faultPc: number | null = null;
+  let tracer: Tracer | null = null;
+  const traced: { routine: string; event: Extract<KernelEvent, { type: 'trace' }> }[] = [];
   try {
     runKernel();
+    if (tracer && report.trace) {
+      await (tracer as Tracer).flush();
+      report.trace.entries = traced.map(({ routine, event }) => ({
+        routine,
+        address: event.address,
+        module:
+          loader.modules.find((x) => event.address >= x.base && event.address < x.base + x.size)?.baseName ??
+          null,
+        instructions: event.instructions,
+      }));
+    }
     if (faultPc !== null && report.bugcheck)
       report.bugcheck.instruction = (await disassembleAt(cpu, faultPc))[0]?.text ?? null;
     return report;
@@ -236,6 +266,16 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
     for (const mod of loader.modules) kernel.mapModule(mod);
     kernel.hookExports(kernelModule, 'ntoskrnl');
     kernel.hookExports(halModule, 'hal');
+    if (opts.trace) {
+      tracer = new Tracer(cpu, kernel.log, opts.trace, opts.traceLimit ?? DEFAULT_TRACE_LIMIT);
+      if (tracer.start())
+        report.trace = {
+          unit: opts.trace,
+          limit: opts.traceLimit ?? DEFAULT_TRACE_LIMIT,
+          truncated: false,
+          entries: [],
+        };
+    }
     const systemLog = new SystemLog();
     const states = new Map<string, ServiceState>();
     const failedDrivers: string[] = [];
@@ -273,6 +313,10 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       const firstEvent = kernel.log.events.length;
       const { run, eax } = kernel.call(address, args, budget);
       const events = kernel.log.events.slice(firstEvent);
+      for (const e of events) {
+        if (e.type === 'trace') traced.push({ routine, event: e });
+        if (e.type === 'trace-truncated' && report.trace) report.trace.truncated = true;
+      }
       for (const e of events)
         if (e.type === 'unimplemented-routine')
           report.unimplemented.push({ routine: `${e.module}!${e.name}`, caller: e.caller });

@@ -251,6 +251,15 @@ export class ImageSet {
 
 /** Parses machine.yaml, reporting problems with line and column. */
 export function parseManifest(text: string, file: string): ImageSetManifest {
+  return parseYamlManifest(text, file, false);
+}
+
+/** Only the `services:` mapping of a YAML file (Setup's services template on the media). */
+export function parseServices(text: string, file: string): ServiceConfig[] {
+  return parseYamlManifest(text, file, true).services;
+}
+
+function parseYamlManifest(text: string, file: string, servicesOnly: boolean): ImageSetManifest {
   const lines = new LineCounter();
   // maxAliasCount bounds alias expansion (YAML bombs); uniqueKeys rejects duplicate keys.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
@@ -283,26 +292,30 @@ export function parseManifest(text: string, file: string): ImageSetManifest {
     if (typeof v !== 'string') fail(`'${key}': expected a string`, node(map, key) ?? map);
     return v as string;
   };
-  if (top.schema !== 'nt351-imageset/1')
-    fail(
-      `'schema': expected 'nt351-imageset/1', found ${JSON.stringify(top.schema)}`,
-      node(root, 'schema') ?? root,
-    );
-  const machineNode = root.get('machine', true);
-  if (!isMap(machineNode))
-    return fail("'machine': expected a mapping with architecture, cpus, profile", root);
-  const m = top.machine as Record<string, unknown>;
-  const arch = m.architecture;
-  if (arch !== 'x86' && arch !== 'alpha')
-    fail(
-      `'machine.architecture': expected x86 or alpha, found ${JSON.stringify(arch)}`,
-      node(machineNode, 'architecture'),
-    );
-  const cpus = m.cpus ?? 1;
-  if (typeof cpus !== 'number' || !Number.isInteger(cpus) || cpus < 1 || cpus > 32)
-    fail("'machine.cpus': expected a whole number from 1 to 32", node(machineNode, 'cpus'));
-  const profile = str(machineNode, m, 'profile');
-
+  let arch: unknown = 'x86';
+  let cpus: unknown = 1;
+  let profile = '';
+  if (!servicesOnly) {
+    if (top.schema !== 'nt351-imageset/1')
+      fail(
+        `'schema': expected 'nt351-imageset/1', found ${JSON.stringify(top.schema)}`,
+        node(root, 'schema') ?? root,
+      );
+    const machineNode = root.get('machine', true);
+    if (!isMap(machineNode))
+      return fail("'machine': expected a mapping with architecture, cpus, profile", root);
+    const m = top.machine as Record<string, unknown>;
+    arch = m.architecture;
+    if (arch !== 'x86' && arch !== 'alpha')
+      fail(
+        `'machine.architecture': expected x86 or alpha, found ${JSON.stringify(arch)}`,
+        node(machineNode, 'architecture'),
+      );
+    cpus = m.cpus ?? 1;
+    if (typeof cpus !== 'number' || !Number.isInteger(cpus) || cpus < 1 || cpus > 32)
+      fail("'machine.cpus': expected a whole number from 1 to 32", node(machineNode, 'cpus'));
+    profile = str(machineNode, m, 'profile');
+  }
   const services: ServiceConfig[] = [];
   const servicesNode = root.get('services', true);
   if (servicesNode !== undefined && !isMap(servicesNode))
@@ -344,9 +357,9 @@ export function parseManifest(text: string, file: string): ImageSetManifest {
   return {
     description: str(root, top, 'description', false),
     machine: { architecture: arch as 'x86' | 'alpha', cpus: cpus as number, profile },
-    systemRoot: str(root, top, 'systemRoot'),
-    kernel: str(root, top, 'kernel'),
-    hal: str(root, top, 'hal'),
+    systemRoot: servicesOnly ? '' : str(root, top, 'systemRoot'),
+    kernel: servicesOnly ? '' : str(root, top, 'kernel'),
+    hal: servicesOnly ? '' : str(root, top, 'hal'),
     services,
   };
 }

@@ -2,27 +2,35 @@
 // HAL and driver with NT's loader rules, calls DllInitialize of the dependencies it pulled in,
 // DriverEntry, each dispatch routine with a well-formed IRP, then DriverUnload, and reports
 // everything as data (human output is rendered from the same object).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { disassembleAt } from '../cpu/disasm.js';
 import type { RunResult, X86Reg } from '../cpu/engine.js';
 import { UnicornX86 } from '../cpu/unicorn.js';
 import { setupNtX86 } from '../cpu/x86-setup.js';
+import { type FileProvider, type KernelVersion, NT351_VERSION } from '../kernel/context.js';
 import type { KernelEvent } from '../kernel/events.js';
 import { ALL_HANDLERS } from '../kernel/exports/index.js';
+import { RegistryModel, seedServiceKey } from '../kernel/hive.js';
 import { createDriverObject, kernelUnicodeString, servicesKey } from '../kernel/io-manager.js';
 import { EmulatedKernel } from '../kernel/kernel.js';
+import { buildLoadedModuleList } from '../kernel/loaded-modules.js';
 import {
+  DEVICE_OBJECT,
+  DRIVER_EXTENSION,
   DRIVER_OBJECT,
   IO_STACK_LOCATION,
   IO_TYPE_IRP,
   IRP,
   IRP_MJ,
   IRP_MJ_NAMES,
+  IRP_MN,
 } from '../kernel/objects.js';
+import { attachedTop, createPhysicalDevice } from '../kernel/pnp.js';
 import { type ExportHandler, HandlerRegistry } from '../kernel/registry.js';
 import { syntheticImage } from '../kernel/synthetic.js';
+import { DEFAULT_TRACE_LIMIT, Tracer, type TraceUnit } from '../kernel/trace.js';
 import { formatStatus, statusName } from '../loader/status.js';
 import type { ImportMiss, ModuleFile, ModuleSource } from '../loader/system-loader.js';
 import { SystemLoader } from '../loader/system-loader.js';
@@ -42,6 +50,10 @@ export interface RunDriverOptions {
   ioctls?: number[];
   maxInstructions?: number;
   maxMillis?: number;
+  /** Trace every executed basic block ('block') or instruction ('insn') as events. */
+  trace?: TraceUnit;
+  /** Most trace entries kept (default DEFAULT_TRACE_LIMIT); a `trace-truncated` event marks the cut. */
+  traceLimit?: number;
   /** Export handlers to use instead of nt351's own (for embedders and tests). */
   handlers?: readonly ExportHandler[];
 }
@@ -102,6 +114,11 @@ export interface RunDriverReport {
         reason: string;
         misses: (Omit<ImportMiss, 'status'> & { status: string })[];
       };
+  /**
+   * PsLoadedModuleList in guest memory: the kernel's exported variable when its image has one
+   * (`exported`), else a kernel variable at `head` (NT 3.51 does not export it). Null before loading.
+   */
+  loadedModuleList: { head: number; exported: boolean } | null;
   calls: CallReport[];
   events: KernelEvent[];
   droppedApiCalls: number;
@@ -126,6 +143,36 @@ const fileOf = (path: string, ntDir: string): ModuleFile => ({
   ntPath: `\\SystemRoot\\${ntDir}\\${basename(path).toLowerCase()}`,
   bytes: new Uint8Array(readFileSync(path)),
 });
+
+/**
+ * The image set's files as NT paths see them: `\SystemRoot\…` is its WINNT35 directory and
+ * `\??\C:\…` (or `\DosDevices\C:\…`) its root, each component matched case-insensitively as
+ * NTFS and FAT do. Reads only; anything outside the set is not found.
+ */
+export function imagesetFiles(root: string): FileProvider {
+  return {
+    read(ntPath) {
+      const m = /^\\(?:SystemRoot((?:\\.*)?)|(?:\?\?|DosDevices)\\C:((?:\\.*)?))$/i.exec(ntPath);
+      if (!m) return null;
+      const rest = (m[1] ?? m[2] ?? '').split('\\').filter((p) => p.length > 0);
+      if (rest.some((p) => p === '.' || p === '..')) return null;
+      let at = m[1] !== undefined ? findIn([root], 'WINNT35') : root;
+      for (const part of rest) {
+        if (at === null) return null;
+        at = findIn([at], part);
+      }
+      if (at === null || !statSync(at).isFile()) return null;
+      return new Uint8Array(readFileSync(at));
+    },
+  };
+}
+
+/** What version queries answer for the kernel in use (the registry kernel stands in for Windows 2000). */
+function versionOf(kind: 'image' | 'registry', fileVersion: string | null): KernelVersion {
+  if (kind === 'registry') return { major: 5, minor: 0, build: 2195, wdm: [1, 0x10] };
+  const v = /^(\d+)\.(\d+)\.(\d+)/.exec(fileVersion ?? '');
+  return v ? { major: Number(v[1]), minor: Number(v[2]), build: Number(v[3]), wdm: [0, 0] } : NT351_VERSION;
+}
 
 const REGS: X86Reg[] = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'];
 
@@ -192,6 +239,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
           : 'kernel image given; its export table decides what drivers can import',
     },
     load: { ok: true, modules: [] },
+    loadedModuleList: null,
     calls: [],
     events: [],
     droppedApiCalls: 0,
@@ -245,11 +293,33 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
 
   const cpu = new UnicornX86();
   try {
-    const { stackTop } = setupNtX86(cpu, { number: 0 });
+    const { stackTop, prcb } = setupNtX86(cpu, { number: 0 });
     const kernel = new EmulatedKernel(cpu, registry, stackTop);
     for (const m of loader.modules) kernel.mapModule(m);
     kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
     kernel.hookExports(loader.modules[1]!, 'hal');
+    kernel.enterSystemThread(prcb);
+    kernel.ctx.version = versionOf(kernelKind, report.kernel.version);
+    // Model: the configuration registry holds the driver's services key and nothing else.
+    kernel.ctx.registry = new RegistryModel();
+    seedServiceKey(kernel.ctx.registry, servicesKey(serviceName), driverFile.ntPath);
+    if (opts.imageset) kernel.ctx.files = imagesetFiles(opts.imageset);
+    const moduleList = buildLoadedModuleList(
+      kernel,
+      loader.modules.map((m) => ({
+        ntPath: m.ntPath,
+        base: m.base,
+        size: m.size,
+        entryPoint: m.entryPoint,
+        checkSum: m.image.headers.optionalHeader.checkSum,
+        timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
+      })),
+    );
+    report.loadedModuleList = { head: moduleList.head, exported: moduleList.exported };
+    const tracer = opts.trace
+      ? new Tracer(cpu, kernel.log, opts.trace, opts.traceLimit ?? DEFAULT_TRACE_LIMIT)
+      : null;
+    tracer?.start();
     const budget = {
       maxInstructions: opts.maxInstructions ?? 10_000_000,
       maxMillis: opts.maxMillis ?? 5_000,
@@ -263,6 +333,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     ): Promise<CallReport> => {
       const firstEvent = kernel.log.events.length;
       const { run } = kernel.call(address, args, budget);
+      await tracer?.flush();
       const outcome = await describe(run, cpu, kernel);
       const eax = outcome.kind === 'returned' ? outcome.eax : null;
       const entry: CallReport = {
@@ -292,6 +363,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       entryPoint: driver.entryPoint,
     });
     const D = DRIVER_OBJECT;
+    kernel.mem.setU32(driverObject + D.DriverSection, moduleList.entries.get(driver.base) ?? 0);
     const invalidRequest = 0;
 
     if (driver.entryPoint === null) {
@@ -305,21 +377,47 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       return finish(report, kernel);
     }
 
+    // WDM drivers (model of the PnP manager): AddDevice with a PDO of the kernel's bus driver, then
+    // IRP_MN_START_DEVICE before any other request, and IRP_MN_REMOVE_DEVICE after the last.
+    const addDevice = kernel.mem.u32(
+      kernel.mem.u32(driverObject + D.DriverExtension) + DRIVER_EXTENSION.AddDevice,
+    );
+    let device = kernel.mem.u32(driverObject + D.DeviceObject);
+    if (addDevice) {
+      const pdo = createPhysicalDevice(kernel);
+      const added = await call('AddDevice', addDevice, [driverObject, pdo], true);
+      if (added.outcome.kind !== 'returned') return finish(report, kernel);
+      if ((added.outcome.eax | 0) < 0) {
+        report.outcome = 'driver-entry-failed';
+        return finish(report, kernel);
+      }
+      device = attachedTop(kernel, pdo);
+    }
     // Dispatch routines with well-formed IRPs: create, each IOCTL, read, write, cleanup, close.
-    const device = kernel.mem.u32(driverObject + D.DeviceObject);
-    const plan: { mj: number; ioctl?: number }[] = [
+    const plan: { mj: number; minor?: number; ioctl?: number; name?: string }[] = [
+      ...(addDevice
+        ? [{ mj: IRP_MJ.PNP, minor: IRP_MN.START_DEVICE, name: 'IRP_MJ_PNP IRP_MN_START_DEVICE' }]
+        : []),
+      ...(addDevice
+        ? [{ mj: IRP_MJ.POWER, minor: IRP_MN.SET_POWER, name: 'IRP_MJ_POWER IRP_MN_SET_POWER D0' }]
+        : []),
       { mj: IRP_MJ.CREATE },
       ...(opts.ioctls ?? []).map((ioctl) => ({ mj: IRP_MJ.DEVICE_CONTROL, ioctl })),
       { mj: IRP_MJ.READ },
       { mj: IRP_MJ.WRITE },
       { mj: IRP_MJ.CLEANUP },
       { mj: IRP_MJ.CLOSE },
+      ...(addDevice
+        ? [{ mj: IRP_MJ.PNP, minor: IRP_MN.REMOVE_DEVICE, name: 'IRP_MJ_PNP IRP_MN_REMOVE_DEVICE' }]
+        : []),
     ];
     for (const step of plan) {
       const routine = kernel.mem.u32(driverObject + D.MajorFunction + 4 * step.mj);
       if (routine === invalidRequest) continue;
-      const irp = buildIrp(kernel, device, step.mj, step.ioctl);
-      const name = `${IRP_MJ_NAMES[step.mj]}${step.ioctl !== undefined ? ` 0x${step.ioctl.toString(16).padStart(8, '0')}` : ''}`;
+      const irp = buildIrp(kernel, device, step.mj, step.ioctl, step.minor);
+      const name =
+        step.name ??
+        `${IRP_MJ_NAMES[step.mj]}${step.ioctl !== undefined ? ` 0x${step.ioctl.toString(16).padStart(8, '0')}` : ''}`;
       const r = await call(name, routine, [device, irp], true);
       if (r.outcome.kind !== 'returned') return finish(report, kernel);
       r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
@@ -334,19 +432,23 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
   }
 }
 
-/** An IRP with one stack location, set up as the I/O manager would for `mj`. */
-function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: number): number {
-  const size = IRP.size + IO_STACK_LOCATION.size;
+/**
+ * An IRP set up as the I/O manager would for `mj`, with the device's StackSize stack locations and
+ * the top one current (as IoCallDriver leaves it for the top driver's dispatch routine).
+ */
+function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: number, minor = 0): number {
+  const count = Math.max(1, device ? kernel.mem.u8(device + DEVICE_OBJECT.StackSize) : 1);
+  const size = IRP.size + count * IO_STACK_LOCATION.size;
   const irp = kernel.pool.allocate(size, 0, 'nt35', 'kernel')!;
   const buffer = kernel.pool.allocate(0x200, 0, 'nt35', 'kernel')!;
-  const stack = irp + IRP.size;
+  const stack = irp + IRP.size + (count - 1) * IO_STACK_LOCATION.size;
   kernel.mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
   kernel.mem.setU16(irp + IRP.Size, size);
-  kernel.mem.write(irp + IRP.StackCount, new Uint8Array([1, 1]));
+  kernel.mem.write(irp + IRP.StackCount, new Uint8Array([count, count]));
   kernel.mem.setU32(irp + IRP.SystemBuffer, buffer);
   kernel.mem.setU32(irp + IRP.UserBuffer, buffer);
   kernel.mem.setU32(irp + IRP.CurrentStackLocation, stack);
-  kernel.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj]));
+  kernel.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj, minor]));
   kernel.mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
   const P = stack + IO_STACK_LOCATION.Parameters;
   if (mj === IRP_MJ.DEVICE_CONTROL) {
@@ -356,6 +458,9 @@ function buildIrp(kernel: EmulatedKernel, device: number, mj: number, ioctl?: nu
     kernel.mem.setU32(P + 12, buffer); // Type3InputBuffer
   } else if (mj === IRP_MJ.READ || mj === IRP_MJ.WRITE) {
     kernel.mem.setU32(P, 0x200); // Length
+  } else if (mj === IRP_MJ.POWER) {
+    kernel.mem.setU32(P + 4, 1); // Parameters.Power.Type = DevicePowerState
+    kernel.mem.setU32(P + 8, 1); // Parameters.Power.State = PowerDeviceD0
   }
   return irp;
 }

@@ -3,6 +3,8 @@
 import type { CpuEngine } from '../cpu/engine.js';
 import type { EventLog } from './events.js';
 import type { GuestMemory } from './guest.js';
+import type { ObjectManager } from './handles.js';
+import type { RegistryModel } from './hive.js';
 import type { ObjectNamespace } from './objects.js';
 import type { Pool } from './pool.js';
 
@@ -20,4 +22,30 @@ export interface KernelContext {
   statics: Map<string, number>;
   /** Looks up an export of the loaded kernel or HAL by name (MmGetSystemRoutineAddress). */
   systemRoutine(name: string): number | null;
+  /** The version the loaded kernel answers with (PsGetVersion, IoIsWdmVersionAvailable). */
+  version: KernelVersion;
+  /** Handles and kernel objects (processes, threads, files, keys). */
+  ob: ObjectManager;
+  /** Files Zw*File routines can open (read-only); absent: every open is STATUS_OBJECT_NAME_NOT_FOUND. */
+  files?: FileProvider;
+  /** The configuration registry Zw*Key routines work on; absent: every open fails as not found. */
+  registry?: RegistryModel;
 }
+
+/** A read-only view of files by NT path (`\SystemRoot\…`, `\??\C:\…`, `\DosDevices\C:\…`). */
+export interface FileProvider {
+  /** The file's bytes, or null when there is no such file. */
+  read(ntPath: string): Uint8Array | null;
+}
+
+/** What version queries answer. */
+export interface KernelVersion {
+  major: number;
+  minor: number;
+  build: number;
+  /** WDM level [major, minor] for IoIsWdmVersionAvailable; [0, 0] for kernels before WDM. */
+  wdm: [number, number];
+}
+
+/** NT 3.51 (build 1057), the fixture kernels' version, before WDM. */
+export const NT351_VERSION: KernelVersion = { major: 3, minor: 51, build: 1057, wdm: [0, 0] };

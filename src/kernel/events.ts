@@ -25,7 +25,28 @@ export type KernelEvent =
   | { type: 'pool-double-free'; address: number; caller: number }
   | { type: 'pool-bad-free'; address: number; caller: number }
   | { type: 'pool-leak'; address: number; size: number; tag: string | null }
-  | { type: 'bugcheck'; code: number; parameters: number[]; caller: number };
+  | { type: 'bugcheck'; code: number; parameters: number[]; caller: number }
+  /** IoCompleteRequest called a driver's completion routine; `result` is what it returned. */
+  | {
+      type: 'completion-routine';
+      routine: number;
+      irp: number;
+      device: number;
+      context: number;
+      result: number | null;
+    }
+  /** PsCreateSystemThread: the thread is recorded, not run (model: no scheduler). */
+  | { type: 'system-thread'; startRoutine: number; startContext: number; handle: number; caller: number }
+  /** --trace: a basic block or instruction the guest executed, disassembled. */
+  | {
+      type: 'trace';
+      unit: 'block' | 'insn';
+      address: number;
+      size: number;
+      instructions: { address: number; text: string }[];
+    }
+  /** --trace hit its cap; nothing more was traced in this run. */
+  | { type: 'trace-truncated'; limit: number };
 
 export class EventLog {
   readonly events: KernelEvent[] = [];

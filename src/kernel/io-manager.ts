@@ -10,9 +10,9 @@ export const servicesKey = (service: string): string =>
 
 /** A UNICODE_STRING and its buffer in kernel-owned pool; returns the UNICODE_STRING's address. */
 export function kernelUnicodeString(kernel: EmulatedKernel, text: string): number {
-  const buf = kernel.pool.allocate(text.length * 2 + 2, 0, 'nt35', 'kernel')!;
+  const buf = kernel.pool.allocateStatic(text.length * 2 + 2);
   kernel.mem.write(buf, utf16z(text));
-  const us = kernel.pool.allocate(8, 0, 'nt35', 'kernel')!;
+  const us = kernel.pool.allocateStatic(8);
   kernel.mem.setU16(us, text.length * 2);
   kernel.mem.setU16(us + 2, text.length * 2 + 2);
   kernel.mem.setU32(us + 4, buf);
@@ -37,7 +37,7 @@ export function createDriverObject(
 ): { driverObject: number; registryPath: number } {
   const D = DRIVER_OBJECT;
   const { mem } = kernel;
-  const driverObject = kernel.pool.allocate(D.size + DRIVER_EXTENSION.size, 0, 'nt35', 'kernel')!;
+  const driverObject = kernel.pool.allocateStatic(D.size + DRIVER_EXTENSION.size);
   mem.setU16(driverObject + D.Type, IO_TYPE_DRIVER);
   mem.setU16(driverObject + D.Size, D.size);
   mem.setU32(driverObject + D.DriverStart, spec.base);

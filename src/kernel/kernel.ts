@@ -1,18 +1,53 @@
 // The emulated kernel: maps loaded images into the CPU, hooks the kernel's and HAL's exports (our
 // handler when we have one, an `unimplemented-routine` event for a stub with none, the image's own
 // code otherwise), and calls guest routines with NT's calling conventions.
+//
+// Guest calls from handlers. Some routines call guest code before they return: IoCompleteRequest
+// calls the completion routines drivers registered, IoCallDriver transfers to a dispatch routine.
+// Chosen design: continuations on the guest stack, not nested emulation. A handler returns a
+// GuestCall (routine, args, onReturn); the kernel pops the handler's own frame as its RET would, pushes
+// a continuation id, the arguments and the address of a hooked slot on the kernel-routine page
+// (KERNEL_ROUTINES) as the return address, and lets the guest run the routine in the same
+// uc_emu_start. When the routine returns to the slot, the hook looks the continuation up by the id
+// on the stack (checking ESP is where a stdcall return leaves it), runs `onReturn(eax)` on the host and
+// goes on: another guest call, or the original handler's return to its caller. Why not a nested
+// uc_emu_start from inside the hook: the engine's per-run state (budget, stop reason, fault, host
+// error) would have to be saved and restored around it, a fault or budget in the inner run would
+// have to unwind through the outer hook, and koffi callbacks would nest; with continuations one run
+// covers everything, so budgets, faults and traces need no special case. A TailCall (IoCallDriver)
+// is the simple case: the handler's frame is replaced by the routine's, which returns straight to
+// the caller, as the real routine's jump does.
 import { type CpuEngine, type Perm, type RunResult, RX } from '../cpu/engine.js';
-import { pushCall, returnFromStdcall } from '../cpu/x86-call.js';
+import { pushCall } from '../cpu/x86-call.js';
+import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
-import type { KernelContext } from './context.js';
-import { type DecodedArg, EventLog } from './events.js';
+import { type KernelContext, NT351_VERSION } from './context.js';
+import { type DecodedArg, EventLog, type KernelEvent } from './events.js';
 import { GuestAccessError, GuestMemory } from './guest.js';
+import { ObjectManager } from './handles.js';
 import { ObjectNamespace } from './objects.js';
 import { Pool } from './pool.js';
-import { type ArgType, calleeCleanup, type ExportHandler, type HandlerRegistry } from './registry.js';
+import {
+  type ArgType,
+  calleeCleanup,
+  type ExportHandler,
+  type HandlerRegistry,
+  type HandlerResult,
+} from './registry.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
 export const CALL_SENTINEL = 0x80030000;
+/**
+ * Model: a page of kernel code whose slots are hooked by the host: the continuation return address
+ * (slot 0) and routines of the emulator's own that guest code calls by address (hostRoutine).
+ */
+export const KERNEL_ROUTINES = 0x80031000;
+const SLOT = 16;
+/**
+ * Where the guest is sent when a handler stops the run: Unicorn ends uc_emu_start only at the next
+ * block boundary, and the guest must not go on running the caller's code meanwhile.
+ */
+const HALT = KERNEL_ROUTINES + SLOT;
 /** API-call events kept per run; later calls are counted in `droppedApiCalls`. */
 export const MAX_API_EVENTS = 10_000;
 
@@ -27,6 +62,24 @@ export interface CallResult {
 }
 
 const PAGE = 0x1000;
+const STOPPED = Symbol('stopped');
+type ApiCallEvent = Extract<KernelEvent, { type: 'api-call' }>;
+
+/** A handler call being carried out: where it returns and how its report entry is completed. */
+interface Frame {
+  returnAddress: number;
+  /** ESP after the handler's RET (its arguments popped per its calling convention). */
+  espAfter: number;
+  caller: number;
+  handler: ExportHandler;
+  event: ApiCallEvent | null;
+}
+interface Continuation {
+  frame: Frame;
+  onReturn: (eax: number) => HandlerResult;
+  /** ESP expected when the called routine returns (pointing at the continuation id). */
+  esp: number;
+}
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -44,10 +97,17 @@ export class EmulatedKernel {
   readonly log = new EventLog();
   readonly pool: Pool;
   readonly objects = new ObjectNamespace();
+  readonly ob: ObjectManager;
   readonly ctx: KernelContext;
   droppedApiCalls = 0;
   private readonly exportsByName = new Map<string, number>();
   private apiEvents = 0;
+  /** Pending guest calls made by handlers, by the id pushed on the guest stack. */
+  private readonly continuations = new Map<number, Continuation>();
+  private nextContinuation = 1;
+  private nextSlot = 2;
+  /** Set when a handler stopped the run (bugcheck, guest fault in a handler); reset per call. */
+  private stopping = false;
 
   constructor(
     readonly cpu: CpuEngine,
@@ -58,6 +118,7 @@ export class EmulatedKernel {
   ) {
     this.mem = new GuestMemory(cpu);
     this.pool = new Pool(cpu);
+    this.ob = new ObjectManager(this.mem, this.pool);
     // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
     // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
     let cmosIndex = 0;
@@ -72,6 +133,10 @@ export class EmulatedKernel {
     });
     cpu.map(CALL_SENTINEL, PAGE, RX);
     cpu.write(CALL_SENTINEL, new Uint8Array([0xf4])); // hlt, never executed: `until` stops first
+    cpu.map(KERNEL_ROUTINES, PAGE, RX);
+    cpu.write(KERNEL_ROUTINES, new Uint8Array(PAGE).fill(0xcc)); // int3: slots run only as hooks
+    cpu.hookCode(KERNEL_ROUTINES, KERNEL_ROUTINES, () => this.resume());
+    cpu.write(HALT, new Uint8Array([0xeb, 0xfe])); // jmp $: where a stopped handler leaves the guest
     this.ctx = {
       cpu,
       mem: this.mem,
@@ -80,9 +145,25 @@ export class EmulatedKernel {
       log: this.log,
       caller: 0,
       statics: new Map(),
-      stop: (reason) => cpu.stop(reason),
+      stop: (reason) => this.halt(reason),
       systemRoutine: (name) => this.exportsByName.get(name) ?? null,
+      version: NT351_VERSION,
+      ob: this.ob,
     };
+  }
+
+  /**
+   * Makes driver code run in the System process's thread (model: the only one): KPRCB.CurrentThread
+   * points at its ETHREAD body (what FS:[0x124] reads), and the kernel's exported object-type
+   * variables (PsProcessType, PsThreadType, IoFileObjectType), when it has them, at our type objects.
+   */
+  enterSystemThread(prcb: number): void {
+    this.mem.setU32(prcb + KPRCB.CurrentThread, this.ob.systemContext().thread.body);
+    const types = { PsProcessType: 'process', PsThreadType: 'thread', IoFileObjectType: 'file' } as const;
+    for (const [name, kind] of Object.entries(types)) {
+      const variable = this.exportsByName.get(name);
+      if (variable !== undefined) this.mem.setU32(variable, this.ob.typeObject(kind));
+    }
   }
 
   /** Copies a loaded image into guest memory with its sections' protections (per page, merged). */
@@ -182,35 +263,108 @@ export class EmulatedKernel {
       args = this.args(h);
     } catch (e) {
       if (!(e instanceof GuestAccessError)) throw e;
-      this.cpu.stop(`guest fault reading ${h.name}'s arguments: ${e.message}`);
+      this.halt(`guest fault reading ${h.name}'s arguments: ${e.message}`);
       return;
     }
     const decoded: DecodedArg[] = h.args.map((a, i) => {
       const text = this.decode(a.type, args[i]!);
       return text === undefined ? { name: a.name, value: args[i]! } : { name: a.name, value: args[i]!, text };
     });
-    let result: number | undefined;
+    const esp = this.cpu.reg('esp');
     const at = this.log.events.length; // the call is listed before what it caused
-    try {
-      result = h.impl(this.ctx, args);
-    } catch (e) {
-      if (!(e instanceof GuestAccessError)) throw e;
-      this.cpu.stop(`guest fault in ${h.module}!${h.name}: ${e.message}`);
-      return;
-    }
+    const result = this.guarded(h, () => h.impl(this.ctx, args));
+    if (result === STOPPED) return;
+    let event: ApiCallEvent | null = null;
     if (this.apiEvents++ < MAX_API_EVENTS) {
-      this.log.events.splice(at, 0, {
-        type: 'api-call',
-        module: h.module,
-        name: h.name,
-        args: decoded,
-        result: result === undefined ? null : result >>> 0,
-        caller,
-      });
+      event = { type: 'api-call', module: h.module, name: h.name, args: decoded, result: null, caller };
+      this.log.events.splice(at, 0, event);
     } else {
       this.droppedApiCalls++;
     }
-    returnFromStdcall(this.cpu, result ?? this.cpu.reg('eax'), calleeCleanup(h));
+    const frame: Frame = {
+      returnAddress: this.mem.u32(esp, 'return address'),
+      espAfter: (esp + 4 + calleeCleanup(h)) >>> 0,
+      caller,
+      handler: h,
+      event,
+    };
+    this.proceed(result, frame);
+  }
+
+  /** Ends the run from a hook: the guest waits at HALT until Unicorn stops it. */
+  private halt(reason: string): void {
+    this.stopping = true;
+    this.cpu.stop(reason);
+    this.cpu.setReg('eip', HALT);
+  }
+
+  /** Runs handler code; a guest memory fault in it stops the run (reported as a guest fault). */
+  private guarded(h: ExportHandler, fn: () => HandlerResult): HandlerResult | typeof STOPPED {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof GuestAccessError)) throw e;
+      this.halt(`guest fault in ${h.module}!${h.name}: ${e.message}`);
+      return STOPPED;
+    }
+  }
+
+  /** Carries out what a handler (or a continuation) returned, for the handler call `frame`. */
+  private proceed(result: HandlerResult, frame: Frame): void {
+    const cpu = this.cpu;
+    if (this.stopping) return;
+    if (typeof result === 'object') {
+      cpu.setReg('esp', frame.espAfter);
+      if (result.kind === 'tail-call') {
+        pushCall(cpu, result.args, frame.returnAddress);
+        cpu.setReg('eip', result.routine);
+        return;
+      }
+      const id = this.nextContinuation++;
+      pushCall(cpu, [], id); // the id sits where the routine's stdcall return leaves ESP
+      this.continuations.set(id, { frame, onReturn: result.onReturn, esp: cpu.reg('esp') });
+      pushCall(cpu, result.args, KERNEL_ROUTINES);
+      cpu.setReg('eip', result.routine);
+      return;
+    }
+    if (frame.event && result !== undefined) frame.event.result = result >>> 0;
+    cpu.setReg('eax', result ?? cpu.reg('eax'));
+    cpu.setReg('esp', frame.espAfter);
+    cpu.setReg('eip', frame.returnAddress);
+  }
+
+  /** A guest routine called by a handler returned to the continuation slot. */
+  private resume(): void {
+    const esp = this.cpu.reg('esp');
+    const id = this.mem.u32(esp, 'continuation id');
+    const c = this.continuations.get(id);
+    if (!c || c.esp !== esp) {
+      this.halt(
+        c
+          ? `guest stack imbalance: a routine called by ${c.frame.handler.name} returned with ESP 0x${esp.toString(16)}, expected 0x${c.esp.toString(16)} (wrong calling convention?)`
+          : 'guest code returned to the kernel continuation slot without a pending call',
+      );
+      return;
+    }
+    this.continuations.delete(id);
+    this.ctx.caller = c.frame.caller;
+    const eax = this.cpu.reg('eax');
+    const next = this.guarded(c.frame.handler, () => c.onReturn(eax));
+    if (next !== STOPPED) this.proceed(next, c.frame);
+  }
+
+  /**
+   * A guest address for a routine of the emulator's own (e.g. the model bus driver's dispatch
+   * routine): guest code calls it like any routine and `h` handles it as an export handler would.
+   */
+  hostRoutine(h: ExportHandler): number {
+    if (this.nextSlot >= PAGE / SLOT) throw new Error('kernel routine page is full');
+    const address = KERNEL_ROUTINES + SLOT * this.nextSlot++;
+    this.cpu.hookCode(address, address, () => {
+      const caller = this.cpu.readU32(this.cpu.reg('esp'));
+      this.dispatch(h, caller);
+    });
+    return address;
   }
 
   /** Calls a stdcall guest routine with `args` on a fresh stack; the run ends at the sentinel. */
@@ -219,6 +373,8 @@ export class EmulatedKernel {
     args: number[],
     budget: { maxInstructions?: number; maxMillis?: number },
   ): CallResult {
+    this.continuations.clear(); // left over only by a run that ended inside a routine
+    this.stopping = false;
     this.cpu.setReg('esp', this.stackTop);
     pushCall(this.cpu, args, CALL_SENTINEL);
     const run = this.cpu.run({ start: address, until: CALL_SENTINEL, ...budget });

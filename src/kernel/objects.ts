@@ -62,8 +62,10 @@ export const IRP = {
   IoStatusStatus: 0x18,
   IoStatusInformation: 0x1c,
   RequestorMode: 0x20,
+  PendingReturned: 0x21,
   StackCount: 0x22,
   CurrentLocation: 0x23,
+  Cancel: 0x24,
   UserBuffer: 0x3c,
   CurrentStackLocation: 0x60,
 } as const;
@@ -71,9 +73,20 @@ export const IO_STACK_LOCATION = {
   size: 0x24,
   MajorFunction: 0x00,
   MinorFunction: 0x01,
+  Flags: 0x02,
+  Control: 0x03,
   Parameters: 0x04,
   DeviceObject: 0x14,
   FileObject: 0x18,
+  CompletionRoutine: 0x1c,
+  Context: 0x20,
+} as const;
+/** IO_STACK_LOCATION.Control bits (ntddk.h): IoSetCompletionRoutine's Invoke* flags, IoMarkIrpPending. */
+export const SL = {
+  PENDING_RETURNED: 0x01,
+  INVOKE_ON_CANCEL: 0x20,
+  INVOKE_ON_SUCCESS: 0x40,
+  INVOKE_ON_ERROR: 0x80,
 } as const;
 
 /** IRP_MJ_* names (NT 3.51, 0x00..0x1b). */
@@ -107,7 +120,20 @@ export const IRP_MJ_NAMES = [
   'IRP_MJ_SET_QUOTA',
   'IRP_MJ_PNP_POWER',
 ] as const;
-export const IRP_MJ = { CREATE: 0, CLOSE: 2, READ: 3, WRITE: 4, DEVICE_CONTROL: 14, CLEANUP: 18 } as const;
+export const IRP_MJ = {
+  CREATE: 0,
+  CLOSE: 2,
+  READ: 3,
+  WRITE: 4,
+  DEVICE_CONTROL: 14,
+  CLEANUP: 18,
+  /** IRP_MJ_POWER (0x16) and IRP_MJ_PNP (0x1b) in WDM's numbering (NT 3.51: QUERY_POWER, PNP_POWER). */
+  POWER: 0x16,
+  PNP: 0x1b,
+} as const;
+
+/** IRP_MN_* minor functions run-driver sends (wdm.h). */
+export const IRP_MN = { START_DEVICE: 0x00, REMOVE_DEVICE: 0x02, SET_POWER: 0x02 } as const;
 
 export interface NamedObject {
   kind: 'device' | 'symlink' | 'driver';

@@ -26,9 +26,43 @@ export interface ArgSpec {
   type: ArgType;
 }
 
+/**
+ * A handler's request to run guest code before it returns (see kernel.ts, "Guest calls from
+ * handlers"): `routine` (stdcall) is called with `args`; when it returns, `onReturn` gets its EAX and
+ * says what happens next, another guest call or the handler's own return value.
+ */
+export interface GuestCall {
+  readonly kind: 'guest-call';
+  routine: number;
+  args: number[];
+  onReturn: (eax: number) => HandlerResult;
+}
+
+/**
+ * A handler's request to leave by jumping to `routine` with `args` in place of its own, so that
+ * `routine` returns straight to the handler's caller (IoCallDriver's transfer to a dispatch routine).
+ */
+export interface TailCall {
+  readonly kind: 'tail-call';
+  routine: number;
+  args: number[];
+}
+
+/** What a handler returns: EAX, undefined for VOID (EAX unchanged), or a transfer to guest code. */
+export type HandlerResult = number | undefined | GuestCall | TailCall;
+
+export const guestCall = (routine: number, args: number[], onReturn: GuestCall['onReturn']): GuestCall => ({
+  kind: 'guest-call',
+  routine,
+  args,
+  onReturn,
+});
+export const tailCall = (routine: number, args: number[]): TailCall => ({ kind: 'tail-call', routine, args });
+
 /** A handler: `impl` gets the raw 32-bit arguments and returns EAX (undefined for VOID). */
 export interface ExportHandler {
-  module: 'ntoskrnl' | 'hal';
+  /** `nt351` marks routines of the emulator's own (a model's code), reachable only by address. */
+  module: 'ntoskrnl' | 'hal' | 'nt351';
   name: string;
   /** The NT prototype, as the DDK declares it. */
   prototype: string;
@@ -40,7 +74,7 @@ export interface ExportHandler {
    * real code for the export, that code runs and this handler is not hooked.
    */
   pure?: boolean;
-  impl: (ctx: KernelContext, args: number[]) => number | undefined;
+  impl: (ctx: KernelContext, args: number[]) => HandlerResult;
 }
 
 /** Bytes the callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for cdecl. */

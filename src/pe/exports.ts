@@ -3,6 +3,7 @@
 import type { DataDirectory } from './headers.js';
 import type { PeImage } from './image.js';
 import { IMAGE_EXPORT_DIRECTORY as E } from './layout.js';
+import { NameTable } from './names.js';
 import { type Ordinal, ordinal, type Rva, rva } from './types.js';
 
 const S = 'IMAGE_EXPORT_DIRECTORY';
@@ -91,7 +92,8 @@ export function parseExports(img: PeImage, dir: DataDirectory | null): ExportTab
   bound(numberOfNames, 4, namesRva, 'NumberOfNames');
   bound(numberOfNames, 2, ordinalsRva, 'NumberOfNames');
 
-  const dllName = nameRva === 0 ? '' : img.readCString(rva(nameRva), MAX_EXPORT_NAME, S, 'Name');
+  const text = new NameTable(img, MAX_EXPORT_NAME);
+  const dllName = nameRva === 0 ? '' : text.read(nameRva, S, 'Name');
   const functions = new Uint32Array(numberOfFunctions);
   for (let i = 0; i < numberOfFunctions; i++) {
     functions[i] = img.readU32(rva(functionsRva + 4 * i), S, `AddressOfFunctions[${i}]`);
@@ -100,7 +102,7 @@ export function parseExports(img: PeImage, dir: DataDirectory | null): ExportTab
   const nameIndex = new Uint16Array(numberOfNames);
   for (let i = 0; i < numberOfNames; i++) {
     const p = img.readU32(rva(namesRva + 4 * i), S, `AddressOfNames[${i}]`);
-    names[i] = img.readCString(rva(p), MAX_EXPORT_NAME, S, `AddressOfNames[${i}]`);
+    names[i] = text.read(p, S, `AddressOfNames[${i}]`);
     nameIndex[i] = img.readU16(rva(ordinalsRva + 2 * i), S, `AddressOfNameOrdinals[${i}]`);
   }
 
@@ -111,7 +113,7 @@ export function parseExports(img: PeImage, dir: DataDirectory | null): ExportTab
     if (f >= at && f < at + dir.size) {
       let fw = forwarders.get(index);
       if (!fw) {
-        fw = parseForwarder(img.readCString(rva(f), MAX_EXPORT_NAME, S, `forwarder[${index}]`));
+        fw = parseForwarder(text.read(f, S, `forwarder[${index}]`));
         forwarders.set(index, fw);
       }
       return { rva: null, forwarder: fw };

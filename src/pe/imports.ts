@@ -9,6 +9,7 @@ import {
   IMAGE_ORDINAL_FLAG32,
   IMAGE_ORDINAL_FLAG64,
 } from './layout.js';
+import { NameTable } from './names.js';
 import { type Rva, rva } from './types.js';
 
 const S = 'IMAGE_IMPORT_DESCRIPTOR';
@@ -20,6 +21,14 @@ export const MAX_IMPORT_NAME = 4096;
  * hostile tables (many descriptors sharing one huge thunk array) from costing quadratic time.
  */
 export const MAX_IMPORT_THUNKS = 1_000_000;
+
+/**
+ * The thunk cap for one image: also no more thunks than the file has thunk-sized words, since each
+ * non-zero thunk of a real table is its own file bytes (only descriptors sharing a thunk array, which
+ * no linker emits, read more), so the entries stay proportional to the input.
+ */
+export const importThunkLimit = (fileLength: number, is64: boolean): number =>
+  Math.min(MAX_IMPORT_THUNKS, Math.floor(fileLength / (is64 ? 8 : 4)));
 
 export interface ImportEntry {
   /** Null when imported by ordinal. */
@@ -56,7 +65,8 @@ export interface BoundImport {
 export function parseImports(img: PeImage, dir: DataDirectory | null): ImportModule[] {
   if (!dir) return [];
   const modules: ImportModule[] = [];
-  const budget = { thunks: MAX_IMPORT_THUNKS };
+  const limit = importThunkLimit(img.reader.length, img.is64);
+  const budget = { limit, thunks: limit, names: new NameTable(img, MAX_IMPORT_NAME) };
   const sizeOfImage = img.headers.optionalHeader.sizeOfImage;
   // The table ends with an all-zero descriptor. NT does not trust Size, so neither do we, but a table
   // cannot be longer than the image.
@@ -70,7 +80,7 @@ export function parseImports(img: PeImage, dir: DataDirectory | null): ImportMod
     const originalFirstThunk = field(D.OriginalFirstThunk, 'OriginalFirstThunk');
     if (nameRva === 0 && firstThunk === 0) break;
     const timeDateStamp = field(D.TimeDateStamp, 'TimeDateStamp');
-    const dll = img.readCString(rva(nameRva), MAX_IMPORT_NAME, S, 'Name');
+    const dll = budget.names.read(nameRva, S, 'Name');
     const fromIat = originalFirstThunk === 0;
     const lookup = fromIat ? firstThunk : originalFirstThunk;
     modules.push({
@@ -92,7 +102,7 @@ function parseThunks(
   dll: string,
   lookup: number,
   iat: number,
-  budget: { thunks: number },
+  budget: { limit: number; thunks: number; names: NameTable },
 ): ImportEntry[] {
   const entries: ImportEntry[] = [];
   const width = img.is64 ? 8 : 4;
@@ -102,7 +112,7 @@ function parseThunks(
         -1,
         T,
         `${dll}[${i}]`,
-        `more than ${MAX_IMPORT_THUNKS} import thunks in the image`,
+        `more than ${budget.limit} import thunks in the image (the cap for a file of this size)`,
       );
     }
     const thunkRva = rva(lookup + i * width);
@@ -129,9 +139,8 @@ function parseThunks(
         'IMAGE_IMPORT_BY_NAME',
         `${field}.Hint`,
       );
-      const name = img.readCString(
-        rva(value + IMAGE_IMPORT_BY_NAME.Name),
-        MAX_IMPORT_NAME,
+      const name = budget.names.read(
+        value + IMAGE_IMPORT_BY_NAME.Name,
         'IMAGE_IMPORT_BY_NAME',
         `${field}.Name`,
       );

@@ -57,6 +57,7 @@ export function parseRelocations(img: PeImage, dir: DataDirectory | null): Reloc
   const end = dir.rva + dir.size;
   const sizeOfImage = img.headers.optionalHeader.sizeOfImage;
   let at = dir.rva as number;
+  let consumed = 0;
   while (at + B.size <= end) {
     const pageRva = img.readU32(rva(at + B.VirtualAddress), S, 'VirtualAddress');
     const sizeOfBlock = img.readU32(rva(at + B.SizeOfBlock), S, 'SizeOfBlock');
@@ -68,6 +69,18 @@ export function parseRelocations(img: PeImage, dir: DataDirectory | null): Reloc
         S,
         'SizeOfBlock',
         `0x${sizeOfBlock.toString(16)} is not an even size of at least 8 inside the directory (ends at RVA 0x${end.toString(16)})`,
+      );
+    }
+    // Relocation entries are file bytes: together the blocks cannot outgrow the file. Without this a
+    // huge SizeOfBlock over zero fill, or blocks repeated by sections mapping the same file bytes,
+    // drives an unbounded loop and allocation.
+    consumed += sizeOfBlock;
+    if (consumed > img.reader.length) {
+      throw img.reader.error(
+        where,
+        S,
+        'SizeOfBlock',
+        `blocks so far total 0x${consumed.toString(16)} bytes, more than the file's 0x${img.reader.length.toString(16)}`,
       );
     }
     if (pageRva >= sizeOfImage) {

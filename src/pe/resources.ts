@@ -13,6 +13,7 @@ import {
   RT_VERSION,
   VS_FFI_SIGNATURE,
 } from './layout.js';
+import { NAME_BYTES_PER_FILE_BYTE } from './names.js';
 import { type Rva, rva } from './types.js';
 
 /** Resource directory depth NT uses (type / name / language); deeper trees are malformed. */
@@ -39,6 +40,7 @@ export function walkResources(
   const leaves: ResourceLeaf[] = [];
   const onPath = new Set<number>();
   let visited = 0;
+  const names = new ResourceNames(img, root);
 
   const visit = (offset: number, depth: number, path: (number | string)[]): void => {
     const at = root + offset;
@@ -74,8 +76,7 @@ export function walkResources(
         'IMAGE_RESOURCE_DIRECTORY_ENTRY',
         'OffsetToData',
       );
-      const key =
-        (nameField & IMAGE_RESOURCE_NAME_IS_STRING) !== 0 ? resourceName(img, root, nameField) : nameField;
+      const key = (nameField & IMAGE_RESOURCE_NAME_IS_STRING) !== 0 ? names.read(nameField) : nameField;
       if (depth === 0 && only && key !== only.type) continue;
       const childPath = [...path, key];
       if ((dataField & IMAGE_RESOURCE_DATA_IS_DIRECTORY) !== 0) {
@@ -97,12 +98,46 @@ export function walkResources(
   return leaves;
 }
 
-/** A resource name: IMAGE_RESOURCE_DIR_STRING_U (length-prefixed UTF-16) at a directory-relative offset. */
-function resourceName(img: PeImage, root: number, field: number): string {
-  const at = rva(root + (field & ~IMAGE_RESOURCE_NAME_IS_STRING));
-  const length = img.readU16(at, 'IMAGE_RESOURCE_DIR_STRING_U', 'Length');
-  const bytes = img.readBytes(rva(at + 2), length * 2, 'IMAGE_RESOURCE_DIR_STRING_U', 'NameString');
-  return new TextDecoder('utf-16le').decode(bytes);
+const utf16 = new TextDecoder('utf-16le');
+
+/**
+ * Resource names (IMAGE_RESOURCE_DIR_STRING_U: length-prefixed UTF-16 at a directory-relative offset),
+ * decoded once per offset; their bytes may total at most NAME_BYTES_PER_FILE_BYTE per byte of the file,
+ * as for export and import names (65536 entries naming 0xffff-character strings would otherwise decode
+ * gigabytes).
+ */
+class ResourceNames {
+  private readonly cache = new Map<number, string>();
+  private bytes = 0;
+  private readonly budget: number;
+
+  constructor(
+    private readonly img: PeImage,
+    private readonly root: number,
+  ) {
+    this.budget = NAME_BYTES_PER_FILE_BYTE * img.reader.length + 2 * 0xffff;
+  }
+
+  read(field: number): string {
+    const offset = field & ~IMAGE_RESOURCE_NAME_IS_STRING;
+    const known = this.cache.get(offset);
+    if (known !== undefined) return known;
+    const at = rva(this.root + offset);
+    const S = 'IMAGE_RESOURCE_DIR_STRING_U';
+    const length = this.img.readU16(at, S, 'Length');
+    this.bytes += 2 + length * 2;
+    if (this.bytes > this.budget) {
+      throw this.img.reader.error(
+        this.img.rvaToOffset(at) ?? -1,
+        S,
+        'Length',
+        `distinct resource names total more than ${this.budget} bytes (${NAME_BYTES_PER_FILE_BYTE} per byte of the file)`,
+      );
+    }
+    const name = utf16.decode(this.img.readBytes(rva(at + 2), length * 2, S, 'NameString'));
+    this.cache.set(offset, name);
+    return name;
+  }
 }
 
 export interface VersionInfo {
@@ -126,9 +161,20 @@ const align4 = (n: number) => (n + 3) & ~3;
 export function parseVersion(img: PeImage, dir: DataDirectory | null): VersionInfo | null {
   const leaf = walkResources(img, dir, { type: RT_VERSION })[0];
   if (!leaf) return null;
-  const bytes = img.readBytes(leaf.dataRva, leaf.size, 'VS_VERSIONINFO', 'data');
-  const base = img.rvaToOffset(leaf.dataRva)!;
   const r = img.reader;
+  // Too small for a root node: reject before mapping it (an empty leaf at the very end of a section's
+  // file bytes has no file offset at all).
+  if (leaf.size < N.szKey + 2) {
+    throw r.error(
+      -1,
+      'IMAGE_RESOURCE_DATA_ENTRY',
+      'Size',
+      `0x${leaf.size.toString(16)} bytes is too small for VS_VERSIONINFO`,
+    );
+  }
+  const bytes = img.readBytes(leaf.dataRva, leaf.size, 'VS_VERSIONINFO', 'data');
+  // readBytes returns a view into the file, so its position is the resource's file offset.
+  const base = bytes.byteOffset - r.bytes.byteOffset;
   const S = 'VS_VERSIONINFO';
 
   // Each node: wLength, wValueLength, wType, szKey (UTF-16, NUL), padding to 4, value, padding, children.

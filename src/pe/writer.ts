@@ -248,3 +248,181 @@ export function buildRelocations(
   }
   return { rva: start, size: sb.rva + sb.bytes.length - start };
 }
+
+/** One resource of an image: numeric type, id and language (what NT's fixtures need). */
+export interface ResourceSpec {
+  type: number;
+  id: number;
+  lang: number;
+  data: Uint8Array;
+  codePage?: number;
+}
+
+/**
+ * Builds a resource directory (type / id / language, each level sorted by id as NT's lookup expects)
+ * with its data entries and data in `sb`. Returns the directory's RVA and size.
+ */
+export function buildResources(
+  sb: SectionBuilder,
+  resources: readonly ResourceSpec[],
+): { rva: number; size: number } {
+  // Tree: type -> id -> lang -> resource.
+  const tree = new Map<number, Map<number, Map<number, ResourceSpec>>>();
+  for (const r of resources) {
+    const ids = tree.get(r.type) ?? new Map<number, Map<number, ResourceSpec>>();
+    const langs = ids.get(r.id) ?? new Map<number, ResourceSpec>();
+    langs.set(r.lang, r);
+    ids.set(r.id, langs);
+    tree.set(r.type, ids);
+  }
+  const sorted = <V>(m: Map<number, V>) => [...m].sort((a, b) => a[0] - b[0]);
+  const dirSize = (n: number) => 16 + 8 * n;
+  // Offsets (from the root) of every directory, then the data entries, then the data.
+  let size = dirSize(tree.size);
+  const idDirs = new Map<number, number>();
+  const langDirs = new Map<string, number>();
+  for (const [type, ids] of sorted(tree)) {
+    idDirs.set(type, size);
+    size += dirSize(ids.size);
+  }
+  for (const [type, ids] of sorted(tree)) {
+    for (const [id, langs] of sorted(ids)) {
+      langDirs.set(`${type}/${id}`, size);
+      size += dirSize(langs.size);
+    }
+  }
+  const entries = new Map<ResourceSpec, number>();
+  for (const r of resources) {
+    entries.set(r, size);
+    size += 16;
+  }
+  const dataAt = new Map<ResourceSpec, number>();
+  for (const r of resources) {
+    size = alignUp(size, 4);
+    dataAt.set(r, size);
+    size += r.data.length;
+  }
+  const root = sb.rva + alignUp(sb.bytes.length, 4);
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  const dir = (at: number, children: [number, number][]) => {
+    v.setUint16(at + 14, children.length, true); // NumberOfIdEntries
+    children.forEach(([id, offset], i) => {
+      v.setUint32(at + 16 + 8 * i, id, true);
+      v.setUint32(at + 20 + 8 * i, offset >>> 0, true);
+    });
+  };
+  const SUBDIR = 0x80000000;
+  dir(
+    0,
+    sorted(tree).map(([type]) => [type, (idDirs.get(type)! | SUBDIR) >>> 0]),
+  );
+  for (const [type, ids] of sorted(tree)) {
+    dir(
+      idDirs.get(type)!,
+      sorted(ids).map(([id]) => [id, (langDirs.get(`${type}/${id}`)! | SUBDIR) >>> 0]),
+    );
+    for (const [id, langs] of sorted(ids)) {
+      dir(
+        langDirs.get(`${type}/${id}`)!,
+        sorted(langs).map(([lang, r]) => [lang, entries.get(r)!]),
+      );
+    }
+  }
+  for (const r of resources) {
+    const e = entries.get(r)!;
+    v.setUint32(e, root + dataAt.get(r)!, true); // OffsetToData is an RVA
+    v.setUint32(e + 4, r.data.length, true);
+    v.setUint32(e + 8, r.codePage ?? 0, true);
+    out.set(r.data, dataAt.get(r)!);
+  }
+  sb.place(out, 4);
+  return { rva: root, size };
+}
+
+/** What a VS_VERSIONINFO resource says (verrsrc.h): fixed version numbers and one string table. */
+export interface VersionSpec {
+  /** Four parts, e.g. [3, 51, 1057, 3]. */
+  fileVersion: [number, number, number, number];
+  productVersion: [number, number, number, number];
+  fileOS: number;
+  fileType: number;
+  fileSubtype: number;
+  /** StringFileInfo key, e.g. "040904B0" (language 0x409, code page 1200). */
+  stringTable: string;
+  strings: [string, string][];
+}
+
+/** A string as UTF-16LE with its terminating NUL. */
+function utf16z(s: string): Uint8Array {
+  const b = new Uint8Array(2 * (s.length + 1));
+  const v = new DataView(b.buffer);
+  for (let i = 0; i < s.length; i++) v.setUint16(2 * i, s.charCodeAt(i), true);
+  return b;
+}
+
+/** A VS_VERSIONINFO node: header, NUL-terminated UTF-16 key, value and children, each 4-aligned. */
+function versionNode(
+  key: string,
+  type: number,
+  value: Uint8Array,
+  valueLength: number,
+  children: Uint8Array[],
+) {
+  const k = utf16z(key);
+  let length = alignUp(6 + k.length, 4) + value.length;
+  const at: number[] = [];
+  for (const c of children) {
+    length = alignUp(length, 4);
+    at.push(length);
+    length += c.length;
+  }
+  const out = new Uint8Array(length);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, length, true);
+  v.setUint16(2, valueLength, true);
+  v.setUint16(4, type, true);
+  out.set(k, 6);
+  out.set(value, alignUp(6 + k.length, 4));
+  children.forEach((c, i) => {
+    out.set(c, at[i]!);
+  });
+  return out;
+}
+
+/** Builds VS_VERSIONINFO bytes (the RT_VERSION resource's data), laid out as rc.exe and windres do. */
+export function buildVersionInfo(spec: VersionSpec): Uint8Array {
+  const ffi = new Uint8Array(0x34);
+  const f = new DataView(ffi.buffer);
+  const [a, b, c, d] = spec.fileVersion;
+  const [pa, pb, pc, pd] = spec.productVersion;
+  [
+    0xfeef04bd,
+    0x00010000,
+    (a << 16) | b,
+    (c << 16) | d,
+    (pa << 16) | pb,
+    (pc << 16) | pd,
+    0x3f,
+    0,
+    spec.fileOS,
+    spec.fileType,
+    spec.fileSubtype,
+    0,
+    0,
+  ].forEach((x, i) => {
+    f.setUint32(4 * i, x >>> 0, true);
+  });
+  const strings = spec.strings.map(([k, s]) => versionNode(k, 1, utf16z(s), s.length + 1, []));
+  const table = versionNode(spec.stringTable, 1, new Uint8Array(0), 0, strings);
+  const sfi = versionNode('StringFileInfo', 1, new Uint8Array(0), 0, [table]);
+  const lang = Number.parseInt(spec.stringTable.slice(0, 4), 16);
+  const cp = Number.parseInt(spec.stringTable.slice(4), 16);
+  const translation = new Uint8Array(4);
+  new DataView(translation.buffer).setUint16(0, lang, true);
+  new DataView(translation.buffer).setUint16(2, cp, true);
+  const vfi = versionNode('VarFileInfo', 1, new Uint8Array(0), 0, [
+    versionNode('Translation', 0, translation, 4, []),
+  ]);
+  return versionNode('VS_VERSION_INFO', 0, ffi, ffi.length, [sfi, vfi]);
+}

@@ -214,6 +214,21 @@ describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
     },
   );
 
+  it('--trace lists the guest code by routine: KiSystemStartup into HalInitSystem, cut at the limit', async () => {
+    const r = await boot(join(SETS, 'mismatched-hal-x86'), { trace: 'block', traceLimit: 4 });
+    expect(r.trace).toMatchObject({ unit: 'block', limit: 4, truncated: true });
+    expect(r.trace!.entries.map((e) => [e.routine, e.module])).toEqual([
+      ['KiSystemStartup', 'NTOSKRNL.EXE'],
+      ['KiSystemStartup', 'NTOSKRNL.EXE'],
+      ['KiSystemStartup', 'HAL.DLL'],
+      ['KiSystemStartup', 'HAL.DLL'],
+    ]);
+    // KiSystemStartup stores the UP build type (2) in KPRCB.BuildType (+0x12), as the HAL then reads it.
+    expect(r.trace!.entries[0]!.instructions.map((i) => i.text)).toContain('mov word ptr [eax + 0x12], dx');
+    const insn = await boot(join(SETS, 'mismatched-hal-x86'), { trace: 'insn', traceLimit: 2 });
+    expect(insn.trace!.entries.map((e) => e.instructions.length)).toEqual([1, 1]);
+  });
+
   it('an Alpha image set is refused as not implemented yet, not faked', async () => {
     const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
     set.manifest.machine.architecture = 'alpha';

@@ -117,6 +117,7 @@ describe('nt351 boot with bad input: one line, documented exit code', () => {
   it('64 for bad flags', async () => {
     expect((await cli('--cpus', '0', 'fixtures/imagesets/rtm-x86-up')).code).toBe(64);
     expect((await cli('--cpus', 'two', 'fixtures/imagesets/rtm-x86-up')).code).toBe(64);
+    expect((await cli('--trace', 'everything', 'fixtures/imagesets/rtm-x86-up')).code).toBe(64);
     expect((await cli()).code).toBe(64);
   });
 });

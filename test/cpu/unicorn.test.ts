@@ -386,3 +386,36 @@ describe('disassembly', () => {
     cpu.close();
   });
 });
+
+describe('UnicornX86 tracing (hookTrace)', () => {
+  // mov ecx, 3; L: dec ecx; jnz L; jmp DONE — blocks: [mov ecx, dec, jnz], [dec, jnz] twice, [jmp DONE]
+  const loop = [0xb9, ...le(3), 0x49, 0x75, 0xfd];
+
+  it('reports each executed basic block with its size, also for code translated before the hook', () => {
+    const cpu = cpuWith(thenDone(loop));
+    expect(cpu.run({ start: CODE, until: DONE }).kind).toBe('returned'); // translated without a hook
+    const blocks: [number, number][] = [];
+    const hook = cpu.hookTrace('block', (address, size) => blocks.push([address - CODE, size]));
+    expect(cpu.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(blocks).toEqual([
+      [0, 8],
+      [5, 3],
+      [5, 3],
+      [8, 5],
+    ]);
+    hook.remove();
+    blocks.length = 0;
+    cpu.run({ start: CODE, until: DONE });
+    expect(blocks).toEqual([]);
+    cpu.close();
+  });
+
+  it('reports each executed instruction in insn mode', () => {
+    const cpu = cpuWith(thenDone(loop));
+    const insns: number[] = [];
+    cpu.hookTrace('insn', (address) => insns.push(address - CODE));
+    expect(cpu.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(insns).toEqual([0, 5, 6, 5, 6, 5, 6, 8]);
+    cpu.close();
+  });
+});

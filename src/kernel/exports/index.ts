@@ -6,7 +6,11 @@ import { fsrtlExports } from './fsrtl.js';
 import { ioExports } from './io.js';
 import { keExports } from './ke.js';
 import { mmExports } from './mm.js';
+import { obExports } from './ob.js';
+import { poExports } from './po.js';
+import { psExports } from './ps.js';
 import { rtlExports } from './rtl.js';
+import { zwExports } from './zw.js';
 
 export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...rtlExports,
@@ -16,4 +20,8 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...dbgExports,
   ...mmExports,
   ...fsrtlExports,
+  ...obExports,
+  ...psExports,
+  ...poExports,
+  ...zwExports,
 ];

@@ -1,5 +1,6 @@
 // I/O manager exports (ntoskrnl!Io*): devices, symbolic links, IRP completion, configuration.
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE, IRP } from '../objects.js';
+import { callDriver, completeRequest } from '../irp.js';
+import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE } from '../objects.js';
 import { defineExport } from '../registry.js';
 import { NTSTATUS } from './status.js';
 
@@ -126,11 +127,7 @@ export const IoCompleteRequest = defineExport({
     { name: 'PriorityBoost', type: 'UCHAR' },
   ],
   returns: 'VOID',
-  // Model: completion routines are not called; the driver's IoStatus stays in the IRP for the report.
-  impl: (ctx, [irp]) => {
-    ctx.mem.u32(irp! + IRP.IoStatusStatus); // the IRP must be readable, as NT touches it
-    return undefined;
-  },
+  impl: (ctx, [irp]) => completeRequest(ctx, irp!),
 });
 
 /** VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost); */
@@ -139,6 +136,95 @@ export const IofCompleteRequest = defineExport({
   name: 'IofCompleteRequest',
   prototype: 'VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)',
   conv: 'fastcall',
+});
+
+/** NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp); transfers to the dispatch routine. */
+export const IoCallDriver = defineExport({
+  module: 'ntoskrnl',
+  name: 'IoCallDriver',
+  prototype: 'NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
+  conv: 'stdcall',
+  args: [
+    { name: 'DeviceObject', type: 'PVOID' },
+    { name: 'Irp', type: 'PVOID' },
+  ],
+  returns: 'NTSTATUS',
+  impl: (ctx, [device, irp]) => callDriver(ctx, device!, irp!),
+});
+
+/** NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp); */
+export const IofCallDriver = defineExport({
+  ...IoCallDriver,
+  name: 'IofCallDriver',
+  prototype: 'NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
+  conv: 'fastcall',
+});
+
+/**
+ * PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT
+ * TargetDevice); (NT 4 and later) attaches to the top of the target's stack: the new device's
+ * StackSize becomes the top's plus one. Returns the device attached to, NULL if none.
+ */
+export const IoAttachDeviceToDeviceStack = defineExport({
+  module: 'ntoskrnl',
+  name: 'IoAttachDeviceToDeviceStack',
+  prototype:
+    'PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)',
+  conv: 'stdcall',
+  args: [
+    { name: 'SourceDevice', type: 'PVOID' },
+    { name: 'TargetDevice', type: 'PVOID' },
+  ],
+  returns: 'PVOID',
+  impl(ctx, [source, target]) {
+    const D = DEVICE_OBJECT;
+    let top = target!;
+    for (let guard = 0; guard < 64; guard++) {
+      const above = ctx.mem.u32(top + D.AttachedDevice);
+      if (above === 0) break;
+      top = above;
+    }
+    if (top === 0) return 0;
+    ctx.mem.setU32(top + D.AttachedDevice, source!);
+    ctx.mem.write(source! + D.StackSize, new Uint8Array([ctx.mem.u8(top + D.StackSize) + 1]));
+    return top;
+  },
+});
+
+/** VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice); */
+export const IoDetachDevice = defineExport({
+  module: 'ntoskrnl',
+  name: 'IoDetachDevice',
+  prototype: 'VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)',
+  conv: 'stdcall',
+  args: [{ name: 'TargetDevice', type: 'PVOID' }],
+  returns: 'VOID',
+  impl(ctx, [target]) {
+    ctx.mem.setU32(target! + DEVICE_OBJECT.AttachedDevice, 0);
+    return undefined;
+  },
+});
+
+/**
+ * BOOLEAN IoIsWdmVersionAvailable(UCHAR MajorVersion, UCHAR MinorVersion); (Windows 98/2000 and
+ * later kernels; NT 3.51 kernels do not export it, so a driver importing it fails to load there.)
+ * Answers for the registry kernel as WDM 1.10 (Windows 2000's level), the oldest with this routine.
+ */
+export const IoIsWdmVersionAvailable = defineExport({
+  module: 'ntoskrnl',
+  name: 'IoIsWdmVersionAvailable',
+  prototype: 'BOOLEAN IoIsWdmVersionAvailable(UCHAR MajorVersion, UCHAR MinorVersion)',
+  conv: 'stdcall',
+  args: [
+    { name: 'MajorVersion', type: 'UCHAR' },
+    { name: 'MinorVersion', type: 'UCHAR' },
+  ],
+  returns: 'BOOLEAN',
+  impl(ctx, [major, minor]) {
+    const [haveMajor, haveMinor] = ctx.version.wdm;
+    const m = major! & 0xff;
+    return m < haveMajor || (m === haveMajor && (minor! & 0xff) <= haveMinor) ? 1 : 0;
+  },
 });
 
 /** PCONFIGURATION_INFORMATION IoGetConfigurationInformation(VOID); */
@@ -180,6 +266,11 @@ export const ioExports = [
   IoDeleteSymbolicLink,
   IoCompleteRequest,
   IofCompleteRequest,
+  IoCallDriver,
+  IofCallDriver,
+  IoAttachDeviceToDeviceStack,
+  IoDetachDevice,
+  IoIsWdmVersionAvailable,
   IoGetConfigurationInformation,
   IoRegisterFileSystem,
 ];

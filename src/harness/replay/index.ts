@@ -1,0 +1,144 @@
+// `replay`: scenario files and folders in, results out in a stable order. Scenarios run in worker
+// threads when more than one job is asked for and the compiled package is running (a worker cannot
+// load TypeScript sources); otherwise one after another.
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type RunScenarioOptions, runScenario, type ScenarioResult } from './run.js';
+import { parseScenarios, type Scenario, ScenarioError } from './scenario.js';
+
+export type { Difference } from './expect.js';
+export {
+  DEFAULT_MEDIA_ROOT,
+  type RunScenarioOptions,
+  runScenario,
+  type ScenarioResult,
+  type StepResult,
+} from './run.js';
+export { parseScenarios, type Scenario, ScenarioError, type Step } from './scenario.js';
+
+export interface ReplayOptions extends RunScenarioOptions {
+  /** Only scenarios whose name or file contains this text (case-insensitive). */
+  filter?: string;
+  /** Worker threads (default 1). */
+  jobs?: number;
+  /** Called after each scenario, in completion order (progress). */
+  onResult?: (r: ScenarioResult, done: number, total: number) => void;
+}
+
+export interface ReplayReport {
+  results: ScenarioResult[];
+  /** Scenario files that could not be read or parsed (file:line:column: reason). */
+  errors: { file: string; line: number | null; column: number | null; message: string }[];
+  summary: { scenarios: number; passed: number; failed: number; boots: number; errors: number };
+}
+
+/** Scenario files under `paths` (folders searched for *.yaml / *.yml), sorted for a stable order. */
+export function scenarioFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string, depth: number) => {
+    const st = lstatSync(p);
+    if (st.isDirectory()) {
+      if (depth > 16) return;
+      for (const e of readdirSync(p).sort()) {
+        const c = join(p, e);
+        const s = lstatSync(c);
+        if (s.isDirectory()) walk(c, depth + 1);
+        else if (s.isFile() && /\.ya?ml$/i.test(e)) out.push(c);
+      }
+    } else out.push(p);
+  };
+  for (const p of paths) walk(p, 0);
+  return out;
+}
+
+export async function replay(paths: string[], opts: ReplayOptions = {}): Promise<ReplayReport> {
+  const errors: ReplayReport['errors'] = [];
+  const scenarios: Scenario[] = [];
+  for (const file of scenarioFiles(paths)) {
+    try {
+      scenarios.push(...parseScenarios(readFileSync(file, 'utf8'), file));
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      errors.push({ file: e.file, line: e.line, column: e.column, message: e.message });
+    }
+  }
+  const f = opts.filter?.toLowerCase();
+  const chosen = f ? scenarios.filter((s) => `${s.file} ${s.name}`.toLowerCase().includes(f)) : scenarios;
+  const runOpts: RunScenarioOptions = {
+    ...(opts.mediaRoot !== undefined ? { mediaRoot: opts.mediaRoot } : {}),
+    ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
+    ...(opts.maxMillis !== undefined ? { maxMillis: opts.maxMillis } : {}),
+  };
+  const jobs = Math.max(1, Math.min(opts.jobs ?? 1, chosen.length, availableParallelism()));
+  const compiled = import.meta.url.endsWith('.js');
+  const results =
+    jobs > 1 && compiled
+      ? await inWorkers(chosen, runOpts, jobs, opts.onResult)
+      : await inSequence(chosen, runOpts, opts.onResult);
+  const passed = results.filter((r) => r.passed).length;
+  return {
+    results,
+    errors,
+    summary: {
+      scenarios: results.length,
+      passed,
+      failed: results.length - passed,
+      boots: results.reduce((n, r) => n + r.boots, 0),
+      errors: errors.length,
+    },
+  };
+}
+
+async function inSequence(
+  scenarios: Scenario[],
+  opts: RunScenarioOptions,
+  onResult: ReplayOptions['onResult'],
+): Promise<ScenarioResult[]> {
+  const out: ScenarioResult[] = [];
+  for (const s of scenarios) {
+    out.push(await runScenario(s, opts));
+    onResult?.(out[out.length - 1]!, out.length, scenarios.length);
+  }
+  return out;
+}
+
+function inWorkers(
+  scenarios: Scenario[],
+  opts: RunScenarioOptions,
+  jobs: number,
+  onResult: ReplayOptions['onResult'],
+): Promise<ScenarioResult[]> {
+  return new Promise((resolveAll, rejectAll) => {
+    const results: ScenarioResult[] = new Array(scenarios.length);
+    let next = 0;
+    let done = 0;
+    const workers: Worker[] = [];
+    const finish = (e?: Error) => {
+      for (const w of workers) void w.terminate();
+      if (e) rejectAll(e);
+      else resolveAll(results);
+    };
+    const feed = (w: Worker) => {
+      if (next < scenarios.length) {
+        const index = next++;
+        w.postMessage({ index, scenario: scenarios[index], opts });
+      }
+    };
+    for (let i = 0; i < jobs; i++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url));
+      workers.push(w);
+      w.on('message', (m: { index: number; result?: ScenarioResult; error?: string }) => {
+        if (m.error) return finish(new Error(`replay worker: ${m.error}`));
+        results[m.index] = m.result!;
+        done++;
+        onResult?.(m.result!, done, scenarios.length);
+        if (done === scenarios.length) finish();
+        else feed(w);
+      });
+      w.on('error', (e) => finish(e));
+      feed(w);
+    }
+  });
+}

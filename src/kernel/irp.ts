@@ -1,0 +1,122 @@
+// IRP processing as the I/O manager does it: passing an IRP down to a driver (IoCallDriver) and
+// completing it back up the stack locations, calling the completion routines drivers registered
+// (IoCompleteRequest). Completion routines are guest code, called through the kernel's guest calls.
+import type { KernelContext } from './context.js';
+import { NTSTATUS } from './exports/status.js';
+import { DEVICE_OBJECT, DRIVER_OBJECT, IO_STACK_LOCATION, IO_TYPE_IRP, IRP, SL } from './objects.js';
+import { guestCall, type HandlerResult, tailCall } from './registry.js';
+
+/** Bugcheck codes (bugcodes.h). */
+const NO_MORE_IRP_STACK_LOCATIONS = 0x35;
+const MULTIPLE_IRP_COMPLETE_REQUESTS = 0x44;
+const SL_SIZE = IO_STACK_LOCATION.size;
+
+function bugcheck(ctx: KernelContext, code: number, parameters: number[]): undefined {
+  ctx.log.add({ type: 'bugcheck', code, parameters, caller: ctx.caller });
+  ctx.stop(`bugcheck 0x${code.toString(16).toUpperCase()}`);
+  return undefined;
+}
+
+/**
+ * IoCallDriver: moves the IRP to its next stack location (CurrentLocation - 1), records the target
+ * device there and transfers to the device's driver's MajorFunction[mj]. NT bugchecks with
+ * NO_MORE_IRP_STACK_LOCATIONS when the IRP has no location left. A NULL dispatch entry (where NT has
+ * IopInvalidDeviceRequest, see io-manager.ts) completes the IRP with STATUS_INVALID_DEVICE_REQUEST.
+ */
+export function callDriver(ctx: KernelContext, device: number, irp: number): HandlerResult {
+  const { mem } = ctx;
+  const location = mem.u8(irp + IRP.CurrentLocation) - 1;
+  if (location <= 0) return bugcheck(ctx, NO_MORE_IRP_STACK_LOCATIONS, [irp, 0, 0, 0]);
+  mem.write(irp + IRP.CurrentLocation, new Uint8Array([location]));
+  const stack = (mem.u32(irp + IRP.CurrentStackLocation) - SL_SIZE) >>> 0;
+  mem.setU32(irp + IRP.CurrentStackLocation, stack);
+  mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
+  const mj = mem.u8(stack + IO_STACK_LOCATION.MajorFunction);
+  const driver = mem.u32(device + DEVICE_OBJECT.DriverObject, 'DEVICE_OBJECT.DriverObject');
+  const routine = mem.u32(driver + DRIVER_OBJECT.MajorFunction + 4 * mj, 'DRIVER_OBJECT.MajorFunction');
+  if (routine !== 0) return tailCall(routine, [device, irp]);
+  mem.setU32(irp + IRP.IoStatusStatus, NTSTATUS.INVALID_DEVICE_REQUEST);
+  mem.setU32(irp + IRP.IoStatusInformation, 0);
+  return completeRequest(ctx, irp, () => NTSTATUS.INVALID_DEVICE_REQUEST);
+}
+
+/**
+ * IoCompleteRequest (NT 4 IopfCompleteRequest): walks the stack locations from the current one
+ * upwards; for each, calls its CompletionRoutine(DeviceObject of the location above, Irp, Context)
+ * when Control asks for it given IoStatus.Status (SL_INVOKE_ON_SUCCESS/ERROR) or Irp->Cancel
+ * (SL_INVOKE_ON_CANCEL), and stops when one returns STATUS_MORE_PROCESSING_REQUIRED (the driver then
+ * owns the IRP again). Completing an IRP already completed is NT's MULTIPLE_IRP_COMPLETE_REQUESTS
+ * (0x44) bugcheck. `done` gives the handler's return value once the walk ends. Model: the final
+ * stage (copying IoStatus to the requester, signalling its event, freeing the IRP) is left out; the
+ * IRP stays readable for the report.
+ */
+export function completeRequest(
+  ctx: KernelContext,
+  irp: number,
+  done: () => number | undefined = () => undefined,
+): HandlerResult {
+  const { mem } = ctx;
+  const stackCount = mem.u8(irp + IRP.StackCount);
+  if (mem.u8(irp + IRP.CurrentLocation) > stackCount + 1 || mem.u16(irp + IRP.Type) !== IO_TYPE_IRP)
+    return bugcheck(ctx, MULTIPLE_IRP_COMPLETE_REQUESTS, [irp, 0, 0, 0]);
+  // As NT's loop: CurrentLocation and CurrentStackLocation move up one before a location is
+  // processed, so during a completion routine the location above (the registering driver's) is
+  // current, and a fully completed IRP ends with CurrentLocation = StackCount + 2.
+  const advance = () => {
+    mem.write(irp + IRP.CurrentLocation, new Uint8Array([mem.u8(irp + IRP.CurrentLocation) + 1]));
+    mem.setU32(irp + IRP.CurrentStackLocation, mem.u32(irp + IRP.CurrentStackLocation) + SL_SIZE);
+  };
+  const loop = (): HandlerResult => {
+    for (; mem.u8(irp + IRP.CurrentLocation) <= stackCount + 1; advance()) {
+      const current = mem.u32(irp + IRP.CurrentStackLocation);
+      const stack = current - SL_SIZE;
+      const top = mem.u8(irp + IRP.CurrentLocation) === stackCount + 1;
+      const control = mem.u8(stack + IO_STACK_LOCATION.Control);
+      const pending = control & SL.PENDING_RETURNED;
+      mem.write(irp + IRP.PendingReturned, new Uint8Array([pending]));
+      const status = mem.u32(irp + IRP.IoStatusStatus) | 0;
+      const invoke =
+        (status >= 0 && control & SL.INVOKE_ON_SUCCESS) ||
+        (status < 0 && control & SL.INVOKE_ON_ERROR) ||
+        (mem.u8(irp + IRP.Cancel) && control & SL.INVOKE_ON_CANCEL);
+      const routine = mem.u32(stack + IO_STACK_LOCATION.CompletionRoutine);
+      const context = mem.u32(stack + IO_STACK_LOCATION.Context);
+      zeroStackLocation(ctx, stack);
+      if (invoke && routine) {
+        const device = top ? 0 : mem.u32(current + IO_STACK_LOCATION.DeviceObject);
+        const event = {
+          type: 'completion-routine' as const,
+          routine,
+          irp,
+          device,
+          context,
+          result: null as number | null,
+        };
+        ctx.log.add(event);
+        return guestCall(routine, [device, irp, context], (result) => {
+          event.result = result >>> 0;
+          if (result >>> 0 === NTSTATUS.MORE_PROCESSING_REQUIRED) return done();
+          advance();
+          return loop();
+        });
+      }
+      // IoMarkIrpPending on the caller's behalf, as NT does when a lower driver returned pending.
+      if (pending && !top) {
+        const above = current + IO_STACK_LOCATION.Control;
+        mem.write(above, new Uint8Array([mem.u8(above) | SL.PENDING_RETURNED]));
+      }
+    }
+    return done();
+  };
+  advance();
+  return loop();
+}
+
+/**
+ * NT's ZeroIrpStackLocation once a location is done with: MinorFunction, Flags, Control, the four
+ * Parameters words and FileObject (CompletionRoutine and Context are left as they were).
+ */
+function zeroStackLocation(ctx: KernelContext, stack: number): void {
+  ctx.mem.write(stack + IO_STACK_LOCATION.MinorFunction, new Uint8Array(3 + 16));
+  ctx.mem.setU32(stack + IO_STACK_LOCATION.FileObject, 0);
+}
