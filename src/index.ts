@@ -1,4 +1,4 @@
-// Library entry point of nt351: the harness API (image sets, boot), the PE parser, the loader's snap
+// Library entry point of nt351: the harness API (image sets, boot, replay), the PE parser, the loader's snap
 // rules and the report builders. Matchers for vitest are in 'nt351/vitest' (src/vitest.ts).
 
 export { UnicornUnavailableError } from './cpu/unicorn.js';
@@ -8,9 +8,11 @@ export {
   type BootOptions,
   type BootOutcome,
   type BootReport,
+  type BootTraceEntry,
   BootUnsupportedError,
   type BugCheckPattern,
   boot,
+  type Difference,
   type EventPattern,
   type HardErrorPattern,
   ImageSet,
@@ -21,9 +23,17 @@ export {
   imageSet,
   loadImageSet,
   parseManifest,
+  type ReplayApiOptions,
+  ReplayError,
+  type ReplayOptions,
+  replay,
+  type Scenario,
+  ScenarioError,
+  type ScenarioResult,
   type ServiceConfig,
   type ServicePatch,
   type ServiceStatePattern,
+  type StepResult,
   SYSEVENT_PATH,
   type TextPattern,
 } from './harness/api.js';
@@ -38,6 +48,7 @@ export {
 export type { HardError } from './kernel/hard-error.js';
 export type { ServiceState, ServiceStateName } from './kernel/scm.js';
 export type { EventType, SystemEvent } from './kernel/system-log.js';
+export type { TraceUnit } from './kernel/trace.js';
 export {
   type ExportingModule,
   forwarderMatches,
