@@ -87,7 +87,7 @@ function compare(fields: Field[]): Comparison {
 /** Whitespace runs (NT's CRLFs) as one space. */
 export const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
-/** Does `actual` match `p`? Strings exactly (after `norm`), RegExps by search. */
+/** Does `actual` match `p`? Strings exactly (whitespace runs collapsed; `ignoreCase` for file names), RegExps by search. */
 export function textMatches(actual: string, p: TextPattern, ignoreCase = false): boolean {
   const a = oneLine(actual);
   if (p instanceof RegExp) {
