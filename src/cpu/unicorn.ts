@@ -119,14 +119,19 @@ function bind(library: string): Api {
   } catch {
     throw new UnicornUnavailableError();
   }
+  // koffi's type names are global to the process, which may hold two copies of this module (src and
+  // dist, or two installed copies of nt351): each copy names its prototypes apart.
+  const g = globalThis as { __nt351UnicornCopies?: number };
+  if (!protos) g.__nt351UnicornCopies = (g.__nt351UnicornCopies ?? 0) + 1;
+  const n = g.__nt351UnicornCopies ?? 0;
   protos ??= {
-    code: koffi.proto('void UcCbHookCode(void *uc, uint64_t address, uint32_t size, void *user)'),
+    code: koffi.proto(`void UcCbHookCode${n}(void *uc, uint64_t address, uint32_t size, void *user)`),
     mem: koffi.proto(
-      'bool UcCbEventMem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)',
+      `bool UcCbEventMem${n}(void *uc, int type, uint64_t address, int size, int64_t value, void *user)`,
     ),
-    intr: koffi.proto('void UcCbHookIntr(void *uc, uint32_t intno, void *user)'),
-    in: koffi.proto('uint32_t UcCbInsnIn(void *uc, uint32_t port, int size, void *user)'),
-    out: koffi.proto('void UcCbInsnOut(void *uc, uint32_t port, int size, uint32_t value, void *user)'),
+    intr: koffi.proto(`void UcCbHookIntr${n}(void *uc, uint32_t intno, void *user)`),
+    in: koffi.proto(`uint32_t UcCbInsnIn${n}(void *uc, uint32_t port, int size, void *user)`),
+    out: koffi.proto(`void UcCbInsnOut${n}(void *uc, uint32_t port, int size, uint32_t value, void *user)`),
   };
   const api: Api = {
     open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),

@@ -53,5 +53,9 @@ describe('docs/api.md', () => {
       "import { boot, imageSet, loadImageSet, replay } from 'nt351';\nimport 'nt351/vitest';\n",
     );
     expect(block).toContain(example);
+    // README's "Use it from tests" shows the same code.
+    const readme = readFileSync('README.md', 'utf8');
+    const readmeBlock = /## Use it from tests\n[\s\S]*?```ts\n([^`]*?)```/.exec(readme)?.[1];
+    expect(readmeBlock).toBe(block);
   });
 });
