@@ -60,6 +60,34 @@ export class UnicornUnavailableError extends Error {
   }
 }
 
+/**
+ * Most guest memory one engine maps, in bytes, unless UnicornOptions.maxMappedBytes says otherwise.
+ * A boot of a fixture image set maps at most 0.5 MiB (kernel, HAL, drivers, pool, stacks); the pool
+ * is itself capped at 32 MiB and each image at 64 MiB (the loader's MAX_IMAGE_SIZE), so the cap only
+ * stops sets of many huge images, or an embedder's runaway mapping, before the host runs short.
+ */
+export const DEFAULT_MAX_MAPPED_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A mapping request would take the engine's guest memory past its cap: refused before libunicorn is
+ * asked, so guest-driven mappings can never grow host memory without bound.
+ */
+export class GuestMemoryLimitError extends Error {
+  override readonly name = 'GuestMemoryLimitError';
+  constructor(
+    /** Bytes asked for. */
+    readonly requested: number,
+    /** Bytes mapped before the request. */
+    readonly mapped: number,
+    /** The cap. */
+    readonly limit: number,
+  ) {
+    super(
+      `guest memory limit: mapping 0x${requested.toString(16)} bytes would exceed the cap of ${limit} bytes (${mapped} mapped)`,
+    );
+  }
+}
+
 /** A libunicorn call failed where it must not: a host bug or a misuse of the engine. */
 export class UnicornError extends Error {
   override readonly name = 'UnicornError';
@@ -218,6 +246,8 @@ export interface UnicornOptions {
    * fault's pc as the start of its translated block (the fault then carries `pcExact: false`).
    */
   counting?: 'always' | 'on-demand';
+  /** Most guest memory mapped at once, in bytes (default DEFAULT_MAX_MAPPED_BYTES); map() refuses more. */
+  maxMappedBytes?: number;
 }
 
 /**
@@ -264,12 +294,16 @@ export class UnicornX86 implements X86Cpu {
    * written over its sections' regions). uc_mem_write drops translated code in what it writes.
    */
   private unzeroed: { address: number; size: number }[] = [];
+  /** Bytes currently mapped, and the cap (see GuestMemoryLimitError). */
+  private mappedBytes = 0;
+  readonly maxMappedBytes: number;
 
   constructor(options: UnicornOptions = {}) {
     this.api = bind(options.library ?? 'libunicorn.so.2');
     // 'always' installs the hook at the first uc_emu_start, before anything is translated.
     this.counting = (options.counting ?? 'always') === 'always';
-    this.recyclable = options.library === undefined && this.counting;
+    this.maxMappedBytes = options.maxMappedBytes ?? DEFAULT_MAX_MAPPED_BYTES;
+    this.recyclable = options.library === undefined && options.maxMappedBytes === undefined && this.counting;
     const out: unknown[] = [null];
     this.check(this.api.open(UC_ARCH_X86, UC_MODE_32, out), 'uc_open');
     this.uc = out[0];
@@ -335,6 +369,7 @@ export class UnicornX86 implements X86Cpu {
     this.interruptHooks.clear();
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
+    this.mappedBytes = 0; // the regions below are unmapped to the next user until it maps them
     this.stale = this.allRegions().map((r) => ({
       address: r.begin,
       size: r.end - r.begin + 1,
@@ -503,11 +538,17 @@ export class UnicornX86 implements X86Cpu {
   }
 
   map(address: number, size: number, perm: Perm): void {
-    if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) return;
+    if (size > this.maxMappedBytes - this.mappedBytes)
+      throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
+    if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
+      this.mappedBytes += size;
+      return;
+    }
     this.check(
       this.api.memMap(this.uc, address, size, ucPerms(perm)),
       `uc_mem_map 0x${address.toString(16)}+0x${size.toString(16)}`,
     );
+    this.mappedBytes += size;
   }
   /** Takes over a stale region of exactly this range, or unmaps the stale regions it overlaps. */
   private reuse(address: number, size: number, perms: number): boolean {
@@ -530,6 +571,11 @@ export class UnicornX86 implements X86Cpu {
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
     this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
+    this.mappedBytes -= size;
+  }
+  /** Bytes of guest memory mapped now. */
+  get mapped(): number {
+    return this.mappedBytes;
   }
   protect(address: number, size: number, perm: Perm): void {
     if (this.stale.length > 0) this.dropStale(address, size);
@@ -799,7 +845,10 @@ export class UnicornX86 implements X86Cpu {
     if (hostError) return { kind: 'host-error', error: hostError, pc };
     if (fault)
       return this.counting ? { kind: 'fault', ...fault } : { kind: 'fault', ...fault, pcExact: false };
-    if (vector !== null) return { kind: 'fault', fault: 'exception', access: null, address: pc, vector, pc };
+    if (vector !== null) {
+      const at = this.trapStart(pc, vector);
+      return { kind: 'fault', fault: 'exception', access: null, address: at, vector, pc: at };
+    }
     if (err !== UcErr.OK) {
       const f = ERR_FAULTS[err];
       if (f && this.stale.length > 0 && this.inStale(pc, 1))
@@ -821,6 +870,23 @@ export class UnicornX86 implements X86Cpu {
     if (this.byteBefore(pc) === HLT) return { kind: 'stopped', reason: 'hlt', pc };
     if (budget !== undefined) return { kind: 'budget', which: 'instructions', pc, instructions: budget };
     return { kind: 'stopped', reason: 'engine stopped without a reason', pc };
+  }
+
+  /**
+   * Where the instruction that raised `vector` starts. Software interrupts are traps: EIP is already
+   * past `int3` (CC), `int n` (CD n), `into` (CE) or `int1` (F1) when the hook runs, and the report
+   * should name that instruction, as NT's exception record does (KiTrap03 backs EIP up over int3).
+   * Faults (divide error, #GP…) leave EIP on the faulting instruction: `pc` is returned unchanged.
+   * `int n` is recognised only for n = 3 and n >= 0x20 (no exception uses those vectors), so
+   * a fault whose preceding bytes happen to read CD 00 is not misplaced.
+   */
+  private trapStart(pc: number, vector: number): number {
+    const b1 = this.byteBefore(pc);
+    if ((vector === 3 && b1 === 0xcc) || (vector === 4 && b1 === 0xce) || (vector === 1 && b1 === 0xf1))
+      return (pc - 1) >>> 0;
+    if ((vector === 3 || vector >= 0x20) && b1 === vector && this.byteBefore((pc - 1) >>> 0) === 0xcd)
+      return (pc - 2) >>> 0;
+    return pc;
   }
 
   private byteBefore(pc: number): number | null {

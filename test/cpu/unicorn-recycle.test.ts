@@ -62,6 +62,7 @@ describe('UnicornX86 reuse (acquire after close)', () => {
       c.map(0x20000, 0x1000, RWX);
     });
     expect(cpu.regions()).toEqual([]);
+    expect(cpu.mapped).toBe(0); // the guest memory cap counts this user's mappings only
     expect(() => cpu.read(0x10000, 4)).toThrow(/READ_UNMAPPED|unmapped/i);
     expect(() => cpu.readU32(0x10004)).toThrow();
     expect(() => cpu.write(0x10000, new Uint8Array(4))).toThrow();
