@@ -72,7 +72,7 @@ function alphaMachine(): Machine {
   const at = (i: number) => CODE + 0x100 * i;
   for (const [i, words] of [ALPHA.sum7, ALPHA.sum2, ALPHA.unbalanced].entries()) {
     const bytes = new Uint8Array(words.length * 4);
-    words.forEach((w, j) => new DataView(bytes.buffer).setUint32(4 * j, w, true));
+    for (const [j, w] of words.entries()) new DataView(bytes.buffer).setUint32(4 * j, w, true);
     cpu.write(at(i), bytes);
   }
   return { cpu, kernel, routines: { sum7: at(0), sum2: at(1), unbalanced: at(2) } };
@@ -124,7 +124,12 @@ describe.each(machines)(
     it.skipIf(!available)('reads seven arguments (six in registers and one on the stack on Alpha)', () => {
       const m = make();
       const seen: number[][] = [];
-      const address = m.kernel.hostRoutine(handler(7, (args) => (seen.push(args), 0x1234)));
+      const address = m.kernel.hostRoutine(
+        handler(7, (args) => {
+          seen.push(args);
+          return 0x1234;
+        }),
+      );
       const r = m.kernel.call(address, [1, 2, 3, 4, 5, 6, 0xfedcba98], BUDGET);
       expect(r).toMatchObject({ run: { kind: 'returned' }, eax: 0x1234 });
       expect(seen).toEqual([[1, 2, 3, 4, 5, 6, 0xfedcba98]]);
