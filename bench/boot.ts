@@ -41,8 +41,27 @@ export async function benchBoot(log: (s: string) => void): Promise<{ lines: stri
   log(
     `cli cold start: nt351 boot ${cli.toFixed(0)} ms vs node -e 0 ${node.toFixed(0)} ms (budget ${budget.toFixed(0)} ms)`,
   );
+  // The KB Q138713 suite (x86) through the CLI, cold, as a user runs it: sequential and with 2 workers.
+  const KB = 'scenarios/kb138713/x86';
+  const scenarios = (() => {
+    const r = spawnSync(process.execPath, ['bin/nt351.js', 'replay', '--json', KB], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`replay ${KB} failed (exit ${r.status})`);
+    return (JSON.parse(r.stdout) as { results: unknown[] }).results.length;
+  })();
+  const replay1 = median(
+    Array.from({ length: 3 }, () => timeCommand(process.execPath, ['bin/nt351.js', 'replay', KB])),
+  );
+  const replay2 = median(
+    Array.from({ length: 3 }, () =>
+      timeCommand(process.execPath, ['bin/nt351.js', 'replay', '--jobs', '2', KB]),
+    ),
+  );
+  log(
+    `replay ${KB}: ${scenarios} scenarios, ${replay1.toFixed(0)} ms sequential, ${replay2.toFixed(0)} ms with --jobs 2`,
+  );
   return {
     lines: [
+      `| \`nt351 replay ${KB}\` (${scenarios} scenarios, one boot each; CLI cold, median of 3) | ${replay1.toFixed(0)} ms sequential (${((scenarios * 1000) / replay1).toFixed(0)} boots/s); ${replay2.toFixed(0)} ms with --jobs 2 | – | target ≤ 1000 ms |`,
       `| boot kb138713-x86-up in-process (${runs} runs after warm-up) | ${perBoot.toFixed(2)} ms per boot (${(1000 / perBoot).toFixed(0)} boots/s) | – | target ≤ 5 ms |`,
       `| CLI cold start: \`nt351 boot --json ${SET}\` (median of 7) | ${cli.toFixed(0)} ms | node -e 0: ${node.toFixed(0)} ms | ${(cli / node).toFixed(2)}× node; target ≤ 2× node + 150 ms = ${budget.toFixed(0)} ms |`,
     ],

@@ -1,7 +1,17 @@
-// Reading user inputs for the CLI: typed errors for missing or unreadable paths, directory walking
-// that never follows symlinked directories, and a size cap. The user's files are only read.
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Reading user inputs and writing outputs for the CLI: typed errors for missing, unreadable or
+// unwritable paths (one line each), directory walking that never follows symlinked directories, and a
+// size cap. The user's input files are only read.
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** An input path that cannot be used, with a one-line reason for the user. */
 export class InputError extends Error {
@@ -25,7 +35,13 @@ function describe(path: string, e: unknown): InputError {
         ? 'permission denied'
         : code === 'EISDIR'
           ? 'is a directory, expected a file'
-          : `cannot be read (${code ?? String(e)})`;
+          : code === 'ENOTDIR'
+            ? 'a part of the path is not a folder'
+            : code === 'ENOSPC'
+              ? 'no space left on the device'
+              : code === 'EROFS'
+                ? 'read-only file system'
+                : `cannot be used (${code ?? String(e)})`;
   return new InputError(path, reason);
 }
 
@@ -62,6 +78,15 @@ function startsWithMz(path: string): boolean {
   }
 }
 
+/** A symlink to a regular file; a dangling link or one to anything else is skipped by walks. */
+function isFileBehindLink(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Expands `paths` into image files: a file is taken as is; a directory is walked (sorted, symlinked
  * directories not followed) and its files that start with "MZ" are taken.
@@ -79,7 +104,7 @@ export function collectImages(paths: readonly string[]): string[] {
       const p = join(dir, name);
       const st = lstatSync(p);
       if (st.isDirectory()) walk(p);
-      else if ((st.isFile() || (st.isSymbolicLink() && statSync(p).isFile())) && startsWithMz(p)) out.push(p);
+      else if ((st.isFile() || (st.isSymbolicLink() && isFileBehindLink(p))) && startsWithMz(p)) out.push(p);
     }
   };
   for (const p of paths) {
@@ -93,4 +118,96 @@ export function collectImages(paths: readonly string[]): string[] {
     else out.push(p);
   }
   return out;
+}
+
+/** A bad command line (a flag's value out of range): exit 64. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** An output path that cannot be written, with a one-line reason: exit 73. */
+export class OutputError extends Error {
+  override readonly name = 'OutputError';
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super(`${path}: ${reason}`);
+    this.path = path;
+  }
+}
+
+/** A Node.js file-system error (ENOENT, EACCES…) as an InputError naming its path, else null. */
+export function inputErrorOf(e: unknown): InputError | null {
+  const err = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof err.code !== 'string' || typeof err.path !== 'string') return null;
+  return describe(err.path, e);
+}
+
+/** Checks, before any work is done, that `path` can be created or overwritten as a file. */
+export function checkOutputFile(path: string): void {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) throw new OutputError(path, 'is a directory, expected a file to write');
+  if (st && !st.isFile()) throw new OutputError(path, 'is not a regular file');
+  const parent = dirname(path);
+  let pst: ReturnType<typeof statSync>;
+  try {
+    pst = statSync(parent);
+  } catch {
+    throw new OutputError(path, `folder ${parent} does not exist`);
+  }
+  if (!pst.isDirectory()) throw new OutputError(path, `${parent} is not a folder`);
+}
+
+/** Checks that `dir` is a folder or can be made one (it or its nearest existing parent is a folder). */
+export function checkOutputDir(dir: string): void {
+  for (let at = dir; ; at = dirname(at)) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(at);
+    } catch {
+      if (dirname(at) === at) return;
+      continue;
+    }
+    if (!st.isDirectory())
+      throw new OutputError(dir, at === dir ? 'is not a folder' : `${at} is not a folder`);
+    return;
+  }
+}
+
+/** Writes a file, turning a failure into an OutputError. */
+export function writeOutputFile(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (e) {
+    throw new OutputError(path, reasonOf(e));
+  }
+}
+
+/** The one-line reason for a file-system error. */
+export function reasonOf(e: unknown): string {
+  return describe('', e).message.slice(2);
+}
+
+/**
+ * Checks a path given on the command line names a regular file that can be opened for reading
+ * (a FIFO or a device such as /dev/zero would block or never end).
+ */
+export function checkReadableFile(path: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw describe(path, e);
+  }
+  if (st.isDirectory()) return;
+  if (!st.isFile()) throw new InputError(path, 'is not a regular file');
+  try {
+    closeSync(openSync(path, 'r'));
+  } catch (e) {
+    throw describe(path, e);
+  }
 }

@@ -1,17 +1,39 @@
 // The nt351 command line: argument parsing and output only; the work is done by src/harness.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { UnicornUnavailableError } from '../cpu/unicorn.js';
+import { GuestMemoryLimitError, UnicornUnavailableError } from '../cpu/unicorn.js';
 import { BootUnsupportedError, boot } from '../harness/boot.js';
 import { ImageSet, ImageSetError } from '../harness/imageset.js';
 import { inspectImage } from '../harness/inspect.js';
-import { replay } from '../harness/replay/index.js';
+import { replay, scenarioFiles } from '../harness/replay/index.js';
 import { resolveImages } from '../harness/resolve.js';
 import { runDriver } from '../harness/run-driver.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
-import { BOOT_EXIT_CODE_HELP, BootExit, EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
-import { collectImages, InputError, readInputFile } from './files.js';
-import { renderInspect, renderResolve } from './render.js';
+import {
+  BOOT_EXIT_CODE_HELP,
+  BootExit,
+  EXIT_CODE_HELP,
+  ExitCode,
+  INSPECT_EXIT_CODE_HELP,
+  REPLAY_EXIT_CODE_HELP,
+  RESOLVE_EXIT_CODE_HELP,
+  RUN_DRIVER_EXIT_CODE_HELP,
+} from './exit-codes.js';
+import {
+  checkOutputDir,
+  checkOutputFile,
+  checkReadableFile,
+  collectImages,
+  InputError,
+  inputErrorOf,
+  OutputError,
+  readInputFile,
+  reasonOf,
+  UsageError,
+  writeOutputFile,
+} from './files.js';
+import { malformedLine, renderInspect, renderResolve } from './render.js';
 import { bootScreens, renderBoot } from './render-boot.js';
 import { progressBar, progressLine, renderJunit, renderReplay } from './render-replay.js';
 import { renderRunDriver } from './render-run.js';
@@ -114,6 +136,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
             `--render expects a file name ending in .svg or .html, got '${opts.render}'`,
           );
         try {
+          if (opts.render) checkOutputFile(opts.render);
+          if (opts.saveOverlay) checkOutputDir(opts.saveOverlay);
+          checkManifestFile(dir);
           const set = ImageSet.open(dir);
           const report = await boot(set, {
             cpus,
@@ -123,10 +148,16 @@ function program(io: Io, setExit: (code: number) => void): Command {
             trace,
             traceLimit,
           });
-          if (opts.saveOverlay) set.saveOverlay(opts.saveOverlay);
+          if (opts.saveOverlay) {
+            try {
+              set.saveOverlay(opts.saveOverlay);
+            } catch (e) {
+              throw new OutputError(opts.saveOverlay, reasonOf(e));
+            }
+          }
           if (opts.render) {
             const screens = bootScreens(report);
-            writeFileSync(
+            writeOutputFile(
               opts.render,
               /\.svg$/i.test(opts.render) ? renderScreensSvg(screens) : renderScreensHtml(screens),
             );
@@ -146,8 +177,16 @@ function program(io: Io, setExit: (code: number) => void): Command {
               'ImageSetError',
               e.message,
             );
-          if (e instanceof BootUnsupportedError || e instanceof UnicornUnavailableError)
+          if (
+            e instanceof BootUnsupportedError ||
+            e instanceof UnicornUnavailableError ||
+            e instanceof GuestMemoryLimitError
+          )
             return fail(BootExit.EMULATOR, e.name, e.message.replace(/^nt351: /, ''));
+          if (e instanceof OutputError) return fail(BootExit.CANT_CREATE, e.name, e.message);
+          if (e instanceof InputError) return fail(BootExit.NO_INPUT, e.name, e.message);
+          const input = inputErrorOf(e);
+          if (input) return fail(BootExit.NO_INPUT, input.name, input.message);
           throw e;
         }
       },
@@ -166,41 +205,84 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--media <dir>', 'where media names are looked up (default: the fixture media)')
     .addHelpText(
       'after',
-      '\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\nExit codes of replay: 0 all scenarios pass; 1 some fail; 64 bad command line; 65 a scenario file has errors (file:line:column); 66 a path does not exist',
+      `\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\n${REPLAY_EXIT_CODE_HELP}`,
     )
     .action(
       async (
         paths: string[],
         opts: { json?: boolean; junit?: string; filter?: string; jobs: string; media?: string },
       ) => {
+        const fail = (exit: number, error: string, message: string, path?: string) => {
+          if (opts.json) io.stdout(json({ error: { error, ...(path ? { path } : {}), message } }));
+          io.stderr(`nt351: ${message}\n`);
+          setExit(exit);
+        };
         const jobs = Number(opts.jobs);
-        if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
-          io.stderr(`nt351: --jobs expects a whole number from 1 to 64, got '${opts.jobs}'\n`);
-          setExit(BootExit.USAGE);
-          return;
-        }
+        if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+          return fail(
+            BootExit.USAGE,
+            'UsageError',
+            `--jobs expects a whole number from 1 to 64, got '${opts.jobs}'`,
+          );
         for (const p of paths) {
-          if (!existsSync(p)) {
-            if (opts.json)
-              io.stdout(json({ error: { error: 'InputError', message: `${p}: no such file or folder` } }));
-            io.stderr(`nt351: ${p}: no such file or folder\n`);
-            setExit(BootExit.NO_INPUT);
-            return;
+          if (!existsSync(p)) return fail(BootExit.NO_INPUT, 'InputError', `${p}: no such file or folder`, p);
+          try {
+            checkReadableFile(p);
+          } catch (e) {
+            if (!(e instanceof InputError)) throw e;
+            return fail(BootExit.NO_INPUT, e.name, e.message, e.path);
           }
         }
+        if (opts.junit) {
+          try {
+            checkOutputFile(opts.junit);
+          } catch (e) {
+            if (!(e instanceof OutputError)) throw e;
+            return fail(BootExit.CANT_CREATE, e.name, e.message, e.path);
+          }
+        }
+        let files: string[];
+        try {
+          files = scenarioFiles(paths);
+        } catch (e) {
+          const input = inputErrorOf(e);
+          if (!input) throw e;
+          return fail(BootExit.NO_INPUT, input.name, input.message, input.path);
+        }
+        if (files.length === 0)
+          return fail(
+            BootExit.NO_INPUT,
+            'InputError',
+            `${paths.join(' ')}: no scenario files (*.yaml, *.yml) found`,
+          );
         const tty = !opts.json && process.stderr.isTTY === true && io === processIo;
-        const report = await replay(paths, {
-          jobs,
-          ...(opts.filter ? { filter: opts.filter } : {}),
-          ...(opts.media ? { mediaRoot: opts.media } : {}),
-          onResult: opts.json
-            ? undefined
-            : (r, done, total) =>
-                io.stderr(tty ? progressBar(done, total) : `${progressLine(r, done, total)}\n`),
-        });
+        let report: Awaited<ReturnType<typeof replay>>;
+        try {
+          report = await replay(paths, {
+            jobs,
+            ...(opts.filter ? { filter: opts.filter } : {}),
+            ...(opts.media ? { mediaRoot: opts.media } : {}),
+            onResult: opts.json
+              ? undefined
+              : (r, done, total) =>
+                  io.stderr(tty ? progressBar(done, total) : `${progressLine(r, done, total)}\n`),
+          });
+        } catch (e) {
+          const input = inputErrorOf(e);
+          if (!input) throw e;
+          return fail(BootExit.NO_INPUT, input.name, input.message, input.path);
+        }
         if (tty) io.stderr('\n');
-        if (opts.junit) writeFileSync(opts.junit, renderJunit(report));
+        if (opts.junit) {
+          try {
+            writeOutputFile(opts.junit, renderJunit(report));
+          } catch (e) {
+            if (!(e instanceof OutputError)) throw e;
+            return fail(BootExit.CANT_CREATE, e.name, e.message, e.path);
+          }
+        }
         io.stdout(opts.json ? json(report) : renderReplay(report));
+        for (const e of report.errors) io.stderr(`nt351: ${e.message}\n`);
         setExit(report.errors.length ? BootExit.BAD_INPUT : report.summary.failed ? 1 : 0);
       },
     );
@@ -214,7 +296,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE',
+      `\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE\n\n${INSPECT_EXIT_CODE_HELP}`,
     )
     .action((file: string, opts: { json?: boolean }) => {
       const bytes = readInputFile(file);
@@ -242,7 +324,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .addHelpText(
       'after',
-      '\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up',
+      `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${RESOLVE_EXIT_CODE_HELP}`,
     )
     .action((paths: string[], opts: { kernelMode?: boolean; json?: boolean }) => {
       const files = collectImages(paths);
@@ -252,6 +334,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
         opts.kernelMode ? 'kernel' : 'user',
       );
       io.stdout(opts.json ? json(report) : renderResolve(report));
+      for (const e of report.errors) io.stderr(`nt351: ${malformedLine(e)}\n`);
       setExit(
         report.errors.length ? ExitCode.MALFORMED : report.missing.length ? ExitCode.UNRESOLVED : ExitCode.OK,
       );
@@ -286,7 +369,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  nt351 run-driver fixtures/bin/nt351/sp5/srv.sys\n  nt351 run-driver --kernel fixtures/bin/nt351/rtm/ntoskrnl.exe fixtures/bin/nt351/sp3/srv.sys',
+      `\nExample:\n  nt351 run-driver fixtures/bin/nt351/sp5/srv.sys\n  nt351 run-driver --kernel fixtures/bin/nt351/rtm/ntoskrnl.exe fixtures/bin/nt351/sp3/srv.sys\n\n${RUN_DRIVER_EXIT_CODE_HELP}`,
     )
     .action(
       async (
@@ -308,29 +391,36 @@ function program(io: Io, setExit: (code: number) => void): Command {
           driver = opts.trace; // `run-driver --trace X.sys`: X.sys is the driver, the unit the default
           opts.trace = true;
         }
-        if (driver === undefined) throw new InputError('run-driver', 'needs a driver image (.sys)');
-        readInputFile(driver); // a clear error for a missing or unreadable driver before anything loads
-        if (opts.kernel && opts.kernel !== 'registry') readInputFile(opts.kernel);
-        if (opts.hal) readInputFile(opts.hal);
-        const number = (flag: string, text: string) => {
+        if (driver === undefined) throw new UsageError("missing required argument 'driver' (a .sys image)");
+        const number = (flag: string, text: string, min: number) => {
           const n = Number(text);
-          if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
-            throw new InputError(text, `${flag} expects a non-negative integer`);
+          if (!Number.isInteger(n) || n < min || n > 0xffffffff)
+            throw new UsageError(`${flag} expects a whole number from ${min} to 4294967295, got '${text}'`);
           return n;
         };
         const trace = opts.trace === undefined ? undefined : opts.trace === true ? 'block' : opts.trace;
         if (trace !== undefined && trace !== 'block' && trace !== 'insn')
-          throw new InputError(String(trace), "--trace expects 'block' or 'insn'");
+          throw new UsageError(`--trace expects 'block' or 'insn', got '${trace}'`);
+        const traceLimit = number('--trace-limit', opts.traceLimit, 1);
+        const ioctls = (opts.ioctl ?? []).map((c) => number('--ioctl', c, 0));
+        const maxInstructions = number('--max-instructions', opts.maxInstructions, 1);
+        const maxMillis = number('--max-millis', opts.maxMillis, 1);
+        // Clear errors for missing, unreadable or non-PE inputs before anything loads.
+        const parse = (path: string) => PeImage.parse(readInputFile(path), path);
+        parse(driver);
+        if (opts.kernel && opts.kernel !== 'registry') parse(opts.kernel);
+        if (opts.hal) parse(opts.hal);
+        if (opts.imageset) checkImagesetFolder(opts.imageset);
         const report = await runDriver({
           driver,
           trace,
-          traceLimit: number('--trace-limit', opts.traceLimit),
+          traceLimit,
           kernel: opts.kernel,
           hal: opts.hal,
           imageset: opts.imageset,
-          ioctls: (opts.ioctl ?? []).map((c) => number('--ioctl', c)),
-          maxInstructions: number('--max-instructions', opts.maxInstructions),
-          maxMillis: number('--max-millis', opts.maxMillis),
+          ioctls,
+          maxInstructions,
+          maxMillis,
         });
         io.stdout(opts.json ? json(report) : renderRunDriver(report));
         setExit(
@@ -343,6 +433,35 @@ function program(io: Io, setExit: (code: number) => void): Command {
       },
     );
   return cli;
+}
+
+/**
+ * `boot`'s image set must hold machine.yaml as a regular file: a symlink could point out of the set,
+ * and a device or FIFO (/dev/zero) would never finish reading. A missing one is left to ImageSet.open.
+ */
+function checkManifestFile(dir: string): void {
+  const manifest = join(dir, 'machine.yaml');
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(manifest);
+  } catch {
+    return;
+  }
+  if (st.isSymbolicLink())
+    throw new ImageSetError(manifest, 'is a symbolic link; machine.yaml must be a file inside the set');
+  if (st.isDirectory()) throw new ImageSetError(manifest, 'is a directory; machine.yaml must be a file');
+  if (!st.isFile()) throw new ImageSetError(manifest, 'is not a regular file');
+}
+
+/** `run-driver --imageset`: a folder. */
+function checkImagesetFolder(dir: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    throw inputErrorOf(e) ?? e;
+  }
+  if (!st.isDirectory()) throw new InputError(dir, 'is not a folder; --imageset expects an image set folder');
 }
 
 /** Runs the CLI with `argv` (as process.argv) and resolves to the exit code; never rejects. */
@@ -363,11 +482,30 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     if (e instanceof CommanderError) {
       const ok =
         e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      // commander has printed its message (and the --help hint) on stderr already.
+      if (!ok && wantsJson)
+        io.stdout(json({ error: { error: 'UsageError', message: e.message.replace(/^error: /, '') } }));
       return ok ? ExitCode.OK : ExitCode.USAGE;
     }
-    if (e instanceof MalformedPeError) return fail(ExitCode.MALFORMED, e.toJSON(), e.message);
-    if (e instanceof InputError)
-      return fail(ExitCode.INPUT, { error: 'InputError', path: e.path, message: e.message }, e.message);
+    if (e instanceof UsageError)
+      return fail(ExitCode.USAGE, { error: 'UsageError', message: e.message }, e.message);
+    if (e instanceof MalformedPeError)
+      return fail(ExitCode.MALFORMED, { ...e.toJSON(), message: e.message }, e.message);
+    const input = e instanceof InputError ? e : inputErrorOf(e);
+    if (input)
+      return fail(
+        ExitCode.INPUT,
+        { error: 'InputError', path: input.path, message: input.message },
+        input.message,
+      );
+    if (e instanceof OutputError)
+      return fail(
+        ExitCode.CANT_CREATE,
+        { error: 'OutputError', path: e.path, message: e.message },
+        e.message,
+      );
+    if (e instanceof GuestMemoryLimitError)
+      return fail(ExitCode.GUEST_FAILED, { error: e.name, message: e.message }, e.message);
     if (e instanceof UnicornUnavailableError) {
       return fail(
         ExitCode.INPUT,

@@ -1,6 +1,7 @@
 // Human-readable rendering of the inspect and resolve reports. The JSON output is the same objects.
 import type { InspectReport } from '../harness/inspect.js';
 import type { ResolveReport } from '../harness/resolve.js';
+import type { MalformedPeDetails } from '../pe/index.js';
 
 /** `0x` and `width` hex digits (8: a 32-bit address or status). */
 export const hex = (n: number, width = 8) => `0x${(n >>> 0).toString(16).padStart(width, '0')}`;
@@ -98,6 +99,11 @@ export function renderInspect(r: InspectReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/** One line for a malformed image: file, offset, structure.field and reason. */
+export function malformedLine(e: MalformedPeDetails): string {
+  return `${e.file}: offset ${e.offset >= 0 ? hex(e.offset, 0) : 'unknown'}: ${e.structure}.${e.field}: ${e.reason}`;
+}
+
 export function renderResolve(r: ResolveReport): string {
   const out: string[] = [];
   const s = r.summary;
@@ -113,12 +119,7 @@ export function renderResolve(r: ResolveReport): string {
     const caption = m.caption && (r.mode === 'kernel' ? `System Process - ${m.caption}` : m.caption);
     out.push(`  ${caption ? `${caption}: ` : ''}${m.message}`);
   }
-  for (const e of r.errors) {
-    out.push(
-      '',
-      `ERROR ${e.file}: offset ${e.offset >= 0 ? hex(e.offset, 0) : 'unknown'}: ${e.structure}.${e.field}: ${e.reason}`,
-    );
-  }
+  for (const e of r.errors) out.push('', `ERROR ${malformedLine(e)}`);
   if (r.warnings.length) out.push('', 'Warnings:', ...r.warnings.map((w) => `  ${w}`));
   if (s.missing > 0) out.push('', `${s.missing} import(s) missing.`);
   return `${out.join('\n')}\n`;

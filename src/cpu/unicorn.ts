@@ -60,6 +60,34 @@ export class UnicornUnavailableError extends Error {
   }
 }
 
+/**
+ * Most guest memory one engine maps, in bytes, unless UnicornOptions.maxMappedBytes says otherwise.
+ * A boot of a fixture image set maps at most 0.5 MiB (kernel, HAL, drivers, pool, stacks); the pool
+ * is itself capped at 32 MiB and each image at 64 MiB (the loader's MAX_IMAGE_SIZE), so the cap only
+ * stops sets of many huge images, or an embedder's runaway mapping, before the host runs short.
+ */
+export const DEFAULT_MAX_MAPPED_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A mapping request would take the engine's guest memory past its cap: refused before libunicorn is
+ * asked, so guest-driven mappings can never grow host memory without bound.
+ */
+export class GuestMemoryLimitError extends Error {
+  override readonly name = 'GuestMemoryLimitError';
+  constructor(
+    /** Bytes asked for. */
+    readonly requested: number,
+    /** Bytes mapped before the request. */
+    readonly mapped: number,
+    /** The cap. */
+    readonly limit: number,
+  ) {
+    super(
+      `guest memory limit: mapping 0x${requested.toString(16)} bytes would exceed the cap of ${limit} bytes (${mapped} mapped)`,
+    );
+  }
+}
+
 /** A libunicorn call failed where it must not: a host bug or a misuse of the engine. */
 export class UnicornError extends Error {
   override readonly name = 'UnicornError';
@@ -91,6 +119,10 @@ interface Api {
   hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
   hookDel: (uc: Uc, hh: number) => number;
   ctl: (uc: Uc, control: number, ...rest: unknown[]) => number;
+  contextAlloc: (uc: Uc, out: unknown[]) => number;
+  contextSave: (uc: Uc, context: unknown) => number;
+  contextRestore: (uc: Uc, context: unknown) => number;
+  contextFree: (context: unknown) => number;
 }
 
 /** Callback prototypes (unicorn.h uc_cb_*); koffi type names are process-global, so made once. */
@@ -115,14 +147,19 @@ function bind(library: string): Api {
   } catch {
     throw new UnicornUnavailableError();
   }
+  // koffi's type names are global to the process, which may hold two copies of this module (src and
+  // dist, or two installed copies of nt351): each copy names its prototypes apart.
+  const g = globalThis as { __nt351UnicornCopies?: number };
+  if (!protos) g.__nt351UnicornCopies = (g.__nt351UnicornCopies ?? 0) + 1;
+  const n = g.__nt351UnicornCopies ?? 0;
   protos ??= {
-    code: koffi.proto('void UcCbHookCode(void *uc, uint64_t address, uint32_t size, void *user)'),
+    code: koffi.proto(`void UcCbHookCode${n}(void *uc, uint64_t address, uint32_t size, void *user)`),
     mem: koffi.proto(
-      'bool UcCbEventMem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)',
+      `bool UcCbEventMem${n}(void *uc, int type, uint64_t address, int size, int64_t value, void *user)`,
     ),
-    intr: koffi.proto('void UcCbHookIntr(void *uc, uint32_t intno, void *user)'),
-    in: koffi.proto('uint32_t UcCbInsnIn(void *uc, uint32_t port, int size, void *user)'),
-    out: koffi.proto('void UcCbInsnOut(void *uc, uint32_t port, int size, uint32_t value, void *user)'),
+    intr: koffi.proto(`void UcCbHookIntr${n}(void *uc, uint32_t intno, void *user)`),
+    in: koffi.proto(`uint32_t UcCbInsnIn${n}(void *uc, uint32_t port, int size, void *user)`),
+    out: koffi.proto(`void UcCbInsnOut${n}(void *uc, uint32_t port, int size, uint32_t value, void *user)`),
   };
   const api: Api = {
     open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
@@ -148,6 +185,10 @@ function bind(library: string): Api {
     ),
     hookDel: lib.func('int uc_hook_del(void *uc, size_t hh)'),
     ctl: lib.func('int uc_ctl(void *uc, int control, ...)'),
+    contextAlloc: lib.func('int uc_context_alloc(void *uc, _Out_ void **context)'),
+    contextSave: lib.func('int uc_context_save(void *uc, void *context)'),
+    contextRestore: lib.func('int uc_context_restore(void *uc, void *context)'),
+    contextFree: lib.func('int uc_context_free(void *context)'),
   };
   apis.set(library, api);
   return api;
@@ -158,6 +199,19 @@ const COUNT_UNLIMITED = 2 ** 52;
 /** Instructions per slice when a wall-clock budget is checked between slices (a few ms of guest code). */
 const TIME_SLICE = 1_000_000;
 const HLT = 0xf4;
+/** Engines parked by close() for reuse (see UnicornX86.acquire); a few, as boots run one at a time. */
+const parked: UnicornX86[] = [];
+const MAX_PARKED = 2;
+/** Regions up to this size are reused by zero-filling them; larger ones are unmapped and mapped again. */
+const MAX_REUSED_REGION = 0x400000;
+let zeros = new Uint8Array(0);
+
+interface StaleRegion {
+  address: number;
+  size: number;
+  perms: number;
+  guarded: boolean;
+}
 
 const ucPerms = (p: Perm) =>
   (p.read ? UC_PROT_READ : 0) | (p.write ? UC_PROT_WRITE : 0) | (p.execute ? UC_PROT_EXEC : 0);
@@ -192,6 +246,8 @@ export interface UnicornOptions {
    * fault's pc as the start of its translated block (the fault then carries `pcExact: false`).
    */
   counting?: 'always' | 'on-demand';
+  /** Most guest memory mapped at once, in bytes (default DEFAULT_MAX_MAPPED_BYTES); map() refuses more. */
+  maxMappedBytes?: number;
 }
 
 /**
@@ -219,11 +275,35 @@ export class UnicornX86 implements X86Cpu {
   private unhandledVector: number | null = null;
   /** Unicorn's count hook is installed and stays so (see the file comment). */
   private counting: boolean;
+  /** close() parks the engine for reuse instead of destroying it (default library and counting). */
+  private readonly recyclable: boolean;
+  /** CPU state right after uc_open, restored when a parked engine is reused. */
+  private initialContext: unknown = null;
+  /** Hooks added by users (not the engine's own two), removed when the engine is parked. */
+  private readonly userHooks = new Set<HookHandle>();
+  private ownHooksAdded = false;
+  /**
+   * Regions the engine's previous user left mapped and this one has not mapped again (see park):
+   * to the guest and to host reads and writes they are unmapped; map() of the same range takes one
+   * over. `guarded`: made inaccessible (uc_mem_protect) so guest accesses fault, done before a run.
+   */
+  private stale: StaleRegion[] = [];
+  /**
+   * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
+   * before anything reads them, or not at all when a host write covers them whole (a module image
+   * written over its sections' regions). uc_mem_write drops translated code in what it writes.
+   */
+  private unzeroed: { address: number; size: number }[] = [];
+  /** Bytes currently mapped, and the cap (see GuestMemoryLimitError). */
+  private mappedBytes = 0;
+  readonly maxMappedBytes: number;
 
   constructor(options: UnicornOptions = {}) {
     this.api = bind(options.library ?? 'libunicorn.so.2');
     // 'always' installs the hook at the first uc_emu_start, before anything is translated.
     this.counting = (options.counting ?? 'always') === 'always';
+    this.maxMappedBytes = options.maxMappedBytes ?? DEFAULT_MAX_MAPPED_BYTES;
+    this.recyclable = options.library === undefined && options.maxMappedBytes === undefined && this.counting;
     const out: unknown[] = [null];
     this.check(this.api.open(UC_ARCH_X86, UC_MODE_32, out), 'uc_open');
     this.uc = out[0];
@@ -232,7 +312,9 @@ export class UnicornX86 implements X86Cpu {
       UC_HOOK_MEM_INVALID,
       protos!.mem,
       (_uc: Uc, type: number, address: number | bigint): boolean => {
-        const f = MEM_FAULTS[type] ?? { fault: 'unmapped', access: 'read' };
+        let f = MEM_FAULTS[type] ?? { fault: 'unmapped', access: 'read' };
+        // A stale region is unmapped to the guest; it faults as a protection error (guardStale).
+        if (this.stale.length > 0 && this.inStale(Number(address), 1)) f = { ...f, fault: 'unmapped' };
         this.fault ??= { ...f, address: Number(address), pc: this.reg('eip') };
         return false;
       },
@@ -258,6 +340,115 @@ export class UnicornX86 implements X86Cpu {
       },
       [1, 0],
     );
+    this.ownHooksAdded = true;
+    if (this.recyclable) {
+      const ctx: unknown[] = [null];
+      this.check(this.api.contextAlloc(this.uc, ctx), 'uc_context_alloc');
+      this.initialContext = ctx[0];
+      this.check(this.api.contextSave(this.uc, this.initialContext), 'uc_context_save');
+    }
+  }
+
+  /**
+   * An x86 engine with the default options: one parked by an earlier close() when there is one
+   * (Unicorn's uc_open, uc_mem_map and uc_close cost about 60 µs per mapped region, most of a boot),
+   * else a new one. A reused engine is in the state a new one is in: registers as after uc_open, no
+   * hooks but the engine's own, no translations, and each region mapped again reads as zeros.
+   */
+  static acquire(): UnicornX86 {
+    return parked.pop() ?? new UnicornX86();
+  }
+
+  /**
+   * Makes this engine like a new one for the next user; false if it cannot. Its regions stay mapped
+   * (stale) with their translated code, which map() and run() keep only where the bytes are the same.
+   */
+  private park(): boolean {
+    if (this.running || !this.initialContext) return false;
+    for (const h of [...this.userHooks]) h.remove();
+    this.interruptHooks.clear();
+    if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
+    this.zeroPending();
+    this.mappedBytes = 0; // the regions below are unmapped to the next user until it maps them
+    this.stale = this.allRegions().map((r) => ({
+      address: r.begin,
+      size: r.end - r.begin + 1,
+      perms: ucPerms(r.perm),
+      guarded: false,
+    }));
+    this.hostError = null;
+    this.stopReason = null;
+    this.fault = null;
+    this.unhandledVector = null;
+    return true;
+  }
+
+  /** Zero-fills the regions taken over that still hold old bytes, dropping their translations. */
+  private zeroPending(): void {
+    for (const r of this.unzeroed.splice(0)) {
+      if (zeros.length < r.size) zeros = new Uint8Array(Math.max(r.size, 0x10000));
+      this.check(
+        this.api.memWrite(this.uc, r.address, zeros, r.size),
+        `uc_mem_write 0x${r.address.toString(16)}`,
+      );
+      this.dropTranslations(r.address, r.size);
+    }
+  }
+
+  /**
+   * Drops translated code in [address, address + size). uc_mem_write does not always do it: code
+   * translated in a run that ended in a fault was still run after the page was rewritten (measured).
+   */
+  private dropTranslations(address: number, size: number): void {
+    this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
+  }
+
+  /**
+   * Before a host write of [address, address + size): regions it covers whole need no zeroing; true
+   * when there was one (memory there still holds the previous user's bytes: see writeChanged).
+   */
+  private beforeWrite(address: number, size: number): boolean {
+    const end = address + size;
+    let partial = false;
+    let covered = false;
+    this.unzeroed = this.unzeroed.filter((r) => {
+      if (r.address >= end || r.address + r.size <= address) return true;
+      if (address <= r.address && r.address + r.size <= end) {
+        covered = true;
+        return false;
+      }
+      partial = true;
+      return true;
+    });
+    if (partial) this.zeroPending();
+    return covered;
+  }
+
+  /** Before a run: stale regions become inaccessible, so a guest touching them faults. */
+  private guardStale(): void {
+    for (const r of this.stale) {
+      if (r.guarded) continue;
+      this.check(
+        this.api.memProtect(this.uc, r.address, r.size, 0),
+        `uc_mem_protect 0x${r.address.toString(16)}`,
+      );
+      r.guarded = true;
+    }
+  }
+
+  /** Whether [address, address + size) touches a stale region (unmapped to this engine's user). */
+  private inStale(address: number, size: number): boolean {
+    for (const r of this.stale) if (address < r.address + r.size && r.address < address + size) return true;
+    return false;
+  }
+
+  /** Really unmaps the stale regions [address, address + size) touches. */
+  private dropStale(address: number, size: number): void {
+    this.stale = this.stale.filter((r) => {
+      if (!(address < r.address + r.size && r.address < address + size)) return true;
+      this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
+      return false;
+    });
   }
 
   private check(err: number, what: string): void {
@@ -288,16 +479,19 @@ export class UnicornX86 implements X86Cpu {
     }
     const handle = hh[0]!;
     let removed = false;
-    return {
+    const hook: HookHandle = {
       remove: () => {
         if (removed || !this.uc) return;
         removed = true;
+        this.userHooks.delete(hook);
         this.check(this.api.hookDel(this.uc, handle), 'uc_hook_del');
         this.callbacks.delete(cb);
         if (this.running) this.retired.push(cb);
         else koffi.unregister(cb);
       },
     };
+    if (this.ownHooksAdded) this.userHooks.add(hook);
+    return hook;
   }
 
   /**
@@ -305,7 +499,7 @@ export class UnicornX86 implements X86Cpu {
    * into translations). Only mapped parts are passed to Unicorn, one region at a time.
    */
   private invalidate(begin: number, end: number): void {
-    for (const r of this.regions()) {
+    for (const r of this.allRegions()) {
       const b = Math.max(begin, r.begin);
       const e = Math.min(end, r.end + 1);
       if (b < e) this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', b, 'uint64_t', e);
@@ -314,6 +508,12 @@ export class UnicornX86 implements X86Cpu {
 
   /** The mapped regions (uc_mem_regions), `end` inclusive. */
   regions(): { begin: number; end: number; perm: Perm }[] {
+    const all = this.allRegions();
+    return this.stale.length > 0 ? all.filter((r) => !this.inStale(r.begin, r.end - r.begin + 1)) : all;
+  }
+
+  /** uc_mem_regions as it is, stale regions included. */
+  private allRegions(): { begin: number; end: number; perm: Perm }[] {
     const out: unknown[] = [null];
     const count = [0];
     this.check(this.api.memRegions(this.uc, out, count), 'uc_mem_regions');
@@ -338,15 +538,48 @@ export class UnicornX86 implements X86Cpu {
   }
 
   map(address: number, size: number, perm: Perm): void {
+    if (size > this.maxMappedBytes - this.mappedBytes)
+      throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
+    if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
+      this.mappedBytes += size;
+      return;
+    }
     this.check(
       this.api.memMap(this.uc, address, size, ucPerms(perm)),
       `uc_mem_map 0x${address.toString(16)}+0x${size.toString(16)}`,
     );
+    this.mappedBytes += size;
   }
+  /** Takes over a stale region of exactly this range, or unmaps the stale regions it overlaps. */
+  private reuse(address: number, size: number, perms: number): boolean {
+    const i = this.stale.findIndex((r) => r.address === address && r.size === size);
+    if (i < 0 || size > MAX_REUSED_REGION) {
+      this.dropStale(address, size);
+      return false;
+    }
+    const [r] = this.stale.splice(i, 1);
+    if (r!.perms !== perms || r!.guarded)
+      this.check(
+        this.api.memProtect(this.uc, address, size, perms),
+        `uc_mem_protect 0x${address.toString(16)}`,
+      );
+    this.unzeroed.push({ address, size });
+    return true;
+  }
+
   unmap(address: number, size: number): void {
+    if (this.stale.length > 0) this.dropStale(address, size);
+    if (this.unzeroed.length > 0) this.zeroPending();
     this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
+    this.mappedBytes -= size;
+  }
+  /** Bytes of guest memory mapped now. */
+  get mapped(): number {
+    return this.mappedBytes;
   }
   protect(address: number, size: number, perm: Perm): void {
+    if (this.stale.length > 0) this.dropStale(address, size);
+    if (this.unzeroed.length > 0) this.zeroPending();
     this.check(
       this.api.memProtect(this.uc, address, size, ucPerms(perm)),
       `uc_mem_protect 0x${address.toString(16)}`,
@@ -354,17 +587,54 @@ export class UnicornX86 implements X86Cpu {
   }
 
   read(address: number, size: number): Uint8Array {
+    if (this.stale.length > 0 && this.inStale(address, size)) this.check(UcErr.READ_UNMAPPED, 'uc_mem_read');
+    if (this.unzeroed.length > 0) this.zeroPending();
     const out = new Uint8Array(size);
     this.check(this.api.memRead(this.uc, address, out, size), `uc_mem_read 0x${address.toString(16)}`);
     return out;
   }
   write(address: number, bytes: Uint8Array): void {
+    if (this.stale.length > 0 && this.inStale(address, bytes.length))
+      this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
+    if (this.unzeroed.length > 0 && this.beforeWrite(address, bytes.length))
+      this.writeChanged(address, bytes);
+    else
+      this.check(
+        this.api.memWrite(this.uc, address, bytes, bytes.length),
+        `uc_mem_write 0x${address.toString(16)}`,
+      );
+  }
+
+  /**
+   * Writes only the pages whose bytes differ from what memory holds: over a region taken over from
+   * the previous user (the same module image, often), unchanged pages keep their translated code,
+   * which uc_mem_write would drop, and cost a read instead of a write.
+   */
+  private writeChanged(address: number, bytes: Uint8Array): void {
+    const now = new Uint8Array(bytes.length);
     this.check(
-      this.api.memWrite(this.uc, address, bytes, bytes.length),
-      `uc_mem_write 0x${address.toString(16)}`,
+      this.api.memRead(this.uc, address, now, bytes.length),
+      `uc_mem_read 0x${address.toString(16)}`,
     );
+    const a = Buffer.from(now.buffer, now.byteOffset, now.length);
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const page = this.pageSize;
+    for (let at = 0; at < bytes.length; ) {
+      // Chunks end on page boundaries of guest addresses.
+      const end = Math.min(bytes.length, at + page - ((address + at) % page));
+      if (a.compare(b, at, end, at, end) !== 0) {
+        this.check(
+          this.api.memWrite(this.uc, address + at, bytes.subarray(at, end), end - at),
+          `uc_mem_write 0x${(address + at).toString(16)}`,
+        );
+        this.dropTranslations(address + at, end - at);
+      }
+      at = end;
+    }
   }
   private readScratch(address: number, size: number): DataView {
+    if (this.stale.length > 0 && this.inStale(address, size)) this.check(UcErr.READ_UNMAPPED, 'uc_mem_read');
+    if (this.unzeroed.length > 0) this.zeroPending();
     this.check(
       this.api.memRead(this.uc, address, this.scratch, size),
       `uc_mem_read 0x${address.toString(16)}`,
@@ -372,6 +642,12 @@ export class UnicornX86 implements X86Cpu {
     return this.scratchView;
   }
   private writeScratch(address: number, size: number): void {
+    if (this.stale.length > 0 && this.inStale(address, size))
+      this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
+    if (this.unzeroed.length > 0 && this.beforeWrite(address, size)) {
+      this.writeChanged(address, this.scratch.subarray(0, size));
+      return;
+    }
     this.check(
       this.api.memWrite(this.uc, address, this.scratch, size),
       `uc_mem_write 0x${address.toString(16)}`,
@@ -513,6 +789,8 @@ export class UnicornX86 implements X86Cpu {
     if (maxMillis !== undefined && !(maxMillis > 0)) {
       throw new RangeError(`maxMillis must be positive, not ${maxMillis}`);
     }
+    if (this.unzeroed.length > 0) this.zeroPending();
+    if (this.stale.length > 0) this.guardStale();
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
@@ -567,9 +845,14 @@ export class UnicornX86 implements X86Cpu {
     if (hostError) return { kind: 'host-error', error: hostError, pc };
     if (fault)
       return this.counting ? { kind: 'fault', ...fault } : { kind: 'fault', ...fault, pcExact: false };
-    if (vector !== null) return { kind: 'fault', fault: 'exception', access: null, address: pc, vector, pc };
+    if (vector !== null) {
+      const at = this.trapStart(pc, vector);
+      return { kind: 'fault', fault: 'exception', access: null, address: at, vector, pc: at };
+    }
     if (err !== UcErr.OK) {
       const f = ERR_FAULTS[err];
+      if (f && this.stale.length > 0 && this.inStale(pc, 1))
+        return { kind: 'fault', ...f, fault: 'unmapped', address: pc, pc };
       if (f) return { kind: 'fault', ...f, address: pc, pc };
       if (err === UcErr.INSN_INVALID) {
         return { kind: 'fault', fault: 'invalid-instruction', access: 'fetch', address: pc, pc };
@@ -589,13 +872,41 @@ export class UnicornX86 implements X86Cpu {
     return { kind: 'stopped', reason: 'engine stopped without a reason', pc };
   }
 
+  /**
+   * Where the instruction that raised `vector` starts. Software interrupts are traps: EIP is already
+   * past `int3` (CC), `int n` (CD n), `into` (CE) or `int1` (F1) when the hook runs, and the report
+   * should name that instruction, as NT's exception record does (KiTrap03 backs EIP up over int3).
+   * Faults (divide error, #GP…) leave EIP on the faulting instruction: `pc` is returned unchanged.
+   * `int n` is recognised only for n = 3 and n >= 0x20 (no exception uses those vectors), so
+   * a fault whose preceding bytes happen to read CD 00 is not misplaced.
+   */
+  private trapStart(pc: number, vector: number): number {
+    const b1 = this.byteBefore(pc);
+    if ((vector === 3 && b1 === 0xcc) || (vector === 4 && b1 === 0xce) || (vector === 1 && b1 === 0xf1))
+      return (pc - 1) >>> 0;
+    if ((vector === 3 || vector >= 0x20) && b1 === vector && this.byteBefore((pc - 1) >>> 0) === 0xcd)
+      return (pc - 2) >>> 0;
+    return pc;
+  }
+
   private byteBefore(pc: number): number | null {
+    if (this.stale.length > 0 && this.inStale((pc - 1) >>> 0, 1)) return null;
     const b = new Uint8Array(1);
     return this.api.memRead(this.uc, (pc - 1) >>> 0, b, 1) === UcErr.OK ? b[0]! : null;
   }
 
+  /**
+   * Ends this user's use of the engine. An engine made with the default options is parked for
+   * reuse by acquire() (at most a few are kept): do not use it after close(). Others are destroyed.
+   */
   close(): void {
-    if (!this.uc) return;
+    if (!this.uc || parked.includes(this)) return;
+    if (this.recyclable && parked.length < MAX_PARKED && this.park()) {
+      parked.push(this);
+      return;
+    }
+    if (this.initialContext) this.api.contextFree(this.initialContext);
+    this.initialContext = null;
     this.api.close(this.uc);
     this.uc = null;
     for (const cb of this.callbacks) koffi.unregister(cb);

@@ -256,7 +256,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
   note('loader', `loaded ${loader.modules.map((x) => x.baseName).join(', ')}`);
 
   // --- 2. Kernel phase 0/1 on the boot processor, the HAL's build-type check ----------------------
-  const cpu: AnyCpu = m.machine.architecture === 'alpha' ? new AlphaInterpreter() : new UnicornX86();
+  const cpu: AnyCpu = m.machine.architecture === 'alpha' ? new AlphaInterpreter() : UnicornX86.acquire();
   /** The pc of a fault that bugchecked; disassembled once the boot is over (Capstone is async). */
   let faultPc: number | null = null;
   let tracer: Tracer | null = null;

@@ -291,7 +291,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     })),
   };
 
-  const cpu = new UnicornX86();
+  const cpu = UnicornX86.acquire();
   try {
     const { stackTop, prcb } = setupNtX86(cpu, { number: 0 });
     const kernel = new EmulatedKernel(cpu, registry, stackTop);

@@ -27,11 +27,11 @@ export class GuestMemory {
       throw new GuestAccessError(address, what);
     }
   }
-  u8(address: number): number {
-    return this.bytes(address, 1)[0]!;
+  u8(address: number, what = 'UCHAR'): number {
+    return this.bytes(address, 1, what)[0]!;
   }
-  u16(address: number): number {
-    const b = this.bytes(address, 2);
+  u16(address: number, what = 'USHORT'): number {
+    const b = this.bytes(address, 2, what);
     return b[0]! | (b[1]! << 8);
   }
   u32(address: number, what = 'ULONG'): number {
@@ -77,7 +77,7 @@ export class GuestMemory {
   wString(address: number, max = 4096): string {
     const units: number[] = [];
     for (let at = address; units.length < max; at += 2) {
-      const c = this.u16(at);
+      const c = this.u16(at, 'string');
       if (c === 0) break;
       units.push(c);
     }
@@ -87,7 +87,7 @@ export class GuestMemory {
   /** UNICODE_STRING { USHORT Length; USHORT MaximumLength; PWSTR Buffer; } → its text (null for NULL). */
   unicodeString(address: number): string | null {
     if (address === 0) return null;
-    const length = this.u16(address) & ~1;
+    const length = this.u16(address, 'UNICODE_STRING') & ~1;
     const buffer = this.u32(address + 4, 'UNICODE_STRING.Buffer');
     if (length === 0) return '';
     const b = this.bytes(buffer, length, 'UNICODE_STRING.Buffer');
@@ -97,7 +97,7 @@ export class GuestMemory {
   /** ANSI_STRING/STRING { USHORT Length; USHORT MaximumLength; PCHAR Buffer; }. */
   ansiString(address: number): string | null {
     if (address === 0) return null;
-    const length = this.u16(address);
+    const length = this.u16(address, 'STRING');
     const buffer = this.u32(address + 4, 'STRING.Buffer');
     return length === 0 ? '' : new TextDecoder('latin1').decode(this.bytes(buffer, length, 'STRING.Buffer'));
   }

@@ -2,12 +2,13 @@
 // AlphaServer 2100 and the Jensen, the seed's RISC note (the UP kernel on the 2100's MP HAL stops with
 // MISMATCHED_HAL even with one processor) from the fixtures' Alpha guest code, clean service-pack
 // sets, processors per HAL, Alpha disassembly in fault reports and traces, and the System log file.
-// (Golden reports of the five sets are written by boot.test.ts's loop over every image set.)
+// Golden reports of the five sets, human and JSON (npx vitest run -u rewrites).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderBoot } from '../../src/cli/render-boot.js';
 import { type BootReport, BootUnsupportedError, boot } from '../../src/harness/boot.js';
 import { ImageSet } from '../../src/harness/imageset.js';
 import { PeImage } from '../../src/pe/index.js';
@@ -41,6 +42,16 @@ function expectSeedSymptom(r: BootReport) {
 }
 
 describe('nt351 boot on the Alpha AXP image sets', () => {
+  for (const name of readdirSync(SETS)
+    .filter((n) => n.includes('alpha'))
+    .sort()) {
+    it(`${name}: golden report (human and JSON; npx vitest run -u rewrites)`, async () => {
+      const r = await boot(join(SETS, name));
+      await expect(renderBoot(r)).toMatchFileSnapshot(`../golden/boot/${name}.txt`);
+      await expect(`${JSON.stringify(r, null, 2)}\n`).toMatchFileSnapshot(`../golden/boot/${name}.json`);
+    });
+  }
+
   it('kb138713-alpha-2100: the seed popup, Event 2508 and 7023 on a one-processor AlphaServer 2100', async () => {
     const r = await boot(join(SETS, 'kb138713-alpha-2100'));
     expectSeedSymptom(r);

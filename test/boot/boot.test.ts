@@ -65,7 +65,10 @@ function expectSeedSymptom(r: BootReport) {
 }
 
 describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
-  for (const name of readdirSync(SETS).sort()) {
+  // The Alpha sets' boots are the Alpha work's (issue 8), not yet on main: a boot of them is refused.
+  for (const name of readdirSync(SETS)
+    .filter((n) => !n.includes('alpha'))
+    .sort()) {
     it(`${name}: golden report (human and JSON; npx vitest run -u rewrites)`, async () => {
       const r = await boot(join(SETS, name));
       await expect(renderBoot(r)).toMatchFileSnapshot(`../golden/boot/${name}.txt`);

@@ -36,6 +36,17 @@ function compare(ours: Dump, theirs: Theirs): void {
     // Both must consider the relocation directory broken: pefile warns and yields nothing.
     expect(theirs.relocations, `${ctx} relocations`).toEqual([]);
     expect(theirs.warnings.join('\n'), `${ctx} pefile warnings`).toMatch(/relocation/i);
+  } else if (theirs.warnings.some((w) => w.startsWith('Overlapping offsets in relocation data'))) {
+    // pefile stops a block at the first repeated (type, offset) word. IMAGE_REL_BASED_HIGHADJ's
+    // second word is data, not an entry, so Alpha images repeat such words legitimately (e.g. 0x4000
+    // twice): pefile's list is then a prefix of ours, cut inside the block it gave up on (its last
+    // HIGHADJ without the data word pefile stopped at).
+    const n = theirs.relocations.length;
+    expect(n, `${ctx} relocations`).toBeLessThan(ours.relocations.length);
+    const cut = ours.relocations.slice(0, n).map((r, i) => (i === n - 1 ? r.slice(0, 2) : r));
+    expect(cut, `${ctx} relocations`).toEqual(
+      theirs.relocations.map((r, i) => (i === n - 1 ? r.slice(0, 2) : r)),
+    );
   } else {
     expect(ours.relocations, `${ctx} relocations`).toEqual(theirs.relocations);
   }

@@ -96,6 +96,16 @@ export class Media {
   services(): ServiceConfig[] {
     const p = this.files.get('SERVICES.YAML');
     if (!p) throw new MediaError(`media ${this.name} has no SERVICES.YAML (Setup's services key)`);
-    return parseServices(readFileSync(p, 'utf8'), p);
+    const text = readFileSync(p, 'utf8');
+    const key = `${p}\0${text}`;
+    let parsed = parsedServices.get(key);
+    if (!parsed) {
+      parsed = parseServices(text, p);
+      parsedServices.set(key, parsed);
+    }
+    return structuredClone(parsed);
   }
 }
+
+/** SERVICES.YAML parsed once per content: a KB suite installs from the same media about 45 times. */
+const parsedServices = new Map<string, ServiceConfig[]>();

@@ -4,6 +4,13 @@ import { defineExport } from '../registry.js';
 
 /** Most characters one DbgPrint produces (NT's buffer was 512; more is cut, as NT did). */
 const MAX_OUTPUT = 512;
+/**
+ * Most DbgPrint messages kept per kernel: a guest printing in a loop would otherwise grow the host's
+ * event log by up to 512 characters per call until its budget ends (measured: 500 000 messages,
+ * 1 GB of heap in 5 s). One further message says output was cut; later ones are dropped.
+ */
+export const MAX_DBGPRINT_EVENTS = 10_000;
+const printed = new WeakMap<object, number>();
 
 /**
  * Formats like the kernel's _vsnprintf: flags, width, precision, h/l/w/I64 sizes, and the
@@ -21,8 +28,12 @@ export function formatDbgPrint(mem: GuestMemory, format: string, next: () => num
       out += '%';
       continue;
     }
-    const width = widthSpec === '*' ? next() | 0 : widthSpec ? Number(widthSpec) : 0;
-    const precision = precSpec === '*' ? next() | 0 : precSpec !== undefined ? Number(precSpec) : -1;
+    // Guest-controlled: clamped to the output limit (a width of 0x7fffffff must not pad on the host).
+    const width = Math.min(widthSpec === '*' ? next() | 0 : widthSpec ? Number(widthSpec) : 0, MAX_OUTPUT);
+    const precision = Math.min(
+      precSpec === '*' ? next() | 0 : precSpec !== undefined ? Number(precSpec) : -1,
+      MAX_OUTPUT,
+    );
     let text: string;
     const str = (s: string | null) => (s === null ? '(null)' : precision >= 0 ? s.slice(0, precision) : s);
     switch (conv) {
@@ -102,6 +113,17 @@ export const DbgPrint = defineExport({
   args: [{ name: 'Format', type: 'PCSTR' }],
   returns: 'NTSTATUS',
   impl(ctx, [format]) {
+    const count = (printed.get(ctx.log) ?? 0) + 1;
+    printed.set(ctx.log, count);
+    if (count > MAX_DBGPRINT_EVENTS) {
+      if (count === MAX_DBGPRINT_EVENTS + 1)
+        ctx.log.add({
+          type: 'dbgprint',
+          text: `[nt351: more than ${MAX_DBGPRINT_EVENTS} DbgPrint messages; further output is dropped]`,
+          caller: ctx.caller,
+        });
+      return 0;
+    }
     let index = 1; // the arguments after Format
     const text = formatDbgPrint(ctx.mem, ctx.mem.cString(format!, 1024), () => ctx.arg(index++));
     ctx.log.add({ type: 'dbgprint', text, caller: ctx.caller });

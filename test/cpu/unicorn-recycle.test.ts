@@ -1,0 +1,179 @@
+// UnicornX86 engines parked by close() and handed out again by acquire(): a reused engine must be
+// indistinguishable from a new one (registers, mappings, memory contents, hooks, translated code,
+// faults), which is what lets a boot skip most of Unicorn's per-region costs.
+import { describe, expect, it } from 'vitest';
+import { R, RW, RWX, type X86Reg } from '../../src/cpu/engine.js';
+import { UnicornX86 } from '../../src/cpu/unicorn.js';
+
+/** An engine that is never parked (a library name given): the reference for "new". */
+const fresh = () => new UnicornX86({ library: 'libunicorn.so.2' });
+
+/** A used engine, closed, then taken back: acquire() must return that same engine. */
+function reused(use: (cpu: UnicornX86) => void): UnicornX86 {
+  const first = UnicornX86.acquire();
+  use(first);
+  first.close();
+  const again = UnicornX86.acquire();
+  expect(again).toBe(first); // otherwise this test would not be testing reuse
+  return again;
+}
+
+const CODE = 0x1000;
+/** mov eax, imm32; nop; nop (the run stops at CODE + 7) */
+const movEax = (n: number) => [0xb8, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24, 0x90, 0x90];
+const runCode = (cpu: UnicornX86) => cpu.run({ start: CODE, until: CODE + 7, maxInstructions: 100 });
+
+describe('UnicornX86 reuse (acquire after close)', () => {
+  it('starts with the registers of a new engine', () => {
+    const cpu = reused((c) => {
+      c.map(CODE, 0x1000, RWX);
+      c.write(CODE, new Uint8Array(movEax(0x1234)));
+      c.setReg('esp', 0x8000);
+      c.setReg('ebx', 7);
+      c.setReg('fs', 0);
+      c.setDescriptorTable('gdtr', 0x5000, 0x3ff);
+      runCode(c);
+    });
+    const ref = fresh();
+    const names: X86Reg[] = [
+      'eax',
+      'ebx',
+      'ecx',
+      'edx',
+      'esi',
+      'edi',
+      'ebp',
+      'esp',
+      'eip',
+      'eflags',
+      'cs',
+      'ds',
+      'ss',
+    ];
+    for (const r of names) expect([r, cpu.reg(r)]).toEqual([r, ref.reg(r)]);
+    ref.close();
+    cpu.close();
+  });
+
+  it("hides the previous user's memory: not listed, host access fails, guest access faults as unmapped", () => {
+    const cpu = reused((c) => {
+      c.map(0x10000, 0x2000, RW);
+      c.write(0x10000, new Uint8Array(0x2000).fill(0xaa));
+      c.map(0x20000, 0x1000, RWX);
+    });
+    expect(cpu.regions()).toEqual([]);
+    expect(cpu.mapped).toBe(0); // the guest memory cap counts this user's mappings only
+    expect(() => cpu.read(0x10000, 4)).toThrow(/READ_UNMAPPED|unmapped/i);
+    expect(() => cpu.readU32(0x10004)).toThrow();
+    expect(() => cpu.write(0x10000, new Uint8Array(4))).toThrow();
+    cpu.map(CODE, 0x1000, RWX);
+    // mov eax, [0x10000]; nop; nop
+    cpu.write(CODE, new Uint8Array([0xa1, 0x00, 0x00, 0x01, 0x00, 0x90, 0x90]));
+    expect(runCode(cpu)).toMatchObject({
+      kind: 'fault',
+      fault: 'unmapped',
+      access: 'read',
+      address: 0x10000,
+    });
+    // jmp 0x20000 (e9 rel32): fetching from a stale region is an unmapped fetch
+    cpu.write(CODE, new Uint8Array([0xe9, ...le(0x20000 - (CODE + 5)), 0x90, 0x90]));
+    expect(runCode(cpu)).toMatchObject({ kind: 'fault', fault: 'unmapped', access: 'fetch' });
+    cpu.close();
+  });
+
+  it('a range mapped again reads as zeros, also around a partial write and after a run', () => {
+    const cpu = reused((c) => {
+      c.map(0x10000, 0x2000, RW);
+      c.write(0x10000, new Uint8Array(0x2000).fill(0xaa));
+      c.map(0x30000, 0x1000, RW);
+      c.write(0x30000, new Uint8Array(0x1000).fill(0xbb));
+    });
+    cpu.map(0x10000, 0x2000, RW);
+    cpu.writeU32(0x10004, 0x11223344);
+    const bytes = cpu.read(0x10000, 0x2000);
+    expect([...bytes.subarray(4, 8)]).toEqual([0x44, 0x33, 0x22, 0x11]);
+    expect(bytes.filter((b, i) => (i < 4 || i >= 8) && b !== 0).length).toBe(0);
+    cpu.map(0x30000, 0x1000, RW);
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.write(CODE, new Uint8Array(movEax(1)));
+    runCode(cpu);
+    expect(cpu.read(0x30000, 0x1000).every((b) => b === 0)).toBe(true);
+    cpu.close();
+  });
+
+  it('a whole-region write leaves exactly the new bytes, changed pages or not', () => {
+    const old = new Uint8Array(0x3000).map((_, i) => i & 0xff);
+    const next = old.slice();
+    next[0x1800] = 0xee; // the middle page differs, the others are the same
+    const cpu = reused((c) => {
+      c.map(0x40000, 0x3000, RW);
+      c.write(0x40000, old);
+    });
+    cpu.map(0x40000, 0x3000, RW);
+    cpu.write(0x40000, next);
+    expect(Buffer.from(cpu.read(0x40000, 0x3000)).equals(Buffer.from(next))).toBe(true);
+    cpu.close();
+  });
+
+  it('runs the new code at an address where the previous user ran other code', () => {
+    const cpu = reused((c) => {
+      c.map(CODE, 0x1000, RWX);
+      c.write(CODE, new Uint8Array(movEax(1)));
+      const r1 = runCode(c);
+      expect(r1, JSON.stringify(r1)).toMatchObject({ kind: 'returned' });
+      expect(c.reg('eax')).toBe(1);
+    });
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.write(CODE, new Uint8Array(movEax(2)));
+    expect(runCode(cpu)).toMatchObject({ kind: 'returned' });
+    expect(cpu.reg('eax')).toBe(2);
+    cpu.close();
+    // The same code again: the unchanged page is not rewritten, and still runs.
+    const third = UnicornX86.acquire();
+    expect(third).toBe(cpu);
+    third.map(CODE, 0x1000, RWX);
+    third.write(CODE, new Uint8Array(movEax(2)));
+    runCode(third);
+    expect(third.reg('eax')).toBe(2);
+    third.close();
+  });
+
+  it("drops the previous user's hooks and takes the new permissions", () => {
+    let calls = 0;
+    const cpu = reused((c) => {
+      c.map(CODE, 0x1000, RWX);
+      c.write(CODE, new Uint8Array(movEax(1)));
+      c.hookCode(CODE, CODE + 6, () => {
+        calls++;
+      });
+      c.hookInterrupt(() => {
+        calls += 100;
+      });
+      runCode(c);
+      c.map(0x10000, 0x1000, RW);
+    });
+    expect(calls).toBeGreaterThan(0);
+    const before = calls;
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.write(CODE, new Uint8Array(movEax(1)));
+    runCode(cpu);
+    expect(calls).toBe(before);
+    // Read-only now: mov [0x10000], eax faults as a protection error, as on a new engine.
+    cpu.map(0x10000, 0x1000, R);
+    cpu.write(CODE, new Uint8Array([0xa3, 0x00, 0x00, 0x01, 0x00, 0x90, 0x90]));
+    expect(runCode(cpu)).toMatchObject({ kind: 'fault', fault: 'protection', access: 'write' });
+    cpu.close();
+  });
+
+  it('keeps engines made with other options out of the pool', () => {
+    const own = fresh();
+    own.close();
+    const next = UnicornX86.acquire();
+    expect(next).not.toBe(own);
+    next.close();
+  });
+});
+
+function le(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}

@@ -1,0 +1,277 @@
+// File system and input files: boot and run-driver leave the image set byte-identical and write only
+// under --save-overlay; device names (CON, NUL, AUX, COM1, LPT1, with extensions) in scenario steps and
+// machine.yaml are refused; symlinks do not lead out of the set; machine.yaml and scenario files that
+// are malformed, huge, alias bombs or nested thousands deep end as positioned errors, not crashes.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+import { UnicornX86 } from '../../src/cpu/unicorn.js';
+import { ImageSet } from '../../src/harness/imageset.js';
+import { replay } from '../../src/harness/replay/index.js';
+import { imagesetFiles } from '../../src/harness/run-driver.js';
+
+const unicorn = (() => {
+  try {
+    new UnicornX86().close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const tmp = mkdtempSync(join(tmpdir(), 'nt351-files-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const KB = 'fixtures/imagesets/kb138713-x86-up';
+const RTM = 'fixtures/imagesets/rtm-x86-up';
+
+/** Every file under `dir` (symlinks not followed) with its SHA-256, by relative path. */
+function hashTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const n of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, n.name);
+      if (n.isDirectory()) walk(p);
+      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
+}
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(['node', 'nt351', ...args], {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+  });
+  return { code, stdout, stderr };
+}
+/** A copy of a fixture image set in tmp whose machine.yaml `edit` rewrites. */
+function setCopy(name: string, from: string, edit: (yaml: string) => string): string {
+  const d = join(tmp, name);
+  cpSync(from, d, { recursive: true });
+  writeFileSync(join(d, 'machine.yaml'), edit(readFileSync(join(d, 'machine.yaml'), 'utf8')));
+  return d;
+}
+
+describe.skipIf(!unicorn)('emulation leaves the image set byte-identical', () => {
+  it('boot --save-overlay: the set unchanged, and only the overlay folder written', async () => {
+    const before = hashTree(KB);
+    const area = join(tmp, 'area');
+    mkdirSync(area);
+    const out = join(area, 'overlay');
+    const r = await cli('boot', '--save-overlay', out, KB);
+    expect(r.code).toBe(1); // KB Q138713: boots with errors
+    expect(hashTree(KB)).toEqual(before);
+    expect(readdirSync(area)).toEqual(['overlay']);
+    expect(Object.keys(hashTree(out))).toEqual([join('WINNT35', 'SYSTEM32', 'CONFIG', 'SysEvent.Evt')]);
+  });
+
+  it('boot without --save-overlay writes nothing anywhere in the set', async () => {
+    const before = hashTree(RTM);
+    const mtimes = readdirSync(RTM).map((n) => statSync(join(RTM, n)).mtimeMs);
+    expect((await cli('boot', RTM)).code).toBe(0);
+    expect(hashTree(RTM)).toEqual(before);
+    expect(readdirSync(RTM).map((n) => statSync(join(RTM, n)).mtimeMs)).toEqual(mtimes);
+  });
+
+  it('run-driver --imageset reads the set and changes nothing', async () => {
+    const before = hashTree(KB);
+    const r = await cli('run-driver', '--imageset', KB, join(KB, 'WINNT35/SYSTEM32/DRIVERS/SRV.SYS'));
+    expect([0, 1]).toContain(r.code);
+    expect(hashTree(KB)).toEqual(before);
+  });
+});
+
+describe('device names are refused', () => {
+  const DEVICES = ['CON', 'nul.txt', 'AUX', 'COM1.sys', 'lpt1.dat', 'PRN'];
+
+  it.skipIf(!unicorn).each(DEVICES)(
+    'in scenario steps: %s as copy target, copy source, rename target and delete',
+    async (device) => {
+      const steps = [
+        `  - copy: {from: '%SystemRoot%\\System32\\hal.dll', to: '%SystemRoot%\\System32\\${device}'}`,
+        `  - copy: {from: '%SystemRoot%\\${device}', to: '%SystemRoot%\\x.dll'}`,
+        `  - rename: {from: '%SystemRoot%\\System32\\hal.dll', to: 'WINNT35\\${device}\\hal.dll'}`,
+        `  - delete: '\\SystemRoot\\${device}'`,
+      ];
+      for (const [i, step] of steps.entries()) {
+        const p = join(tmp, `device-${device}-${i}.yaml`);
+        writeFileSync(
+          p,
+          `schema: nt351-scenario/1\nname: device ${device}\nsteps:\n  - install: {media: nt351-x86-rtm, machine: x86-pc-up}\n${step}\n`,
+        );
+        const r = await replay([p]);
+        expect(r.results[0]!.passed, step).toBe(false);
+        expect(r.results[0]!.firstDifference, step).toMatchObject({ line: 5 });
+        expect(r.results[0]!.firstDifference!.actual, step).toContain(`names a device ('${device}')`);
+      }
+    },
+  );
+
+  it.skipIf(!unicorn).each([
+    ['kernel', (y: string) => y.replace('kernel: System32\\ntoskrnl.exe', 'kernel: System32\\CON')],
+    ['hal', (y: string) => y.replace('hal: System32\\hal.dll', 'hal: System32\\NUL.DLL')],
+    ['systemRoot', (y: string) => y.replace('systemRoot: WINNT35', 'systemRoot: AUX')],
+  ])('in machine.yaml (%s): boot exits 65 with one line naming the device', async (what, edit) => {
+    const set = setCopy(`device-${what}`, RTM, edit);
+    const r = await cli('boot', set);
+    expect(r.code).toBe(65);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/names a device \('(CON|NUL\.DLL|AUX)'\)/);
+  });
+
+  it.skipIf(!unicorn)('in a service ImagePath: boot exits 65 with one line naming the device', async () => {
+    const set = setCopy('device-imagepath', RTM, (y) =>
+      y.replace(
+        'ImagePath: \\SystemRoot\\System32\\drivers\\atdisk.sys',
+        'ImagePath: \\SystemRoot\\System32\\drivers\\COM1.sys',
+      ),
+    );
+    const r = await cli('boot', set);
+    expect(r.code).toBe(65);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain("names a device ('COM1.sys')");
+  });
+});
+
+describe('symbolic links do not lead out of the set', () => {
+  const outside = join(tmp, 'outside');
+  mkdirSync(join(outside, 'drivers'), { recursive: true });
+  writeFileSync(join(outside, 'secret.txt'), 'host secret');
+  writeFileSync(join(outside, 'drivers', 'evil.sys'), 'MZ');
+  const set = join(tmp, 'linked-set');
+  mkdirSync(join(set, 'WINNT35', 'SYSTEM32'), { recursive: true });
+  writeFileSync(join(set, 'machine.yaml'), readFileSync(join(RTM, 'machine.yaml')));
+  symlinkSync(join(outside, 'drivers'), join(set, 'WINNT35', 'SYSTEM32', 'DRIVERS'));
+  symlinkSync(join(outside, 'secret.txt'), join(set, 'WINNT35', 'secret.txt'));
+
+  it('ImageSet: a symlinked folder is not entered, a symlinked file not read', () => {
+    const s = ImageSet.open(set);
+    expect(s.read('\\SystemRoot\\System32\\drivers\\evil.sys')).toBeNull();
+    expect(s.read('\\SystemRoot\\secret.txt')).toBeNull();
+    expect(s.list()).toEqual([]);
+  });
+
+  it('boot refuses a machine.yaml that is a symlink (65), even to a valid manifest', async () => {
+    const linked = join(tmp, 'linked-manifest');
+    mkdirSync(linked);
+    symlinkSync(join(RTM, 'machine.yaml'), join(linked, 'machine.yaml'));
+    const r = await cli('boot', linked);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('machine.yaml: is a symbolic link');
+  });
+
+  // Skipped: src/harness/run-driver.ts (not this branch's to edit) resolves guest paths with
+  // statSync/readFileSync, which follow symlinks, so ZwCreateFile(\SystemRoot\secret.txt) in a
+  // driver run with --imageset reads a host file outside the set. Fix: docs/robustness.md, "File system".
+  it.skip('run-driver --imageset: guest file reads do not follow symlinks out of the set', () => {
+    const files = imagesetFiles(set);
+    expect(files.read('\\SystemRoot\\secret.txt')).toBeNull();
+    expect(files.read('\\SystemRoot\\System32\\drivers\\evil.sys')).toBeNull();
+  });
+});
+
+describe('machine.yaml and scenario files: positioned errors, never a crash', () => {
+  const setWithManifest = (name: string, text: string) => {
+    const d = join(tmp, name);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'machine.yaml'), text);
+    return d;
+  };
+  const scenarioFile = (name: string, text: string) => {
+    const p = join(tmp, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const bomb = (head: string) =>
+    [
+      head,
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ),
+    ].join('\n');
+  const big = `# ${'x'.repeat(50 * 1024 * 1024)}\n`;
+
+  it.each([
+    [
+      'malformed YAML',
+      'schema: nt351-imageset/1\nmachine: {architecture: x86\n',
+      /machine\.yaml:\d+:\d+: not valid YAML/,
+    ],
+    [
+      'a wrong type',
+      'schema: nt351-imageset/1\nmachine: {architecture: x86, cpus: many, profile: p}\n',
+      /machine\.yaml:2:\d+: 'machine\.cpus'/,
+    ],
+    [
+      'an alias bomb (10^10 nodes)',
+      bomb('schema: nt351-imageset/1'),
+      /machine\.yaml: cannot be read: .*alias/i,
+    ],
+    ['a 50 MB file', big, /machine\.yaml: larger than 1048576 bytes/],
+  ])('boot with %s in machine.yaml: exit 65, one line', async (_, text, message) => {
+    const r = await cli('boot', setWithManifest(`manifest-${_.replace(/\W+/g, '-')}`, text));
+    expect(r.code).toBe(65);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it.each([
+    ['malformed YAML', 'schema: nt351-scenario/1\nname: x\nsteps: [\n', /\.yaml:\d+:\d+: not valid YAML/],
+    [
+      'a wrong type',
+      'schema: nt351-scenario/1\nname: x\nsteps:\n  - boot: {cpus: many}\n',
+      /\.yaml:4:18: steps\[0\]\.boot\.cpus/,
+    ],
+    [
+      'an unknown key',
+      'schema: nt351-scenario/1\nname: x\nsteps: []\nextra: 1\n',
+      /\.yaml:4:1: unknown key 'extra'/,
+    ],
+    [
+      'an alias bomb',
+      bomb('schema: nt351-scenario/1\nname: x\nsteps: []'),
+      /YAML aliases \(\*name\) are not allowed/,
+    ],
+    ['a 50 MB file', big, /\.yaml: larger than 1048576 bytes/],
+  ])('replay with %s: exit 65, one line', async (_, text, message) => {
+    const r = await cli('replay', scenarioFile(`scenario-${_.replace(/\W+/g, '-')}.yaml`, text));
+    expect(r.code).toBe(65);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  // In a child process (bin/nt351.js, needs dist/): YAML nested this deep exhausts the parser's stack;
+  // the yaml package turns that into a document error, but a stack overflow inside V8's regular
+  // expression compiler is fatal to the process, so a crash must not take the test runner with it.
+  it.each([
+    ['boot', () => setWithManifest('deep-manifest', `a: ${'['.repeat(5000)}`)],
+    ['boot', () => setWithManifest('deep-manifest-block', `${'- '.repeat(5000)}x`)],
+    ['replay', () => scenarioFile('deep.yaml', `a: ${'{a: '.repeat(5000)}`)],
+    ['replay', () => scenarioFile('deep-block.yaml', `${'- '.repeat(5000)}x`)],
+  ])('%s on YAML nested 5000 deep: exit 65 with a position, no crash', (command, make) => {
+    const p = spawnSync(process.execPath, ['bin/nt351.js', command, make()], { encoding: 'utf8' });
+    expect(p.status).toBe(65);
+    expect(p.stderr.trim().split('\n')).toHaveLength(1);
+    expect(p.stderr).toMatch(/\.yaml:\d+:\d+: /);
+  });
+});
