@@ -125,7 +125,8 @@ describe('nt351 boot on the Alpha AXP image sets', () => {
     expect(wrong.bugcheck?.params).toEqual([2, 2, 0, 0]);
   });
 
-  it('a fault in an Alpha driver is KMODE_EXCEPTION_NOT_HANDLED with the Alpha instruction', async () => {
+  /** sp3-alpha-2100 with rdr.sys's first DriverEntry instruction replaced by `word`; its entry RVA. */
+  function rdrStartingWith(word: number): { set: ImageSet; entry: number } {
     const set = ImageSet.open(join(SETS, 'sp3-alpha-2100'));
     const path = '\\SystemRoot\\System32\\drivers\\rdr.sys';
     const bytes = new Uint8Array(set.read(path)!);
@@ -134,13 +135,18 @@ describe('nt351 boot on the Alpha AXP image sets', () => {
     const section = img.sections.find(
       (s) => entry >= s.virtualAddress && entry < s.virtualAddress + s.virtualSize,
     )!;
-    // ldl t0, 0(zero): a read of address 0, which nothing maps.
     new DataView(bytes.buffer).setUint32(
       section.pointerToRawData + entry - section.virtualAddress,
-      0xa03f0000,
+      word,
       true,
     );
     set.write(path, bytes);
+    return { set, entry };
+  }
+
+  it('a fault in an Alpha driver is KMODE_EXCEPTION_NOT_HANDLED with the Alpha instruction', async () => {
+    // ldl t0, 0(zero): a read of address 0, which nothing maps.
+    const { set, entry } = rdrStartingWith(0xa03f0000);
     const r = await boot(set);
     expect(r.outcome).toBe('bugcheck');
     const rdr = r.modules.find((m) => m.name === 'RDR.SYS')!;
@@ -150,6 +156,19 @@ describe('nt351 boot on the Alpha AXP image sets', () => {
       module: 'RDR.SYS',
       instruction: 'ldl t0,0(zero)',
     });
+  });
+
+  it('a PAL call the model does not have stops the routine and is reported by name', async () => {
+    const { set, entry } = rdrStartingWith(0x00000080); // CALL_PAL bpt
+    const r = await boot(set);
+    const rdr = r.modules.find((m) => m.name === 'RDR.SYS')!;
+    expect(r.guestProblems).toEqual([
+      {
+        routine: 'DriverEntry (Rdr)',
+        problem: `stopped: CALL_PAL bpt at 0x${(rdr.base + entry).toString(16)} (not modelled)`,
+      },
+    ]);
+    expect(r.outcome).toBe('errors');
   });
 
   it('--trace shows the Alpha guest code: KiSystemStartup stores the build type, the HAL reads the PCR', async () => {
