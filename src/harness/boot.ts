@@ -3,10 +3,15 @@
 // HalInitSystem run as guest code (the build-type check); the I/O manager runs boot drivers'
 // DriverEntry and loads system-start drivers; the SCM starts auto-start services. Failures become
 // hard errors, System-log events and bugchecks in one report, from which the CLI renders everything.
+// x86 image sets run on Unicorn, Alpha AXP ones on our interpreter (src/cpu/alpha), with the same
+// kernel: handlers are called through the CPU's calling convention (src/cpu/abi.ts).
+import type { AnyCpu } from '../cpu/abi.js';
+import { disassembleAlpha } from '../cpu/alpha/disasm.js';
+import { AlphaInterpreter } from '../cpu/alpha/interpreter.js';
 import { disassembleAt } from '../cpu/disasm.js';
 import { UnicornX86 } from '../cpu/unicorn.js';
-import { KPRCB, setupNtX86 } from '../cpu/x86-setup.js';
-import { halFor, initProcessorBlock, profileNames, switchToProcessor } from '../hal/index.js';
+import { halFor, profileNames } from '../hal/index.js';
+import { setupProcessors } from '../hal/processors.js';
 import { BuildType } from '../hal/profiles.js';
 import { bugcheckName, stopScreenLines } from '../kernel/bugcheck.js';
 import { writeEvtFile } from '../kernel/eventlog/index.js';
@@ -23,6 +28,20 @@ import { formatStatus, NtStatus, snapFailureParameters, statusName } from '../lo
 import type { LoadedModule, LoadFailure, ModuleFile, ModuleSource } from '../loader/system-loader.js';
 import { SystemLoader } from '../loader/system-loader.js';
 import { IMAGE_FILE_UP_SYSTEM_ONLY } from '../pe/index.js';
+
+const IMAGE_FILE_MACHINE_I386 = 0x14c;
+const IMAGE_FILE_MACHINE_ALPHA = 0x184;
+
+/** The instruction at `pc` as the report shows it: Capstone's x86 text, or our Alpha disassembler's. */
+async function instructionAt(cpu: AnyCpu, pc: number): Promise<string | null> {
+  if (cpu.arch === 'x86') return (await disassembleAt(cpu, pc))[0]?.text ?? null;
+  try {
+    return disassembleAlpha(cpu.read(pc, 4), pc)[0]?.text.replace('\t', ' ') ?? null;
+  } catch {
+    return null; // the fetch itself faulted
+  }
+}
+
 import { ImageSet, ImageSetError, type ServiceConfig } from './imageset.js';
 
 export interface BootOptions {
@@ -103,7 +122,7 @@ export interface BootReport {
 /** Where NT 3.51 keeps the System event log. */
 export const SYSEVENT_PATH = '\\SystemRoot\\System32\\config\\SysEvent.Evt';
 
-/** An image set nt351 cannot boot yet, or at all (Alpha before its interpreter lands). */
+/** An image set nt351 cannot boot at all (e.g. a kernel built for another processor than the machine's). */
 export class BootUnsupportedError extends Error {
   override readonly name = 'BootUnsupportedError';
 }
@@ -125,10 +144,6 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
     throw new ImageSetError(
       set.label,
       `profile '${profileName}' is for ${hal.profile.architecture}, but the image set is ${m.machine.architecture}`,
-    );
-  if (m.machine.architecture !== 'x86')
-    throw new BootUnsupportedError(
-      'booting Alpha AXP image sets is not implemented yet (the Alpha interpreter is in progress)',
     );
   const present = opts.cpus ?? m.machine.cpus;
   const budget = { maxInstructions: opts.maxInstructions ?? 10_000_000, maxMillis: opts.maxMillis ?? 5_000 };
@@ -214,6 +229,13 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
   }
   const kernelModule = (loaded[0] as { module: LoadedModule }).module;
   const halModule = (loaded[1] as { module: LoadedModule }).module;
+  const machineType = kernelModule.image.headers.fileHeader.machine;
+  const expectedType =
+    m.machine.architecture === 'alpha' ? IMAGE_FILE_MACHINE_ALPHA : IMAGE_FILE_MACHINE_I386;
+  if (machineType !== expectedType)
+    throw new BootUnsupportedError(
+      `${m.kernel} is built for machine type 0x${machineType.toString(16)}, but the machine is ${m.machine.architecture} (0x${expectedType.toString(16)}): nt351 runs kernel images only on their own processor`,
+    );
   const kernelIsUp =
     (kernelModule.image.headers.fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0;
   report.machine.kernel.build = kernelIsUp ? 'up' : 'mp';
@@ -234,7 +256,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
   note('loader', `loaded ${loader.modules.map((x) => x.baseName).join(', ')}`);
 
   // --- 2. Kernel phase 0/1 on the boot processor, the HAL's build-type check ----------------------
-  const cpu = UnicornX86.acquire();
+  const cpu: AnyCpu = m.machine.architecture === 'alpha' ? new AlphaInterpreter() : UnicornX86.acquire();
   /** The pc of a fault that bugchecked; disassembled once the boot is over (Capstone is async). */
   let faultPc: number | null = null;
   let tracer: Tracer | null = null;
@@ -252,15 +274,15 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
         instructions: event.instructions,
       }));
     }
-    if (faultPc !== null && report.bugcheck)
-      report.bugcheck.instruction = (await disassembleAt(cpu, faultPc))[0]?.text ?? null;
+    if (faultPc !== null && report.bugcheck) report.bugcheck.instruction = await instructionAt(cpu, faultPc);
     return report;
   } finally {
     cpu.close();
   }
 
   function runKernel(): void {
-    const { prcb, stackTop } = setupNtX86(cpu, { number: 0 });
+    const processors = setupProcessors(cpu);
+    const { stackTop } = processors;
     const ports = new Map(Object.entries(hal!.profile.ports).map(([k, v]) => [Number(k), v]));
     const kernel = new EmulatedKernel(cpu, new HandlerRegistry(ALL_HANDLERS), stackTop, ports);
     for (const mod of loader.modules) kernel.mapModule(mod);
@@ -354,7 +376,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       note('kernel', 'KiSystemStartup on processor 0 (HalInitSystem phase 0 and 1)');
       if (callGuest('KiSystemStartup', kernelModule.entryPoint, [0]) === null) return;
     }
-    const buildType = cpu.readU8(prcb + KPRCB.BuildType);
+    const buildType = processors.buildType();
     // Processors: a UP kernel starts one whatever the machine has (nt351-facts.md); an MP kernel
     // starts what the HAL starts. Each further processor runs the kernel's start-up on its own PCR.
     const started =
@@ -367,11 +389,11 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
         `${present} processors present, ${started} started (${kernelIsUp ? 'uniprocessor kernel' : hal!.profile.name})`,
       );
     for (let n = 1; n < started && kernelModule.entryPoint !== null; n++) {
-      initProcessorBlock(cpu, n);
-      switchToProcessor(cpu, n);
+      processors.start(n);
+      processors.switchTo(n);
       note('hal', `HalStartNextProcessor: processor ${n} runs KiSystemStartup`);
       const r = callGuest(`KiSystemStartup (processor ${n})`, kernelModule.entryPoint, [0]);
-      switchToProcessor(cpu, 0);
+      processors.switchTo(0);
       if (r === null) return;
     }
     report.machine.processorsStarted = started;

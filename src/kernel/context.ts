@@ -1,6 +1,6 @@
 // What an export handler works with: the CPU and guest memory, the pool, the object namespace,
 // the event log, and a way to stop the run (bugchecks).
-import type { CpuEngine } from '../cpu/engine.js';
+import type { AnyCpu } from '../cpu/abi.js';
 import type { EventLog } from './events.js';
 import type { GuestMemory } from './guest.js';
 import type { ObjectManager } from './handles.js';
@@ -9,13 +9,20 @@ import type { ObjectNamespace } from './objects.js';
 import type { Pool } from './pool.js';
 
 export interface KernelContext {
-  cpu: CpuEngine;
+  /** The CPU (x86 or Alpha AXP); handlers read arguments through `arg`, not its registers. */
+  cpu: AnyCpu;
   mem: GuestMemory;
   pool: Pool;
   objects: ObjectNamespace;
   log: EventLog;
   /** Return address of the call being handled. */
   caller: number;
+  /**
+   * Argument `index` (32 bits) of the call being handled, as the CPU's calling convention passes it
+   * (x86: the stack; Alpha: a0-a5, then the stack): for variadic routines such as DbgPrint, whose
+   * arguments past the declared ones handlers read themselves. Throws GuestAccessError.
+   */
+  arg(index: number): number;
   /** Ends the current run (e.g. KeBugCheckEx); the report shows `reason`. */
   stop(reason: string): void;
   /** Kernel-owned guest structures created on first use (e.g. CONFIGURATION_INFORMATION), by name. */

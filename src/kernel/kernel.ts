@@ -1,6 +1,9 @@
 // The emulated kernel: maps loaded images into the CPU, hooks the kernel's and HAL's exports (our
 // handler when we have one, an `unimplemented-routine` event for a stub with none, the image's own
-// code otherwise), and calls guest routines with NT's calling conventions.
+// code otherwise), and calls guest routines with NT's calling conventions. It does not know the CPU:
+// arguments, results, returns and calls go through the calling-convention layer (src/cpu/abi.ts), x86
+// (stack per stdcall/cdecl/fastcall) or Alpha AXP (a0-a5 then stack slots, v0, ra), so the same
+// handler declarations serve both.
 //
 // Guest calls from handlers. Some routines call guest code before they return: IoCompleteRequest
 // calls the completion routines drivers registered, IoCallDriver transfers to a dispatch routine.
@@ -9,16 +12,20 @@
 // a continuation id, the arguments and the address of a hooked slot on the kernel-routine page
 // (KERNEL_ROUTINES) as the return address, and lets the guest run the routine in the same
 // uc_emu_start. When the routine returns to the slot, the hook looks the continuation up by the id
-// on the stack (checking ESP is where a stdcall return leaves it), runs `onReturn(eax)` on the host and
+// on the stack (checking the stack pointer is where the routine's return leaves it: ESP past a stdcall's
+// arguments on x86, sp as at entry on Alpha, where the id sits in a quadword above the stack arguments),
+// runs `onReturn(eax)` on the host and
 // goes on: another guest call, or the original handler's return to its caller. Why not a nested
 // uc_emu_start from inside the hook: the engine's per-run state (budget, stop reason, fault, host
 // error) would have to be saved and restored around it, a fault or budget in the inner run would
 // have to unwind through the outer hook, and koffi callbacks would nest; with continuations one run
 // covers everything, so budgets, faults and traces need no special case. A TailCall (IoCallDriver)
 // is the simple case: the handler's frame is replaced by the routine's, which returns straight to
-// the caller, as the real routine's jump does.
-import { type CpuEngine, type Perm, type RunResult, RX } from '../cpu/engine.js';
-import { pushCall } from '../cpu/x86-call.js';
+// the caller, as the real routine's jump does (on Alpha only with register arguments; with stack
+// arguments it becomes a guest call whose result the handler returns).
+import { type Abi, AbiAccessError, type AnyCpu, abiFor, type RoutineShape } from '../cpu/abi.js';
+import type { Perm, RunResult, X86Cpu } from '../cpu/engine.js';
+import { RX } from '../cpu/engine.js';
 import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
 import { type KernelContext, NT351_VERSION } from './context.js';
@@ -27,13 +34,7 @@ import { GuestAccessError, GuestMemory } from './guest.js';
 import { ObjectManager } from './handles.js';
 import { ObjectNamespace } from './objects.js';
 import { Pool } from './pool.js';
-import {
-  type ArgType,
-  calleeCleanup,
-  type ExportHandler,
-  type HandlerRegistry,
-  type HandlerResult,
-} from './registry.js';
+import type { ArgType, ExportHandler, HandlerRegistry, HandlerResult } from './registry.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
 export const CALL_SENTINEL = 0x80030000;
@@ -57,7 +58,7 @@ export type ExportPolicy =
 
 export interface CallResult {
   run: RunResult;
-  /** EAX when the routine returned. */
+  /** The result register when the routine returned (EAX; Alpha v0's low 32 bits). */
   eax: number | null;
 }
 
@@ -68,7 +69,7 @@ type ApiCallEvent = Extract<KernelEvent, { type: 'api-call' }>;
 /** A handler call being carried out: where it returns and how its report entry is completed. */
 interface Frame {
   returnAddress: number;
-  /** ESP after the handler's RET (its arguments popped per its calling convention). */
+  /** The stack pointer after the handler's return (x86: its arguments popped per its convention). */
   espAfter: number;
   caller: number;
   handler: ExportHandler;
@@ -77,9 +78,13 @@ interface Frame {
 interface Continuation {
   frame: Frame;
   onReturn: (eax: number) => HandlerResult;
-  /** ESP expected when the called routine returns (pointing at the continuation id). */
+  /** The stack pointer expected when the called routine returns. */
   esp: number;
+  /** Where the continuation id was put on the stack (x86: at `esp`; Alpha: above the stack arguments). */
+  marker: number;
 }
+
+const shapeOf = (h: ExportHandler): RoutineShape => ({ conv: h.conv, argCount: h.args.length });
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -99,6 +104,8 @@ export class EmulatedKernel {
   readonly objects = new ObjectNamespace();
   readonly ob: ObjectManager;
   readonly ctx: KernelContext;
+  /** The CPU's calling convention (x86 or Alpha AXP). */
+  readonly abi: Abi;
   droppedApiCalls = 0;
   private readonly exportsByName = new Map<string, number>();
   private apiEvents = 0;
@@ -110,33 +117,38 @@ export class EmulatedKernel {
   private stopping = false;
 
   constructor(
-    readonly cpu: CpuEngine,
+    readonly cpu: AnyCpu,
     private readonly registry: HandlerRegistry,
     private readonly stackTop: number,
     /** Devices the machine has beyond the clock: fixed values read from their ports (the machine profile's). */
     devicePorts: ReadonlyMap<number, number> = new Map(),
   ) {
-    this.mem = new GuestMemory(cpu);
-    this.pool = new Pool(cpu);
+    this.abi = abiFor(cpu);
+    // GuestMemory and Pool use only the architecture-neutral core (map, read, write, pageSize).
+    const core = cpu as X86Cpu;
+    this.mem = new GuestMemory(core);
+    this.pool = new Pool(core);
     this.ob = new ObjectManager(this.mem, this.pool);
-    // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
-    // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
-    let cmosIndex = 0;
-    cpu.hookPortIo({
-      in: (port, size) =>
-        port === 0x71
-          ? (CMOS[cmosIndex] ?? 0)
-          : (devicePorts.get(port) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff)),
-      out: (port, _size, value) => {
-        if (port === 0x70) cmosIndex = value & 0x7f;
-      },
-    });
-    cpu.map(CALL_SENTINEL, PAGE, RX);
-    cpu.write(CALL_SENTINEL, new Uint8Array([0xf4])); // hlt, never executed: `until` stops first
-    cpu.map(KERNEL_ROUTINES, PAGE, RX);
-    cpu.write(KERNEL_ROUTINES, new Uint8Array(PAGE).fill(0xcc)); // int3: slots run only as hooks
+    if (cpu.arch === 'x86') {
+      // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
+      // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
+      let cmosIndex = 0;
+      cpu.hookPortIo({
+        in: (port, size) =>
+          port === 0x71
+            ? (CMOS[cmosIndex] ?? 0)
+            : (devicePorts.get(port) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff)),
+        out: (port, _size, value) => {
+          if (port === 0x70) cmosIndex = value & 0x7f;
+        },
+      });
+    }
+    // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
+    cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
+    cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
+    cpu.write(KERNEL_ROUTINES, new Uint8Array(PAGE).fill(this.abi.trapFill)); // slots run only as hooks
     cpu.hookCode(KERNEL_ROUTINES, KERNEL_ROUTINES, () => this.resume());
-    cpu.write(HALT, new Uint8Array([0xeb, 0xfe])); // jmp $: where a stopped handler leaves the guest
+    cpu.write(HALT, this.abi.spinCode); // where a stopped handler leaves the guest
     this.ctx = {
       cpu,
       mem: this.mem,
@@ -149,6 +161,14 @@ export class EmulatedKernel {
       systemRoutine: (name) => this.exportsByName.get(name) ?? null,
       version: NT351_VERSION,
       ob: this.ob,
+      arg: (index) => {
+        try {
+          return this.abi.arg(index, { conv: 'cdecl', argCount: index + 1 });
+        } catch (e) {
+          if (e instanceof AbiAccessError) throw new GuestAccessError(e.address, 'stack argument');
+          throw e;
+        }
+      },
     };
   }
 
@@ -166,11 +186,15 @@ export class EmulatedKernel {
     }
   }
 
-  /** Copies a loaded image into guest memory with its sections' protections (per page, merged). */
+  /**
+   * Copies a loaded image into guest memory with its sections' protections (per page, merged). Pages
+   * are the engine's: 4 KiB on x86, 8 KiB on Alpha, where a page gets the union of its sections'.
+   */
   mapModule(m: LoadedModule): void {
+    const page = this.cpu.pageSize;
     const pages = new Map<number, Perm>();
     for (const r of m.mapped.ranges) {
-      for (let at = r.rva & ~(PAGE - 1); at < r.rva + r.size; at += PAGE) {
+      for (let at = r.rva & ~(page - 1); at < r.rva + r.size; at += page) {
         const p = pages.get(at) ?? { read: false, write: false, execute: false };
         pages.set(at, {
           read: p.read || r.protection.read,
@@ -186,8 +210,8 @@ export class EmulatedKernel {
     const same = (a: Perm, b: Perm) => a.read === b.read && a.write === b.write && a.execute === b.execute;
     for (let at = 0; at < m.size; ) {
       const perm = pages.get(at) ?? R;
-      let end = at + PAGE;
-      while (end < m.size && same(pages.get(end) ?? R, perm)) end += PAGE;
+      let end = at + page;
+      while (end < m.size && same(pages.get(end) ?? R, perm)) end += page;
       this.cpu.map(m.base + at, end - at, perm);
       at = end;
     }
@@ -216,7 +240,7 @@ export class EmulatedKernel {
     const onCall = (address: number) => {
       const p = policies.get(address);
       if (!p) return;
-      const caller = this.cpu.readU32(this.cpu.reg('esp'));
+      const caller = this.abi.returnAddress();
       if (p.kind === 'unimplemented') {
         this.log.add({ type: 'unimplemented-routine', module: p.module, name: p.name, caller });
         return;
@@ -236,12 +260,8 @@ export class EmulatedKernel {
   }
 
   private args(h: ExportHandler): number[] {
-    const esp = this.cpu.reg('esp');
-    return h.args.map((_, i) => {
-      if (h.conv === 'fastcall' && i < 2) return this.cpu.reg(i === 0 ? 'ecx' : 'edx');
-      const slot = h.conv === 'fastcall' ? i - 2 : i;
-      return this.mem.u32(esp + 4 + 4 * slot, 'stack argument');
-    });
+    const shape = shapeOf(h);
+    return h.args.map((_, i) => this.abi.arg(i, shape));
   }
 
   private decode(type: ArgType, value: number): string | null | undefined {
@@ -262,7 +282,7 @@ export class EmulatedKernel {
     try {
       args = this.args(h);
     } catch (e) {
-      if (!(e instanceof GuestAccessError)) throw e;
+      if (!(e instanceof AbiAccessError)) throw e;
       this.halt(`guest fault reading ${h.name}'s arguments: ${e.message}`);
       return;
     }
@@ -270,7 +290,8 @@ export class EmulatedKernel {
       const text = this.decode(a.type, args[i]!);
       return text === undefined ? { name: a.name, value: args[i]! } : { name: a.name, value: args[i]!, text };
     });
-    const esp = this.cpu.reg('esp');
+    const returnAddress = this.abi.returnAddress();
+    const espAfter = this.abi.spAfterReturn(shapeOf(h));
     const at = this.log.events.length; // the call is listed before what it caused
     const result = this.guarded(h, () => h.impl(this.ctx, args));
     if (result === STOPPED) return;
@@ -282,8 +303,8 @@ export class EmulatedKernel {
       this.droppedApiCalls++;
     }
     const frame: Frame = {
-      returnAddress: this.mem.u32(esp, 'return address'),
-      espAfter: (esp + 4 + calleeCleanup(h)) >>> 0,
+      returnAddress,
+      espAfter,
       caller,
       handler: h,
       event,
@@ -295,7 +316,7 @@ export class EmulatedKernel {
   private halt(reason: string): void {
     this.stopping = true;
     this.cpu.stop(reason);
-    this.cpu.setReg('eip', HALT);
+    this.abi.setPc(HALT);
   }
 
   /** Runs handler code; a guest memory fault in it stops the run (reported as a guest fault). */
@@ -311,46 +332,62 @@ export class EmulatedKernel {
 
   /** Carries out what a handler (or a continuation) returned, for the handler call `frame`. */
   private proceed(result: HandlerResult, frame: Frame): void {
-    const cpu = this.cpu;
+    const abi = this.abi;
     if (this.stopping) return;
     if (typeof result === 'object') {
-      cpu.setReg('esp', frame.espAfter);
-      if (result.kind === 'tail-call') {
-        pushCall(cpu, result.args, frame.returnAddress);
-        cpu.setReg('eip', result.routine);
+      abi.setSp(frame.espAfter);
+      if (result.kind === 'tail-call' && abi.canTailCall(result.args.length)) {
+        abi.prepareCall(result.routine, result.args, frame.returnAddress);
+        abi.setPc(result.routine);
         return;
       }
+      const onReturn = result.kind === 'guest-call' ? result.onReturn : (eax: number) => eax;
       const id = this.nextContinuation++;
-      pushCall(cpu, [], id); // the id sits where the routine's stdcall return leaves ESP
-      this.continuations.set(id, { frame, onReturn: result.onReturn, esp: cpu.reg('esp') });
-      pushCall(cpu, result.args, KERNEL_ROUTINES);
-      cpu.setReg('eip', result.routine);
+      const marker = abi.pushMarker(id);
+      const esp = abi.spAtMarkerReturn(marker, result.args.length);
+      this.continuations.set(id, { frame, onReturn, esp, marker });
+      abi.prepareCall(result.routine, result.args, KERNEL_ROUTINES);
+      abi.setPc(result.routine);
       return;
     }
     if (frame.event && result !== undefined) frame.event.result = result >>> 0;
-    cpu.setReg('eax', result ?? cpu.reg('eax'));
-    cpu.setReg('esp', frame.espAfter);
-    cpu.setReg('eip', frame.returnAddress);
+    if (result !== undefined) abi.setResult(result);
+    abi.setSp(frame.espAfter);
+    abi.setPc(frame.returnAddress);
   }
 
   /** A guest routine called by a handler returned to the continuation slot. */
   private resume(): void {
-    const esp = this.cpu.reg('esp');
-    const id = this.mem.u32(esp, 'continuation id');
-    const c = this.continuations.get(id);
-    if (!c || c.esp !== esp) {
+    const esp = this.abi.sp();
+    let found: [number, Continuation] | undefined;
+    for (const [id, c] of this.continuations) {
+      if (c.esp === esp && this.markerAt(c.marker) === id) found = [id, c];
+    }
+    if (!found) {
+      const last = [...this.continuations.values()].pop();
+      const sp = this.abi.arch === 'x86' ? 'ESP' : 'sp';
       this.halt(
-        c
-          ? `guest stack imbalance: a routine called by ${c.frame.handler.name} returned with ESP 0x${esp.toString(16)}, expected 0x${c.esp.toString(16)} (wrong calling convention?)`
+        last
+          ? `guest stack imbalance: a routine called by ${last.frame.handler.name} returned with ${sp} 0x${esp.toString(16)}, expected 0x${last.esp.toString(16)} (wrong calling convention?)`
           : 'guest code returned to the kernel continuation slot without a pending call',
       );
       return;
     }
+    const [id, c] = found;
     this.continuations.delete(id);
     this.ctx.caller = c.frame.caller;
-    const eax = this.cpu.reg('eax');
+    const eax = this.abi.result();
     const next = this.guarded(c.frame.handler, () => c.onReturn(eax));
     if (next !== STOPPED) this.proceed(next, c.frame);
+  }
+
+  /** The continuation id at `address`, or -1 when the stack there cannot be read. */
+  private markerAt(address: number): number {
+    try {
+      return this.cpu.readU32(address);
+    } catch {
+      return -1;
+    }
   }
 
   /**
@@ -361,13 +398,15 @@ export class EmulatedKernel {
     if (this.nextSlot >= PAGE / SLOT) throw new Error('kernel routine page is full');
     const address = KERNEL_ROUTINES + SLOT * this.nextSlot++;
     this.cpu.hookCode(address, address, () => {
-      const caller = this.cpu.readU32(this.cpu.reg('esp'));
-      this.dispatch(h, caller);
+      this.dispatch(h, this.abi.returnAddress());
     });
     return address;
   }
 
-  /** Calls a stdcall guest routine with `args` on a fresh stack; the run ends at the sentinel. */
+  /**
+   * Calls a guest routine (x86 stdcall, or NT's Alpha convention) with `args` on a fresh stack; the run
+   * ends at the sentinel.
+   */
   call(
     address: number,
     args: number[],
@@ -375,9 +414,9 @@ export class EmulatedKernel {
   ): CallResult {
     this.continuations.clear(); // left over only by a run that ended inside a routine
     this.stopping = false;
-    this.cpu.setReg('esp', this.stackTop);
-    pushCall(this.cpu, args, CALL_SENTINEL);
+    this.abi.setSp(this.stackTop);
+    this.abi.prepareCall(address, args, CALL_SENTINEL);
     const run = this.cpu.run({ start: address, until: CALL_SENTINEL, ...budget });
-    return { run, eax: run.kind === 'returned' ? this.cpu.reg('eax') : null };
+    return { run, eax: run.kind === 'returned' ? this.abi.result() : null };
   }
 }

@@ -6,7 +6,6 @@ import { RW } from '../cpu/engine.js';
 
 /** Model: nonpaged and paged pool share one region of system space. */
 export const POOL_REGION = { start: 0x81000000, end: 0x83000000 } as const;
-const PAGE = 0x1000;
 
 /** Who a block is for: the driver's own allocations, or kernel objects made for it (DEVICE_OBJECT, IRPs…). */
 export type PoolOwner = 'driver' | 'kernel';
@@ -39,6 +38,7 @@ export class Pool {
 
   /** Allocates `size` bytes (zeroed); null when the pool region is exhausted (NT returns NULL too). */
   allocate(size: number, poolType: number, tag: string | null, owner: PoolOwner): number | null {
+    const PAGE = this.cpu.pageSize; // 4 KiB x86, 8 KiB Alpha
     const bytes = Math.max(PAGE, Math.ceil(Math.max(size, 1) / PAGE) * PAGE);
     if (size > POOL_REGION.end - POOL_REGION.start || this.next + bytes > POOL_REGION.end) return null;
     const address = this.next;

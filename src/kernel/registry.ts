@@ -1,9 +1,12 @@
 // The export-handler registry: TypeScript implementations of kernel and HAL exports, each declared
 // with its NT prototype, calling convention and typed arguments (Speakeasy's @apihook, Wine's .spec).
 // Stack cleanup is derived from the declaration. Keys are `module!Name`, e.g. `ntoskrnl!IoCreateDevice`.
+import type { CallingConvention } from '../cpu/abi.js';
+import { x86CalleeCleanup } from '../cpu/abi-x86.js';
 import type { KernelContext } from './context.js';
 
-export type CallingConvention = 'stdcall' | 'cdecl' | 'fastcall';
+/** x86 conventions; on Alpha every handler takes NT's one calling standard (src/cpu/abi.ts). */
+export type { CallingConvention } from '../cpu/abi.js';
 
 /** How an argument is decoded for reports. */
 export type ArgType =
@@ -28,7 +31,8 @@ export interface ArgSpec {
 
 /**
  * A handler's request to run guest code before it returns (see kernel.ts, "Guest calls from
- * handlers"): `routine` (stdcall) is called with `args`; when it returns, `onReturn` gets its EAX and
+ * handlers"): `routine` (stdcall on x86) is called with `args`; when it returns, `onReturn` gets its
+ * result register (EAX, Alpha v0) and
  * says what happens next, another guest call or the handler's own return value.
  */
 export interface GuestCall {
@@ -77,11 +81,12 @@ export interface ExportHandler {
   impl: (ctx: KernelContext, args: number[]) => HandlerResult;
 }
 
-/** Bytes the callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for cdecl. */
+/**
+ * Bytes an x86 callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for
+ * cdecl. (An Alpha callee pops nothing.)
+ */
 export function calleeCleanup(h: Pick<ExportHandler, 'conv' | 'args'>): number {
-  if (h.conv === 'cdecl') return 0;
-  if (h.conv === 'fastcall') return 4 * Math.max(0, h.args.length - 2);
-  return 4 * h.args.length;
+  return x86CalleeCleanup(h.conv, h.args.length);
 }
 
 export const handlerKey = (module: string, name: string) => `${module.toLowerCase()}!${name}`;

@@ -3,8 +3,10 @@
 // addresses and bytes; disassembly happens after each run (Capstone's WASM API is asynchronous).
 // A block at a hooked kernel export shows the stub's bytes although a handler ran in their place:
 // the api-call event right after it says so.
+import type { AnyCpu } from '../cpu/abi.js';
+import { disassembleAlpha } from '../cpu/alpha/disasm.js';
 import { disassemble } from '../cpu/disasm.js';
-import type { CpuEngine, HookHandle } from '../cpu/engine.js';
+import type { HookHandle } from '../cpu/engine.js';
 import type { EventLog, KernelEvent } from './events.js';
 
 export type TraceUnit = 'block' | 'insn';
@@ -19,7 +21,7 @@ export class Tracer {
   private hook: HookHandle | null = null;
 
   constructor(
-    private readonly cpu: CpuEngine,
+    private readonly cpu: AnyCpu,
     private readonly log: EventLog,
     private readonly unit: TraceUnit,
     private readonly limit: number,
@@ -54,7 +56,10 @@ export class Tracer {
   /** Disassembles what the last run recorded. */
   async flush(): Promise<void> {
     for (const { event, bytes } of this.pending.splice(0)) {
-      const insns = await disassemble(bytes, event.address, this.unit === 'insn' ? 1 : 1000);
+      const insns =
+        this.cpu.arch === 'alpha'
+          ? disassembleAlpha(bytes, event.address).map((i) => ({ ...i, text: i.text.replace('\t', ' ') }))
+          : await disassemble(bytes, event.address, this.unit === 'insn' ? 1 : 1000);
       event.instructions = insns.map((i) => ({ address: i.address, text: i.text }));
     }
   }

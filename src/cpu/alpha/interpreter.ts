@@ -20,6 +20,9 @@
 //   the instruction is not executed. Adding or removing a code hook drops all translated code.
 // - Instruction budgets are exact: a block that would overrun the budget is executed one instruction
 //   at a time. RPCC returns the instructions retired so far in the run.
+// - hookTrace: a `block` hook sees each translated block as it starts (with tracing on, a block that
+//   branches to its own start returns to the loop instead of iterating inside, so every iteration is
+//   seen); an `insn` hook makes the run go one instruction at a time.
 import type {
   AlphaCpu,
   AlphaReg,
@@ -31,6 +34,7 @@ import type {
   Perm,
   RunOptions,
   RunResult,
+  TraceHook,
 } from '../engine.js';
 import { type BlockContext, translate } from './codegen.js';
 import { ALPHA_PAGE_SIZE, AlphaMemory, PAGE_SHIFT } from './memory.js';
@@ -174,6 +178,7 @@ export class AlphaInterpreter implements AlphaCpu {
   /** The `until` translated blocks were cut at. */
   private until = -1;
   private running = false;
+  private traceHooks: { unit: 'block' | 'insn'; fn: TraceHook }[] = [];
 
   constructor(options: AlphaInterpreterOptions = {}) {
     this.implver = options.implver ?? 0;
@@ -279,6 +284,19 @@ export class AlphaInterpreter implements AlphaCpu {
     };
   }
 
+  hookTrace(unit: 'block' | 'insn', hook: TraceHook): HookHandle {
+    const entry = { unit, fn: hook };
+    this.traceHooks = [...this.traceHooks, entry];
+    this.flushCode(); // blocks translated without tracing may loop inside themselves
+    return {
+      remove: () => {
+        if (!this.traceHooks.includes(entry)) return;
+        this.traceHooks = this.traceHooks.filter((h) => h !== entry);
+        this.flushCode();
+      },
+    };
+  }
+
   hookInterrupt(hook: InterruptHook): HookHandle {
     this.rt.interruptHooks = [...this.rt.interruptHooks, hook];
     return {
@@ -325,7 +343,7 @@ export class AlphaInterpreter implements AlphaCpu {
     const hooked = this.isHooked(start);
     const ctx: BlockContext = {
       start,
-      selfLoop: !hooked && start !== this.until,
+      selfLoop: !hooked && start !== this.until && this.traceHooks.length === 0,
       length: 0,
       implver: this.implver,
       amask: this.amask,
@@ -426,7 +444,22 @@ export class AlphaInterpreter implements AlphaCpu {
               }
             }
           }
-          if (rt.n + blk.len > budget) blk = this.steps.get(pc) ?? this.compile(pc, 1);
+          const traces = this.traceHooks;
+          const stepping = traces.length > 0 && traces.some((t) => t.unit === 'insn');
+          if (stepping || rt.n + blk.len > budget) blk = this.steps.get(pc) ?? this.compile(pc, 1);
+          for (const t of traces) {
+            try {
+              t.fn(pc >>> 0, t.unit === 'insn' ? 4 : blk.len * 4);
+            } catch (e) {
+              return {
+                kind: 'host-error',
+                error: e instanceof Error ? e : new Error(String(e)),
+                pc: pc >>> 0,
+              };
+            }
+          }
+          if (rt.stopReason !== null)
+            return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
           rt.lim = Math.min(budget, rt.n + chunk);
           pc = blk.fn();
           prev = blk;

@@ -124,11 +124,8 @@ export const DbgPrint = defineExport({
         });
       return 0;
     }
-    const esp = ctx.cpu.reg('esp');
-    let index = 1; // after the return address and Format
-    const text = formatDbgPrint(ctx.mem, ctx.mem.cString(format!, 1024), () =>
-      ctx.mem.u32(esp + 4 + 4 * index++),
-    );
+    let index = 1; // the arguments after Format
+    const text = formatDbgPrint(ctx.mem, ctx.mem.cString(format!, 1024), () => ctx.arg(index++));
     ctx.log.add({ type: 'dbgprint', text, caller: ctx.caller });
     return 0;
   },

@@ -1,0 +1,75 @@
+// The x86 side of the calling-convention layer (abi.ts): stdcall, cdecl and fastcall arguments on the
+// stack at ESP+4 (fastcall's first two in ECX, EDX), the result in EAX, returns that pop what RET n
+// pops, and calls pushed as CALL pushes them (x86-call.ts).
+import { type Abi, AbiAccessError, type CallingConvention, type RoutineShape } from './abi.js';
+import type { X86Cpu } from './engine.js';
+import { pushCall } from './x86-call.js';
+
+/** Bytes the callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for cdecl. */
+export function x86CalleeCleanup(conv: CallingConvention, argCount: number): number {
+  if (conv === 'cdecl') return 0;
+  if (conv === 'fastcall') return 4 * Math.max(0, argCount - 2);
+  return 4 * argCount;
+}
+
+export class X86Abi implements Abi {
+  readonly arch = 'x86' as const;
+  /** jmp $ */
+  readonly spinCode = new Uint8Array([0xeb, 0xfe]);
+  /** int3 */
+  readonly trapFill = 0xcc;
+  /** hlt */
+  readonly sentinelCode = new Uint8Array([0xf4]);
+
+  constructor(readonly cpu: X86Cpu) {}
+
+  pc(): number {
+    return this.cpu.reg('eip');
+  }
+  setPc(address: number): void {
+    this.cpu.setReg('eip', address >>> 0);
+  }
+  sp(): number {
+    return this.cpu.reg('esp');
+  }
+  setSp(address: number): void {
+    this.cpu.setReg('esp', address >>> 0);
+  }
+  private word(address: number, what: string): number {
+    try {
+      return this.cpu.readU32(address >>> 0);
+    } catch {
+      throw new AbiAccessError(address, what);
+    }
+  }
+  returnAddress(): number {
+    return this.word(this.sp(), 'return address');
+  }
+  arg(index: number, r: RoutineShape): number {
+    if (r.conv === 'fastcall' && index < 2) return this.cpu.reg(index === 0 ? 'ecx' : 'edx');
+    const slot = r.conv === 'fastcall' ? index - 2 : index;
+    return this.word(this.sp() + 4 + 4 * slot, 'stack argument');
+  }
+  spAfterReturn(r: RoutineShape): number {
+    return (this.sp() + 4 + x86CalleeCleanup(r.conv, r.argCount)) >>> 0;
+  }
+  result(): number {
+    return this.cpu.reg('eax');
+  }
+  setResult(value: number): void {
+    this.cpu.setReg('eax', value >>> 0);
+  }
+  prepareCall(_routine: number, args: readonly number[], returnAddress: number): void {
+    pushCall(this.cpu, args, returnAddress);
+  }
+  canTailCall(): boolean {
+    return true;
+  }
+  pushMarker(id: number): number {
+    pushCall(this.cpu, [], id); // the id sits where a stdcall routine's return leaves ESP
+    return this.sp();
+  }
+  spAtMarkerReturn(marker: number): number {
+    return marker;
+  }
+}

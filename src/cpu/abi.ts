@@ -1,0 +1,82 @@
+// The calling-convention layer between the HLE kernel and a CPU: how a hooked routine's arguments are
+// read, how it returns, and how the host calls guest code, for x86 (stack, ESP/EIP/EAX) and NT's Alpha
+// AXP convention (a0-a5 then 8-byte stack slots, v0, ra, sp). The kernel's handler declarations say
+// what a routine takes; an Abi says where it finds it, so no handler is written per architecture.
+import { AlphaAbi } from './abi-alpha.js';
+import { X86Abi } from './abi-x86.js';
+import type { AlphaCpu, X86Cpu } from './engine.js';
+
+/** An engine of either architecture (what the kernel holds). */
+export type AnyCpu = X86Cpu | AlphaCpu;
+
+/**
+ * x86 calling conventions of NT's exports. On Alpha there is one convention (the calling standard),
+ * and the x86 name only says nothing there: fastcall routines take a0, a1 like every other.
+ */
+export type CallingConvention = 'stdcall' | 'cdecl' | 'fastcall';
+
+/** The routine shape an Abi needs: its convention and how many 32-bit arguments it declares. */
+export interface RoutineShape {
+  conv: CallingConvention;
+  argCount: number;
+}
+
+/** A guest fault while the Abi read the stack (the kernel reports it as a guest fault). */
+export class AbiAccessError extends Error {
+  override readonly name = 'AbiAccessError';
+  constructor(
+    readonly address: number,
+    what: string,
+  ) {
+    super(`${what} at 0x${(address >>> 0).toString(16)} is not readable guest memory`);
+  }
+}
+
+/**
+ * Calling-convention operations on one engine. "At entry" means while the routine's first instruction
+ * is about to run (where export hooks fire): the caller has just transferred control.
+ */
+export interface Abi {
+  readonly arch: 'x86' | 'alpha';
+  readonly cpu: AnyCpu;
+  pc(): number;
+  setPc(address: number): void;
+  /** The stack pointer (low 32 bits). */
+  sp(): number;
+  setSp(address: number): void;
+  /** The routine's return address at entry (x86: the word at ESP; Alpha: ra). */
+  returnAddress(): number;
+  /** Argument `index` (low 32 bits) at entry, for a routine of shape `r`; throws AbiAccessError. */
+  arg(index: number, r: RoutineShape): number;
+  /** The stack pointer the caller has once the routine returned (x86: past what RET n pops). */
+  spAfterReturn(r: RoutineShape): number;
+  /** The integer result register (EAX; Alpha v0's low 32 bits). */
+  result(): number;
+  /** Sets the result register (Alpha: sign-extended from 32 bits, as NT keeps 32-bit values). */
+  setResult(value: number): void;
+  /**
+   * Sets up a call of `routine` with `args` from the current sp, returning to `returnAddress`: x86
+   * pushes args and the return address; Alpha fills a0-a5, stack slots, ra and t12. pc is not set.
+   */
+  prepareCall(routine: number, args: readonly number[], returnAddress: number): void;
+  /** Whether a call with `argCount` arguments can take over the caller's frame (a tail call). */
+  canTailCall(argCount: number): boolean;
+  /** Reserves a stack slot holding `id` (a continuation's marker); returns the slot's address. */
+  pushMarker(id: number): number;
+  /**
+   * The sp a routine called by prepareCall(…, args of `argCount`) right after pushMarker leaves when it
+   * returns, given the marker's address (x86 stdcall: the marker's; Alpha: minus the stack-argument area).
+   */
+  spAtMarkerReturn(marker: number, argCount: number): number;
+  /** Bytes of a "branch to self" (x86 `jmp $`, Alpha `br zero, .`), where a stopped guest waits. */
+  readonly spinCode: Uint8Array;
+  /** Fill for pages whose code only runs as hooks (x86 int3; Alpha CALL_PAL halt). */
+  readonly trapFill: number;
+  /** What the host-call sentinel holds (never executed: the run ends there; x86 hlt, Alpha CALL_PAL halt). */
+  readonly sentinelCode: Uint8Array;
+}
+
+/** The Abi for `cpu`'s architecture. */
+export function abiFor(cpu: AnyCpu): Abi {
+  return cpu.arch === 'x86' ? new X86Abi(cpu as X86Cpu) : new AlphaAbi(cpu as AlphaCpu);
+}
