@@ -768,6 +768,8 @@ function buildMedia(bin: string, root: string): void {
     ...DRIVERS.map((d) => [`common/${d.file}`, d.file.toUpperCase()] as [string, string]),
   ];
   for (const [from, to] of files) cpSync(join(bin, from), join(rtm, 'ALPHA', to));
+  // Setup's services key (model of HIVESYS.INF), as the x86 RTM media carries it.
+  cpSync(join(SRC, 'imagesets/services.yaml'), join(rtm, 'SERVICES.YAML'));
   writeFileSync(
     join(rtm, 'SETUP.INF'),
     crlf([

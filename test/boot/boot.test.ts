@@ -65,7 +65,7 @@ function expectSeedSymptom(r: BootReport) {
 }
 
 describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
-  // The Alpha sets' boots are the Alpha work's (issue 8), not yet on main: a boot of them is refused.
+  // The Alpha sets' goldens are checked by alpha-boot.test.ts.
   for (const name of readdirSync(SETS)
     .filter((n) => !n.includes('alpha'))
     .sort()) {
@@ -232,7 +232,7 @@ describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
     expect(insn.trace!.entries.map((e) => e.instructions.length)).toEqual([1, 1]);
   });
 
-  it('an Alpha image set is refused as not implemented yet, not faked', async () => {
+  it('x86 images in a set that says Alpha are refused (kernel built for another processor), not run', async () => {
     const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
     set.manifest.machine.architecture = 'alpha';
     set.manifest.machine.profile = 'alpha-2100';
