@@ -240,7 +240,8 @@ export class EmulatedKernel {
     const onCall = (address: number) => {
       const p = policies.get(address);
       if (!p) return;
-      const caller = this.abi.returnAddress();
+      const caller = this.callerOrHalt(p.kind === 'handler' ? p.handler.name : p.name);
+      if (caller === null) return;
       if (p.kind === 'unimplemented') {
         this.log.add({ type: 'unimplemented-routine', module: p.module, name: p.name, caller });
         return;
@@ -274,6 +275,20 @@ export class EmulatedKernel {
       return null;
     }
     return undefined;
+  }
+
+  /**
+   * The return address of a call being entered, or null when the guest's stack pointer does not
+   * point at readable memory: then the run stops as a guest fault (not a host error).
+   */
+  private callerOrHalt(name: string): number | null {
+    try {
+      return this.abi.returnAddress();
+    } catch (e) {
+      if (!(e instanceof AbiAccessError)) throw e;
+      this.halt(`guest fault calling ${name}: ${e.message}`);
+      return null;
+    }
   }
 
   private dispatch(h: ExportHandler, caller: number): void {
@@ -398,7 +413,8 @@ export class EmulatedKernel {
     if (this.nextSlot >= PAGE / SLOT) throw new Error('kernel routine page is full');
     const address = KERNEL_ROUTINES + SLOT * this.nextSlot++;
     this.cpu.hookCode(address, address, () => {
-      this.dispatch(h, this.abi.returnAddress());
+      const caller = this.callerOrHalt(h.name);
+      if (caller !== null) this.dispatch(h, caller);
     });
     return address;
   }
