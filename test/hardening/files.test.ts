@@ -175,13 +175,20 @@ describe('symbolic links do not lead out of the set', () => {
     expect(r.stderr).toContain('machine.yaml: is a symbolic link');
   });
 
-  // Skipped: src/harness/run-driver.ts (not this branch's to edit) resolves guest paths with
-  // statSync/readFileSync, which follow symlinks, so ZwCreateFile(\SystemRoot\secret.txt) in a
-  // driver run with --imageset reads a host file outside the set. Fix: docs/robustness.md, "File system".
-  it.skip('run-driver --imageset: guest file reads do not follow symlinks out of the set', () => {
-    const files = imagesetFiles(set);
+  it('run-driver --imageset: guest file reads do not follow symlinks out of the set', () => {
+    const own = join(tmp, 'linked-set-files');
+    mkdirSync(join(own, 'WINNT35', 'SYSTEM32'), { recursive: true });
+    writeFileSync(join(own, 'WINNT35', 'inside.txt'), 'inside');
+    symlinkSync(join(outside, 'secret.txt'), join(own, 'WINNT35', 'secret.txt'));
+    symlinkSync(join(outside, 'drivers'), join(own, 'WINNT35', 'SYSTEM32', 'DRIVERS'));
+    symlinkSync(join(outside), join(own, 'OUT'));
+    const files = imagesetFiles(own);
+    expect(new TextDecoder().decode(files.read('\\SystemRoot\\inside.txt')!)).toBe('inside');
+    expect(new TextDecoder().decode(files.read('\\??\\C:\\winnt35\\INSIDE.TXT')!)).toBe('inside');
     expect(files.read('\\SystemRoot\\secret.txt')).toBeNull();
     expect(files.read('\\SystemRoot\\System32\\drivers\\evil.sys')).toBeNull();
+    expect(files.read('\\??\\C:\\OUT\\secret.txt')).toBeNull();
+    expect(files.read('\\SystemRoot\\inside.txt\\x')).toBeNull(); // a file is not a folder
   });
 });
 

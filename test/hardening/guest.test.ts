@@ -66,7 +66,12 @@ describe.skipIf(!unicorn)('budgets end runaway guest code', () => {
       maxMillis: 50,
     });
     expect(r.outcome).toBe('budget');
-    expect(last).toEqual({ kind: 'budget', which: 'time', pc: entry });
+    expect(last).toEqual({
+      kind: 'budget',
+      which: 'time',
+      pc: entry,
+      instruction: `jmp 0x${entry.toString(16)}`, // jmp $, disassembled at the pc where it was cut
+    });
   });
 
   it('the CLI names the budget and the pc, and exits 1 (guest failed)', async () => {
