@@ -13,6 +13,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { ImageSet } from '../../src/harness/imageset.js';
-import { replay } from '../../src/harness/replay/index.js';
+import { replay, ScenarioError, scenarioFiles } from '../../src/harness/replay/index.js';
+import { Media, MediaError } from '../../src/harness/replay/media.js';
 import { imagesetFiles } from '../../src/harness/run-driver.js';
 
 const unicorn = (() => {
@@ -189,6 +191,40 @@ describe('symbolic links do not lead out of the set', () => {
     expect(files.read('\\SystemRoot\\System32\\drivers\\evil.sys')).toBeNull();
     expect(files.read('\\??\\C:\\OUT\\secret.txt')).toBeNull();
     expect(files.read('\\SystemRoot\\inside.txt\\x')).toBeNull(); // a file is not a folder
+  });
+});
+
+describe('the replay library checks what it reads (without the CLI in front)', () => {
+  const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+
+  it('scenarioFiles refuses an explicit path that is a device or a FIFO, naming it', () => {
+    const fifo = join(tmp, 'scenario-fifo.yaml');
+    const paths = ['/dev/null', ...(haveMkfifo && spawnSync('mkfifo', [fifo]).status === 0 ? [fifo] : [])];
+    for (const p of paths) {
+      expect(() => scenarioFiles([p])).toThrow(ScenarioError);
+      expect(() => scenarioFiles([p])).toThrow(
+        `${p}: is not a regular file (a device, FIFO or socket); expected a scenario file`,
+      );
+    }
+  });
+
+  it('replay reads at most 1 MiB + 1 byte of a scenario file: a 3 GiB (sparse) file is refused', async () => {
+    // Reading the whole file (as before) took 17 s here and ended in a host error ("Cannot create a
+    // string longer than 0x1fffffe8 characters"); a bounded read refuses it as a too-large scenario.
+    const huge = join(tmp, 'huge-sparse.yaml');
+    writeFileSync(huge, '');
+    truncateSync(huge, 3 * 1024 ** 3);
+    const r = await replay([huge]);
+    expect(r.errors).toEqual([
+      { file: huge, line: null, column: null, message: `${huge}: larger than 1048576 bytes` },
+    ]);
+  });
+
+  it.each(['.', '..'])("media name '%s' is refused (it would open the media root or its parent)", (name) => {
+    expect(() => Media.open('fixtures/media', name)).toThrow(MediaError);
+    expect(() => Media.open('fixtures/media', name)).toThrow(
+      `media name '${name}' is not a plain folder name`,
+    );
   });
 });
 

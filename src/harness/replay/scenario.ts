@@ -61,7 +61,8 @@ export interface Scenario {
   steps: Step[];
 }
 
-const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** Scenario files larger than this are refused (the KB suite's largest is a few KiB). */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
 const MAX_MATRIX = 1000;
 
 /** Parses a scenario file's text into its scenarios (one, or one per matrix combination). */
