@@ -128,6 +128,8 @@ export interface RunDriverReport {
   calls: CallReport[];
   events: KernelEvent[];
   droppedApiCalls: number;
+  /** Other events not kept once the kernel's log held MAX_EVENTS (src/kernel/events.ts); absent when none. */
+  droppedEvents?: number;
   devices: { name: string; address: number }[];
   symbolicLinks: { link: string; target: string }[];
   poolLeaks: { address: number; size: number; tag: string | null }[];
@@ -520,6 +522,7 @@ async function describe(run: RunResult, cpu: UnicornX86, kernel: EmulatedKernel)
 function finish(report: RunDriverReport, kernel: EmulatedKernel): RunDriverReport {
   report.events = kernel.log.events;
   report.droppedApiCalls = kernel.droppedApiCalls;
+  if (kernel.log.dropped > 0) report.droppedEvents = kernel.log.dropped;
   for (const { name, object } of kernel.objects.list()) {
     if (object.kind === 'device') report.devices.push({ name, address: object.address });
     if (object.kind === 'symlink') report.symbolicLinks.push({ link: name, target: object.target ?? '' });

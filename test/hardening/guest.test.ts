@@ -10,6 +10,7 @@ import { RW } from '../../src/cpu/engine.js';
 import { GuestMemoryLimitError, UnicornX86 } from '../../src/cpu/unicorn.js';
 import { KERNEL_STACK } from '../../src/cpu/x86-setup.js';
 import { type CallOutcome, type RunDriverOptions, runDriver } from '../../src/harness/run-driver.js';
+import { MAX_EVENTS } from '../../src/kernel/events.js';
 import { MAX_DBGPRINT_EVENTS } from '../../src/kernel/exports/dbg.js';
 import { type Asm, x86Driver } from '../helpers/x86-driver.js';
 
@@ -247,6 +248,32 @@ describe.skipIf(!unicorn)('guest faults are reports with pc, address and disasse
     });
     expect(r.outcome).not.toBe('host-error');
     expect(last.kind).not.toBe('host-error');
+  });
+});
+
+describe.skipIf(!unicorn)('the event log is capped', () => {
+  it(`a loop calling a kernel stub ${MAX_EVENTS} + 500 times keeps ${MAX_EVENTS} events and counts 500 dropped`, async () => {
+    // mov esi, MAX_EVENTS + 500; again: push offset .data; call KeQuerySystemTime (a stub with no
+    // handler: an unimplemented-routine event each time); dec esi; jnz again; xor eax, eax; ret 8
+    const { r, last } = await guest(
+      ['KeQuerySystemTime'],
+      (a) => {
+        a.emit(0xbe, ...le(MAX_EVENTS + 500));
+        const again = a.bytes.length;
+        pushData(a, 0);
+        a.callImport('KeQuerySystemTime');
+        a.emit(0x4e); // dec esi
+        a.emit(0x75, (again - (a.bytes.length + 2)) & 0xff); // jnz again
+        succeed(a);
+      },
+      { maxMillis: 600_000 }, // a generous wall-clock budget: the instruction budget is what counts
+    );
+    expect(last).toEqual({ kind: 'returned', eax: 0 });
+    const unimplemented = r.events.filter((e) => e.type === 'unimplemented-routine');
+    expect(unimplemented).toHaveLength(MAX_EVENTS);
+    expect(unimplemented[0]).toMatchObject({ module: 'ntoskrnl', name: 'KeQuerySystemTime' });
+    expect(r.droppedEvents).toBe(500);
+    expect(r.outcome).toBe('ok');
   });
 });
 
