@@ -12,6 +12,7 @@ import { KERNEL_STACK } from '../../src/cpu/x86-setup.js';
 import { type CallOutcome, type RunDriverOptions, runDriver } from '../../src/harness/run-driver.js';
 import { MAX_EVENTS } from '../../src/kernel/events.js';
 import { MAX_DBGPRINT_EVENTS } from '../../src/kernel/exports/dbg.js';
+import { POOL_REGION, Pool } from '../../src/kernel/pool.js';
 import { type Asm, x86Driver } from '../helpers/x86-driver.js';
 
 const unicorn = (() => {
@@ -315,6 +316,22 @@ describe('guest memory is capped', () => {
       expect(r.poolLeaks).toHaveLength(31);
     },
   );
+
+  it.skipIf(!unicorn)('the pool returns NULL when the engine’s memory cap refuses its pages', () => {
+    const cpu = new UnicornX86({ maxMappedBytes: 0x10000 });
+    try {
+      const pool = new Pool(cpu);
+      const a = pool.allocate(0x8000, 0, 'Test', 'driver');
+      expect(a).toBe(POOL_REGION.start);
+      expect(pool.allocate(0x9000, 0, 'Test', 'driver')).toBeNull(); // 0x8000 + 0x9000 > the cap
+      expect(pool.live('driver')).toHaveLength(1);
+      // What fits under the cap still works, after the guard page of the first block.
+      expect(pool.allocate(0x8000, 0, 'Test', 'driver')).toBe(POOL_REGION.start + 0x9000);
+      expect(pool.allocate(1, 0, 'Test', 'driver')).toBeNull();
+    } finally {
+      cpu.close();
+    }
+  });
 
   it.skipIf(!unicorn)('ExAllocatePool(0xFFFFFFFF) returns NULL without a host allocation', async () => {
     const { r, last } = await guest(['ExAllocatePool'], (a) => {
