@@ -16,8 +16,9 @@ const SPACE = /[ \t]/;
 /**
  * Scans `text` for nesting deeper than `max` levels, without parsing it: flow collections (`[`, `{`
  * opening a node; inside quotes, comments, block scalars and plain scalars they do not count) and
- * block nodes (each indentation level, and each compact `- ` or `? ` on one line). It may count a few
- * levels fewer than a parser would (a sequence at its key's indentation), never more.
+ * block nodes (each indentation level, and each compact `- ` or `? ` on one line). Its count can be a
+ * level below the parser's (a sequence at its key's indentation), or above it for a plain scalar
+ * continued on a line that starts with `- `; real files are far from the limit.
  * Returns null when the text is within the limit.
  */
 export function yamlDepthProblem(text: string, max = MAX_YAML_DEPTH): YamlDepthProblem | null {
