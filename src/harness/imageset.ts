@@ -5,6 +5,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
+import { yamlDepthProblem } from './yaml-depth.js';
 
 /** A problem with an image set (its folder, its machine.yaml or a path inside it), for the user. */
 export class ImageSetError extends Error {
@@ -85,14 +86,24 @@ export class ImageSet {
     if (!st.isDirectory())
       throw new ImageSetError(dir, 'is not a folder; an image set is a folder with machine.yaml');
     const manifestPath = join(dir, MANIFEST);
+    let mst: ReturnType<typeof lstatSync>;
+    try {
+      mst = lstatSync(manifestPath);
+    } catch {
+      throw new ImageSetError(manifestPath, 'missing: an image set needs machine.yaml (fixtures/README.md)');
+    }
+    // Checked before reading: a link could lead out of the set, or to /dev/zero, which never ends.
+    if (mst.isSymbolicLink())
+      throw new ImageSetError(manifestPath, 'is a symbolic link; machine.yaml must be a file in the set');
+    if (mst.isDirectory()) throw new ImageSetError(manifestPath, 'is a directory, expected a YAML file');
+    if (!mst.isFile()) throw new ImageSetError(manifestPath, 'is not a regular file');
+    if (mst.size > MAX_MANIFEST_BYTES)
+      throw new ImageSetError(manifestPath, `larger than ${MAX_MANIFEST_BYTES} bytes`);
     let text: string;
     try {
-      if (lstatSync(manifestPath).size > MAX_MANIFEST_BYTES)
-        throw new ImageSetError(manifestPath, `larger than ${MAX_MANIFEST_BYTES} bytes`);
       text = readFileSync(manifestPath, 'utf8');
-    } catch (e) {
-      if (e instanceof ImageSetError) throw e;
-      throw new ImageSetError(manifestPath, 'missing: an image set needs machine.yaml (fixtures/README.md)');
+    } catch {
+      throw new ImageSetError(manifestPath, 'cannot be read');
     }
     const set = new ImageSet(dir, parseManifest(text, manifestPath));
     const realRoot = realpathSync(dir);
@@ -259,7 +270,27 @@ export function parseServices(text: string, file: string): ServiceConfig[] {
   return parseYamlManifest(text, file, true).services;
 }
 
+/** The keys machine.yaml may have (fixtures/README.md); `installed` is information only, not checked. */
+const TOP_KEYS = ['schema', 'description', 'machine', 'systemRoot', 'kernel', 'hal', 'installed', 'services'];
+const MACHINE_KEYS = ['architecture', 'cpus', 'profile'];
+/** A services template (SERVICES.YAML on the media) holds only the services mapping. */
+const SERVICES_FILE_KEYS = ['services'];
+const SERVICE_KEYS = [
+  'Type',
+  'Start',
+  'ErrorControl',
+  'Group',
+  'DependOnService',
+  'DependOnGroup',
+  'ImagePath',
+  'DisplayName',
+  'Driver',
+  'Device',
+];
+
 function parseYamlManifest(text: string, file: string, servicesOnly: boolean): ImageSetManifest {
+  const deep = yamlDepthProblem(text);
+  if (deep) throw new ImageSetError(file, deep.reason, deep.line, deep.column);
   const lines = new LineCounter();
   // maxAliasCount bounds alias expansion (YAML bombs); uniqueKeys rejects duplicate keys.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
@@ -284,6 +315,22 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
     return fail(`cannot be read: ${(e as Error).message}`);
   }
   const top = value as Record<string, unknown>;
+  // Unknown keys are mistakes (a typo such as `Strat: 1` would otherwise be ignored).
+  const keys = (map: YAMLMap, allowed: readonly string[], where: string) => {
+    for (const item of map.items) {
+      const k = isScalar(item.key) ? String(item.key.value) : '';
+      if (!allowed.includes(k))
+        fail(
+          `unknown key '${k}' in ${where} (expected one of: ${allowed.join(', ')})`,
+          item.key as { range?: [number, number, number] },
+        );
+    }
+  };
+  keys(
+    root,
+    servicesOnly ? SERVICES_FILE_KEYS : TOP_KEYS,
+    servicesOnly ? 'the services file' : 'machine.yaml',
+  );
   const node = (map: YAMLMap, key: string) =>
     map.get(key, true) as { range?: [number, number, number] } | undefined;
   const str = (map: YAMLMap, obj: Record<string, unknown>, key: string, required = true): string => {
@@ -304,6 +351,7 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
     const machineNode = root.get('machine', true);
     if (!isMap(machineNode))
       return fail("'machine': expected a mapping with architecture, cpus, profile", root);
+    keys(machineNode, MACHINE_KEYS, "'machine'");
     const m = top.machine as Record<string, unknown>;
     arch = m.architecture;
     if (arch !== 'x86' && arch !== 'alpha')
@@ -325,6 +373,7 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
     const v = pair.value;
     if (!isMap(v)) fail(`'services.${name}': expected a mapping`, (pair.value ?? pair.key) as never);
     const map = v as YAMLMap;
+    keys(map, SERVICE_KEYS, `'services.${name}'`);
     const obj = (top.services as Record<string, Record<string, unknown>>)[name]!;
     const int = (key: string, def: number | null): number => {
       const x = obj[key] ?? def;

@@ -2,7 +2,7 @@
 // HAL and driver with NT's loader rules, calls DllInitialize of the dependencies it pulled in,
 // DriverEntry, each dispatch routine with a well-formed IRP, then DriverUnload, and reports
 // everything as data (human output is rendered from the same object).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { disassembleAt } from '../cpu/disasm.js';
@@ -71,7 +71,13 @@ export type CallOutcome =
       /** Set when the address lies in a pool block: 'freed' means use-after-free. */
       pool: { block: number; size: number; tag: string | null; freed: boolean } | null;
     }
-  | { kind: 'budget'; which: 'instructions' | 'time'; pc: number }
+  | {
+      kind: 'budget';
+      which: 'instructions' | 'time';
+      pc: number;
+      /** The instruction at pc (where the runaway code was cut), null when pc is not readable. */
+      instruction: string | null;
+    }
   | { kind: 'stopped'; reason: string; pc: number }
   | { kind: 'host-error'; message: string; stack: string | null };
 
@@ -122,18 +128,25 @@ export interface RunDriverReport {
   calls: CallReport[];
   events: KernelEvent[];
   droppedApiCalls: number;
+  /** Other events not kept once the kernel's log held MAX_EVENTS (src/kernel/events.ts); absent when none. */
+  droppedEvents?: number;
   devices: { name: string; address: number }[];
   symbolicLinks: { link: string; target: string }[];
   poolLeaks: { address: number; size: number; tag: string | null }[];
   outcome: 'ok' | 'load-failed' | 'driver-entry-failed' | 'fault' | 'budget' | 'bugcheck' | 'host-error';
 }
 
-/** Finds a file by name, case-insensitively, in `dirs` (first match wins). */
-function findIn(dirs: string[], name: string): string | null {
+/**
+ * Finds a file by name, case-insensitively, in `dirs` (first match wins). With `links` false, an
+ * entry that is a symbolic link is not a match (the image set's own folders: a link could lead out).
+ */
+function findIn(dirs: string[], name: string, links = true): string | null {
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
-    const hit = readdirSync(dir).find((f) => f.toLowerCase() === name.toLowerCase());
-    if (hit) return join(dir, hit);
+    const hit = readdirSync(dir, { withFileTypes: true }).find(
+      (f) => f.name.toLowerCase() === name.toLowerCase() && (links || !f.isSymbolicLink()),
+    );
+    if (hit) return join(dir, hit.name);
   }
   return null;
 }
@@ -156,12 +169,14 @@ export function imagesetFiles(root: string): FileProvider {
       if (!m) return null;
       const rest = (m[1] ?? m[2] ?? '').split('\\').filter((p) => p.length > 0);
       if (rest.some((p) => p === '.' || p === '..')) return null;
-      let at = m[1] !== undefined ? findIn([root], 'WINNT35') : root;
+      // Each component is looked up without following symbolic links (readdir's entry types are
+      // lstat's), and the file itself must be a regular file: nothing outside the set is reachable.
+      let at = m[1] !== undefined ? findIn([root], 'WINNT35', false) : root;
       for (const part of rest) {
-        if (at === null) return null;
-        at = findIn([at], part);
+        if (at === null || (at !== root && !lstatSync(at).isDirectory())) return null;
+        at = findIn([at], part, false);
       }
-      if (at === null || !statSync(at).isFile()) return null;
+      if (at === null || !lstatSync(at).isFile()) return null;
       return new Uint8Array(readFileSync(at));
     },
   };
@@ -186,14 +201,19 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
   let kernelFile: ModuleFile;
   let halFile: ModuleFile;
   let searchDirs: string[];
+  /** With --imageset: its System32 and drivers folders, searched first and without following links. */
+  let setDirs: string[] = [];
   let kernelKind: 'image' | 'registry' = 'image';
   if (opts.imageset) {
+    // The set's own folders and files are never symbolic links (as ImageSet sees a set).
     const sys32 =
-      findIn([join(opts.imageset, 'WINNT35')], 'SYSTEM32') ?? join(opts.imageset, 'WINNT35', 'SYSTEM32');
-    const drivers = findIn([sys32], 'DRIVERS') ?? join(sys32, 'DRIVERS');
-    searchDirs = [sys32, drivers, dirname(driverPath)];
-    kernelFile = fileOf(findIn([sys32], 'ntoskrnl.exe') ?? join(sys32, 'NTOSKRNL.EXE'), 'System32');
-    halFile = fileOf(findIn([sys32], 'hal.dll') ?? join(sys32, 'HAL.DLL'), 'System32');
+      findIn([join(opts.imageset, 'WINNT35')], 'SYSTEM32', false) ??
+      join(opts.imageset, 'WINNT35', 'SYSTEM32');
+    const drivers = findIn([sys32], 'DRIVERS', false) ?? join(sys32, 'DRIVERS');
+    setDirs = [sys32, drivers];
+    searchDirs = [dirname(driverPath)];
+    kernelFile = fileOf(findIn([sys32], 'ntoskrnl.exe', false) ?? join(sys32, 'NTOSKRNL.EXE'), 'System32');
+    halFile = fileOf(findIn([sys32], 'hal.dll', false) ?? join(sys32, 'HAL.DLL'), 'System32');
   } else if (opts.kernel === 'registry') {
     kernelKind = 'registry';
     const byModule = (m: string) => registry.all().filter((h) => h.module === m);
@@ -221,7 +241,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     findDependency(name) {
       if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
       if (name.toLowerCase() === 'hal.dll') return halFile;
-      const p = findIn(searchDirs, name);
+      const p = findIn(setDirs, name, false) ?? findIn(searchDirs, name);
       return p ? fileOf(p, /drivers/i.test(p) ? 'System32\\drivers' : 'System32') : null;
     },
   };
@@ -470,7 +490,12 @@ async function describe(run: RunResult, cpu: UnicornX86, kernel: EmulatedKernel)
     case 'returned':
       return { kind: 'returned', eax: cpu.reg('eax') };
     case 'budget':
-      return { kind: 'budget', which: run.which, pc: run.pc };
+      return {
+        kind: 'budget',
+        which: run.which,
+        pc: run.pc,
+        instruction: (await disassembleAt(cpu, run.pc))[0]?.text ?? null,
+      };
     case 'stopped':
       return { kind: 'stopped', reason: run.reason, pc: run.pc };
     case 'host-error':
@@ -497,6 +522,7 @@ async function describe(run: RunResult, cpu: UnicornX86, kernel: EmulatedKernel)
 function finish(report: RunDriverReport, kernel: EmulatedKernel): RunDriverReport {
   report.events = kernel.log.events;
   report.droppedApiCalls = kernel.droppedApiCalls;
+  if (kernel.log.dropped > 0) report.droppedEvents = kernel.log.dropped;
   for (const { name, object } of kernel.objects.list()) {
     if (object.kind === 'device') report.devices.push({ name, address: object.address });
     if (object.kind === 'symlink') report.symbolicLinks.push({ link: name, target: object.target ?? '' });

@@ -48,9 +48,28 @@ export type KernelEvent =
   /** --trace hit its cap; nothing more was traced in this run. */
   | { type: 'trace-truncated'; limit: number };
 
+/**
+ * Events one kernel keeps through `add`; later ones are only counted in `EventLog.dropped`. A guest
+ * loop calling a stub (`unimplemented-routine`, about 100 bytes each) or creating symbolic links
+ * would otherwise grow the host's memory for as long as its budget lasts. Not counted: trace entries
+ * (bounded by their own limit), bugchecks (they end the run) and API calls (`MAX_API_EVENTS`).
+ */
+export const MAX_EVENTS = 100_000;
+
 export class EventLog {
   readonly events: KernelEvent[] = [];
+  /** Events not kept because MAX_EVENTS had been reached. */
+  dropped = 0;
+  private kept = 0;
+
   add(e: KernelEvent): void {
+    if (e.type !== 'trace' && e.type !== 'trace-truncated' && e.type !== 'bugcheck') {
+      if (this.kept >= MAX_EVENTS) {
+        this.dropped++;
+        return;
+      }
+      this.kept++;
+    }
     this.events.push(e);
   }
 }

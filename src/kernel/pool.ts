@@ -28,6 +28,12 @@ export const STATIC_REGION = { start: 0x83000000, end: 0x84000000 } as const;
 /** The static region is mapped this much at a time. */
 const STATIC_CHUNK = 0x10000;
 
+/**
+ * The engine refused a mapping for its guest memory cap (UnicornX86's GuestMemoryLimitError). Matched
+ * by name: the pool knows engines only through the CpuEngine interface, not the Unicorn module.
+ */
+const isGuestMemoryLimit = (e: unknown): boolean => e instanceof Error && e.name === 'GuestMemoryLimitError';
+
 export class Pool {
   private next: number = POOL_REGION.start;
   private readonly blocks = new Map<number, PoolBlock>();
@@ -36,13 +42,21 @@ export class Pool {
 
   constructor(private readonly cpu: CpuEngine) {}
 
-  /** Allocates `size` bytes (zeroed); null when the pool region is exhausted (NT returns NULL too). */
+  /**
+   * Allocates `size` bytes (zeroed); null when the pool region is exhausted or the engine's guest
+   * memory cap refuses the pages (NT returns NULL too).
+   */
   allocate(size: number, poolType: number, tag: string | null, owner: PoolOwner): number | null {
     const PAGE = this.cpu.pageSize; // 4 KiB x86, 8 KiB Alpha
     const bytes = Math.max(PAGE, Math.ceil(Math.max(size, 1) / PAGE) * PAGE);
     if (size > POOL_REGION.end - POOL_REGION.start || this.next + bytes > POOL_REGION.end) return null;
     const address = this.next;
-    this.cpu.map(address, bytes, RW);
+    try {
+      this.cpu.map(address, bytes, RW);
+    } catch (e) {
+      if (isGuestMemoryLimit(e)) return null;
+      throw e;
+    }
     this.next += bytes + PAGE; // an unmapped guard page after every block
     this.blocks.set(address, { address, size, mappedSize: bytes, tag, poolType, owner, freed: false });
     return address;

@@ -1,5 +1,6 @@
 // Image sets: Windows path rules inside the set only, a copy-on-write overlay that never touches the
 // user's files, and machine.yaml errors with line and column (including YAML alias bombs).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   mkdirSync,
@@ -13,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImageSet, ImageSetError, parseManifest } from '../../src/harness/imageset.js';
+import { ImageSet, ImageSetError, parseManifest, parseServices } from '../../src/harness/imageset.js';
 
 const KB = 'fixtures/imagesets/kb138713-x86-up';
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-imageset-'));
@@ -56,6 +57,51 @@ describe('image set paths', () => {
     symlinkSync(join(tmp, 'secret.txt'), join(dir, 'WINNT35', 'secret.txt'));
     const linked = ImageSet.open(dir);
     expect(linked.read('WINNT35\\secret.txt')).toBeNull();
+  });
+});
+
+describe('ImageSet.open checks machine.yaml before reading it', () => {
+  const setWith = (name: string, make: (manifest: string) => void) => {
+    const dir = join(tmp, name);
+    mkdirSync(dir, { recursive: true });
+    make(join(dir, 'machine.yaml'));
+    return dir;
+  };
+  const openError = (dir: string) => {
+    try {
+      ImageSet.open(dir);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ImageSetError);
+      return (e as Error).message;
+    }
+    throw new Error('expected an ImageSetError');
+  };
+  const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+
+  it.each([
+    [
+      'a symbolic link to a valid manifest',
+      (m: string) => symlinkSync(join(process.cwd(), KB, 'machine.yaml'), m),
+    ],
+    ['a symbolic link to /dev/zero', (m: string) => symlinkSync('/dev/zero', m)],
+  ])('refuses %s (never reads through it)', (what, make) => {
+    const dir = setWith(`manifest-${what.replace(/\W+/g, '-')}`, make);
+    expect(openError(dir)).toBe(
+      `${join(dir, 'machine.yaml')}: is a symbolic link; machine.yaml must be a file in the set`,
+    );
+  });
+
+  it('says a machine.yaml folder is a directory, not missing', () => {
+    const dir = setWith('manifest-folder', (m) => mkdirSync(m));
+    expect(openError(dir)).toBe(`${join(dir, 'machine.yaml')}: is a directory, expected a YAML file`);
+    expect(openError(join(tmp, 'manifest-none'))).toContain('no such image set');
+    mkdirSync(join(tmp, 'manifest-absent'));
+    expect(openError(join(tmp, 'manifest-absent'))).toContain('machine.yaml: missing');
+  });
+
+  it.skipIf(!haveMkfifo)('refuses a FIFO, which would block the read (skipped without mkfifo)', () => {
+    const dir = setWith('manifest-fifo', (m) => expect(spawnSync('mkfifo', [m]).status).toBe(0));
+    expect(openError(dir)).toBe(`${join(dir, 'machine.yaml')}: is not a regular file`);
   });
 });
 
@@ -127,8 +173,61 @@ describe('machine.yaml', () => {
       'schema: nt351-imageset/1\nmachine: {architecture: x86, profile: p}\nsystemRoot: W\nkernel: k\nhal: h\nservices:\n  Srv: {Type: 1, Start: 1, DependOnGroup: TDI}\n',
       "'services.Srv.DependOnGroup': expected a list of names",
     ],
+    [
+      'schema: nt351-imageset/1\nmachine: {architecture: x86, profile: p}\nsystemRoot: W\nkernel: k\nhal: h\nKernel: k2\n',
+      "machine.yaml:6:1: unknown key 'Kernel' in machine.yaml (expected one of: schema, description, machine,",
+    ],
+    [
+      'schema: nt351-imageset/1\nmachine:\n  architecture: x86\n  profile: p\n  cpu: 2\n',
+      "machine.yaml:5:3: unknown key 'cpu' in 'machine' (expected one of: architecture, cpus, profile)",
+    ],
+    [
+      'schema: nt351-imageset/1\nmachine: {architecture: x86, profile: p}\nsystemRoot: W\nkernel: k\nhal: h\nservices:\n  Srv:\n    Type: 1\n    Strat: 1\n',
+      "machine.yaml:9:5: unknown key 'Strat' in 'services.Srv' (expected one of: Type, Start, ErrorControl,",
+    ],
+    [
+      `schema: nt351-imageset/1\ndescription: ${'['.repeat(70)}\n`,
+      'machine.yaml:2:77: nested more than 64 levels deep',
+    ],
+    [
+      `schema: nt351-imageset/1\nservices:\n${Array.from({ length: 70 }, (_, i) => `${' '.repeat(2 * i + 2)}k${i}:`).join('\n')}\n`,
+      'machine.yaml:66:129: nested more than 64 levels deep',
+    ],
   ])('reports %j with its position', (text, message) => {
     expect(err(text)).toContain(message);
+  });
+
+  it('accepts every fixture machine.yaml and media SERVICES.YAML (their keys are all known)', () => {
+    const sets = readdirSync('fixtures/imagesets');
+    expect(sets.length).toBeGreaterThan(5);
+    for (const set of sets)
+      expect(ImageSet.open(join('fixtures/imagesets', set)).manifest.services.length, set).toBeGreaterThan(0);
+    const media = readdirSync('fixtures/media').filter((m) =>
+      readdirSync(join('fixtures/media', m)).includes('SERVICES.YAML'),
+    );
+    expect(media.length).toBeGreaterThan(0);
+    for (const m of media) {
+      const p = join('fixtures/media', m, 'SERVICES.YAML');
+      expect(parseServices(readFileSync(p, 'utf8'), p).length, p).toBeGreaterThan(0);
+    }
+  });
+
+  it('does not count brackets in quotes, comments, plain and block scalars as nesting', () => {
+    const text = [
+      good,
+      `x1: "${'['.repeat(100)}"`,
+      `x2: 'it''s ${'{'.repeat(100)}' # ${'['.repeat(100)}`,
+      `x3: a${'['.repeat(100)}`,
+      'x4: |',
+      `  ${'['.repeat(100)}`,
+      `x5: [${Array(62).fill('[').join('')}${Array(62).fill(']').join('')}]`,
+    ].join('\n');
+    // Only the unknown keys are reported: the depth check let the text through to the parser.
+    expect(err(text)).toMatch(/unknown key 'x1'/);
+    // 64 levels (the top mapping, x5's list and 62 lists inside it) are allowed, 65 are not.
+    expect(err(`${good}\nx5: [${'['.repeat(63)}${']'.repeat(63)}]\n`)).toMatch(
+      /:\d+:68: nested more than 64 levels deep/,
+    );
   });
 
   it('refuses a YAML alias bomb quickly instead of expanding it', () => {

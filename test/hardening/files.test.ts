@@ -13,6 +13,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { ImageSet } from '../../src/harness/imageset.js';
-import { replay } from '../../src/harness/replay/index.js';
+import { replay, ScenarioError, scenarioFiles } from '../../src/harness/replay/index.js';
+import { Media, MediaError } from '../../src/harness/replay/media.js';
 import { imagesetFiles } from '../../src/harness/run-driver.js';
 
 const unicorn = (() => {
@@ -175,13 +177,54 @@ describe('symbolic links do not lead out of the set', () => {
     expect(r.stderr).toContain('machine.yaml: is a symbolic link');
   });
 
-  // Skipped: src/harness/run-driver.ts (not this branch's to edit) resolves guest paths with
-  // statSync/readFileSync, which follow symlinks, so ZwCreateFile(\SystemRoot\secret.txt) in a
-  // driver run with --imageset reads a host file outside the set. Fix: docs/robustness.md, "File system".
-  it.skip('run-driver --imageset: guest file reads do not follow symlinks out of the set', () => {
-    const files = imagesetFiles(set);
+  it('run-driver --imageset: guest file reads do not follow symlinks out of the set', () => {
+    const own = join(tmp, 'linked-set-files');
+    mkdirSync(join(own, 'WINNT35', 'SYSTEM32'), { recursive: true });
+    writeFileSync(join(own, 'WINNT35', 'inside.txt'), 'inside');
+    symlinkSync(join(outside, 'secret.txt'), join(own, 'WINNT35', 'secret.txt'));
+    symlinkSync(join(outside, 'drivers'), join(own, 'WINNT35', 'SYSTEM32', 'DRIVERS'));
+    symlinkSync(join(outside), join(own, 'OUT'));
+    const files = imagesetFiles(own);
+    expect(new TextDecoder().decode(files.read('\\SystemRoot\\inside.txt')!)).toBe('inside');
+    expect(new TextDecoder().decode(files.read('\\??\\C:\\winnt35\\INSIDE.TXT')!)).toBe('inside');
     expect(files.read('\\SystemRoot\\secret.txt')).toBeNull();
     expect(files.read('\\SystemRoot\\System32\\drivers\\evil.sys')).toBeNull();
+    expect(files.read('\\??\\C:\\OUT\\secret.txt')).toBeNull();
+    expect(files.read('\\SystemRoot\\inside.txt\\x')).toBeNull(); // a file is not a folder
+  });
+});
+
+describe('the replay library checks what it reads (without the CLI in front)', () => {
+  const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+
+  it('scenarioFiles refuses an explicit path that is a device or a FIFO, naming it', () => {
+    const fifo = join(tmp, 'scenario-fifo.yaml');
+    const paths = ['/dev/null', ...(haveMkfifo && spawnSync('mkfifo', [fifo]).status === 0 ? [fifo] : [])];
+    for (const p of paths) {
+      expect(() => scenarioFiles([p])).toThrow(ScenarioError);
+      expect(() => scenarioFiles([p])).toThrow(
+        `${p}: is not a regular file (a device, FIFO or socket); expected a scenario file`,
+      );
+    }
+  });
+
+  it('replay reads at most 1 MiB + 1 byte of a scenario file: a 3 GiB (sparse) file is refused', async () => {
+    // Reading the whole file (as before) took 17 s here and ended in a host error ("Cannot create a
+    // string longer than 0x1fffffe8 characters"); a bounded read refuses it as a too-large scenario.
+    const huge = join(tmp, 'huge-sparse.yaml');
+    writeFileSync(huge, '');
+    truncateSync(huge, 3 * 1024 ** 3);
+    const r = await replay([huge]);
+    expect(r.errors).toEqual([
+      { file: huge, line: null, column: null, message: `${huge}: larger than 1048576 bytes` },
+    ]);
+  });
+
+  it.each(['.', '..'])("media name '%s' is refused (it would open the media root or its parent)", (name) => {
+    expect(() => Media.open('fixtures/media', name)).toThrow(MediaError);
+    expect(() => Media.open('fixtures/media', name)).toThrow(
+      `media name '${name}' is not a plain folder name`,
+    );
   });
 });
 
@@ -260,9 +303,9 @@ describe('machine.yaml and scenario files: positioned errors, never a crash', ()
     expect(r.stderr).toMatch(message);
   });
 
-  // In a child process (bin/nt351.js, needs dist/): YAML nested this deep exhausts the parser's stack;
-  // the yaml package turns that into a document error, but a stack overflow inside V8's regular
-  // expression compiler is fatal to the process, so a crash must not take the test runner with it.
+  // In a child process (bin/nt351.js, needs dist/): YAML nested this deep would exhaust the parser's
+  // stack, and a stack overflow inside V8's regular expression compiler is fatal to the process, so a
+  // crash must not take the test runner with it.
   it.each([
     ['boot', () => setWithManifest('deep-manifest', `a: ${'['.repeat(5000)}`)],
     ['boot', () => setWithManifest('deep-manifest-block', `${'- '.repeat(5000)}x`)],
@@ -272,6 +315,7 @@ describe('machine.yaml and scenario files: positioned errors, never a crash', ()
     const p = spawnSync(process.execPath, ['bin/nt351.js', command, make()], { encoding: 'utf8' });
     expect(p.status).toBe(65);
     expect(p.stderr.trim().split('\n')).toHaveLength(1);
-    expect(p.stderr).toMatch(/\.yaml:\d+:\d+: /);
+    // The depth check refuses it before the parser recurses (src/harness/yaml-depth.ts).
+    expect(p.stderr).toMatch(/\.yaml:\d+:\d+: nested more than 64 levels deep/);
   });
 });

@@ -10,7 +10,9 @@ import { RW } from '../../src/cpu/engine.js';
 import { GuestMemoryLimitError, UnicornX86 } from '../../src/cpu/unicorn.js';
 import { KERNEL_STACK } from '../../src/cpu/x86-setup.js';
 import { type CallOutcome, type RunDriverOptions, runDriver } from '../../src/harness/run-driver.js';
+import { MAX_EVENTS } from '../../src/kernel/events.js';
 import { MAX_DBGPRINT_EVENTS } from '../../src/kernel/exports/dbg.js';
+import { POOL_REGION, Pool } from '../../src/kernel/pool.js';
 import { type Asm, x86Driver } from '../helpers/x86-driver.js';
 
 const unicorn = (() => {
@@ -66,7 +68,12 @@ describe.skipIf(!unicorn)('budgets end runaway guest code', () => {
       maxMillis: 50,
     });
     expect(r.outcome).toBe('budget');
-    expect(last).toEqual({ kind: 'budget', which: 'time', pc: entry });
+    expect(last).toEqual({
+      kind: 'budget',
+      which: 'time',
+      pc: entry,
+      instruction: `jmp 0x${entry.toString(16)}`, // jmp $, disassembled at the pc where it was cut
+    });
   });
 
   it('the CLI names the budget and the pc, and exits 1 (guest failed)', async () => {
@@ -246,6 +253,32 @@ describe.skipIf(!unicorn)('guest faults are reports with pc, address and disasse
   );
 });
 
+describe.skipIf(!unicorn)('the event log is capped', () => {
+  it(`a loop calling a kernel stub ${MAX_EVENTS} + 500 times keeps ${MAX_EVENTS} events and counts 500 dropped`, async () => {
+    // mov esi, MAX_EVENTS + 500; again: push offset .data; call KeQuerySystemTime (a stub with no
+    // handler: an unimplemented-routine event each time); dec esi; jnz again; xor eax, eax; ret 8
+    const { r, last } = await guest(
+      ['KeQuerySystemTime'],
+      (a) => {
+        a.emit(0xbe, ...le(MAX_EVENTS + 500));
+        const again = a.bytes.length;
+        pushData(a, 0);
+        a.callImport('KeQuerySystemTime');
+        a.emit(0x4e); // dec esi
+        a.emit(0x75, (again - (a.bytes.length + 2)) & 0xff); // jnz again
+        succeed(a);
+      },
+      { maxMillis: 600_000 }, // a generous wall-clock budget: the instruction budget is what counts
+    );
+    expect(last).toEqual({ kind: 'returned', eax: 0 });
+    const unimplemented = r.events.filter((e) => e.type === 'unimplemented-routine');
+    expect(unimplemented).toHaveLength(MAX_EVENTS);
+    expect(unimplemented[0]).toMatchObject({ module: 'ntoskrnl', name: 'KeQuerySystemTime' });
+    expect(r.droppedEvents).toBe(500);
+    expect(r.outcome).toBe('ok');
+  });
+});
+
 describe('guest memory is capped', () => {
   it.skipIf(!unicorn)(
     'the engine refuses mappings past its cap with GuestMemoryLimitError, and counts unmaps',
@@ -284,6 +317,22 @@ describe('guest memory is capped', () => {
       expect(r.poolLeaks).toHaveLength(31);
     },
   );
+
+  it.skipIf(!unicorn)('the pool returns NULL when the engine’s memory cap refuses its pages', () => {
+    const cpu = new UnicornX86({ maxMappedBytes: 0x10000 });
+    try {
+      const pool = new Pool(cpu);
+      const a = pool.allocate(0x8000, 0, 'Test', 'driver');
+      expect(a).toBe(POOL_REGION.start);
+      expect(pool.allocate(0x9000, 0, 'Test', 'driver')).toBeNull(); // 0x8000 + 0x9000 > the cap
+      expect(pool.live('driver')).toHaveLength(1);
+      // What fits under the cap still works, after the guard page of the first block.
+      expect(pool.allocate(0x8000, 0, 'Test', 'driver')).toBe(POOL_REGION.start + 0x9000);
+      expect(pool.allocate(1, 0, 'Test', 'driver')).toBeNull();
+    } finally {
+      cpu.close();
+    }
+  });
 
   it.skipIf(!unicorn)('ExAllocatePool(0xFFFFFFFF) returns NULL without a host allocation', async () => {
     const { r, last } = await guest(['ExAllocatePool'], (a) => {

@@ -157,6 +157,8 @@ describe('scenario file errors carry file, line and column', () => {
     [`${head}matrix: {sp: []}\nsteps: []\n`, "s.yaml:3:14: 'matrix.sp': expected a non-empty list of values"],
     [`${head}a: &a [1]\nsteps: *a\n`, 'YAML aliases (*name) are not allowed'],
     [`${head}steps: [\n`, 's.yaml:4:1: not valid YAML'],
+    [`${head}steps: [${'{a: '.repeat(70)}`, 's.yaml:3:257: nested more than 64 levels deep'],
+    [`${head}steps:\n${'- '.repeat(70)}x\n`, 's.yaml:4:129: nested more than 64 levels deep'],
   ])('%j', (text, message) => {
     expect(err(text)).toContain(message);
   });

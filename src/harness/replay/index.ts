@@ -1,12 +1,12 @@
 // `replay`: scenario files and folders in, results out in a stable order. Scenarios run in worker
 // threads when more than one job is asked for and the compiled package is running (a worker cannot
 // load TypeScript sources); otherwise one after another.
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type RunScenarioOptions, runScenario, type ScenarioResult } from './run.js';
-import { parseScenarios, type Scenario, ScenarioError } from './scenario.js';
+import { MAX_SCENARIO_BYTES, parseScenarios, type Scenario, ScenarioError } from './scenario.js';
 
 export type { Difference } from './expect.js';
 export {
@@ -34,11 +34,15 @@ export interface ReplayReport {
   summary: { scenarios: number; passed: number; failed: number; boots: number; errors: number };
 }
 
-/** Scenario files under `paths` (folders searched for *.yaml / *.yml), sorted for a stable order. */
+/**
+ * Scenario files under `paths` (folders searched for *.yaml / *.yml), sorted for a stable order. A path
+ * given that is neither a folder nor a regular file (a device, a FIFO) is a ScenarioError: reading it
+ * could block or never end. Inside folders, symbolic links are not followed.
+ */
 export function scenarioFiles(paths: string[]): string[] {
   const out: string[] = [];
   const walk = (p: string, depth: number) => {
-    const st = lstatSync(p);
+    const st = depth === 0 ? statSync(p) : lstatSync(p);
     if (st.isDirectory()) {
       if (depth > 16) return;
       for (const e of readdirSync(p).sort()) {
@@ -47,10 +51,33 @@ export function scenarioFiles(paths: string[]): string[] {
         if (s.isDirectory()) walk(c, depth + 1);
         else if (s.isFile() && /\.ya?ml$/i.test(e)) out.push(c);
       }
-    } else out.push(p);
+    } else if (st.isFile()) out.push(p);
+    else
+      throw new ScenarioError(
+        p,
+        'is not a regular file (a device, FIFO or socket); expected a scenario file',
+      );
   };
   for (const p of paths) walk(p, 0);
   return out;
+}
+
+/** A scenario file's text, reading at most MAX_SCENARIO_BYTES + 1 bytes (a larger file is refused). */
+function readScenarioText(file: string): string {
+  const buf = Buffer.allocUnsafe(MAX_SCENARIO_BYTES + 1);
+  let n = 0;
+  const fd = openSync(file, 'r');
+  try {
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (n > MAX_SCENARIO_BYTES) throw new ScenarioError(file, `larger than ${MAX_SCENARIO_BYTES} bytes`);
+  return buf.toString('utf8', 0, n);
 }
 
 export async function replay(paths: string[], opts: ReplayOptions = {}): Promise<ReplayReport> {
@@ -58,7 +85,7 @@ export async function replay(paths: string[], opts: ReplayOptions = {}): Promise
   const scenarios: Scenario[] = [];
   for (const file of scenarioFiles(paths)) {
     try {
-      scenarios.push(...parseScenarios(readFileSync(file, 'utf8'), file));
+      scenarios.push(...parseScenarios(readScenarioText(file), file));
     } catch (e) {
       if (!(e instanceof ScenarioError)) throw e;
       errors.push({ file: e.file, line: e.line, column: e.column, message: e.message });

@@ -60,7 +60,8 @@ export class Media {
 
   /** Opens media `name` under `root` (e.g. fixtures/media/nt351-x86-sp3). */
   static open(root: string, name: string): Media {
-    if (!/^[\w.-]+$/.test(name)) throw new MediaError(`media name '${name}' is not a plain folder name`);
+    if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..')
+      throw new MediaError(`media name '${name}' is not a plain folder name`);
     const dir = join(root, name);
     try {
       if (!lstatSync(dir).isDirectory()) throw new Error();

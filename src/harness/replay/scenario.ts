@@ -2,6 +2,7 @@
 // column and what was expected; a `matrix` expands one file into a scenario per combination, with
 // `${name}` in strings replaced by the combination's values. Schema: docs/replay.md.
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit, type YAMLMap } from 'yaml';
+import { yamlDepthProblem } from '../yaml-depth.js';
 
 /** A mistake in a scenario file, with its position. */
 export class ScenarioError extends Error {
@@ -60,13 +61,16 @@ export interface Scenario {
   steps: Step[];
 }
 
-const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** Scenario files larger than this are refused (the KB suite's largest is a few KiB). */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
 const MAX_MATRIX = 1000;
 
 /** Parses a scenario file's text into its scenarios (one, or one per matrix combination). */
 export function parseScenarios(text: string, file: string): Scenario[] {
   if (text.length > MAX_SCENARIO_BYTES)
     throw new ScenarioError(file, `larger than ${MAX_SCENARIO_BYTES} bytes`);
+  const deep = yamlDepthProblem(text);
+  if (deep) throw new ScenarioError(file, deep.reason, deep.line, deep.column);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const pos = (n: Node | null | undefined) => (n?.range ? lines.linePos(n.range[0]) : { line: 1, col: 1 });
