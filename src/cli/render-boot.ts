@@ -134,7 +134,13 @@ export function renderBoot(r: BootReport): string {
     if (r.bugcheck.instruction)
       out.push('', `Faulting instruction: ${r.bugcheck.instruction} in ${r.bugcheck.module ?? '?'}`);
   }
-  for (const g of r.guestProblems) out.push('', `Guest problem: ${g.routine} ${g.problem}`);
+  for (const g of r.guestProblems)
+    out.push(
+      '',
+      `Guest problem: ${g.routine} ${g.problem}`,
+      ...(g.pc === null ? [] : [`  at ${hex(g.pc)}${g.instruction ? `: ${g.instruction}` : ''}`]),
+    );
+  if (r.droppedEvents) out.push('', `(${r.droppedEvents} further kernel events not kept)`);
   if (r.unimplemented.length > 0)
     out.push(
       '',

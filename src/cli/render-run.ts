@@ -89,6 +89,7 @@ export function renderRunDriver(r: RunDriverReport): string {
     }
   }
   if (r.droppedApiCalls) out.push('', `(${r.droppedApiCalls} further API calls not listed)`);
+  if (r.droppedEvents) out.push('', `(${r.droppedEvents} further events not kept)`);
   out.push('', `Devices: ${r.devices.map((d) => d.name).join(', ') || 'none'}`);
   out.push(`Symbolic links: ${r.symbolicLinks.map((l) => `${l.link} -> ${l.target}`).join(', ') || 'none'}`);
   out.push(

@@ -181,3 +181,23 @@ export type CpuEngine<A extends Arch = X86> = A extends X86
   : A extends Alpha
     ? AlphaCpu
     : CpuCore<A>;
+
+/**
+ * A mapping request would take the engine's guest memory past its cap: refused before the engine
+ * maps anything, so guest-driven mappings can never grow host memory without bound.
+ */
+export class GuestMemoryLimitError extends Error {
+  override readonly name = 'GuestMemoryLimitError';
+  constructor(
+    /** Bytes asked for. */
+    readonly requested: number,
+    /** Bytes mapped before the request. */
+    readonly mapped: number,
+    /** The cap. */
+    readonly limit: number,
+  ) {
+    super(
+      `guest memory limit: mapping 0x${requested.toString(16)} bytes would exceed the cap of ${limit} bytes (${mapped} mapped)`,
+    );
+  }
+}

@@ -17,6 +17,10 @@
 // ~0.2 ms for 64 MiB), and keeps it too. Runs without a budget then pass a count no run reaches.
 // hookCode drops the cached translations of its range for the same reason.
 import koffi from 'koffi';
+import { GuestMemoryLimitError } from './engine.js';
+
+export { GuestMemoryLimitError };
+
 import type {
   CodeHook,
   FaultAccess,
@@ -67,26 +71,6 @@ export class UnicornUnavailableError extends Error {
  * stops sets of many huge images, or an embedder's runaway mapping, before the host runs short.
  */
 export const DEFAULT_MAX_MAPPED_BYTES = 512 * 1024 * 1024;
-
-/**
- * A mapping request would take the engine's guest memory past its cap: refused before libunicorn is
- * asked, so guest-driven mappings can never grow host memory without bound.
- */
-export class GuestMemoryLimitError extends Error {
-  override readonly name = 'GuestMemoryLimitError';
-  constructor(
-    /** Bytes asked for. */
-    readonly requested: number,
-    /** Bytes mapped before the request. */
-    readonly mapped: number,
-    /** The cap. */
-    readonly limit: number,
-  ) {
-    super(
-      `guest memory limit: mapping 0x${requested.toString(16)} bytes would exceed the cap of ${limit} bytes (${mapped} mapped)`,
-    );
-  }
-}
 
 /** A libunicorn call failed where it must not: a host bug or a misuse of the engine. */
 export class UnicornError extends Error {

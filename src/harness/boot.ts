@@ -110,13 +110,21 @@ export interface BootReport {
   services: ServiceState[];
   timeline: { step: string; detail: string }[];
   /** Guest routines that did not return normally without stopping the boot (hangs cut by the budget). */
-  guestProblems: { routine: string; problem: string }[];
+  guestProblems: {
+    routine: string;
+    problem: string;
+    /** Where a budget cut the routine, and the instruction there; null for a stop (its reason says where). */
+    pc: number | null;
+    instruction: string | null;
+  }[];
   /** Calls to kernel routines nt351 has no code for (module!name and caller). */
   unimplemented: { routine: string; caller: number }[];
   /** Files the boot wrote into the image set's overlay (set-relative), e.g. the System event log. */
   overlay: string[];
   /** With `trace`: what the guest executed, in order; `truncated` when the limit cut it. */
   trace: { unit: TraceUnit; limit: number; truncated: boolean; entries: BootTraceEntry[] } | null;
+  /** Kernel events a guest produced past the kernel's cap (a loop calling a stub), not kept. */
+  droppedEvents?: number;
 }
 
 /** Where NT 3.51 keeps the System event log. */
@@ -260,6 +268,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
   /** The pc of a fault that bugchecked; disassembled once the boot is over (Capstone is async). */
   let faultPc: number | null = null;
   let tracer: Tracer | null = null;
+  let eventsDropped = () => 0;
   const traced: { routine: string; event: Extract<KernelEvent, { type: 'trace' }> }[] = [];
   try {
     runKernel();
@@ -275,6 +284,8 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
       }));
     }
     if (faultPc !== null && report.bugcheck) report.bugcheck.instruction = await instructionAt(cpu, faultPc);
+    for (const p of report.guestProblems) if (p.pc !== null) p.instruction = await instructionAt(cpu, p.pc);
+    if (eventsDropped() > 0) report.droppedEvents = eventsDropped();
     return report;
   } finally {
     cpu.close();
@@ -285,6 +296,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
     const { stackTop } = processors;
     const ports = new Map(Object.entries(hal!.profile.ports).map(([k, v]) => [Number(k), v]));
     const kernel = new EmulatedKernel(cpu, new HandlerRegistry(ALL_HANDLERS), stackTop, ports);
+    eventsDropped = () => kernel.log.dropped;
     for (const mod of loader.modules) kernel.mapModule(mod);
     kernel.hookExports(kernelModule, 'ntoskrnl');
     kernel.hookExports(halModule, 'hal');
@@ -362,7 +374,12 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
         run.kind === 'budget'
           ? `did not return within the ${run.which === 'time' ? 'time' : 'instruction'} budget (the real system would hang here)`
           : `stopped: ${run.reason}`;
-      report.guestProblems.push({ routine, problem });
+      report.guestProblems.push({
+        routine,
+        problem,
+        pc: run.kind === 'budget' ? run.pc : null,
+        instruction: null,
+      });
       note('guest', `${routine} ${problem}`);
       return -1;
     };

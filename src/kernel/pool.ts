@@ -2,7 +2,7 @@
 // pages and addresses are never reused, so freed pages can be made inaccessible (a later touch faults
 // and is reported as use-after-free); double and invalid frees are events (NT: BAD_POOL_CALLER 0xC2).
 import type { CpuEngine } from '../cpu/engine.js';
-import { RW } from '../cpu/engine.js';
+import { GuestMemoryLimitError, RW } from '../cpu/engine.js';
 
 /** Model: nonpaged and paged pool share one region of system space. */
 export const POOL_REGION = { start: 0x81000000, end: 0x83000000 } as const;
@@ -28,12 +28,6 @@ export const STATIC_REGION = { start: 0x83000000, end: 0x84000000 } as const;
 /** The static region is mapped this much at a time. */
 const STATIC_CHUNK = 0x10000;
 
-/**
- * The engine refused a mapping for its guest memory cap (UnicornX86's GuestMemoryLimitError). Matched
- * by name: the pool knows engines only through the CpuEngine interface, not the Unicorn module.
- */
-const isGuestMemoryLimit = (e: unknown): boolean => e instanceof Error && e.name === 'GuestMemoryLimitError';
-
 export class Pool {
   private next: number = POOL_REGION.start;
   private readonly blocks = new Map<number, PoolBlock>();
@@ -54,7 +48,7 @@ export class Pool {
     try {
       this.cpu.map(address, bytes, RW);
     } catch (e) {
-      if (isGuestMemoryLimit(e)) return null;
+      if (e instanceof GuestMemoryLimitError) return null;
       throw e;
     }
     this.next += bytes + PAGE; // an unmapped guard page after every block

@@ -166,6 +166,8 @@ describe('nt351 boot on the Alpha AXP image sets', () => {
       {
         routine: 'DriverEntry (Rdr)',
         problem: `stopped: CALL_PAL bpt at 0x${(rdr.base + entry).toString(16)} (not modelled)`,
+        pc: null,
+        instruction: null,
       },
     ]);
     expect(r.outcome).toBe('errors');

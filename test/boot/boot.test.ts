@@ -181,6 +181,19 @@ describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
     expect(r.bugcheck).toMatchObject({ code: 0x7b, name: 'INACCESSIBLE_BOOT_DEVICE' });
   });
 
+  it('a system-start driver that never returns is cut by the budget and reported with its instruction', async () => {
+    const hang = x86Driver([], (a) => a.emit(0xeb, 0xfe)); // jmp $
+    const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
+    set.write('\\SystemRoot\\System32\\drivers\\elnk3.sys', hang);
+    const r = await boot(set, { maxInstructions: 100_000 });
+    expect(r.guestProblems).toHaveLength(1);
+    const p = r.guestProblems[0]!;
+    expect(p.routine).toMatch(/elnk3/i);
+    expect(p.problem).toMatch(/did not return within the instruction budget/);
+    expect(p.instruction).toBe(`jmp 0x${p.pc!.toString(16)}`);
+    expect(renderBoot(r)).toContain(`at 0x${p.pc!.toString(16).padStart(8, '0')}: jmp`);
+  });
+
   it('a system-start driver that fails is listed in Event 7026 (ErrorControl normal)', async () => {
     const failing = x86Driver([], (a) => a.emit(0xb8, 0x01, 0, 0, 0xc0, 0xc2, 8, 0));
     const set = ImageSet.open(join(SETS, 'rtm-x86-up'));
