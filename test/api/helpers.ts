@@ -1,20 +1,10 @@
-// Shared bits of the harness-API tests: whether libunicorn is here, fixture paths, hashing a folder,
-// and a matcher's failure message without its colours.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { UnicornX86 } from '../../src/cpu/unicorn.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
 /** libunicorn.so.2 loads (boot tests skip without it; scripts/setup.sh installs it). */
-export const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+export const unicorn = haveUnicorn;
 
 /** Appended to the titles of suites that boot: why they are skipped, when they are. */
 export const skipReason = unicorn
@@ -26,19 +16,7 @@ export const KB_UP = 'fixtures/imagesets/kb138713-x86-up';
 export const MISMATCHED_HAL = 'fixtures/imagesets/mismatched-hal-x86';
 export const bin = (p: string): Uint8Array => new Uint8Array(readFileSync(join('fixtures/bin/nt351', p)));
 
-/** SHA-256 of every file under `dir`, by path. */
-export function hashTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
+export { hashTree } from '../helpers/tree.js';
 
 /** The message `f` throws, without ANSI colours; fails the test when `f` does not throw. */
 export function failureOf(f: () => unknown): string {

@@ -20,15 +20,9 @@ import {
   type HandlerResult,
   tailCall,
 } from '../../src/kernel/registry.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
-const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unicorn = haveUnicorn;
 const CODE = 0x00400000;
 const DATA = 0x00500000;
 const BUDGET = { maxInstructions: 100_000 };

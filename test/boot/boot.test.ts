@@ -2,26 +2,19 @@
 // clean boots, MISMATCHED_HAL, and the causal chain behind them — changing one link (the kernel, the
 // service's device, a boot driver) changes the outcome as NT's would. Golden reports per set.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderBoot } from '../../src/cli/render-boot.js';
-import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { type BootReport, BootUnsupportedError, boot } from '../../src/harness/boot.js';
 import { ImageSet } from '../../src/harness/imageset.js';
 import { haveEvtexport, parseEvtexport } from '../helpers/evtexport.js';
+import { hashTree } from '../helpers/tree.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
-const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unicorn = haveUnicorn;
 const SETS = 'fixtures/imagesets';
 const BIN = 'fixtures/bin/nt351';
 const bin = (p: string) => new Uint8Array(readFileSync(join(BIN, p)));
@@ -33,20 +26,6 @@ const SEED = {
   e2508: 'The server service was unable to load the server driver.',
   e7023: 'The Server service terminated with the following error: The system cannot find the file specified.',
 };
-
-/** SHA-256 of every file under `dir`, by path. */
-function hashTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function expectSeedSymptom(r: BootReport) {
   expect(r.outcome).toBe('errors');

@@ -5,16 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { UnicornX86 } from '../../src/cpu/unicorn.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
-const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unicorn = haveUnicorn;
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-boot-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

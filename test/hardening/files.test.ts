@@ -3,7 +3,6 @@
 // machine.yaml are refused; symlinks do not lead out of the set; machine.yaml and scenario files that
 // are malformed, huge, alias bombs or nested thousands deep end as positioned errors, not crashes.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   cpSync,
   mkdirSync,
@@ -17,41 +16,22 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { ImageSet } from '../../src/harness/imageset.js';
 import { replay, ScenarioError, scenarioFiles } from '../../src/harness/replay/index.js';
 import { Media, MediaError } from '../../src/harness/replay/media.js';
 import { imagesetFiles } from '../../src/harness/run-driver.js';
+import { hashTree } from '../helpers/tree.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
-const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unicorn = haveUnicorn;
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-files-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const KB = 'fixtures/imagesets/kb138713-x86-up';
 const RTM = 'fixtures/imagesets/rtm-x86-up';
 
-/** Every file under `dir` (symlinks not followed) with its SHA-256, by relative path. */
-function hashTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, n.name);
-      if (n.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 async function cli(...args: string[]) {
   let stdout = '';
   let stderr = '';

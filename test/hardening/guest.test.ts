@@ -13,16 +13,10 @@ import { type CallOutcome, type RunDriverOptions, runDriver } from '../../src/ha
 import { MAX_EVENTS } from '../../src/kernel/events.js';
 import { MAX_DBGPRINT_EVENTS } from '../../src/kernel/exports/dbg.js';
 import { POOL_REGION, Pool } from '../../src/kernel/pool.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 import { type Asm, x86Driver } from '../helpers/x86-driver.js';
 
-const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unicorn = haveUnicorn;
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-guest-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];

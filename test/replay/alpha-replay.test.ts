@@ -1,38 +1,15 @@
-// `nt351 replay` with Alpha AXP machines: the Alpha KB Q138713 scenarios (Jensen UP: symptom, rerun
-// UPDATE, copy the UP kernel; one-processor AlphaServer 2100: symptom, rerun UPDATE, the MP kernel
-// renamed, and the UP kernel's MISMATCHED_HAL), the whole KB suite (x86 and Alpha) with fixtures
-// untouched, and Setup (`install`) on the Alpha machines from the Alpha CD.
-import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { parseScenarios, replay } from '../../src/harness/replay/index.js';
 import { runScenario } from '../../src/harness/replay/run.js';
+import { hashTree } from '../helpers/tree.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
-const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unicorn = haveUnicorn;
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-alpha-replay-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-function hashTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 const outcomes = (r: { results: { name: string; outcome: string | null }[] }, prefix: string) =>
   r.results.filter((x) => x.name.startsWith(prefix)).map((x) => x.outcome);
 

@@ -1,23 +1,13 @@
-// `nt351 replay`: the KB Q138713 x86 suite passes as a whole; a wrong expectation fails with the
-// first difference as expected vs actual; scenario mistakes are reported with file, line and column;
-// media and image sets on disk are never modified; the CLI's exit codes, JUnit XML and job count.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { parseScenarios, replay, ScenarioError } from '../../src/harness/replay/index.js';
+import { hashTree } from '../helpers/tree.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
-const unicorn = (() => {
-  try {
-    new UnicornX86().close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unicorn = haveUnicorn;
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-replay-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const scenario = (name: string, text: string) => {
@@ -25,18 +15,6 @@ const scenario = (name: string, text: string) => {
   writeFileSync(p, text);
   return p;
 };
-function hashTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 async function cli(...args: string[]) {
   let stdout = '';
   let stderr = '';
