@@ -21,7 +21,7 @@ import { type HardError, hardError } from '../kernel/hard-error.js';
 import { createDriverObject } from '../kernel/io-manager.js';
 import { EmulatedKernel } from '../kernel/kernel.js';
 import { HandlerRegistry } from '../kernel/registry.js';
-import { inGroupOrder, runServiceControlManager, type ServiceState } from '../kernel/scm.js';
+import { inGroupOrder, runServiceControlManager, type ServiceState, serviceState } from '../kernel/scm.js';
 import { type SystemEvent, SystemLog, toEvtRecords } from '../kernel/system-log.js';
 import { DEFAULT_TRACE_LIMIT, Tracer, type TraceUnit } from '../kernel/trace.js';
 import { formatStatus, NtStatus, snapFailureParameters, statusName } from '../loader/status.js';
@@ -419,23 +419,7 @@ export async function boot(input: string | ImageSet, opts: BootOptions = {}): Pr
     if (keNumberProcessors !== null) cpu.writeU8(keNumberProcessors, started);
 
     // --- 3. I/O manager: boot drivers' DriverEntry, then system-start drivers ----------------------
-    const stateFor = (s: ServiceConfig): ServiceState => {
-      let st = states.get(s.name.toLowerCase());
-      if (!st) {
-        st = {
-          name: s.name,
-          displayName: s.displayName ?? s.name,
-          kind: isDriver(s) ? 'driver' : 'win32',
-          start: s.start,
-          state: s.start === 4 ? 'disabled' : 'not-started',
-          win32ExitCode: 0,
-          status: null,
-          startedBy: null,
-        };
-        states.set(s.name.toLowerCase(), st);
-      }
-      return st;
-    };
+    const stateFor = (s: ServiceConfig): ServiceState => serviceState(states, s);
     /** ErrorControl severe (2) or critical (3): NT would restart with LastKnownGood; not modelled. */
     const lastKnownGood = (s: ServiceConfig) =>
       note(

@@ -124,6 +124,25 @@ const EVENTLOG: ScmService = {
   device: null,
 };
 
+/** The state record of `s` in `states`, made (not started, or disabled) the first time it is asked for. */
+export function serviceState(states: Map<string, ServiceState>, s: ScmService): ServiceState {
+  let st = states.get(s.name.toLowerCase());
+  if (!st) {
+    st = {
+      name: s.name,
+      displayName: display(s),
+      kind: isDriver(s) ? 'driver' : 'win32',
+      start: s.start,
+      state: s.start === 4 ? 'disabled' : 'not-started',
+      win32ExitCode: 0,
+      status: null,
+      startedBy: null,
+    };
+    states.set(s.name.toLowerCase(), st);
+  }
+  return st;
+}
+
 /**
  * Runs the SCM's start-up. `states` holds every service key's state as the boot left it (drivers
  * loaded by the boot loader and the I/O manager are `running`); it is updated and returned in key
@@ -139,23 +158,7 @@ export function runServiceControlManager(
     ? [...services]
     : [EVENTLOG, ...services];
   const byName = new Map(all.map((s) => [s.name.toLowerCase(), s]));
-  const stateOf = (s: ScmService): ServiceState => {
-    let st = states.get(s.name.toLowerCase());
-    if (!st) {
-      st = {
-        name: s.name,
-        displayName: display(s),
-        kind: isDriver(s) ? 'driver' : 'win32',
-        start: s.start,
-        state: s.start === 4 ? 'disabled' : 'not-started',
-        win32ExitCode: 0,
-        status: null,
-        startedBy: null,
-      };
-      states.set(s.name.toLowerCase(), st);
-    }
-    return st;
-  };
+  const stateOf = (s: ScmService): ServiceState => serviceState(states, s);
   for (const s of all) stateOf(s);
 
   // The EventLog service starts first (its group leads the auto-start order) and logs 6005.
