@@ -156,6 +156,23 @@ export interface CpuCore<A extends Arch> {
   close(): void;
 }
 
+/** Guest memory alone, whichever CPU holds it: what the kernel's memory accessors and pool use. */
+export type GuestMemoryEngine = Pick<
+  CpuCore<Arch>,
+  | 'pageSize'
+  | 'map'
+  | 'unmap'
+  | 'protect'
+  | 'read'
+  | 'write'
+  | 'readU8'
+  | 'readU16'
+  | 'readU32'
+  | 'writeU8'
+  | 'writeU16'
+  | 'writeU32'
+>;
+
 /** x86 port I/O handlers (IN/OUT instructions). */
 export interface PortIo {
   in(port: number, size: 1 | 2 | 4): number;

@@ -1,6 +1,6 @@
 // Reading and writing NT structures in guest memory with bounds on every guest-controlled length
 // (a UNICODE_STRING with Length 0xFFFF pointing at garbage must not drive a huge host allocation).
-import type { CpuEngine } from '../cpu/engine.js';
+import type { GuestMemoryEngine } from '../cpu/engine.js';
 
 /** Longest string nt351 reads from the guest in one piece (bytes). */
 export const MAX_GUEST_STRING = 0x10000;
@@ -16,7 +16,7 @@ export class GuestAccessError extends Error {
 }
 
 export class GuestMemory {
-  constructor(readonly cpu: CpuEngine) {}
+  constructor(readonly cpu: GuestMemoryEngine) {}
 
   bytes(address: number, size: number, what = 'buffer'): Uint8Array {
     if (size < 0 || size > MAX_GUEST_STRING * 16)

@@ -24,7 +24,7 @@
 // the caller, as the real routine's jump does (on Alpha only with register arguments; with stack
 // arguments it becomes a guest call whose result the handler returns).
 import { type Abi, AbiAccessError, type AnyCpu, abiFor, type RoutineShape } from '../cpu/abi.js';
-import type { Perm, RunResult, X86Cpu } from '../cpu/engine.js';
+import type { Perm, RunResult } from '../cpu/engine.js';
 import { RX } from '../cpu/engine.js';
 import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
@@ -124,10 +124,8 @@ export class EmulatedKernel {
     devicePorts: ReadonlyMap<number, number> = new Map(),
   ) {
     this.abi = abiFor(cpu);
-    // GuestMemory and Pool use only the architecture-neutral core (map, read, write, pageSize).
-    const core = cpu as X86Cpu;
-    this.mem = new GuestMemory(core);
-    this.pool = new Pool(core);
+    this.mem = new GuestMemory(cpu);
+    this.pool = new Pool(cpu);
     this.ob = new ObjectManager(this.mem, this.pool);
     if (cpu.arch === 'x86') {
       // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all

@@ -1,7 +1,7 @@
 // The executive's pool in guest memory, built to catch driver bugs: every allocation gets its own
 // pages and addresses are never reused, so freed pages can be made inaccessible (a later touch faults
 // and is reported as use-after-free); double and invalid frees are events (NT: BAD_POOL_CALLER 0xC2).
-import type { CpuEngine } from '../cpu/engine.js';
+import type { GuestMemoryEngine } from '../cpu/engine.js';
 import { GuestMemoryLimitError, RW } from '../cpu/engine.js';
 
 /** Model: nonpaged and paged pool share one region of system space. */
@@ -34,7 +34,7 @@ export class Pool {
   private staticNext: number = STATIC_REGION.start;
   private staticMapped: number = STATIC_REGION.start;
 
-  constructor(private readonly cpu: CpuEngine) {}
+  constructor(private readonly cpu: GuestMemoryEngine) {}
 
   /**
    * Allocates `size` bytes (zeroed); null when the pool region is exhausted or the engine's guest
