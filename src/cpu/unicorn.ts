@@ -190,6 +190,10 @@ const MAX_PARKED = 2;
 const MAX_REUSED_REGION = 0x400000;
 let zeros = new Uint8Array(0);
 
+/** Whether region `r` and [address, address + size) share a byte. */
+const overlaps = (r: { address: number; size: number }, address: number, size: number) =>
+  address < r.address + r.size && r.address < address + size;
+
 interface StaleRegion {
   address: number;
   size: number;
@@ -336,8 +340,9 @@ export class UnicornX86 implements X86Cpu {
   /**
    * An x86 engine with the default options: one parked by an earlier close() when there is one
    * (Unicorn's uc_open, uc_mem_map and uc_close cost about 60 µs per mapped region, most of a boot),
-   * else a new one. A reused engine is in the state a new one is in: registers as after uc_open, no
-   * hooks but the engine's own, no translations, and each region mapped again reads as zeros.
+   * else a new one. A reused engine behaves as a new one: registers as after uc_open, no hooks but
+   * the engine's own, nothing mapped until mapped again (then zero-filled), and translated code kept
+   * only for pages whose bytes are written back unchanged.
    */
   static acquire(): UnicornX86 {
     return parked.pop() ?? new UnicornX86();
@@ -392,12 +397,11 @@ export class UnicornX86 implements X86Cpu {
    * when there was one (memory there still holds the previous user's bytes: see writeChanged).
    */
   private beforeWrite(address: number, size: number): boolean {
-    const end = address + size;
     let partial = false;
     let covered = false;
     this.unzeroed = this.unzeroed.filter((r) => {
-      if (r.address >= end || r.address + r.size <= address) return true;
-      if (address <= r.address && r.address + r.size <= end) {
+      if (!overlaps(r, address, size)) return true;
+      if (address <= r.address && r.address + r.size <= address + size) {
         covered = true;
         return false;
       }
@@ -422,14 +426,13 @@ export class UnicornX86 implements X86Cpu {
 
   /** Whether [address, address + size) touches a stale region (unmapped to this engine's user). */
   private inStale(address: number, size: number): boolean {
-    for (const r of this.stale) if (address < r.address + r.size && r.address < address + size) return true;
-    return false;
+    return this.stale.some((r) => overlaps(r, address, size));
   }
 
   /** Really unmaps the stale regions [address, address + size) touches. */
   private dropStale(address: number, size: number): void {
     this.stale = this.stale.filter((r) => {
-      if (!(address < r.address + r.size && r.address < address + size)) return true;
+      if (!overlaps(r, address, size)) return true;
       this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
       return false;
     });
@@ -486,7 +489,7 @@ export class UnicornX86 implements X86Cpu {
     for (const r of this.allRegions()) {
       const b = Math.max(begin, r.begin);
       const e = Math.min(end, r.end + 1);
-      if (b < e) this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', b, 'uint64_t', e);
+      if (b < e) this.dropTranslations(b, e - b);
     }
   }
 
@@ -570,21 +573,31 @@ export class UnicornX86 implements X86Cpu {
     );
   }
 
-  read(address: number, size: number): Uint8Array {
+  /** Before a host read: a stale region reads as unmapped; taken-over regions get their zeros. */
+  private beforeRead(address: number, size: number): void {
     if (this.stale.length > 0 && this.inStale(address, size)) this.check(UcErr.READ_UNMAPPED, 'uc_mem_read');
     if (this.unzeroed.length > 0) this.zeroPending();
+  }
+
+  read(address: number, size: number): Uint8Array {
+    this.beforeRead(address, size);
     const out = new Uint8Array(size);
     this.check(this.api.memRead(this.uc, address, out, size), `uc_mem_read 0x${address.toString(16)}`);
     return out;
   }
   write(address: number, bytes: Uint8Array): void {
-    if (this.stale.length > 0 && this.inStale(address, bytes.length))
+    this.writeBytes(address, bytes, bytes.length);
+  }
+
+  /** Writes the first `length` bytes of `bytes` (a stale region reads as unmapped: see reuse). */
+  private writeBytes(address: number, bytes: Uint8Array, length: number): void {
+    if (this.stale.length > 0 && this.inStale(address, length))
       this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
-    if (this.unzeroed.length > 0 && this.beforeWrite(address, bytes.length))
-      this.writeChanged(address, bytes);
+    if (this.unzeroed.length > 0 && this.beforeWrite(address, length))
+      this.writeChanged(address, bytes.subarray(0, length));
     else
       this.check(
-        this.api.memWrite(this.uc, address, bytes, bytes.length),
+        this.api.memWrite(this.uc, address, bytes, length),
         `uc_mem_write 0x${address.toString(16)}`,
       );
   }
@@ -617,8 +630,7 @@ export class UnicornX86 implements X86Cpu {
     }
   }
   private readScratch(address: number, size: number): DataView {
-    if (this.stale.length > 0 && this.inStale(address, size)) this.check(UcErr.READ_UNMAPPED, 'uc_mem_read');
-    if (this.unzeroed.length > 0) this.zeroPending();
+    this.beforeRead(address, size);
     this.check(
       this.api.memRead(this.uc, address, this.scratch, size),
       `uc_mem_read 0x${address.toString(16)}`,
@@ -626,16 +638,7 @@ export class UnicornX86 implements X86Cpu {
     return this.scratchView;
   }
   private writeScratch(address: number, size: number): void {
-    if (this.stale.length > 0 && this.inStale(address, size))
-      this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
-    if (this.unzeroed.length > 0 && this.beforeWrite(address, size)) {
-      this.writeChanged(address, this.scratch.subarray(0, size));
-      return;
-    }
-    this.check(
-      this.api.memWrite(this.uc, address, this.scratch, size),
-      `uc_mem_write 0x${address.toString(16)}`,
-    );
+    this.writeBytes(address, this.scratch, size);
   }
   readU8(address: number): number {
     return this.readScratch(address, 1).getUint8(0);
