@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderBoot } from '../../src/cli/render-boot.js';
-import { type BootReport, BootUnsupportedError, boot } from '../../src/harness/boot.js';
+import { BootUnsupportedError, boot } from '../../src/harness/boot.js';
 import { ImageSet } from '../../src/harness/imageset.js';
 import { haveEvtexport, parseEvtexport } from '../helpers/evtexport.js';
+import { expectSeedSymptom, oneLine } from '../helpers/seed.js';
 import { hashTree } from '../helpers/tree.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 import { x86Driver } from '../helpers/x86-driver.js';
@@ -18,31 +19,6 @@ const unicorn = haveUnicorn;
 const SETS = 'fixtures/imagesets';
 const BIN = 'fixtures/bin/nt351';
 const bin = (p: string) => new Uint8Array(readFileSync(join(BIN, p)));
-/** Event Viewer shows CRLFs as line breaks; the KB prints them as spaces. */
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
-const SEED = {
-  caption: 'System Process - Driver Entry Point Not Found',
-  text: 'The \\SystemRoot\\System32\\drivers\\srv.sys device driver could not locate the entry point RtlIsNameLegalDOS8Dot3 in driver NTOSKRNL.EXE.',
-  e2508: 'The server service was unable to load the server driver.',
-  e7023: 'The Server service terminated with the following error: The system cannot find the file specified.',
-};
-
-function expectSeedSymptom(r: BootReport) {
-  expect(r.outcome).toBe('errors');
-  expect(r.hardErrors.map((h) => [h.caption, h.text, h.status])).toEqual([
-    [SEED.caption, SEED.text, '0xC0000263'],
-  ]);
-  const errors = r.events.filter((e) => e.type === 'error');
-  expect(errors.map((e) => [e.id, e.source, oneLine(e.message)])).toEqual([
-    [2508, 'Server', SEED.e2508],
-    [7023, 'Service Control Manager', SEED.e7023],
-  ]);
-  expect(r.services.find((s) => s.name === 'LanmanServer')).toMatchObject({
-    state: 'stopped',
-    win32ExitCode: 2,
-  });
-}
-
 describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
   // The Alpha sets' goldens are checked by alpha-boot.test.ts.
   for (const name of readdirSync(SETS)
