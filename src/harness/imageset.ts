@@ -5,19 +5,12 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
+import { PositionedInputError } from './input-error.js';
 import { yamlDepthProblem } from './yaml-depth.js';
 
 /** A problem with an image set (its folder, its machine.yaml or a path inside it), for the user. */
-export class ImageSetError extends Error {
+export class ImageSetError extends PositionedInputError {
   override readonly name = 'ImageSetError';
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-    readonly line: number | null = null,
-    readonly column: number | null = null,
-  ) {
-    super(`${file}${line !== null ? `:${line}:${column ?? 1}` : ''}: ${reason}`);
-  }
 }
 
 /** One service key (HKLM\SYSTEM\CurrentControlSet\Services\<name>) as machine.yaml gives it. */

@@ -2,19 +2,12 @@
 // column and what was expected; a `matrix` expands one file into a scenario per combination, with
 // `${name}` in strings replaced by the combination's values. Schema: docs/replay.md.
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit, type YAMLMap } from 'yaml';
+import { PositionedInputError } from '../input-error.js';
 import { yamlDepthProblem } from '../yaml-depth.js';
 
 /** A mistake in a scenario file, with its position. */
-export class ScenarioError extends Error {
+export class ScenarioError extends PositionedInputError {
   override readonly name = 'ScenarioError';
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-    readonly line: number | null = null,
-    readonly column: number | null = null,
-  ) {
-    super(`${file}${line !== null ? `:${line}:${column ?? 1}` : ''}: ${reason}`);
-  }
 }
 
 /** A text to match: exact (whitespace runs compare equal) or a regular expression. */
