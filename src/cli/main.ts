@@ -1,4 +1,5 @@
 // The nt351 command line: argument parsing and output only; the work is done by src/harness.
+
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -9,6 +10,7 @@ import { inspectImage } from '../harness/inspect.js';
 import { replay, scenarioFiles } from '../harness/replay/index.js';
 import { resolveImages } from '../harness/resolve.js';
 import { runDriver } from '../harness/run-driver.js';
+import type { TraceUnit } from '../kernel/trace.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
 import {
   BOOT_EXIT_CODE_HELP,
@@ -118,17 +120,11 @@ function program(io: Io, setExit: (code: number) => void): Command {
         const maxMillis = number('--max-millis', opts.maxMillis, 1, 2 ** 31);
         const traceLimit = number('--trace-limit', opts.traceLimit, 1, 10_000_000);
         if (cpus === null || maxInstructions === null || maxMillis === null || traceLimit === null) return;
-        let dir = dirArg;
-        // `boot --trace SET`: commander gives SET to --trace's optional unit; it is the image set.
-        if (dir === undefined && typeof opts.trace === 'string' && !/^(block|insn)$/.test(opts.trace)) {
-          dir = opts.trace;
-          opts.trace = true;
-        }
+        const traced = traceArgs(dirArg, opts.trace);
+        if ('error' in traced) return fail(BootExit.USAGE, 'UsageError', traced.error);
+        const { target: dir, trace } = traced;
         if (dir === undefined)
           return fail(BootExit.USAGE, 'UsageError', "missing required argument 'imageset'");
-        const trace = opts.trace === undefined ? undefined : opts.trace === true ? 'block' : opts.trace;
-        if (trace !== undefined && trace !== 'block' && trace !== 'insn')
-          return fail(BootExit.USAGE, 'UsageError', `--trace expects 'block' or 'insn', got '${trace}'`);
         if (opts.render && !/\.(svg|html?)$/i.test(opts.render))
           return fail(
             BootExit.USAGE,
@@ -386,11 +382,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
           json?: boolean;
         },
       ) => {
-        let driver = driverArg;
-        if (driver === undefined && typeof opts.trace === 'string' && !/^(block|insn)$/.test(opts.trace)) {
-          driver = opts.trace; // `run-driver --trace X.sys`: X.sys is the driver, the unit the default
-          opts.trace = true;
-        }
+        const traced = traceArgs(driverArg, opts.trace);
+        if ('error' in traced) throw new UsageError(traced.error);
+        const { target: driver, trace } = traced;
         if (driver === undefined) throw new UsageError("missing required argument 'driver' (a .sys image)");
         const number = (flag: string, text: string, min: number) => {
           const n = Number(text);
@@ -398,9 +392,6 @@ function program(io: Io, setExit: (code: number) => void): Command {
             throw new UsageError(`${flag} expects a whole number from ${min} to 4294967295, got '${text}'`);
           return n;
         };
-        const trace = opts.trace === undefined ? undefined : opts.trace === true ? 'block' : opts.trace;
-        if (trace !== undefined && trace !== 'block' && trace !== 'insn')
-          throw new UsageError(`--trace expects 'block' or 'insn', got '${trace}'`);
         const traceLimit = number('--trace-limit', opts.traceLimit, 1);
         const ioctls = (opts.ioctl ?? []).map((c) => number('--ioctl', c, 0));
         const maxInstructions = number('--max-instructions', opts.maxInstructions, 1);
@@ -439,6 +430,23 @@ function program(io: Io, setExit: (code: number) => void): Command {
  * `boot`'s image set must hold machine.yaml as a regular file: a symlink could point out of the set,
  * and a device or FIFO (/dev/zero) would never finish reading. A missing one is left to ImageSet.open.
  */
+/**
+ * `--trace [unit]` beside an optional positional argument. Commander gives `cmd --trace X` X as the
+ * unit; when the positional is missing and X is not a unit, X is the positional (`boot --trace SET`,
+ * `run-driver --trace X.sys`) and the unit the default, 'block'.
+ */
+function traceArgs(
+  positional: string | undefined,
+  trace: string | boolean | undefined,
+): { target: string | undefined; trace: TraceUnit | undefined } | { error: string } {
+  if (positional === undefined && typeof trace === 'string' && !/^(block|insn)$/.test(trace))
+    return { target: trace, trace: 'block' };
+  const unit = trace === undefined ? undefined : trace === true ? 'block' : trace;
+  if (unit !== undefined && unit !== 'block' && unit !== 'insn')
+    return { error: `--trace expects 'block' or 'insn', got '${unit}'` };
+  return { target: positional, trace: unit };
+}
+
 function checkManifestFile(dir: string): void {
   const manifest = join(dir, 'machine.yaml');
   let st: ReturnType<typeof lstatSync>;
