@@ -1,8 +1,8 @@
 // Benchmark: `nt351 boot` of kb138713-x86-up in-process after warm-up (target ≤ 5 ms per boot), and
 // the CLI's cold start against `node -e 0` in the same run (target ≤ 2× node + 150 ms).
 import { spawnSync } from 'node:child_process';
-import { boot } from '../src/harness/boot.js';
-import { ImageSet } from '../src/harness/imageset.js';
+import { boot } from '../src/boot/index.js';
+import { ImageSet } from '../src/system/imageset.js';
 
 const SET = 'fixtures/imagesets/kb138713-x86-up';
 

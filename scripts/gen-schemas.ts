@@ -6,9 +6,9 @@ import { createGenerator } from 'ts-json-schema-generator';
 
 /** Report type → file. */
 export const REPORTS = [
-  { type: 'InspectReport', path: 'src/harness/inspect.ts', out: 'schema/inspect-report.schema.json' },
-  { type: 'ResolveReport', path: 'src/harness/resolve.ts', out: 'schema/resolve-report.schema.json' },
-  { type: 'BootReport', path: 'src/harness/boot.ts', out: 'schema/boot-report.schema.json' },
+  { type: 'InspectReport', path: 'src/analysis/inspect.ts', out: 'schema/inspect-report.schema.json' },
+  { type: 'ResolveReport', path: 'src/analysis/resolve.ts', out: 'schema/resolve-report.schema.json' },
+  { type: 'BootReport', path: 'src/boot/report.ts', out: 'schema/boot-report.schema.json' },
 ] as const;
 
 export function generate(report: (typeof REPORTS)[number]): string {

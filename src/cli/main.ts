@@ -1,17 +1,21 @@
-// The nt351 command line: argument parsing and output only; the work is done by src/harness.
+// The nt351 command line: argument parsing and output only; the work is done by the layers below
+// (src/boot, src/sandbox, src/replay, src/analysis, src/system), through their index.ts faces.
 
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { GuestMemoryLimitError, UnicornUnavailableError } from '../cpu/unicorn.js';
-import { BootUnsupportedError, boot } from '../harness/boot.js';
-import { ImageSet, ImageSetError } from '../harness/imageset.js';
-import { inspectImage } from '../harness/inspect.js';
-import { replay, scenarioFiles } from '../harness/replay/index.js';
-import { resolveImages } from '../harness/resolve.js';
-import { runDriver } from '../harness/run-driver.js';
-import type { TraceUnit } from '../kernel/trace.js';
+import { inspectImage, resolveImages } from '../analysis/index.js';
+import {
+  BootUnsupportedError,
+  boot,
+  GuestMemoryLimitError,
+  type TraceUnit,
+  UnicornUnavailableError,
+} from '../boot/index.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
+import { replay, scenarioFiles } from '../replay/index.js';
+import { runDriver } from '../sandbox/index.js';
+import { ImageSet, ImageSetError } from '../system/index.js';
 import {
   BOOT_EXIT_CODE_HELP,
   BootExit,

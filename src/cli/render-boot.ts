@@ -1,6 +1,6 @@
 // Human output of `nt351 boot`, rendered from the BootReport: boot log, modules, services, the hard
 // errors as boxed dialogs, the System log as an Event Viewer-like table, the STOP screen, the outcome.
-import type { BootReport } from '../harness/boot.js';
+import type { BootReport } from '../boot/index.js';
 import { hex } from './render.js';
 import type { ScreenInput } from './render-screen.js';
 import { wrapText } from './render-screen.js';

@@ -1,5 +1,5 @@
 // Human output and JUnit XML of `nt351 replay`, rendered from the ReplayReport.
-import type { ReplayReport, ScenarioResult } from '../harness/replay/index.js';
+import type { ReplayReport, ScenarioResult } from '../replay/index.js';
 import { escapeMarkup } from './render-screen.js';
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

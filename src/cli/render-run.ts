@@ -1,6 +1,6 @@
 // Human rendering of the run-driver report (the JSON output is the same object).
-import type { RunDriverReport } from '../harness/run-driver.js';
-import type { KernelEvent } from '../kernel/events.js';
+
+import type { KernelEvent, RunDriverReport } from '../sandbox/index.js';
 import { hex } from './render.js';
 
 function event(e: KernelEvent): string {

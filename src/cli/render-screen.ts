@@ -10,9 +10,9 @@
 // the message box's icon, fonts and sizes, and the desktop behind it. Not drawn: the debug port status
 // indicators and the stack dump (no data for them).
 
-import { type StopScreen, stopScreenLines } from '../kernel/bugcheck.js';
+import { type StopScreen, stopScreenLines } from '../boot/index.js';
 
-export type { StopScreen, StopScreenModule } from '../kernel/bugcheck.js';
+export type { StopScreen, StopScreenModule } from '../boot/index.js';
 
 /** One hard-error popup (NtRaiseHardError as the user saw it). */
 export interface HardErrorScreen {

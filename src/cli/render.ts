@@ -1,6 +1,5 @@
 // Human-readable rendering of the inspect and resolve reports. The JSON output is the same objects.
-import type { InspectReport } from '../harness/inspect.js';
-import type { ResolveReport } from '../harness/resolve.js';
+import type { InspectReport, ResolveReport } from '../analysis/index.js';
 import type { MalformedPeDetails } from '../pe/index.js';
 
 /** `0x` and `width` hex digits (8: a 32-bit address or status). */

@@ -6,6 +6,7 @@ import { findProfile, type MachineProfile, PROFILES } from './profiles.js';
 import { upHal } from './up.js';
 
 export { type HalVariant, initProcessorBlock, pcrAddress, switchToProcessor } from './common.js';
+export { type Processors, setupProcessors } from './processors.js';
 export { BuildType, findProfile, type MachineProfile, PROFILES } from './profiles.js';
 
 export interface Hal {

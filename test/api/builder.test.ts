@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { boot, ImageSetError, imageSet, loadImageSet } from '../../src/index.js';
-import '../../src/vitest.js';
+import '../../src/api/vitest.js';
 import { bin, hashTree, KB_UP, SETS, skipReason, unicorn } from './helpers.js';
 
 const KERNEL = '\\SystemRoot\\System32\\ntoskrnl.exe';

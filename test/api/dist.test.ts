@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const built = existsSync('dist/index.js') && existsSync('dist/vitest.js');
+const built = existsSync('dist/index.js') && existsSync('dist/api/vitest.js');
 /** libunicorn loads (probed through dist's own binding). */
 const unicorn =
   built &&
@@ -41,7 +41,7 @@ describe.skipIf(!built || !unicorn)(`the built package${skipped}`, () => {
     const main = fileURLToPath(resolved('nt351'));
     const matchers = fileURLToPath(resolved('nt351/vitest'));
     expect(main).toMatch(/[\\/]dist[\\/]index\.js$/);
-    expect(matchers).toMatch(/[\\/]dist[\\/]vitest\.js$/);
+    expect(matchers).toMatch(/[\\/]dist[\\/]api[\\/]vitest\.js$/);
     expect(readFileSync(main.replace(/\.js$/, '.d.ts'), 'utf8')).toMatch(/\breplay\b/);
     expect(readFileSync(matchers.replace(/\.js$/, '.d.ts'), 'utf8')).toContain("declare module 'vitest'");
     expect(() => resolved('nt351/harness/boot.js')).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);

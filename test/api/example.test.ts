@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { boot, imageSet, loadImageSet, replay } from '../../src/index.js';
-import '../../src/vitest.js';
+import '../../src/api/vitest.js';
 import { skipReason, unicorn } from './helpers.js';
 
 describe.skipIf(!unicorn)(`the harness API example (issue 7)${skipReason}`, () => {

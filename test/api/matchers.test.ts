@@ -3,7 +3,7 @@
 // errors / events / bugcheck / services as a table and a diff against the closest item.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BootReport, boot, imageSet } from '../../src/index.js';
-import '../../src/vitest.js';
+import '../../src/api/vitest.js';
 import { bin, failureOf, KB_UP, MISMATCHED_HAL, skipReason, unicorn } from './helpers.js';
 
 /** The seed symptom, the fixed set, and MISMATCHED_HAL. */

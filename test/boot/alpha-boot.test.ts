@@ -8,10 +8,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BootUnsupportedError, boot } from '../../src/boot/index.js';
 import { renderBoot } from '../../src/cli/render-boot.js';
-import { BootUnsupportedError, boot } from '../../src/harness/boot.js';
-import { ImageSet } from '../../src/harness/imageset.js';
 import { PeImage } from '../../src/pe/index.js';
+import { ImageSet } from '../../src/system/imageset.js';
 import { haveEvtexport, parseEvtexport } from '../helpers/evtexport.js';
 import { expectSeedSymptom } from '../helpers/seed.js';
 

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImageSet, ImageSetError, parseManifest, parseServices } from '../../src/harness/imageset.js';
+import { ImageSet, ImageSetError, parseManifest, parseServices } from '../../src/system/imageset.js';
 
 const KB = 'fixtures/imagesets/kb138713-x86-up';
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-imageset-'));

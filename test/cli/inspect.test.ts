@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InspectReport } from '../../src/analysis/inspect.js';
 import { run } from '../../src/cli/main.js';
-import type { InspectReport } from '../../src/harness/inspect.js';
 import { image, kbLikeSet } from '../helpers/imageset.js';
 
 const set = kbLikeSet();

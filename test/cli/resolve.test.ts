@@ -1,8 +1,8 @@
 // `nt351 resolve`: NT's statuses for every kind of miss, exit codes, and golden human/JSON output.
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResolveReport } from '../../src/analysis/resolve.js';
 import { run } from '../../src/cli/main.js';
-import type { ResolveReport } from '../../src/harness/resolve.js';
 import { kbLikeSet } from '../helpers/imageset.js';
 
 const set = kbLikeSet();

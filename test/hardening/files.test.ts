@@ -19,10 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { ImageSet } from '../../src/harness/imageset.js';
-import { replay, ScenarioError, scenarioFiles } from '../../src/harness/replay/index.js';
-import { Media, MediaError } from '../../src/harness/replay/media.js';
-import { imagesetFiles } from '../../src/harness/run-driver.js';
+import { replay, ScenarioError, scenarioFiles } from '../../src/replay/index.js';
+import { imagesetFiles } from '../../src/sandbox/index.js';
+import { ImageSet } from '../../src/system/imageset.js';
+import { Media, MediaError } from '../../src/system/media.js';
 import { hashTree } from '../helpers/tree.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 

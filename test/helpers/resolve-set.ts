@@ -1,7 +1,7 @@
 // `nt351 resolve --kernel-mode` on an image set's folder, in-process, for the fixture tests.
 import { readFileSync } from 'node:fs';
+import { resolveImages } from '../../src/analysis/resolve.js';
 import { collectImages } from '../../src/cli/files.js';
-import { resolveImages } from '../../src/harness/resolve.js';
 
 /** Every PE image under fixtures/imagesets/`set`, resolved with the kernel loader's rules. */
 export const resolveImageSet = (set: string) =>

@@ -1,6 +1,6 @@
 // The seed's symptom (../shared/seed, KB Q138713) as boot reports must show it, word for word.
 import { expect } from 'vitest';
-import type { BootReport } from '../../src/harness/boot.js';
+import type { BootReport } from '../../src/boot/index.js';
 
 /** Event Viewer shows CRLFs as line breaks; the KB prints them as spaces. */
 export const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();

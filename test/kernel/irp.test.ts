@@ -4,7 +4,7 @@
 // IRP bugchecks drivers hit (no stack location left, completed twice) end the run as NT would.
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { type RunDriverReport, runDriver } from '../../src/harness/run-driver.js';
+import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
 
 const LAYERED = 'fixtures/bin/samples/layered.sys';
 const dbg = (r: RunDriverReport) => r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text.trim()] : []));

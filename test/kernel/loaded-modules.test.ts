@@ -2,7 +2,7 @@
 // DriverObject->DriverSection in DriverEntry and prints every module; what it prints must be the
 // load order, bases and sizes the loader reports.
 import { describe, expect, it } from 'vitest';
-import { runDriver } from '../../src/harness/run-driver.js';
+import { runDriver } from '../../src/sandbox/index.js';
 
 const MODULES = 'fixtures/bin/samples/modules.sys';
 const hex = (n: number) => n.toString(16);

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { type RunDriverReport, runDriver } from '../../src/harness/run-driver.js';
 import { ALL_HANDLERS } from '../../src/kernel/exports/index.js';
 import { defineExport } from '../../src/kernel/registry.js';
+import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-run-'));

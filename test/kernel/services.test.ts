@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { type RunDriverReport, runDriver } from '../../src/harness/run-driver.js';
+import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
 const SERVICES = 'fixtures/bin/samples/services.sys';

@@ -2,7 +2,7 @@
 // API calls in the report, capped with a truncation marker; nothing traced when not asked for.
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { type RunDriverReport, runDriver } from '../../src/harness/run-driver.js';
+import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
 
 const MODULES = 'fixtures/bin/samples/modules.sys';
 

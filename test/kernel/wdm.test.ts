@@ -3,8 +3,8 @@
 // last); the driver's start goes down to the bus driver and comes back through its completion routine.
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import type { RunDriverReport } from '../../src/harness/run-driver.js';
-import { runDriver } from '../../src/harness/run-driver.js';
+import type { RunDriverReport } from '../../src/sandbox/index.js';
+import { runDriver } from '../../src/sandbox/index.js';
 
 const WDM = 'fixtures/bin/samples/wdm.sys';
 const args = ['run-driver', '--kernel', 'registry', '--ioctl', '0x222000', WDM];

@@ -2,8 +2,8 @@
 // rules resolve them (byte-for-byte rebuilds: test/fixtures/build-check.test.ts).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { resolveImages } from '../../src/analysis/resolve.js';
 import { collectImages } from '../../src/cli/files.js';
-import { resolveImages } from '../../src/harness/resolve.js';
 import { PeImage } from '../../src/pe/index.js';
 
 const dir = 'fixtures/bin/parser';

@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseScenarios, replay } from '../../src/harness/replay/index.js';
-import { runScenario } from '../../src/harness/replay/run.js';
+import { parseScenarios, replay } from '../../src/replay/index.js';
+import { runScenario } from '../../src/replay/run.js';
 import { hashTree } from '../helpers/tree.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 

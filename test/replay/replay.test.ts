@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { parseScenarios, replay, ScenarioError } from '../../src/harness/replay/index.js';
+import { parseScenarios, replay, ScenarioError } from '../../src/replay/index.js';
 import { hashTree } from '../helpers/tree.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 
@@ -200,7 +200,7 @@ describe('schema/scenario.schema.json', () => {
   it('accepts every KB scenario file and rejects a wrong one (editors use it for completion)', async () => {
     const { Ajv } = await import('ajv');
     const { parse } = await import('yaml');
-    const { scenarioFiles } = await import('../../src/harness/replay/index.js');
+    const { scenarioFiles } = await import('../../src/replay/index.js');
     const validate = new Ajv({ allowUnionTypes: true }).compile(
       JSON.parse(readFileSync('schema/scenario.schema.json', 'utf8')),
     );

@@ -1,8 +1,16 @@
 // The `resolve` report: static, Dependency-Walker-style import resolution over a set of images, with
 // the NT loader's statuses for every miss (src/loader/snap.ts holds the rules).
 import { basename } from 'node:path';
-import { type ExportingModule, forwarderMatches, type SnapMode, snapImport } from '../loader/snap.js';
-import { formatStatus, NtStatus, snapFailureMessage, statusName } from '../loader/status.js';
+import {
+  type ExportingModule,
+  formatStatus,
+  forwarderMatches,
+  NtStatus,
+  type SnapMode,
+  snapFailureMessage,
+  snapImport,
+  statusName,
+} from '../loader/index.js';
 import {
   IMAGE_FILE_UP_SYSTEM_ONLY,
   type MalformedPeDetails,

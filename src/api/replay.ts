@@ -1,5 +1,5 @@
-// The harness API's replay(): scenario files, folders or scenario text (docs/replay.md) in, one
-// result per scenario out. A thin typed layer over the replay module (src/harness/replay/).
+// The library API's replay(): scenario files, folders or scenario text (docs/replay.md) in, one
+// result per scenario out. A thin typed layer over the replay module (src/replay/).
 import {
   parseScenarios,
   type ReplayOptions,
@@ -7,7 +7,7 @@ import {
   replay as replayFiles,
   runScenario,
   type ScenarioResult,
-} from './replay/index.js';
+} from '../replay/index.js';
 
 /** Options of replay(): the replay module's, plus the name scenario text goes by. */
 export interface ReplayApiOptions extends ReplayOptions {

@@ -3,15 +3,14 @@
 // are only read; everything a step writes stays in the overlay.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { halFor } from '../../hal/index.js';
-import { IMAGE_FILE_UP_SYSTEM_ONLY, MalformedPeError, PeImage } from '../../pe/index.js';
-import { type BootOutcome, type BootReport, boot } from '../boot.js';
-import { ImageSet, ImageSetError } from '../imageset.js';
+import { type BootOutcome, type BootReport, boot } from '../boot/index.js';
+import { halFor } from '../hal/index.js';
+import { IMAGE_FILE_UP_SYSTEM_ONLY, MalformedPeError, PeImage } from '../pe/index.js';
+import { ImageSet, ImageSetError, Media, MediaError } from '../system/index.js';
 import { compare, type Difference } from './expect.js';
-import { Media, MediaError } from './media.js';
 import type { Scenario, Step } from './scenario.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where `media:` names are looked up unless a run says otherwise: the fixture CDs. */
 export const DEFAULT_MEDIA_ROOT = join(ROOT, 'fixtures', 'media');
 

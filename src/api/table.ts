@@ -1,8 +1,9 @@
 // Compact plain-text tables of a boot report's hard errors, events, services and outcome, for the
-// harness matchers' failure messages (src/vitest.ts): what the boot actually did, at a glance.
-import { formatStatus } from '../loader/status.js';
-import { eventWin32Error, hardErrorParts, oneLine } from './api-match.js';
-import type { BootReport } from './boot.js';
+// the matchers' failure messages (src/api/vitest.ts): what the boot actually did, at a glance.
+
+import type { BootReport } from '../boot/index.js';
+import { formatStatus } from '../loader/index.js';
+import { eventWin32Error, hardErrorParts, oneLine } from './match.js';
 
 /** Rows under a header, columns padded to their widest cell (the last column is not padded). */
 export function table(header: string[], rows: string[][], indent = '  '): string {

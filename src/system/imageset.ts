@@ -5,8 +5,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
-import { PositionedInputError } from './input-error.js';
-import { yamlDepthProblem } from './yaml-depth.js';
+import { PositionedInputError, yamlDepthProblem } from '../input/index.js';
 
 /** A problem with an image set (its folder, its machine.yaml or a path inside it), for the user. */
 export class ImageSetError extends PositionedInputError {
@@ -122,7 +121,7 @@ export class ImageSet {
     return set;
   }
 
-  /** A set held only in memory (tests, the harness API): `files` maps Windows paths to bytes. */
+  /** A set held only in memory (tests, the library API): `files` maps Windows paths to bytes. */
   static fromMemory(manifest: ImageSetManifest, files: Record<string, Uint8Array>): ImageSet {
     const set = new ImageSet(null, manifest);
     for (const [p, bytes] of Object.entries(files)) {

@@ -1,4 +1,4 @@
-// The harness API's in-memory image-set builder: start from a folder, an ImageSet or nothing, add,
+// The library API's in-memory image-set builder: start from a folder, an ImageSet or nothing, add,
 // replace and remove files and change service keys, all in an overlay; the user's files are only read.
 import {
   ImageSet,
@@ -6,7 +6,7 @@ import {
   type ImageSetManifest,
   parseManifest,
   type ServiceConfig,
-} from './imageset.js';
+} from '../system/index.js';
 
 /** A change to one service key; `name` cannot change. */
 export type ServicePatch = Partial<Omit<ServiceConfig, 'name'>>;

@@ -1,6 +1,6 @@
 // Checks a scenario's `expect:` against a boot report and names the first difference, as expected
 // vs actual, in the words of the report.
-import type { BootReport } from '../boot.js';
+import type { BootReport } from '../boot/index.js';
 import type { Expectation, TextMatch } from './scenario.js';
 
 export interface Difference {

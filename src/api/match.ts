@@ -1,11 +1,10 @@
-// What the harness API's matchers (src/vitest.ts) compare: patterns for hard errors, System-log events,
+// What the harness API's matchers (src/api/vitest.ts) compare: patterns for hard errors, System-log events,
 // bugchecks and service states, and the field-by-field comparison of one report item with a pattern.
 // Independent of vitest, so the scenario runner's `expect:` steps can use the same rules.
-import type { HardError } from '../kernel/hard-error.js';
-import type { ServiceState, ServiceStateName } from '../kernel/scm.js';
-import type { EventType, SystemEvent } from '../kernel/system-log.js';
-import { formatStatus } from '../loader/status.js';
-import type { BootBugcheck } from './boot.js';
+
+import type { BootBugcheck } from '../boot/index.js';
+import type { EventType, HardError, ServiceState, ServiceStateName, SystemEvent } from '../kernel/index.js';
+import { formatStatus } from '../loader/index.js';
 
 /**
  * A string matches exactly, a RegExp searches. Captions, popup texts and event messages are compared

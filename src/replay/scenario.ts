@@ -2,8 +2,7 @@
 // column and what was expected; a `matrix` expands one file into a scenario per combination, with
 // `${name}` in strings replaced by the combination's values. Schema: docs/replay.md.
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit, type YAMLMap } from 'yaml';
-import { PositionedInputError } from '../input-error.js';
-import { yamlDepthProblem } from '../yaml-depth.js';
+import { PositionedInputError, yamlDepthProblem } from '../input/index.js';
 
 /** A mistake in a scenario file, with its position. */
 export class ScenarioError extends PositionedInputError {

@@ -3,7 +3,7 @@
 // ("destination under %SystemRoot% = source on the disk [, condition]").
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseServices, type ServiceConfig } from '../imageset.js';
+import { parseServices, type ServiceConfig } from './imageset.js';
 
 /** One [Files] line. `condition` is `up`, `mp`, a machine profile name, or null (always). */
 export interface InfFile {

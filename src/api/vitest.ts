@@ -2,6 +2,8 @@
 // toBootCleanly, toHaveServiceState). Failures show what was expected, the boot's actual hard errors,
 // events, bugcheck or services as a compact table, and a diff against the closest item.
 import { expect } from 'vitest';
+import type { BootReport } from '../boot/index.js';
+import { formatStatus } from '../loader/index.js';
 import {
   type BugCheckPattern,
   type Comparison,
@@ -14,7 +16,7 @@ import {
   type HardErrorPattern,
   type ServiceStatePattern,
   type TextPattern,
-} from './harness/api-match.js';
+} from './match.js';
 import {
   bugcheckLine,
   eventTable,
@@ -22,9 +24,7 @@ import {
   outcomeSummary,
   reportSummary,
   serviceTable,
-} from './harness/api-table.js';
-import type { BootReport } from './harness/boot.js';
-import { formatStatus } from './loader/status.js';
+} from './table.js';
 
 /** The matchers `import 'nt351/vitest'` adds to `expect(report)` (and as `expect.toBootCleanly()` etc.). */
 export interface BootReportMatchers<R = unknown> {

@@ -1,0 +1,153 @@
+// Phase 3, the I/O manager (IoInitSystem): DllInitialize and DriverEntry of the boot drivers the OS
+// loader mapped, the boot file system check, then MmLoadSystemImage + DriverEntry of each
+// system-start driver in group order (IopLoadDriver), the same path NtLoadDriver takes for the SCM.
+import {
+  createDriverObject,
+  hardError,
+  inGroupOrder,
+  type ServiceState,
+  serviceState,
+} from '../kernel/index.js';
+import type { LoadedModule, LoadFailure } from '../loader/index.js';
+import { formatStatus, NtStatus, snapFailureParameters, statusName } from '../loader/index.js';
+import type { ServiceConfig } from '../system/index.js';
+import type { BootKernel } from './boot-kernel.js';
+import type { BootContext } from './context.js';
+import { imagePathOf, isDriver, type LoadedSystem, moduleEntry } from './os-loader.js';
+
+/** The I/O manager of one boot: driver states and the drivers whose failure the SCM reports. */
+export class IoManager {
+  /** Service states by lower-case name, shared with the Service Control Manager. */
+  readonly states = new Map<string, ServiceState>();
+  /** Drivers that failed with ErrorControl normal or higher (the SCM's Event 7026). */
+  readonly failedDrivers: string[] = [];
+
+  constructor(
+    private readonly ctx: BootContext,
+    private readonly sys: LoadedSystem,
+    private readonly bk: BootKernel,
+  ) {}
+
+  /** IopInitializeBootDrivers, then the boot volume check; false when the boot bugchecked. */
+  initializeBootDrivers(): boolean {
+    for (const { service: s, module } of this.sys.bootDrivers) {
+      const st = this.stateFor(s);
+      const status = this.startDriver(s, module);
+      if (status === null) return false;
+      st.status = status;
+      st.state = (status | 0) >= 0 ? 'running' : 'stopped';
+      st.startedBy = 'boot-loader';
+      this.ctx.note('io', `boot driver ${s.name}: DriverEntry returned ${formatStatus(status)}`);
+      this.failed(s, status);
+    }
+    // Model: with boot file system drivers listed but none started, the system cannot mount its
+    // boot volume: INACCESSIBLE_BOOT_DEVICE (parameter 1 would be the ARC boot device name's address).
+    const bootFs = this.sys.bootDrivers.filter(
+      ({ service }) => service.group?.toLowerCase() === 'boot file system',
+    );
+    if (bootFs.length > 0 && !bootFs.some(({ service }) => this.stateFor(service).state === 'running')) {
+      this.bk.stopWith(0x7b, [0, 0, 0, 0], null, null);
+      return false;
+    }
+    return true;
+  }
+
+  /** IopInitializeSystemDrivers: system-start (Start 1) drivers in group order; false after a bugcheck. */
+  initializeSystemDrivers(): boolean {
+    const services = this.ctx.set.manifest.services;
+    for (const s of inGroupOrder(services.filter((x) => isDriver(x) && x.start === 1))) {
+      const status = this.loadAndStart(s, 'io-manager');
+      if (status === null) return false;
+      this.failed(s, status);
+    }
+    return true;
+  }
+
+  /** MmLoadSystemImage + DriverEntry, as IopLoadDriver does for system-start drivers and NtLoadDriver. */
+  loadAndStart(s: ServiceConfig, by: string): number | null {
+    const { ctx, sys } = this;
+    const st = this.stateFor(s);
+    if (st.state === 'running') return NtStatus.IMAGE_ALREADY_LOADED;
+    const file = ctx.fileAt(imagePathOf(s));
+    let status: number | null;
+    if (!file) {
+      status = NtStatus.OBJECT_NAME_NOT_FOUND;
+      ctx.note('io', `${s.name}: ${imagePathOf(s)} not found (${statusName(status)})`);
+    } else {
+      const r = sys.loader.loadSystemImage(file, sys.source);
+      if (!r.ok) {
+        ctx.note('io', `${s.name}: ${r.ntPath} failed to load: ${statusName(r.status)}`);
+        this.raiseFor(r);
+        status = r.status;
+      } else {
+        ctx.report.modules.push(moduleEntry(r.module, by));
+        for (const dep of r.dependencies) ctx.report.modules.push(moduleEntry(dep, r.module.baseName));
+        for (const mod of [r.module, ...r.dependencies]) this.bk.kernel.mapModule(mod);
+        ctx.note('io', `${s.name}: ${r.module.ntPath} loaded at 0x${r.module.base.toString(16)}`);
+        status = this.startDriver(s, r.module);
+        if (status === null) return null;
+        ctx.note('io', `${s.name}: DriverEntry returned ${formatStatus(status)}`);
+      }
+    }
+    st.status = status;
+    if ((status | 0) >= 0) {
+      st.state = 'running';
+      st.startedBy = by === 'io-manager' ? 'io-manager' : 'service';
+    } else {
+      st.state = 'stopped';
+    }
+    return status;
+  }
+
+  private stateFor(s: ServiceConfig): ServiceState {
+    return serviceState(this.states, s);
+  }
+
+  /** Records a failed driver; ErrorControl severe (2) or critical (3) would make NT restart with LastKnownGood. */
+  private failed(s: ServiceConfig, status: number): void {
+    if ((status | 0) >= 0) return;
+    if (s.errorControl >= 1) this.failedDrivers.push(s.name);
+    if (s.errorControl >= 2)
+      this.ctx.note(
+        'io',
+        `${s.name} failed with ErrorControl ${s.errorControl === 2 ? 'severe' : 'critical'}: NT would restart with LastKnownGood (not modelled; the boot goes on)`,
+      );
+  }
+
+  /** DllInitialize of what the driver pulled in, then DriverEntry; its NTSTATUS, or null after a bugcheck. */
+  private startDriver(s: ServiceConfig, mod: LoadedModule): number | null {
+    const { kernel } = this.bk;
+    for (const dep of this.sys.loader.modules.filter(
+      (x) => x.loadedBy === mod.baseName && x.dllInitialize !== null,
+    )) {
+      const { registryPath } = createDriverObject(kernel, {
+        service: dep.baseName.replace(/\.[^.]*$/, ''),
+        base: dep.base,
+        size: dep.size,
+        entryPoint: null,
+      });
+      if (this.bk.callGuest(`DllInitialize (${dep.baseName})`, dep.dllInitialize!, [registryPath]) === null)
+        return null;
+    }
+    if (mod.entryPoint === null) return NtStatus.INVALID_IMAGE_FORMAT;
+    const { driverObject, registryPath } = createDriverObject(kernel, {
+      service: s.name,
+      base: mod.base,
+      size: mod.size,
+      entryPoint: mod.entryPoint,
+    });
+    const r = this.bk.callGuest(`DriverEntry (${s.name})`, mod.entryPoint, [driverObject, registryPath]);
+    return r === null ? null : r >>> 0;
+  }
+
+  /** The hard-error popup NT raises for a driver that failed to load (the seed's "Entry Point Not Found"). */
+  private raiseFor(failure: LoadFailure): void {
+    const miss = failure.misses.find((x) => x.status === failure.status) ?? failure.misses[0];
+    const params = miss ? snapFailureParameters(failure.status, failure.ntPath, miss.module, miss) : null;
+    const popup = params ? hardError(failure.status, params) : null;
+    if (popup) {
+      this.ctx.report.hardErrors.push(popup);
+      this.ctx.note('hard-error', `${popup.caption}: ${popup.text}`);
+    }
+  }
+}

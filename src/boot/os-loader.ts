@@ -1,0 +1,118 @@
+// Phase 1, the OS loader (NTLDR): maps NTOSKRNL.EXE, HAL.DLL and the boot-start drivers in group order
+// and snaps them against each other before any of them runs. A file it cannot load stops the boot
+// with NTLDR's "missing or corrupt" screen (outcome `loader-stop`).
+
+import { inGroupOrder } from '../kernel/index.js';
+import type { LoadedModule, ModuleFile, ModuleSource } from '../loader/index.js';
+import { SystemLoader } from '../loader/index.js';
+import { IMAGE_FILE_UP_SYSTEM_ONLY } from '../pe/index.js';
+import type { ServiceConfig } from '../system/index.js';
+import type { BootContext } from './context.js';
+import { type BootModule, BootUnsupportedError } from './report.js';
+
+const IMAGE_FILE_MACHINE_I386 = 0x14c;
+const IMAGE_FILE_MACHINE_ALPHA = 0x184;
+
+/** What the OS loader hands the kernel: the loaded images and where further drivers come from. */
+export interface LoadedSystem {
+  loader: SystemLoader;
+  /** Where the loader finds dependencies (System32, then System32\drivers). */
+  source: ModuleSource;
+  kernel: LoadedModule;
+  hal: LoadedModule;
+  kernelIsUp: boolean;
+  /** Boot-start drivers in group order, each with its loaded image. */
+  bootDrivers: { service: ServiceConfig; module: LoadedModule }[];
+}
+
+/** Kernel-mode or file-system drivers (service Type 1 or 2). */
+export const isDriver = (s: ServiceConfig) => s.type === 1 || s.type === 2;
+
+/** Where a service's image is: its ImagePath, or System32\drivers\<name>.sys as NT defaults it. */
+export const imagePathOf = (s: ServiceConfig) =>
+  s.imagePath ?? `\\SystemRoot\\System32\\drivers\\${s.name}.sys`;
+
+/** The report's entry for a loaded module. */
+export const moduleEntry = (mod: LoadedModule, loadedBy: string): BootModule => ({
+  name: mod.baseName,
+  ntPath: mod.ntPath,
+  base: mod.base,
+  size: mod.size,
+  loadedBy,
+});
+
+/** Runs the OS loader; null when it stopped the boot (the report says why). */
+export function runOsLoader(ctx: BootContext): LoadedSystem | null {
+  const m = ctx.set.manifest;
+  const { report } = ctx;
+  const source: ModuleSource = {
+    findDependency(name) {
+      if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
+      if (name.toLowerCase() === 'hal.dll') return halFile;
+      return (
+        ctx.fileAt(`\\SystemRoot\\System32\\${name}`) ??
+        ctx.fileAt(`\\SystemRoot\\System32\\drivers\\${name.toLowerCase()}`)
+      );
+    },
+  };
+  const loaderStop = (what: string, reason: string): null => {
+    report.outcome = 'loader-stop';
+    // Model of NTLDR's fatal-error screen for an unloadable boot file (nt351-facts.md: the boot loader
+    // loads NTOSKRNL.EXE, HAL.DLL and boot-start drivers).
+    report.loaderMessage = [
+      'Windows NT could not start because the following file is missing or corrupt:',
+      `\\${m.systemRoot}\\${what.replace(/^\\SystemRoot\\/i, '')}`,
+      reason,
+    ];
+    ctx.note('loader', `stopped: ${what}: ${reason}`);
+    return null;
+  };
+  const kernelFile = ctx.fileAt(ctx.ntPathOf(m.kernel), 'NTOSKRNL.EXE');
+  if (!kernelFile) return loaderStop(ctx.ntPathOf(m.kernel), 'the file is not in the image set');
+  const halFile = ctx.fileAt(ctx.ntPathOf(m.hal), 'HAL.DLL');
+  if (!halFile) return loaderStop(ctx.ntPathOf(m.hal), 'the file is not in the image set');
+
+  const bootDrivers = inGroupOrder(m.services.filter((s) => isDriver(s) && s.start === 0));
+  const bootFiles: { file: ModuleFile; role: 'kernel' | 'hal' | 'driver' }[] = [
+    { file: kernelFile, role: 'kernel' },
+    { file: halFile, role: 'hal' },
+  ];
+  for (const s of bootDrivers) {
+    const f = ctx.fileAt(imagePathOf(s));
+    if (!f) return loaderStop(imagePathOf(s), `boot driver of service ${s.name} is not in the image set`);
+    bootFiles.push({ file: f, role: 'driver' });
+  }
+  const loader = new SystemLoader();
+  const loaded = loader.loadBootImages(bootFiles, source);
+  const modules: LoadedModule[] = [];
+  for (const [i, r] of loaded.entries()) {
+    if (!r.ok) return loaderStop(bootFiles[i]!.file.ntPath, r.misses[0]?.message ?? r.reason);
+    modules.push(r.module);
+  }
+  const [kernel, hal] = modules as [LoadedModule, LoadedModule];
+  const machineType = kernel.image.headers.fileHeader.machine;
+  const expectedType =
+    m.machine.architecture === 'alpha' ? IMAGE_FILE_MACHINE_ALPHA : IMAGE_FILE_MACHINE_I386;
+  if (machineType !== expectedType)
+    throw new BootUnsupportedError(
+      `${m.kernel} is built for machine type 0x${machineType.toString(16)}, but the machine is ${m.machine.architecture} (0x${expectedType.toString(16)}): nt351 runs kernel images only on their own processor`,
+    );
+  const kernelIsUp = (kernel.image.headers.fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0;
+  report.machine.kernel.build = kernelIsUp ? 'up' : 'mp';
+  try {
+    const v = kernel.image.version();
+    report.machine.kernel.version = v ? `${v.fileVersion} ${v.strings.OriginalFilename ?? ''}`.trim() : null;
+  } catch {
+    report.machine.kernel.version = null;
+  }
+  for (const mod of loader.modules) report.modules.push(moduleEntry(mod, 'boot-loader'));
+  ctx.note('loader', `loaded ${loader.modules.map((x) => x.baseName).join(', ')}`);
+  return {
+    loader,
+    source,
+    kernel,
+    hal,
+    kernelIsUp,
+    bootDrivers: bootDrivers.map((service, i) => ({ service, module: modules[2 + i]! })),
+  };
+}

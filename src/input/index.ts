@@ -1,0 +1,4 @@
+// Reading users' input files safely: the positioned error every input mistake is reported as, and
+// the YAML nesting guard run before parsing.
+export * from './positioned-error.js';
+export * from './yaml-depth.js';

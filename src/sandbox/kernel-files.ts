@@ -1,0 +1,126 @@
+// Where a sandbox run's kernel, HAL and dependencies come from: a kernel image and its HAL, an
+// installed image set's System32 (never through symbolic links), or the synthetic kernel made of
+// nt351's handlers; and the image set's files as the guest's NT paths see them.
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FileProvider, HandlerRegistry } from '../kernel/index.js';
+import { syntheticImage } from '../kernel/index.js';
+import type { ModuleFile, ModuleSource } from '../loader/index.js';
+import type { RunDriverOptions } from './report.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The default kernel: NT 3.51 SP5 uniprocessor and the standard PC HAL (fixtures). */
+export const DEFAULT_KERNEL = join(ROOT, 'fixtures/bin/nt351/sp5/ntoskrnl.exe');
+export const DEFAULT_HAL = join(ROOT, 'fixtures/bin/nt351/common/hal.dll');
+
+/**
+ * Finds a file by name, case-insensitively, in `dirs` (first match wins). With `links` false, an
+ * entry that is a symbolic link is not a match (the image set's own folders: a link could lead out).
+ */
+function findIn(dirs: string[], name: string, links = true): string | null {
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    const hit = readdirSync(dir, { withFileTypes: true }).find(
+      (f) => f.name.toLowerCase() === name.toLowerCase() && (links || !f.isSymbolicLink()),
+    );
+    if (hit) return join(dir, hit.name);
+  }
+  return null;
+}
+
+/** A file from the host as the loader takes it, at `\\SystemRoot\\<ntDir>\\<name>`. */
+export const fileOf = (path: string, ntDir: string): ModuleFile => ({
+  baseName: basename(path),
+  ntPath: `\\SystemRoot\\${ntDir}\\${basename(path).toLowerCase()}`,
+  bytes: new Uint8Array(readFileSync(path)),
+});
+
+/**
+ * The image set's files as NT paths see them: `\SystemRoot\…` is its WINNT35 directory and
+ * `\??\C:\…` (or `\DosDevices\C:\…`) its root, each component matched case-insensitively as
+ * NTFS and FAT do. Reads only; anything outside the set is not found.
+ */
+export function imagesetFiles(root: string): FileProvider {
+  return {
+    read(ntPath) {
+      const m = /^\\(?:SystemRoot((?:\\.*)?)|(?:\?\?|DosDevices)\\C:((?:\\.*)?))$/i.exec(ntPath);
+      if (!m) return null;
+      const rest = (m[1] ?? m[2] ?? '').split('\\').filter((p) => p.length > 0);
+      if (rest.some((p) => p === '.' || p === '..')) return null;
+      // Each component is looked up without following symbolic links (readdir's entry types are
+      // lstat's), and the file itself must be a regular file: nothing outside the set is reachable.
+      let at = m[1] !== undefined ? findIn([root], 'WINNT35', false) : root;
+      for (const part of rest) {
+        if (at === null || (at !== root && !lstatSync(at).isDirectory())) return null;
+        at = findIn([at], part, false);
+      }
+      if (at === null || !lstatSync(at).isFile()) return null;
+      return new Uint8Array(readFileSync(at));
+    },
+  };
+}
+
+/** The kernel, HAL and dependency search a run uses, from its options. */
+export interface KernelFiles {
+  kind: 'image' | 'registry';
+  kernel: ModuleFile;
+  hal: ModuleFile;
+  /** Where the loader finds the driver's other dependencies. */
+  source: ModuleSource;
+}
+
+/**
+ * Picks the kernel and HAL: `--imageset` (the set's System32 and drivers folders, searched first and
+ * without following links), `--kernel registry` (synthetic images exporting `registry`'s handlers), or
+ * a kernel image (default: the fixtures' SP5 kernel) with the HAL beside it or given.
+ */
+export function kernelFiles(opts: RunDriverOptions, registry: HandlerRegistry): KernelFiles {
+  const driverPath = opts.driver;
+  let kernel: ModuleFile;
+  let hal: ModuleFile;
+  let searchDirs: string[];
+  let setDirs: string[] = [];
+  let kind: 'image' | 'registry' = 'image';
+  if (opts.imageset) {
+    // The set's own folders and files are never symbolic links (as ImageSet sees a set).
+    const sys32 =
+      findIn([join(opts.imageset, 'WINNT35')], 'SYSTEM32', false) ??
+      join(opts.imageset, 'WINNT35', 'SYSTEM32');
+    const drivers = findIn([sys32], 'DRIVERS', false) ?? join(sys32, 'DRIVERS');
+    setDirs = [sys32, drivers];
+    searchDirs = [dirname(driverPath)];
+    kernel = fileOf(findIn([sys32], 'ntoskrnl.exe', false) ?? join(sys32, 'NTOSKRNL.EXE'), 'System32');
+    hal = fileOf(findIn([sys32], 'hal.dll', false) ?? join(sys32, 'HAL.DLL'), 'System32');
+  } else if (opts.kernel === 'registry') {
+    kind = 'registry';
+    const byModule = (m: string) => registry.all().filter((h) => h.module === m);
+    kernel = {
+      baseName: 'NTOSKRNL.EXE',
+      ntPath: '\\SystemRoot\\System32\\ntoskrnl.exe',
+      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000),
+    };
+    hal = {
+      baseName: 'HAL.DLL',
+      ntPath: '\\SystemRoot\\System32\\hal.dll',
+      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000),
+    };
+    searchDirs = [dirname(driverPath)];
+  } else {
+    const kernelPath = opts.kernel ?? DEFAULT_KERNEL;
+    const halPath =
+      opts.hal ?? (opts.kernel ? (findIn([dirname(kernelPath)], 'hal.dll') ?? DEFAULT_HAL) : DEFAULT_HAL);
+    kernel = { ...fileOf(kernelPath, 'System32'), baseName: 'NTOSKRNL.EXE' };
+    hal = { ...fileOf(halPath, 'System32'), baseName: 'HAL.DLL' };
+    searchDirs = [dirname(driverPath), dirname(kernelPath)];
+  }
+  const source: ModuleSource = {
+    findDependency(name) {
+      if (name.toLowerCase() === 'ntoskrnl.exe') return kernel;
+      if (name.toLowerCase() === 'hal.dll') return hal;
+      const p = findIn(setDirs, name, false) ?? findIn(searchDirs, name);
+      return p ? fileOf(p, /drivers/i.test(p) ? 'System32\\drivers' : 'System32') : null;
+    },
+  };
+  return { kind, kernel, hal, source };
+}

@@ -1,0 +1,65 @@
+// How a sandbox run's guest calls end up in its report: each engine result described with its
+// disassembly, registers and pool block, and the report closed with the kernel's objects, the
+// driver's pool leaks and the run's outcome.
+import { disassembleAt, type RunResult, type X86Cpu, type X86Reg } from '../cpu/index.js';
+import type { EmulatedKernel } from '../kernel/index.js';
+import type { CallOutcome, RunDriverReport } from './report.js';
+
+const REGS: X86Reg[] = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'];
+
+/** The report's outcome of one guest call. */
+export async function describe(run: RunResult, cpu: X86Cpu, kernel: EmulatedKernel): Promise<CallOutcome> {
+  switch (run.kind) {
+    case 'returned':
+      return { kind: 'returned', eax: cpu.reg('eax') };
+    case 'budget':
+      return {
+        kind: 'budget',
+        which: run.which,
+        pc: run.pc,
+        instruction: (await disassembleAt(cpu, run.pc))[0]?.text ?? null,
+      };
+    case 'stopped':
+      return { kind: 'stopped', reason: run.reason, pc: run.pc };
+    case 'host-error':
+      return { kind: 'host-error', message: run.error.message, stack: run.error.stack ?? null };
+    case 'fault': {
+      // Null when the PC itself is not readable (a jump into unmapped memory).
+      const instruction = (await disassembleAt(cpu, run.pc))[0]?.text ?? null;
+      const registers = Object.fromEntries(REGS.map((r) => [r, cpu.reg(r)])) as Record<X86Reg, number>;
+      const block = kernel.pool.blockAt(run.address);
+      return {
+        kind: 'fault',
+        fault: run.fault,
+        access: run.access,
+        address: run.address,
+        pc: run.pc,
+        instruction,
+        registers,
+        pool: block ? { block: block.address, size: block.size, tag: block.tag, freed: block.freed } : null,
+      };
+    }
+  }
+}
+
+/** Completes the report from the kernel's state once the run is over. */
+export function finish(report: RunDriverReport, kernel: EmulatedKernel): RunDriverReport {
+  report.events = kernel.log.events;
+  report.droppedApiCalls = kernel.droppedApiCalls;
+  if (kernel.log.dropped > 0) report.droppedEvents = kernel.log.dropped;
+  for (const { name, object } of kernel.objects.list()) {
+    if (object.kind === 'device') report.devices.push({ name, address: object.address });
+    if (object.kind === 'symlink') report.symbolicLinks.push({ link: name, target: object.target ?? '' });
+  }
+  // Leaks are the driver's own blocks; kernel objects made for it (devices, IRPs) are reported apart.
+  report.poolLeaks = kernel.pool
+    .live('driver')
+    .map((b) => ({ address: b.address, size: b.size, tag: b.tag }));
+  const last = report.calls[report.calls.length - 1]?.outcome;
+  if (report.events.some((e) => e.type === 'bugcheck')) report.outcome = 'bugcheck';
+  else if (last?.kind === 'fault') report.outcome = 'fault';
+  else if (last?.kind === 'budget') report.outcome = 'budget';
+  else if (last?.kind === 'host-error') report.outcome = 'host-error';
+  else if (last?.kind === 'stopped') report.outcome = 'fault'; // a guest fault inside a handler
+  return report;
+}

@@ -1,0 +1,249 @@
+// `run-driver`: a sandbox run of one driver against an NT kernel (Speakeasy-style). Loads the kernel,
+// HAL and driver with NT's loader rules, calls DllInitialize of the dependencies it pulled in,
+// DriverEntry, each dispatch routine with a well-formed IRP, then DriverUnload, and reports
+// everything the driver did as events (src/kernel/events.ts).
+import { basename } from 'node:path';
+import { createCpu, setupNtX86, type X86Cpu } from '../cpu/index.js';
+import {
+  ALL_HANDLERS,
+  attachedTop,
+  buildLoadedModuleList,
+  createDriverObject,
+  createPhysicalDevice,
+  DEFAULT_TRACE_LIMIT,
+  DRIVER_EXTENSION,
+  DRIVER_OBJECT,
+  EmulatedKernel,
+  HandlerRegistry,
+  IRP,
+  type KernelVersion,
+  kernelUnicodeString,
+  NT351_VERSION,
+  RegistryModel,
+  seedServiceKey,
+  servicesKey,
+  Tracer,
+} from '../kernel/index.js';
+import { formatStatus, type LoadedModule, SystemLoader, statusName } from '../loader/index.js';
+import { buildIrp, dispatchPlan } from './irp.js';
+import { fileOf, imagesetFiles, kernelFiles } from './kernel-files.js';
+import { describe, finish } from './outcome.js';
+import type { CallReport, RunDriverOptions, RunDriverReport } from './report.js';
+
+/** What version queries answer for the kernel in use (the registry kernel stands in for Windows 2000). */
+function versionOf(kind: 'image' | 'registry', fileVersion: string | null): KernelVersion {
+  if (kind === 'registry') return { major: 5, minor: 0, build: 2195, wdm: [1, 0x10] };
+  const v = /^(\d+)\.(\d+)\.(\d+)/.exec(fileVersion ?? '');
+  return v ? { major: Number(v[1]), minor: Number(v[2]), build: Number(v[3]), wdm: [0, 0] } : NT351_VERSION;
+}
+
+/** The driver loaded with its kernel: what runDriverCode needs; null after a load failure (in the report). */
+interface LoadedDriver {
+  loader: SystemLoader;
+  driver: LoadedModule;
+  dependencies: LoadedModule[];
+}
+
+export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
+  const registry = new HandlerRegistry(opts.handlers ?? ALL_HANDLERS);
+  const files = kernelFiles(opts, registry);
+  const driverFile = fileOf(opts.driver, 'System32\\drivers');
+  const report: RunDriverReport = {
+    driver: { file: opts.driver, ntPath: driverFile.ntPath, base: null, size: null, entryPoint: null },
+    kernel: {
+      kind: files.kind,
+      file: files.kind === 'registry' ? null : files.kernel.ntPath,
+      hal: files.kind === 'registry' ? null : files.hal.ntPath,
+      version: null,
+      note:
+        files.kind === 'registry'
+          ? `synthetic kernel and HAL exporting nt351's ${registry.all().length} handlers (not NT 3.51's export set)`
+          : 'kernel image given; its export table decides what drivers can import',
+    },
+    load: { ok: true, modules: [] },
+    loadedModuleList: null,
+    calls: [],
+    events: [],
+    droppedApiCalls: 0,
+    devices: [],
+    symbolicLinks: [],
+    poolLeaks: [],
+    outcome: 'ok',
+  };
+  const loaded = loadDriver(report, files, driverFile);
+  if (!loaded) return report;
+  const cpu = createCpu('x86');
+  try {
+    return await runDriverCode(opts, report, registry, loaded, cpu);
+  } finally {
+    cpu.close();
+  }
+}
+
+/** The kernel and HAL, then the driver, with NT's loader rules; null after a failure (in the report). */
+function loadDriver(
+  report: RunDriverReport,
+  files: ReturnType<typeof kernelFiles>,
+  driverFile: ReturnType<typeof fileOf>,
+): LoadedDriver | null {
+  const loader = new SystemLoader();
+  const boot = loader.loadBootImages(
+    [
+      { file: files.kernel, role: 'kernel' },
+      { file: files.hal, role: 'hal' },
+    ],
+    files.source,
+  );
+  const kernelModule = boot[0]?.ok ? boot[0].module : null;
+  if (kernelModule) {
+    try {
+      const v = kernelModule.image.version();
+      report.kernel.version = v ? `${v.fileVersion} ${v.strings.OriginalFilename ?? ''}`.trim() : null;
+    } catch {
+      report.kernel.version = null;
+    }
+  }
+  const bootFailure = boot.find((r) => !r.ok);
+  const load = bootFailure ?? loader.loadSystemImage(driverFile, files.source);
+  if (!load.ok) {
+    report.load = {
+      ok: false,
+      status: formatStatus(load.status),
+      statusName: load.statusName,
+      reason: load.reason,
+      misses: load.misses.map((m) => ({ ...m, status: formatStatus(m.status) })),
+    };
+    report.outcome = 'load-failed';
+    return null;
+  }
+  const driver = load.module;
+  report.driver = { ...report.driver, base: driver.base, size: driver.size, entryPoint: driver.entryPoint };
+  report.load = {
+    ok: true,
+    modules: loader.modules.map((m) => ({
+      name: m.baseName,
+      base: m.base,
+      size: m.size,
+      loadedBy: m.loadedBy,
+    })),
+  };
+  return { loader, driver, dependencies: load.dependencies };
+}
+
+/**
+ * The driver's code on the kernel: DllInitialize of its dependencies, DriverEntry, AddDevice for WDM
+ * drivers, the dispatch plan, DriverUnload. Each step stops the run when the guest did not return.
+ * Long because it is the sandbox's sequence, read top to bottom as NT would run it.
+ */
+async function runDriverCode(
+  opts: RunDriverOptions,
+  report: RunDriverReport,
+  registry: HandlerRegistry,
+  { loader, driver, dependencies }: LoadedDriver,
+  cpu: X86Cpu,
+): Promise<RunDriverReport> {
+  const serviceName = basename(opts.driver).replace(/\.[^.]*$/, '');
+  const { stackTop, prcb } = setupNtX86(cpu, { number: 0 });
+  const kernel = new EmulatedKernel(cpu, registry, stackTop);
+  for (const m of loader.modules) kernel.mapModule(m);
+  kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
+  kernel.hookExports(loader.modules[1]!, 'hal');
+  kernel.enterSystemThread(prcb);
+  kernel.ctx.version = versionOf(report.kernel.kind, report.kernel.version);
+  // Model: the configuration registry holds the driver's services key and nothing else.
+  kernel.ctx.registry = new RegistryModel();
+  seedServiceKey(kernel.ctx.registry, servicesKey(serviceName), report.driver.ntPath);
+  if (opts.imageset) kernel.ctx.files = imagesetFiles(opts.imageset);
+  const moduleList = buildLoadedModuleList(
+    kernel,
+    loader.modules.map((m) => ({
+      ntPath: m.ntPath,
+      base: m.base,
+      size: m.size,
+      entryPoint: m.entryPoint,
+      checkSum: m.image.headers.optionalHeader.checkSum,
+      timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
+    })),
+  );
+  report.loadedModuleList = { head: moduleList.head, exported: moduleList.exported };
+  const tracer = opts.trace
+    ? new Tracer(cpu, kernel.log, opts.trace, opts.traceLimit ?? DEFAULT_TRACE_LIMIT)
+    : null;
+  tracer?.start();
+  const budget = { maxInstructions: opts.maxInstructions ?? 10_000_000, maxMillis: opts.maxMillis ?? 5_000 };
+
+  const call = async (routine: string, address: number, args: number[], returnsStatus: boolean) => {
+    const firstEvent = kernel.log.events.length;
+    const { run } = kernel.call(address, args, budget);
+    await tracer?.flush();
+    const outcome = await describe(run, cpu, kernel);
+    const eax = outcome.kind === 'returned' ? outcome.eax : null;
+    const entry: CallReport = {
+      routine,
+      address,
+      outcome,
+      status: returnsStatus && eax !== null ? formatStatus(eax) : null,
+      statusName: returnsStatus && eax !== null ? statusName(eax) : null,
+      firstEvent,
+      eventCount: kernel.log.events.length - firstEvent,
+    };
+    report.calls.push(entry);
+    return entry;
+  };
+  // DllInitialize for dependencies the driver pulled in (NT calls it with the dependency's key).
+  for (const dep of dependencies) {
+    if (dep.dllInitialize === null) continue;
+    const path = kernelUnicodeString(kernel, servicesKey(dep.baseName.replace(/\.[^.]*$/, '')));
+    const r = await call(`DllInitialize (${dep.baseName})`, dep.dllInitialize, [path], true);
+    if (r.outcome.kind !== 'returned') return finish(report, kernel);
+  }
+
+  const { driverObject, registryPath } = createDriverObject(kernel, {
+    service: serviceName,
+    base: driver.base,
+    size: driver.size,
+    entryPoint: driver.entryPoint,
+  });
+  const D = DRIVER_OBJECT;
+  kernel.mem.setU32(driverObject + D.DriverSection, moduleList.entries.get(driver.base) ?? 0);
+  if (driver.entryPoint === null) {
+    report.outcome = 'driver-entry-failed';
+    return finish(report, kernel);
+  }
+  const entry = await call('DriverEntry', driver.entryPoint, [driverObject, registryPath], true);
+  if (entry.outcome.kind !== 'returned') return finish(report, kernel);
+  if ((entry.outcome.eax | 0) < 0) {
+    report.outcome = 'driver-entry-failed';
+    return finish(report, kernel);
+  }
+
+  // WDM drivers (model of the PnP manager): AddDevice with a PDO of the kernel's bus driver.
+  const addDevice = kernel.mem.u32(
+    kernel.mem.u32(driverObject + D.DriverExtension) + DRIVER_EXTENSION.AddDevice,
+  );
+  let device = kernel.mem.u32(driverObject + D.DeviceObject);
+  if (addDevice) {
+    const pdo = createPhysicalDevice(kernel);
+    const added = await call('AddDevice', addDevice, [driverObject, pdo], true);
+    if (added.outcome.kind !== 'returned') return finish(report, kernel);
+    if ((added.outcome.eax | 0) < 0) {
+      report.outcome = 'driver-entry-failed';
+      return finish(report, kernel);
+    }
+    device = attachedTop(kernel, pdo);
+  }
+  // Dispatch routines with well-formed IRPs; a routine left at 0 is not called.
+  for (const step of dispatchPlan(opts.ioctls ?? [], addDevice !== 0)) {
+    const routine = kernel.mem.u32(driverObject + D.MajorFunction + 4 * step.mj);
+    if (routine === 0) continue;
+    const irp = buildIrp(kernel, device, step.mj, step.ioctl, step.minor);
+    const r = await call(step.name, routine, [device, irp], true);
+    if (r.outcome.kind !== 'returned') return finish(report, kernel);
+    r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
+    r.irpInformation = kernel.mem.u32(irp + IRP.IoStatusInformation);
+  }
+
+  const unload = kernel.mem.u32(driverObject + D.DriverUnload);
+  if (unload) await call('DriverUnload', unload, [driverObject], false);
+  return finish(report, kernel);
+}

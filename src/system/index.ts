@@ -1,0 +1,4 @@
+// The installed system as data: an image set (system root + machine facts) seen through a
+// copy-on-write overlay, and the installation media Setup and service packs copy from.
+export * from './imageset.js';
+export * from './media.js';
