@@ -78,7 +78,11 @@ export interface InspectReport {
   errors: (MalformedPeDetails & { directory: string })[];
 }
 
-/** Builds the report. Headers must parse (the caller handles that error); directory errors are collected. */
+/**
+ * Builds the report. Headers must parse (the caller handles that error); directory errors are collected.
+ * Long because it is one flat list of report fields, one directory after another, each with its own
+ * error slot; split up it would only pass the report and the error list around.
+ */
 export function inspectImage(img: PeImage, size: number): InspectReport {
   const { fileHeader: fh, optionalHeader: oh, dataDirectories, sections } = img.headers;
   const errors: InspectReport['errors'] = [];

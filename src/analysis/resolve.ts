@@ -85,6 +85,11 @@ function searchRank(path: string): number {
   return dir === 'system32' ? 0 : dir === 'drivers' ? 1 : 2;
 }
 
+/**
+ * Resolves every import of `inputs` against their exports with NT's snap rules in `mode`. Long because
+ * it is one pass in the loader's order (index exports, pick each import's target, snap, collect the
+ * miss with its status and message) over shared indexes; its parts have no meaning on their own.
+ */
 export function resolveImages(inputs: readonly ResolveInput[], mode: SnapMode): ResolveReport {
   const errors: MalformedPeDetails[] = [];
   const warnings: string[] = [];

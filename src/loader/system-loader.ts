@@ -188,7 +188,10 @@ export class SystemLoader {
     return { ok: true, module: module.module, dependencies: resolved.dependencies };
   }
 
-  /** Parses, checks, maps and relocates one image into a reserved range; imports are not snapped yet. */
+  /**
+   * Parses, checks, maps and relocates one image into a reserved range; imports are not snapped yet.
+   * Long because it follows MmLoadSystemImage's checks in NT's order, each with its own status.
+   */
   private prepare(
     file: ModuleFile,
     loadedBy: string,
@@ -298,7 +301,10 @@ export class SystemLoader {
     return { ok: true, module };
   }
 
-  /** MiResolveImageReferences: loads missing dependencies and snaps every thunk, collecting every miss. */
+  /**
+   * MiResolveImageReferences: loads missing dependencies and snaps every thunk, collecting every miss.
+   * Long because it is NT's routine step for step (descriptor, dependency load, DllInitialize order, thunks).
+   */
   private resolveImports(
     module: LoadedModule,
     source: ModuleSource,

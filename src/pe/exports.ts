@@ -62,6 +62,10 @@ export function parseForwarder(text: string): Forwarder {
   return { text, module, name: rest, ordinal: null };
 }
 
+/**
+ * The export directory of `img` (names, ordinals, forwarders), or null without one. Long because it
+ * reads one directory field by field with a bounds check and a MalformedPeError naming each field.
+ */
 export function parseExports(img: PeImage, dir: DataDirectory | null): ExportTable | null {
   if (!dir) return null;
   const at = dir.rva;

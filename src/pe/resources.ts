@@ -157,7 +157,10 @@ export interface VersionInfo {
 const versionString = (ms: number, ls: number) => `${ms >>> 16}.${ms & 0xffff}.${ls >>> 16}.${ls & 0xffff}`;
 const align4 = (n: number) => (n + 3) & ~3;
 
-/** Parses the first RT_VERSION resource; null when the image has none. */
+/**
+ * Parses the first RT_VERSION resource; null when the image has none. Long because VS_VERSIONINFO is
+ * a tree of length-prefixed blocks read in one walk, each level bounds-checked against its parent.
+ */
 export function parseVersion(img: PeImage, dir: DataDirectory | null): VersionInfo | null {
   const leaf = walkResources(img, dir, { type: RT_VERSION })[0];
   if (!leaf) return null;

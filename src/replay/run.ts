@@ -4,9 +4,16 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BootOutcome, type BootReport, boot } from '../boot/index.js';
-import { halFor } from '../hal/index.js';
-import { IMAGE_FILE_UP_SYSTEM_ONLY, MalformedPeError, PeImage } from '../pe/index.js';
-import { ImageSet, ImageSetError, Media, MediaError } from '../system/index.js';
+import { MalformedPeError } from '../pe/index.js';
+import {
+  applyServicePack,
+  ImageSet,
+  ImageSetError,
+  installFromMedia,
+  Media,
+  MediaError,
+  SetupError,
+} from '../system/index.js';
 import { compare, type Difference } from './expect.js';
 import type { Scenario, Step } from './scenario.js';
 
@@ -44,170 +51,19 @@ export interface ScenarioResult {
 /** A step that cannot be carried out (a missing file, media or boot before expect). */
 class StepError extends Error {}
 
-const fileName = (p: string) => p.replace(/\//g, '\\').split('\\').pop()!.toLowerCase();
-
 /** Runs `s`; never throws for problems in the scenario or the guest (they fail the scenario). */
 export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioResult> {
-  const mediaRoot = opts.mediaRoot ?? DEFAULT_MEDIA_ROOT;
-  const media = new Map<string, Media>();
-  const mediaNamed = (name: string) => {
-    let m = media.get(name);
-    if (!m) {
-      m = Media.open(mediaRoot, name);
-      media.set(name, m);
-    }
-    return m;
-  };
-  const result: ScenarioResult = {
-    file: s.file,
-    name: s.name,
-    passed: true,
-    steps: [],
-    outcome: null,
-    firstDifference: null,
-    boots: 0,
-  };
-  let set: ImageSet | null = null;
-  let last: BootReport | null = null;
-  const needSet = () => {
-    if (!set) throw new StepError('no system yet: start from an image set or install one first');
-    return set;
-  };
-  /** Bytes from `media:NAME\path` or from the image set. */
-  const source = (from: string): Uint8Array => {
-    const m = /^media:([^\\/]+)[\\/](.+)$/i.exec(from);
-    if (m) return mediaNamed(m[1]!).read(m[2]!);
-    const bytes = needSet().read(from);
-    if (!bytes) throw new StepError(`${from}: no such file in the image set`);
-    return bytes;
-  };
-
-  const run = async (step: Step): Promise<StepResult> => {
-    const label = step.kind;
-    switch (step.kind) {
-      case 'install': {
-        const setup = mediaNamed(step.media);
-        if (setup.kind !== 'setup')
-          throw new StepError(`${step.media} is not Setup media (it has no SETUP.INF)`);
-        const hal = halFor(step.machine);
-        if (!hal) throw new StepError(`unknown machine '${step.machine}'`);
-        const kind = hal.variant.kind; // Setup picks the kernel by processor kind: NTKRNLMP.EXE on MP HALs
-        const cpus = step.cpus ?? (kind === 'mp' ? 2 : 1);
-        const files: Record<string, Uint8Array> = {};
-        for (const f of setup.inf.files) {
-          if (f.condition && f.condition !== kind && f.condition !== step.machine) continue;
-          files[`WINNT35\\${f.destination}`] = setup.read(f.source);
-        }
-        set = ImageSet.fromMemory(
-          {
-            description: `installed by nt351 replay from ${step.media} on ${step.machine}`,
-            machine: { architecture: hal.profile.architecture, cpus, profile: step.machine },
-            systemRoot: 'WINNT35',
-            kernel: 'System32\\ntoskrnl.exe',
-            hal: 'System32\\hal.dll',
-            services: setup.services(),
-          },
-          files,
-        );
-        return {
-          step: label,
-          line: step.line,
-          ok: true,
-          detail: `${Object.keys(files).length} files from ${step.media} (${kind} kernel, ${cpus} processor${cpus === 1 ? '' : 's'})`,
-        };
-      }
-      case 'service-pack': {
-        const sp = mediaNamed(step.media);
-        if (sp.kind !== 'update')
-          throw new StepError(`${step.media} is not a service pack (it has no UPDATE.INF)`);
-        const target = needSet();
-        // UPDATE.EXE copies the kernel matching the installed one (UP or MP), whatever its file name.
-        const kernelPath = `\\SystemRoot\\${target.manifest.kernel}`;
-        const kernel = target.read(kernelPath);
-        if (!kernel) throw new StepError(`${kernelPath}: no kernel installed`);
-        const up =
-          (PeImage.parse(kernel, kernelPath).headers.fileHeader.characteristics &
-            IMAGE_FILE_UP_SYSTEM_ONLY) !==
-          0;
-        const skip = step.skip.map((x) => x.replace(/\//g, '\\').toLowerCase());
-        let copied = 0;
-        const skipped: string[] = [];
-        for (const f of sp.inf.files) {
-          if (f.condition && f.condition !== (up ? 'up' : 'mp')) continue;
-          const dest = f.destination.toLowerCase();
-          if (skip.some((k) => k === dest || k === fileName(dest) || `system32\\${k}` === dest)) {
-            skipped.push(f.destination);
-            continue;
-          }
-          target.write(`\\SystemRoot\\${f.destination}`, sp.read(f.source));
-          copied++;
-        }
-        return {
-          step: label,
-          line: step.line,
-          ok: true,
-          detail: `${copied} files from ${step.media}${skipped.length ? `; not copied: ${skipped.join(', ')}` : ''}`,
-        };
-      }
-      case 'copy': {
-        needSet().write(step.to, source(step.from));
-        return { step: label, line: step.line, ok: true, detail: `${step.from} -> ${step.to}` };
-      }
-      case 'rename': {
-        const t = needSet();
-        const bytes = t.read(step.from);
-        if (!bytes) throw new StepError(`${step.from}: no such file in the image set`);
-        t.write(step.to, bytes); // like MOVE /Y: an existing target is replaced
-        if (t.resolve(step.from).toLowerCase() !== t.resolve(step.to).toLowerCase()) t.delete(step.from);
-        return { step: label, line: step.line, ok: true, detail: `${step.from} -> ${step.to}` };
-      }
-      case 'delete': {
-        if (!needSet().delete(step.path)) throw new StepError(`${step.path}: no such file in the image set`);
-        return { step: label, line: step.line, ok: true, detail: step.path };
-      }
-      case 'boot': {
-        last = await boot(needSet(), {
-          ...(step.cpus !== null ? { cpus: step.cpus } : {}),
-          ...(step.profile !== null ? { profile: step.profile } : {}),
-          ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
-          ...(opts.maxMillis !== undefined ? { maxMillis: opts.maxMillis } : {}),
-        });
-        result.boots++;
-        result.outcome = last.outcome;
-        const b = last as BootReport;
-        return {
-          step: label,
-          line: step.line,
-          ok: true,
-          detail: `${b.outcome}${b.bugcheck ? ` ${b.bugcheck.name}` : ''} (${b.hardErrors.length} hard errors, ${b.events.length} events)`,
-        };
-      }
-      case 'expect': {
-        if (!last) throw new StepError('expect before any boot');
-        const differences = compare(step.expect, last);
-        return {
-          step: label,
-          line: step.line,
-          ok: differences.length === 0,
-          detail: differences.length === 0 ? 'as expected' : `${differences.length} difference(s)`,
-          differences,
-        };
-      }
-    }
-  };
-
+  const run = new ScenarioRun(s, opts);
+  const { result } = run;
   try {
-    if (s.start) {
-      const dir = isAbsolute(s.start) ? s.start : resolve(dirname(s.file), s.start);
-      set = ImageSet.open(dir);
-    }
+    if (s.start) run.set = ImageSet.open(isAbsolute(s.start) ? s.start : resolve(dirname(s.file), s.start));
   } catch (e) {
     return fail(result, 0, 'start', e);
   }
   for (const step of s.steps) {
     let r: StepResult;
     try {
-      r = await run(step);
+      r = await run.step(step);
     } catch (e) {
       return fail(result, step.line, step.kind, e);
     }
@@ -221,10 +77,125 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
   return result;
 }
 
+/** One scenario in progress: its media, the image set its steps change, the last boot. */
+class ScenarioRun {
+  readonly result: ScenarioResult;
+  set: ImageSet | null = null;
+  private last: BootReport | null = null;
+  private readonly media = new Map<string, Media>();
+
+  constructor(
+    s: Scenario,
+    private readonly opts: RunScenarioOptions,
+  ) {
+    this.result = {
+      file: s.file,
+      name: s.name,
+      passed: true,
+      steps: [],
+      outcome: null,
+      firstDifference: null,
+      boots: 0,
+    };
+  }
+
+  /** Carries out one step; throws StepError (and the input errors `fail` knows) when it cannot. */
+  async step(step: Step): Promise<StepResult> {
+    const done = (detail: string): StepResult => ({ step: step.kind, line: step.line, ok: true, detail });
+    switch (step.kind) {
+      case 'install': {
+        const r = installFromMedia(
+          this.mediaNamed(step.media),
+          step.media,
+          step.machine,
+          step.cpus ?? undefined,
+        );
+        this.set = r.set;
+        return done(
+          `${r.files} files from ${step.media} (${r.kind} kernel, ${r.cpus} processor${r.cpus === 1 ? '' : 's'})`,
+        );
+      }
+      case 'service-pack': {
+        const r = applyServicePack(this.needSet(), this.mediaNamed(step.media), step.media, step.skip);
+        return done(
+          `${r.copied} files from ${step.media}${r.skipped.length ? `; not copied: ${r.skipped.join(', ')}` : ''}`,
+        );
+      }
+      case 'copy':
+        this.needSet().write(step.to, this.source(step.from));
+        return done(`${step.from} -> ${step.to}`);
+      case 'rename': {
+        const t = this.needSet();
+        const bytes = t.read(step.from);
+        if (!bytes) throw new StepError(`${step.from}: no such file in the image set`);
+        t.write(step.to, bytes); // like MOVE /Y: an existing target is replaced
+        if (t.resolve(step.from).toLowerCase() !== t.resolve(step.to).toLowerCase()) t.delete(step.from);
+        return done(`${step.from} -> ${step.to}`);
+      }
+      case 'delete':
+        if (!this.needSet().delete(step.path))
+          throw new StepError(`${step.path}: no such file in the image set`);
+        return done(step.path);
+      case 'boot':
+        return done(await this.boot(step));
+      case 'expect': {
+        if (!this.last) throw new StepError('expect before any boot');
+        const differences = compare(step.expect, this.last);
+        return {
+          step: step.kind,
+          line: step.line,
+          ok: differences.length === 0,
+          detail: differences.length === 0 ? 'as expected' : `${differences.length} difference(s)`,
+          differences,
+        };
+      }
+    }
+  }
+
+  /** Boots the current set with the step's and the run's options; the detail line of the step. */
+  private async boot(step: Extract<Step, { kind: 'boot' }>): Promise<string> {
+    const { opts } = this;
+    const b = await boot(this.needSet(), {
+      ...(step.cpus !== null ? { cpus: step.cpus } : {}),
+      ...(step.profile !== null ? { profile: step.profile } : {}),
+      ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
+      ...(opts.maxMillis !== undefined ? { maxMillis: opts.maxMillis } : {}),
+    });
+    this.last = b;
+    this.result.boots++;
+    this.result.outcome = b.outcome;
+    return `${b.outcome}${b.bugcheck ? ` ${b.bugcheck.name}` : ''} (${b.hardErrors.length} hard errors, ${b.events.length} events)`;
+  }
+
+  private mediaNamed(name: string): Media {
+    let m = this.media.get(name);
+    if (!m) {
+      m = Media.open(this.opts.mediaRoot ?? DEFAULT_MEDIA_ROOT, name);
+      this.media.set(name, m);
+    }
+    return m;
+  }
+
+  private needSet(): ImageSet {
+    if (!this.set) throw new StepError('no system yet: start from an image set or install one first');
+    return this.set;
+  }
+
+  /** Bytes from `media:NAME\path` or from the image set. */
+  private source(from: string): Uint8Array {
+    const m = /^media:([^\\/]+)[\\/](.+)$/i.exec(from);
+    if (m) return this.mediaNamed(m[1]!).read(m[2]!);
+    const bytes = this.needSet().read(from);
+    if (!bytes) throw new StepError(`${from}: no such file in the image set`);
+    return bytes;
+  }
+}
+
 function fail(result: ScenarioResult, line: number, step: string, e: unknown): ScenarioResult {
   if (
     !(
       e instanceof StepError ||
+      e instanceof SetupError ||
       e instanceof MediaError ||
       e instanceof ImageSetError ||
       e instanceof MalformedPeError

@@ -280,6 +280,11 @@ const SERVICE_KEYS = [
   'Device',
 ];
 
+/**
+ * machine.yaml (or a media SERVICES.YAML with `servicesOnly`) node by node, every mistake a positioned
+ * ImageSetError. Long because each key's check names its own line and column; see the schema in
+ * fixtures/README.md.
+ */
 function parseYamlManifest(text: string, file: string, servicesOnly: boolean): ImageSetManifest {
   const deep = yamlDepthProblem(text);
   if (deep) throw new ImageSetError(file, deep.reason, deep.line, deep.column);

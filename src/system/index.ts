@@ -2,3 +2,4 @@
 // copy-on-write overlay, and the installation media Setup and service packs copy from.
 export * from './imageset.js';
 export * from './media.js';
+export * from './setup.js';

@@ -388,6 +388,10 @@ export class AlphaInterpreter implements AlphaCpu {
     return block;
   }
 
+  /**
+   * Runs from the pc until a stop, a fault or a budget. Long because it is the interpreter's hot loop:
+   * block lookup, budget checks and hook dispatch stay inline so no call sits between two blocks.
+   */
   run(opts: RunOptions): RunResult {
     const { maxInstructions, maxMillis } = opts;
     if (maxInstructions !== undefined && !(Number.isInteger(maxInstructions) && maxInstructions > 0)) {

@@ -50,6 +50,8 @@ function fromUnits(units: number[]): string {
 /**
  * Reads an unwrapped NT event log: the header, every record from StartOffset to EndOffset, and the
  * ELF_EOF_RECORD at EndOffset, which must agree with the header.
+ * Long because the header, the record walk and the EOF check are one validation of one buffer: each
+ * step's offsets depend on the one before, as in the format's description.
  * @param file label used in error messages
  * @throws EvtFormatError for truncated, inconsistent or unsupported (wrapped, dirty) files
  */
