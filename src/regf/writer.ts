@@ -178,7 +178,7 @@ export function defaultSecurityDescriptor(): Uint8Array {
 }
 
 /** The largest of `xs`, or 0 (no spread: lists may be long). */
-const maxOf = (xs: readonly number[]): number => xs.reduce((m, x) => (x > m ? x : m), 0);
+const maxOf = (xs: readonly number[]): number => xs.reduce((m, x) => Math.max(m, x), 0);
 
 /** Largest leaf written before a list is split under an index root (one leaf fits a 4 KiB bin). */
 const leafMax = (width: number): number => Math.floor((HBLOCK_SIZE - HBIN.size - 8 - LIST.Elements) / width);
@@ -358,7 +358,9 @@ export function writeHive(root: HiveKeySpec, options: WriteHiveOptions = {}): Ui
     const at = w.at(ri);
     w.view.setUint16(at + LIST.Signature, SIG.ri, true);
     w.view.setUint16(at + LIST.Count, leaves.length, true);
-    leaves.forEach((l, i) => w.view.setUint32(at + LIST.Elements + 4 * i, l, true));
+    leaves.forEach((l, i) => {
+      w.view.setUint32(at + LIST.Elements + 4 * i, l, true);
+    });
     return ri;
   };
 
@@ -384,7 +386,9 @@ export function writeHive(root: HiveKeySpec, options: WriteHiveOptions = {}): Ui
     let valueList = HCELL_NIL;
     if (vks.length > 0) {
       valueList = w.alloc(4 * vks.length);
-      vks.forEach((o, i) => w.view.setUint32(w.at(valueList) + 4 * i, o, true));
+      vks.forEach((o, i) => {
+        w.view.setUint32(w.at(valueList) + 4 * i, o, true);
+      });
     }
     const sorted = [...(k.subkeys ?? [])].sort((a, b) => {
       const ua = upcaseName(a.name);
