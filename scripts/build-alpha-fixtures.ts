@@ -34,6 +34,7 @@ import {
   SectionBuilder,
   writePe,
 } from '../src/pe/writer.js';
+import { buildHives } from './build-hives.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'fixtures/src/alpha');
@@ -911,6 +912,7 @@ function main(argv: string[]): number {
     buildImages(work, bin);
     buildMedia(bin, root);
     buildImageSets(bin, root);
+    buildHives(root);
     const built = owned(root);
     if (opt === '--out') {
       process.stdout.write(`build-alpha-fixtures: ${built.length} file(s) written to ${root}\n`);

@@ -214,6 +214,8 @@ sample wdm "$b/libwdm.a"
 
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"
+# Services move from machine.yaml into each set's SYSTEM hive (scripts/build-hives.ts).
+node_modules/.bin/tsx scripts/build-hives.ts "$root"
 
 # --- Alpha AXP images (our PE writer, code from alpha-linux-gnu-as), media and image sets ---
 node_modules/.bin/tsx scripts/build-alpha-fixtures.ts --out "$root" >/dev/null

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 const RANK: Record<string, number> = {
   pe: 0,
   input: 0,
+  regf: 0,
   loader: 1,
   cpu: 1,
   hal: 2,

@@ -1,11 +1,13 @@
 // The library API's in-memory image-set builder: start from a folder, an ImageSet or nothing, add,
 // replace and remove files and change service keys, all in an overlay; the user's files are only read.
 import {
+  bootConfiguration,
   ImageSet,
   ImageSetError,
   type ImageSetManifest,
   parseManifest,
   type ServiceConfig,
+  servicesFromHive,
 } from '../system/index.js';
 
 /** A change to one service key; `name` cannot change. */
@@ -83,6 +85,10 @@ export class ImageSetBuilder {
    * `start`; `null` deletes the key.
    */
   service(name: string, patch: ServicePatch | null): this {
+    // A set whose services live in its SYSTEM hive: the builder's table starts as a copy of the hive's
+    // control set, and the boot then takes the services from the manifest.
+    if (servicesFromHive(this.work))
+      this.work.manifest.services = structuredClone(bootConfiguration(this.work).services);
     const services = this.work.manifest.services;
     const i = services.findIndex((s) => s.name.toLowerCase() === name.toLowerCase());
     if (patch === null) {

@@ -56,6 +56,8 @@ export {
   type StepResult,
 } from '../replay/index.js';
 export {
+  type BootConfiguration,
+  bootConfiguration,
   ImageSet,
   ImageSetError,
   type ImageSetManifest,

@@ -1,8 +1,9 @@
 // What the boot's phases share before any guest code runs: the image set and its files as NT paths,
 // the machine the boot was asked for, the budgets, and the report with its timeline.
 import { type Hal, halFor, profileNames } from '../hal/index.js';
+import type { LoadOrder } from '../kernel/index.js';
 import type { ModuleFile } from '../loader/index.js';
-import { type ImageSet, ImageSetError } from '../system/index.js';
+import { type BootConfiguration, type ImageSet, ImageSetError } from '../system/index.js';
 import type { BootOptions, BootReport } from './report.js';
 
 /** The machine a boot runs on: machine.yaml's facts, overridden by the caller's options. */
@@ -35,6 +36,15 @@ export function machineOf(set: ImageSet, opts: BootOptions): BootMachine {
 /** The state every phase reads and the report every phase writes. */
 export class BootContext {
   readonly report: BootReport;
+  /** The services and load order (set by the OS loader, which reads the SYSTEM hive as NTLDR does). */
+  config: BootConfiguration = {
+    source: 'manifest',
+    services: [],
+    groupOrder: null,
+    tagOrder: new Map(),
+    controlSet: null,
+    select: null,
+  };
   readonly budget: { maxInstructions: number; maxMillis: number };
 
   constructor(
@@ -55,6 +65,7 @@ export class BootContext {
         processorsStarted: 0,
         activeProcessors: 0,
       },
+      configuration: null,
       outcome: 'clean',
       loaderMessage: null,
       hardErrors: [],
@@ -73,6 +84,11 @@ export class BootContext {
   /** Adds a step to the report's timeline. */
   note(step: string, detail: string): void {
     this.report.timeline.push({ step, detail });
+  }
+
+  /** The load order of the configuration (ServiceGroupOrder and GroupOrderList). */
+  get loadOrder(): LoadOrder {
+    return { groups: this.config.groupOrder, tags: this.config.tagOrder };
   }
 
   /** `\SystemRoot\<rel>` for a path relative to the system root. */

@@ -54,8 +54,11 @@ export class IoManager {
 
   /** IopInitializeSystemDrivers: system-start (Start 1) drivers in group order; false after a bugcheck. */
   initializeSystemDrivers(): boolean {
-    const services = this.ctx.set.manifest.services;
-    for (const s of inGroupOrder(services.filter((x) => isDriver(x) && x.start === 1))) {
+    const services = this.ctx.config.services;
+    for (const s of inGroupOrder(
+      services.filter((x) => isDriver(x) && x.start === 1),
+      this.ctx.loadOrder,
+    )) {
       const status = this.loadAndStart(s, 'io-manager');
       if (status === null) return false;
       this.failed(s, status);

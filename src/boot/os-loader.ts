@@ -6,7 +6,13 @@ import { inGroupOrder } from '../kernel/index.js';
 import type { LoadedModule, ModuleFile, ModuleSource } from '../loader/index.js';
 import { SystemLoader } from '../loader/index.js';
 import { IMAGE_FILE_UP_SYSTEM_ONLY } from '../pe/index.js';
-import type { ServiceConfig } from '../system/index.js';
+import {
+  bootConfiguration,
+  ImageSetError,
+  MalformedHiveError,
+  type ServiceConfig,
+  SYSTEM_HIVE_PATH,
+} from '../system/index.js';
 import type { BootContext } from './context.js';
 import { type BootModule, BootUnsupportedError } from './report.js';
 
@@ -72,7 +78,28 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
   const halFile = ctx.fileAt(ctx.ntPathOf(m.hal), 'HAL.DLL');
   if (!halFile) return loaderStop(ctx.ntPathOf(m.hal), 'the file is not in the image set');
 
-  const bootDrivers = inGroupOrder(m.services.filter((s) => isDriver(s) && s.start === 0));
+  // NTLDR loads the SYSTEM hive to find the boot drivers; a corrupt one stops it like a missing file.
+  try {
+    ctx.config = bootConfiguration(ctx.set, ctx.opts.lastKnownGood === true);
+  } catch (e) {
+    if (!(e instanceof MalformedHiveError || e instanceof ImageSetError)) throw e;
+    return loaderStop(SYSTEM_HIVE_PATH, e.message);
+  }
+  const { config } = ctx;
+  report.configuration = {
+    source: config.source,
+    controlSet: config.controlSet?.name ?? null,
+    use: config.controlSet?.use ?? null,
+  };
+  if (config.controlSet)
+    ctx.note(
+      'loader',
+      `SYSTEM hive: ${config.controlSet.name} (${config.controlSet.use}), ${config.services.length} service keys`,
+    );
+  const bootDrivers = inGroupOrder(
+    config.services.filter((s) => isDriver(s) && s.start === 0),
+    ctx.loadOrder,
+  );
   const bootFiles: { file: ModuleFile; role: 'kernel' | 'hal' | 'driver' }[] = [
     { file: kernelFile, role: 'kernel' },
     { file: halFile, role: 'hal' },

@@ -11,6 +11,11 @@ export interface BootOptions {
   maxInstructions?: number;
   /** Wall-clock budget per guest routine in ms (default 5000). */
   maxMillis?: number;
+  /**
+   * Boot the SYSTEM hive's LastKnownGood control set, as the user pressing the space bar at NT's
+   * "Last Known Good" prompt would (default: the Default control set).
+   */
+  lastKnownGood?: boolean;
   /** Trace the guest code the boot runs, by basic block or instruction. */
   trace?: TraceUnit;
   /** Most trace entries kept (default 5000). */
@@ -57,7 +62,21 @@ export interface BootReport {
     processorsPresent: number;
     processorsStarted: number;
     activeProcessors: number;
+    /**
+     * Where each machine fact came from when not from machine.yaml: `option`, `HAL.DLL` (its version
+     * resource), `NTOSKRNL.EXE`, `boot.ini`, `default`. Absent for image sets whose machine.yaml says all.
+     */
+    sources?: Record<string, string>;
   };
+  /**
+   * Where the services came from: the SYSTEM hive's control set (with Select's use: Default, or
+   * LastKnownGood), or machine.yaml. Null when the boot stopped before reading it.
+   */
+  configuration: {
+    source: 'hive' | 'manifest';
+    controlSet: string | null;
+    use: 'Current' | 'Default' | 'LastKnownGood' | null;
+  } | null;
   outcome: BootOutcome;
   /** NTLDR's message when the OS loader stopped the boot (outcome `loader-stop`). */
   loaderMessage: string[] | null;

@@ -11,7 +11,7 @@ import { SYSEVENT_PATH } from './report.js';
 /** Runs the SCM and closes the report: events, the event-log file, the outcome. */
 export function startServices(ctx: BootContext, bk: BootKernel, io: IoManager): void {
   const { report } = ctx;
-  const services = ctx.set.manifest.services;
+  const services = ctx.config.services;
   const systemLog = new SystemLog();
   const byName = new Map(services.map((s) => [s.name.toLowerCase(), s]));
   let bugchecked = false;

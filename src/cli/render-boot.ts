@@ -75,6 +75,13 @@ export function renderBoot(r: BootReport): string {
   out.push(
     `HAL        ${m.hal.file} (${m.hal.variant === 'up' ? 'uniprocessor' : 'multiprocessor'} HAL component)`,
   );
+  const c = r.configuration;
+  if (c)
+    out.push(
+      `Services   ${c.source === 'hive' ? `SYSTEM hive, ${c.controlSet} (${c.use})` : 'manifest (machine.yaml or API)'}`,
+    );
+  const facts = Object.entries(m.sources ?? {});
+  if (facts.length > 0) out.push(`Facts from ${facts.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
 
   out.push('', 'Boot log');
   for (const t of r.timeline) out.push(`  ${t.step.padEnd(10)}  ${t.detail}`);

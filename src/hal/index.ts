@@ -7,7 +7,7 @@ import { upHal } from './up.js';
 
 export { type HalVariant, initProcessorBlock, pcrAddress, switchToProcessor } from './common.js';
 export { type Processors, setupProcessors } from './processors.js';
-export { BuildType, findProfile, type MachineProfile, PROFILES } from './profiles.js';
+export { BuildType, findProfile, type MachineProfile, PROFILES, profilesForHal } from './profiles.js';
 
 export interface Hal {
   profile: MachineProfile;

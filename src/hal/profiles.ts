@@ -59,14 +59,60 @@ export const PROFILES: readonly MachineProfile[] = [
   {
     name: 'alpha-2100',
     architecture: 'alpha',
-    description: 'AlphaServer 2100 (Sable): a multiprocessor HAL even with one processor',
+    description:
+      'AlphaServer 2100 (Sable) or 2000 (Demi-Sable): a multiprocessor HAL even with one processor',
     halFile: 'halsabmp.dll',
     hal: 'mp',
     maxProcessors: 4,
     ports: {},
   },
+  // Further HALs NT 3.51 shipped (nt351-facts.md "Versions and layout" names them), so a real
+  // installation's HAL.DLL can be recognised. Model: their UP/MP kind and processor limits follow the
+  // machines they were written for (Setup's HAL list); their behaviour is the common UP or MP HAL's.
+  ...vendorHals(),
 ];
+
+/** One profile per further HAL: [name, architecture, HAL file, up/mp, max processors, description]. */
+function vendorHals(): MachineProfile[] {
+  const table: [string, 'x86' | 'alpha', string, 'up' | 'mp', number, string][] = [
+    ['x86-486c-up', 'x86', 'hal486c.dll', 'up', 1, 'Standard PC with a C-step i486'],
+    ['x86-apic-up', 'x86', 'halapic.dll', 'up', 1, 'Uniprocessor PC with an APIC'],
+    ['x86-mca-up', 'x86', 'halmca.dll', 'up', 1, 'MCA (Micro Channel) PC'],
+    ['x86-ast-mp', 'x86', 'halast.dll', 'mp', 4, 'AST Manhattan SMP'],
+    ['x86-cbus-mp', 'x86', 'halcbus.dll', 'mp', 8, 'Corollary C-bus multiprocessor'],
+    ['x86-ncr-mp', 'x86', 'halncr.dll', 'mp', 8, 'NCR System 3000 multiprocessor'],
+    ['x86-olivetti-mp', 'x86', 'haloli.dll', 'mp', 4, 'Olivetti LSX5030/40 multiprocessor'],
+    ['x86-systempro-mp', 'x86', 'halsp.dll', 'mp', 2, 'Compaq SystemPro multiprocessor'],
+    ['x86-wyse7-mp', 'x86', 'halwyse7.dll', 'mp', 8, 'Wyse 7000i multiprocessor'],
+    [
+      'alpha-gamma',
+      'alpha',
+      'halgammp.dll',
+      'mp',
+      4,
+      'AlphaServer 2100 A (Gamma): a multiprocessor HAL even with one processor',
+    ],
+    ['alpha-alcor-up', 'alpha', 'halalcor.dll', 'up', 1, 'AlphaStation 600 (Alcor), uniprocessor HAL'],
+  ];
+  return table.map(([name, architecture, halFile, hal, maxProcessors, description]) => ({
+    name,
+    architecture,
+    description,
+    halFile,
+    hal,
+    maxProcessors,
+    ports: architecture === 'x86' ? PC_PORTS : {},
+  }));
+}
 
 export function findProfile(name: string): MachineProfile | undefined {
   return PROFILES.find((p) => p.name === name);
+}
+
+/**
+ * The profiles whose HAL is `halFile` (case-insensitive), first the one nt351 models closest. Sable and
+ * Demi-Sable (AlphaServer 2100 and 2000) share halsabmp.dll (the seed's note), so one HAL can fit several machines.
+ */
+export function profilesForHal(halFile: string): MachineProfile[] {
+  return PROFILES.filter((p) => p.halFile.toLowerCase() === halFile.toLowerCase());
 }

@@ -93,17 +93,37 @@ export const SERVICE_GROUP_ORDER: readonly string[] = [
   'NetworkProvider',
 ];
 
+/** A load order from the registry: ServiceGroupOrder\List and GroupOrderList (group → tags). */
+export interface LoadOrder {
+  groups: readonly string[] | null;
+  tags: ReadonlyMap<string, readonly number[]>;
+}
+
 /**
  * Load order within a start type: by ServiceGroupOrder position (groups not in the list, and no
- * group, come last), then by key name as the registry enumerates subkeys (case-insensitive).
+ * group, come last), inside a group by the position of the key's Tag in GroupOrderList\<group>
+ * (tagged keys first), then by key name as the registry enumerates subkeys (case-insensitive).
+ * Without `order` the built-in list applies.
  */
-export function inGroupOrder<T extends { name: string; group: string | null }>(items: readonly T[]): T[] {
+export function inGroupOrder<T extends { name: string; group: string | null; tag?: number | null }>(
+  items: readonly T[],
+  order?: LoadOrder,
+): T[] {
+  const groups = order?.groups ?? SERVICE_GROUP_ORDER;
   const rank = (g: string | null) => {
-    const i = g === null ? -1 : SERVICE_GROUP_ORDER.findIndex((x) => x.toLowerCase() === g.toLowerCase());
-    return i < 0 ? SERVICE_GROUP_ORDER.length : i;
+    const i = g === null ? -1 : groups.findIndex((x) => x.toLowerCase() === g.toLowerCase());
+    return i < 0 ? groups.length : i;
+  };
+  const tagRank = (x: T) => {
+    const tags = x.group === null ? undefined : order?.tags.get(x.group.toLowerCase());
+    const i = tags && x.tag !== undefined && x.tag !== null ? tags.indexOf(x.tag) : -1;
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
   return [...items].sort(
-    (a, b) => rank(a.group) - rank(b.group) || a.name.toLowerCase().localeCompare(b.name.toLowerCase()),
+    (a, b) =>
+      rank(a.group) - rank(b.group) ||
+      tagRank(a) - tagRank(b) ||
+      a.name.toLowerCase().localeCompare(b.name.toLowerCase()),
   );
 }
 
@@ -153,6 +173,7 @@ export function runServiceControlManager(
   states: Map<string, ServiceState>,
   failedBootDrivers: string[],
   host: ScmHost,
+  order?: LoadOrder,
 ): ServiceState[] {
   const all = services.some((s) => s.name.toLowerCase() === 'eventlog')
     ? [...services]
@@ -241,6 +262,10 @@ export function runServiceControlManager(
     return st;
   };
 
-  for (const s of inGroupOrder(all.filter((x) => x.start === 2))) start(s);
+  for (const s of inGroupOrder(
+    all.filter((x) => x.start === 2),
+    order,
+  ))
+    start(s);
   return all.map(stateOf);
 }

@@ -22,6 +22,8 @@ export interface ServiceConfig {
   /** 0 ignore, 1 normal, 2 severe, 3 critical. */
   errorControl: number;
   group: string | null;
+  /** Order inside the group (Control\GroupOrderList); null or absent when the key has no Tag. */
+  tag?: number | null;
   dependOnService: string[];
   dependOnGroup: string[];
   imagePath: string | null;
@@ -272,6 +274,7 @@ const SERVICE_KEYS = [
   'Start',
   'ErrorControl',
   'Group',
+  'Tag',
   'DependOnService',
   'DependOnGroup',
   'ImagePath',
@@ -392,6 +395,7 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
       start: int('Start', null),
       errorControl: int('ErrorControl', 1),
       group: opt('Group'),
+      ...(obj.Tag !== undefined ? { tag: int('Tag', null) } : {}),
       dependOnService: list('DependOnService'),
       dependOnGroup: list('DependOnGroup'),
       imagePath: opt('ImagePath'),

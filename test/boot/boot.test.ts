@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BootUnsupportedError, boot } from '../../src/boot/index.js';
 import { renderBoot } from '../../src/cli/render-boot.js';
-import { ImageSet } from '../../src/system/imageset.js';
+import { bootConfiguration, ImageSet } from '../../src/system/index.js';
 import { haveEvtexport, parseEvtexport } from '../helpers/evtexport.js';
 import { expectSeedSymptom, oneLine } from '../helpers/seed.js';
 import { hashTree } from '../helpers/tree.js';
@@ -92,6 +92,7 @@ describe.skipIf(!unicorn)('nt351 boot on the fixture image sets', () => {
 
   it('Event 7023 comes from the service opening its device: without that step, only 2508 is logged', async () => {
     const set = ImageSet.open(join(SETS, 'kb138713-x86-up'));
+    set.manifest.services = bootConfiguration(set).services;
     set.manifest.services.find((s) => s.name === 'LanmanServer')!.device = null;
     const r = await boot(set);
     expect(r.events.filter((e) => e.type === 'error').map((e) => e.id)).toEqual([2508]);

@@ -14,7 +14,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImageSet, ImageSetError, parseManifest, parseServices } from '../../src/system/imageset.js';
+import {
+  bootConfiguration,
+  ImageSet,
+  ImageSetError,
+  parseManifest,
+  parseServices,
+} from '../../src/system/index.js';
 
 const KB = 'fixtures/imagesets/kb138713-x86-up';
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-imageset-'));
@@ -142,11 +148,14 @@ describe('machine.yaml', () => {
     throw new Error('expected an ImageSetError');
   };
 
-  it('parses the fixture manifests, services in file order with defaults', () => {
+  it('parses the fixture manifests (machine facts; services in the SYSTEM hive) and service tables with defaults', () => {
     const m = parseManifest(good, 'machine.yaml');
     expect(m.machine).toEqual({ architecture: 'x86', cpus: 1, profile: 'x86-pc-up' });
-    expect(m.services.map((s) => s.name)).toContain('LanmanServer');
-    expect(m.services.find((s) => s.name === 'LanmanServer')).toMatchObject({
+    expect(m.services).toEqual([]);
+    const file = 'fixtures/media/nt351-x86-rtm/SERVICES.YAML';
+    const services = parseServices(readFileSync(file, 'utf8'), file);
+    expect(services.map((s) => s.name)).toContain('LanmanServer');
+    expect(services.find((s) => s.name === 'LanmanServer')).toMatchObject({
       type: 0x20,
       start: 2,
       displayName: 'Server',
@@ -201,7 +210,10 @@ describe('machine.yaml', () => {
     const sets = readdirSync('fixtures/imagesets');
     expect(sets.length).toBeGreaterThan(5);
     for (const set of sets)
-      expect(ImageSet.open(join('fixtures/imagesets', set)).manifest.services.length, set).toBeGreaterThan(0);
+      expect(
+        bootConfiguration(ImageSet.open(join('fixtures/imagesets', set))).services.length,
+        set,
+      ).toBeGreaterThan(0);
     const media = readdirSync('fixtures/media').filter((m) =>
       readdirSync(join('fixtures/media', m)).includes('SERVICES.YAML'),
     );
