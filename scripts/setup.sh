@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # Runtime: libunicorn2 (x86 emulation). Tests: python3-pefile and binutils (differential references),
 # nsis-common and clamav-testfiles (real PE images we did not build), libevt-utils (evtexport reads
 # our event logs), qemu-user and binutils-alpha-linux-gnu (the Alpha interpreter's reference),
-# libhivex-bin and libregf-utils (hivexml/hivexsh and regfexport read the registry hives we read and write).
+# libhivex-bin and libregf-utils (hivexml/hivexsh and regfexport read the registry hives we read and write),
+# python3-hivex (writes hives for the real-installation boot tests).
 packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles libevt-utils qemu-user
-  binutils-alpha-linux-gnu libhivex-bin libregf-utils)
+  binutils-alpha-linux-gnu libhivex-bin libregf-utils python3-hivex)
 want_fixtures=0
 for arg in "$@"; do
   case "$arg" in

@@ -13,12 +13,19 @@ export interface BootMachine {
   hal: Hal;
   /** Processors present. */
   present: number;
+  /** Where facts came from other than machine.yaml (inferred from files, or options). */
+  sources: Record<string, string>;
 }
 
 /** The machine for `set`: its profile (checked against the set's architecture) and processor count. */
 export function machineOf(set: ImageSet, opts: BootOptions): BootMachine {
   const m = set.manifest;
   const profileName = opts.profile ?? m.machine.profile;
+  if (!profileName)
+    throw new ImageSetError(
+      set.label,
+      `cannot tell the machine: ${m.sources?.profile ?? 'no profile'}; give --profile NAME (known: ${profileNames().join(', ')})`,
+    );
   const hal = halFor(profileName);
   if (!hal)
     throw new ImageSetError(
@@ -30,7 +37,10 @@ export function machineOf(set: ImageSet, opts: BootOptions): BootMachine {
       set.label,
       `profile '${profileName}' is for ${hal.profile.architecture}, but the image set is ${m.machine.architecture}`,
     );
-  return { profile: profileName, hal, present: opts.cpus ?? m.machine.cpus };
+  const sources: Record<string, string> = { ...(m.sources ?? {}) };
+  if (opts.profile !== undefined) sources.profile = 'option';
+  if (opts.cpus !== undefined) sources.cpus = 'option';
+  return { profile: profileName, hal, present: opts.cpus ?? m.machine.cpus, sources };
 }
 
 /** The state every phase reads and the report every phase writes. */
@@ -64,6 +74,7 @@ export class BootContext {
         processorsPresent: machine.present,
         processorsStarted: 0,
         activeProcessors: 0,
+        ...(Object.keys(machine.sources).length > 0 ? { sources: machine.sources } : {}),
       },
       configuration: null,
       outcome: 'clean',

@@ -70,9 +70,23 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .description(
       'boot an NT 3.51 image set: OS loader, kernel and HAL initialisation, drivers, services; show popups, events and STOP screens',
     )
-    .argument('[imageset]', 'image set folder (an installed system root plus machine.yaml); required')
-    .option('--cpus <n>', "processors present (default: machine.yaml's cpus); a UP kernel starts one")
-    .option('--profile <name>', "machine profile (default: machine.yaml's profile)")
+    .argument(
+      '[imageset]',
+      'what to boot (required): a drive root with BOOT.INI, a system root (WINNT35), or an image set with machine.yaml',
+    )
+    .option('--cpus <n>', "processors present (default: machine.yaml's cpus, else 1); a UP kernel starts one")
+    .option(
+      '--profile <name>',
+      "machine profile (default: machine.yaml's, else the one HAL.DLL was built for)",
+    )
+    .option(
+      '--boot-entry <n>',
+      "BOOT.INI's [operating systems] entry to start, 1-based (default: its default=)",
+    )
+    .option(
+      '--last-known-good',
+      "boot the SYSTEM hive's LastKnownGood control set (the space bar at NT's prompt)",
+    )
     .option(
       '--save-overlay <dir>',
       'write the files the boot changed (the System event log) under this folder',
@@ -93,6 +107,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
         opts: {
           cpus?: string;
           profile?: string;
+          bootEntry?: string;
+          lastKnownGood?: boolean;
           saveOverlay?: string;
           render?: string;
           trace?: string | boolean;
@@ -123,7 +139,16 @@ function program(io: Io, setExit: (code: number) => void): Command {
         const maxInstructions = number('--max-instructions', opts.maxInstructions, 1, 2 ** 53);
         const maxMillis = number('--max-millis', opts.maxMillis, 1, 2 ** 31);
         const traceLimit = number('--trace-limit', opts.traceLimit, 1, 10_000_000);
-        if (cpus === null || maxInstructions === null || maxMillis === null || traceLimit === null) return;
+        const bootEntry =
+          opts.bootEntry === undefined ? undefined : number('--boot-entry', opts.bootEntry, 1, 99);
+        if (
+          cpus === null ||
+          maxInstructions === null ||
+          maxMillis === null ||
+          traceLimit === null ||
+          bootEntry === null
+        )
+          return;
         const traced = traceArgs(dirArg, opts.trace);
         if ('error' in traced) return fail(BootExit.USAGE, 'UsageError', traced.error);
         const { target: dir, trace } = traced;
@@ -139,10 +164,11 @@ function program(io: Io, setExit: (code: number) => void): Command {
           if (opts.render) checkOutputFile(opts.render);
           if (opts.saveOverlay) checkOutputDir(opts.saveOverlay);
           checkManifestFile(dir);
-          const set = ImageSet.open(dir);
+          const set = ImageSet.open(dir, bootEntry === undefined ? {} : { bootEntry });
           const report = await boot(set, {
             cpus,
             profile: opts.profile,
+            ...(opts.lastKnownGood ? { lastKnownGood: true } : {}),
             maxInstructions,
             maxMillis,
             trace,

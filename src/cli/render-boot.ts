@@ -62,7 +62,8 @@ function when(iso: string): { date: string; time: string } {
 
 const typeName = { error: 'Error', warning: 'Warning', information: 'Information' } as const;
 
-export function renderBoot(r: BootReport): string {
+/** The report's head: image set, machine, kernel, HAL, where services and inferred facts came from. */
+function renderHead(r: BootReport): string[] {
   const out: string[] = [];
   const m = r.machine;
   out.push(`Image set  ${r.imageSet}`);
@@ -83,6 +84,11 @@ export function renderBoot(r: BootReport): string {
   const facts = Object.entries(m.sources ?? {});
   if (facts.length > 0) out.push(`Facts from ${facts.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
 
+  return out;
+}
+
+export function renderBoot(r: BootReport): string {
+  const out: string[] = renderHead(r);
   out.push('', 'Boot log');
   for (const t of r.timeline) out.push(`  ${t.step.padEnd(10)}  ${t.detail}`);
 

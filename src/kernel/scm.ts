@@ -167,6 +167,8 @@ export function serviceState(states: Map<string, ServiceState>, s: ScmService): 
  * Runs the SCM's start-up. `states` holds every service key's state as the boot left it (drivers
  * loaded by the boot loader and the I/O manager are `running`); it is updated and returned in key
  * order. `failedBootDrivers` are boot- and system-start drivers that failed with ErrorControl ≥ 1.
+ * Long because the SCM's start-up is one sequence over shared state (EventLog, dependencies, drivers,
+ * Win32 services, events) whose inner steps close over the same maps.
  */
 export function runServiceControlManager(
   services: readonly ScmService[],

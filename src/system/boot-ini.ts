@@ -2,7 +2,7 @@
 // `[operating systems]` lines `ARC-path="Description" /switches`. The ARC path's directory part names
 // the system root (`multi(0)disk(0)rdisk(0)partition(1)\WINNT35`). Alpha machines keep these choices
 // in ARC firmware variables instead, and have no BOOT.INI.
-import { ImageSetError } from './imageset.js';
+import { ImageSetError } from './imageset-error.js';
 
 /** One `[operating systems]` entry. */
 export interface BootEntry {

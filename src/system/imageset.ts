@@ -5,12 +5,12 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
-import { PositionedInputError, yamlDepthProblem } from '../input/index.js';
+import { yamlDepthProblem } from '../input/index.js';
+import { detectLayout, systemRootsIn } from './disk-layout.js';
+import { ImageSetError } from './imageset-error.js';
+import { inferMachine } from './machine-inference.js';
 
-/** A problem with an image set (its folder, its machine.yaml or a path inside it), for the user. */
-export class ImageSetError extends PositionedInputError {
-  override readonly name = 'ImageSetError';
-}
+export { ImageSetError };
 
 /** One service key (HKLM\SYSTEM\CurrentControlSet\Services\<name>) as machine.yaml gives it. */
 export interface ServiceConfig {
@@ -42,6 +42,17 @@ export interface ImageSetManifest {
   hal: string;
   /** Services in the order machine.yaml lists them (NT enumerates keys alphabetically; see scm.ts). */
   services: ServiceConfig[];
+  /**
+   * Where facts not given by machine.yaml came from (`kernel`, `hal`, `architecture`, `profile`,
+   * `cpus`, `systemRoot`), when the set was read off an installation's files. Absent otherwise.
+   */
+  sources?: Record<string, string>;
+}
+
+/** Options of ImageSet.open. */
+export interface OpenOptions {
+  /** The BOOT.INI entry to start (1-based) on a drive root; default: BOOT.INI's `default=`. */
+  bootEntry?: number;
 }
 
 const DEVICE_NAMES = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
@@ -69,8 +80,12 @@ export class ImageSet {
     readonly manifest: ImageSetManifest,
   ) {}
 
-  /** Opens the image set in folder `dir`; throws ImageSetError when it cannot be used. */
-  static open(dir: string): ImageSet {
+  /**
+   * Opens the installed system in folder `dir`: an image set (machine.yaml), a drive root (BOOT.INI
+   * picks the system root) or a system root itself (src/system/disk-layout.ts). What machine.yaml does
+   * not say is read off the files (src/system/machine-inference.ts). Throws ImageSetError.
+   */
+  static open(dir: string, opts: OpenOptions = {}): ImageSet {
     let st: ReturnType<typeof lstatSync>;
     try {
       st = lstatSync(dir);
@@ -78,29 +93,39 @@ export class ImageSet {
       throw new ImageSetError(dir, 'no such image set (folder not found)');
     }
     if (!st.isDirectory())
-      throw new ImageSetError(dir, 'is not a folder; an image set is a folder with machine.yaml');
-    const manifestPath = join(dir, MANIFEST);
-    let mst: ReturnType<typeof lstatSync>;
-    try {
-      mst = lstatSync(manifestPath);
-    } catch {
-      throw new ImageSetError(manifestPath, 'missing: an image set needs machine.yaml (fixtures/README.md)');
+      throw new ImageSetError(
+        dir,
+        'is not a folder; boot a folder with machine.yaml, a drive root with BOOT.INI, or a system root',
+      );
+    const layout = detectLayout(dir, opts.bootEntry);
+    const manifest = layout.manifest ? readManifest(layout.manifest) : bareManifest();
+    if (!manifest.systemRoot) {
+      const roots = layout.systemRoot !== null ? [layout.systemRoot] : systemRootsIn(dir);
+      if (roots.length !== 1)
+        throw new ImageSetError(
+          layout.manifest ?? dir,
+          "'systemRoot' is not given and the folder does not hold exactly one system root",
+        );
+      manifest.systemRoot = roots[0]!;
+      manifest.sources = {
+        ...manifest.sources,
+        systemRoot: layout.bootEntry
+          ? `BOOT.INI entry ${layout.bootEntry.number} (${layout.bootEntry.arcPath})`
+          : layout.kind === 'system-root'
+            ? 'the folder itself'
+            : 'the one folder with System32\\config\\SYSTEM',
+      };
     }
-    // Checked before reading: a link could lead out of the set, or to /dev/zero, which never ends.
-    if (mst.isSymbolicLink())
-      throw new ImageSetError(manifestPath, 'is a symbolic link; machine.yaml must be a file in the set');
-    if (mst.isDirectory()) throw new ImageSetError(manifestPath, 'is a directory, expected a YAML file');
-    if (!mst.isFile()) throw new ImageSetError(manifestPath, 'is not a regular file');
-    if (mst.size > MAX_MANIFEST_BYTES)
-      throw new ImageSetError(manifestPath, `larger than ${MAX_MANIFEST_BYTES} bytes`);
-    let text: string;
-    try {
-      text = readFileSync(manifestPath, 'utf8');
-    } catch {
-      throw new ImageSetError(manifestPath, 'cannot be read');
-    }
-    const set = new ImageSet(dir, parseManifest(text, manifestPath));
-    const realRoot = realpathSync(dir);
+    const set = new ImageSet(dir, manifest);
+    // A drive root is only read under its system root: the rest of a disk is none of the boot's business.
+    set.walk(layout.kind === 'drive-root' ? join(dir, ...manifest.systemRoot.split('\\')) : dir);
+    inferMachine(set, manifest);
+    return set;
+  }
+
+  /** Indexes the files under `from` (within the set's root) without reading them; links are skipped. */
+  private walk(from: string): void {
+    const realRoot = realpathSync(this.root!);
     const walk = (abs: string, depth: number) => {
       if (depth > 16) return;
       for (const name of readdirSync(abs)) {
@@ -110,17 +135,16 @@ export class ImageSet {
         if (s.isSymbolicLink()) continue;
         if (s.isDirectory()) {
           const rel = relative(realRoot, p).split(sep).join('\\');
-          set.dirs.set(rel.toLowerCase(), rel);
+          this.dirs.set(rel.toLowerCase(), rel);
           walk(p, depth + 1);
         } else if (s.isFile()) {
           const rel = relative(realRoot, realpathSync(p)).split(sep).join('\\');
           if (rel === MANIFEST) continue;
-          set.base.set(rel.toLowerCase(), { path: rel, disk: p, bytes: null });
+          this.base.set(rel.toLowerCase(), { path: rel, disk: p, bytes: null });
         }
       }
     };
-    walk(realRoot, 0);
-    return set;
+    walk(realpathSync(from), 0);
   }
 
   /** A set held only in memory (tests, the library API): `files` maps Windows paths to bytes. */
@@ -130,6 +154,7 @@ export class ImageSet {
       const rel = set.resolve(p);
       set.base.set(rel.toLowerCase(), { path: rel, disk: null, bytes });
     }
+    inferMachine(set, manifest);
     return set;
   }
 
@@ -145,8 +170,11 @@ export class ImageSet {
    */
   resolve(winPath: string): string {
     let p = winPath.replace(/\//g, '\\');
-    if (/^\\systemroot(\\|$)/i.test(p)) p = `${this.manifest.systemRoot}${p.slice('\\SystemRoot'.length)}`;
-    else if (/^%systemroot%/i.test(p)) p = `${this.manifest.systemRoot}${p.slice('%SystemRoot%'.length)}`;
+    // A set opened at its system root has systemRoot '': \SystemRoot\X is then X.
+    const under = (rest: string) =>
+      this.manifest.systemRoot ? `${this.manifest.systemRoot}${rest}` : rest.replace(/^\\+/, '');
+    if (/^\\systemroot(\\|$)/i.test(p)) p = under(p.slice('\\SystemRoot'.length));
+    else if (/^%systemroot%/i.test(p)) p = under(p.slice('%SystemRoot%'.length));
     if (/^[a-z]:/i.test(p) || p.startsWith('\\') || p.startsWith('\\\\'))
       throw new ImageSetError(
         this.label,
@@ -254,6 +282,42 @@ export class ImageSet {
   }
 }
 
+/** machine.yaml at `manifestPath`, checked before reading (a link could lead out; /dev/zero never ends). */
+function readManifest(manifestPath: string): ImageSetManifest {
+  let mst: ReturnType<typeof lstatSync>;
+  try {
+    mst = lstatSync(manifestPath);
+  } catch {
+    throw new ImageSetError(manifestPath, 'missing: an image set needs machine.yaml (fixtures/README.md)');
+  }
+  if (mst.isSymbolicLink())
+    throw new ImageSetError(manifestPath, 'is a symbolic link; machine.yaml must be a file in the set');
+  if (mst.isDirectory()) throw new ImageSetError(manifestPath, 'is a directory, expected a YAML file');
+  if (!mst.isFile()) throw new ImageSetError(manifestPath, 'is not a regular file');
+  if (mst.size > MAX_MANIFEST_BYTES)
+    throw new ImageSetError(manifestPath, `larger than ${MAX_MANIFEST_BYTES} bytes`);
+  let text: string;
+  try {
+    text = readFileSync(manifestPath, 'utf8');
+  } catch {
+    throw new ImageSetError(manifestPath, 'cannot be read');
+  }
+  return parseManifest(text, manifestPath);
+}
+
+/** The manifest of an installation without machine.yaml: everything is read off its files. */
+function bareManifest(): ImageSetManifest {
+  return {
+    description: '',
+    // Filled by inferMachine before the set is handed out.
+    machine: { architecture: '' as 'x86', cpus: 0, profile: '' },
+    systemRoot: '',
+    kernel: '',
+    hal: '',
+    services: [],
+  };
+}
+
 /** Parses machine.yaml, reporting problems with line and column. */
 export function parseManifest(text: string, file: string): ImageSetManifest {
   return parseYamlManifest(text, file, false);
@@ -348,21 +412,27 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
         `'schema': expected 'nt351-imageset/1', found ${JSON.stringify(top.schema)}`,
         node(root, 'schema') ?? root,
       );
+    // Everything but the schema is optional: what machine.yaml does not say is read off the files.
     const machineNode = root.get('machine', true);
-    if (!isMap(machineNode))
+    if (machineNode !== undefined && !isMap(machineNode))
       return fail("'machine': expected a mapping with architecture, cpus, profile", root);
-    keys(machineNode, MACHINE_KEYS, "'machine'");
-    const m = top.machine as Record<string, unknown>;
-    arch = m.architecture;
-    if (arch !== 'x86' && arch !== 'alpha')
-      fail(
-        `'machine.architecture': expected x86 or alpha, found ${JSON.stringify(arch)}`,
-        node(machineNode, 'architecture'),
-      );
-    cpus = m.cpus ?? 1;
-    if (typeof cpus !== 'number' || !Number.isInteger(cpus) || cpus < 1 || cpus > 32)
-      fail("'machine.cpus': expected a whole number from 1 to 32", node(machineNode, 'cpus'));
-    profile = str(machineNode, m, 'profile');
+    if (isMap(machineNode)) {
+      keys(machineNode, MACHINE_KEYS, "'machine'");
+      const m = top.machine as Record<string, unknown>;
+      arch = m.architecture ?? '';
+      if (arch !== 'x86' && arch !== 'alpha' && arch !== '')
+        fail(
+          `'machine.architecture': expected x86 or alpha, found ${JSON.stringify(arch)}`,
+          node(machineNode, 'architecture'),
+        );
+      cpus = m.cpus ?? 0;
+      if (cpus !== 0 && (typeof cpus !== 'number' || !Number.isInteger(cpus) || cpus < 1 || cpus > 32))
+        fail("'machine.cpus': expected a whole number from 1 to 32", node(machineNode, 'cpus'));
+      profile = str(machineNode, m, 'profile', false);
+    } else {
+      arch = '';
+      cpus = 0;
+    }
   }
   const services: ServiceConfig[] = [];
   const servicesNode = root.get('services', true);
@@ -407,9 +477,9 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
   return {
     description: str(root, top, 'description', false),
     machine: { architecture: arch as 'x86' | 'alpha', cpus: cpus as number, profile },
-    systemRoot: servicesOnly ? '' : str(root, top, 'systemRoot'),
-    kernel: servicesOnly ? '' : str(root, top, 'kernel'),
-    hal: servicesOnly ? '' : str(root, top, 'hal'),
+    systemRoot: servicesOnly ? '' : str(root, top, 'systemRoot', false),
+    kernel: servicesOnly ? '' : str(root, top, 'kernel', false),
+    hal: servicesOnly ? '' : str(root, top, 'hal', false),
     services,
   };
 }

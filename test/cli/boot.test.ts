@@ -57,7 +57,10 @@ describe.skipIf(!unicorn)('nt351 boot exit codes by outcome', () => {
     );
     expect(r.code).toBe(1);
     expect(readdirSync(join(out, 'WINNT35', 'SYSTEM32', 'CONFIG'))).toEqual(['SysEvent.Evt']);
-    expect(readdirSync('fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/CONFIG')).toEqual(['.keep']);
+    expect(readdirSync('fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/CONFIG')).toEqual([
+      '.keep',
+      'SYSTEM',
+    ]);
     const svg = readFileSync(join(tmp, 'kb.svg'), 'utf8');
     expect(svg).toContain('System Process - Driver Entry Point Not Found');
     const stop = await cli('--render', join(tmp, 'hal.html'), 'fixtures/imagesets/mismatched-hal-x86');

@@ -10,3 +10,5 @@ const runs = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ign
 export const havePefile = runs(PYTHON, ['-c', 'import pefile']);
 export const haveObjdump = runs('objdump', ['--version']);
 export const haveMingw = runs('i686-w64-mingw32-gcc', ['--version']);
+/** python3-hivex and hivexsh (libhivex-bin): hives written by tools we did not write. */
+export const haveHivex = runs(PYTHON, ['-c', 'import hivex']) && runs('sh', ['-c', 'command -v hivexsh']);
