@@ -21,6 +21,8 @@ export class IoManager {
   readonly states = new Map<string, ServiceState>();
   /** Drivers that failed with ErrorControl normal or higher (the SCM's Event 7026). */
   readonly failedDrivers: string[] = [];
+  /** Why NT restarts this boot with the LastKnownGood control set; null while it goes on. */
+  revert: string | null = null;
 
   constructor(
     private readonly ctx: BootContext,
@@ -38,7 +40,7 @@ export class IoManager {
       st.state = (status | 0) >= 0 ? 'running' : 'stopped';
       st.startedBy = 'boot-loader';
       this.ctx.note('io', `boot driver ${s.name}: DriverEntry returned ${formatStatus(status)}`);
-      this.failed(s, status);
+      if (!this.failed(s, status)) return false;
     }
     // Model: with boot file system drivers listed but none started, the system cannot mount its
     // boot volume: INACCESSIBLE_BOOT_DEVICE (parameter 1 would be the ARC boot device name's address).
@@ -60,8 +62,7 @@ export class IoManager {
       this.ctx.loadOrder,
     )) {
       const status = this.loadAndStart(s, 'io-manager');
-      if (status === null) return false;
-      this.failed(s, status);
+      if (status === null || !this.failed(s, status)) return false;
     }
     return true;
   }
@@ -106,15 +107,38 @@ export class IoManager {
     return serviceState(this.states, s);
   }
 
-  /** Records a failed driver; ErrorControl severe (2) or critical (3) would make NT restart with LastKnownGood. */
-  private failed(s: ServiceConfig, status: number): void {
-    if ((status | 0) >= 0) return;
+  /**
+   * A driver that failed, by its ErrorControl (nt351-facts.md "Services: ErrorControl and
+   * LastKnownGood"): normal and above are listed for Event 7026; severe and critical restart the boot
+   * with LastKnownGood unless it is already the one starting, where severe goes on and critical stops
+   * the system (model: CRITICAL_SERVICE_FAILED, 0x5A, as bugcodes.h names that stop). Returns false
+   * when this boot pass ends here.
+   */
+  private failed(s: ServiceConfig, status: number): boolean {
+    if ((status | 0) >= 0) return true;
     if (s.errorControl >= 1) this.failedDrivers.push(s.name);
-    if (s.errorControl >= 2)
+    if (s.errorControl < 2) return true;
+    const level = s.errorControl === 2 ? 'severe' : 'critical';
+    const { config } = this.ctx;
+    if (!config.controlSet) {
       this.ctx.note(
         'io',
-        `${s.name} failed with ErrorControl ${s.errorControl === 2 ? 'severe' : 'critical'}: NT would restart with LastKnownGood (not modelled; the boot goes on)`,
+        `${s.name} failed with ErrorControl ${level}: NT would restart with LastKnownGood (the services come from the manifest, which has no LastKnownGood control set; the boot goes on)`,
       );
+      return true;
+    }
+    if (config.controlSet.use !== 'LastKnownGood') {
+      this.revert = `${s.name} failed with ErrorControl ${level} (${formatStatus(status)})`;
+      this.ctx.note('io', `${this.revert}: NT restarts with the LastKnownGood control set`);
+      return false;
+    }
+    if (level === 'severe') {
+      this.ctx.note('io', `${s.name} failed with ErrorControl severe in LastKnownGood: the boot goes on`);
+      return true;
+    }
+    this.ctx.note('io', `${s.name} failed with ErrorControl critical in LastKnownGood: startup fails`);
+    this.bk.stopWith(0x5a, [0, 0, 0, 0], null, null);
+    return false;
   }
 
   /** DllInitialize of what the driver pulled in, then DriverEntry; its NTSTATUS, or null after a bugcheck. */
