@@ -7,15 +7,19 @@ import { type BootOutcome, type BootReport, boot } from '../boot/index.js';
 import { MalformedPeError } from '../pe/index.js';
 import {
   applyServicePack,
+  deleteRegistryPath,
   ImageSet,
   ImageSetError,
   installFromMedia,
   Media,
+  MalformedHiveError,
   MediaError,
+  readRegistryValue,
   SetupError,
+  setRegistryValue,
 } from '../system/index.js';
 import { compare, type Difference } from './expect.js';
-import type { Scenario, Step } from './scenario.js';
+import type { Expectation, Scenario, Step } from './scenario.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where `media:` names are looked up unless a run says otherwise: the fixture CDs. */
@@ -136,11 +140,19 @@ class ScenarioRun {
         if (!this.needSet().delete(step.path))
           throw new StepError(`${step.path}: no such file in the image set`);
         return done(step.path);
+      case 'registry':
+        if ('delete' in step) {
+          if (!deleteRegistryPath(this.needSet(), step.delete))
+            throw new StepError(`${step.delete}: no such key or value in the SYSTEM hive`);
+          return done(`deleted ${step.delete}`);
+        }
+        setRegistryValue(this.needSet(), step.set, step.value);
+        return done(`${step.set} = ${JSON.stringify(step.value)}`);
       case 'boot':
         return done(await this.boot(step));
       case 'expect': {
         if (!this.last) throw new StepError('expect before any boot');
-        const differences = compare(step.expect, this.last);
+        const differences = [...compare(step.expect, this.last), ...this.registryDifferences(step.expect)];
         return {
           step: step.kind,
           line: step.line,
@@ -165,6 +177,18 @@ class ScenarioRun {
     this.result.boots++;
     this.result.outcome = b.outcome;
     return `${b.outcome}${b.bugcheck ? ` ${b.bugcheck.name}` : ''} (${b.hardErrors.length} hard errors, ${b.events.length} events)`;
+  }
+
+  /** `expect.registry`: each value as the SYSTEM hive holds it now (after the boot, in the overlay). */
+  private registryDifferences(e: Expectation): Difference[] {
+    const out: Difference[] = [];
+    for (const [path, want] of Object.entries(e.registry ?? {})) {
+      const have = readRegistryValue(this.needSet(), path);
+      const shown = (v: unknown) => (v instanceof Uint8Array ? `${v.length} bytes` : JSON.stringify(v));
+      if (shown(have) !== shown(want))
+        out.push({ what: `registry ${path}`, expected: shown(want), actual: shown(have) });
+    }
+    return out;
   }
 
   private mediaNamed(name: string): Media {
@@ -198,7 +222,8 @@ function fail(result: ScenarioResult, line: number, step: string, e: unknown): S
       e instanceof SetupError ||
       e instanceof MediaError ||
       e instanceof ImageSetError ||
-      e instanceof MalformedPeError
+      e instanceof MalformedPeError ||
+      e instanceof MalformedHiveError
     )
   )
     throw e;

@@ -3,6 +3,7 @@
 // `${name}` in strings replaced by the combination's values. Schema: docs/replay.md.
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit, type YAMLMap } from 'yaml';
 import { PositionedInputError, yamlDepthProblem } from '../input/index.js';
+import type { RegistryData } from '../system/index.js';
 
 /** A mistake in a scenario file, with its position. */
 export class ScenarioError extends PositionedInputError {
@@ -32,6 +33,8 @@ export interface Expectation {
   bugcheck?: { code: number; params?: number[] } | null;
   noHardErrors?: boolean;
   services?: Record<string, { state?: string; win32ExitCode?: number }>;
+  /** Registry values after the boot (`HKLM\\SYSTEM\\…\\Name`: number, string, list, or null for absent). */
+  registry?: Record<string, RegistryData | null>;
 }
 
 export type Step =
@@ -40,6 +43,8 @@ export type Step =
   | { kind: 'copy'; from: string; to: string; line: number }
   | { kind: 'rename'; from: string; to: string; line: number }
   | { kind: 'delete'; path: string; line: number }
+  | { kind: 'registry'; set: string; value: RegistryData; line: number }
+  | { kind: 'registry'; delete: string; line: number }
   | { kind: 'boot'; cpus: number | null; profile: string | null; line: number }
   | { kind: 'expect'; expect: Expectation; line: number };
 
@@ -183,6 +188,7 @@ export function parseScenarios(text: string, file: string): Scenario[] {
         'bugcheck',
         'noHardErrors',
         'services',
+        'registry',
       ]);
       const e: Expectation = {};
       const outcome = get(m, 'outcome');
@@ -257,10 +263,39 @@ export function parseScenarios(text: string, file: string): Scenario[] {
           }
         }
       }
+      const rg = get(m, 'registry');
+      if (rg !== undefined) {
+        if (!isMap(rg)) fail(rg, "'expect.registry': expected a mapping of registry paths to values");
+        e.registry = {};
+        for (const item of (rg as YAMLMap).items) {
+          const path = isScalar(item.key) ? String(item.key.value) : '';
+          const v = item.value as Node;
+          e.registry[path] =
+            isScalar(v) && v.value === null ? null : registryData(v, `expect.registry.${path}`);
+        }
+      }
       return e;
     };
+    /** Registry data in a scenario: a number (REG_DWORD), a string (REG_SZ) or a list of strings (REG_MULTI_SZ). */
+    const registryData = (n: Node | undefined, what: string): RegistryData => {
+      if (isScalar(n) && typeof n.value === 'number') return int(n, what);
+      if (isScalar(n) && typeof n.value === 'string') return n.value;
+      if (isSeq(n)) return list(n, what).map((x, j) => str(x, `${what}[${j}]`));
+      return fail(
+        n ?? root,
+        `'${what}': expected a number (REG_DWORD), a string (REG_SZ) or a list (REG_MULTI_SZ)`,
+      );
+    };
 
-    const STEP_KINDS = ['install', 'service-pack', 'copy', 'rename', 'delete', 'boot', 'expect'];
+    /** A registry path of the SYSTEM hive (HKLM\\SYSTEM\\…), checked here so a typo fails at parse time. */
+    const registryPath = (n: Node | undefined, what: string): string => {
+      const p = str(n, what);
+      if (!/^(HKLM|HKEY_LOCAL_MACHINE)\\SYSTEM\\./i.test(p))
+        fail(n!, `'${what}': expected a path under HKLM\\SYSTEM (the SYSTEM hive), found '${p}'`);
+      return p;
+    };
+
+    const STEP_KINDS = ['install', 'service-pack', 'copy', 'rename', 'delete', 'registry', 'boot', 'expect'];
     const steps: Step[] = list(get(root, 'steps'), 'steps').map((sn, i) => {
       const w = `steps[${i}]`;
       if (!isMap(sn) || sn.items.length !== 1)
@@ -300,6 +335,21 @@ export function parseScenarios(text: string, file: string): Scenario[] {
         }
         case 'delete':
           return { kind, path: str(body, at), line };
+        case 'registry': {
+          const m = mapOf(body, at, ['set', 'value', 'delete']);
+          const del = get(m, 'delete');
+          if (del !== undefined) {
+            if (get(m, 'set') !== undefined || get(m, 'value') !== undefined)
+              return fail(body!, `'${at}': either 'set' with 'value', or 'delete'`);
+            return { kind, delete: registryPath(del, `${at}.delete`), line };
+          }
+          return {
+            kind,
+            set: registryPath(get(m, 'set'), `${at}.set`),
+            value: registryData(get(m, 'value'), `${at}.value`),
+            line,
+          };
+        }
         case 'boot': {
           if (body === undefined || (isScalar(body) && body.value === null))
             return { kind, cpus: null, profile: null, line };

@@ -2,9 +2,11 @@
 // and HAL picked by processor kind) and a service pack's UPDATE.EXE (UPDATE.INF's [Files], the
 // kernel matching the installed one). Both only read the media; the image set is written in its overlay.
 import { halFor } from '../hal/index.js';
+import { SERVICE_GROUP_ORDER } from '../kernel/index.js';
 import { IMAGE_FILE_UP_SYSTEM_ONLY, PeImage } from '../pe/index.js';
 import { ImageSet } from './imageset.js';
 import type { Media } from './media.js';
+import { writeSystemHive } from './system-hive-writer.js';
 
 /** Why an installer could not run (wrong kind of media, unknown machine, nothing installed). */
 export class SetupError extends Error {
@@ -23,8 +25,8 @@ export interface Installed {
 
 /**
  * Setup from `setup` media on machine profile `machine`: a new in-memory system root WINNT35 with
- * the files SETUP.INF lists for the machine's processor kind (NTKRNLMP.EXE on MP HALs) and the
- * services key Setup writes. `cpus` defaults to 2 on MP machines and 1 otherwise.
+ * the files SETUP.INF lists for the machine's processor kind (NTKRNLMP.EXE on MP HALs) and a SYSTEM
+ * hive holding the services key Setup writes (the media's SERVICES.YAML). `cpus` defaults to 2 on MP machines and 1 otherwise.
  */
 export function installFromMedia(setup: Media, mediaName: string, machine: string, cpus?: number): Installed {
   if (setup.kind !== 'setup') throw new SetupError(`${mediaName} is not Setup media (it has no SETUP.INF)`);
@@ -37,6 +39,8 @@ export function installFromMedia(setup: Media, mediaName: string, machine: strin
     if (f.condition && f.condition !== kind && f.condition !== machine) continue;
     files[`WINNT35\\${f.destination}`] = setup.read(f.source);
   }
+  // Setup writes the services key into the new system's SYSTEM hive (ControlSet001 and its copy).
+  files['WINNT35\\System32\\config\\SYSTEM'] = writeSystemHive(setup.services(), SERVICE_GROUP_ORDER);
   const set = ImageSet.fromMemory(
     {
       description: `installed by nt351 replay from ${mediaName} on ${machine}`,
@@ -44,11 +48,11 @@ export function installFromMedia(setup: Media, mediaName: string, machine: strin
       systemRoot: 'WINNT35',
       kernel: 'System32\\ntoskrnl.exe',
       hal: 'System32\\hal.dll',
-      services: setup.services(),
+      services: [],
     },
     files,
   );
-  return { set, files: Object.keys(files).length, kind, cpus: n };
+  return { set, files: Object.keys(files).length - 1, kind, cpus: n };
 }
 
 /**

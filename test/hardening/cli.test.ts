@@ -184,7 +184,7 @@ const cases: Record<string, Case[]> = {
       args: [emptySet],
       code: 66,
       path: emptySet,
-      says: 'machine.yaml: missing',
+      says: 'not an NT installation: machine.yaml, BOOT.INI and a folder with System32',
     },
     {
       what: 'an empty machine.yaml',

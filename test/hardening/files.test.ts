@@ -21,7 +21,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { replay, ScenarioError, scenarioFiles } from '../../src/replay/index.js';
 import { imagesetFiles } from '../../src/sandbox/index.js';
-import { ImageSet } from '../../src/system/imageset.js';
+import { ImageSet, SYSTEM_HIVE_PATH, setRegistryValue } from '../../src/system/index.js';
 import { Media, MediaError } from '../../src/system/media.js';
 import { hashTree } from '../helpers/tree.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
@@ -117,12 +117,15 @@ describe('device names are refused', () => {
   });
 
   it.skipIf(!unicorn)('in a service ImagePath: boot exits 65 with one line naming the device', async () => {
-    const set = setCopy('device-imagepath', RTM, (y) =>
-      y.replace(
-        'ImagePath: \\SystemRoot\\System32\\drivers\\atdisk.sys',
-        'ImagePath: \\SystemRoot\\System32\\drivers\\COM1.sys',
-      ),
+    // The services are in the set's SYSTEM hive: the copy's hive gets the device name.
+    const set = setCopy('device-imagepath', RTM, (y) => y);
+    const copy = ImageSet.open(set);
+    setRegistryValue(
+      copy,
+      'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Atdisk\\ImagePath',
+      '\\SystemRoot\\System32\\drivers\\COM1.sys',
     );
+    writeFileSync(join(set, 'WINNT35/SYSTEM32/CONFIG/SYSTEM'), copy.read(SYSTEM_HIVE_PATH)!);
     const r = await cli('boot', set);
     expect(r.code).toBe(65);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
