@@ -1,9 +1,22 @@
 // Key nodes ("nk") and the lists hanging off them: subkey lists of every kind (li, lf, lh and ri of
 // leaves) and value lists. Each list is checked against its cell's size and its key's counts.
 import type { Hive } from './hive.js';
-import { HCELL_NIL, KEY_COMP_NAME, LIST, NK, SIG } from './layout.js';
+import {
+  HCELL_NIL as HCELL_NIL_,
+  KEY_COMP_NAME as KEY_COMP_NAME_,
+  LIST as LIST_,
+  NK as NK_,
+  SIG as SIG_,
+} from './layout.js';
 import { sameName } from './names.js';
 import { RegValue } from './value.js';
+
+// Module-level copies: a bundler's live bindings (tsx, vitest) make each imported constant a getter call.
+const HCELL_NIL = HCELL_NIL_;
+const KEY_COMP_NAME = KEY_COMP_NAME_;
+const LIST = LIST_;
+const NK = NK_;
+const SIG = SIG_;
 
 /** How deep index roots ("ri") may nest: NT writes an ri of leaves only; one more level is tolerated. */
 export const MAX_INDEX_DEPTH = 2;

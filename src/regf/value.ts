@@ -2,17 +2,28 @@
 // big data ("db" segments, hives of minor version 4 on); decoded by type, unknown types kept as bytes.
 import type { Hive } from './hive.js';
 import {
-  BIG_DATA_MIN_MINOR,
-  DB,
-  REG,
-  REG_TYPE_NAMES,
-  SIG,
-  VALUE_BIG_SEGMENT,
-  VALUE_COMP_NAME,
-  VALUE_INLINE,
-  VK,
+  BIG_DATA_MIN_MINOR as BIG_DATA_MIN_MINOR_,
+  DB as DB_,
+  REG as REG_,
+  REG_TYPE_NAMES as REG_TYPE_NAMES_,
+  SIG as SIG_,
+  VALUE_BIG_SEGMENT as VALUE_BIG_SEGMENT_,
+  VALUE_COMP_NAME as VALUE_COMP_NAME_,
+  VALUE_INLINE as VALUE_INLINE_,
+  VK as VK_,
 } from './layout.js';
 import { decodeUtf16 } from './reader.js';
+
+// Module-level copies: a bundler's live bindings (tsx, vitest) make each imported constant a getter call.
+const BIG_DATA_MIN_MINOR = BIG_DATA_MIN_MINOR_;
+const DB = DB_;
+const REG = REG_;
+const REG_TYPE_NAMES = REG_TYPE_NAMES_;
+const SIG = SIG_;
+const VALUE_BIG_SEGMENT = VALUE_BIG_SEGMENT_;
+const VALUE_COMP_NAME = VALUE_COMP_NAME_;
+const VALUE_INLINE = VALUE_INLINE_;
+const VK = VK_;
 
 /** A value's data decoded by its type: text, a list of strings, a number, or raw bytes. */
 export type RegData = string | string[] | number | bigint | Uint8Array;
@@ -93,6 +104,10 @@ export class RegValue {
     const r = hive.reader;
     const s = 'db';
     const count = r.u16(at + DB.Count, s, 'Count');
+    if (this.length > r.length) {
+      // Segments shared between lists could make more data than the file holds: refuse before copying.
+      throw r.error(at, s, 'Count', `big data of ${this.length} bytes in a file of ${r.length}`);
+    }
     if (count * VALUE_BIG_SEGMENT < this.length) {
       throw r.error(at + DB.Count, s, 'Count', `${count} segments cannot hold ${this.length} bytes`);
     }
