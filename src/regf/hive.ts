@@ -229,7 +229,9 @@ export class Hive {
 
   /** The root key. */
   root(): RegKey {
-    return new RegKey(this, this.header.rootCell);
+    return this.reader.operation(() => {
+      return new RegKey(this, this.header.rootCell);
+    });
   }
 
   /**
@@ -237,13 +239,15 @@ export class Hive {
    * names; empty components are ignored), or null when a component does not exist.
    */
   openKey(path: string): RegKey | null {
-    let key: RegKey | null = this.root();
-    const parts = path.split('\\').filter((p) => p !== '');
-    if (parts.length > MAX_KEY_DEPTH) return null;
-    for (const part of parts) {
-      key = key.subkey(part);
-      if (!key) return null;
-    }
-    return key;
+    return this.reader.operation(() => {
+      let key: RegKey | null = this.root();
+      const parts = path.split('\\').filter((p) => p !== '');
+      if (parts.length > MAX_KEY_DEPTH) return null;
+      for (const part of parts) {
+        key = key.subkey(part);
+        if (!key) return null;
+      }
+      return key;
+    });
   }
 }

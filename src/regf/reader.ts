@@ -35,6 +35,8 @@ export class HiveReader {
   steps = 0;
   /** The ceiling `steps` may reach before the hive is rejected as doing unbounded work. */
   readonly budget: number;
+  /** Nesting of {@link HiveReader.operation} calls; the outermost one starts a fresh budget. */
+  private depth = 0;
 
   constructor(bytes: Uint8Array, file: string) {
     this.bytes = bytes;
@@ -45,6 +47,26 @@ export class HiveReader {
 
   get length(): number {
     return this.bytes.length;
+  }
+
+  /**
+   * Runs one public operation (a lookup, a list, a walk) under a fresh work budget: the budget bounds
+   * each call a caller makes, not the life of the hive, so a long-lived hive answers any number of
+   * lookups. Nested operations (a walk listing subkeys) share the outermost one's budget.
+   */
+  operation<T>(f: () => T): T {
+    if (this.depth === 0) this.steps = 0;
+    this.depth++;
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Starts a fresh budget for a bounded read of one cell (a key or value node) made outside any operation. */
+  single(): void {
+    if (this.depth === 0) this.steps = 0;
   }
 
   /** A MalformedHiveError located in this file. */
