@@ -278,6 +278,9 @@ class CellWriter {
 /**
  * Writes `root` and everything below it as a hive file. The same tree and options always give the same
  * bytes. Throws a plain Error for a tree NT could not hold (duplicate names, names over NT's limits).
+ *
+ * Long because each record kind (security, value, data, big data, leaf, index root, key node) is a small
+ * closure over the one cell writer and the options, written in the order the cells are laid out.
  */
 export function writeHive(root: HiveKeySpec, options: WriteHiveOptions = {}): Uint8Array {
   const minor = options.minor ?? 2;
