@@ -7,6 +7,7 @@ import { benchCpu } from './cpu.js';
 import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
 import { benchParse } from './parse.js';
+import { benchRegf } from './regf.js';
 
 const DOC = 'docs/benchmarks.md';
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -16,6 +17,7 @@ const cpu = benchCpu(log);
 const load = benchLoad(log);
 const alpha = benchAlpha(log);
 const bootFigures = await benchBoot(log);
+const regf = benchRegf(log);
 if (!existsSync(DOC)) {
   writeFileSync(
     DOC,
@@ -37,6 +39,7 @@ appendFileSync(
     ...load.lines,
     ...alpha.lines,
     ...bootFigures.lines,
+    ...regf.lines,
     '',
   ].join('\n'),
 );

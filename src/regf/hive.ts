@@ -3,17 +3,28 @@
 import { baseBlockChecksum } from './checksum.js';
 import { RegKey } from './key.js';
 import {
-  BASE_BLOCK,
-  CELL,
-  HBASE_FORMAT_MEMORY,
-  HBIN,
-  HBIN_SIGNATURE,
-  HBLOCK_SIZE,
-  HFILE_TYPE_PRIMARY,
-  HSYS_MAJOR,
-  REGF_SIGNATURE,
+  BASE_BLOCK as BASE_BLOCK_,
+  CELL as CELL_,
+  HBASE_FORMAT_MEMORY as HBASE_FORMAT_MEMORY_,
+  HBIN as HBIN_,
+  HBIN_SIGNATURE as HBIN_SIGNATURE_,
+  HBLOCK_SIZE as HBLOCK_SIZE_,
+  HFILE_TYPE_PRIMARY as HFILE_TYPE_PRIMARY_,
+  HSYS_MAJOR as HSYS_MAJOR_,
+  REGF_SIGNATURE as REGF_SIGNATURE_,
 } from './layout.js';
 import { HiveReader } from './reader.js';
+
+// Module-level copies: a bundler's live bindings (tsx, vitest) make each imported constant a getter call.
+const BASE_BLOCK = BASE_BLOCK_;
+const CELL = CELL_;
+const HBASE_FORMAT_MEMORY = HBASE_FORMAT_MEMORY_;
+const HBIN = HBIN_;
+const HBIN_SIGNATURE = HBIN_SIGNATURE_;
+const HBLOCK_SIZE = HBLOCK_SIZE_;
+const HFILE_TYPE_PRIMARY = HFILE_TYPE_PRIMARY_;
+const HSYS_MAJOR = HSYS_MAJOR_;
+const REGF_SIGNATURE = REGF_SIGNATURE_;
 
 /** The base block's fields. */
 export interface BaseBlock {
@@ -218,7 +229,9 @@ export class Hive {
 
   /** The root key. */
   root(): RegKey {
-    return new RegKey(this, this.header.rootCell);
+    return this.reader.operation(() => {
+      return new RegKey(this, this.header.rootCell);
+    });
   }
 
   /**
@@ -226,13 +239,15 @@ export class Hive {
    * names; empty components are ignored), or null when a component does not exist.
    */
   openKey(path: string): RegKey | null {
-    let key: RegKey | null = this.root();
-    const parts = path.split('\\').filter((p) => p !== '');
-    if (parts.length > MAX_KEY_DEPTH) return null;
-    for (const part of parts) {
-      key = key.subkey(part);
-      if (!key) return null;
-    }
-    return key;
+    return this.reader.operation(() => {
+      let key: RegKey | null = this.root();
+      const parts = path.split('\\').filter((p) => p !== '');
+      if (parts.length > MAX_KEY_DEPTH) return null;
+      for (const part of parts) {
+        key = key.subkey(part);
+        if (!key) return null;
+      }
+      return key;
+    });
   }
 }

@@ -1,9 +1,22 @@
 // Key nodes ("nk") and the lists hanging off them: subkey lists of every kind (li, lf, lh and ri of
 // leaves) and value lists. Each list is checked against its cell's size and its key's counts.
 import type { Hive } from './hive.js';
-import { HCELL_NIL, KEY_COMP_NAME, LIST, NK, SIG } from './layout.js';
+import {
+  HCELL_NIL as HCELL_NIL_,
+  KEY_COMP_NAME as KEY_COMP_NAME_,
+  LIST as LIST_,
+  NK as NK_,
+  SIG as SIG_,
+} from './layout.js';
 import { sameName } from './names.js';
 import { RegValue } from './value.js';
+
+// Module-level copies: a bundler's live bindings (tsx, vitest) make each imported constant a getter call.
+const HCELL_NIL = HCELL_NIL_;
+const KEY_COMP_NAME = KEY_COMP_NAME_;
+const LIST = LIST_;
+const NK = NK_;
+const SIG = SIG_;
 
 /** How deep index roots ("ri") may nest: NT writes an ri of leaves only; one more level is tolerated. */
 export const MAX_INDEX_DEPTH = 2;
@@ -27,6 +40,7 @@ export class RegKey {
   /** Reads the key node at `offset`; throws MalformedHiveError unless it is a well-formed "nk" cell. */
   constructor(hive: Hive, offset: number) {
     const r = hive.reader;
+    r.single();
     const s = 'nk';
     const c = hive.cell(offset, s, 'cell', NK.Name);
     if (r.u16(c.data + NK.Signature, s, 'Signature') !== SIG.nk) {
@@ -51,26 +65,30 @@ export class RegKey {
 
   /** The key's class name, or null when it has none. */
   className(): string | null {
-    if (this.classLength === 0 || this.classCell === HCELL_NIL) return null;
-    const c = this.hive.cell(this.classCell, 'class name', 'cell', this.classLength);
-    return this.hive.reader.name(c.data, this.classLength, false, 'class name', 'Name');
+    return this.hive.reader.operation(() => {
+      if (this.classLength === 0 || this.classCell === HCELL_NIL) return null;
+      const c = this.hive.cell(this.classCell, 'class name', 'cell', this.classLength);
+      return this.hive.reader.name(c.data, this.classLength, false, 'class name', 'Name');
+    });
   }
 
   /** Cell offsets of the subkeys' key nodes, in list order. */
   subkeyOffsets(): number[] {
-    if (this.subkeyCount === 0) return [];
-    const out: number[] = [];
-    this.readList(this.subkeyList, 0, out);
-    if (out.length !== this.subkeyCount) {
-      const r = this.hive.reader;
-      throw r.error(
-        -1,
-        'nk',
-        'SubKeyCount',
-        `key "${this.name}" declares ${this.subkeyCount} subkeys but its lists hold ${out.length}`,
-      );
-    }
-    return out;
+    return this.hive.reader.operation(() => {
+      if (this.subkeyCount === 0) return [];
+      const out: number[] = [];
+      this.readList(this.subkeyList, 0, out);
+      if (out.length !== this.subkeyCount) {
+        const r = this.hive.reader;
+        throw r.error(
+          -1,
+          'nk',
+          'SubKeyCount',
+          `key "${this.name}" declares ${this.subkeyCount} subkeys but its lists hold ${out.length}`,
+        );
+      }
+      return out;
+    });
   }
 
   /** Appends the key node offsets of the list at `offset` (a leaf, or an index root of leaves). */
@@ -108,48 +126,58 @@ export class RegKey {
 
   /** The subkeys, in list order (NT keeps them sorted by upper-case name). */
   subkeys(): RegKey[] {
-    return this.subkeyOffsets().map((o) => new RegKey(this.hive, o));
+    return this.hive.reader.operation(() => {
+      return this.subkeyOffsets().map((o) => new RegKey(this.hive, o));
+    });
   }
 
   /** The subkey called `name` (case-insensitive), or null. */
   subkey(name: string): RegKey | null {
-    for (const o of this.subkeyOffsets()) {
-      const k = new RegKey(this.hive, o);
-      if (sameName(k.name, name)) return k;
-    }
-    return null;
+    return this.hive.reader.operation(() => {
+      for (const o of this.subkeyOffsets()) {
+        const k = new RegKey(this.hive, o);
+        if (sameName(k.name, name)) return k;
+      }
+      return null;
+    });
   }
 
   /** Cell offsets of the values' value keys, in list order. */
   valueOffsets(): number[] {
-    if (this.valueCount === 0) return [];
-    const r = this.hive.reader;
-    const s = 'value list';
-    const c = this.hive.cell(this.valueList, s, 'cell');
-    if (this.valueCount > c.size / 4) {
-      throw r.error(
-        c.data,
-        s,
-        'ValueCount',
-        `${this.valueCount} values overrun a list cell of ${c.size} bytes`,
-      );
-    }
-    const out: number[] = [];
-    for (let i = 0; i < this.valueCount; i++) out.push(r.u32(c.data + 4 * i, s, `Element[${i}]`));
-    return out;
+    return this.hive.reader.operation(() => {
+      if (this.valueCount === 0) return [];
+      const r = this.hive.reader;
+      const s = 'value list';
+      const c = this.hive.cell(this.valueList, s, 'cell');
+      if (this.valueCount > c.size / 4) {
+        throw r.error(
+          c.data,
+          s,
+          'ValueCount',
+          `${this.valueCount} values overrun a list cell of ${c.size} bytes`,
+        );
+      }
+      const out: number[] = [];
+      for (let i = 0; i < this.valueCount; i++) out.push(r.u32(c.data + 4 * i, s, `Element[${i}]`));
+      return out;
+    });
   }
 
   /** The values, in list order. */
   values(): RegValue[] {
-    return this.valueOffsets().map((o) => new RegValue(this.hive, o));
+    return this.hive.reader.operation(() => {
+      return this.valueOffsets().map((o) => new RegValue(this.hive, o));
+    });
   }
 
   /** The value called `name` (case-insensitive; "" is the default value), or null. */
   value(name: string): RegValue | null {
-    for (const o of this.valueOffsets()) {
-      const v = new RegValue(this.hive, o);
-      if (sameName(v.name, name)) return v;
-    }
-    return null;
+    return this.hive.reader.operation(() => {
+      for (const o of this.valueOffsets()) {
+        const v = new RegValue(this.hive, o);
+        if (sameName(v.name, name)) return v;
+      }
+      return null;
+    });
   }
 }

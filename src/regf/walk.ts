@@ -9,6 +9,10 @@ import type { RegKey } from './key.js';
  * components. Throws MalformedHiveError when a key node is reached twice or keys nest deeper than NT's 512 levels.
  */
 export function walkHive(hive: Hive, visit: (key: RegKey, path: readonly string[]) => void): void {
+  hive.reader.operation(() => walk(hive, visit));
+}
+
+function walk(hive: Hive, visit: (key: RegKey, path: readonly string[]) => void): void {
   const seen = new Set<number>();
   const stack: { key: RegKey; path: string[] }[] = [{ key: hive.root(), path: [] }];
   seen.add(hive.header.rootCell);

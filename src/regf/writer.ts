@@ -11,31 +11,56 @@
 // no big data, and UTF-16 names (8-bit "compressed" names are not known to be read by NT 3.x).
 import { baseBlockChecksum } from './checksum.js';
 import {
-  BASE_BLOCK,
-  BIG_DATA_MIN_MINOR,
-  DB,
-  HBASE_FORMAT_MEMORY,
-  HBIN,
-  HBIN_SIGNATURE,
-  HBLOCK_SIZE,
-  HCELL_NIL,
-  HFILE_TYPE_PRIMARY,
-  HSYS_MAJOR,
-  KEY_COMP_NAME,
-  KEY_HIVE_ENTRY,
-  KEY_NO_DELETE,
-  LIST,
-  NK,
-  REG,
-  REGF_SIGNATURE,
-  SIG,
-  SK,
-  VALUE_BIG_SEGMENT,
-  VALUE_COMP_NAME,
-  VALUE_INLINE,
-  VK,
+  BASE_BLOCK as BASE_BLOCK_,
+  BIG_DATA_MIN_MINOR as BIG_DATA_MIN_MINOR_,
+  DB as DB_,
+  HBASE_FORMAT_MEMORY as HBASE_FORMAT_MEMORY_,
+  HBIN as HBIN_,
+  HBIN_SIGNATURE as HBIN_SIGNATURE_,
+  HBLOCK_SIZE as HBLOCK_SIZE_,
+  HCELL_NIL as HCELL_NIL_,
+  HFILE_TYPE_PRIMARY as HFILE_TYPE_PRIMARY_,
+  HSYS_MAJOR as HSYS_MAJOR_,
+  KEY_COMP_NAME as KEY_COMP_NAME_,
+  KEY_HIVE_ENTRY as KEY_HIVE_ENTRY_,
+  KEY_NO_DELETE as KEY_NO_DELETE_,
+  LIST as LIST_,
+  NK as NK_,
+  REG as REG_,
+  REGF_SIGNATURE as REGF_SIGNATURE_,
+  SIG as SIG_,
+  SK as SK_,
+  VALUE_BIG_SEGMENT as VALUE_BIG_SEGMENT_,
+  VALUE_COMP_NAME as VALUE_COMP_NAME_,
+  VALUE_INLINE as VALUE_INLINE_,
+  VK as VK_,
 } from './layout.js';
 import { upcaseName } from './names.js';
+
+// Module-level copies: a bundler's live bindings (tsx, vitest) make each imported constant a getter call.
+const BASE_BLOCK = BASE_BLOCK_;
+const BIG_DATA_MIN_MINOR = BIG_DATA_MIN_MINOR_;
+const DB = DB_;
+const HBASE_FORMAT_MEMORY = HBASE_FORMAT_MEMORY_;
+const HBIN = HBIN_;
+const HBIN_SIGNATURE = HBIN_SIGNATURE_;
+const HBLOCK_SIZE = HBLOCK_SIZE_;
+const HCELL_NIL = HCELL_NIL_;
+const HFILE_TYPE_PRIMARY = HFILE_TYPE_PRIMARY_;
+const HSYS_MAJOR = HSYS_MAJOR_;
+const KEY_COMP_NAME = KEY_COMP_NAME_;
+const KEY_HIVE_ENTRY = KEY_HIVE_ENTRY_;
+const KEY_NO_DELETE = KEY_NO_DELETE_;
+const LIST = LIST_;
+const NK = NK_;
+const REG = REG_;
+const REGF_SIGNATURE = REGF_SIGNATURE_;
+const SIG = SIG_;
+const SK = SK_;
+const VALUE_BIG_SEGMENT = VALUE_BIG_SEGMENT_;
+const VALUE_COMP_NAME = VALUE_COMP_NAME_;
+const VALUE_INLINE = VALUE_INLINE_;
+const VK = VK_;
 
 /** One value to write. */
 export interface HiveValueSpec {
@@ -253,6 +278,9 @@ class CellWriter {
 /**
  * Writes `root` and everything below it as a hive file. The same tree and options always give the same
  * bytes. Throws a plain Error for a tree NT could not hold (duplicate names, names over NT's limits).
+ *
+ * Long because each record kind (security, value, data, big data, leaf, index root, key node) is a small
+ * closure over the one cell writer and the options, written in the order the cells are laid out.
  */
 export function writeHive(root: HiveKeySpec, options: WriteHiveOptions = {}): Uint8Array {
   const minor = options.minor ?? 2;

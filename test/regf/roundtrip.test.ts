@@ -175,6 +175,19 @@ describe('writer -> reader', () => {
     expect(() => writeHive({ name: 'R', values: [V.dword('v', 1), V.dword('V', 2)] })).toThrow(/two values/);
   });
 
+  it('answers any number of lookups on one hive: the work budget bounds each call, not the hive', () => {
+    const hive = Hive.parse(writeHive(sampleSystem(30)));
+    const budget = hive.reader.budget;
+    let start = -1;
+    for (let i = 0; i < 20_000; i++) {
+      start = hive.openKey('ControlSet001\\Services\\LanmanServer')!.value('Start')!.dword();
+    }
+    expect(start).toBe(2);
+    // The loop above made far more reads than one budget allows.
+    hive.openKey('ControlSet001\\Services\\LanmanServer');
+    expect(hive.reader.steps * 20_000).toBeGreaterThan(budget);
+  });
+
   it('checks the checksum unless asked not to', () => {
     const bytes = writeHive({ name: 'R' });
     bytes[100] = bytes[100]! ^ 1;
