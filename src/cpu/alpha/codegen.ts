@@ -23,18 +23,23 @@ import {
 } from './decode.js';
 import { ALPHA_TRAP } from './pal.js';
 
-/** One translated instruction: its source, and whether it ends the block. */
+/** One translated instruction: its source, whether it ends the block, and its static successors. */
 export interface Translated {
   code: string;
   ends: boolean;
+  /** For a direct branch: the addresses it may go to (target, and the next one when conditional). */
+  next?: number[];
 }
 
 /** What the translator needs to know about the block being built. */
 export interface BlockContext {
-  /** Address of the block's first instruction (a branch back to it may loop inside the block). */
+  /** Address of the block's first instruction. */
   start: number;
-  /** Whether a branch back to `start` may loop inside the block. */
-  selfLoop: boolean;
+  /**
+   * Blocks compiled into the same function (address -> instruction count): an exit to one of them
+   * continues there (`pc = target; continue`) while the instruction limit allows; null for none.
+   */
+  links: ReadonlyMap<number, number> | null;
   /** Instructions in the block so far, this one included once it is added. */
   length: number;
   /** IMPLVER result. */
@@ -216,14 +221,16 @@ function operate(w: number, k: number, pc: number, ctx: BlockContext): Translate
  * The effective address Rb + disp into `ea` (int32), faulting as unmapped when the 64-bit address is
  * not the sign extension of its low 32 bits. `access` 0 read, 1 write.
  */
-function effectiveAddress(b: number, disp: number, k: number, access: 0 | 1, name = 'ea'): string {
+function effectiveAddress(b: number, disp: number, k: string, access: 0 | 1, name = 'ea'): string {
   if (b === 31) return `const ${name}=${disp | 0};`;
   const carry = disp === 0 ? '0' : disp > 0 ? '(s>4294967295?1:0)' : '(s<0?-1:0)';
   const s = disp === 0 ? `const s=${lo(b)};` : `const s=(${lo(b)}>>>0)+${disp};`;
   return `${s}const ${name}=s|0;if((${hi(b)}+${carry}|0)!==(${name}>>31)){M.nc(${name},${k},${access});}`;
 }
 
-function memory(w: number, k: number): Translated | null {
+function memory(w: number, pc: number, kn: number): Translated | null {
+  // Slow paths get the instruction's index in its block and its address.
+  const k = `${kn},${hex(pc)}`;
   const op = opcodeOf(w);
   const a = raOf(w);
   const b = rbOf(w);
@@ -319,10 +326,15 @@ function memory(w: number, k: number): Translated | null {
 }
 
 /** The exit to a branch target: loops inside the block when it is the block's start. */
+/**
+ * The exit to `target`: continues in the same function when the target block was compiled into it
+ * and the instruction limit leaves room for all of that block, else returns the target address.
+ */
 function exitTo(target: number, ctx: BlockContext): string {
   const t = target >>> 0;
-  if (ctx.selfLoop && t === ctx.start) {
-    return `M.n+=${ctx.length};if(M.n+${ctx.length}<=M.lim){continue;}return ${hex(t)};`;
+  const len = ctx.links?.get(t);
+  if (len !== undefined) {
+    return `M.n+=${ctx.length};if(M.n+${len}<=M.lim){pc=${hex(t)};continue;}return ${hex(t)};`;
   }
   return `M.n+=${ctx.length};return ${hex(t)};`;
 }
@@ -334,7 +346,7 @@ function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
   const next = (pc + 4) | 0;
   if (op === 0x30 || op === 0x34) {
     const link = a === 31 ? '' : `R[${2 * a}]=${next};R[${2 * a + 1}]=${next >> 31};`;
-    return { code: `${link}${exitTo(target, ctx)}`, ends: true };
+    return { code: `${link}${exitTo(target, ctx)}`, ends: true, next: [target] };
   }
   const cond: Record<number, string> = {
     56: 'lbc',
@@ -349,8 +361,9 @@ function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
   const c = cond[op];
   if (!c) return null;
   return {
-    code: `{const aL=${lo(a)},aH=${hi(a)};if(${COND[c]}){${exitTo(target, ctx)}}}M.n+=${ctx.length};return ${hex(pc + 4)};`,
+    code: `{const aL=${lo(a)},aH=${hi(a)};if(${COND[c]}){${exitTo(target, ctx)}}}${exitTo(pc + 4, ctx)}`,
     ends: true,
+    next: [target, (pc + 4) >>> 0],
   };
 }
 
@@ -413,6 +426,6 @@ export function translate(w: number, pc: number, k: number, ctx: BlockContext): 
   else if (op === 0x18) t = misc(w, k);
   else if (op === 0x1a) t = jump(w, pc, ctx);
   else if (op >= 0x30) t = branch(w, pc, ctx);
-  else t = memory(w, k);
+  else t = memory(w, pc, k);
   return t ?? { code: `M.inv(${hex(pc)},${k});`, ends: true };
 }

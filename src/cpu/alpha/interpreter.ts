@@ -44,6 +44,10 @@ import { ALPHA_TRAP, NT_PAL } from './pal.js';
 const TWO32 = 4294967296;
 /** Most instructions in one translated block. */
 const MAX_BLOCK = 128;
+/** Most blocks in one translated region. */
+const MAX_REGION = 64;
+/** Entries from the run loop after which a block is retranslated as a region. */
+const HOT = 8;
 
 export interface AlphaInterpreterOptions {
   /** IMPLVER result: 0 = EV4 (21064, default), 1 = EV5, 2 = EV6. */
@@ -60,6 +64,8 @@ class AlphaFault {
     readonly address: number,
     readonly vector: number | undefined,
     readonly k: number,
+    /** The faulting instruction's address (uint32). */
+    readonly pc: number,
   ) {}
 }
 
@@ -71,6 +77,8 @@ interface Block {
   len: number;
   fn: () => number;
   valid: boolean;
+  /** Times the run loop entered it (a single block becomes a region at HOT). */
+  hits: number;
   l1pc: number;
   l1: Block | null;
   l2pc: number;
@@ -105,26 +113,26 @@ class Runtime {
     private readonly flushAll: () => void,
   ) {}
 
-  rf(ea: number, k: number): never {
-    throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k);
+  rf(ea: number, k: number, pc: number): never {
+    throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k, pc);
   }
-  wp(ea: number, k: number): Int32Array {
+  wp(ea: number, k: number, pc: number): Int32Array {
     const p = this.mem.writablePage(ea);
     if (p) return p;
-    throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k);
+    throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k, pc);
   }
-  al(ea: number, k: number, write: number): never {
-    throw new AlphaFault('exception', write ? 'write' : 'read', ea >>> 0, ALPHA_TRAP.unaligned, k);
+  al(ea: number, k: number, pc: number, write: number): never {
+    throw new AlphaFault('exception', write ? 'write' : 'read', ea >>> 0, ALPHA_TRAP.unaligned, k, pc);
   }
-  nc(ea: number, k: number, write: number): never {
-    throw new AlphaFault('unmapped', write ? 'write' : 'read', ea >>> 0, undefined, k);
+  nc(ea: number, k: number, pc: number, write: number): never {
+    throw new AlphaFault('unmapped', write ? 'write' : 'read', ea >>> 0, undefined, k, pc);
   }
   inv(pc: number, k: number): never {
-    throw new AlphaFault('invalid-instruction', 'fetch', pc, undefined, k);
+    throw new AlphaFault('invalid-instruction', 'fetch', pc, undefined, k, pc);
   }
 
   private interrupt(vector: number, pc: number, k: number): number {
-    if (this.interruptHooks.length === 0) throw new AlphaFault('exception', null, pc, vector, k);
+    if (this.interruptHooks.length === 0) throw new AlphaFault('exception', null, pc, vector, k, pc);
     this.n += k + 1;
     this.pc = (pc + 4) >>> 0;
     for (const hook of this.interruptHooks) this.call(() => hook(vector));
@@ -319,6 +327,8 @@ export class AlphaInterpreter implements AlphaCpu {
   private dropBlocks(page: number): void {
     const list = this.pageBlocks.get(page);
     if (!list) return;
+    // Translated code running now must not continue into a dropped block: its next exit returns.
+    this.rt.lim = -1;
     for (const b of list) {
       b.valid = false;
       if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
@@ -332,22 +342,31 @@ export class AlphaInterpreter implements AlphaCpu {
     return false;
   }
 
-  /** Translates the block at `start` (at most `maxLen` instructions); throws AlphaFault on fetch faults. */
-  private compile(start: number, maxLen: number): Block {
-    if (start >= TWO32) throw new AlphaFault('unmapped', 'fetch', start - TWO32, undefined, 0);
+  /** Whether blocks may continue into one another inside one function (not while tracing). */
+  private chaining(): boolean {
+    return this.traceHooks.length === 0;
+  }
+
+  /** Checks that `start` can be fetched; throws AlphaFault (fetch) when not. */
+  private checkFetch(start: number): void {
+    if (start >= TWO32) throw new AlphaFault('unmapped', 'fetch', start - TWO32, undefined, 0, start - TWO32);
     const fetch = this.mem.fetchable(start);
-    if (fetch !== 'ok') throw new AlphaFault(fetch, 'fetch', start, undefined, 0);
-    if (start & 3) throw new AlphaFault('exception', 'fetch', start, ALPHA_TRAP.unaligned, 0);
-    const pageNo = start >>> PAGE_SHIFT;
-    const page = this.mem.pages[pageNo]!;
+    if (fetch !== 'ok') throw new AlphaFault(fetch, 'fetch', start, undefined, 0, start);
+    if (start & 3) throw new AlphaFault('exception', 'fetch', start, ALPHA_TRAP.unaligned, 0, start);
+  }
+
+  /**
+   * The source of the block at `start` (at most `maxLen` instructions), its length and static
+   * successors; `links` are the blocks of the same function an exit may continue into.
+   */
+  private blockSource(
+    start: number,
+    maxLen: number,
+    links: ReadonlyMap<number, number> | null,
+  ): { src: string; len: number; next: number[] } {
+    const page = this.mem.pages[start >>> PAGE_SHIFT]!;
     const hooked = this.isHooked(start);
-    const ctx: BlockContext = {
-      start,
-      selfLoop: !hooked && start !== this.until && this.traceHooks.length === 0,
-      length: 0,
-      implver: this.implver,
-      amask: this.amask,
-    };
+    const ctx: BlockContext = { start, links, length: 0, implver: this.implver, amask: this.amask };
     let src = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
     let pc = start;
     let k = 0;
@@ -358,20 +377,72 @@ export class AlphaInterpreter implements AlphaCpu {
       src += t.code;
       k++;
       pc = (pc + 4) >>> 0;
-      if (t.ends) break;
+      if (t.ends) return { src, len: k, next: t.next ?? [] };
       if (k >= maxLen || hooked || (pc & 0x1fff) === 0 || pc === this.until || this.isHooked(pc)) {
-        src += `M.n+=${k};return ${pc};`;
-        break;
+        // Cut here: continue at the next instruction (a block of its own).
+        const len = (pc & 0x1fff) === 0 ? undefined : links?.get(pc);
+        src +=
+          len !== undefined
+            ? `M.n+=${k};if(M.n+${len}<=M.lim){pc=${pc};continue;}return ${pc};`
+            : `M.n+=${k};return ${pc};`;
+        return { src, len: k, next: (pc & 0x1fff) === 0 ? [] : [pc] };
       }
     }
-    const make = new Function('R', 'RD', 'WR', 'M', 'O', `return function(){for(;;){${src}}};`) as (
+  }
+
+  /**
+   * Translates the code at `start` into one function: a single block of at most `maxLen`
+   * instructions, or with `region` the blocks reachable from it by direct branches on the same page
+   * (not hooked, not `until`), which continue into one another without returning to the run loop.
+   * Throws AlphaFault on fetch faults.
+   */
+  private compile(start: number, maxLen: number, region = false): Block {
+    this.checkFetch(start);
+    const pageNo = start >>> PAGE_SHIFT;
+    const chain = this.chaining() && !this.isHooked(start) && start !== this.until;
+    const starts: number[] = [start];
+    const lens = new Map<number, number>();
+    if (chain && region) {
+      // Discover the region breadth-first (a block's shape does not depend on its links).
+      for (let i = 0; i < starts.length; i++) {
+        const s = starts[i]!;
+        const { len, next } = this.blockSource(s, maxLen, null);
+        lens.set(s, len);
+        for (const t of next) {
+          if (
+            starts.length < MAX_REGION &&
+            t >>> PAGE_SHIFT === pageNo &&
+            !lens.has(t) &&
+            !starts.includes(t) &&
+            t !== this.until &&
+            !this.isHooked(t)
+          ) {
+            starts.push(t);
+          }
+        }
+      }
+    } else if (chain && maxLen > 1) {
+      lens.set(start, this.blockSource(start, maxLen, null).len);
+    }
+    const links = lens.size > 0 ? lens : null;
+    let src = '';
+    let len = 0;
+    for (const s of starts) {
+      const b = this.blockSource(s, maxLen, links);
+      if (s === start) len = b.len;
+      src += starts.length > 1 ? `case ${s}:{${b.src}}` : b.src;
+    }
+    const body =
+      starts.length > 1 ? `let pc=${start};for(;;){switch(pc){${src}}}` : `let pc=${start};for(;;){${src}}`;
+    const make = new Function('R', 'RD', 'WR', 'M', 'O', `return function(){${body}};`) as (
       ...args: unknown[]
     ) => () => number;
     const block: Block = {
       start,
-      len: k,
+      len,
       fn: make(this.R, this.mem.rd, this.mem.wr, this.rt, this.ops),
       valid: true,
+      hits: region ? HOT : 0,
       l1pc: -1,
       l1: null,
       l2pc: -1,
@@ -384,7 +455,10 @@ export class AlphaInterpreter implements AlphaCpu {
       this.pageBlocks.set(pageNo, list);
     }
     list.push(block);
-    (maxLen === 1 ? this.steps : this.blocks).set(start, block);
+    const map = maxLen === 1 ? this.steps : this.blocks;
+    const old = map.get(start);
+    if (old) old.valid = false;
+    map.set(start, block);
     return block;
   }
 
@@ -444,6 +518,9 @@ export class AlphaInterpreter implements AlphaCpu {
               }
             }
           }
+          // A block entered HOT times is retranslated with the blocks it branches to (links to the old one
+          // find it invalid and look again).
+          if (++blk.hits === HOT) blk = this.compile(pc, MAX_BLOCK, true);
           const traces = this.traceHooks;
           const stepping = traces.length > 0 && traces.some((t) => t.unit === 'insn');
           if (stepping || rt.n + blk.len > budget) blk = this.steps.get(pc) ?? this.compile(pc, 1);
@@ -466,7 +543,7 @@ export class AlphaInterpreter implements AlphaCpu {
         } catch (e) {
           if (e instanceof AlphaFault) {
             rt.n += e.k;
-            const fpc = (start + 4 * e.k) >>> 0;
+            const fpc = e.pc;
             pc = fpc;
             const f = {
               kind: 'fault' as const,
