@@ -36,10 +36,11 @@ export interface BlockContext {
   /** Address of the block's first instruction. */
   start: number;
   /**
-   * Blocks compiled into the same function (address -> instruction count): an exit to one of them
-   * continues there (`pc = target; continue`) while the instruction limit allows; null for none.
+   * Blocks compiled into the same function (address -> [instruction count, index in the function's
+   * switch]): an exit to one of them continues there (`b = index; continue`) while the instruction
+   * limit allows; null for none.
    */
-  links: ReadonlyMap<number, number> | null;
+  links: ReadonlyMap<number, readonly [number, number]> | null;
   /** Instructions in the block so far, this one included once it is added. */
   length: number;
   /** IMPLVER result. */
@@ -48,10 +49,10 @@ export interface BlockContext {
   amask: number;
 }
 
-const lo = (r: number) => (r === 31 ? '0' : `R[${2 * r}]`);
-const hi = (r: number) => (r === 31 ? '0' : `R[${2 * r + 1}]`);
+const lo = (r: number) => (r === 31 ? '0' : `x${2 * r}`);
+const hi = (r: number) => (r === 31 ? '0' : `x${2 * r + 1}`);
 /** Assigns the locals l, h to Rc (nothing for R31). */
-const put = (c: number) => (c === 31 ? '' : `R[${2 * c}]=l;R[${2 * c + 1}]=h;`);
+const put = (c: number) => (c === 31 ? '' : `x${2 * c}=l;x${2 * c + 1}=h;`);
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 /** 64-bit helpers on (aL, aH, bL, bH) producing l, h. */
@@ -181,14 +182,14 @@ function operate(w: number, k: number, pc: number, ctx: BlockContext): Translate
   const plain = OPERATE[op]?.[fn];
   if (plain) {
     let code = `{${ops}${plain.body}${put(c)}`;
-    if (plain.ov) code += `if(${plain.ov}){return M.trap(${ALPHA_TRAP.arithmetic},${hex(pc)},${k});}`;
+    if (plain.ov) code += `if(${plain.ov}){@W;return M.trap(${ALPHA_TRAP.arithmetic},${hex(pc)},${k});}`;
     return { code: `${code}}`, ends: false };
   }
   if (op === 0x11) {
     const cond = CMOV[fn];
     if (cond) {
       if (c === 31) return { code: '', ends: false };
-      return { code: `{${ops}if(${COND[cond]}){R[${2 * c}]=bL;R[${2 * c + 1}]=bH;}}`, ends: false };
+      return { code: `{${ops}if(${COND[cond]}){x${2 * c}=bL;x${2 * c + 1}=bH;}}`, ends: false };
     }
     if (fn === 0x61) {
       // AMASK: clears the bits of implemented features.
@@ -225,7 +226,7 @@ function effectiveAddress(b: number, disp: number, k: string, access: 0 | 1, nam
   if (b === 31) return `const ${name}=${disp | 0};`;
   const carry = disp === 0 ? '0' : disp > 0 ? '(s>4294967295?1:0)' : '(s<0?-1:0)';
   const s = disp === 0 ? `const s=${lo(b)};` : `const s=(${lo(b)}>>>0)+${disp};`;
-  return `${s}const ${name}=s|0;if((${hi(b)}+${carry}|0)!==(${name}>>31)){M.nc(${name},${k},${access});}`;
+  return `${s}const ${name}=s|0;if((${disp === 0 ? hi(b) : `${hi(b)}+${carry}|0`})!==(${name}>>31)){@W;M.nc(${name},${k},${access});}`;
 }
 
 function memory(w: number, pc: number, kn: number): Translated | null {
@@ -235,10 +236,12 @@ function memory(w: number, pc: number, kn: number): Translated | null {
   const a = raOf(w);
   const b = rbOf(w);
   const disp = disp16Of(w);
-  const rdPage = `const p=RD[ea>>>13]??M.rf(ea,${k});const i=(ea&0x1fff)>>2;`;
-  const wrPage = `const p=WR[ea>>>13]??M.wp(ea,${k});const i=(ea&0x1fff)>>2;`;
-  const align = (mask: number, access: 0 | 1) => `if(ea&${mask}){M.al(ea,${k},${access});}`;
-  const setA = (l: string, h: string) => (a === 31 ? '' : `R[${2 * a}]=${l};R[${2 * a + 1}]=${h};`);
+  // o: the page's word offset in the arena MEM (0 when the fast path does not apply).
+  const rdPage = `const o=RD[ea>>>13];if(o===0){@W;M.rf(ea,${k});}const i=o+((ea&0x1fff)>>2);`;
+  // A store that needed the slow path dropped translated code: stop continuing into other blocks.
+  const wrPage = `let o=WR[ea>>>13];if(o===0){@W;o=M.wp(ea,${k});c=-1;}const i=o+((ea&0x1fff)>>2);`;
+  const align = (mask: number, access: 0 | 1) => `if(ea&${mask}){@W;M.al(ea,${k},${access});}`;
+  const setA = (l: string, h: string) => (a === 31 ? '' : `x${2 * a}=${l};x${2 * a + 1}=${h};`);
   switch (op) {
     case 0x08:
     case 0x09: {
@@ -246,75 +249,75 @@ function memory(w: number, pc: number, kn: number): Translated | null {
       if (a === 31) return { code: '', ends: false };
       const cL = op === 0x08 ? disp : disp * 65536;
       const cH = cL < 0 ? -1 : 0;
-      if (b === 31) return { code: `R[${2 * a}]=${cL | 0};R[${2 * a + 1}]=${cH};`, ends: false };
+      if (b === 31) return { code: `x${2 * a}=${cL | 0};x${2 * a + 1}=${cH};`, ends: false };
       return {
-        code: `{const bL=${lo(b)},bH=${hi(b)};const l=(bL+${cL | 0})|0;const h=(bH+${cH}+((l>>>0)<(bL>>>0)?1:0))|0;R[${2 * a}]=l;R[${2 * a + 1}]=h;}`,
+        code: `{const bL=${lo(b)},bH=${hi(b)};const l=(bL+${cL | 0})|0;const h=(bH+${cH}+((l>>>0)<(bL>>>0)?1:0))|0;x${2 * a}=l;x${2 * a + 1}=h;}`,
         ends: false,
       };
     }
     case 0x0a: // LDBU
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${rdPage}${setA('(p[i]>>>((ea&3)<<3))&255', '0')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${rdPage}${setA('(MEM[i]>>>((ea&3)<<3))&255', '0')}}`,
         ends: false,
       };
     case 0x0c: // LDWU
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(1, 0)}${rdPage}${setA('(p[i]>>>((ea&2)<<3))&65535', '0')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(1, 0)}${rdPage}${setA('(MEM[i]>>>((ea&2)<<3))&65535', '0')}}`,
         ends: false,
       };
     case 0x0b: // LDQ_U (with Ra = R31 it is UNOP)
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0, 'ea0')}const ea=ea0&-8;${rdPage}const v0=p[i],v1=p[i+1];${setA('v0', 'v1')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0, 'ea0')}const ea=ea0&-8;${rdPage}const v0=MEM[i],v1=MEM[i+1];${setA('v0', 'v1')}}`,
         ends: false,
       };
     case 0x28: // LDL
     case 0x2a: // LDL_L
       if (a === 31 && op === 0x28) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(3, 0)}${rdPage}const v=p[i];${op === 0x2a ? 'M.lock=ea;' : ''}${setA('v', 'v>>31')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(3, 0)}${rdPage}const v=MEM[i];${op === 0x2a ? 'M.lock=ea;' : ''}${setA('v', 'v>>31')}}`,
         ends: false,
       };
     case 0x29: // LDQ
     case 0x2b: // LDQ_L
       if (a === 31 && op === 0x29) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(7, 0)}${rdPage}const v0=p[i],v1=p[i+1];${op === 0x2b ? 'M.lock=ea;' : ''}${setA('v0', 'v1')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(7, 0)}${rdPage}const v0=MEM[i],v1=MEM[i+1];${op === 0x2b ? 'M.lock=ea;' : ''}${setA('v0', 'v1')}}`,
         ends: false,
       };
     case 0x0e: // STB
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${wrPage}const sh=(ea&3)<<3;p[i]=(p[i]&~(255<<sh))|((v&255)<<sh);}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${wrPage}const sh=(ea&3)<<3;MEM[i]=(MEM[i]&~(255<<sh))|((v&255)<<sh);}`,
         ends: false,
       };
     case 0x0d: // STW
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(1, 1)}${wrPage}const sh=(ea&2)<<3;p[i]=(p[i]&~(65535<<sh))|((v&65535)<<sh);}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(1, 1)}${wrPage}const sh=(ea&2)<<3;MEM[i]=(MEM[i]&~(65535<<sh))|((v&65535)<<sh);}`,
         ends: false,
       };
     case 0x0f: // STQ_U
       return {
-        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1, 'ea0')}const ea=ea0&-8;${wrPage}p[i]=v0;p[i+1]=v1;}`,
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1, 'ea0')}const ea=ea0&-8;${wrPage}MEM[i]=v0;MEM[i+1]=v1;}`,
         ends: false,
       };
     case 0x2c: // STL
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(3, 1)}${wrPage}p[i]=v;}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(3, 1)}${wrPage}MEM[i]=v;}`,
         ends: false,
       };
     case 0x2d: // STQ
       return {
-        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1)}${align(7, 1)}${wrPage}p[i]=v0;p[i+1]=v1;}`,
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1)}${align(7, 1)}${wrPage}MEM[i]=v0;MEM[i+1]=v1;}`,
         ends: false,
       };
     case 0x2e: // STL_C
     case 0x2f: {
       // STQ_C: stores only if the lock is held on this address; Ra = 1 on success, 0 on failure.
       const quad = op === 0x2f;
-      const store = quad ? `p[i]=${lo(a)};p[i+1]=${hi(a)};` : `p[i]=${lo(a)};`;
-      const result = a === 31 ? '' : `R[${2 * a}]=ok;R[${2 * a + 1}]=0;`;
+      const store = quad ? `MEM[i]=${lo(a)};MEM[i+1]=${hi(a)};` : `MEM[i]=${lo(a)};`;
+      const result = a === 31 ? '' : `x${2 * a}=ok;x${2 * a + 1}=0;`;
       return {
         code: `{${effectiveAddress(b, disp, k, 1)}${align(quad ? 7 : 3, 1)}let ok=0;if(M.lock===ea){${wrPage}${store}ok=1;}M.lock=-1;${result}}`,
         ends: false,
@@ -326,17 +329,20 @@ function memory(w: number, pc: number, kn: number): Translated | null {
 }
 
 /** The exit to a branch target: loops inside the block when it is the block's start. */
+/** Continues in block `link` of the same function when the limit allows, else returns `target`. */
+export function continueTo(link: readonly [number, number], target: number): string {
+  return `if(d+${link[0]}<=c){b=${link[1]};continue;}@W;return ${hex(target)};`;
+}
+
 /**
  * The exit to `target`: continues in the same function when the target block was compiled into it
  * and the instruction limit leaves room for all of that block, else returns the target address.
  */
 function exitTo(target: number, ctx: BlockContext): string {
   const t = target >>> 0;
-  const len = ctx.links?.get(t);
-  if (len !== undefined) {
-    return `M.n+=${ctx.length};if(M.n+${len}<=M.lim){pc=${hex(t)};continue;}return ${hex(t)};`;
-  }
-  return `M.n+=${ctx.length};return ${hex(t)};`;
+  const link = ctx.links?.get(t);
+  if (link !== undefined) return `d+=${ctx.length};${continueTo(link, t)}`;
+  return `d+=${ctx.length};@W;return ${hex(t)};`;
 }
 
 function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
@@ -345,7 +351,7 @@ function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
   const target = (pc + 4 + 4 * disp21Of(w)) >>> 0;
   const next = (pc + 4) | 0;
   if (op === 0x30 || op === 0x34) {
-    const link = a === 31 ? '' : `R[${2 * a}]=${next};R[${2 * a + 1}]=${next >> 31};`;
+    const link = a === 31 ? '' : `x${2 * a}=${next};x${2 * a + 1}=${next >> 31};`;
     return { code: `${link}${exitTo(target, ctx)}`, ends: true, next: [target] };
   }
   const cond: Record<number, string> = {
@@ -373,11 +379,11 @@ function jump(w: number, pc: number, ctx: BlockContext): Translated {
   const a = raOf(w);
   const b = rbOf(w);
   const next = (pc + 4) | 0;
-  const link = a === 31 ? '' : `R[${2 * a}]=${next};R[${2 * a + 1}]=${next >> 31};`;
+  const link = a === 31 ? '' : `x${2 * a}=${next};x${2 * a + 1}=${next >> 31};`;
   // A target whose high half is not the sign extension of the low one comes back as low + 2^32:
   // the run loop reports a fetch fault at the low address.
   return {
-    code: `{const t=${lo(b)}&-4;const th=${hi(b)};${link}M.n+=${ctx.length};if(th!==(t>>31)){return (t>>>0)+4294967296;}return t>>>0;}`,
+    code: `{const t=${lo(b)}&-4;const th=${hi(b)};${link}d+=${ctx.length};@W;if(th!==(t>>31)){return (t>>>0)+4294967296;}return t>>>0;}`,
     ends: true,
   };
 }
@@ -395,13 +401,13 @@ function misc(w: number, k: number): Translated | null {
     case 0xf800: // WH64
       return { code: '', ends: false };
     case 0xc000: // RPCC: the instructions retired in this run (a deterministic cycle counter).
-      return { code: a === 31 ? '' : `R[${2 * a}]=(M.n+${k})|0;R[${2 * a + 1}]=0;`, ends: false };
+      return { code: a === 31 ? '' : `x${2 * a}=(n0+d+${k})|0;x${2 * a + 1}=0;`, ends: false };
     case 0xe000: // RC
     case 0xf000: {
       // RS
       const set = memFuncOf(w) === 0xf000 ? 1 : 0;
       return {
-        code: `${a === 31 ? '' : `R[${2 * a}]=M.intr;R[${2 * a + 1}]=0;`}M.intr=${set};`,
+        code: `${a === 31 ? '' : `x${2 * a}=M.intr;x${2 * a + 1}=0;`}M.intr=${set};`,
         ends: false,
       };
     }
@@ -419,7 +425,7 @@ export function translate(w: number, pc: number, k: number, ctx: BlockContext): 
   const op = opcodeOf(w);
   let t: Translated | null = null;
   if (op === 0x00) {
-    return { code: `return M.pal(${hex(palFuncOf(w))},${hex(pc)},${k});`, ends: true };
+    return { code: `@W;return M.pal(${hex(palFuncOf(w))},${hex(pc)},${k});`, ends: true };
   }
   if (op >= 0x10 && op <= 0x13) t = operate(w, k, pc, ctx);
   else if (op === 0x1c) t = operate(w, k, pc, ctx);
@@ -427,5 +433,5 @@ export function translate(w: number, pc: number, k: number, ctx: BlockContext): 
   else if (op === 0x1a) t = jump(w, pc, ctx);
   else if (op >= 0x30) t = branch(w, pc, ctx);
   else t = memory(w, pc, k);
-  return t ?? { code: `M.inv(${hex(pc)},${k});`, ends: true };
+  return t ?? { code: `@W;M.inv(${hex(pc)},${k});`, ends: true };
 }

@@ -36,7 +36,7 @@ import type {
   RunResult,
   TraceHook,
 } from '../engine.js';
-import { type BlockContext, translate } from './codegen.js';
+import { type BlockContext, continueTo, translate } from './codegen.js';
 import { ALPHA_PAGE_SIZE, AlphaMemory, PAGE_SHIFT } from './memory.js';
 import { AlphaOps } from './ops.js';
 import { ALPHA_TRAP, NT_PAL } from './pal.js';
@@ -95,8 +95,11 @@ interface CodeHookEntry {
 class Runtime {
   /** Instructions retired in the current run. */
   n = 0;
-  /** A self-looping block stops iterating before n would pass this. */
-  lim = 0;
+  /**
+   * Most instructions translated code may retire before returning to the run loop (int32): it does
+   * not continue into a block that would pass it.
+   */
+  c = 0;
   /** Address locked by LDx_L (int32), or -1. */
   lock = -1;
   /** The RC/RS interrupt flag. */
@@ -109,16 +112,16 @@ class Runtime {
   interruptHooks: InterruptHook[] = [];
 
   constructor(
-    private readonly mem: AlphaMemory,
+    readonly mem: AlphaMemory,
     private readonly flushAll: () => void,
   ) {}
 
   rf(ea: number, k: number, pc: number): never {
     throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k, pc);
   }
-  wp(ea: number, k: number, pc: number): Int32Array {
-    const p = this.mem.writablePage(ea);
-    if (p) return p;
+  wp(ea: number, k: number, pc: number): number {
+    const o = this.mem.writablePage(ea);
+    if (o) return o;
     throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k, pc);
   }
   al(ea: number, k: number, pc: number, write: number): never {
@@ -168,6 +171,21 @@ class Runtime {
 
 const REG_NAME = /^([rf])(\d{1,2})$/;
 
+/**
+ * Wraps translated code so that the register halves it names (x0..x63) are locals, loaded on entry
+ * and written back (`@W`) before every exit and every call out, with M.n (= n0 + d, d the
+ * instructions retired in this call, at most c).
+ */
+function withLocals(src: string): string {
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const m of src.matchAll(/\bx(\d+)\b/g)) used.add(Number(m[1]));
+  for (const m of src.matchAll(/\bx(\d+)=(?!=)/g)) written.add(Number(m[1]));
+  const flush = `(${[...written].map((i) => `R[${i}]=x${i},`).join('')}M.n=n0+d)`;
+  const load = used.size > 0 ? `let ${[...used].map((i) => `x${i}=R[${i}]`).join(',')};` : '';
+  return `const n0=M.n;let d=0;let c=M.c;const MEM=M.mem.words;${load}${src.replaceAll('@W', flush)}`;
+}
+
 /** An Alpha AXP CPU (21064 integer instruction set plus BWX), see the file comment for the model. */
 export class AlphaInterpreter implements AlphaCpu {
   readonly arch = 'alpha' as const;
@@ -186,6 +204,7 @@ export class AlphaInterpreter implements AlphaCpu {
   /** The `until` translated blocks were cut at. */
   private until = -1;
   private running = false;
+  private closed = false;
   private traceHooks: { unit: 'block' | 'insn'; fn: TraceHook }[] = [];
 
   constructor(options: AlphaInterpreterOptions = {}) {
@@ -327,8 +346,6 @@ export class AlphaInterpreter implements AlphaCpu {
   private dropBlocks(page: number): void {
     const list = this.pageBlocks.get(page);
     if (!list) return;
-    // Translated code running now must not continue into a dropped block: its next exit returns.
-    this.rt.lim = -1;
     for (const b of list) {
       b.valid = false;
       if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
@@ -362,16 +379,15 @@ export class AlphaInterpreter implements AlphaCpu {
   private blockSource(
     start: number,
     maxLen: number,
-    links: ReadonlyMap<number, number> | null,
+    links: ReadonlyMap<number, readonly [number, number]> | null,
   ): { src: string; len: number; next: number[] } {
-    const page = this.mem.pages[start >>> PAGE_SHIFT]!;
     const hooked = this.isHooked(start);
     const ctx: BlockContext = { start, links, length: 0, implver: this.implver, amask: this.amask };
-    let src = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
+    let src = '';
     let pc = start;
     let k = 0;
     for (;;) {
-      const w = page[(pc & 0x1fff) >> 2]! >>> 0;
+      const w = this.mem.word(pc) >>> 0;
       ctx.length = k + 1;
       const t = translate(w, pc, k, ctx);
       src += t.code;
@@ -380,11 +396,8 @@ export class AlphaInterpreter implements AlphaCpu {
       if (t.ends) return { src, len: k, next: t.next ?? [] };
       if (k >= maxLen || hooked || (pc & 0x1fff) === 0 || pc === this.until || this.isHooked(pc)) {
         // Cut here: continue at the next instruction (a block of its own).
-        const len = (pc & 0x1fff) === 0 ? undefined : links?.get(pc);
-        src +=
-          len !== undefined
-            ? `M.n+=${k};if(M.n+${len}<=M.lim){pc=${pc};continue;}return ${pc};`
-            : `M.n+=${k};return ${pc};`;
+        const link = (pc & 0x1fff) === 0 ? undefined : links?.get(pc);
+        src += link !== undefined ? `d+=${k};${continueTo(link, pc)}` : `d+=${k};@W;return ${pc};`;
         return { src, len: k, next: (pc & 0x1fff) === 0 ? [] : [pc] };
       }
     }
@@ -401,13 +414,13 @@ export class AlphaInterpreter implements AlphaCpu {
     const pageNo = start >>> PAGE_SHIFT;
     const chain = this.chaining() && !this.isHooked(start) && start !== this.until;
     const starts: number[] = [start];
-    const lens = new Map<number, number>();
+    const lens = new Map<number, readonly [number, number]>();
     if (chain && region) {
       // Discover the region breadth-first (a block's shape does not depend on its links).
       for (let i = 0; i < starts.length; i++) {
         const s = starts[i]!;
         const { len, next } = this.blockSource(s, maxLen, null);
-        lens.set(s, len);
+        lens.set(s, [len, i]);
         for (const t of next) {
           if (
             starts.length < MAX_REGION &&
@@ -422,18 +435,19 @@ export class AlphaInterpreter implements AlphaCpu {
         }
       }
     } else if (chain && maxLen > 1) {
-      lens.set(start, this.blockSource(start, maxLen, null).len);
+      lens.set(start, [this.blockSource(start, maxLen, null).len, 0]);
     }
     const links = lens.size > 0 ? lens : null;
     let src = '';
     let len = 0;
-    for (const s of starts) {
+    starts.forEach((s, i) => {
       const b = this.blockSource(s, maxLen, links);
       if (s === start) len = b.len;
-      src += starts.length > 1 ? `case ${s}:{${b.src}}` : b.src;
-    }
-    const body =
-      starts.length > 1 ? `let pc=${start};for(;;){switch(pc){${src}}}` : `let pc=${start};for(;;){${src}}`;
+      src += starts.length > 1 ? `case ${i}:{${b.src}}` : b.src;
+    });
+    const loop = starts.length > 1 ? `let b=0;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
+    const hook = this.isHooked(start) ? `if(M.hook(${start})){return M.pc;}` : '';
+    const body = hook + withLocals(loop);
     const make = new Function('R', 'RD', 'WR', 'M', 'O', `return function(){${body}};`) as (
       ...args: unknown[]
     ) => () => number;
@@ -483,7 +497,9 @@ export class AlphaInterpreter implements AlphaCpu {
     }
     const budget = maxInstructions ?? Number.POSITIVE_INFINITY;
     const deadline = maxMillis !== undefined ? performance.now() + maxMillis : Number.POSITIVE_INFINITY;
-    const chunk = maxMillis !== undefined ? 1 << 16 : 1 << 24;
+    // Translated code returns to this loop at least every `chunk` instructions: for the time budget, and
+    // so that V8 optimizes the functions as a whole (code entered on a loop (OSR) runs slower here).
+    const chunk = 1 << 16;
     let pc = opts.start >>> 0;
     let prev: Block | null = null;
     let iterations = 0;
@@ -499,7 +515,6 @@ export class AlphaInterpreter implements AlphaCpu {
         ) {
           return { kind: 'budget', which: 'time', pc: pc >>> 0, instructions: rt.n };
         }
-        const start = pc;
         try {
           let blk: Block | null = null;
           if (prev !== null) {
@@ -537,7 +552,7 @@ export class AlphaInterpreter implements AlphaCpu {
           }
           if (rt.stopReason !== null)
             return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
-          rt.lim = Math.min(budget, rt.n + chunk);
+          rt.c = Math.min(budget - rt.n, chunk) | 0;
           pc = blk.fn();
           prev = blk;
         } catch (e) {
@@ -573,9 +588,16 @@ export class AlphaInterpreter implements AlphaCpu {
     }
   }
 
+  /**
+   * Ends this CPU: drops translated code and hooks and gives guest memory back for reuse by the next
+   * AlphaInterpreter (cleared first). Using the CPU afterwards throws AlphaMemoryError.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flushCode();
     this.rt.codeHooks = [];
     this.rt.interruptHooks = [];
+    this.mem.release();
   }
 }
