@@ -54,6 +54,11 @@ export interface AlphaInterpreterOptions {
   implver?: number;
   /** AMASK feature bits implemented (cleared from AMASK's result). Default 1: BWX only. */
   amask?: number;
+  /**
+   * Run one instruction per dispatch, never continuing from one block into another: the reference
+   * the translator is differentially tested against (slow; same results by design).
+   */
+  reference?: boolean;
 }
 
 /** A guest fault raised inside translated code: `k` instructions of the block had retired. */
@@ -201,6 +206,7 @@ export class AlphaInterpreter implements AlphaCpu {
   private readonly pageBlocks = new Map<number, Block[]>();
   private readonly implver: number;
   private readonly amask: number;
+  private readonly reference: boolean;
   /** The `until` translated blocks were cut at. */
   private until = -1;
   private running = false;
@@ -210,6 +216,7 @@ export class AlphaInterpreter implements AlphaCpu {
   constructor(options: AlphaInterpreterOptions = {}) {
     this.implver = options.implver ?? 0;
     this.amask = options.amask ?? 1;
+    this.reference = options.reference ?? false;
     this.mem = new AlphaMemory((page) => this.dropBlocks(page));
     this.rt = new Runtime(this.mem, () => this.flushCode());
   }
@@ -361,7 +368,7 @@ export class AlphaInterpreter implements AlphaCpu {
 
   /** Whether blocks may continue into one another inside one function (not while tracing). */
   private chaining(): boolean {
-    return this.traceHooks.length === 0;
+    return !this.reference && this.traceHooks.length === 0;
   }
 
   /** Checks that `start` can be fetched; throws AlphaFault (fetch) when not. */
@@ -517,7 +524,8 @@ export class AlphaInterpreter implements AlphaCpu {
         }
         try {
           let blk: Block | null = null;
-          if (prev !== null) {
+          if (this.reference) blk = this.steps.get(pc) ?? this.compile(pc, 1);
+          else if (prev !== null) {
             if (prev.l1pc === pc && prev.l1!.valid) blk = prev.l1;
             else if (prev.l2pc === pc && prev.l2!.valid) blk = prev.l2;
           }
@@ -535,7 +543,7 @@ export class AlphaInterpreter implements AlphaCpu {
           }
           // A block entered HOT times is retranslated with the blocks it branches to (links to the old one
           // find it invalid and look again).
-          if (++blk.hits === HOT) blk = this.compile(pc, MAX_BLOCK, true);
+          if (++blk.hits === HOT && !this.reference) blk = this.compile(pc, MAX_BLOCK, true);
           const traces = this.traceHooks;
           const stepping = traces.length > 0 && traces.some((t) => t.unit === 'insn');
           if (stepping || rt.n + blk.len > budget) blk = this.steps.get(pc) ?? this.compile(pc, 1);
