@@ -3,10 +3,12 @@
 // Manual (4th ed., chapter 4) and, where the manual leaves a choice, qemu's target/alpha/translate.c
 // (loads into R31 are prefetches and do nothing; STx_C compares the locked address).
 //
-// Generated code sees: R (Int32Array(64): register i is R[2i] low half, R[2i+1] high half), RD/WR (the
-// readable/writable page arrays of memory.ts), M (the interpreter's runtime: instruction count `n`,
-// limit `lim`, lock address, fault and hook entry points) and O (ops.ts helpers). Every exit adds the
-// instructions retired to M.n; a fault thrown at index k of a block has retired k instructions.
+// Generated code sees: register halves as locals x0..x63 (register i is x(2i) low, x(2i+1) high; the
+// interpreter loads them from R and writes them back at `@W`), RD/WR (word offsets of readable /
+// writable pages in the arena MEM, memory.ts), d (instructions retired in this call) and c (the most
+// it may retire before returning), M (the interpreter's runtime: lock address, fault and hook entry
+// points) and O (ops.ts helpers). Slow paths and exits write registers and M.n back first; a fault
+// thrown at index k of a block has retired k instructions of it.
 import {
   disp16Of,
   disp21Of,
@@ -329,9 +331,10 @@ function memory(w: number, pc: number, kn: number): Translated | null {
 }
 
 /** The exit to a branch target: loops inside the block when it is the block's start. */
-/** Continues in block `link` of the same function when the limit allows, else returns `target`. */
+/** Continues into block `link` of the same function when the limit allows, else returns `target`. */
 export function continueTo(link: readonly [number, number], target: number): string {
-  return `if(d+${link[0]}<=c){b=${link[1]};continue;}@W;return ${hex(target)};`;
+  // @J<index>@ becomes `b=index;continue;` or the target block's code inlined (interpreter.ts).
+  return `if(d+${link[0]}<=c){@J${link[1]}@}@W;return ${hex(target)};`;
 }
 
 /**

@@ -1,8 +1,11 @@
 // AlphaInterpreter: the Alpha AXP CpuEngine, a translating interpreter in TypeScript (neither Unicorn
-// nor any library we use has Alpha). Basic blocks are translated once into JavaScript functions
-// (codegen.ts, compiled with `new Function`) and cached by address; a branch back to a block's own
-// start loops inside the compiled function. Integer registers live in an Int32Array as 32-bit halves
-// and become bigints only at reg()/setReg().
+// nor any library we use has Alpha). Basic blocks are translated into JavaScript functions (codegen.ts,
+// compiled with `new Function`, shared by source text across CPUs) and cached by address; a block
+// entered HOT times is retranslated as a region: the blocks reachable from it by direct branches on
+// its page, in one function, continuing into one another (inlined a few deep, else through a switch)
+// while the instruction limit allows. Integer registers live in an Int32Array as 32-bit halves, held
+// in locals inside translated code, and become bigints only at reg()/setReg(). The reference mode
+// (options.reference) runs one instruction per dispatch and is what the translator is tested against.
 //
 // Model (documented choices, see also codegen.ts and pal.ts):
 // - Addresses are NT's 32-bit addresses sign-extended to 64 bits; memory (memory.ts) covers the low
@@ -20,9 +23,12 @@
 //   the instruction is not executed. Adding or removing a code hook drops all translated code.
 // - Instruction budgets are exact: a block that would overrun the budget is executed one instruction
 //   at a time. RPCC returns the instructions retired so far in the run.
-// - hookTrace: a `block` hook sees each translated block as it starts (with tracing on, a block that
-//   branches to its own start returns to the loop instead of iterating inside, so every iteration is
-//   seen); an `insn` hook makes the run go one instruction at a time.
+// - hookTrace: a `block` hook sees each translated block as it starts (with tracing on, blocks never
+//   continue into one another, so every block is seen); an `insn` hook makes the run go one
+//   instruction at a time.
+// - Self-modifying code: a guest store into a page with translated code (or a host write, or unmap /
+//   protect) drops the page's translations; the block doing the store finishes as translated, and
+//   the next block is translated afresh (Alpha requires an IMB before modified code is executed).
 import type {
   AlphaCpu,
   AlphaReg,
@@ -46,6 +52,9 @@ const TWO32 = 4294967296;
 const MAX_BLOCK = 128;
 /** Most blocks in one translated region. */
 const MAX_REGION = 64;
+/** How deep blocks are inlined into the blocks jumping to them, and how much source that may add. */
+const INLINE_DEPTH = 3;
+const INLINE_CHARS = 200_000;
 /** Entries from the run loop after which a block is retranslated as a region. */
 const HOT = 8;
 
@@ -80,7 +89,7 @@ const HOST_ERROR = Symbol('host-error');
 interface Block {
   start: number;
   len: number;
-  fn: () => number;
+  fn: Translation;
   valid: boolean;
   /** Times the run loop entered it (a single block becomes a region at HOT). */
   hits: number;
@@ -174,6 +183,40 @@ class Runtime {
   }
 }
 
+/** What translated code works on, passed as its one argument (so one function serves every CPU). */
+interface Machine {
+  R: Int32Array;
+  RD: Int32Array;
+  WR: Int32Array;
+  M: Runtime;
+  O: AlphaOps;
+}
+type Translation = (S: Machine) => number;
+
+/**
+ * Compiled translations by source text, shared by every AlphaInterpreter of the process (a replay or
+ * test run boots the same kernel many times): the state comes in as the argument, so a later CPU
+ * running the same guest code calls the same function, with V8's feedback and optimized code. Bounded
+ * by the source kept (cleared when full).
+ */
+const translations = new Map<string, Translation>();
+let translationChars = 0;
+const MAX_TRANSLATION_CHARS = 32 << 20;
+
+function translation(body: string): Translation {
+  let f = translations.get(body);
+  if (!f) {
+    if (translationChars + body.length > MAX_TRANSLATION_CHARS) {
+      translations.clear();
+      translationChars = 0;
+    }
+    f = new Function('S', `const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}`) as Translation;
+    translations.set(body, f);
+    translationChars += body.length;
+  }
+  return f;
+}
+
 const REG_NAME = /^([rf])(\d{1,2})$/;
 
 /**
@@ -201,6 +244,7 @@ export class AlphaInterpreter implements AlphaCpu {
   private readonly mem: AlphaMemory;
   private readonly rt: Runtime;
   private readonly ops = new AlphaOps();
+  private readonly machine: Machine;
   private readonly blocks = new Map<number, Block>();
   private readonly steps = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
@@ -219,6 +263,7 @@ export class AlphaInterpreter implements AlphaCpu {
     this.reference = options.reference ?? false;
     this.mem = new AlphaMemory((page) => this.dropBlocks(page));
     this.rt = new Runtime(this.mem, () => this.flushCode());
+    this.machine = { R: this.R, RD: this.mem.rd, WR: this.mem.wr, M: this.rt, O: this.ops };
   }
 
   map(address: number, size: number, perm: Perm): void {
@@ -447,21 +492,33 @@ export class AlphaInterpreter implements AlphaCpu {
     const links = lens.size > 0 ? lens : null;
     let src = '';
     let len = 0;
-    starts.forEach((s, i) => {
-      const b = this.blockSource(s, maxLen, links);
-      if (s === start) len = b.len;
-      src += starts.length > 1 ? `case ${i}:{${b.src}}` : b.src;
+    const codes = starts.map((s) => this.blockSource(s, maxLen, links));
+    len = codes[0]!.len;
+    // A jump to another block of the function inlines that block's code (up to INLINE_DEPTH deep,
+    // never the entry, never a block already on the way): a loop then goes through the switch once
+    // per iteration, at its head, instead of once per block.
+    let room = INLINE_CHARS;
+    const expand = (code: string, depth: number, path: readonly number[]): string =>
+      code.replace(/@J(\d+)@/g, (_, j: string) => {
+        const i = Number(j);
+        const target = codes[i]!.src;
+        if (i === 0 || depth >= INLINE_DEPTH || path.includes(i) || target.length > room) {
+          return `b=${i};continue;`;
+        }
+        room -= target.length;
+        return expand(target, depth + 1, [...path, i]);
+      });
+    codes.forEach((b, i) => {
+      const code = expand(b.src, 0, [i]);
+      src += starts.length > 1 ? `case ${i}:{${code}}` : code;
     });
     const loop = starts.length > 1 ? `let b=0;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
     const hook = this.isHooked(start) ? `if(M.hook(${start})){return M.pc;}` : '';
     const body = hook + withLocals(loop);
-    const make = new Function('R', 'RD', 'WR', 'M', 'O', `return function(){${body}};`) as (
-      ...args: unknown[]
-    ) => () => number;
     const block: Block = {
       start,
       len,
-      fn: make(this.R, this.mem.rd, this.mem.wr, this.rt, this.ops),
+      fn: translation(body),
       valid: true,
       hits: region ? HOT : 0,
       l1pc: -1,
@@ -561,7 +618,7 @@ export class AlphaInterpreter implements AlphaCpu {
           if (rt.stopReason !== null)
             return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
           rt.c = Math.min(budget - rt.n, chunk) | 0;
-          pc = blk.fn();
+          pc = blk.fn(this.machine);
           prev = blk;
         } catch (e) {
           if (e instanceof AlphaFault) {
