@@ -1,9 +1,12 @@
 // Benchmarks of the Alpha interpreter (AlphaInterpreter) on integer loops, against qemu-alpha (Debian
 // qemu-user, a JIT) running the same loop as a static Linux program when binutils-alpha-linux-gnu and
-// qemu-alpha are installed: qemu's time is its wall time minus that of the same program with a zero
-// iteration count (process start-up). Loops: (a) a two-instruction loop (one block looping on itself),
-// (b) a loop split over three blocks by a branch (block-to-block dispatch), (c) a load/add/store loop.
-// Alone: `npx tsx bench/alpha.ts`; bench/run.ts may call benchAlpha().
+// qemu-alpha are installed. Times are CPU time (user + system: ours from process.cpuUsage, qemu's from
+// bash's `time` of the child), so that other load on a shared machine does not count; qemu runs ten
+// times our iteration count and its time is net of the same program run for one iteration (process
+// start-up). Runs alternate between ours and qemu; each figure is the best of its runs. Loops: (a) a
+// two-instruction loop (one block looping on itself), (b) a loop split over three blocks by a branch
+// (block-to-block dispatch), (c) a load/add/store loop. Alone: `npx tsx bench/alpha.ts`; bench/run.ts
+// may call benchAlpha().
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,28 +73,30 @@ function build(loop: Loop, dir: string, iterations: number): { raw: Uint8Array; 
   return { raw: new Uint8Array(readFileSync(join(dir, `${name}o.bin`))), elf: join(dir, `${name}.elf`) };
 }
 
+/** CPU milliseconds of one run of the loop on a fresh AlphaInterpreter (translation included). */
 function ours(raw: Uint8Array): number {
   const cpu = new AlphaInterpreter();
   cpu.map(CODE, 0x2000, RX);
   cpu.map(DATA, 0x2000, RW);
   cpu.write(CODE, raw);
   cpu.setReg('r26', BigInt.asUintN(64, BigInt(END | 0)));
-  const t = performance.now();
+  const t = process.cpuUsage();
   const r = cpu.run({ start: CODE, until: END });
-  const ms = performance.now() - t;
+  const used = process.cpuUsage(t);
+  cpu.close();
   if (r.kind !== 'returned') throw new Error(`bench run ended ${r.kind}`);
-  return ms;
+  return (used.user + used.system) / 1000;
 }
 
+/** CPU milliseconds (user + system) of one qemu-alpha process running `elf`. */
 function qemu(elf: string): number {
-  const t = performance.now();
-  const r = spawnSync('qemu-alpha', [elf], { stdio: 'ignore' });
-  const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`qemu-alpha exited ${r.status}`);
-  return ms;
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3U %3S"; time qemu-alpha "$0" >/dev/null', elf], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`qemu-alpha exited ${r.status}: ${r.stderr}`);
+  const [user, system] = r.stderr.trim().split(/\s+/).slice(-2).map(Number);
+  return (user! + system!) * 1000;
 }
-
-const best = (n: number, f: () => number) => Math.min(...Array.from({ length: n }, f));
 
 export function benchAlpha(log: (s: string) => void): { lines: string[] } {
   const lines: string[] = [];
@@ -104,27 +109,37 @@ export function benchAlpha(log: (s: string) => void): { lines: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'nt351-bench-alpha-'));
   try {
     const iterations = 20_000_000;
+    const qemuIterations = 10 * iterations;
+    const rounds = 5;
     for (const loop of LOOPS) {
       const prog = build(loop, dir, iterations);
       const instructions = iterations * loop.perIteration;
-      const oursMs = best(3, () => ours(prog.raw));
-      const mips = (ms: number) => instructions / (ms * 1000);
+      const qemuInstructions = qemuIterations * loop.perIteration;
+      const big = haveQemu ? build(loop, dir, qemuIterations) : null;
+      const empty = haveQemu ? build(loop, dir, 1) : null;
+      let oursMs = Number.POSITIVE_INFINITY;
+      let qemuMs = Number.POSITIVE_INFINITY;
+      let startMs = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < rounds; i++) {
+        oursMs = Math.min(oursMs, ours(prog.raw));
+        if (big && empty) {
+          qemuMs = Math.min(qemuMs, qemu(big.elf));
+          startMs = Math.min(startMs, qemu(empty.elf));
+        }
+      }
+      const oursMips = instructions / (oursMs * 1000);
       let peer = '—';
       let ratio = '—';
       if (haveQemu) {
-        const empty = build(loop, dir, 1);
-        const startMs = best(5, () => qemu(empty.elf));
-        const qemuMs = Math.max(0.001, best(3, () => qemu(prog.elf)) - startMs);
-        peer = `qemu-alpha ${mips(qemuMs).toFixed(0)} M instr/s`;
-        ratio = `**${(qemuMs / oursMs).toFixed(2)}×** speed (no target)`;
-        log(
-          `alpha: ${loop.name}: ours ${mips(oursMs).toFixed(0)} M instr/s, qemu ${mips(qemuMs).toFixed(0)}`,
-        );
+        const qemuMips = qemuInstructions / (Math.max(0.001, qemuMs - startMs) * 1000);
+        peer = `qemu-alpha ${qemuMips.toFixed(0)} M instr/s`;
+        ratio = `**${(qemuMips / oursMips).toFixed(2)}×** slower than qemu (target ≤ 2×)`;
+        log(`alpha: ${loop.name}: ours ${oursMips.toFixed(0)} M instr/s, qemu ${qemuMips.toFixed(0)}`);
       } else {
-        log(`alpha: ${loop.name}: ours ${mips(oursMs).toFixed(0)} M instr/s (no qemu-alpha)`);
+        log(`alpha: ${loop.name}: ours ${oursMips.toFixed(0)} M instr/s (no qemu-alpha)`);
       }
       lines.push(
-        `| Alpha ${loop.name} (${instructions / 1e6} M instructions, best of 3) | ${mips(oursMs).toFixed(0)} M instr/s | ${peer} | ${ratio}${loop === LOOPS[0] ? ' (target ≥ 100 M instr/s)' : ''} |`,
+        `| Alpha ${loop.name} (${instructions / 1e6} M instructions, CPU time, best of ${rounds}) | ${oursMips.toFixed(0)} M instr/s | ${peer} | ${ratio} |`,
       );
     }
   } finally {

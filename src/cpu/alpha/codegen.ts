@@ -3,10 +3,12 @@
 // Manual (4th ed., chapter 4) and, where the manual leaves a choice, qemu's target/alpha/translate.c
 // (loads into R31 are prefetches and do nothing; STx_C compares the locked address).
 //
-// Generated code sees: R (Int32Array(64): register i is R[2i] low half, R[2i+1] high half), RD/WR (the
-// readable/writable page arrays of memory.ts), M (the interpreter's runtime: instruction count `n`,
-// limit `lim`, lock address, fault and hook entry points) and O (ops.ts helpers). Every exit adds the
-// instructions retired to M.n; a fault thrown at index k of a block has retired k instructions.
+// Generated code sees: register halves as locals x0..x63 (register i is x(2i) low, x(2i+1) high; the
+// interpreter loads them from R and writes them back at `@W`), RD/WR (word offsets of readable /
+// writable pages in the arena MEM, memory.ts), d (instructions retired in this call) and c (the most
+// it may retire before returning), M (the interpreter's runtime: lock address, fault and hook entry
+// points) and O (ops.ts helpers). Slow paths and exits write registers and M.n back first; a fault
+// thrown at index k of a block has retired k instructions of it.
 import {
   disp16Of,
   disp21Of,
@@ -23,18 +25,24 @@ import {
 } from './decode.js';
 import { ALPHA_TRAP } from './pal.js';
 
-/** One translated instruction: its source, and whether it ends the block. */
+/** One translated instruction: its source, whether it ends the block, and its static successors. */
 export interface Translated {
   code: string;
   ends: boolean;
+  /** For a direct branch: the addresses it may go to (target, and the next one when conditional). */
+  next?: number[];
 }
 
 /** What the translator needs to know about the block being built. */
 export interface BlockContext {
-  /** Address of the block's first instruction (a branch back to it may loop inside the block). */
+  /** Address of the block's first instruction. */
   start: number;
-  /** Whether a branch back to `start` may loop inside the block. */
-  selfLoop: boolean;
+  /**
+   * Blocks compiled into the same function (address -> [instruction count, index in the function's
+   * switch]): an exit to one of them continues there (`b = index; continue`) while the instruction
+   * limit allows; null for none.
+   */
+  links: ReadonlyMap<number, readonly [number, number]> | null;
   /** Instructions in the block so far, this one included once it is added. */
   length: number;
   /** IMPLVER result. */
@@ -43,10 +51,10 @@ export interface BlockContext {
   amask: number;
 }
 
-const lo = (r: number) => (r === 31 ? '0' : `R[${2 * r}]`);
-const hi = (r: number) => (r === 31 ? '0' : `R[${2 * r + 1}]`);
+const lo = (r: number) => (r === 31 ? '0' : `x${2 * r}`);
+const hi = (r: number) => (r === 31 ? '0' : `x${2 * r + 1}`);
 /** Assigns the locals l, h to Rc (nothing for R31). */
-const put = (c: number) => (c === 31 ? '' : `R[${2 * c}]=l;R[${2 * c + 1}]=h;`);
+const put = (c: number) => (c === 31 ? '' : `x${2 * c}=l;x${2 * c + 1}=h;`);
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 /** 64-bit helpers on (aL, aH, bL, bH) producing l, h. */
@@ -176,14 +184,14 @@ function operate(w: number, k: number, pc: number, ctx: BlockContext): Translate
   const plain = OPERATE[op]?.[fn];
   if (plain) {
     let code = `{${ops}${plain.body}${put(c)}`;
-    if (plain.ov) code += `if(${plain.ov}){return M.trap(${ALPHA_TRAP.arithmetic},${hex(pc)},${k});}`;
+    if (plain.ov) code += `if(${plain.ov}){@W;return M.trap(${ALPHA_TRAP.arithmetic},${hex(pc)},${k});}`;
     return { code: `${code}}`, ends: false };
   }
   if (op === 0x11) {
     const cond = CMOV[fn];
     if (cond) {
       if (c === 31) return { code: '', ends: false };
-      return { code: `{${ops}if(${COND[cond]}){R[${2 * c}]=bL;R[${2 * c + 1}]=bH;}}`, ends: false };
+      return { code: `{${ops}if(${COND[cond]}){x${2 * c}=bL;x${2 * c + 1}=bH;}}`, ends: false };
     }
     if (fn === 0x61) {
       // AMASK: clears the bits of implemented features.
@@ -216,22 +224,26 @@ function operate(w: number, k: number, pc: number, ctx: BlockContext): Translate
  * The effective address Rb + disp into `ea` (int32), faulting as unmapped when the 64-bit address is
  * not the sign extension of its low 32 bits. `access` 0 read, 1 write.
  */
-function effectiveAddress(b: number, disp: number, k: number, access: 0 | 1, name = 'ea'): string {
+function effectiveAddress(b: number, disp: number, k: string, access: 0 | 1, name = 'ea'): string {
   if (b === 31) return `const ${name}=${disp | 0};`;
   const carry = disp === 0 ? '0' : disp > 0 ? '(s>4294967295?1:0)' : '(s<0?-1:0)';
   const s = disp === 0 ? `const s=${lo(b)};` : `const s=(${lo(b)}>>>0)+${disp};`;
-  return `${s}const ${name}=s|0;if((${hi(b)}+${carry}|0)!==(${name}>>31)){M.nc(${name},${k},${access});}`;
+  return `${s}const ${name}=s|0;if((${disp === 0 ? hi(b) : `${hi(b)}+${carry}|0`})!==(${name}>>31)){@W;M.nc(${name},${k},${access});}`;
 }
 
-function memory(w: number, k: number): Translated | null {
+function memory(w: number, pc: number, kn: number): Translated | null {
+  // Slow paths get the instruction's index in its block and its address.
+  const k = `${kn},${hex(pc)}`;
   const op = opcodeOf(w);
   const a = raOf(w);
   const b = rbOf(w);
   const disp = disp16Of(w);
-  const rdPage = `const p=RD[ea>>>13]??M.rf(ea,${k});const i=(ea&0x1fff)>>2;`;
-  const wrPage = `const p=WR[ea>>>13]??M.wp(ea,${k});const i=(ea&0x1fff)>>2;`;
-  const align = (mask: number, access: 0 | 1) => `if(ea&${mask}){M.al(ea,${k},${access});}`;
-  const setA = (l: string, h: string) => (a === 31 ? '' : `R[${2 * a}]=${l};R[${2 * a + 1}]=${h};`);
+  // o: the page's word offset in the arena MEM (0 when the fast path does not apply).
+  const rdPage = `const o=RD[ea>>>13];if(o===0){@W;M.rf(ea,${k});}const i=o+((ea&0x1fff)>>2);`;
+  // A store that needed the slow path dropped translated code: stop continuing into other blocks.
+  const wrPage = `let o=WR[ea>>>13];if(o===0){@W;o=M.wp(ea,${k});c=-1;}const i=o+((ea&0x1fff)>>2);`;
+  const align = (mask: number, access: 0 | 1) => `if(ea&${mask}){@W;M.al(ea,${k},${access});}`;
+  const setA = (l: string, h: string) => (a === 31 ? '' : `x${2 * a}=${l};x${2 * a + 1}=${h};`);
   switch (op) {
     case 0x08:
     case 0x09: {
@@ -239,75 +251,75 @@ function memory(w: number, k: number): Translated | null {
       if (a === 31) return { code: '', ends: false };
       const cL = op === 0x08 ? disp : disp * 65536;
       const cH = cL < 0 ? -1 : 0;
-      if (b === 31) return { code: `R[${2 * a}]=${cL | 0};R[${2 * a + 1}]=${cH};`, ends: false };
+      if (b === 31) return { code: `x${2 * a}=${cL | 0};x${2 * a + 1}=${cH};`, ends: false };
       return {
-        code: `{const bL=${lo(b)},bH=${hi(b)};const l=(bL+${cL | 0})|0;const h=(bH+${cH}+((l>>>0)<(bL>>>0)?1:0))|0;R[${2 * a}]=l;R[${2 * a + 1}]=h;}`,
+        code: `{const bL=${lo(b)},bH=${hi(b)};const l=(bL+${cL | 0})|0;const h=(bH+${cH}+((l>>>0)<(bL>>>0)?1:0))|0;x${2 * a}=l;x${2 * a + 1}=h;}`,
         ends: false,
       };
     }
     case 0x0a: // LDBU
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${rdPage}${setA('(p[i]>>>((ea&3)<<3))&255', '0')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${rdPage}${setA('(MEM[i]>>>((ea&3)<<3))&255', '0')}}`,
         ends: false,
       };
     case 0x0c: // LDWU
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(1, 0)}${rdPage}${setA('(p[i]>>>((ea&2)<<3))&65535', '0')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(1, 0)}${rdPage}${setA('(MEM[i]>>>((ea&2)<<3))&65535', '0')}}`,
         ends: false,
       };
     case 0x0b: // LDQ_U (with Ra = R31 it is UNOP)
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0, 'ea0')}const ea=ea0&-8;${rdPage}const v0=p[i],v1=p[i+1];${setA('v0', 'v1')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0, 'ea0')}const ea=ea0&-8;${rdPage}const v0=MEM[i],v1=MEM[i+1];${setA('v0', 'v1')}}`,
         ends: false,
       };
     case 0x28: // LDL
     case 0x2a: // LDL_L
       if (a === 31 && op === 0x28) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(3, 0)}${rdPage}const v=p[i];${op === 0x2a ? 'M.lock=ea;' : ''}${setA('v', 'v>>31')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(3, 0)}${rdPage}const v=MEM[i];${op === 0x2a ? 'M.lock=ea;' : ''}${setA('v', 'v>>31')}}`,
         ends: false,
       };
     case 0x29: // LDQ
     case 0x2b: // LDQ_L
       if (a === 31 && op === 0x29) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(7, 0)}${rdPage}const v0=p[i],v1=p[i+1];${op === 0x2b ? 'M.lock=ea;' : ''}${setA('v0', 'v1')}}`,
+        code: `{${effectiveAddress(b, disp, k, 0)}${align(7, 0)}${rdPage}const v0=MEM[i],v1=MEM[i+1];${op === 0x2b ? 'M.lock=ea;' : ''}${setA('v0', 'v1')}}`,
         ends: false,
       };
     case 0x0e: // STB
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${wrPage}const sh=(ea&3)<<3;p[i]=(p[i]&~(255<<sh))|((v&255)<<sh);}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${wrPage}const sh=(ea&3)<<3;MEM[i]=(MEM[i]&~(255<<sh))|((v&255)<<sh);}`,
         ends: false,
       };
     case 0x0d: // STW
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(1, 1)}${wrPage}const sh=(ea&2)<<3;p[i]=(p[i]&~(65535<<sh))|((v&65535)<<sh);}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(1, 1)}${wrPage}const sh=(ea&2)<<3;MEM[i]=(MEM[i]&~(65535<<sh))|((v&65535)<<sh);}`,
         ends: false,
       };
     case 0x0f: // STQ_U
       return {
-        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1, 'ea0')}const ea=ea0&-8;${wrPage}p[i]=v0;p[i+1]=v1;}`,
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1, 'ea0')}const ea=ea0&-8;${wrPage}MEM[i]=v0;MEM[i+1]=v1;}`,
         ends: false,
       };
     case 0x2c: // STL
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(3, 1)}${wrPage}p[i]=v;}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(3, 1)}${wrPage}MEM[i]=v;}`,
         ends: false,
       };
     case 0x2d: // STQ
       return {
-        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1)}${align(7, 1)}${wrPage}p[i]=v0;p[i+1]=v1;}`,
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1)}${align(7, 1)}${wrPage}MEM[i]=v0;MEM[i+1]=v1;}`,
         ends: false,
       };
     case 0x2e: // STL_C
     case 0x2f: {
       // STQ_C: stores only if the lock is held on this address; Ra = 1 on success, 0 on failure.
       const quad = op === 0x2f;
-      const store = quad ? `p[i]=${lo(a)};p[i+1]=${hi(a)};` : `p[i]=${lo(a)};`;
-      const result = a === 31 ? '' : `R[${2 * a}]=ok;R[${2 * a + 1}]=0;`;
+      const store = quad ? `MEM[i]=${lo(a)};MEM[i+1]=${hi(a)};` : `MEM[i]=${lo(a)};`;
+      const result = a === 31 ? '' : `x${2 * a}=ok;x${2 * a + 1}=0;`;
       return {
         code: `{${effectiveAddress(b, disp, k, 1)}${align(quad ? 7 : 3, 1)}let ok=0;if(M.lock===ea){${wrPage}${store}ok=1;}M.lock=-1;${result}}`,
         ends: false,
@@ -319,12 +331,21 @@ function memory(w: number, k: number): Translated | null {
 }
 
 /** The exit to a branch target: loops inside the block when it is the block's start. */
+/** Continues into block `link` of the same function when the limit allows, else returns `target`. */
+export function continueTo(link: readonly [number, number], target: number): string {
+  // @J<index>@ becomes `b=index;continue;` or the target block's code inlined (interpreter.ts).
+  return `if(d+${link[0]}<=c){@J${link[1]}@}@W;return ${hex(target)};`;
+}
+
+/**
+ * The exit to `target`: continues in the same function when the target block was compiled into it
+ * and the instruction limit leaves room for all of that block, else returns the target address.
+ */
 function exitTo(target: number, ctx: BlockContext): string {
   const t = target >>> 0;
-  if (ctx.selfLoop && t === ctx.start) {
-    return `M.n+=${ctx.length};if(M.n+${ctx.length}<=M.lim){continue;}return ${hex(t)};`;
-  }
-  return `M.n+=${ctx.length};return ${hex(t)};`;
+  const link = ctx.links?.get(t);
+  if (link !== undefined) return `d+=${ctx.length};${continueTo(link, t)}`;
+  return `d+=${ctx.length};@W;return ${hex(t)};`;
 }
 
 function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
@@ -333,8 +354,8 @@ function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
   const target = (pc + 4 + 4 * disp21Of(w)) >>> 0;
   const next = (pc + 4) | 0;
   if (op === 0x30 || op === 0x34) {
-    const link = a === 31 ? '' : `R[${2 * a}]=${next};R[${2 * a + 1}]=${next >> 31};`;
-    return { code: `${link}${exitTo(target, ctx)}`, ends: true };
+    const link = a === 31 ? '' : `x${2 * a}=${next};x${2 * a + 1}=${next >> 31};`;
+    return { code: `${link}${exitTo(target, ctx)}`, ends: true, next: [target] };
   }
   const cond: Record<number, string> = {
     56: 'lbc',
@@ -349,8 +370,9 @@ function branch(w: number, pc: number, ctx: BlockContext): Translated | null {
   const c = cond[op];
   if (!c) return null;
   return {
-    code: `{const aL=${lo(a)},aH=${hi(a)};if(${COND[c]}){${exitTo(target, ctx)}}}M.n+=${ctx.length};return ${hex(pc + 4)};`,
+    code: `{const aL=${lo(a)},aH=${hi(a)};if(${COND[c]}){${exitTo(target, ctx)}}}${exitTo(pc + 4, ctx)}`,
     ends: true,
+    next: [target, (pc + 4) >>> 0],
   };
 }
 
@@ -360,11 +382,11 @@ function jump(w: number, pc: number, ctx: BlockContext): Translated {
   const a = raOf(w);
   const b = rbOf(w);
   const next = (pc + 4) | 0;
-  const link = a === 31 ? '' : `R[${2 * a}]=${next};R[${2 * a + 1}]=${next >> 31};`;
+  const link = a === 31 ? '' : `x${2 * a}=${next};x${2 * a + 1}=${next >> 31};`;
   // A target whose high half is not the sign extension of the low one comes back as low + 2^32:
   // the run loop reports a fetch fault at the low address.
   return {
-    code: `{const t=${lo(b)}&-4;const th=${hi(b)};${link}M.n+=${ctx.length};if(th!==(t>>31)){return (t>>>0)+4294967296;}return t>>>0;}`,
+    code: `{const t=${lo(b)}&-4;const th=${hi(b)};${link}d+=${ctx.length};@W;if(th!==(t>>31)){return (t>>>0)+4294967296;}return t>>>0;}`,
     ends: true,
   };
 }
@@ -382,13 +404,13 @@ function misc(w: number, k: number): Translated | null {
     case 0xf800: // WH64
       return { code: '', ends: false };
     case 0xc000: // RPCC: the instructions retired in this run (a deterministic cycle counter).
-      return { code: a === 31 ? '' : `R[${2 * a}]=(M.n+${k})|0;R[${2 * a + 1}]=0;`, ends: false };
+      return { code: a === 31 ? '' : `x${2 * a}=(n0+d+${k})|0;x${2 * a + 1}=0;`, ends: false };
     case 0xe000: // RC
     case 0xf000: {
       // RS
       const set = memFuncOf(w) === 0xf000 ? 1 : 0;
       return {
-        code: `${a === 31 ? '' : `R[${2 * a}]=M.intr;R[${2 * a + 1}]=0;`}M.intr=${set};`,
+        code: `${a === 31 ? '' : `x${2 * a}=M.intr;x${2 * a + 1}=0;`}M.intr=${set};`,
         ends: false,
       };
     }
@@ -406,13 +428,13 @@ export function translate(w: number, pc: number, k: number, ctx: BlockContext): 
   const op = opcodeOf(w);
   let t: Translated | null = null;
   if (op === 0x00) {
-    return { code: `return M.pal(${hex(palFuncOf(w))},${hex(pc)},${k});`, ends: true };
+    return { code: `@W;return M.pal(${hex(palFuncOf(w))},${hex(pc)},${k});`, ends: true };
   }
   if (op >= 0x10 && op <= 0x13) t = operate(w, k, pc, ctx);
   else if (op === 0x1c) t = operate(w, k, pc, ctx);
   else if (op === 0x18) t = misc(w, k);
   else if (op === 0x1a) t = jump(w, pc, ctx);
   else if (op >= 0x30) t = branch(w, pc, ctx);
-  else t = memory(w, k);
-  return t ?? { code: `M.inv(${hex(pc)},${k});`, ends: true };
+  else t = memory(w, pc, k);
+  return t ?? { code: `@W;M.inv(${hex(pc)},${k});`, ends: true };
 }

@@ -1,8 +1,11 @@
 // AlphaInterpreter: the Alpha AXP CpuEngine, a translating interpreter in TypeScript (neither Unicorn
-// nor any library we use has Alpha). Basic blocks are translated once into JavaScript functions
-// (codegen.ts, compiled with `new Function`) and cached by address; a branch back to a block's own
-// start loops inside the compiled function. Integer registers live in an Int32Array as 32-bit halves
-// and become bigints only at reg()/setReg().
+// nor any library we use has Alpha). Basic blocks are translated into JavaScript functions (codegen.ts,
+// compiled with `new Function`, shared by source text across CPUs) and cached by address; a block
+// entered HOT times is retranslated as a region: the blocks reachable from it by direct branches on
+// its page, in one function, continuing into one another (inlined a few deep, else through a switch)
+// while the instruction limit allows. Integer registers live in an Int32Array as 32-bit halves, held
+// in locals inside translated code, and become bigints only at reg()/setReg(). The reference mode
+// (options.reference) runs one instruction per dispatch and is what the translator is tested against.
 //
 // Model (documented choices, see also codegen.ts and pal.ts):
 // - Addresses are NT's 32-bit addresses sign-extended to 64 bits; memory (memory.ts) covers the low
@@ -20,9 +23,12 @@
 //   the instruction is not executed. Adding or removing a code hook drops all translated code.
 // - Instruction budgets are exact: a block that would overrun the budget is executed one instruction
 //   at a time. RPCC returns the instructions retired so far in the run.
-// - hookTrace: a `block` hook sees each translated block as it starts (with tracing on, a block that
-//   branches to its own start returns to the loop instead of iterating inside, so every iteration is
-//   seen); an `insn` hook makes the run go one instruction at a time.
+// - hookTrace: a `block` hook sees each translated block as it starts (with tracing on, blocks never
+//   continue into one another, so every block is seen); an `insn` hook makes the run go one
+//   instruction at a time.
+// - Self-modifying code: a guest store into a page with translated code (or a host write, or unmap /
+//   protect) drops the page's translations; the block doing the store finishes as translated, and
+//   the next block is translated afresh (Alpha requires an IMB before modified code is executed).
 import type {
   AlphaCpu,
   AlphaReg,
@@ -36,7 +42,7 @@ import type {
   RunResult,
   TraceHook,
 } from '../engine.js';
-import { type BlockContext, translate } from './codegen.js';
+import { type BlockContext, continueTo, translate } from './codegen.js';
 import { ALPHA_PAGE_SIZE, AlphaMemory, PAGE_SHIFT } from './memory.js';
 import { AlphaOps } from './ops.js';
 import { ALPHA_TRAP, NT_PAL } from './pal.js';
@@ -44,12 +50,24 @@ import { ALPHA_TRAP, NT_PAL } from './pal.js';
 const TWO32 = 4294967296;
 /** Most instructions in one translated block. */
 const MAX_BLOCK = 128;
+/** Most blocks in one translated region. */
+const MAX_REGION = 64;
+/** How deep blocks are inlined into the blocks jumping to them, and how much source that may add. */
+const INLINE_DEPTH = 3;
+const INLINE_CHARS = 200_000;
+/** Entries from the run loop after which a block is retranslated as a region. */
+const HOT = 8;
 
 export interface AlphaInterpreterOptions {
   /** IMPLVER result: 0 = EV4 (21064, default), 1 = EV5, 2 = EV6. */
   implver?: number;
   /** AMASK feature bits implemented (cleared from AMASK's result). Default 1: BWX only. */
   amask?: number;
+  /**
+   * Run one instruction per dispatch, never continuing from one block into another: the reference
+   * the translator is differentially tested against (slow; same results by design).
+   */
+  reference?: boolean;
 }
 
 /** A guest fault raised inside translated code: `k` instructions of the block had retired. */
@@ -60,6 +78,8 @@ class AlphaFault {
     readonly address: number,
     readonly vector: number | undefined,
     readonly k: number,
+    /** The faulting instruction's address (uint32). */
+    readonly pc: number,
   ) {}
 }
 
@@ -69,8 +89,10 @@ const HOST_ERROR = Symbol('host-error');
 interface Block {
   start: number;
   len: number;
-  fn: () => number;
+  fn: Translation;
   valid: boolean;
+  /** Times the run loop entered it (a single block becomes a region at HOT). */
+  hits: number;
   l1pc: number;
   l1: Block | null;
   l2pc: number;
@@ -87,8 +109,11 @@ interface CodeHookEntry {
 class Runtime {
   /** Instructions retired in the current run. */
   n = 0;
-  /** A self-looping block stops iterating before n would pass this. */
-  lim = 0;
+  /**
+   * Most instructions translated code may retire before returning to the run loop (int32): it does
+   * not continue into a block that would pass it.
+   */
+  c = 0;
   /** Address locked by LDx_L (int32), or -1. */
   lock = -1;
   /** The RC/RS interrupt flag. */
@@ -101,30 +126,30 @@ class Runtime {
   interruptHooks: InterruptHook[] = [];
 
   constructor(
-    private readonly mem: AlphaMemory,
+    readonly mem: AlphaMemory,
     private readonly flushAll: () => void,
   ) {}
 
-  rf(ea: number, k: number): never {
-    throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k);
+  rf(ea: number, k: number, pc: number): never {
+    throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k, pc);
   }
-  wp(ea: number, k: number): Int32Array {
-    const p = this.mem.writablePage(ea);
-    if (p) return p;
-    throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k);
+  wp(ea: number, k: number, pc: number): number {
+    const o = this.mem.writablePage(ea);
+    if (o) return o;
+    throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k, pc);
   }
-  al(ea: number, k: number, write: number): never {
-    throw new AlphaFault('exception', write ? 'write' : 'read', ea >>> 0, ALPHA_TRAP.unaligned, k);
+  al(ea: number, k: number, pc: number, write: number): never {
+    throw new AlphaFault('exception', write ? 'write' : 'read', ea >>> 0, ALPHA_TRAP.unaligned, k, pc);
   }
-  nc(ea: number, k: number, write: number): never {
-    throw new AlphaFault('unmapped', write ? 'write' : 'read', ea >>> 0, undefined, k);
+  nc(ea: number, k: number, pc: number, write: number): never {
+    throw new AlphaFault('unmapped', write ? 'write' : 'read', ea >>> 0, undefined, k, pc);
   }
   inv(pc: number, k: number): never {
-    throw new AlphaFault('invalid-instruction', 'fetch', pc, undefined, k);
+    throw new AlphaFault('invalid-instruction', 'fetch', pc, undefined, k, pc);
   }
 
   private interrupt(vector: number, pc: number, k: number): number {
-    if (this.interruptHooks.length === 0) throw new AlphaFault('exception', null, pc, vector, k);
+    if (this.interruptHooks.length === 0) throw new AlphaFault('exception', null, pc, vector, k, pc);
     this.n += k + 1;
     this.pc = (pc + 4) >>> 0;
     for (const hook of this.interruptHooks) this.call(() => hook(vector));
@@ -158,7 +183,56 @@ class Runtime {
   }
 }
 
+/** What translated code works on, passed as its one argument (so one function serves every CPU). */
+interface Machine {
+  R: Int32Array;
+  RD: Int32Array;
+  WR: Int32Array;
+  M: Runtime;
+  O: AlphaOps;
+}
+type Translation = (S: Machine) => number;
+
+/**
+ * Compiled translations by source text, shared by every AlphaInterpreter of the process (a replay or
+ * test run boots the same kernel many times): the state comes in as the argument, so a later CPU
+ * running the same guest code calls the same function, with V8's feedback and optimized code. Bounded
+ * by the source kept (cleared when full).
+ */
+const translations = new Map<string, Translation>();
+let translationChars = 0;
+const MAX_TRANSLATION_CHARS = 32 << 20;
+
+function translation(body: string): Translation {
+  let f = translations.get(body);
+  if (!f) {
+    if (translationChars + body.length > MAX_TRANSLATION_CHARS) {
+      translations.clear();
+      translationChars = 0;
+    }
+    f = new Function('S', `const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}`) as Translation;
+    translations.set(body, f);
+    translationChars += body.length;
+  }
+  return f;
+}
+
 const REG_NAME = /^([rf])(\d{1,2})$/;
+
+/**
+ * Wraps translated code so that the register halves it names (x0..x63) are locals, loaded on entry
+ * and written back (`@W`) before every exit and every call out, with M.n (= n0 + d, d the
+ * instructions retired in this call, at most c).
+ */
+function withLocals(src: string): string {
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const m of src.matchAll(/\bx(\d+)\b/g)) used.add(Number(m[1]));
+  for (const m of src.matchAll(/\bx(\d+)=(?!=)/g)) written.add(Number(m[1]));
+  const flush = `(${[...written].map((i) => `R[${i}]=x${i},`).join('')}M.n=n0+d)`;
+  const load = used.size > 0 ? `let ${[...used].map((i) => `x${i}=R[${i}]`).join(',')};` : '';
+  return `const n0=M.n;let d=0;let c=M.c;const MEM=M.mem.words;${load}${src.replaceAll('@W', flush)}`;
+}
 
 /** An Alpha AXP CPU (21064 integer instruction set plus BWX), see the file comment for the model. */
 export class AlphaInterpreter implements AlphaCpu {
@@ -170,21 +244,26 @@ export class AlphaInterpreter implements AlphaCpu {
   private readonly mem: AlphaMemory;
   private readonly rt: Runtime;
   private readonly ops = new AlphaOps();
+  private readonly machine: Machine;
   private readonly blocks = new Map<number, Block>();
   private readonly steps = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
   private readonly implver: number;
   private readonly amask: number;
+  private readonly reference: boolean;
   /** The `until` translated blocks were cut at. */
   private until = -1;
   private running = false;
+  private closed = false;
   private traceHooks: { unit: 'block' | 'insn'; fn: TraceHook }[] = [];
 
   constructor(options: AlphaInterpreterOptions = {}) {
     this.implver = options.implver ?? 0;
     this.amask = options.amask ?? 1;
+    this.reference = options.reference ?? false;
     this.mem = new AlphaMemory((page) => this.dropBlocks(page));
     this.rt = new Runtime(this.mem, () => this.flushCode());
+    this.machine = { R: this.R, RD: this.mem.rd, WR: this.mem.wr, M: this.rt, O: this.ops };
   }
 
   map(address: number, size: number, perm: Perm): void {
@@ -332,46 +411,116 @@ export class AlphaInterpreter implements AlphaCpu {
     return false;
   }
 
-  /** Translates the block at `start` (at most `maxLen` instructions); throws AlphaFault on fetch faults. */
-  private compile(start: number, maxLen: number): Block {
-    if (start >= TWO32) throw new AlphaFault('unmapped', 'fetch', start - TWO32, undefined, 0);
+  /** Whether blocks may continue into one another inside one function (not while tracing). */
+  private chaining(): boolean {
+    return !this.reference && this.traceHooks.length === 0;
+  }
+
+  /** Checks that `start` can be fetched; throws AlphaFault (fetch) when not. */
+  private checkFetch(start: number): void {
+    if (start >= TWO32) throw new AlphaFault('unmapped', 'fetch', start - TWO32, undefined, 0, start - TWO32);
     const fetch = this.mem.fetchable(start);
-    if (fetch !== 'ok') throw new AlphaFault(fetch, 'fetch', start, undefined, 0);
-    if (start & 3) throw new AlphaFault('exception', 'fetch', start, ALPHA_TRAP.unaligned, 0);
-    const pageNo = start >>> PAGE_SHIFT;
-    const page = this.mem.pages[pageNo]!;
+    if (fetch !== 'ok') throw new AlphaFault(fetch, 'fetch', start, undefined, 0, start);
+    if (start & 3) throw new AlphaFault('exception', 'fetch', start, ALPHA_TRAP.unaligned, 0, start);
+  }
+
+  /**
+   * The source of the block at `start` (at most `maxLen` instructions), its length and static
+   * successors; `links` are the blocks of the same function an exit may continue into.
+   */
+  private blockSource(
+    start: number,
+    maxLen: number,
+    links: ReadonlyMap<number, readonly [number, number]> | null,
+  ): { src: string; len: number; next: number[] } {
     const hooked = this.isHooked(start);
-    const ctx: BlockContext = {
-      start,
-      selfLoop: !hooked && start !== this.until && this.traceHooks.length === 0,
-      length: 0,
-      implver: this.implver,
-      amask: this.amask,
-    };
-    let src = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
+    const ctx: BlockContext = { start, links, length: 0, implver: this.implver, amask: this.amask };
+    let src = '';
     let pc = start;
     let k = 0;
     for (;;) {
-      const w = page[(pc & 0x1fff) >> 2]! >>> 0;
+      const w = this.mem.word(pc) >>> 0;
       ctx.length = k + 1;
       const t = translate(w, pc, k, ctx);
       src += t.code;
       k++;
       pc = (pc + 4) >>> 0;
-      if (t.ends) break;
+      if (t.ends) return { src, len: k, next: t.next ?? [] };
       if (k >= maxLen || hooked || (pc & 0x1fff) === 0 || pc === this.until || this.isHooked(pc)) {
-        src += `M.n+=${k};return ${pc};`;
-        break;
+        // Cut here: continue at the next instruction (a block of its own).
+        const link = (pc & 0x1fff) === 0 ? undefined : links?.get(pc);
+        src += link !== undefined ? `d+=${k};${continueTo(link, pc)}` : `d+=${k};@W;return ${pc};`;
+        return { src, len: k, next: (pc & 0x1fff) === 0 ? [] : [pc] };
       }
     }
-    const make = new Function('R', 'RD', 'WR', 'M', 'O', `return function(){for(;;){${src}}};`) as (
-      ...args: unknown[]
-    ) => () => number;
+  }
+
+  /**
+   * Translates the code at `start` into one function: a single block of at most `maxLen`
+   * instructions, or with `region` the blocks reachable from it by direct branches on the same page
+   * (not hooked, not `until`), which continue into one another without returning to the run loop.
+   * Throws AlphaFault on fetch faults.
+   */
+  private compile(start: number, maxLen: number, region = false): Block {
+    this.checkFetch(start);
+    const pageNo = start >>> PAGE_SHIFT;
+    const chain = this.chaining() && !this.isHooked(start) && start !== this.until;
+    const starts: number[] = [start];
+    const lens = new Map<number, readonly [number, number]>();
+    if (chain && region) {
+      // Discover the region breadth-first (a block's shape does not depend on its links).
+      for (let i = 0; i < starts.length; i++) {
+        const s = starts[i]!;
+        const { len, next } = this.blockSource(s, maxLen, null);
+        lens.set(s, [len, i]);
+        for (const t of next) {
+          if (
+            starts.length < MAX_REGION &&
+            t >>> PAGE_SHIFT === pageNo &&
+            !lens.has(t) &&
+            !starts.includes(t) &&
+            t !== this.until &&
+            !this.isHooked(t)
+          ) {
+            starts.push(t);
+          }
+        }
+      }
+    } else if (chain && maxLen > 1) {
+      lens.set(start, [this.blockSource(start, maxLen, null).len, 0]);
+    }
+    const links = lens.size > 0 ? lens : null;
+    let src = '';
+    let len = 0;
+    const codes = starts.map((s) => this.blockSource(s, maxLen, links));
+    len = codes[0]!.len;
+    // A jump to another block of the function inlines that block's code (up to INLINE_DEPTH deep,
+    // never the entry, never a block already on the way): a loop then goes through the switch once
+    // per iteration, at its head, instead of once per block.
+    let room = INLINE_CHARS;
+    const expand = (code: string, depth: number, path: readonly number[]): string =>
+      code.replace(/@J(\d+)@/g, (_, j: string) => {
+        const i = Number(j);
+        const target = codes[i]!.src;
+        if (i === 0 || depth >= INLINE_DEPTH || path.includes(i) || target.length > room) {
+          return `b=${i};continue;`;
+        }
+        room -= target.length;
+        return expand(target, depth + 1, [...path, i]);
+      });
+    codes.forEach((b, i) => {
+      const code = expand(b.src, 0, [i]);
+      src += starts.length > 1 ? `case ${i}:{${code}}` : code;
+    });
+    const loop = starts.length > 1 ? `let b=0;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
+    const hook = this.isHooked(start) ? `if(M.hook(${start})){return M.pc;}` : '';
+    const body = hook + withLocals(loop);
     const block: Block = {
       start,
-      len: k,
-      fn: make(this.R, this.mem.rd, this.mem.wr, this.rt, this.ops),
+      len,
+      fn: translation(body),
       valid: true,
+      hits: region ? HOT : 0,
       l1pc: -1,
       l1: null,
       l2pc: -1,
@@ -384,7 +533,10 @@ export class AlphaInterpreter implements AlphaCpu {
       this.pageBlocks.set(pageNo, list);
     }
     list.push(block);
-    (maxLen === 1 ? this.steps : this.blocks).set(start, block);
+    const map = maxLen === 1 ? this.steps : this.blocks;
+    const old = map.get(start);
+    if (old) old.valid = false;
+    map.set(start, block);
     return block;
   }
 
@@ -413,7 +565,9 @@ export class AlphaInterpreter implements AlphaCpu {
     }
     const budget = maxInstructions ?? Number.POSITIVE_INFINITY;
     const deadline = maxMillis !== undefined ? performance.now() + maxMillis : Number.POSITIVE_INFINITY;
-    const chunk = maxMillis !== undefined ? 1 << 16 : 1 << 24;
+    // Translated code returns to this loop at least every `chunk` instructions: for the time budget, and
+    // so that V8 optimizes the functions as a whole (code entered on a loop (OSR) runs slower here).
+    const chunk = 1 << 16;
     let pc = opts.start >>> 0;
     let prev: Block | null = null;
     let iterations = 0;
@@ -429,10 +583,10 @@ export class AlphaInterpreter implements AlphaCpu {
         ) {
           return { kind: 'budget', which: 'time', pc: pc >>> 0, instructions: rt.n };
         }
-        const start = pc;
         try {
           let blk: Block | null = null;
-          if (prev !== null) {
+          if (this.reference) blk = this.steps.get(pc) ?? this.compile(pc, 1);
+          else if (prev !== null) {
             if (prev.l1pc === pc && prev.l1!.valid) blk = prev.l1;
             else if (prev.l2pc === pc && prev.l2!.valid) blk = prev.l2;
           }
@@ -448,6 +602,9 @@ export class AlphaInterpreter implements AlphaCpu {
               }
             }
           }
+          // A block entered HOT times is retranslated with the blocks it branches to (links to the old one
+          // find it invalid and look again).
+          if (++blk.hits === HOT && !this.reference) blk = this.compile(pc, MAX_BLOCK, true);
           const traces = this.traceHooks;
           const stepping = traces.length > 0 && traces.some((t) => t.unit === 'insn');
           if (stepping || rt.n + blk.len > budget) blk = this.steps.get(pc) ?? this.compile(pc, 1);
@@ -464,13 +621,13 @@ export class AlphaInterpreter implements AlphaCpu {
           }
           if (rt.stopReason !== null)
             return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
-          rt.lim = Math.min(budget, rt.n + chunk);
-          pc = blk.fn();
+          rt.c = Math.min(budget - rt.n, chunk) | 0;
+          pc = blk.fn(this.machine);
           prev = blk;
         } catch (e) {
           if (e instanceof AlphaFault) {
             rt.n += e.k;
-            const fpc = (start + 4 * e.k) >>> 0;
+            const fpc = e.pc;
             pc = fpc;
             const f = {
               kind: 'fault' as const,
@@ -500,9 +657,16 @@ export class AlphaInterpreter implements AlphaCpu {
     }
   }
 
+  /**
+   * Ends this CPU: drops translated code and hooks and gives guest memory back for reuse by the next
+   * AlphaInterpreter (cleared first). Using the CPU afterwards throws AlphaMemoryError.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flushCode();
     this.rt.codeHooks = [];
     this.rt.interruptHooks = [];
+    this.mem.release();
   }
 }

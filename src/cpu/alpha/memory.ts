@@ -1,14 +1,22 @@
-// Guest memory of the Alpha interpreter: a sparse map of 8 KiB pages over the low 32 bits of the
-// address (NT on Alpha uses 32-bit addresses sign-extended to 64 bits), each page an Int32Array with
-// its own Perm. Translated code reads pages through `rd` (readable pages only) and writes through `wr`
-// (writable pages that hold no translated code); the slow paths here handle the rest.
+// Guest memory of the Alpha interpreter: 8 KiB pages over the low 32 bits of the address (NT on Alpha
+// uses 32-bit addresses sign-extended to 64 bits), held in one Int32Array arena; page tables give each
+// page's word offset in the arena (0 = none: slot 0 is never used). Translated code reads through `rd`
+// (readable pages only) and writes through `wr` (writable pages that hold no translated code); the slow
+// paths here handle the rest. Tables and arena are parked on release() and reused by the next
+// AlphaMemory (a boot creates one), cleared of everything the previous user mapped.
 import type { Perm } from '../engine.js';
 
 /** Alpha page size (the 21064's 8 KiB pages); map/unmap/protect granularity. */
 export const ALPHA_PAGE_SIZE = 0x2000;
 /** log2 of ALPHA_PAGE_SIZE. */
 export const PAGE_SHIFT = 13;
+/** 32-bit words per page. */
+export const PAGE_WORDS = ALPHA_PAGE_SIZE / 4;
 const PAGE_COUNT = 2 ** (32 - PAGE_SHIFT);
+/** Pages the arena holds at first (it doubles when full). */
+const INITIAL_SLOTS = 512;
+/** Released tables kept for reuse (boots run one at a time per process). */
+const MAX_PARKED = 2;
 
 // Int32Array views are used for guest little-endian words: the host must be little-endian too.
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
@@ -25,21 +33,78 @@ const P_WRITE = 2;
 const P_EXEC = 4;
 const permBits = (p: Perm) => (p.read ? P_READ : 0) | (p.write ? P_WRITE : 0) | (p.execute ? P_EXEC : 0);
 
-/** The page table and the host-side accessors (which ignore protection, like uc_mem_read/write). */
-export class AlphaMemory {
-  /** Page contents by page number; undefined when unmapped. */
-  readonly pages: (Int32Array | undefined)[] = new Array(PAGE_COUNT).fill(undefined);
-  /** Readable pages, for translated loads. */
-  readonly rd: (Int32Array | undefined)[] = new Array(PAGE_COUNT).fill(undefined);
-  /** Writable pages without translated code, for translated stores. */
-  readonly wr: (Int32Array | undefined)[] = new Array(PAGE_COUNT).fill(undefined);
+/** The page tables and arena of one AlphaMemory; reused after release(). */
+interface Tables {
+  /** Word offset of each mapped page in `words`, by page number (0 when unmapped). */
+  base: Int32Array;
+  /** Offset of readable pages, for translated loads (0 otherwise). */
+  rd: Int32Array;
+  /** Offset of writable pages without translated code, for translated stores (0 otherwise). */
+  wr: Int32Array;
   /** Permission bits by page number (0 when unmapped). */
-  readonly perm = new Uint8Array(PAGE_COUNT);
+  perm: Uint8Array;
   /** 1 when translated code was made from the page: its stores take the slow path and invalidate it. */
-  readonly code = new Uint8Array(PAGE_COUNT);
+  code: Uint8Array;
+  /** The arena: page slot s holds words s*PAGE_WORDS .. (s+1)*PAGE_WORDS-1. */
+  words: Int32Array;
+  /** Slots freed by unmap. */
+  free: number[];
+  /** The lowest slot never handed out since the tables were (re)set. */
+  next: number;
+  /** Page numbers mapped now. */
+  mapped: Set<number>;
+}
+
+const parked: Tables[] = [];
+
+function freshTables(): Tables {
+  return {
+    base: new Int32Array(PAGE_COUNT),
+    rd: new Int32Array(PAGE_COUNT),
+    wr: new Int32Array(PAGE_COUNT),
+    perm: new Uint8Array(PAGE_COUNT),
+    code: new Uint8Array(PAGE_COUNT),
+    words: new Int32Array(INITIAL_SLOTS * PAGE_WORDS),
+    free: [],
+    next: 1,
+    mapped: new Set(),
+  };
+}
+
+/** The page tables and the host-side accessors (which ignore protection, like uc_mem_read/write). */
+export class AlphaMemory {
+  private t: Tables | null;
 
   /** Called with a page number whose translated code must be dropped. */
-  constructor(private readonly invalidate: (page: number) => void) {}
+  constructor(private readonly invalidate: (page: number) => void) {
+    this.t = parked.pop() ?? freshTables();
+  }
+
+  private get tables(): Tables {
+    if (!this.t) throw new AlphaMemoryError('guest memory used after release');
+    return this.t;
+  }
+  /** Readable pages' word offsets, for translated loads. */
+  get rd(): Int32Array {
+    return this.tables.rd;
+  }
+  /** Writable, code-free pages' word offsets, for translated stores. */
+  get wr(): Int32Array {
+    return this.tables.wr;
+  }
+  /** The arena the offsets index (replaced when it grows: translated code reads it on entry). */
+  get words(): Int32Array {
+    return this.tables.words;
+  }
+  /** Whether a page is mapped now (any permission). */
+  isMapped(page: number): boolean {
+    return this.tables.base[page]! !== 0;
+  }
+  /** The guest word at `address` (host access: no protection check; the page must be mapped). */
+  word(address: number): number {
+    const t = this.tables;
+    return t.words[this.hostOffset(address, 'read') + ((address & 0x1fff) >> 2)]!;
+  }
 
   private pagesOf(address: number, size: number, what: string): [number, number] {
     const a = address >>> 0;
@@ -52,22 +117,40 @@ export class AlphaMemory {
   }
 
   private setPerm(page: number, bits: number): void {
-    const p = this.pages[page];
-    this.perm[page] = p ? bits : 0;
-    this.rd[page] = p && bits & P_READ ? p : undefined;
-    this.wr[page] = p && bits & P_WRITE && !this.code[page] ? p : undefined;
+    const t = this.tables;
+    const o = t.base[page]!;
+    t.perm[page] = o ? bits : 0;
+    t.rd[page] = o && bits & P_READ ? o : 0;
+    t.wr[page] = o && bits & P_WRITE && !t.code[page] ? o : 0;
+  }
+
+  /** A zeroed arena slot's word offset, growing the arena when it is full. */
+  private allocSlot(): number {
+    const t = this.tables;
+    const slot = t.free.pop() ?? t.next++;
+    const o = slot * PAGE_WORDS;
+    if (o + PAGE_WORDS > t.words.length) {
+      const grown = new Int32Array(Math.max(t.words.length * 2, o + PAGE_WORDS));
+      grown.set(t.words);
+      t.words = grown;
+    } else {
+      t.words.fill(0, o, o + PAGE_WORDS);
+    }
+    return o;
   }
 
   map(address: number, size: number, perm: Perm): void {
     const [first, end] = this.pagesOf(address, size, 'map');
+    const t = this.tables;
     for (let i = first; i < end; i++) {
-      if (this.pages[i]) {
+      if (t.base[i]) {
         throw new AlphaMemoryError(`map: page 0x${(i * ALPHA_PAGE_SIZE).toString(16)} is already mapped`);
       }
     }
     for (let i = first; i < end; i++) {
-      this.pages[i] = new Int32Array(ALPHA_PAGE_SIZE / 4);
-      this.code[i] = 0;
+      t.base[i] = this.allocSlot();
+      t.mapped.add(i);
+      t.code[i] = 0;
       this.setPerm(i, permBits(perm));
     }
   }
@@ -75,9 +158,12 @@ export class AlphaMemory {
   unmap(address: number, size: number): void {
     const [first, end] = this.pagesOf(address, size, 'unmap');
     this.requireMapped(first, end, 'unmap');
+    const t = this.tables;
     for (let i = first; i < end; i++) {
       this.dropCode(i);
-      this.pages[i] = undefined;
+      t.free.push(t.base[i]! / PAGE_WORDS);
+      t.base[i] = 0;
+      t.mapped.delete(i);
       this.setPerm(i, 0);
     }
   }
@@ -94,7 +180,7 @@ export class AlphaMemory {
 
   private requireMapped(first: number, end: number, what: string): void {
     for (let i = first; i < end; i++) {
-      if (!this.pages[i]) {
+      if (!this.tables.base[i]) {
         throw new AlphaMemoryError(`${what}: page 0x${(i * ALPHA_PAGE_SIZE).toString(16)} is not mapped`);
       }
     }
@@ -102,61 +188,66 @@ export class AlphaMemory {
 
   /** Marks a page as holding translated code (its stores then go through writablePage). */
   markCode(page: number): void {
-    if (this.code[page]) return;
-    this.code[page] = 1;
-    this.wr[page] = undefined;
+    const t = this.tables;
+    if (t.code[page]) return;
+    t.code[page] = 1;
+    t.wr[page] = 0;
   }
 
   /** Drops the translated code of a page and gives it back its fast store path. */
   dropCode(page: number): void {
-    if (!this.code[page]) return;
-    this.code[page] = 0;
+    const t = this.tables;
+    if (!t.code[page]) return;
+    t.code[page] = 0;
     this.invalidate(page);
-    this.setPerm(page, this.perm[page]!);
+    this.setPerm(page, t.perm[page]!);
   }
 
   /** Whether the page holding `address` is mapped and executable. */
   fetchable(address: number): 'ok' | 'unmapped' | 'protection' {
+    const t = this.tables;
     const page = address >>> PAGE_SHIFT;
-    if (!this.pages[page]) return 'unmapped';
-    return this.perm[page]! & P_EXEC ? 'ok' : 'protection';
+    if (!t.base[page]) return 'unmapped';
+    return t.perm[page]! & P_EXEC ? 'ok' : 'protection';
   }
 
   /** Why a guest access to `address` cannot go through the fast path: unmapped or protection. */
   denied(address: number): 'unmapped' | 'protection' {
-    return this.pages[address >>> PAGE_SHIFT] ? 'protection' : 'unmapped';
+    return this.tables.base[address >>> PAGE_SHIFT] ? 'protection' : 'unmapped';
   }
 
-  /** Slow path of a guest store: returns the page when writable (dropping its code), else null. */
-  writablePage(address: number): Int32Array | null {
+  /** Slow path of a guest store: the page's word offset when writable (dropping its code), else 0. */
+  writablePage(address: number): number {
+    const t = this.tables;
     const page = address >>> PAGE_SHIFT;
-    const p = this.pages[page];
-    if (!p || !(this.perm[page]! & P_WRITE)) return null;
+    const o = t.base[page]!;
+    if (!o || !(t.perm[page]! & P_WRITE)) return 0;
     this.dropCode(page);
-    return p;
+    return o;
   }
 
-  private hostPage(address: number, what: string): Int32Array {
-    const p = this.pages[address >>> PAGE_SHIFT];
-    if (!p) throw new AlphaMemoryError(`${what} 0x${(address >>> 0).toString(16)}: not mapped`);
-    return p;
+  private hostOffset(address: number, what: string): number {
+    const o = this.tables.base[address >>> PAGE_SHIFT]!;
+    if (!o) throw new AlphaMemoryError(`${what} 0x${(address >>> 0).toString(16)}: not mapped`);
+    return o;
   }
 
   /** A byte, for host access (no protection check). */
   readByte(address: number): number {
     const a = address >>> 0;
-    const p = this.hostPage(a, 'read');
-    return (p[(a & 0x1fff) >> 2]! >>> ((a & 3) << 3)) & 0xff;
+    const o = this.hostOffset(a, 'read');
+    return (this.tables.words[o + ((a & 0x1fff) >> 2)]! >>> ((a & 3) << 3)) & 0xff;
   }
 
   /** Stores a byte for the host (no protection check), dropping translated code of the page. */
   writeByte(address: number, value: number): void {
     const a = address >>> 0;
-    const p = this.hostPage(a, 'write');
+    const o = this.hostOffset(a, 'write');
     this.dropCode(a >>> PAGE_SHIFT);
-    const i = (a & 0x1fff) >> 2;
+    const w = this.tables.words;
+    const i = o + ((a & 0x1fff) >> 2);
     const sh = (a & 3) << 3;
-    p[i] = (p[i]! & ~(0xff << sh)) | ((value & 0xff) << sh);
+    w[i] = (w[i]! & ~(0xff << sh)) | ((value & 0xff) << sh);
   }
 
   /** Copies guest bytes out, page by page (host access: no protection check). */
@@ -165,10 +256,10 @@ export class AlphaMemory {
     let done = 0;
     while (done < size) {
       const a = (address + done) >>> 0;
-      const p = this.hostPage(a, 'read');
+      const o = this.hostOffset(a, 'read');
       const off = a & 0x1fff;
       const n = Math.min(size - done, ALPHA_PAGE_SIZE - off);
-      out.set(new Uint8Array(p.buffer, off, n), done);
+      out.set(new Uint8Array(this.tables.words.buffer, o * 4 + off, n), done);
       done += n;
     }
     return out;
@@ -179,12 +270,33 @@ export class AlphaMemory {
     let done = 0;
     while (done < bytes.length) {
       const a = (address + done) >>> 0;
-      const p = this.hostPage(a, 'write');
+      const o = this.hostOffset(a, 'write');
       this.dropCode(a >>> PAGE_SHIFT);
       const off = a & 0x1fff;
       const n = Math.min(bytes.length - done, ALPHA_PAGE_SIZE - off);
-      new Uint8Array(p.buffer, off, n).set(bytes.subarray(done, done + n));
+      new Uint8Array(this.tables.words.buffer, o * 4 + off, n).set(bytes.subarray(done, done + n));
       done += n;
     }
+  }
+
+  /**
+   * Gives the tables and arena back for reuse by a later AlphaMemory, cleared of every page this one
+   * mapped; this object can no longer be used (its accessors throw AlphaMemoryError).
+   */
+  release(): void {
+    const t = this.t;
+    if (!t) return;
+    this.t = null;
+    for (const page of t.mapped) {
+      t.base[page] = 0;
+      t.rd[page] = 0;
+      t.wr[page] = 0;
+      t.perm[page] = 0;
+      t.code[page] = 0;
+    }
+    t.mapped.clear();
+    t.free.length = 0;
+    t.next = 1;
+    if (parked.length < MAX_PARKED) parked.push(t);
   }
 }
