@@ -8,12 +8,14 @@ import { BootKernel } from './boot-kernel.js';
 import { BootContext, machineOf } from './context.js';
 import { IoManager } from './io-init.js';
 import { initializeKernel } from './kernel-init.js';
+import { checkBootOptions } from './options.js';
 import { runOsLoader } from './os-loader.js';
 import type { BootOptions, BootReport } from './report.js';
 import { startServices } from './services.js';
 
 /** Boots an image set (a folder or an in-memory ImageSet) and reports what NT 3.51 would have shown. */
 export async function boot(input: string | ImageSet, opts: BootOptions = {}): Promise<BootReport> {
+  checkBootOptions(opts);
   const set = typeof input === 'string' ? ImageSet.open(input) : input;
   const ctx = new BootContext(set, opts, machineOf(set, opts));
   const sys = runOsLoader(ctx);

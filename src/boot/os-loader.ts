@@ -4,7 +4,7 @@
 
 import { inGroupOrder } from '../kernel/index.js';
 import type { LoadedModule, ModuleFile, ModuleSource } from '../loader/index.js';
-import { SystemLoader } from '../loader/index.js';
+import { NtStatus, SystemLoader } from '../loader/index.js';
 import { IMAGE_FILE_UP_SYSTEM_ONLY } from '../pe/index.js';
 import type { ServiceConfig } from '../system/index.js';
 import type { BootContext } from './context.js';
@@ -40,6 +40,9 @@ export const moduleEntry = (mod: LoadedModule, loadedBy: string): BootModule => 
   size: mod.size,
   loadedBy,
 });
+
+const expectedMachine = (m: { machine: { architecture: string } }) =>
+  m.machine.architecture === 'alpha' ? IMAGE_FILE_MACHINE_ALPHA : IMAGE_FILE_MACHINE_I386;
 
 /** Runs the OS loader; null when it stopped the boot (the report says why). */
 export function runOsLoader(ctx: BootContext): LoadedSystem | null {
@@ -84,19 +87,27 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
   }
   const loader = new SystemLoader();
   const loaded = loader.loadBootImages(bootFiles, source);
-  const modules: LoadedModule[] = [];
-  for (const [i, r] of loaded.entries()) {
-    if (!r.ok) return loaderStop(bootFiles[i]!.file.ntPath, r.misses[0]?.message ?? r.reason);
-    modules.push(r.module);
-  }
-  const [kernel, hal] = modules as [LoadedModule, LoadedModule];
-  const machineType = kernel.image.headers.fileHeader.machine;
-  const expectedType =
-    m.machine.architecture === 'alpha' ? IMAGE_FILE_MACHINE_ALPHA : IMAGE_FILE_MACHINE_I386;
+  // Checked before the other images' results: the HAL and drivers fail the machine check against a
+  // foreign kernel, and it is the kernel the emulator cannot run.
+  const machineType = loader.modules[0]?.image.headers.fileHeader.machine ?? expectedMachine(m);
+  const expectedType = expectedMachine(m);
   if (machineType !== expectedType)
     throw new BootUnsupportedError(
       `${m.kernel} is built for machine type 0x${machineType.toString(16)}, but the machine is ${m.machine.architecture} (0x${expectedType.toString(16)}): nt351 runs kernel images only on their own processor`,
     );
+  const modules: LoadedModule[] = [];
+  for (const [i, r] of loaded.entries()) {
+    if (!r.ok) {
+      // A corrupt export directory is the exporter's fault: NTLDR names that file.
+      const corrupt = r.misses
+        .find((x) => x.status === NtStatus.INVALID_IMAGE_FORMAT)
+        ?.failedIn.toLowerCase();
+      const file = bootFiles.find((b) => b.file.baseName.toLowerCase() === corrupt) ?? bootFiles[i]!;
+      return loaderStop(file.file.ntPath, r.misses[0]?.message ?? r.reason);
+    }
+    modules.push(r.module);
+  }
+  const [kernel, hal] = modules as [LoadedModule, LoadedModule];
   const kernelIsUp = (kernel.image.headers.fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0;
   report.machine.kernel.build = kernelIsUp ? 'up' : 'mp';
   try {

@@ -2,3 +2,4 @@
 // the YAML nesting guard run before parsing.
 export * from './positioned-error.js';
 export * from './yaml-depth.js';
+export * from './yaml-keys.js';

@@ -5,7 +5,8 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
-import { PositionedInputError, yamlDepthProblem } from '../input/index.js';
+import { PositionedInputError, yamlDepthProblem, yamlKeyProblem } from '../input/index.js';
+import { deviceNameOf } from './device-names.js';
 
 /** A problem with an image set (its folder, its machine.yaml or a path inside it), for the user. */
 export class ImageSetError extends PositionedInputError {
@@ -42,7 +43,6 @@ export interface ImageSetManifest {
   services: ServiceConfig[];
 }
 
-const DEVICE_NAMES = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 const MANIFEST = 'machine.yaml';
 /** machine.yaml larger than this is refused (a real one is a few KiB). */
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -153,7 +153,7 @@ export class ImageSet {
     const parts = p.split('\\').filter((s) => s !== '' && s !== '.');
     for (const part of parts) {
       if (part === '..') throw new ImageSetError(this.label, `path '${winPath}' leaves the image set ('..')`);
-      if (DEVICE_NAMES.test(part))
+      if (deviceNameOf(part) !== null)
         throw new ImageSetError(this.label, `path '${winPath}' names a device ('${part}')`);
       if (/[<>:"|?*]/.test(part) || [...part].some((c) => c.charCodeAt(0) < 0x20))
         throw new ImageSetError(this.label, `path '${winPath}' has a character Windows forbids in names`);
@@ -305,6 +305,11 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
   const root = doc.contents;
   if (!isMap(root))
     return fail('expected a mapping at the top (schema: nt351-imageset/1)', root ?? undefined);
+  const badKey = yamlKeyProblem(doc);
+  if (badKey) {
+    const pos = at(badKey.offset ?? undefined);
+    throw new ImageSetError(file, badKey.reason, pos.line, pos.col);
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });

@@ -1,10 +1,18 @@
 // Issue 20, items 5, 8 and 9: no input ends as an internal error (exit 70). Guest-written driver-object
 // fields the kernel reads, odd machine.yaml keys, malformed images anywhere in a set, bad API options,
 // device names, and inputs read without limits each end as a report or a typed, documented error.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BootOptionsError,
+  boot,
+  ImageSetError,
+  imageSet,
+  loadImageSet,
+  replay,
+} from '../../src/api/index.js';
 import { run } from '../../src/cli/main.js';
 import { runDriver } from '../../src/sandbox/index.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
@@ -75,6 +83,169 @@ describe.skipIf(!haveUnicorn)('(5) driver-object fields the kernel reads after D
       expect(bug).toMatchObject({ code: 0x1e, parameters: [0xc0000005, 0, 0, expect.any(Number)] });
       const c = await cli('run-driver', '--json', driver);
       expect(c.code).toBe(1);
+    });
+  }
+});
+
+const MANIFEST_HEAD = [
+  'schema: nt351-imageset/1',
+  'machine: {architecture: x86, cpus: 1, profile: x86-pc-up}',
+  'systemRoot: WINNT35',
+  'kernel: System32\\ntoskrnl.exe',
+  'hal: System32\\hal.dll',
+  'services:',
+].join('\n');
+
+describe('(5) machine.yaml service names that are not names', () => {
+  for (const [what, yaml, col] of [
+    ['a null key', '  ~: {Type: 1, Start: 1}', 3],
+    ['a sequence as a key', '  [a, b]: {Type: 1, Start: 1}', 3],
+    ['a mapping as a key', '  ? {a: 1}\n  : {Type: 1, Start: 1}', 5],
+    ['an empty key', '  "": {Type: 1, Start: 1}', 3],
+  ] as const) {
+    it(`${what} is a positioned ImageSetError, exit 65`, async () => {
+      const dir = mkdtempSync(join(tmp, 'set-'));
+      writeFileSync(join(dir, 'machine.yaml'), `${MANIFEST_HEAD}\n${yaml}\n`);
+      const c = await cli('boot', '--json', dir);
+      expect(c.code).toBe(65);
+      expect(JSON.parse(c.out).error.error).toBe('ImageSetError');
+      expect(c.err).toContain(`machine.yaml:7:${col}: `);
+      expect(c.err).toContain('keys must be plain names');
+    });
+  }
+});
+
+/** A copy of a fixture set with `file` (under WINNT35\SYSTEM32) changed by `edit`. */
+function setWith(fixture: string, file: string, edit: (b: Uint8Array) => void): string {
+  const dir = mkdtempSync(join(tmp, 'set-'));
+  cpSync(join('fixtures/imagesets', fixture), dir, { recursive: true });
+  const path = join(dir, 'WINNT35', 'SYSTEM32', file);
+  const bytes = new Uint8Array(readFileSync(path));
+  edit(bytes);
+  writeFileSync(path, bytes);
+  return dir;
+}
+/** The export directory's RVA pointed outside the image (the stress run's corrupt export directory). */
+const corruptExports = (b: Uint8Array) => {
+  const v = new DataView(b.buffer, b.byteOffset);
+  const optional = v.getUint32(0x3c, true) + 24;
+  v.setUint32(optional + 96, 0x7ffffff0, true);
+};
+
+describe.skipIf(!haveUnicorn)(
+  "(5) a corrupt export directory anywhere in the set is NT's outcome in a report",
+  () => {
+    it('in the kernel: NTLDR stops with "missing or corrupt" naming NTOSKRNL.EXE; exit 2 with a report', async () => {
+      const dir = setWith('rtm-x86-up', 'NTOSKRNL.EXE', corruptExports);
+      const r = await boot(dir);
+      expect(r.outcome).toBe('loader-stop');
+      expect(r.loaderMessage![1]).toBe('\\WINNT35\\System32\\ntoskrnl.exe');
+      expect(r.loaderMessage![2]).toContain('export directory of NTOSKRNL.EXE is corrupt');
+      const c = await cli('boot', '--json', dir);
+      expect(c.code).toBe(2); // did not boot: the OS loader stopped (before: 2 with no report)
+      expect(JSON.parse(c.out).outcome).toBe('loader-stop');
+    });
+    it('in the HAL: the loader stop names HAL.DLL', async () => {
+      const r = await boot(setWith('rtm-x86-up', 'HAL.DLL', corruptExports));
+      expect(r.outcome).toBe('loader-stop');
+      expect(r.loaderMessage![1]).toBe('\\WINNT35\\System32\\hal.dll');
+    });
+    it('in NDIS.SYS, which network drivers import from: they fail to load with 0xC000007B, the boot goes on', async () => {
+      const r = await boot(setWith('rtm-x86-up', 'DRIVERS/NDIS.SYS', corruptExports));
+      expect(r.outcome).toBe('errors');
+      const failed = r.timeline.filter((t) =>
+        t.detail.includes('failed to load: STATUS_INVALID_IMAGE_FORMAT'),
+      );
+      expect(failed.map((t) => t.detail.split(':')[0])).toEqual(['Elnk3', 'Nbf']);
+      expect(r.events.find((e) => e.id === 7026)?.message).toContain('Elnk3');
+    });
+  },
+);
+
+describe.skipIf(!haveUnicorn)('(9) the machine check of images against the kernel (0xC000007B)', () => {
+  const alphaNdis = () => new Uint8Array(readFileSync('fixtures/media/nt351-alpha-rtm/ALPHA/NDIS.SYS'));
+  it('an Alpha NDIS.SYS in an x86 boot is refused at load, not run as x86 code', async () => {
+    const set = imageSet('fixtures/imagesets/rtm-x86-up')
+      .replace('\\SystemRoot\\System32\\drivers\\ndis.sys', alphaNdis())
+      .build();
+    const r = await boot(set);
+    expect(r.timeline.map((t) => t.detail)).toContain(
+      'Ndis: \\SystemRoot\\System32\\drivers\\ndis.sys failed to load: STATUS_INVALID_IMAGE_FORMAT',
+    );
+    expect(r.modules.map((m) => m.name.toUpperCase())).not.toContain('NDIS.SYS');
+  });
+  it('run-driver refuses an Alpha driver on the x86 kernel with the machine types in the reason', async () => {
+    const driver = join(tmp, 'alpha-ndis.sys');
+    writeFileSync(driver, alphaNdis());
+    const r = await runDriver({ driver });
+    expect(r.outcome).toBe('load-failed');
+    expect(r.load).toMatchObject({ ok: false, status: '0xC000007B' });
+    expect(r.load.ok === false && r.load.reason).toBe(
+      'built for machine type 0x184 (Alpha AXP), but the kernel is 0x14c (x86)',
+    );
+  });
+});
+
+describe.skipIf(!haveUnicorn)('(5) replay: the Alpha kernel copied over an x86 one', () => {
+  it('fails that scenario with the reason, not exit 70', async () => {
+    const text = [
+      'schema: nt351-scenario/1',
+      'name: alpha kernel on x86',
+      'start: { imageset: fixtures/imagesets/rtm-x86-up }',
+      'steps:',
+      "  - copy: { from: 'media:nt351-alpha-rtm\\ALPHA\\NTOSKRNL.EXE', to: '%SystemRoot%\\System32\\ntoskrnl.exe' }",
+      '  - boot: {}',
+      '  - expect: { outcome: clean }',
+      '',
+    ].join('\n');
+    const [res] = await replay(text);
+    expect(res!.passed).toBe(false);
+    expect(res!.firstDifference?.actual).toContain('machine type 0x184');
+    const file = join(tmp, 'alpha-on-x86.yaml');
+    writeFileSync(file, text.replace('fixtures/', `${process.cwd()}/fixtures/`));
+    expect((await cli('replay', file)).code).toBe(1);
+  });
+});
+
+describe("(9) boot options from the library are checked like the CLI's flags", () => {
+  const set = () => loadImageSet('fixtures/imagesets/rtm-x86-up');
+  for (const cpus of [0, -1, 2.5, Number.NaN, 1000]) {
+    it(`cpus: ${cpus} is a BootOptionsError`, async () => {
+      await expect(boot(set(), { cpus })).rejects.toThrow(BootOptionsError);
+      await expect(boot(set(), { cpus })).rejects.toThrow(/cpus expects a whole number from 1 to 32/);
+    });
+  }
+  it('maxMillis: 0, maxInstructions: Infinity, traceLimit: -5 and trace: "everything" too', async () => {
+    await expect(boot(set(), { maxMillis: 0 })).rejects.toThrow(BootOptionsError);
+    await expect(boot(set(), { maxInstructions: Number.POSITIVE_INFINITY })).rejects.toThrow(
+      BootOptionsError,
+    );
+    await expect(boot(set(), { traceLimit: -5 })).rejects.toThrow(BootOptionsError);
+    await expect(boot(set(), { trace: 'everything' as never })).rejects.toThrow(BootOptionsError);
+  });
+});
+
+describe('(9) Win32 device names are not file names in an image set', () => {
+  const set = loadImageSet('fixtures/imagesets/rtm-x86-up');
+  for (const name of [
+    'CONIN$',
+    'conout$',
+    'COM0',
+    'LPT0',
+    'NUL .txt',
+    'nul....',
+    'PRN   ',
+    'COM\u00b9',
+    'aux.tar.gz',
+  ]) {
+    it(`'${name}' names a device`, () => {
+      expect(() => set.resolve(`\\SystemRoot\\${name}`)).toThrow(ImageSetError);
+      expect(() => set.resolve(`\\SystemRoot\\${name}`)).toThrow(/names a device/);
+    });
+  }
+  for (const name of ['CONSOLE.SYS', 'COM10', 'NULL', 'LPT', 'con_x.txt', 'COMX']) {
+    it(`'${name}' is an ordinary name`, () => {
+      expect(set.resolve(`\\SystemRoot\\${name}`)).toBe(`WINNT35\\${name}`);
     });
   }
 });
