@@ -71,7 +71,7 @@ function parse(source: string): Node {
     return Number.parseInt(h, 16);
   };
   /** An escape after `\` (i at the letter): a predicate, or a single code unit. */
-  const escape = (inClass: boolean): Pred | number => {
+  const escaped = (inClass: boolean): Pred | number => {
     const at = i - 1;
     const c = source[i++];
     if (c === undefined) return fail('a pattern cannot end with \\', at);
@@ -101,11 +101,11 @@ function parse(source: string): Node {
       if (c === ']' && !first) break;
       first = false;
       i++;
-      let lo: Pred | number = c === '\\' ? escape(true) : c.charCodeAt(0);
+      let lo: Pred | number = c === '\\' ? escaped(true) : c.charCodeAt(0);
       if (peek() === '-' && source[i + 1] !== undefined && source[i + 1] !== ']') {
         i++;
         const d = source[i++]!;
-        const hi = d === '\\' ? escape(true) : d.charCodeAt(0);
+        const hi = d === '\\' ? escaped(true) : d.charCodeAt(0);
         if (typeof lo !== 'number' || typeof hi !== 'number')
           return fail('a class escape cannot bound a range');
         if (hi < lo) return fail('range out of order in character class');
@@ -155,7 +155,7 @@ function parse(source: string): Node {
       }
       case '\\': {
         if (source[i] === 'b' || source[i] === 'B') return { t: 'assert', kind: source[i++] as 'b' | 'B' };
-        const e = escape(false);
+        const e = escaped(false);
         return { t: 'char', pred: typeof e === 'number' ? (x) => x === e : e };
       }
       case '*':
@@ -243,14 +243,17 @@ function compile(root: Node): Inst[] {
         return;
       case 'alt': {
         const jumps: number[] = [];
-        n.options.forEach((o, k) => {
-          if (k === n.options.length - 1) return gen(o);
+        for (const [k, o] of n.options.entries()) {
+          if (k === n.options.length - 1) {
+            gen(o);
+            break;
+          }
           const split = emit({ op: 'split', x: 0, y: 0 });
           (prog[split] as { x: number }).x = prog.length;
           gen(o);
           jumps.push(emit({ op: 'jmp', x: 0 }));
           (prog[split] as { y: number }).y = prog.length;
-        });
+        }
         for (const j of jumps) (prog[j] as { x: number }).x = prog.length;
         return;
       }
