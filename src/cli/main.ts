@@ -137,7 +137,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
           );
         try {
           if (opts.render) checkOutputFile(opts.render);
-          if (opts.saveOverlay) checkOutputDir(opts.saveOverlay);
+          if (opts.saveOverlay) checkOutputDir(opts.saveOverlay, [dir]);
           checkManifestFile(dir);
           const set = ImageSet.open(dir);
           const report = await boot(set, {
@@ -160,6 +160,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
             writeOutputFile(
               opts.render,
               /\.svg$/i.test(opts.render) ? renderScreensSvg(screens) : renderScreensHtml(screens),
+              [dir],
             );
           }
           io.stdout(opts.json ? json(report) : renderBoot(report));

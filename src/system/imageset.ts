@@ -2,11 +2,12 @@
 // through a copy-on-write overlay. Paths use Windows rules (case-insensitive, `\` or `/`,
 // `%SystemRoot%` and `\SystemRoot\` expanded) and can never leave the set; writes go to the overlay
 // only, so the user's files are never modified.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import { PositionedInputError, yamlDepthProblem, yamlKeyProblem } from '../input/index.js';
 import { deviceNameOf } from './device-names.js';
+import { OutputPathError, writeOutputTree } from './output-files.js';
 
 /** A problem with an image set (its folder, its machine.yaml or a path inside it), for the user. */
 export class ImageSetError extends PositionedInputError {
@@ -229,17 +230,18 @@ export class ImageSet {
     return [...this.overlay.entries()].map(([k, e]) => ({ path: e?.path ?? k, bytes: e?.bytes ?? null }));
   }
 
-  /** Writes the overlay's files under `dir` (never into the set itself). */
+  /**
+   * Writes the overlay's files under `dir`: never inside the set, never through a symbolic link,
+   * only regular files (src/system/output-files.ts). Throws ImageSetError naming the path.
+   */
   saveOverlay(dir: string): string[] {
-    const written: string[] = [];
-    for (const { path, bytes } of this.changes()) {
-      if (!bytes) continue;
-      const out = join(dir, ...path.split('\\'));
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, bytes);
-      written.push(out);
+    const files = this.changes().flatMap((c) => (c.bytes ? [{ path: c.path, bytes: c.bytes }] : []));
+    try {
+      return writeOutputTree(dir, files, [this.root]);
+    } catch (e) {
+      if (e instanceof OutputPathError) throw new ImageSetError(e.path, e.reason);
+      throw e;
     }
-    return written;
   }
 
   /** A copy sharing the base files, with its own overlay (replay runs each scenario on one). */

@@ -2,4 +2,5 @@
 // copy-on-write overlay, and the installation media Setup and service packs copy from.
 export * from './imageset.js';
 export * from './media.js';
+export * from './output-files.js';
 export * from './setup.js';
