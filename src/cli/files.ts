@@ -3,6 +3,7 @@
 // size cap. The user's input files are only read.
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { InputFileError, readRegularFile } from '../input/index.js';
 import { checkNotInside, OutputPathError, writeOutputBytes } from '../system/index.js';
 
 /** An input path that cannot be used, with a one-line reason for the user. */
@@ -37,22 +38,13 @@ function describe(path: string, e: unknown): InputError {
   return new InputError(path, reason);
 }
 
-/** Reads one file, which must be a regular file. */
+/** Reads one file, which must be a regular file of at most MAX_INPUT_BYTES (a link to one is followed). */
 export function readInputFile(path: string): Uint8Array {
-  let st: ReturnType<typeof statSync>;
   try {
-    st = statSync(path);
+    return readRegularFile(path, MAX_INPUT_BYTES, true);
   } catch (e) {
-    throw describe(path, e);
-  }
-  if (st.isDirectory()) throw new InputError(path, 'is a directory, expected a PE file');
-  if (!st.isFile()) throw new InputError(path, 'is not a regular file');
-  if (st.size > MAX_INPUT_BYTES)
-    throw new InputError(path, `is ${st.size} bytes; the limit is ${MAX_INPUT_BYTES}`);
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw describe(path, e);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new InputError(path, e.code === 'EISDIR' ? 'is a directory, expected a PE file' : e.reason);
   }
 }
 
@@ -129,6 +121,7 @@ export class OutputError extends Error {
 
 /** A Node.js file-system error (ENOENT, EACCES…) as an InputError naming its path, else null. */
 export function inputErrorOf(e: unknown): InputError | null {
+  if (e instanceof InputFileError) return new InputError(e.path, e.reason);
   const err = e as NodeJS.ErrnoException;
   if (!(e instanceof Error) || typeof err.code !== 'string' || typeof err.path !== 'string') return null;
   return describe(err.path, e);

@@ -140,6 +140,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
           if (opts.saveOverlay) checkOutputDir(opts.saveOverlay, [dir]);
           checkManifestFile(dir);
           const set = ImageSet.open(dir);
+          for (const w of set.skipped) io.stderr(`nt351: warning: ${w}\n`);
           const report = await boot(set, {
             cpus,
             profile: opts.profile,

@@ -2,11 +2,19 @@
 // through a copy-on-write overlay. Paths use Windows rules (case-insensitive, `\` or `/`,
 // `%SystemRoot%` and `\SystemRoot\` expanded) and can never leave the set; writes go to the overlay
 // only, so the user's files are never modified.
-import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
-import { PositionedInputError, yamlDepthProblem, yamlKeyProblem } from '../input/index.js';
+import {
+  INPUT_LIMITS,
+  InputFileError,
+  PositionedInputError,
+  readRegularFile,
+  yamlDepthProblem,
+  yamlKeyProblem,
+} from '../input/index.js';
 import { deviceNameOf } from './device-names.js';
+import { listFolder } from './dir-names.js';
 import { OutputPathError, writeOutputTree } from './output-files.js';
 
 /** A problem with an image set (its folder, its machine.yaml or a path inside it), for the user. */
@@ -61,6 +69,8 @@ export class ImageSet {
   private readonly overlay = new Map<string, Entry | null>();
   /** Lower-cased relative directory path → its spelling in the set (new files take it). */
   private readonly dirs = new Map<string, string>();
+  /** Entries of the folder left out, one warning each (names not valid UTF-8, unreadable entries). */
+  readonly skipped: string[] = [];
 
   private constructor(
     /** The folder on disk, or null for a set built in memory. */
@@ -102,9 +112,17 @@ export class ImageSet {
     const realRoot = realpathSync(dir);
     const walk = (abs: string, depth: number) => {
       if (depth > 16) return;
-      for (const name of readdirSync(abs)) {
+      const listed = listFolder(abs);
+      set.skipped.push(...listed.skipped);
+      for (const { name } of listed.entries) {
         const p = join(abs, name);
-        const s = lstatSync(p);
+        let s: ReturnType<typeof lstatSync>;
+        try {
+          s = lstatSync(p);
+        } catch (e) {
+          set.skipped.push(`${p}: skipped, cannot be examined (${(e as NodeJS.ErrnoException).code})`);
+          continue;
+        }
         // Symlinks are not followed: a link could lead out of the set.
         if (s.isSymbolicLink()) continue;
         if (s.isDirectory()) {
@@ -184,9 +202,9 @@ export class ImageSet {
     if (!e) return null;
     if (e.bytes) return e.bytes;
     try {
-      e.bytes = new Uint8Array(readFileSync(e.disk!));
-    } catch {
-      throw new ImageSetError(e.disk!, 'cannot be read');
+      e.bytes = readRegularFile(e.disk!, INPUT_LIMITS.image);
+    } catch (err) {
+      throw new ImageSetError(e.disk!, err instanceof InputFileError ? err.reason : 'cannot be read');
     }
     return e.bytes;
   }

@@ -1,7 +1,17 @@
 // Issue 20, items 5, 8 and 9: no input ends as an internal error (exit 70). Guest-written driver-object
 // fields the kernel reads, odd machine.yaml keys, malformed images anywhere in a set, bad API options,
 // device names, and inputs read without limits each end as a report or a typed, documented error.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +24,9 @@ import {
   replay,
 } from '../../src/api/index.js';
 import { run } from '../../src/cli/main.js';
+import { INPUT_LIMITS, InputFileError, readRegularFile } from '../../src/input/index.js';
 import { runDriver } from '../../src/sandbox/index.js';
+import { Media, MediaError } from '../../src/system/index.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
@@ -248,4 +260,71 @@ describe('(9) Win32 device names are not file names in an image set', () => {
       expect(set.resolve(`\\SystemRoot\\${name}`)).toBe(`WINNT35\\${name}`);
     });
   }
+});
+
+describe('(8) inputs are checked for type and size before they are read', () => {
+  /** A media tree under a fresh root: SERVICES.YAML and a driver copied from the RTM CD, then `edit`. */
+  const mediaRoot = (edit: (dir: string) => void) => {
+    const root = mkdtempSync(join(tmp, 'media-'));
+    const dir = join(root, 'cd');
+    mkdirSync(dir);
+    cpSync('fixtures/media/nt351-x86-rtm/SERVICES.YAML', join(dir, 'SERVICES.YAML'));
+    edit(dir);
+    return root;
+  };
+  it('a SETUP.INF linked to /dev/zero is refused at once (it passed 4 GB in 14 s)', () => {
+    const root = mediaRoot((d) => symlinkSync('/dev/zero', join(d, 'SETUP.INF')));
+    expect(() => Media.open(root, 'cd')).toThrow(MediaError);
+    expect(() => Media.open(root, 'cd')).toThrow('is a symbolic link');
+  });
+  it.skipIf(spawnSync('mkfifo', ['--version']).status !== 0)(
+    'a SETUP.INF that is a FIFO is refused, not waited on',
+    () => {
+      const root = mediaRoot((d) => spawnSync('mkfifo', [join(d, 'SETUP.INF')]));
+      expect(() => Media.open(root, 'cd')).toThrow('is not a regular file');
+    },
+  );
+  it('a 1.5 GB sparse SERVICES.YAML is refused by its size, unread', () => {
+    const root = mediaRoot((d) => {
+      writeFileSync(join(d, 'SETUP.INF'), '[Version]\nSignature = x\n[Files]\n');
+      truncateSync(join(d, 'SERVICES.YAML'), 1.5 * 2 ** 30);
+    });
+    const media = Media.open(root, 'cd');
+    expect(() => media.services()).toThrow(MediaError);
+    expect(() => media.services()).toThrow(
+      `is ${1.5 * 2 ** 30} bytes; the limit for this kind of file is ${INPUT_LIMITS.yaml}`,
+    );
+  });
+  it('a 1.2 GB sparse driver in an image set is refused by its size (it was read whole: 2.5 GB peak)', async () => {
+    const dir = mkdtempSync(join(tmp, 'set-'));
+    cpSync('fixtures/imagesets/rtm-x86-up', dir, { recursive: true });
+    truncateSync(join(dir, 'WINNT35', 'SYSTEM32', 'DRIVERS', 'SRV.SYS'), Math.floor(1.2 * 2 ** 30));
+    const set = loadImageSet(dir);
+    expect(() => set.read('\\SystemRoot\\System32\\drivers\\srv.sys')).toThrow(
+      `is ${Math.floor(1.2 * 2 ** 30)} bytes; the limit for this kind of file is ${INPUT_LIMITS.image}`,
+    );
+  });
+  it('a FIFO (a dependency beside a driver, say) is refused by the reader without blocking', async () => {
+    if (spawnSync('mkfifo', ['--version']).status !== 0) return;
+    const fifo = join(tmp, 'kernel.fifo');
+    spawnSync('mkfifo', [fifo]);
+    expect(() => readRegularFile(fifo, 1024, true)).toThrow(InputFileError);
+  });
+  it.skipIf(!haveUnicorn)(
+    'a file whose name is not valid UTF-8 is skipped with a warning (the set exited 66)',
+    async () => {
+      const dir = mkdtempSync(join(tmp, 'set-'));
+      cpSync('fixtures/imagesets/rtm-x86-up', dir, { recursive: true });
+      writeFileSync(
+        Buffer.concat([Buffer.from(`${dir}/WINNT35/odd-`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]),
+        'x',
+      );
+      const set = loadImageSet(dir);
+      expect(set.skipped).toHaveLength(1);
+      expect(set.skipped[0]).toContain('its name is not valid UTF-8');
+      const c = await cli('boot', dir);
+      expect(c.code).toBe(0);
+      expect(c.err).toContain('nt351: warning: ');
+    },
+  );
 });
