@@ -1,7 +1,7 @@
 // Reading user inputs and writing outputs for the CLI: typed errors for missing, unreadable or
 // unwritable paths (one line each), directory walking that never follows symlinked directories, and a
 // size cap. The user's input files are only read.
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputFileError, readRegularFile } from '../input/index.js';
 import { checkNotInside, OutputPathError, writeOutputBytes } from '../system/index.js';
