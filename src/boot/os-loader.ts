@@ -6,7 +6,7 @@ import { inGroupOrder } from '../kernel/index.js';
 import type { LoadedModule, ModuleFile, ModuleSource } from '../loader/index.js';
 import { NtStatus, SystemLoader } from '../loader/index.js';
 import { IMAGE_FILE_UP_SYSTEM_ONLY } from '../pe/index.js';
-import type { ServiceConfig } from '../system/index.js';
+import { ImageSetError, type ServiceConfig } from '../system/index.js';
 import type { BootContext } from './context.js';
 import { type BootModule, BootUnsupportedError } from './report.js';
 
@@ -52,10 +52,16 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
     findDependency(name) {
       if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
       if (name.toLowerCase() === 'hal.dll') return halFile;
-      return (
-        ctx.fileAt(`\\SystemRoot\\System32\\${name}`) ??
-        ctx.fileAt(`\\SystemRoot\\System32\\drivers\\${name.toLowerCase()}`)
-      );
+      try {
+        return (
+          ctx.fileAt(`\\SystemRoot\\System32\\${name}`) ??
+          ctx.fileAt(`\\SystemRoot\\System32\\drivers\\${name.toLowerCase()}`)
+        );
+      } catch (e) {
+        // An import naming no possible file (a device, a forbidden character): not found, as for NT.
+        if (e instanceof ImageSetError && /^path '/.test(e.reason)) return null;
+        throw e;
+      }
     },
   };
   const loaderStop = (what: string, reason: string): null => {

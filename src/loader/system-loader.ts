@@ -360,6 +360,21 @@ export class SystemLoader {
         dependencies,
       };
     }
+    // An IAT slot outside the mapped image: the file is corrupt (NT would write over other memory).
+    const badSlot = importModules
+      .flatMap((imp) => imp.entries)
+      .find((e) => e.iatRva < 0 || e.iatRva + 4 > module.mapped.bytes.length);
+    if (badSlot)
+      return {
+        ok: false,
+        failure: this.failure(
+          module.ntPath,
+          NtStatus.INVALID_IMAGE_FORMAT,
+          `import address table slot at RVA 0x${badSlot.iatRva.toString(16)} is outside the image`,
+          [],
+        ),
+        dependencies,
+      };
     for (const imp of importModules) {
       for (const entry of imp.entries) {
         const r = snapOrCorrupt(imp.dll, entry, lookup);

@@ -25,6 +25,7 @@ import {
 } from '../../src/api/index.js';
 import { run } from '../../src/cli/main.js';
 import { INPUT_LIMITS, InputFileError, readRegularFile } from '../../src/input/index.js';
+import { PeImage } from '../../src/pe/index.js';
 import { runDriver } from '../../src/sandbox/index.js';
 import { Media, MediaError } from '../../src/system/index.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
@@ -328,3 +329,45 @@ describe('(8) inputs are checked for type and size before they are read', () => 
     },
   );
 });
+
+describe.skipIf(!haveUnicorn)(
+  '(5) found by mutating image sets: host exceptions that were NT outcomes',
+  () => {
+    /** A driver importing DbgPrint, with its import descriptor changed by `edit(view, descriptorOffset)`. */
+    const driverWith = (edit: (v: DataView, at: number) => void) => {
+      const bytes = x86Driver(['DbgPrint'], (a) => a.emit(0x31, 0xc0, 0xc2, 0x08, 0x00));
+      const v = new DataView(bytes.buffer, bytes.byteOffset);
+      const dirRva = v.getUint32(v.getUint32(0x3c, true) + 24 + 104, true);
+      edit(v, Number(PeImage.parse(bytes, 'x.sys').rvaToOffset(dirRva as never)));
+      return bytes;
+    };
+    it('an import address table outside the image: 0xC000007B, not a RangeError', async () => {
+      const driver = join(tmp, 'iat-outside.sys');
+      // FirstThunk (descriptor + 16) far past SizeOfImage; the names still come from OriginalFirstThunk.
+      writeFileSync(
+        driver,
+        driverWith((v, at) => v.setUint32(at + 16, 0x7ff000, true)),
+      );
+      const r = await runDriver({ driver });
+      expect(r.load).toMatchObject({ ok: false, status: '0xC000007B' });
+      expect(r.load.ok === false && r.load.reason).toContain('outside the image');
+    });
+    it('an import naming a DLL with a control character: not found for the driver, not an ImageSetError', async () => {
+      // The fuzzer's case: NTOSKRNL.EXE's first byte changed to 0x16 in an import of RDR.SYS.
+      const rdr = new Uint8Array(
+        readFileSync('fixtures/imagesets/rtm-x86-up/WINNT35/SYSTEM32/DRIVERS/RDR.SYS'),
+      );
+      const at = Buffer.from(rdr).indexOf('ntoskrnl.exe', 0, 'latin1');
+      const at2 = at >= 0 ? at : Buffer.from(rdr).indexOf('NTOSKRNL.EXE', 0, 'latin1');
+      expect(at2).toBeGreaterThan(0);
+      rdr[at2] = 0x16;
+      const set = imageSet('fixtures/imagesets/rtm-x86-up')
+        .replace('\\SystemRoot\\System32\\drivers\\rdr.sys', rdr)
+        .build();
+      const r = await boot(set);
+      expect(r.timeline.map((t) => t.detail).join('\n')).toMatch(
+        /Rdr: .*failed to load: (0xC0000034|STATUS_OBJECT_NAME_NOT_FOUND)/,
+      );
+    });
+  },
+);
