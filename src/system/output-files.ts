@@ -171,7 +171,13 @@ export function writeOutputTree(
     makeOutputDir(dirname(out), dir);
     // Checked again once the folders exist: a link planted below dir cannot lead into the set.
     checkNotInside(out, protect);
-    writeOutputBytes(out, bytes);
+    try {
+      writeOutputBytes(out, bytes);
+    } catch (e) {
+      // Named by the file below dir, which is what was refused.
+      if (e instanceof OutputPathError) throw new OutputPathError(dir, `${out}: ${e.reason}`);
+      throw e;
+    }
     written.push(out);
   }
   return written;
