@@ -16,6 +16,7 @@ export {
   type BootBugcheck,
   type BootModule,
   type BootOptions,
+  BootOptionsError,
   type BootOutcome,
   type BootReport,
   type BootTraceEntry,

@@ -8,6 +8,7 @@ import { BootKernel } from './boot-kernel.js';
 import { BootContext, machineOf } from './context.js';
 import { IoManager } from './io-init.js';
 import { initializeKernel } from './kernel-init.js';
+import { checkBootOptions } from './options.js';
 import { runOsLoader } from './os-loader.js';
 import type { BootOptions, BootReport } from './report.js';
 import { startServices } from './services.js';
@@ -18,6 +19,7 @@ import { startServices } from './services.js';
  * set: the report is then the second pass's, with both passes in its timeline.
  */
 export async function boot(input: string | ImageSet, opts: BootOptions = {}): Promise<BootReport> {
+  checkBootOptions(opts);
   const set = typeof input === 'string' ? ImageSet.open(input) : input;
   const first = await bootPass(set, opts);
   if (first.revert === null) return first.report;

@@ -12,6 +12,7 @@ export type {
 } from '../kernel/index.js';
 export { type StopScreen, type StopScreenModule, stopScreenLines } from '../kernel/index.js';
 export { boot } from './boot.js';
+export { BootOptionsError } from './options.js';
 export {
   type BootBugcheck,
   type BootModule,

@@ -4,7 +4,7 @@
 
 import { inGroupOrder } from '../kernel/index.js';
 import type { LoadedModule, ModuleFile, ModuleSource } from '../loader/index.js';
-import { SystemLoader } from '../loader/index.js';
+import { NtStatus, SystemLoader } from '../loader/index.js';
 import { IMAGE_FILE_UP_SYSTEM_ONLY } from '../pe/index.js';
 import {
   bootConfiguration,
@@ -47,46 +47,38 @@ export const moduleEntry = (mod: LoadedModule, loadedBy: string): BootModule => 
   loadedBy,
 });
 
-/** Runs the OS loader; null when it stopped the boot (the report says why). */
-export function runOsLoader(ctx: BootContext): LoadedSystem | null {
-  const m = ctx.set.manifest;
-  const { report } = ctx;
-  const source: ModuleSource = {
-    findDependency(name) {
-      if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
-      if (name.toLowerCase() === 'hal.dll') return halFile;
-      return (
-        ctx.fileAt(`\\SystemRoot\\System32\\${name}`) ??
-        ctx.fileAt(`\\SystemRoot\\System32\\drivers\\${name.toLowerCase()}`)
-      );
-    },
-  };
-  const loaderStop = (what: string, reason: string): null => {
-    report.outcome = 'loader-stop';
-    // Model of NTLDR's fatal-error screen for an unloadable boot file (nt351-facts.md: the boot loader
-    // loads NTOSKRNL.EXE, HAL.DLL and boot-start drivers).
-    report.loaderMessage = [
-      'Windows NT could not start because the following file is missing or corrupt:',
-      `\\${m.systemRoot}\\${what.replace(/^\\SystemRoot\\/i, '')}`,
-      reason,
-    ];
-    ctx.note('loader', `stopped: ${what}: ${reason}`);
-    return null;
-  };
-  const kernelFile = ctx.fileAt(ctx.ntPathOf(m.kernel), 'NTOSKRNL.EXE');
-  if (!kernelFile) return loaderStop(ctx.ntPathOf(m.kernel), 'the file is not in the image set');
-  const halFile = ctx.fileAt(ctx.ntPathOf(m.hal), 'HAL.DLL');
-  if (!halFile) return loaderStop(ctx.ntPathOf(m.hal), 'the file is not in the image set');
+const expectedMachine = (m: { machine: { architecture: string } }) =>
+  m.machine.architecture === 'alpha' ? IMAGE_FILE_MACHINE_ALPHA : IMAGE_FILE_MACHINE_I386;
 
-  // NTLDR loads the SYSTEM hive to find the boot drivers; a corrupt one stops it like a missing file.
+/** NTLDR's fatal-error screen for an unloadable boot file; always null (the boot is over). */
+function stopLoader(ctx: BootContext, what: string, reason: string): null {
+  const { report } = ctx;
+  report.outcome = 'loader-stop';
+  // Model of NTLDR's fatal-error screen for an unloadable boot file (nt351-facts.md: the boot loader
+  // loads NTOSKRNL.EXE, HAL.DLL and boot-start drivers).
+  report.loaderMessage = [
+    'Windows NT could not start because the following file is missing or corrupt:',
+    `\\${ctx.set.manifest.systemRoot}\\${what.replace(/^\\SystemRoot\\/i, '')}`,
+    reason,
+  ];
+  ctx.note('loader', `stopped: ${what}: ${reason}`);
+  return null;
+}
+
+/**
+ * NTLDR loads the SYSTEM hive to find the boot drivers: the configuration of the boot (src/system),
+ * in `ctx.config` and the report. Returns why the hive cannot be used (a corrupt one stops NTLDR like a
+ * missing file), or null.
+ */
+function readConfiguration(ctx: BootContext): string | null {
   try {
     ctx.config = bootConfiguration(ctx.set, ctx.opts.lastKnownGood === true);
   } catch (e) {
     if (!(e instanceof MalformedHiveError || e instanceof ImageSetError)) throw e;
-    return loaderStop(SYSTEM_HIVE_PATH, e.message);
+    return e.message;
   }
   const { config } = ctx;
-  report.configuration = {
+  ctx.report.configuration = {
     source: config.source,
     controlSet: config.controlSet?.name ?? null,
     use: config.controlSet?.use ?? null,
@@ -96,6 +88,38 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
       'loader',
       `SYSTEM hive: ${config.controlSet.name} (${config.controlSet.use}), ${config.services.length} service keys`,
     );
+  return null;
+}
+
+/** Runs the OS loader; null when it stopped the boot (the report says why). */
+export function runOsLoader(ctx: BootContext): LoadedSystem | null {
+  const m = ctx.set.manifest;
+  const { report } = ctx;
+  const source: ModuleSource = {
+    findDependency(name) {
+      if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
+      if (name.toLowerCase() === 'hal.dll') return halFile;
+      try {
+        return (
+          ctx.fileAt(`\\SystemRoot\\System32\\${name}`) ??
+          ctx.fileAt(`\\SystemRoot\\System32\\drivers\\${name.toLowerCase()}`)
+        );
+      } catch (e) {
+        // An import naming no possible file (a device, a forbidden character): not found, as for NT.
+        if (e instanceof ImageSetError && /^path '/.test(e.reason)) return null;
+        throw e;
+      }
+    },
+  };
+  const loaderStop = (what: string, reason: string) => stopLoader(ctx, what, reason);
+  const kernelFile = ctx.fileAt(ctx.ntPathOf(m.kernel), 'NTOSKRNL.EXE');
+  if (!kernelFile) return loaderStop(ctx.ntPathOf(m.kernel), 'the file is not in the image set');
+  const halFile = ctx.fileAt(ctx.ntPathOf(m.hal), 'HAL.DLL');
+  if (!halFile) return loaderStop(ctx.ntPathOf(m.hal), 'the file is not in the image set');
+
+  const hiveProblem = readConfiguration(ctx);
+  if (hiveProblem !== null) return loaderStop(SYSTEM_HIVE_PATH, hiveProblem);
+  const { config } = ctx;
   const bootDrivers = inGroupOrder(
     config.services.filter((s) => isDriver(s) && s.start === 0),
     ctx.loadOrder,
@@ -111,19 +135,27 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
   }
   const loader = new SystemLoader();
   const loaded = loader.loadBootImages(bootFiles, source);
-  const modules: LoadedModule[] = [];
-  for (const [i, r] of loaded.entries()) {
-    if (!r.ok) return loaderStop(bootFiles[i]!.file.ntPath, r.misses[0]?.message ?? r.reason);
-    modules.push(r.module);
-  }
-  const [kernel, hal] = modules as [LoadedModule, LoadedModule];
-  const machineType = kernel.image.headers.fileHeader.machine;
-  const expectedType =
-    m.machine.architecture === 'alpha' ? IMAGE_FILE_MACHINE_ALPHA : IMAGE_FILE_MACHINE_I386;
+  // Checked before the other images' results: the HAL and drivers fail the machine check against a
+  // foreign kernel, and it is the kernel the emulator cannot run.
+  const machineType = loader.modules[0]?.image.headers.fileHeader.machine ?? expectedMachine(m);
+  const expectedType = expectedMachine(m);
   if (machineType !== expectedType)
     throw new BootUnsupportedError(
       `${m.kernel} is built for machine type 0x${machineType.toString(16)}, but the machine is ${m.machine.architecture} (0x${expectedType.toString(16)}): nt351 runs kernel images only on their own processor`,
     );
+  const modules: LoadedModule[] = [];
+  for (const [i, r] of loaded.entries()) {
+    if (!r.ok) {
+      // A corrupt export directory is the exporter's fault: NTLDR names that file.
+      const corrupt = r.misses
+        .find((x) => x.status === NtStatus.INVALID_IMAGE_FORMAT)
+        ?.failedIn.toLowerCase();
+      const file = bootFiles.find((b) => b.file.baseName.toLowerCase() === corrupt) ?? bootFiles[i]!;
+      return loaderStop(file.file.ntPath, r.misses[0]?.message ?? r.reason);
+    }
+    modules.push(r.module);
+  }
+  const [kernel, hal] = modules as [LoadedModule, LoadedModule];
   const kernelIsUp = (kernel.image.headers.fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0;
   report.machine.kernel.build = kernelIsUp ? 'up' : 'mp';
   try {

@@ -1,17 +1,10 @@
 // Reading user inputs and writing outputs for the CLI: typed errors for missing, unreadable or
 // unwritable paths (one line each), directory walking that never follows symlinked directories, and a
 // size cap. The user's input files are only read.
-import {
-  closeSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { InputFileError, readRegularFile } from '../input/index.js';
+import { checkNotInside, OutputPathError, writeOutputBytes } from '../system/index.js';
 
 /** An input path that cannot be used, with a one-line reason for the user. */
 export class InputError extends Error {
@@ -45,22 +38,13 @@ function describe(path: string, e: unknown): InputError {
   return new InputError(path, reason);
 }
 
-/** Reads one file, which must be a regular file. */
+/** Reads one file, which must be a regular file of at most MAX_INPUT_BYTES (a link to one is followed). */
 export function readInputFile(path: string): Uint8Array {
-  let st: ReturnType<typeof statSync>;
   try {
-    st = statSync(path);
+    return readRegularFile(path, MAX_INPUT_BYTES, true);
   } catch (e) {
-    throw describe(path, e);
-  }
-  if (st.isDirectory()) throw new InputError(path, 'is a directory, expected a PE file');
-  if (!st.isFile()) throw new InputError(path, 'is not a regular file');
-  if (st.size > MAX_INPUT_BYTES)
-    throw new InputError(path, `is ${st.size} bytes; the limit is ${MAX_INPUT_BYTES}`);
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw describe(path, e);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new InputError(path, e.code === 'EISDIR' ? 'is a directory, expected a PE file' : e.reason);
   }
 }
 
@@ -137,6 +121,7 @@ export class OutputError extends Error {
 
 /** A Node.js file-system error (ENOENT, EACCES…) as an InputError naming its path, else null. */
 export function inputErrorOf(e: unknown): InputError | null {
+  if (e instanceof InputFileError) return new InputError(e.path, e.reason);
   const err = e as NodeJS.ErrnoException;
   if (!(e instanceof Error) || typeof err.code !== 'string' || typeof err.path !== 'string') return null;
   return describe(err.path, e);
@@ -146,10 +131,12 @@ export function inputErrorOf(e: unknown): InputError | null {
 export function checkOutputFile(path: string): void {
   let st: ReturnType<typeof statSync> | undefined;
   try {
-    st = statSync(path);
+    st = lstatSync(path);
   } catch {
     st = undefined;
   }
+  if (st?.isSymbolicLink())
+    throw new OutputError(path, 'is a symbolic link; outputs are never written through links');
   if (st?.isDirectory()) throw new OutputError(path, 'is a directory, expected a file to write');
   if (st && !st.isFile()) throw new OutputError(path, 'is not a regular file');
   const parent = dirname(path);
@@ -162,8 +149,17 @@ export function checkOutputFile(path: string): void {
   if (!pst.isDirectory()) throw new OutputError(path, `${parent} is not a folder`);
 }
 
-/** Checks that `dir` is a folder or can be made one (it or its nearest existing parent is a folder). */
-export function checkOutputDir(dir: string): void {
+/**
+ * Checks that `dir` is a folder or can be made one (it or its nearest existing parent is a folder),
+ * outside the `protect`ed folders.
+ */
+export function checkOutputDir(dir: string, protect: (string | null)[] = []): void {
+  try {
+    checkNotInside(dir, protect);
+  } catch (e) {
+    if (e instanceof OutputPathError) throw new OutputError(dir, e.reason);
+    throw e;
+  }
   for (let at = dir; ; at = dirname(at)) {
     let st: ReturnType<typeof statSync>;
     try {
@@ -178,17 +174,29 @@ export function checkOutputDir(dir: string): void {
   }
 }
 
-/** Writes a file, turning a failure into an OutputError. */
-export function writeOutputFile(path: string, data: string | Uint8Array): void {
+/**
+ * Writes a file, turning a failure into an OutputError: never through a symbolic link, never to a
+ * FIFO or device (src/system/output-files.ts); `protect` lists folders the file must not be in.
+ */
+export function writeOutputFile(
+  path: string,
+  data: string | Uint8Array,
+  protect: (string | null)[] = [],
+): void {
   try {
-    writeFileSync(path, data);
+    checkNotInside(path, protect);
+    writeOutputBytes(path, data);
   } catch (e) {
+    if (e instanceof OutputPathError) throw new OutputError(path, e.reason);
     throw new OutputError(path, reasonOf(e));
   }
 }
 
 /** The one-line reason for a file-system error. */
 export function reasonOf(e: unknown): string {
+  // Errors of nt351's own (ImageSetError, OutputPathError) carry their reason.
+  const own = (e as { reason?: unknown }).reason;
+  if (e instanceof Error && typeof own === 'string') return own;
   return describe('', e).message.slice(2);
 }
 

@@ -162,9 +162,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
           );
         try {
           if (opts.render) checkOutputFile(opts.render);
-          if (opts.saveOverlay) checkOutputDir(opts.saveOverlay);
+          if (opts.saveOverlay) checkOutputDir(opts.saveOverlay, [dir]);
           checkManifestFile(dir);
           const set = ImageSet.open(dir, bootEntry === undefined ? {} : { bootEntry });
+          for (const w of set.skipped) io.stderr(`nt351: warning: ${w}\n`);
           const report = await boot(set, {
             cpus,
             profile: opts.profile,
@@ -186,6 +187,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
             writeOutputFile(
               opts.render,
               /\.svg$/i.test(opts.render) ? renderScreensSvg(screens) : renderScreensHtml(screens),
+              [dir],
             );
           }
           io.stdout(opts.json ? json(report) : renderBoot(report));

@@ -6,6 +6,7 @@ export * from './context.js';
 export * from './eventlog/index.js';
 export * from './events.js';
 export { ALL_HANDLERS } from './exports/index.js';
+export { GuestAccessError } from './guest.js';
 export * from './hard-error.js';
 export * from './hive.js';
 export * from './io-manager.js';

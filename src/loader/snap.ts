@@ -45,7 +45,8 @@ export type SnapMissKind =
   | 'name'
   | 'ordinal'
   | 'forwarder-target'
-  | 'forwarder-loop';
+  | 'forwarder-loop'
+  | 'corrupt-export-directory';
 
 /** A failed import, with the status NT's loader returns and the module whose exports failed. */
 export interface SnapMiss {

@@ -10,6 +10,7 @@ import {
   PeImage,
 } from '../pe/index.js';
 import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
+import { machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
@@ -213,6 +214,12 @@ export class SystemLoader {
         [],
       );
     }
+    // The first module is the kernel; everything loaded after it must be built for its processor.
+    const kernel = this.modules[0];
+    const foreign = kernel
+      ? machineMismatch(fileHeader.machine, kernel.image.headers.fileHeader.machine)
+      : null;
+    if (foreign) return this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, foreign, []);
     if (this.refuseUpOnly && (fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0) {
       const kernelName = this.modules[0]?.baseName ?? 'NTOSKRNL.EXE';
       const msg = snapFailureMessage(NtStatus.IMAGE_MP_UP_MISMATCH, file.ntPath, kernelName, {
@@ -353,9 +360,24 @@ export class SystemLoader {
         dependencies,
       };
     }
+    // An IAT slot outside the mapped image: the file is corrupt (NT would write over other memory).
+    const badSlot = importModules
+      .flatMap((imp) => imp.entries)
+      .find((e) => e.iatRva < 0 || e.iatRva + 4 > module.mapped.bytes.length);
+    if (badSlot)
+      return {
+        ok: false,
+        failure: this.failure(
+          module.ntPath,
+          NtStatus.INVALID_IMAGE_FORMAT,
+          `import address table slot at RVA 0x${badSlot.iatRva.toString(16)} is outside the image`,
+          [],
+        ),
+        dependencies,
+      };
     for (const imp of importModules) {
       for (const entry of imp.entries) {
-        const r = snapImport(imp.dll, entry, lookup, 'kernel');
+        const r = snapOrCorrupt(imp.dll, entry, lookup);
         if (r.ok) {
           const target = r.module as LoadedModule;
           const targetVa = (target.base + r.rva) >>> 0;
@@ -382,7 +404,10 @@ export class SystemLoader {
           };
           continue;
         }
-        const msg = snapFailureMessage(r.status, module.ntPath, imp.dll, entry);
+        const msg =
+          r.kind === 'corrupt-export-directory'
+            ? { caption: null, text: `${module.ntPath} imports from ${imp.dll}: ${r.reason}` }
+            : snapFailureMessage(r.status, module.ntPath, imp.dll, entry);
         misses.push({
           image: module.ntPath,
           module: imp.dll,
@@ -412,5 +437,37 @@ export class SystemLoader {
     const i = this.modules.indexOf(module);
     if (i >= 0) this.modules.splice(i, 1);
     this.space.release(module.base);
+  }
+}
+
+/**
+ * snapImport, with an exporter whose export directory cannot be read (an RVA outside the image, a
+ * table past its end) as a failed snap with STATUS_INVALID_IMAGE_FORMAT naming that exporter. NT's
+ * loader would read wild memory there; the model is "the file is corrupt", so NTLDR stops with its
+ * "missing or corrupt" screen and MmLoadSystemImage fails the driver that imports from it.
+ */
+function snapOrCorrupt(
+  dll: string,
+  entry: Parameters<typeof snapImport>[1],
+  lookup: Parameters<typeof snapImport>[2],
+): ReturnType<typeof snapImport> {
+  let exporter: string = dll;
+  const watch: typeof lookup = (name, how) => {
+    const m = lookup(name, how);
+    if (m) exporter = m.baseName;
+    return m;
+  };
+  try {
+    return snapImport(dll, entry, watch, 'kernel');
+  } catch (e) {
+    if (!(e instanceof MalformedPeError)) throw e;
+    return {
+      ok: false,
+      status: NtStatus.INVALID_IMAGE_FORMAT,
+      kind: 'corrupt-export-directory',
+      reason: `the export directory of ${exporter} is corrupt: ${e.message}`,
+      failedIn: exporter,
+      via: [],
+    };
   }
 }

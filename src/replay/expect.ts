@@ -1,6 +1,8 @@
 // Checks a scenario's `expect:` against a boot report and names the first difference, as expected
 // vs actual, in the words of the report.
+
 import type { BootReport } from '../boot/index.js';
+import { LinearRegex } from './linear-regex.js';
 import type { Expectation, TextMatch } from './scenario.js';
 
 export interface Difference {
@@ -13,9 +15,22 @@ export interface Difference {
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
+/** Patterns compiled once (a matrix compares the same pattern against every boot). */
+const patterns = new Map<string, LinearRegex>();
+/** `pattern` as a linear-time matcher (src/replay/linear-regex.ts): no pattern can hang replay. */
+function compiled(pattern: string): LinearRegex {
+  let r = patterns.get(pattern);
+  if (!r) {
+    if (patterns.size > 1000) patterns.clear();
+    r = new LinearRegex(pattern);
+    patterns.set(pattern, r);
+  }
+  return r;
+}
+
 /** Exact texts compare with whitespace runs (NT's CRLFs) as one space; patterns are regular expressions. */
 export function textMatches(m: TextMatch, actual: string): boolean {
-  return 'exact' in m ? squash(m.exact) === squash(actual) : new RegExp(m.pattern).test(actual);
+  return 'exact' in m ? squash(m.exact) === squash(actual) : compiled(m.pattern).test(actual);
 }
 const show = (m: TextMatch) => ('exact' in m ? m.exact : `/${m.pattern}/`);
 

@@ -3,7 +3,7 @@
 // are only read; everything a step writes stays in the overlay.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BootOutcome, type BootReport, boot } from '../boot/index.js';
+import { type BootOutcome, type BootReport, BootUnsupportedError, boot } from '../boot/index.js';
 import { MalformedPeError } from '../pe/index.js';
 import {
   applyServicePack,
@@ -11,8 +11,8 @@ import {
   ImageSet,
   ImageSetError,
   installFromMedia,
-  Media,
   MalformedHiveError,
+  Media,
   MediaError,
   readRegistryValue,
   SetupError,
@@ -223,7 +223,9 @@ function fail(result: ScenarioResult, line: number, step: string, e: unknown): S
       e instanceof MediaError ||
       e instanceof ImageSetError ||
       e instanceof MalformedPeError ||
-      e instanceof MalformedHiveError
+      e instanceof MalformedHiveError ||
+      // What the emulator cannot boot (an Alpha kernel copied over an x86 one) fails this scenario only.
+      e instanceof BootUnsupportedError
     )
   )
     throw e;

@@ -1,9 +1,11 @@
 // Scenario files (`nt351 replay`): YAML read node by node so every error names the file, line and
 // column and what was expected; a `matrix` expands one file into a scenario per combination, with
 // `${name}` in strings replaced by the combination's values. Schema: docs/replay.md.
+
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit, type YAMLMap } from 'yaml';
 import { PositionedInputError, yamlDepthProblem } from '../input/index.js';
 import type { RegistryData } from '../system/index.js';
+import { LinearRegex, PatternError } from './linear-regex.js';
 
 /** A mistake in a scenario file, with its position. */
 export class ScenarioError extends PositionedInputError {
@@ -160,10 +162,13 @@ export function parseScenarios(text: string, file: string): Scenario[] {
         const p = str(get(n, 'pattern'), `${what}.pattern`);
         try {
           new RegExp(p);
+          new LinearRegex(p);
         } catch (e) {
           fail(
             get(n, 'pattern'),
-            `${what}.pattern: not a valid regular expression (${(e as Error).message})`,
+            e instanceof PatternError
+              ? `${what}.pattern: ${e.message} (at offset ${e.index} of the pattern; docs/replay.md lists the supported syntax)`
+              : `${what}.pattern: not a valid regular expression (${(e as Error).message})`,
           );
         }
         return { pattern: p };

@@ -1,9 +1,10 @@
 // Where a sandbox run's kernel, HAL and dependencies come from: a kernel image and its HAL, an
 // installed image set's System32 (never through symbolic links), or the synthetic kernel made of
 // nt351's handlers; and the image set's files as the guest's NT paths see them.
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { INPUT_LIMITS, InputFileError, readRegularFile } from '../input/index.js';
 import type { FileProvider, HandlerRegistry } from '../kernel/index.js';
 import { syntheticImage } from '../kernel/index.js';
 import type { ModuleFile, ModuleSource } from '../loader/index.js';
@@ -29,11 +30,14 @@ function findIn(dirs: string[], name: string, links = true): string | null {
   return null;
 }
 
-/** A file from the host as the loader takes it, at `\\SystemRoot\\<ntDir>\\<name>`. */
+/**
+ * A file from the host as the loader takes it, at `\\SystemRoot\\<ntDir>\\<name>`: a regular file of at
+ * most INPUT_LIMITS.image bytes (throws InputFileError otherwise; a FIFO or /dev/zero is never read).
+ */
 export const fileOf = (path: string, ntDir: string): ModuleFile => ({
   baseName: basename(path),
   ntPath: `\\SystemRoot\\${ntDir}\\${basename(path).toLowerCase()}`,
-  bytes: new Uint8Array(readFileSync(path)),
+  bytes: readRegularFile(path, INPUT_LIMITS.image, true),
 });
 
 /**
@@ -56,7 +60,13 @@ export function imagesetFiles(root: string): FileProvider {
         at = findIn([at], part, false);
       }
       if (at === null || !lstatSync(at).isFile()) return null;
-      return new Uint8Array(readFileSync(at));
+      // Over the limit (or gone meanwhile): not found, as far as the guest can tell.
+      try {
+        return readRegularFile(at, INPUT_LIMITS.image);
+      } catch (e) {
+        if (e instanceof InputFileError) return null;
+        throw e;
+      }
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   DRIVER_EXTENSION,
   DRIVER_OBJECT,
   EmulatedKernel,
+  GuestAccessError,
   HandlerRegistry,
   IRP,
   type KernelVersion,
@@ -217,10 +218,22 @@ async function runDriverCode(
     return finish(report, kernel);
   }
 
+  // The I/O manager's own reads of fields the driver wrote (DriverExtension, DeviceObject and its
+  // StackSize, AttachedDevice): a wild pointer there faults in the kernel, not in the driver's code.
+  const ioManager = (routine: string, read: () => number): number | null => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof GuestAccessError)) throw e;
+      kernelFault(report, kernel, routine, e);
+      return null;
+    }
+  };
   // WDM drivers (model of the PnP manager): AddDevice with a PDO of the kernel's bus driver.
-  const addDevice = kernel.mem.u32(
-    kernel.mem.u32(driverObject + D.DriverExtension) + DRIVER_EXTENSION.AddDevice,
+  const addDevice = ioManager('PnP manager: DriverObject->DriverExtension->AddDevice', () =>
+    kernel.mem.u32(kernel.mem.u32(driverObject + D.DriverExtension) + DRIVER_EXTENSION.AddDevice),
   );
+  if (addDevice === null) return finish(report, kernel);
   let device = kernel.mem.u32(driverObject + D.DeviceObject);
   if (addDevice) {
     const pdo = createPhysicalDevice(kernel);
@@ -230,13 +243,18 @@ async function runDriverCode(
       report.outcome = 'driver-entry-failed';
       return finish(report, kernel);
     }
-    device = attachedTop(kernel, pdo);
+    const top = ioManager("PnP manager: the PDO's AttachedDevice chain", () => attachedTop(kernel, pdo));
+    if (top === null) return finish(report, kernel);
+    device = top;
   }
   // Dispatch routines with well-formed IRPs; a routine left at 0 is not called.
   for (const step of dispatchPlan(opts.ioctls ?? [], addDevice !== 0)) {
     const routine = kernel.mem.u32(driverObject + D.MajorFunction + 4 * step.mj);
     if (routine === 0) continue;
-    const irp = buildIrp(kernel, device, step.mj, step.ioctl, step.minor);
+    const irp = ioManager(`I/O manager: IoAllocateIrp(DeviceObject->StackSize) for ${step.name}`, () =>
+      buildIrp(kernel, device, step.mj, step.ioctl, step.minor),
+    );
+    if (irp === null) return finish(report, kernel);
     const r = await call(step.name, routine, [device, irp], true);
     if (r.outcome.kind !== 'returned') return finish(report, kernel);
     r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
@@ -246,4 +264,28 @@ async function runDriverCode(
   const unload = kernel.mem.u32(driverObject + D.DriverUnload);
   if (unload) await call('DriverUnload', unload, [driverObject], false);
   return finish(report, kernel);
+}
+
+/**
+ * A kernel-mode read of a wild pointer the driver left in its objects: NT takes the access violation
+ * in the I/O manager with no handler, KMODE_EXCEPTION_NOT_HANDLED (0x1E) with STATUS_ACCESS_VIOLATION
+ * and the faulting address (as boot-kernel.ts models guest faults). Reported as a call of `routine`.
+ */
+function kernelFault(
+  report: RunDriverReport,
+  kernel: EmulatedKernel,
+  routine: string,
+  e: GuestAccessError,
+): void {
+  const firstEvent = kernel.log.events.length;
+  kernel.log.add({ type: 'bugcheck', code: 0x1e, parameters: [0xc0000005, 0, 0, e.address], caller: 0 });
+  report.calls.push({
+    routine,
+    address: 0,
+    outcome: { kind: 'stopped', reason: `guest fault: ${e.message}`, pc: 0 },
+    status: null,
+    statusName: null,
+    firstEvent,
+    eventCount: kernel.log.events.length - firstEvent,
+  });
 }

@@ -2,13 +2,22 @@
 // through a copy-on-write overlay. Paths use Windows rules (case-insensitive, `\` or `/`,
 // `%SystemRoot%` and `\SystemRoot\` expanded) and can never leave the set; writes go to the overlay
 // only, so the user's files are never modified.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
-import { yamlDepthProblem } from '../input/index.js';
+import {
+  INPUT_LIMITS,
+  InputFileError,
+  readRegularFile,
+  yamlDepthProblem,
+  yamlKeyProblem,
+} from '../input/index.js';
+import { deviceNameOf } from './device-names.js';
+import { listFolder } from './dir-names.js';
 import { detectLayout, systemRootsIn } from './disk-layout.js';
 import { ImageSetError } from './imageset-error.js';
 import { inferMachine } from './machine-inference.js';
+import { OutputPathError, writeOutputTree } from './output-files.js';
 
 export { ImageSetError };
 
@@ -55,7 +64,6 @@ export interface OpenOptions {
   bootEntry?: number;
 }
 
-const DEVICE_NAMES = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 const MANIFEST = 'machine.yaml';
 /** machine.yaml larger than this is refused (a real one is a few KiB). */
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -73,6 +81,8 @@ export class ImageSet {
   private readonly overlay = new Map<string, Entry | null>();
   /** Lower-cased relative directory path → its spelling in the set (new files take it). */
   private readonly dirs = new Map<string, string>();
+  /** Entries of the folder left out, one warning each (names not valid UTF-8, unreadable entries). */
+  readonly skipped: string[] = [];
 
   private constructor(
     /** The folder on disk, or null for a set built in memory. */
@@ -128,9 +138,17 @@ export class ImageSet {
     const realRoot = realpathSync(this.root!);
     const walk = (abs: string, depth: number) => {
       if (depth > 16) return;
-      for (const name of readdirSync(abs)) {
+      const listed = listFolder(abs);
+      this.skipped.push(...listed.skipped);
+      for (const { name } of listed.entries) {
         const p = join(abs, name);
-        const s = lstatSync(p);
+        let s: ReturnType<typeof lstatSync>;
+        try {
+          s = lstatSync(p);
+        } catch (e) {
+          this.skipped.push(`${p}: skipped, cannot be examined (${(e as NodeJS.ErrnoException).code})`);
+          continue;
+        }
         // Symlinks are not followed: a link could lead out of the set.
         if (s.isSymbolicLink()) continue;
         if (s.isDirectory()) {
@@ -183,7 +201,7 @@ export class ImageSet {
     const parts = p.split('\\').filter((s) => s !== '' && s !== '.');
     for (const part of parts) {
       if (part === '..') throw new ImageSetError(this.label, `path '${winPath}' leaves the image set ('..')`);
-      if (DEVICE_NAMES.test(part))
+      if (deviceNameOf(part) !== null)
         throw new ImageSetError(this.label, `path '${winPath}' names a device ('${part}')`);
       if (/[<>:"|?*]/.test(part) || [...part].some((c) => c.charCodeAt(0) < 0x20))
         throw new ImageSetError(this.label, `path '${winPath}' has a character Windows forbids in names`);
@@ -213,9 +231,9 @@ export class ImageSet {
     if (!e) return null;
     if (e.bytes) return e.bytes;
     try {
-      e.bytes = new Uint8Array(readFileSync(e.disk!));
-    } catch {
-      throw new ImageSetError(e.disk!, 'cannot be read');
+      e.bytes = readRegularFile(e.disk!, INPUT_LIMITS.image);
+    } catch (err) {
+      throw new ImageSetError(e.disk!, err instanceof InputFileError ? err.reason : 'cannot be read');
     }
     return e.bytes;
   }
@@ -259,17 +277,18 @@ export class ImageSet {
     return [...this.overlay.entries()].map(([k, e]) => ({ path: e?.path ?? k, bytes: e?.bytes ?? null }));
   }
 
-  /** Writes the overlay's files under `dir` (never into the set itself). */
+  /**
+   * Writes the overlay's files under `dir`: never inside the set, never through a symbolic link,
+   * only regular files (src/system/output-files.ts). Throws ImageSetError naming the path.
+   */
   saveOverlay(dir: string): string[] {
-    const written: string[] = [];
-    for (const { path, bytes } of this.changes()) {
-      if (!bytes) continue;
-      const out = join(dir, ...path.split('\\'));
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, bytes);
-      written.push(out);
+    const files = this.changes().flatMap((c) => (c.bytes ? [{ path: c.path, bytes: c.bytes }] : []));
+    try {
+      return writeOutputTree(dir, files, [this.root]);
+    } catch (e) {
+      if (e instanceof OutputPathError) throw new ImageSetError(e.path, e.reason);
+      throw e;
     }
-    return written;
   }
 
   /** A copy sharing the base files, with its own overlay (replay runs each scenario on one). */
@@ -372,6 +391,11 @@ function parseYamlManifest(text: string, file: string, servicesOnly: boolean): I
   const root = doc.contents;
   if (!isMap(root))
     return fail('expected a mapping at the top (schema: nt351-imageset/1)', root ?? undefined);
+  const badKey = yamlKeyProblem(doc);
+  if (badKey) {
+    const pos = at(badKey.offset ?? undefined);
+    throw new ImageSetError(file, badKey.reason, pos.line, pos.col);
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });

@@ -7,6 +7,7 @@ export * from './configuration.js';
 export * from './hive-tree.js';
 export * from './imageset.js';
 export * from './media.js';
+export * from './output-files.js';
 export * from './registry-paths.js';
 export * from './service-model.js';
 export * from './setup.js';

@@ -1,8 +1,10 @@
 // Installation media as replay uses them: a CD tree (fixtures/media/nt351-x86-rtm, -sp3, …) with its
 // SETUP.INF or UPDATE.INF, whose [Files] section says what Setup or UPDATE.EXE copies where
 // ("destination under %SystemRoot% = source on the disk [, condition]").
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { INPUT_LIMITS, InputFileError, readRegularFile } from '../input/index.js';
+import { listFolder } from './dir-names.js';
 import { parseServices, type ServiceConfig } from './imageset.js';
 
 /** One [Files] line. `condition` is `up`, `mp`, a machine profile name, or null (always). */
@@ -48,9 +50,21 @@ export function parseInf(text: string, file: string): Inf {
   return inf;
 }
 
+/** A file of a media tree, read as a regular file within `limit` bytes (src/input/read-file.ts). */
+function readMediaFile(path: string, limit: number): Uint8Array {
+  try {
+    return readRegularFile(path, limit);
+  } catch (e) {
+    if (e instanceof InputFileError) throw new MediaError(e.message);
+    throw e;
+  }
+}
+
 /** A media tree: its files by upper-cased relative path, and its INF. */
 export class Media {
   private readonly files = new Map<string, string>();
+  /** Entries of the tree left out, one warning each (names not valid UTF-8, unreadable entries). */
+  readonly skipped: string[] = [];
   private constructor(
     readonly name: string,
     readonly dir: string,
@@ -68,21 +82,31 @@ export class Media {
     } catch {
       throw new MediaError(`no media '${name}' in ${root}`);
     }
-    const entries = readdirSync(dir);
-    const infName = entries.find((e) => /^(setup|update)\.inf$/i.test(e));
+    const top = listFolder(dir);
+    const infName = top.entries.map((e) => e.name).find((e) => /^(setup|update)\.inf$/i.test(e));
     if (!infName) throw new MediaError(`${dir}: no SETUP.INF or UPDATE.INF`);
-    const inf = parseInf(readFileSync(join(dir, infName), 'latin1'), join(dir, infName));
+    const infPath = join(dir, infName);
+    const inf = parseInf(Buffer.from(readMediaFile(infPath, INPUT_LIMITS.inf)).toString('latin1'), infPath);
     const media = new Media(name, dir, inf, /^setup/i.test(infName) ? 'setup' : 'update');
-    const walk = (abs: string, rel: string) => {
-      for (const e of readdirSync(abs)) {
+    const walk = (abs: string, rel: string, depth: number) => {
+      if (depth > 16) return;
+      const listed = listFolder(abs);
+      media.skipped.push(...listed.skipped);
+      for (const { name: e } of listed.entries) {
         const p = join(abs, e);
-        const st = lstatSync(p);
+        let st: ReturnType<typeof lstatSync>;
+        try {
+          st = lstatSync(p);
+        } catch (err) {
+          media.skipped.push(`${p}: skipped, cannot be examined (${(err as NodeJS.ErrnoException).code})`);
+          continue;
+        }
         const r = rel ? `${rel}\\${e}` : e;
-        if (st.isDirectory()) walk(p, r);
+        if (st.isDirectory()) walk(p, r, depth + 1);
         else if (st.isFile()) media.files.set(r.toUpperCase(), p);
       }
     };
-    walk(dir, '');
+    walk(dir, '', 0);
     return media;
   }
 
@@ -90,14 +114,14 @@ export class Media {
   read(path: string): Uint8Array {
     const p = this.files.get(path.replace(/\//g, '\\').toUpperCase());
     if (!p) throw new MediaError(`media ${this.name} has no file ${path}`);
-    return new Uint8Array(readFileSync(p));
+    return readMediaFile(p, INPUT_LIMITS.image);
   }
 
   /** The services key Setup writes (SERVICES.YAML on the RTM media; model of HIVESYS.INF). */
   services(): ServiceConfig[] {
     const p = this.files.get('SERVICES.YAML');
     if (!p) throw new MediaError(`media ${this.name} has no SERVICES.YAML (Setup's services key)`);
-    const text = readFileSync(p, 'utf8');
+    const text = Buffer.from(readMediaFile(p, INPUT_LIMITS.yaml)).toString('utf8');
     const key = `${p}\0${text}`;
     let parsed = parsedServices.get(key);
     if (!parsed) {

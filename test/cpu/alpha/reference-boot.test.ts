@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { RunOptions } from '../../../src/cpu/engine.js';
 import { boot } from '../../../src/boot/index.js';
+import type { RunOptions } from '../../../src/cpu/engine.js';
 
 const mode = vi.hoisted(() => ({ reference: false, runs: [] as string[] }));
 
