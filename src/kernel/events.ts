@@ -3,6 +3,8 @@
 export interface DecodedArg {
   name: string;
   value: number;
+  /** The high 32 bits of a 64-bit argument (LONGLONG, LARGE_INTEGER by value); `value` is the low. */
+  high?: number;
   /** Decoded form for pointers to strings (UNICODE_STRING, C strings); null when unreadable. */
   text?: string | null;
 }

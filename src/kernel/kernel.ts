@@ -34,7 +34,8 @@ import { GuestAccessError, GuestMemory } from './guest.js';
 import { ObjectManager } from './handles.js';
 import { ObjectNamespace } from './objects.js';
 import { Pool } from './pool.js';
-import type { ArgType, ExportHandler, HandlerRegistry, HandlerResult } from './registry.js';
+import type { ArgDecode } from './prototype.js';
+import type { ExportHandler, HandlerRegistry, HandlerResult } from './registry.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
 export const CALL_SENTINEL = 0x80030000;
@@ -84,7 +85,10 @@ interface Continuation {
   marker: number;
 }
 
-const shapeOf = (h: ExportHandler): RoutineShape => ({ conv: h.conv, argCount: h.args.length });
+const shapeOf = (h: ExportHandler): RoutineShape =>
+  h.widths
+    ? { conv: h.conv, argCount: h.args.length, widths: h.widths }
+    : { conv: h.conv, argCount: h.args.length };
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -258,17 +262,27 @@ export class EmulatedKernel {
     return policies;
   }
 
+  /** The handler's arguments as `impl` takes them: 32-bit values, a 64-bit one as low then high. */
   private args(h: ExportHandler): number[] {
     const shape = shapeOf(h);
-    return h.args.map((_, i) => this.abi.arg(i, shape));
+    if (!h.widths) return h.args.map((_, i) => this.abi.arg(i, shape));
+    const out: number[] = [];
+    h.args.forEach((a, i) => {
+      if (a.width === 4) out.push(this.abi.arg(i, shape));
+      else {
+        const v = this.abi.arg64(i, shape);
+        out.push(Number(v & 0xffffffffn), Number(v >> 32n));
+      }
+    });
+    return out;
   }
 
-  private decode(type: ArgType, value: number): string | null | undefined {
+  private decode(how: ArgDecode, value: number): string | null | undefined {
     try {
-      if (type === 'PUNICODE_STRING') return this.mem.unicodeString(value);
-      if (type === 'PANSI_STRING') return this.mem.ansiString(value);
-      if (type === 'PCSTR') return value ? this.mem.cString(value, 256) : null;
-      if (type === 'PCWSTR') return value ? this.mem.wString(value, 256) : null;
+      if (how === 'unicode-string') return this.mem.unicodeString(value);
+      if (how === 'ansi-string') return this.mem.ansiString(value);
+      if (how === 'c-string') return value ? this.mem.cString(value, 256) : null;
+      if (how === 'wide-string') return value ? this.mem.wString(value, 256) : null;
     } catch {
       return null;
     }
@@ -299,9 +313,12 @@ export class EmulatedKernel {
       this.halt(`guest fault reading ${h.name}'s arguments: ${e.message}`);
       return;
     }
+    let at64 = 0;
     const decoded: DecodedArg[] = h.args.map((a, i) => {
-      const text = this.decode(a.type, args[i]!);
-      return text === undefined ? { name: a.name, value: args[i]! } : { name: a.name, value: args[i]!, text };
+      const value = args[i + at64]!;
+      if (a.width === 8) return { name: a.name, value, high: args[i + ++at64]! };
+      const text = this.decode(a.decode, value);
+      return text === undefined ? { name: a.name, value } : { name: a.name, value, text };
     });
     const returnAddress = this.abi.returnAddress();
     const espAfter = this.abi.spAfterReturn(shapeOf(h));
@@ -363,8 +380,13 @@ export class EmulatedKernel {
       abi.setPc(result.routine);
       return;
     }
-    if (frame.event && result !== undefined) frame.event.result = result >>> 0;
-    if (result !== undefined) abi.setResult(result);
+    if (typeof result === 'bigint') {
+      if (frame.event) frame.event.result = Number(BigInt.asUintN(32, result));
+      abi.setResult64(result);
+    } else if (result !== undefined) {
+      if (frame.event) frame.event.result = result >>> 0;
+      abi.setResult(result);
+    }
     abi.setSp(frame.espAfter);
     abi.setPc(frame.returnAddress);
   }

@@ -88,11 +88,7 @@ function x86Machine(): Machine {
 function handler(n: number, impl: (args: number[]) => HandlerResult): ExportHandler {
   return defineExport({
     module: 'nt351',
-    name: `Test${n}`,
-    prototype: `ULONG Test${n}(...)`,
-    conv: 'stdcall',
-    args: Array.from({ length: n }, (_, i) => ({ name: `A${i}`, type: 'ULONG' as const })),
-    returns: 'ULONG',
+    prototype: `ULONG NTAPI Test${n}(${Array.from({ length: n }, (_, i) => `ULONG A${i}`).join(', ')})`,
     impl: (_ctx, args) => impl(args),
   });
 }

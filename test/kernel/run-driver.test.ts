@@ -198,14 +198,7 @@ describe('guest misbehaviour is reported, not crashed on', () => {
   it('a bug in a TypeScript handler is a host error, not a guest fault (exit 70)', async () => {
     const broken = defineExport({
       module: 'ntoskrnl',
-      name: 'ExAllocatePool',
       prototype: 'PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)',
-      conv: 'stdcall',
-      args: [
-        { name: 'PoolType', type: 'ULONG' },
-        { name: 'NumberOfBytes', type: 'ULONG' },
-      ],
-      returns: 'PVOID',
       impl: () => {
         throw new TypeError('handler bug');
       },

@@ -104,14 +104,10 @@ export function formatDbgPrint(mem: GuestMemory, format: string, next: () => num
   return (out + format.slice(last)).slice(0, MAX_OUTPUT);
 }
 
-/** ULONG DbgPrint(PCSTR Format, ...); (cdecl) */
+/** (cdecl) */
 export const DbgPrint = defineExport({
   module: 'ntoskrnl',
-  name: 'DbgPrint',
   prototype: 'ULONG DbgPrint(PCSTR Format, ...)',
-  conv: 'cdecl',
-  args: [{ name: 'Format', type: 'PCSTR' }],
-  returns: 'NTSTATUS',
   impl(ctx, [format]) {
     const count = (printed.get(ctx.log) ?? 0) + 1;
     printed.set(ctx.log, count);
@@ -131,14 +127,10 @@ export const DbgPrint = defineExport({
   },
 });
 
-/** VOID DbgBreakPoint(VOID); reported, then execution goes on (no debugger is attached). */
+/** Reported, then execution goes on (no debugger is attached). */
 export const DbgBreakPoint = defineExport({
   module: 'ntoskrnl',
-  name: 'DbgBreakPoint',
   prototype: 'VOID DbgBreakPoint(VOID)',
-  conv: 'stdcall',
-  args: [],
-  returns: 'VOID',
   impl(ctx) {
     ctx.log.add({
       type: 'dbgprint',
