@@ -28,14 +28,21 @@ import type { Perm, RunResult } from '../cpu/engine.js';
 import { RX } from '../cpu/engine.js';
 import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
-import { type KernelContext, NT351_VERSION } from './context.js';
+import { VirtualClock } from './clock.js';
+import { type KernelContext, NT351_VERSION, type PortIo } from './context.js';
 import { type DecodedArg, EventLog, type KernelEvent } from './events.js';
 import { GuestAccessError, GuestMemory } from './guest.js';
 import { ObjectManager } from './handles.js';
 import { ObjectNamespace } from './objects.js';
 import { Pool } from './pool.js';
 import type { ArgDecode } from './prototype.js';
-import type { ExportHandler, HandlerRegistry, HandlerResult } from './registry.js';
+import {
+  defersToImage,
+  type ExportHandler,
+  type ExportModule,
+  type HandlerRegistry,
+  type HandlerResult,
+} from './registry.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
 export const CALL_SENTINEL = 0x80030000;
@@ -131,20 +138,19 @@ export class EmulatedKernel {
     this.mem = new GuestMemory(cpu);
     this.pool = new Pool(cpu);
     this.ob = new ObjectManager(this.mem, this.pool);
-    if (cpu.arch === 'x86') {
-      // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
-      // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
-      let cmosIndex = 0;
-      cpu.hookPortIo({
-        in: (port, size) =>
-          port === 0x71
-            ? (CMOS[cmosIndex] ?? 0)
-            : (devicePorts.get(port) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff)),
-        out: (port, _size, value) => {
-          if (port === 0x70) cmosIndex = value & 0x7f;
-        },
-      });
-    }
+    // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
+    // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
+    let cmosIndex = 0;
+    const ports: PortIo = {
+      read: (port, size) =>
+        port === 0x71
+          ? (CMOS[cmosIndex] ?? 0)
+          : (devicePorts.get(port) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff)),
+      write: (port, _size, value) => {
+        if (port === 0x70) cmosIndex = value & 0x7f;
+      },
+    };
+    if (cpu.arch === 'x86') cpu.hookPortIo({ in: ports.read, out: ports.write });
     // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
     cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
@@ -163,6 +169,9 @@ export class EmulatedKernel {
       systemRoutine: (name) => this.exportsByName.get(name) ?? null,
       version: NT351_VERSION,
       ob: this.ob,
+      clock: new VirtualClock(),
+      ports,
+      irql: 0,
       arg: (index) => {
         try {
           return this.abi.arg(index, { conv: 'cdecl', argCount: index + 1 });
@@ -221,22 +230,32 @@ export class EmulatedKernel {
   }
 
   /**
-   * Hooks the exports of the kernel (`ntoskrnl`) or the HAL (`hal`) image. Returns the policy chosen for
-   * each hooked address. Pure handlers give way to real code in the image; routines in a `.stub`
-   * section without a handler become `unimplemented-routine` events (the stub then returns
-   * STATUS_NOT_IMPLEMENTED and pops its arguments, as the image's own code does).
+   * Hooks the exports of the kernel (`ntoskrnl`), the HAL (`hal`) or another module's image. Returns
+   * the policy chosen for each hooked address. Pure and HAL handlers give way to real code in the
+   * image; routines in a `.stub` section without a handler become `unimplemented-routine` events (the
+   * stub then returns STATUS_NOT_IMPLEMENTED and pops its arguments, as the image's own code does).
+   * Data exports in a synthetic image's `.hdata` section are filled by their handlers.
    */
-  hookExports(m: LoadedModule, module: 'ntoskrnl' | 'hal'): Map<number, ExportPolicy> {
-    const stub = m.image.sections.find((s) => s.name === '.stub');
+  hookExports(m: LoadedModule, module: ExportModule | string): Map<number, ExportPolicy> {
+    const section = (name: string) => m.image.sections.find((s) => s.name === name);
+    const stub = section('.stub');
+    const hdata = section('.hdata');
     const inStub = (rva: number) =>
       stub !== undefined && rva >= stub.virtualAddress && rva < stub.virtualAddress + stub.virtualSize;
+    const inData = (rva: number) =>
+      hdata !== undefined && rva >= hdata.virtualAddress && rva < hdata.virtualAddress + hdata.virtualSize;
     const policies = new Map<number, ExportPolicy>();
     for (const e of m.image.exports()?.entries ?? []) {
       if (e.rva === null || e.name === null) continue;
       const address = (m.base + e.rva) >>> 0;
       this.exportsByName.set(e.name, address);
       const handler = this.registry.get(module, e.name);
-      if (handler && (!handler.pure || inStub(e.rva))) policies.set(address, { kind: 'handler', handler });
+      if (handler?.data) {
+        if (inData(e.rva)) handler.data.init?.(this.ctx, address);
+        continue;
+      }
+      if (handler && (!defersToImage(handler) || inStub(e.rva)))
+        policies.set(address, { kind: 'handler', handler });
       else if (inStub(e.rva)) policies.set(address, { kind: 'unimplemented', module, name: e.name });
     }
     const onCall = (address: number) => {

@@ -75,8 +75,25 @@ export interface ExportHandler {
    * real code for the export, that code runs and this handler is not hooked.
    */
   pure?: boolean;
+  /** A data export (KeTickCount, SeExports…): guest data of `size` bytes, not code; `impl` is never called. */
+  data?: DataSpec;
   impl: (ctx: KernelContext, args: number[]) => HandlerResult;
 }
+
+/** A data export's storage: `size` bytes in the synthetic image, filled by `init` once mapped. */
+export interface DataSpec {
+  size: number;
+  init?: (ctx: KernelContext, address: number) => void;
+}
+
+/** The handler's kind for docs/kernel-surface.md. */
+export const handlerKind = (h: ExportHandler): HandlerKind => (h.data ? 'data' : h.pure ? 'pure' : 'hle');
+
+/**
+ * Whether a loaded image's own code for the export runs instead of the handler: pure routines, and
+ * the HAL's (a HAL image's code is the machine it was written for). Stubs never have code to run.
+ */
+export const defersToImage = (h: ExportHandler): boolean => h.pure === true || h.module === 'hal';
 
 /** What a declaration states: the module, the prototype, the body (and whether it is pure). */
 export interface ExportDeclaration {
@@ -111,6 +128,28 @@ export function defineExport(d: ExportDeclaration): ExportHandler {
     ...(wide ? { widths: p.params.map((a) => a.width) } : {}),
     ...(d.pure ? { pure: true } : {}),
     impl: d.impl,
+  };
+}
+
+/**
+ * Declares a data export from its C declaration (`ULONG KeNumberProcessors`, `PEPROCESS
+ * PsInitialSystemProcess`): `size` bytes of guest data that `init` fills.
+ */
+export function defineData(d: { module: ExportModule; declaration: string } & DataSpec): ExportHandler {
+  const m = /^(.*?)\s*\b([A-Za-z_]\w*)$/.exec(d.declaration.trim());
+  if (!m) throw new Error(`bad data declaration "${d.declaration}"`);
+  return {
+    module: d.module,
+    name: m[2]!,
+    prototype: d.declaration.trim(),
+    conv: 'stdcall',
+    args: [],
+    returns: m[1]!,
+    returnWidth: 0,
+    data: { size: d.size, ...(d.init ? { init: d.init } : {}) },
+    impl: () => {
+      throw new Error(`${d.declaration} is data, not a routine`);
+    },
   };
 }
 

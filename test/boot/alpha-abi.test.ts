@@ -10,7 +10,7 @@ import { setupNtAlpha } from '../../src/cpu/alpha-setup.js';
 import { RW, RX } from '../../src/cpu/engine.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { setupNtX86 } from '../../src/cpu/x86-setup.js';
-import { DbgPrint } from '../../src/kernel/exports/dbg.js';
+import { DbgPrint } from '../../src/kernel/exports/ntoskrnl/dbg.js';
 import { EmulatedKernel } from '../../src/kernel/kernel.js';
 import {
   defineExport,

@@ -11,7 +11,7 @@ import { GuestMemoryLimitError, UnicornX86 } from '../../src/cpu/unicorn.js';
 import { KERNEL_STACK } from '../../src/cpu/x86-setup.js';
 import { type CallOutcome, type RunDriverOptions, runDriver } from '../../src/harness/run-driver.js';
 import { MAX_EVENTS } from '../../src/kernel/events.js';
-import { MAX_DBGPRINT_EVENTS } from '../../src/kernel/exports/dbg.js';
+import { MAX_DBGPRINT_EVENTS } from '../../src/kernel/exports/ntoskrnl/dbg.js';
 import { POOL_REGION, Pool } from '../../src/kernel/pool.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 import { type Asm, x86Driver } from '../helpers/x86-driver.js';

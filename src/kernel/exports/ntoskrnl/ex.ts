@@ -1,6 +1,6 @@
 // Executive exports (ntoskrnl!Ex*): pool allocation with use-after-free and double-free detection.
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 const tagText = (tag: number) =>
   String.fromCharCode(tag & 0xff, (tag >>> 8) & 0xff, (tag >>> 16) & 0xff, (tag >>> 24) & 0xff).replace(

@@ -1,10 +1,10 @@
 // Native system services drivers call (ntoskrnl!Zw*): files, read-only, from the context's file
 // provider (an image set's files), and registry keys in the context's in-memory registry model.
-import type { KernelContext } from '../context.js';
-import type { KernelObject } from '../handles.js';
-import type { RegistryKey } from '../hive.js';
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import type { KernelContext } from '../../context.js';
+import type { KernelObject } from '../../handles.js';
+import type { RegistryKey } from '../../hive.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 /** OBJECT_ATTRIBUTES (x86): Length, RootDirectory, ObjectName, Attributes, SecurityDescriptor, SecurityQualityOfService. */
 const OBJECT_ATTRIBUTES = { RootDirectory: 0x4, ObjectName: 0x8 } as const;

@@ -1,7 +1,7 @@
 // Process structure exports (ntoskrnl!Ps*, IoGetCurrentProcess): the System process and thread all
 // driver code runs in (model), system threads, and the version query NT 3.51 did not have.
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 /** The System process (model: drivers run in no other). */
 export const PsGetCurrentProcess = defineExport({

@@ -1,8 +1,8 @@
 // Object manager exports (ntoskrnl!Ob*): references to objects by handle and by pointer, over the
 // kernel's handle table (src/kernel/handles.ts).
-import type { KernelContext } from '../context.js';
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import type { KernelContext } from '../../context.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 /** REFERENCE_BY_POINTER (bugcodes.h): an object's pointer count went below zero. */
 const REFERENCE_BY_POINTER = 0x18;

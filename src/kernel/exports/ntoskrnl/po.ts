@@ -1,6 +1,6 @@
 // Power manager exports (ntoskrnl!Po*, Windows 2000 WDM): passing power IRPs down a device stack.
-import { callDriver } from '../irp.js';
-import { defineExport } from '../registry.js';
+import { callDriver } from '../../irp.js';
+import { defineExport } from '../../registry.js';
 
 /** As IoCallDriver (model: no power IRP queueing). */
 export const PoCallDriver = defineExport({

@@ -1,7 +1,7 @@
 // Run-time library exports (ntoskrnl!Rtl*). Pure routines: when the loaded kernel image has real
 // code for one, that code runs and these handlers stand in only for kernels without it
 // (`--kernel registry`, or a routine in the fixture kernel's .stub section).
-import { defineExport } from '../registry.js';
+import { defineExport } from '../../registry.js';
 
 export const RtlInitUnicodeString = defineExport({
   module: 'ntoskrnl',

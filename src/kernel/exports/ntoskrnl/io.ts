@@ -1,8 +1,8 @@
 // I/O manager exports (ntoskrnl!Io*): devices, symbolic links, IRP completion, configuration.
-import { callDriver, completeRequest } from '../irp.js';
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE } from '../objects.js';
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import { callDriver, completeRequest } from '../../irp.js';
+import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE } from '../../objects.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 export const IoCreateDevice = defineExport({
   module: 'ntoskrnl',

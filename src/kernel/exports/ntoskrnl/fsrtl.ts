@@ -1,5 +1,5 @@
 // File system run-time library exports (ntoskrnl!FsRtl*).
-import { defineExport } from '../registry.js';
+import { defineExport } from '../../registry.js';
 
 /** Matches NT's expression syntax: * and ? plus the DOS wildcards < > " (model: treated as * ? .). */
 export function nameInExpression(expression: string, name: string, ignoreCase: boolean): boolean {

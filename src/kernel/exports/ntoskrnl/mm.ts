@@ -1,5 +1,5 @@
 // Memory manager exports (ntoskrnl!Mm*).
-import { defineExport } from '../registry.js';
+import { defineExport } from '../../registry.js';
 
 /** (Windows 2000 and later kernels) */
 export const MmGetSystemRoutineAddress = defineExport({

@@ -1,5 +1,5 @@
 // Kernel exports (ntoskrnl!Ke*): bugchecks, events, spin locks.
-import { defineExport } from '../registry.js';
+import { defineExport } from '../../registry.js';
 
 export const KeBugCheckEx = defineExport({
   module: 'ntoskrnl',
