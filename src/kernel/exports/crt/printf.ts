@@ -23,7 +23,7 @@ function format(
   let i = 0;
   const next =
     'stack' in from ? () => ctx.arg(from.stack + i++) : () => ctx.mem.u32(from.vaList + 4 * i++, 'va_list');
-  const out = formatDbgPrint(ctx.mem, text, next, { wide, max: count ?? UNBOUNDED });
+  const out = formatDbgPrint(ctx.mem, text, next, { wide, max: count === null ? UNBOUNDED : count + 1 });
   // _snprintf: when the output fills Count, no NUL is written and the result is -1.
   if (count !== null && out.length >= count) {
     const cut = out.slice(0, count);

@@ -22,7 +22,6 @@ export const physicalOf = (va: number) => (va - 0x80000000) >>> 0;
 function getBusData(
   ctx: KernelContext,
   type: number,
-  slot: number,
   buffer: number,
   offset: number,
   length: number,
@@ -49,13 +48,12 @@ export const halMachineExports: ExportHandler[] = [
   hal('BOOLEAN HalInitSystem(ULONG Phase, PVOID LoaderBlock)', () => 1),
   hal(
     'ULONG HalGetBusData(BUS_DATA_TYPE BusDataType, ULONG BusNumber, ULONG SlotNumber, PVOID Buffer, ULONG Length)',
-    (ctx, [type, bus, slot, buffer, length]) =>
-      bus === 0 ? getBusData(ctx, type!, slot!, buffer!, 0, length!) : 0,
+    (ctx, [type, bus, , buffer, length]) => (bus === 0 ? getBusData(ctx, type!, buffer!, 0, length!) : 0),
   ),
   hal(
     'ULONG HalGetBusDataByOffset(BUS_DATA_TYPE BusDataType, ULONG BusNumber, ULONG SlotNumber, PVOID Buffer, ULONG Offset, ULONG Length)',
-    (ctx, [type, bus, slot, buffer, offset, length]) =>
-      bus === 0 ? getBusData(ctx, type!, slot!, buffer!, offset!, length!) : 0,
+    (ctx, [type, bus, , buffer, offset, length]) =>
+      bus === 0 ? getBusData(ctx, type!, buffer!, offset!, length!) : 0,
   ),
   hal(
     'ULONG HalSetBusData(BUS_DATA_TYPE BusDataType, ULONG BusNumber, ULONG SlotNumber, PVOID Buffer, ULONG Length)',

@@ -22,7 +22,6 @@ const H = { Type: 0, Size: 2, Inserted: 3, SignalState: 4, WaitList: 8 } as cons
 const MUTEX_OWNER = 0x18;
 const SEMAPHORE_LIMIT = 0x10;
 const STATUS_TIMEOUT = 0x102;
-const STATUS_ABANDONED_WAIT_0 = 0x80;
 const DISPATCH_LEVEL = 2;
 
 function initHeader(ctx: KernelContext, at: number, type: number, sizeBytes: number, state: number): void {
