@@ -10,7 +10,7 @@ import type { RunResult, X86Reg } from '../cpu/engine.js';
 import { UnicornX86 } from '../cpu/unicorn.js';
 import { setupNtX86 } from '../cpu/x86-setup.js';
 import { type FileProvider, type KernelVersion, NT351_VERSION } from '../kernel/context.js';
-import type { KernelEvent } from '../kernel/events.js';
+import type { KernelEvent, UnimplementedPolicy } from '../kernel/events.js';
 import { ALL_HANDLERS } from '../kernel/exports/index.js';
 import { RegistryModel, seedServiceKey } from '../kernel/hive.js';
 import { createDriverObject, kernelUnicodeString, servicesKey } from '../kernel/io-manager.js';
@@ -29,7 +29,7 @@ import {
 } from '../kernel/objects.js';
 import { attachedTop, createPhysicalDevice } from '../kernel/pnp.js';
 import { type ExportHandler, HandlerRegistry } from '../kernel/registry.js';
-import { syntheticImage } from '../kernel/synthetic.js';
+import { importedNames, moduleOfDll, syntheticImage } from '../kernel/synthetic.js';
 import { DEFAULT_TRACE_LIMIT, Tracer, type TraceUnit } from '../kernel/trace.js';
 import { formatStatus, statusName } from '../loader/status.js';
 import type { ImportMiss, ModuleFile, ModuleSource } from '../loader/system-loader.js';
@@ -56,6 +56,12 @@ export interface RunDriverOptions {
   traceLimit?: number;
   /** Export handlers to use instead of nt351's own (for embedders and tests). */
   handlers?: readonly ExportHandler[];
+  /**
+   * What calling a routine without a handler does: `stop` that entry point (the default with
+   * `kernel: 'registry'`; the others still run), `fail` with STATUS_NOT_IMPLEMENTED (the default
+   * with a kernel image, whose stubs do that), or return `zero`.
+   */
+  onUnimplemented?: UnimplementedPolicy;
 }
 
 export type CallOutcome =
@@ -133,7 +139,16 @@ export interface RunDriverReport {
   devices: { name: string; address: number }[];
   symbolicLinks: { link: string; target: string }[];
   poolLeaks: { address: number; size: number; tag: string | null }[];
-  outcome: 'ok' | 'load-failed' | 'driver-entry-failed' | 'fault' | 'budget' | 'bugcheck' | 'host-error';
+  /** `unimplemented`: an entry point stopped at a routine without a handler (--on-unimplemented stop). */
+  outcome:
+    | 'ok'
+    | 'load-failed'
+    | 'driver-entry-failed'
+    | 'fault'
+    | 'budget'
+    | 'bugcheck'
+    | 'host-error'
+    | 'unimplemented';
 }
 
 /**
@@ -204,6 +219,8 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
   /** With --imageset: its System32 and drivers folders, searched first and without following links. */
   let setDirs: string[] = [];
   let kernelKind: 'image' | 'registry' = 'image';
+  /** With `kernel: 'registry'`: synthetic images of the DLLs the driver imports that are not on disk. */
+  const syntheticFiles = new Map<string, { module: string; file: ModuleFile }>();
   if (opts.imageset) {
     // The set's own folders and files are never symbolic links (as ImageSet sees a set).
     const sys32 =
@@ -216,18 +233,45 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     halFile = fileOf(findIn([sys32], 'hal.dll', false) ?? join(sys32, 'HAL.DLL'), 'System32');
   } else if (opts.kernel === 'registry') {
     kernelKind = 'registry';
+    // Call-time misses: every name the driver (or a dependency beside it) imports resolves, to a
+    // handler or to a stub whose call is reported when it happens; DLLs not found are synthetic too.
     const byModule = (m: string) => registry.all().filter((h) => h.module === m);
+    searchDirs = [dirname(driverPath)];
+    const wanted = new Map<string, string[]>();
+    const visit = (bytes: Uint8Array, depth: number) => {
+      for (const [dll, names] of importedNames(bytes)) {
+        const known = wanted.get(dll);
+        wanted.set(dll, [...(known ?? []), ...names]);
+        const onDisk =
+          moduleOfDll(dll) === 'ntoskrnl' || moduleOfDll(dll) === 'hal' ? null : findIn(searchDirs, dll);
+        if (!known && onDisk && depth < 8) visit(new Uint8Array(readFileSync(onDisk)), depth + 1);
+      }
+    };
+    visit(new Uint8Array(readFileSync(driverPath)), 0);
+    const missingOf = (m: string) =>
+      [...wanted].filter(([dll]) => moduleOfDll(dll) === m).flatMap(([, n]) => n);
     kernelFile = {
       baseName: 'NTOSKRNL.EXE',
       ntPath: '\\SystemRoot\\System32\\ntoskrnl.exe',
-      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000),
+      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000, missingOf('ntoskrnl')),
     };
     halFile = {
       baseName: 'HAL.DLL',
       ntPath: '\\SystemRoot\\System32\\hal.dll',
-      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000),
+      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000, missingOf('hal')),
     };
-    searchDirs = [dirname(driverPath)];
+    for (const dll of wanted.keys()) {
+      const m = moduleOfDll(dll);
+      if (m === 'ntoskrnl' || m === 'hal' || findIn(searchDirs, dll)) continue;
+      syntheticFiles.set(dll, {
+        module: m,
+        file: {
+          baseName: dll.toUpperCase(),
+          ntPath: `\\SystemRoot\\System32\\drivers\\${dll}`,
+          bytes: syntheticImage(dll, byModule(m), 0x80600000 + 0x100000 * syntheticFiles.size, missingOf(m)),
+        },
+      });
+    }
   } else {
     const kernelPath = opts.kernel ?? DEFAULT_KERNEL;
     const halPath =
@@ -241,6 +285,8 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     findDependency(name) {
       if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
       if (name.toLowerCase() === 'hal.dll') return halFile;
+      const synthetic = syntheticFiles.get(name.toLowerCase());
+      if (synthetic) return synthetic.file;
       const p = findIn(setDirs, name, false) ?? findIn(searchDirs, name);
       return p ? fileOf(p, /drivers/i.test(p) ? 'System32\\drivers' : 'System32') : null;
     },
@@ -318,6 +364,11 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     for (const m of loader.modules) kernel.mapModule(m);
     kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
     kernel.hookExports(loader.modules[1]!, 'hal');
+    for (const m of loader.modules) {
+      const synthetic = syntheticFiles.get(m.baseName.toLowerCase());
+      if (synthetic) kernel.hookExports(m, synthetic.module);
+    }
+    kernel.onUnimplemented = opts.onUnimplemented ?? (kernelKind === 'registry' ? 'stop' : 'fail');
     kernel.enterSystemThread(prcb);
     kernel.ctx.version = versionOf(kernelKind, report.kernel.version);
     // Model: the configuration registry holds the driver's services key and nothing else.
@@ -368,12 +419,16 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       report.calls.push(entry);
       return entry;
     };
+    /** Whether the run goes on after `r`: it returned, or stopped at an unimplemented routine (--on-unimplemented stop). */
+    const goesOn = (r: CallReport) =>
+      r.outcome.kind === 'returned' ||
+      (r.outcome.kind === 'stopped' && r.outcome.reason.startsWith('unimplemented routine '));
     // DllInitialize for dependencies the driver pulled in (NT calls it with the dependency's key).
     for (const dep of load.dependencies) {
       if (dep.dllInitialize === null) continue;
       const path = kernelUnicodeString(kernel, servicesKey(dep.baseName.replace(/\.[^.]*$/, '')));
       const r = await call(`DllInitialize (${dep.baseName})`, dep.dllInitialize, [path], true);
-      if (r.outcome.kind !== 'returned') return finish(report, kernel);
+      if (!goesOn(r)) return finish(report, kernel);
     }
 
     const { driverObject, registryPath } = createDriverObject(kernel, {
@@ -391,8 +446,8 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
       return finish(report, kernel);
     }
     const entry = await call('DriverEntry', driver.entryPoint, [driverObject, registryPath], true);
-    if (entry.outcome.kind !== 'returned') return finish(report, kernel);
-    if ((entry.outcome.eax | 0) < 0) {
+    if (!goesOn(entry)) return finish(report, kernel);
+    if (entry.outcome.kind === 'returned' && (entry.outcome.eax | 0) < 0) {
       report.outcome = 'driver-entry-failed';
       return finish(report, kernel);
     }
@@ -406,8 +461,8 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
     if (addDevice) {
       const pdo = createPhysicalDevice(kernel);
       const added = await call('AddDevice', addDevice, [driverObject, pdo], true);
-      if (added.outcome.kind !== 'returned') return finish(report, kernel);
-      if ((added.outcome.eax | 0) < 0) {
+      if (!goesOn(added)) return finish(report, kernel);
+      if (added.outcome.kind === 'returned' && (added.outcome.eax | 0) < 0) {
         report.outcome = 'driver-entry-failed';
         return finish(report, kernel);
       }
@@ -439,7 +494,7 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
         step.name ??
         `${IRP_MJ_NAMES[step.mj]}${step.ioctl !== undefined ? ` 0x${step.ioctl.toString(16).padStart(8, '0')}` : ''}`;
       const r = await call(name, routine, [device, irp], true);
-      if (r.outcome.kind !== 'returned') return finish(report, kernel);
+      if (!goesOn(r)) return finish(report, kernel);
       r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
       r.irpInformation = kernel.mem.u32(irp + IRP.IoStatusInformation);
     }
@@ -532,10 +587,15 @@ function finish(report: RunDriverReport, kernel: EmulatedKernel): RunDriverRepor
     .live('driver')
     .map((b) => ({ address: b.address, size: b.size, tag: b.tag }));
   const last = report.calls[report.calls.length - 1]?.outcome;
+  const isMiss = (o: CallOutcome | undefined) =>
+    o?.kind === 'stopped' && o.reason.startsWith('unimplemented routine ');
+  const stoppedAtMiss = report.calls.some((c) => isMiss(c.outcome));
   if (report.events.some((e) => e.type === 'bugcheck')) report.outcome = 'bugcheck';
   else if (last?.kind === 'fault') report.outcome = 'fault';
   else if (last?.kind === 'budget') report.outcome = 'budget';
   else if (last?.kind === 'host-error') report.outcome = 'host-error';
-  else if (last?.kind === 'stopped') report.outcome = 'fault'; // a guest fault inside a handler
+  else if (last?.kind === 'stopped' && !isMiss(last))
+    report.outcome = 'fault'; // a guest fault inside a handler
+  else if (stoppedAtMiss) report.outcome = 'unimplemented';
   return report;
 }

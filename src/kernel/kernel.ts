@@ -30,7 +30,7 @@ import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
 import { VirtualClock } from './clock.js';
 import { type KernelContext, NT351_VERSION, type PortIo } from './context.js';
-import { type DecodedArg, EventLog, type KernelEvent } from './events.js';
+import { type DecodedArg, EventLog, type KernelEvent, type UnimplementedPolicy } from './events.js';
 import { GuestAccessError, GuestMemory } from './guest.js';
 import { ObjectManager } from './handles.js';
 import { ObjectNamespace } from './objects.js';
@@ -118,6 +118,8 @@ export class EmulatedKernel {
   /** The CPU's calling convention (x86 or Alpha AXP). */
   readonly abi: Abi;
   droppedApiCalls = 0;
+  /** What calling a routine without a handler does (stubs: `fail` is what their own code does). */
+  onUnimplemented: UnimplementedPolicy = 'fail';
   private readonly exportsByName = new Map<string, number>();
   private apiEvents = 0;
   /** Pending guest calls made by handlers, by the id pushed on the guest stack. */
@@ -264,7 +266,7 @@ export class EmulatedKernel {
       const caller = this.callerOrHalt(p.kind === 'handler' ? p.handler.name : p.name);
       if (caller === null) return;
       if (p.kind === 'unimplemented') {
-        this.log.add({ type: 'unimplemented-routine', module: p.module, name: p.name, caller });
+        this.unimplemented(p.module, p.name, caller, address);
         return;
       }
       this.dispatch(p.handler, caller);
@@ -279,6 +281,51 @@ export class EmulatedKernel {
       if (!stub || !inStub(address - m.base)) this.cpu.hookCode(address, address, onCall);
     }
     return policies;
+  }
+
+  /**
+   * A call of a routine with no handler: reported with its likely arguments, then per
+   * `onUnimplemented` the entry point stops there, or the stub's own code returns
+   * STATUS_NOT_IMPLEMENTED, or the routine returns 0 (popping what the stub's `ret N` would).
+   */
+  private unimplemented(module: string, name: string, caller: number, address: number): void {
+    const stack: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        stack.push(this.abi.arg(i, { conv: 'stdcall', argCount: 4 }));
+      } catch {
+        break;
+      }
+    }
+    const policy = this.onUnimplemented;
+    this.log.add({
+      type: 'unimplemented-routine',
+      module,
+      name,
+      caller,
+      stack,
+      ...(policy === 'fail' ? {} : { then: policy }),
+    });
+    if (policy === 'stop') {
+      this.halt(`unimplemented routine ${module}!${name} called from 0x${caller.toString(16)}`);
+      return;
+    }
+    if (policy === 'zero') {
+      // The stub is `mov eax, imm32; ret [N]` (x86): its N is what the routine pops.
+      let pop = 0;
+      if (this.abi.arch === 'x86') {
+        try {
+          const code = this.cpu.read(address, 8);
+          if (code[5] === 0xc2) pop = code[6]! | (code[7]! << 8);
+        } catch {
+          pop = 0;
+        }
+      }
+      const sp = this.abi.arch === 'x86' ? this.abi.sp() + 4 + pop : this.abi.sp();
+      this.abi.setResult(0);
+      this.abi.setSp(sp);
+      this.abi.setPc(caller);
+    }
   }
 
   /** The handler's arguments as `impl` takes them: 32-bit values, a 64-bit one as low then high. */

@@ -3,6 +3,8 @@
 // Each routine is a stub in a `.stub` section (mov eax, STATUS_NOT_IMPLEMENTED; ret N), each data
 // export a zeroed slot in a `.hdata` section that its handler fills once mapped. Names without a
 // handler (`missing`) get stubs too, so any import resolves and a call is reported when it happens.
+import { MalformedPeError } from '../pe/errors.js';
+import { PeImage } from '../pe/image.js';
 import { DirectoryEntry } from '../pe/layout.js';
 import { buildExports, SectionBuilder, writePe } from '../pe/writer.js';
 import { calleeCleanup, type ExportHandler } from './registry.js';
@@ -75,3 +77,28 @@ export function syntheticImage(
     ],
   });
 }
+
+/**
+ * The names `bytes` (a PE image) imports, by lower-case DLL name; ordinal-only imports are left out
+ * (a synthetic image has no ordinals to offer). A malformed image imports nothing here: the loader
+ * reports it when it loads the image.
+ */
+export function importedNames(bytes: Uint8Array): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  try {
+    for (const m of PeImage.parse(bytes).imports()) {
+      const names = out.get(m.dll.toLowerCase()) ?? [];
+      for (const e of m.entries) if (e.name !== null) names.push(e.name);
+      out.set(m.dll.toLowerCase(), names);
+    }
+  } catch (e) {
+    if (!(e instanceof MalformedPeError)) throw e;
+  }
+  return out;
+}
+
+/** The handler module a DLL name stands for: `ndis.sys` → ndis; unknown ones keep their base name. */
+export const moduleOfDll = (dll: string): string => {
+  const base = dll.toLowerCase().replace(/\.[^.]*$/, '');
+  return base === 'ntoskrnl' || base === 'ntkrnlmp' ? 'ntoskrnl' : base.startsWith('hal') ? 'hal' : base;
+};

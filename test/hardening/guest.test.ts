@@ -249,15 +249,15 @@ describe.skipIf(!unicorn)('guest faults are reports with pc, address and disasse
 
 describe.skipIf(!unicorn)('the event log is capped', () => {
   it(`a loop calling a kernel stub ${MAX_EVENTS} + 500 times keeps ${MAX_EVENTS} events and counts 500 dropped`, async () => {
-    // mov esi, MAX_EVENTS + 500; again: push offset .data; call KeQuerySystemTime (a stub with no
+    // mov esi, MAX_EVENTS + 500; again: push offset .data; call CcUnpinData (a stub with no
     // handler: an unimplemented-routine event each time); dec esi; jnz again; xor eax, eax; ret 8
     const { r, last } = await guest(
-      ['KeQuerySystemTime'],
+      ['CcUnpinData'],
       (a) => {
         a.emit(0xbe, ...le(MAX_EVENTS + 500));
         const again = a.bytes.length;
         pushData(a, 0);
-        a.callImport('KeQuerySystemTime');
+        a.callImport('CcUnpinData');
         a.emit(0x4e); // dec esi
         a.emit(0x75, (again - (a.bytes.length + 2)) & 0xff); // jnz again
         succeed(a);
@@ -267,7 +267,7 @@ describe.skipIf(!unicorn)('the event log is capped', () => {
     expect(last).toEqual({ kind: 'returned', eax: 0 });
     const unimplemented = r.events.filter((e) => e.type === 'unimplemented-routine');
     expect(unimplemented).toHaveLength(MAX_EVENTS);
-    expect(unimplemented[0]).toMatchObject({ module: 'ntoskrnl', name: 'KeQuerySystemTime' });
+    expect(unimplemented[0]).toMatchObject({ module: 'ntoskrnl', name: 'CcUnpinData' });
     expect(r.droppedEvents).toBe(500);
     expect(r.outcome).toBe('ok');
   });
