@@ -14,9 +14,9 @@ function event(e: KernelEvent): string {
     }
     case 'unimplemented-routine':
       return `UNIMPLEMENTED ${e.module}!${e.name} called from ${hex(e.caller)} (${
-        e.then === 'stop'
+        e.policy === 'stop'
           ? 'this entry point stopped there'
-          : e.then === 'zero'
+          : e.policy === 'zero'
             ? 'returned 0'
             : 'the kernel stub returned STATUS_NOT_IMPLEMENTED'
       })`;

@@ -32,7 +32,7 @@ export type KernelEvent =
       /** The first stack words (x86) or argument registers (Alpha) at the call: the likely arguments. */
       stack?: number[];
       /** What the run did next (--on-unimplemented): absent or 'fail' the stub returned STATUS_NOT_IMPLEMENTED. */
-      then?: UnimplementedPolicy;
+      policy?: UnimplementedPolicy;
     }
   | { type: 'dbgprint'; text: string; caller: number }
   | { type: 'device-created'; name: string | null; device: number; deviceType: number }

@@ -304,7 +304,7 @@ export class EmulatedKernel {
       name,
       caller,
       stack,
-      ...(policy === 'fail' ? {} : { then: policy }),
+      ...(policy === 'fail' ? {} : { policy }),
     });
     if (policy === 'stop') {
       this.halt(`unimplemented routine ${module}!${name} called from 0x${caller.toString(16)}`);

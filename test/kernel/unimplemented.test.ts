@@ -38,7 +38,7 @@ describe('--kernel registry: call-time misses', () => {
     const r = await runDriver({ driver, kernel: 'registry' });
     expect(r.load.ok).toBe(true);
     const miss = r.events.find((e) => e.type === 'unimplemented-routine');
-    expect(miss).toMatchObject({ module: 'ntoskrnl', name: 'CcUnpinData', then: 'stop' });
+    expect(miss).toMatchObject({ module: 'ntoskrnl', name: 'CcUnpinData', policy: 'stop' });
     expect(miss && miss.type === 'unimplemented-routine' && miss.stack?.[0]).toBe(0x11223344);
     expect(miss && miss.type === 'unimplemented-routine' && miss.caller).toBe(r.driver.entryPoint! + 29);
     expect(r.calls.map((c) => [c.routine, c.outcome.kind])).toEqual([
@@ -54,13 +54,13 @@ describe('--kernel registry: call-time misses', () => {
     expect(fail.outcome).toBe('driver-entry-failed');
     const zero = await runDriver({ driver, kernel: 'registry', onUnimplemented: 'zero' });
     expect(zero.calls[0]).toMatchObject({ routine: 'DriverEntry', status: '0x00000000' });
-    expect(zero.events.find((e) => e.type === 'unimplemented-routine')).toMatchObject({ then: 'zero' });
+    expect(zero.events.find((e) => e.type === 'unimplemented-routine')).toMatchObject({ policy: 'zero' });
     expect(zero.outcome).toBe('ok');
   });
 
   it('a real kernel image keeps its load-time rules and its stubs (fail by default)', async () => {
     const r = await runDriver({ driver });
-    expect(r.events.find((e) => e.type === 'unimplemented-routine')).not.toHaveProperty('then');
+    expect(r.events.find((e) => e.type === 'unimplemented-routine')).not.toHaveProperty('policy');
     expect(r.calls[0]).toMatchObject({ routine: 'DriverEntry', status: '0xC0000002' });
   });
 
@@ -70,7 +70,7 @@ describe('--kernel registry: call-time misses', () => {
     const r = await runDriver({ driver: alone, kernel: 'registry' });
     expect(r.load.ok && r.load.modules.map((m) => m.name)).toContain('NDIS.SYS');
     const miss = r.events.find((e) => e.type === 'unimplemented-routine');
-    expect(miss).toMatchObject({ module: 'ndis', then: 'stop' });
+    expect(miss).toMatchObject({ module: 'ndis', policy: 'stop' });
     expect(r.outcome).toBe('unimplemented');
   });
 
