@@ -70,13 +70,18 @@ const DECORATION = new Set([
   'struct',
   'unsigned',
 ]);
-/** Scalars passed by value in 64 bits (two stack slots on x86, one register on Alpha and AMD64). */
+/**
+ * Scalars passed by value in 64 bits (two stack slots on x86, one register on Alpha and AMD64), and
+ * the 8-byte structures NT passes by value (LUID; UNICODE_STRING, two x86 slots: lengths, Buffer).
+ */
 const WIDE = new Set([
   'LONGLONG',
   'ULONGLONG',
   'LARGE_INTEGER',
   'ULARGE_INTEGER',
   'PHYSICAL_ADDRESS',
+  'LUID',
+  'UNICODE_STRING',
   'LONG64',
   'ULONG64',
   'DWORD64',

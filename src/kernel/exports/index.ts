@@ -5,20 +5,27 @@ import { crtExports } from './crt/index.js';
 import { halIrqlExports } from './hal/irql.js';
 import { halMachineExports } from './hal/machine.js';
 import { halPortExports } from './hal/port.js';
+import { ccExports } from './ntoskrnl/cc.js';
+import { dataExports } from './ntoskrnl/data.js';
 import { dbgExports } from './ntoskrnl/dbg.js';
 import { exExports } from './ntoskrnl/ex.js';
+import { exSyncExports } from './ntoskrnl/ex-sync.js';
 import { fsrtlExports } from './ntoskrnl/fsrtl.js';
 import { ioExports } from './ntoskrnl/io.js';
+import { ioMoreExports } from './ntoskrnl/io-more.js';
 import { keExports } from './ntoskrnl/ke.js';
 import { keClockExports } from './ntoskrnl/ke-clock.js';
 import { keDispatcherExports } from './ntoskrnl/ke-dispatcher.js';
 import { mmExports } from './ntoskrnl/mm.js';
+import { mmMoreExports } from './ntoskrnl/mm-more.js';
+import { ntServiceExports } from './ntoskrnl/nt-services.js';
 import { obExports } from './ntoskrnl/ob.js';
 import { poExports } from './ntoskrnl/po.js';
 import { psExports } from './ntoskrnl/ps.js';
 import { rtlExports } from './ntoskrnl/rtl.js';
 import { rtlMemoryExports } from './ntoskrnl/rtl-memory.js';
 import { rtlStringExports } from './ntoskrnl/rtl-string.js';
+import { seExports } from './ntoskrnl/se.js';
 import { zwExports } from './ntoskrnl/zw.js';
 
 export const ALL_HANDLERS: readonly ExportHandler[] = [
@@ -41,4 +48,11 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...halPortExports,
   ...halIrqlExports,
   ...halMachineExports,
+  ...dataExports,
+  ...exSyncExports,
+  ...ioMoreExports,
+  ...mmMoreExports,
+  ...ntServiceExports,
+  ...seExports,
+  ...ccExports,
 ];

@@ -74,17 +74,17 @@ export function runDpcs(ctx: KernelContext, then: () => HandlerResult): HandlerR
   });
 }
 
-/** Pending work items (routine, parameter), run in order at the next wait or delay. */
-const workQueues = new WeakMap<object, [number, number][]>();
-export function queueWork(ctx: KernelContext, routine: number, parameter: number): void {
+/** Pending work items (routine and its arguments), run in order at the next wait or delay. */
+const workQueues = new WeakMap<object, [number, number[]][]>();
+export function queueWork(ctx: KernelContext, routine: number, args: number[]): void {
   const q = workQueues.get(ctx.clock) ?? [];
-  q.push([routine, parameter]);
+  q.push([routine, args]);
   workQueues.set(ctx.clock, q);
 }
 function runWork(ctx: KernelContext, then: () => HandlerResult): HandlerResult {
   const item = workQueues.get(ctx.clock)?.shift();
   if (!item) return then();
-  return guestCall(item[0], [item[1]], () => runWork(ctx, then));
+  return guestCall(item[0], item[1], () => runWork(ctx, then));
 }
 
 const read64 = (ctx: KernelContext, at: number) =>
@@ -281,7 +281,7 @@ export const keDispatcherExports: ExportHandler[] = [
   ),
   nt('VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)', (ctx, [item]) => {
     // WORK_QUEUE_ITEM { LIST_ENTRY List; PWORKER_THREAD_ROUTINE WorkerRoutine; PVOID Parameter; }
-    queueWork(ctx, ctx.mem.u32(item! + 8), ctx.mem.u32(item! + 12));
+    queueWork(ctx, ctx.mem.u32(item! + 8), [ctx.mem.u32(item! + 12)]);
     return undefined;
   }),
 ];
