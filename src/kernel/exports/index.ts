@@ -5,6 +5,7 @@ import { crtExports } from './crt/index.js';
 import { halIrqlExports } from './hal/irql.js';
 import { halMachineExports } from './hal/machine.js';
 import { halPortExports } from './hal/port.js';
+import { ndisWrapperExports } from './ndis/wrapper.js';
 import { ccExports } from './ntoskrnl/cc.js';
 import { dataExports } from './ntoskrnl/data.js';
 import { dbgExports } from './ntoskrnl/dbg.js';
@@ -27,6 +28,7 @@ import { rtlMemoryExports } from './ntoskrnl/rtl-memory.js';
 import { rtlStringExports } from './ntoskrnl/rtl-string.js';
 import { seExports } from './ntoskrnl/se.js';
 import { zwExports } from './ntoskrnl/zw.js';
+import { tdiExports } from './tdi/client.js';
 
 export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...rtlExports,
@@ -55,4 +57,6 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...ntServiceExports,
   ...seExports,
   ...ccExports,
+  ...ndisWrapperExports,
+  ...tdiExports,
 ];
