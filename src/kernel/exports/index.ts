@@ -25,6 +25,7 @@ import { poExports } from './ntoskrnl/po.js';
 import { psExports } from './ntoskrnl/ps.js';
 import { rtlExports } from './ntoskrnl/rtl.js';
 import { rtlMemoryExports } from './ntoskrnl/rtl-memory.js';
+import { rtlNameExports } from './ntoskrnl/rtl-names.js';
 import { rtlStringExports } from './ntoskrnl/rtl-string.js';
 import { seExports } from './ntoskrnl/se.js';
 import { zwExports } from './ntoskrnl/zw.js';
@@ -59,4 +60,5 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...ccExports,
   ...ndisWrapperExports,
   ...tdiExports,
+  ...rtlNameExports,
 ];
