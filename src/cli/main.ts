@@ -394,6 +394,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--trace-limit <n>', 'most trace entries to keep', '5000')
     .option('--max-instructions <n>', 'instruction budget per entry point', '10000000')
     .option('--max-millis <n>', 'wall-clock budget per entry point in milliseconds', '5000')
+    .option(
+      '--on-unimplemented <stop|fail|zero>',
+      "calling a routine without a handler: 'stop' that entry point (default with --kernel registry), 'fail' with STATUS_NOT_IMPLEMENTED (default with a kernel image), or return 'zero'",
+    )
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
@@ -411,9 +415,18 @@ function program(io: Io, setExit: (code: number) => void): Command {
           traceLimit: string;
           maxInstructions: string;
           maxMillis: string;
+          onUnimplemented?: string;
           json?: boolean;
         },
       ) => {
+        const onUnimplemented = opts.onUnimplemented;
+        if (
+          onUnimplemented !== undefined &&
+          onUnimplemented !== 'stop' &&
+          onUnimplemented !== 'fail' &&
+          onUnimplemented !== 'zero'
+        )
+          throw new UsageError(`--on-unimplemented expects stop, fail or zero, got '${onUnimplemented}'`);
         const traced = traceArgs(driverArg, opts.trace);
         if ('error' in traced) throw new UsageError(traced.error);
         const { target: driver, trace } = traced;
@@ -444,6 +457,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
           ioctls,
           maxInstructions,
           maxMillis,
+          ...(onUnimplemented ? { onUnimplemented } : {}),
         });
         io.stdout(opts.json ? json(report) : renderRunDriver(report));
         setExit(

@@ -13,7 +13,13 @@ function event(e: KernelEvent): string {
       return `${e.module}!${e.name}(${args.join(', ')})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
     }
     case 'unimplemented-routine':
-      return `UNIMPLEMENTED ${e.module}!${e.name} called from ${hex(e.caller)} (the kernel stub returned STATUS_NOT_IMPLEMENTED)`;
+      return `UNIMPLEMENTED ${e.module}!${e.name} called from ${hex(e.caller)} (${
+        e.policy === 'stop'
+          ? 'this entry point stopped there'
+          : e.policy === 'zero'
+            ? 'returned 0'
+            : 'the kernel stub returned STATUS_NOT_IMPLEMENTED'
+      })`;
     case 'dbgprint':
       return `DbgPrint: ${e.text.replace(/\n$/, '').replace(/\n/g, '\n             ')}`;
     case 'device-created':

@@ -44,6 +44,13 @@ export class AlphaAbi implements Abi {
       throw new AbiAccessError(this.sp() + 8 * (index - REGISTER_ARGS), 'stack argument');
     }
   }
+  arg64(index: number, _r?: RoutineShape): bigint {
+    try {
+      return argQ(this.cpu, index);
+    } catch {
+      throw new AbiAccessError(this.sp() + 8 * (index - REGISTER_ARGS), 'stack argument');
+    }
+  }
   spAfterReturn(): number {
     return this.sp();
   }
@@ -52,6 +59,9 @@ export class AlphaAbi implements Abi {
   }
   setResult(value: number): void {
     this.cpu.setReg('r0', sext32(value));
+  }
+  setResult64(value: bigint): void {
+    this.cpu.setReg('r0', BigInt.asUintN(64, value));
   }
   prepareCall(routine: number, args: readonly number[], returnAddress: number): void {
     setupCall(this.cpu, routine, args, returnAddress);

@@ -1,15 +1,21 @@
 // The x86 side of the calling-convention layer (abi.ts): stdcall, cdecl and fastcall arguments on the
 // stack at ESP+4 (fastcall's first two in ECX, EDX), the result in EAX, returns that pop what RET n
 // pops, and calls pushed as CALL pushes them (x86-call.ts).
-import { type Abi, AbiAccessError, type CallingConvention, type RoutineShape } from './abi.js';
+import { type Abi, AbiAccessError, type CallingConvention, type RoutineShape, x86Layout } from './abi.js';
 import type { X86Cpu } from './engine.js';
 import { pushCall } from './x86-call.js';
 
-/** Bytes the callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for cdecl. */
-export function x86CalleeCleanup(conv: CallingConvention, argCount: number): number {
+/**
+ * Bytes the callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for
+ * cdecl; 64-bit arguments (`widths` 8) take two stack slots.
+ */
+export function x86CalleeCleanup(
+  conv: CallingConvention,
+  argCount: number,
+  widths?: readonly (4 | 8)[],
+): number {
   if (conv === 'cdecl') return 0;
-  if (conv === 'fastcall') return 4 * Math.max(0, argCount - 2);
-  return 4 * argCount;
+  return x86Layout({ conv, argCount, widths }).stackBytes;
 }
 
 export class X86Abi implements Abi {
@@ -46,18 +52,34 @@ export class X86Abi implements Abi {
     return this.word(this.sp(), 'return address');
   }
   arg(index: number, r: RoutineShape): number {
-    if (r.conv === 'fastcall' && index < 2) return this.cpu.reg(index === 0 ? 'ecx' : 'edx');
-    const slot = r.conv === 'fastcall' ? index - 2 : index;
-    return this.word(this.sp() + 4 + 4 * slot, 'stack argument');
+    if (r.conv === 'fastcall' && index < 2 && !r.widths) return this.cpu.reg(index === 0 ? 'ecx' : 'edx');
+    if (!r.widths) {
+      const slot = r.conv === 'fastcall' ? index - 2 : index;
+      return this.word(this.sp() + 4 + 4 * slot, 'stack argument');
+    }
+    const at = x86Layout(r).slots[index] ?? { offset: 4 * index };
+    return 'reg' in at ? this.cpu.reg(at.reg) : this.word(this.sp() + 4 + at.offset, 'stack argument');
+  }
+  arg64(index: number, r: RoutineShape): bigint {
+    const at = x86Layout(r).slots[index] ?? { offset: 4 * index };
+    if ('reg' in at) return BigInt(this.cpu.reg(at.reg));
+    const lo = this.word(this.sp() + 4 + at.offset, 'stack argument');
+    const hi = this.word(this.sp() + 8 + at.offset, 'stack argument');
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
   spAfterReturn(r: RoutineShape): number {
-    return (this.sp() + 4 + x86CalleeCleanup(r.conv, r.argCount)) >>> 0;
+    return (this.sp() + 4 + x86CalleeCleanup(r.conv, r.argCount, r.widths)) >>> 0;
   }
   result(): number {
     return this.cpu.reg('eax');
   }
   setResult(value: number): void {
     this.cpu.setReg('eax', value >>> 0);
+  }
+  setResult64(value: bigint): void {
+    const v = BigInt.asUintN(64, value);
+    this.cpu.setReg('eax', Number(v & 0xffffffffn));
+    this.cpu.setReg('edx', Number(v >> 32n));
   }
   prepareCall(_routine: number, args: readonly number[], returnAddress: number): void {
     pushCall(this.cpu, args, returnAddress);

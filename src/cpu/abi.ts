@@ -15,10 +15,37 @@ export type AnyCpu = X86Cpu | AlphaCpu;
  */
 export type CallingConvention = 'stdcall' | 'cdecl' | 'fastcall';
 
-/** The routine shape an Abi needs: its convention and how many 32-bit arguments it declares. */
+/**
+ * The routine shape an Abi needs: its convention, how many arguments it declares and, when any is
+ * 64 bits wide (LONGLONG, LARGE_INTEGER by value), each one's width in bytes (absent: all 4).
+ */
 export interface RoutineShape {
   conv: CallingConvention;
   argCount: number;
+  widths?: readonly (4 | 8)[];
+}
+
+/**
+ * Where each argument of `r` lives on x86: a register (fastcall's first two 32-bit arguments) or a
+ * stack offset past the return address, and the bytes of stack arguments in all.
+ */
+export function x86Layout(r: RoutineShape): {
+  slots: ({ reg: 'ecx' | 'edx' } | { offset: number })[];
+  stackBytes: number;
+} {
+  const regs: ('ecx' | 'edx')[] = r.conv === 'fastcall' ? ['ecx', 'edx'] : [];
+  const slots: ({ reg: 'ecx' | 'edx' } | { offset: number })[] = [];
+  let offset = 0;
+  for (let i = 0; i < r.argCount; i++) {
+    const width = r.widths?.[i] ?? 4;
+    const reg = width === 4 ? regs.shift() : undefined;
+    if (reg) slots.push({ reg });
+    else {
+      slots.push({ offset });
+      offset += width;
+    }
+  }
+  return { slots, stackBytes: offset };
 }
 
 /** A guest fault while the Abi read the stack (the kernel reports it as a guest fault). */
@@ -48,12 +75,16 @@ export interface Abi {
   returnAddress(): number;
   /** Argument `index` (low 32 bits) at entry, for a routine of shape `r`; throws AbiAccessError. */
   arg(index: number, r: RoutineShape): number;
+  /** A 64-bit argument `index` at entry (x86: two stack slots; Alpha: the whole register or slot). */
+  arg64(index: number, r: RoutineShape): bigint;
   /** The stack pointer the caller has once the routine returned (x86: past what RET n pops). */
   spAfterReturn(r: RoutineShape): number;
   /** The integer result register (EAX; Alpha v0's low 32 bits). */
   result(): number;
   /** Sets the result register (Alpha: sign-extended from 32 bits, as NT keeps 32-bit values). */
   setResult(value: number): void;
+  /** Sets a 64-bit result (x86: EDX:EAX; Alpha: all of v0). */
+  setResult64(value: bigint): void;
   /**
    * Sets up a call of `routine` with `args` from the current sp, returning to `returnAddress`: x86
    * pushes args and the return address; Alpha fills a0-a5, stack slots, ra and t12. pc is not set.

@@ -1,6 +1,7 @@
 // What an export handler works with: the CPU and guest memory, the pool, the object namespace,
 // the event log, and a way to stop the run (bugchecks).
 import type { AnyCpu } from '../cpu/abi.js';
+import type { VirtualClock } from './clock.js';
 import type { EventLog } from './events.js';
 import type { GuestMemory } from './guest.js';
 import type { ObjectManager } from './handles.js';
@@ -33,10 +34,22 @@ export interface KernelContext {
   version: KernelVersion;
   /** Handles and kernel objects (processes, threads, files, keys). */
   ob: ObjectManager;
+  /** The deterministic virtual clock (tick count, system time, performance counter, timers, DPCs). */
+  clock: VirtualClock;
+  /** The machine's I/O ports (x86 `in`/`out` and the HAL's READ_PORT and WRITE_PORT routines reach the same devices). */
+  ports: PortIo;
+  /** The processor's IRQL as the HAL handlers keep it (PASSIVE_LEVEL 0 … HIGH_LEVEL 31). */
+  irql: number;
   /** Files Zw*File routines can open (read-only); absent: every open is STATUS_OBJECT_NAME_NOT_FOUND. */
   files?: FileProvider;
   /** The configuration registry Zw*Key routines work on; absent: every open fails as not found. */
   registry?: RegistryModel;
+}
+
+/** I/O port access of `size` bytes (1, 2 or 4). */
+export interface PortIo {
+  read(port: number, size: number): number;
+  write(port: number, size: number, value: number): void;
 }
 
 /** A read-only view of files by NT path (`\SystemRoot\…`, `\??\C:\…`, `\DosDevices\C:\…`). */

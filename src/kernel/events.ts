@@ -1,8 +1,16 @@
 // Events the emulated kernel reports about a guest's run: data for reports, never console output.
 
+/**
+ * What a call of a routine without a handler does (`--on-unimplemented`): `stop` ends the entry
+ * point being run there, `fail` returns STATUS_NOT_IMPLEMENTED, `zero` returns 0.
+ */
+export type UnimplementedPolicy = 'stop' | 'fail' | 'zero';
+
 export interface DecodedArg {
   name: string;
   value: number;
+  /** The high 32 bits of a 64-bit argument (LONGLONG, LARGE_INTEGER by value); `value` is the low. */
+  high?: number;
   /** Decoded form for pointers to strings (UNICODE_STRING, C strings); null when unreadable. */
   text?: string | null;
 }
@@ -16,7 +24,16 @@ export type KernelEvent =
       result: number | null;
       caller: number;
     }
-  | { type: 'unimplemented-routine'; module: string; name: string; caller: number }
+  | {
+      type: 'unimplemented-routine';
+      module: string;
+      name: string;
+      caller: number;
+      /** The first stack words (x86) or argument registers (Alpha) at the call: the likely arguments. */
+      stack?: number[];
+      /** What the run did next (--on-unimplemented): absent or 'fail' the stub returned STATUS_NOT_IMPLEMENTED. */
+      policy?: UnimplementedPolicy;
+    }
   | { type: 'dbgprint'; text: string; caller: number }
   | { type: 'device-created'; name: string | null; device: number; deviceType: number }
   | { type: 'device-deleted'; name: string | null; device: number }

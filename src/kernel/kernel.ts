@@ -28,13 +28,21 @@ import type { Perm, RunResult } from '../cpu/engine.js';
 import { RX } from '../cpu/engine.js';
 import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
-import { type KernelContext, NT351_VERSION } from './context.js';
-import { type DecodedArg, EventLog, type KernelEvent } from './events.js';
+import { VirtualClock } from './clock.js';
+import { type KernelContext, NT351_VERSION, type PortIo } from './context.js';
+import { type DecodedArg, EventLog, type KernelEvent, type UnimplementedPolicy } from './events.js';
 import { GuestAccessError, GuestMemory } from './guest.js';
 import { ObjectManager } from './handles.js';
 import { ObjectNamespace } from './objects.js';
 import { Pool } from './pool.js';
-import type { ArgType, ExportHandler, HandlerRegistry, HandlerResult } from './registry.js';
+import type { ArgDecode } from './prototype.js';
+import {
+  defersToImage,
+  type ExportHandler,
+  type ExportModule,
+  type HandlerRegistry,
+  type HandlerResult,
+} from './registry.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
 export const CALL_SENTINEL = 0x80030000;
@@ -84,7 +92,10 @@ interface Continuation {
   marker: number;
 }
 
-const shapeOf = (h: ExportHandler): RoutineShape => ({ conv: h.conv, argCount: h.args.length });
+const shapeOf = (h: ExportHandler): RoutineShape =>
+  h.widths
+    ? { conv: h.conv, argCount: h.args.length, widths: h.widths }
+    : { conv: h.conv, argCount: h.args.length };
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -107,6 +118,8 @@ export class EmulatedKernel {
   /** The CPU's calling convention (x86 or Alpha AXP). */
   readonly abi: Abi;
   droppedApiCalls = 0;
+  /** What calling a routine without a handler does (stubs: `fail` is what their own code does). */
+  onUnimplemented: UnimplementedPolicy = 'fail';
   private readonly exportsByName = new Map<string, number>();
   private apiEvents = 0;
   /** Pending guest calls made by handlers, by the id pushed on the guest stack. */
@@ -127,20 +140,19 @@ export class EmulatedKernel {
     this.mem = new GuestMemory(cpu);
     this.pool = new Pool(cpu);
     this.ob = new ObjectManager(this.mem, this.pool);
-    if (cpu.arch === 'x86') {
-      // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
-      // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
-      let cmosIndex = 0;
-      cpu.hookPortIo({
-        in: (port, size) =>
-          port === 0x71
-            ? (CMOS[cmosIndex] ?? 0)
-            : (devicePorts.get(port) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff)),
-        out: (port, _size, value) => {
-          if (port === 0x70) cmosIndex = value & 0x7f;
-        },
-      });
-    }
+    // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
+    // ones), as a bus with nothing on it reads; CMOS 0x70/0x71 answers with a fixed BCD date.
+    let cmosIndex = 0;
+    const ports: PortIo = {
+      read: (port, size) =>
+        port === 0x71
+          ? (CMOS[cmosIndex] ?? 0)
+          : (devicePorts.get(port) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff)),
+      write: (port, _size, value) => {
+        if (port === 0x70) cmosIndex = value & 0x7f;
+      },
+    };
+    if (cpu.arch === 'x86') cpu.hookPortIo({ in: ports.read, out: ports.write });
     // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
     cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
@@ -159,6 +171,9 @@ export class EmulatedKernel {
       systemRoutine: (name) => this.exportsByName.get(name) ?? null,
       version: NT351_VERSION,
       ob: this.ob,
+      clock: new VirtualClock(),
+      ports,
+      irql: 0,
       arg: (index) => {
         try {
           return this.abi.arg(index, { conv: 'cdecl', argCount: index + 1 });
@@ -217,22 +232,32 @@ export class EmulatedKernel {
   }
 
   /**
-   * Hooks the exports of the kernel (`ntoskrnl`) or the HAL (`hal`) image. Returns the policy chosen for
-   * each hooked address. Pure handlers give way to real code in the image; routines in a `.stub`
-   * section without a handler become `unimplemented-routine` events (the stub then returns
-   * STATUS_NOT_IMPLEMENTED and pops its arguments, as the image's own code does).
+   * Hooks the exports of the kernel (`ntoskrnl`), the HAL (`hal`) or another module's image. Returns
+   * the policy chosen for each hooked address. Pure and HAL handlers give way to real code in the
+   * image; routines in a `.stub` section without a handler become `unimplemented-routine` events (the
+   * stub then returns STATUS_NOT_IMPLEMENTED and pops its arguments, as the image's own code does).
+   * Data exports in a synthetic image's `.hdata` section are filled by their handlers.
    */
-  hookExports(m: LoadedModule, module: 'ntoskrnl' | 'hal'): Map<number, ExportPolicy> {
-    const stub = m.image.sections.find((s) => s.name === '.stub');
+  hookExports(m: LoadedModule, module: ExportModule | string): Map<number, ExportPolicy> {
+    const section = (name: string) => m.image.sections.find((s) => s.name === name);
+    const stub = section('.stub');
+    const hdata = section('.hdata');
     const inStub = (rva: number) =>
       stub !== undefined && rva >= stub.virtualAddress && rva < stub.virtualAddress + stub.virtualSize;
+    const inData = (rva: number) =>
+      hdata !== undefined && rva >= hdata.virtualAddress && rva < hdata.virtualAddress + hdata.virtualSize;
     const policies = new Map<number, ExportPolicy>();
     for (const e of m.image.exports()?.entries ?? []) {
       if (e.rva === null || e.name === null) continue;
       const address = (m.base + e.rva) >>> 0;
       this.exportsByName.set(e.name, address);
       const handler = this.registry.get(module, e.name);
-      if (handler && (!handler.pure || inStub(e.rva))) policies.set(address, { kind: 'handler', handler });
+      if (handler?.data) {
+        if (inData(e.rva)) handler.data.init?.(this.ctx, address);
+        continue;
+      }
+      if (handler && (!defersToImage(handler) || inStub(e.rva)))
+        policies.set(address, { kind: 'handler', handler });
       else if (inStub(e.rva)) policies.set(address, { kind: 'unimplemented', module, name: e.name });
     }
     const onCall = (address: number) => {
@@ -241,7 +266,7 @@ export class EmulatedKernel {
       const caller = this.callerOrHalt(p.kind === 'handler' ? p.handler.name : p.name);
       if (caller === null) return;
       if (p.kind === 'unimplemented') {
-        this.log.add({ type: 'unimplemented-routine', module: p.module, name: p.name, caller });
+        this.unimplemented(p.module, p.name, caller, address);
         return;
       }
       this.dispatch(p.handler, caller);
@@ -258,17 +283,72 @@ export class EmulatedKernel {
     return policies;
   }
 
-  private args(h: ExportHandler): number[] {
-    const shape = shapeOf(h);
-    return h.args.map((_, i) => this.abi.arg(i, shape));
+  /**
+   * A call of a routine with no handler: reported with its likely arguments, then per
+   * `onUnimplemented` the entry point stops there, or the stub's own code returns
+   * STATUS_NOT_IMPLEMENTED, or the routine returns 0 (popping what the stub's `ret N` would).
+   */
+  private unimplemented(module: string, name: string, caller: number, address: number): void {
+    const stack: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        stack.push(this.abi.arg(i, { conv: 'stdcall', argCount: 4 }));
+      } catch {
+        break;
+      }
+    }
+    const policy = this.onUnimplemented;
+    this.log.add({
+      type: 'unimplemented-routine',
+      module,
+      name,
+      caller,
+      stack,
+      ...(policy === 'fail' ? {} : { policy }),
+    });
+    if (policy === 'stop') {
+      this.halt(`unimplemented routine ${module}!${name} called from 0x${caller.toString(16)}`);
+      return;
+    }
+    if (policy === 'zero') {
+      // The stub is `mov eax, imm32; ret [N]` (x86): its N is what the routine pops.
+      let pop = 0;
+      if (this.abi.arch === 'x86') {
+        try {
+          const code = this.cpu.read(address, 8);
+          if (code[5] === 0xc2) pop = code[6]! | (code[7]! << 8);
+        } catch {
+          pop = 0;
+        }
+      }
+      const sp = this.abi.arch === 'x86' ? this.abi.sp() + 4 + pop : this.abi.sp();
+      this.abi.setResult(0);
+      this.abi.setSp(sp);
+      this.abi.setPc(caller);
+    }
   }
 
-  private decode(type: ArgType, value: number): string | null | undefined {
+  /** The handler's arguments as `impl` takes them: 32-bit values, a 64-bit one as low then high. */
+  private args(h: ExportHandler): number[] {
+    const shape = shapeOf(h);
+    if (!h.widths) return h.args.map((_, i) => this.abi.arg(i, shape));
+    const out: number[] = [];
+    h.args.forEach((a, i) => {
+      if (a.width === 4) out.push(this.abi.arg(i, shape));
+      else {
+        const v = this.abi.arg64(i, shape);
+        out.push(Number(v & 0xffffffffn), Number(v >> 32n));
+      }
+    });
+    return out;
+  }
+
+  private decode(how: ArgDecode, value: number): string | null | undefined {
     try {
-      if (type === 'PUNICODE_STRING') return this.mem.unicodeString(value);
-      if (type === 'PANSI_STRING') return this.mem.ansiString(value);
-      if (type === 'PCSTR') return value ? this.mem.cString(value, 256) : null;
-      if (type === 'PCWSTR') return value ? this.mem.wString(value, 256) : null;
+      if (how === 'unicode-string') return this.mem.unicodeString(value);
+      if (how === 'ansi-string') return this.mem.ansiString(value);
+      if (how === 'c-string') return value ? this.mem.cString(value, 256) : null;
+      if (how === 'wide-string') return value ? this.mem.wString(value, 256) : null;
     } catch {
       return null;
     }
@@ -299,9 +379,12 @@ export class EmulatedKernel {
       this.halt(`guest fault reading ${h.name}'s arguments: ${e.message}`);
       return;
     }
+    let at64 = 0;
     const decoded: DecodedArg[] = h.args.map((a, i) => {
-      const text = this.decode(a.type, args[i]!);
-      return text === undefined ? { name: a.name, value: args[i]! } : { name: a.name, value: args[i]!, text };
+      const value = args[i + at64]!;
+      if (a.width === 8) return { name: a.name, value, high: args[i + ++at64]! };
+      const text = this.decode(a.decode, value);
+      return text === undefined ? { name: a.name, value } : { name: a.name, value, text };
     });
     const returnAddress = this.abi.returnAddress();
     const espAfter = this.abi.spAfterReturn(shapeOf(h));
@@ -363,8 +446,13 @@ export class EmulatedKernel {
       abi.setPc(result.routine);
       return;
     }
-    if (frame.event && result !== undefined) frame.event.result = result >>> 0;
-    if (result !== undefined) abi.setResult(result);
+    if (typeof result === 'bigint') {
+      if (frame.event) frame.event.result = Number(BigInt.asUintN(32, result));
+      abi.setResult64(result);
+    } else if (result !== undefined) {
+      if (frame.event) frame.event.result = result >>> 0;
+      abi.setResult(result);
+    }
     abi.setSp(frame.espAfter);
     abi.setPc(frame.returnAddress);
   }

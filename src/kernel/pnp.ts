@@ -9,17 +9,10 @@ import type { EmulatedKernel } from './kernel.js';
 import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE, IRP, IRP_MJ_COUNT } from './objects.js';
 import { defineExport } from './registry.js';
 
-/** NTSTATUS BusDriverDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp); the model bus driver's dispatch. */
+/** The model bus driver's dispatch. */
 export const BusDriverDispatch = defineExport({
   module: 'nt351',
-  name: 'BusDriverDispatch',
   prototype: 'NTSTATUS BusDriverDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
-  conv: 'stdcall',
-  args: [
-    { name: 'DeviceObject', type: 'PVOID' },
-    { name: 'Irp', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [, irp]) {
     ctx.mem.setU32(irp! + IRP.IoStatusStatus, NTSTATUS.SUCCESS);
     return completeRequest(ctx, irp!, () => NTSTATUS.SUCCESS);

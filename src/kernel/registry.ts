@@ -4,30 +4,19 @@
 import type { CallingConvention } from '../cpu/abi.js';
 import { x86CalleeCleanup } from '../cpu/abi-x86.js';
 import type { KernelContext } from './context.js';
+import { type ParamSpec, parsePrototype } from './prototype.js';
 
 /** x86 conventions; on Alpha every handler takes NT's one calling standard (src/cpu/abi.ts). */
 export type { CallingConvention } from '../cpu/abi.js';
 
-/** How an argument is decoded for reports. */
-export type ArgType =
-  | 'ULONG'
-  | 'LONG'
-  | 'BOOLEAN'
-  | 'UCHAR'
-  | 'PVOID'
-  | 'HANDLE'
-  | 'PUNICODE_STRING'
-  | 'PANSI_STRING'
-  | 'PCSTR'
-  | 'PCWSTR'
-  | 'NTSTATUS';
+/** The modules nt351 has handlers for (`nt351`: routines of the emulator's own, reachable only by address). */
+export type ExportModule = 'ntoskrnl' | 'hal' | 'ndis' | 'tdi' | 'nt351';
 
-export type ReturnType = 'NTSTATUS' | 'ULONG' | 'PVOID' | 'BOOLEAN' | 'VOID' | 'UCHAR' | 'LONG';
+/** One declared argument, derived from the prototype (src/kernel/prototype.ts). */
+export type ArgSpec = ParamSpec;
 
-export interface ArgSpec {
-  name: string;
-  type: ArgType;
-}
+/** What kind of handler a routine has (docs/kernel-surface.md). */
+export type HandlerKind = 'pure' | 'hle' | 'data';
 
 /**
  * A handler's request to run guest code before it returns (see kernel.ts, "Guest calls from
@@ -52,8 +41,8 @@ export interface TailCall {
   args: number[];
 }
 
-/** What a handler returns: EAX, undefined for VOID (EAX unchanged), or a transfer to guest code. */
-export type HandlerResult = number | undefined | GuestCall | TailCall;
+/** What a handler returns: EAX (a bigint: EDX:EAX), undefined for VOID (EAX unchanged), or a transfer to guest code. */
+export type HandlerResult = number | bigint | undefined | GuestCall | TailCall;
 
 export const guestCall = (routine: number, args: number[], onReturn: GuestCall['onReturn']): GuestCall => ({
   kind: 'guest-call',
@@ -63,36 +52,117 @@ export const guestCall = (routine: number, args: number[], onReturn: GuestCall['
 });
 export const tailCall = (routine: number, args: number[]): TailCall => ({ kind: 'tail-call', routine, args });
 
-/** A handler: `impl` gets the raw 32-bit arguments and returns EAX (undefined for VOID). */
+/**
+ * A handler: `impl` gets the raw 32-bit arguments (a 64-bit argument as two entries, low then high)
+ * and returns the result (undefined for VOID; a bigint for a 64-bit result). Everything but the
+ * module, the body and `pure` is derived from `prototype`.
+ */
 export interface ExportHandler {
-  /** `nt351` marks routines of the emulator's own (a model's code), reachable only by address. */
-  module: 'ntoskrnl' | 'hal' | 'nt351';
+  module: ExportModule;
   name: string;
-  /** The NT prototype, as the DDK declares it. */
+  /** The NT prototype, as the DDK declares it (with IN/OUT, and the convention when not NTAPI). */
   prototype: string;
   conv: CallingConvention;
-  args: ArgSpec[];
-  returns: ReturnType;
+  args: readonly ArgSpec[];
+  /** The return type as written. */
+  returns: string;
+  /** 8 when the result is 64 bits wide (x86 EDX:EAX). */
+  returnWidth: 0 | 4 | 8;
+  /** Each argument's width when any is 64 bits (for the ABI); absent when all are 32. */
+  widths?: readonly (4 | 8)[];
   /**
    * Computes only from its arguments (string and memory helpers): when the loaded kernel image has
    * real code for the export, that code runs and this handler is not hooked.
    */
   pure?: boolean;
+  /** A data export (KeTickCount, SeExports…): guest data of `size` bytes, not code; `impl` is never called. */
+  data?: DataSpec;
   impl: (ctx: KernelContext, args: number[]) => HandlerResult;
+}
+
+/** A data export's storage: `size` bytes in the synthetic image, filled by `init` once mapped. */
+export interface DataSpec {
+  size: number;
+  init?: (ctx: KernelContext, address: number) => void;
+}
+
+/** The handler's kind for docs/kernel-surface.md. */
+export const handlerKind = (h: ExportHandler): HandlerKind => (h.data ? 'data' : h.pure ? 'pure' : 'hle');
+
+/**
+ * Whether a loaded image's own code for the export runs instead of the handler: pure routines, and
+ * the HAL's (a HAL image's code is the machine it was written for). Stubs never have code to run.
+ */
+export const defersToImage = (h: ExportHandler): boolean => h.pure === true || h.module === 'hal';
+
+/** What a declaration states: the module, the prototype, the body (and whether it is pure). */
+export interface ExportDeclaration {
+  module: ExportModule;
+  prototype: string;
+  pure?: boolean;
+  impl: ExportHandler['impl'];
 }
 
 /**
  * Bytes an x86 callee pops: all stack arguments for stdcall, those past ECX/EDX for fastcall, none for
  * cdecl. (An Alpha callee pops nothing.)
  */
-export function calleeCleanup(h: Pick<ExportHandler, 'conv' | 'args'>): number {
-  return x86CalleeCleanup(h.conv, h.args.length);
+export function calleeCleanup(h: Pick<ExportHandler, 'conv' | 'args' | 'widths'>): number {
+  return x86CalleeCleanup(h.conv, h.args.length, h.widths);
 }
 
 export const handlerKey = (module: string, name: string) => `${module.toLowerCase()}!${name}`;
 
-/** Declares a handler; used by src/kernel/exports/*.ts. */
-export const defineExport = (h: ExportHandler): ExportHandler => h;
+/** Declares a handler from its prototype and body; used by src/kernel/exports/**. */
+export function defineExport(d: ExportDeclaration): ExportHandler {
+  const p = parsePrototype(d.prototype);
+  const wide = p.params.some((a) => a.width === 8);
+  return {
+    module: d.module,
+    name: p.name,
+    prototype: p.text,
+    conv: p.conv,
+    args: p.params,
+    returns: p.returns,
+    returnWidth: p.returnWidth,
+    ...(wide ? { widths: p.params.map((a) => a.width) } : {}),
+    ...(d.pure ? { pure: true } : {}),
+    impl: d.impl,
+  };
+}
+
+/**
+ * Declares a data export from its C declaration (`ULONG KeNumberProcessors`, `PEPROCESS
+ * PsInitialSystemProcess`): `size` bytes of guest data that `init` fills.
+ */
+export function defineData(d: { module: ExportModule; declaration: string } & DataSpec): ExportHandler {
+  const m = /^(.*?)\s*\b([A-Za-z_]\w*)$/.exec(d.declaration.trim());
+  if (!m) throw new Error(`bad data declaration "${d.declaration}"`);
+  return {
+    module: d.module,
+    name: m[2]!,
+    prototype: d.declaration.trim(),
+    conv: 'stdcall',
+    args: [],
+    returns: m[1]!,
+    returnWidth: 0,
+    data: { size: d.size, ...(d.init ? { init: d.init } : {}) },
+    impl: () => {
+      throw new Error(`${d.declaration} is data, not a routine`);
+    },
+  };
+}
+
+/**
+ * Declares one routine exported by several modules (the C runtime in ntoskrnl and NDIS): one
+ * prototype and body, one handler per module.
+ */
+export function defineShared(
+  modules: readonly ExportModule[],
+  d: Omit<ExportDeclaration, 'module'>,
+): ExportHandler[] {
+  return modules.map((module) => defineExport({ ...d, module }));
+}
 
 export class HandlerRegistry {
   private readonly handlers = new Map<string, ExportHandler>();

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INPUT_LIMITS, InputFileError, readRegularFile } from '../input/index.js';
 import type { FileProvider, HandlerRegistry } from '../kernel/index.js';
-import { syntheticImage } from '../kernel/index.js';
+import { importedNames, moduleOfDll, syntheticImage } from '../kernel/index.js';
 import type { ModuleFile, ModuleSource } from '../loader/index.js';
 import type { RunDriverOptions } from './report.js';
 
@@ -78,6 +78,8 @@ export interface KernelFiles {
   hal: ModuleFile;
   /** Where the loader finds the driver's other dependencies. */
   source: ModuleSource;
+  /** With `kernel: 'registry'`: synthetic images of imported DLLs not on disk, by lower-case name. */
+  synthetic: Map<string, { module: string; file: ModuleFile }>;
 }
 
 /**
@@ -92,6 +94,7 @@ export function kernelFiles(opts: RunDriverOptions, registry: HandlerRegistry): 
   let searchDirs: string[];
   let setDirs: string[] = [];
   let kind: 'image' | 'registry' = 'image';
+  const synthetic: KernelFiles['synthetic'] = new Map();
   if (opts.imageset) {
     // The set's own folders and files are never symbolic links (as ImageSet sees a set).
     const sys32 =
@@ -104,18 +107,8 @@ export function kernelFiles(opts: RunDriverOptions, registry: HandlerRegistry): 
     hal = fileOf(findIn([sys32], 'hal.dll', false) ?? join(sys32, 'HAL.DLL'), 'System32');
   } else if (opts.kernel === 'registry') {
     kind = 'registry';
-    const byModule = (m: string) => registry.all().filter((h) => h.module === m);
-    kernel = {
-      baseName: 'NTOSKRNL.EXE',
-      ntPath: '\\SystemRoot\\System32\\ntoskrnl.exe',
-      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000),
-    };
-    hal = {
-      baseName: 'HAL.DLL',
-      ntPath: '\\SystemRoot\\System32\\hal.dll',
-      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000),
-    };
     searchDirs = [dirname(driverPath)];
+    ({ kernel, hal } = registryKernel(driverPath, registry, searchDirs, synthetic));
   } else {
     const kernelPath = opts.kernel ?? DEFAULT_KERNEL;
     const halPath =
@@ -128,9 +121,62 @@ export function kernelFiles(opts: RunDriverOptions, registry: HandlerRegistry): 
     findDependency(name) {
       if (name.toLowerCase() === 'ntoskrnl.exe') return kernel;
       if (name.toLowerCase() === 'hal.dll') return hal;
+      const made = synthetic.get(name.toLowerCase());
+      if (made) return made.file;
       const p = findIn(setDirs, name, false) ?? findIn(searchDirs, name);
       return p ? fileOf(p, /drivers/i.test(p) ? 'System32\\drivers' : 'System32') : null;
     },
   };
-  return { kind, kernel, hal, source };
+  return { kind, kernel, hal, source, synthetic };
+}
+
+/**
+ * The synthetic kernel and HAL exporting `registry`'s handlers, with call-time misses: every name the
+ * driver (or a dependency beside it) imports resolves, to a handler or to a stub whose call is
+ * reported when it happens; imported DLLs not on disk become synthetic images in `synthetic`.
+ */
+function registryKernel(
+  driverPath: string,
+  registry: HandlerRegistry,
+  searchDirs: string[],
+  synthetic: KernelFiles['synthetic'],
+): { kernel: ModuleFile; hal: ModuleFile } {
+  const byModule = (m: string) => registry.all().filter((h) => h.module === m);
+  const wanted = new Map<string, string[]>();
+  const visit = (bytes: Uint8Array, depth: number) => {
+    for (const [dll, names] of importedNames(bytes)) {
+      const known = wanted.get(dll);
+      wanted.set(dll, [...(known ?? []), ...names]);
+      const onDisk =
+        moduleOfDll(dll) === 'ntoskrnl' || moduleOfDll(dll) === 'hal' ? null : findIn(searchDirs, dll);
+      if (!known && onDisk && depth < 8) visit(readRegularFile(onDisk, INPUT_LIMITS.image, true), depth + 1);
+    }
+  };
+  visit(readRegularFile(driverPath, INPUT_LIMITS.image, true), 0);
+  const missingOf = (m: string) =>
+    [...wanted].filter(([dll]) => moduleOfDll(dll) === m).flatMap(([, n]) => n);
+  for (const dll of wanted.keys()) {
+    const m = moduleOfDll(dll);
+    if (m === 'ntoskrnl' || m === 'hal' || findIn(searchDirs, dll)) continue;
+    synthetic.set(dll, {
+      module: m,
+      file: {
+        baseName: dll.toUpperCase(),
+        ntPath: `\\SystemRoot\\System32\\drivers\\${dll}`,
+        bytes: syntheticImage(dll, byModule(m), 0x80600000 + 0x100000 * synthetic.size, missingOf(m)),
+      },
+    });
+  }
+  return {
+    kernel: {
+      baseName: 'NTOSKRNL.EXE',
+      ntPath: '\\SystemRoot\\System32\\ntoskrnl.exe',
+      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000, missingOf('ntoskrnl')),
+    },
+    hal: {
+      baseName: 'HAL.DLL',
+      ntPath: '\\SystemRoot\\System32\\hal.dll',
+      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000, missingOf('hal')),
+    },
+  };
 }

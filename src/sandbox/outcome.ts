@@ -60,6 +60,13 @@ export function finish(report: RunDriverReport, kernel: EmulatedKernel): RunDriv
   else if (last?.kind === 'fault') report.outcome = 'fault';
   else if (last?.kind === 'budget') report.outcome = 'budget';
   else if (last?.kind === 'host-error') report.outcome = 'host-error';
-  else if (last?.kind === 'stopped') report.outcome = 'fault'; // a guest fault inside a handler
+  else if (last?.kind === 'stopped' && !isMiss(last))
+    report.outcome = 'fault'; // a guest fault inside a handler
+  else if (report.calls.some((c) => isMiss(c.outcome))) report.outcome = 'unimplemented';
   return report;
+}
+
+/** An entry point stopped at a routine without a handler (--on-unimplemented stop): the run goes on. */
+export function isMiss(o: CallOutcome | undefined): boolean {
+  return o?.kind === 'stopped' && o.reason.startsWith('unimplemented routine ');
 }

@@ -1,7 +1,7 @@
 // What `run-driver` is asked and what it reports: one schema (schema/run-driver-report.schema.json
 // when generated), rendered as text by the CLI from the same object.
 import type { X86Reg } from '../cpu/index.js';
-import type { ExportHandler, KernelEvent, TraceUnit } from '../kernel/index.js';
+import type { ExportHandler, KernelEvent, TraceUnit, UnimplementedPolicy } from '../kernel/index.js';
 import type { ImportMiss } from '../loader/index.js';
 
 export interface RunDriverOptions {
@@ -20,6 +20,12 @@ export interface RunDriverOptions {
   traceLimit?: number;
   /** Export handlers to use instead of nt351's own (for embedders and tests). */
   handlers?: readonly ExportHandler[];
+  /**
+   * What calling a routine without a handler does: `stop` that entry point (the default with
+   * `kernel: 'registry'`; the others still run), `fail` with STATUS_NOT_IMPLEMENTED (the default
+   * with a kernel image, whose stubs do that), or return `zero`.
+   */
+  onUnimplemented?: UnimplementedPolicy;
 }
 
 export type CallOutcome =
@@ -97,5 +103,14 @@ export interface RunDriverReport {
   devices: { name: string; address: number }[];
   symbolicLinks: { link: string; target: string }[];
   poolLeaks: { address: number; size: number; tag: string | null }[];
-  outcome: 'ok' | 'load-failed' | 'driver-entry-failed' | 'fault' | 'budget' | 'bugcheck' | 'host-error';
+  /** `unimplemented`: an entry point stopped at a routine without a handler (--on-unimplemented stop). */
+  outcome:
+    | 'ok'
+    | 'load-failed'
+    | 'driver-entry-failed'
+    | 'fault'
+    | 'budget'
+    | 'bugcheck'
+    | 'host-error'
+    | 'unimplemented';
 }

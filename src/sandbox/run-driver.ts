@@ -27,8 +27,8 @@ import {
 } from '../kernel/index.js';
 import { formatStatus, type LoadedModule, SystemLoader, statusName } from '../loader/index.js';
 import { buildIrp, dispatchPlan } from './irp.js';
-import { fileOf, imagesetFiles, kernelFiles } from './kernel-files.js';
-import { describe, finish } from './outcome.js';
+import { fileOf, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
+import { describe, finish, isMiss } from './outcome.js';
 import type { CallReport, RunDriverOptions, RunDriverReport } from './report.js';
 
 /** What version queries answer for the kernel in use (the registry kernel stands in for Windows 2000). */
@@ -43,6 +43,8 @@ interface LoadedDriver {
   loader: SystemLoader;
   driver: LoadedModule;
   dependencies: LoadedModule[];
+  /** Synthetic images of imported DLLs not on disk (`kernel: 'registry'`). */
+  synthetic: KernelFiles['synthetic'];
 }
 
 export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
@@ -128,7 +130,7 @@ function loadDriver(
       loadedBy: m.loadedBy,
     })),
   };
-  return { loader, driver, dependencies: load.dependencies };
+  return { loader, driver, dependencies: load.dependencies, synthetic: files.synthetic };
 }
 
 /**
@@ -140,7 +142,7 @@ async function runDriverCode(
   opts: RunDriverOptions,
   report: RunDriverReport,
   registry: HandlerRegistry,
-  { loader, driver, dependencies }: LoadedDriver,
+  { loader, driver, dependencies, synthetic }: LoadedDriver,
   cpu: X86Cpu,
 ): Promise<RunDriverReport> {
   const serviceName = basename(opts.driver).replace(/\.[^.]*$/, '');
@@ -149,6 +151,11 @@ async function runDriverCode(
   for (const m of loader.modules) kernel.mapModule(m);
   kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
   kernel.hookExports(loader.modules[1]!, 'hal');
+  for (const m of loader.modules) {
+    const made = synthetic.get(m.baseName.toLowerCase());
+    if (made) kernel.hookExports(m, made.module);
+  }
+  kernel.onUnimplemented = opts.onUnimplemented ?? (report.kernel.kind === 'registry' ? 'stop' : 'fail');
   kernel.enterSystemThread(prcb);
   kernel.ctx.version = versionOf(report.kernel.kind, report.kernel.version);
   // Model: the configuration registry holds the driver's services key and nothing else.
@@ -191,12 +198,14 @@ async function runDriverCode(
     report.calls.push(entry);
     return entry;
   };
+  /** Whether the run goes on after `r`: it returned, or stopped at an unimplemented routine (--on-unimplemented stop). */
+  const goesOn = (r: CallReport) => r.outcome.kind === 'returned' || isMiss(r.outcome);
   // DllInitialize for dependencies the driver pulled in (NT calls it with the dependency's key).
   for (const dep of dependencies) {
     if (dep.dllInitialize === null) continue;
     const path = kernelUnicodeString(kernel, servicesKey(dep.baseName.replace(/\.[^.]*$/, '')));
     const r = await call(`DllInitialize (${dep.baseName})`, dep.dllInitialize, [path], true);
-    if (r.outcome.kind !== 'returned') return finish(report, kernel);
+    if (!goesOn(r)) return finish(report, kernel);
   }
 
   const { driverObject, registryPath } = createDriverObject(kernel, {
@@ -212,8 +221,8 @@ async function runDriverCode(
     return finish(report, kernel);
   }
   const entry = await call('DriverEntry', driver.entryPoint, [driverObject, registryPath], true);
-  if (entry.outcome.kind !== 'returned') return finish(report, kernel);
-  if ((entry.outcome.eax | 0) < 0) {
+  if (!goesOn(entry)) return finish(report, kernel);
+  if (entry.outcome.kind === 'returned' && (entry.outcome.eax | 0) < 0) {
     report.outcome = 'driver-entry-failed';
     return finish(report, kernel);
   }
@@ -238,8 +247,8 @@ async function runDriverCode(
   if (addDevice) {
     const pdo = createPhysicalDevice(kernel);
     const added = await call('AddDevice', addDevice, [driverObject, pdo], true);
-    if (added.outcome.kind !== 'returned') return finish(report, kernel);
-    if ((added.outcome.eax | 0) < 0) {
+    if (!goesOn(added)) return finish(report, kernel);
+    if (added.outcome.kind === 'returned' && (added.outcome.eax | 0) < 0) {
       report.outcome = 'driver-entry-failed';
       return finish(report, kernel);
     }
@@ -256,7 +265,7 @@ async function runDriverCode(
     );
     if (irp === null) return finish(report, kernel);
     const r = await call(step.name, routine, [device, irp], true);
-    if (r.outcome.kind !== 'returned') return finish(report, kernel);
+    if (!goesOn(r)) return finish(report, kernel);
     r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
     r.irpInformation = kernel.mem.u32(irp + IRP.IoStatusInformation);
   }

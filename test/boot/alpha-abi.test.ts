@@ -10,7 +10,7 @@ import { setupNtAlpha } from '../../src/cpu/alpha-setup.js';
 import { RW, RX } from '../../src/cpu/engine.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 import { setupNtX86 } from '../../src/cpu/x86-setup.js';
-import { DbgPrint } from '../../src/kernel/exports/dbg.js';
+import { DbgPrint } from '../../src/kernel/exports/ntoskrnl/dbg.js';
 import { EmulatedKernel } from '../../src/kernel/kernel.js';
 import {
   defineExport,
@@ -88,11 +88,7 @@ function x86Machine(): Machine {
 function handler(n: number, impl: (args: number[]) => HandlerResult): ExportHandler {
   return defineExport({
     module: 'nt351',
-    name: `Test${n}`,
-    prototype: `ULONG Test${n}(...)`,
-    conv: 'stdcall',
-    args: Array.from({ length: n }, (_, i) => ({ name: `A${i}`, type: 'ULONG' as const })),
-    returns: 'ULONG',
+    prototype: `ULONG NTAPI Test${n}(${Array.from({ length: n }, (_, i) => `ULONG A${i}`).join(', ')})`,
     impl: (_ctx, args) => impl(args),
   });
 }

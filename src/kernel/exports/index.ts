@@ -1,16 +1,35 @@
-// Every export handler nt351 has, one file per kernel area.
+// Every export handler nt351 has: one folder per module (ntoskrnl, hal, ndis, tdi) of area files,
+// and the C runtime declared once for the modules that export it (crt/).
 import type { ExportHandler } from '../registry.js';
-import { dbgExports } from './dbg.js';
-import { exExports } from './ex.js';
-import { fsrtlExports } from './fsrtl.js';
-import { ioExports } from './io.js';
-import { keExports } from './ke.js';
-import { mmExports } from './mm.js';
-import { obExports } from './ob.js';
-import { poExports } from './po.js';
-import { psExports } from './ps.js';
-import { rtlExports } from './rtl.js';
-import { zwExports } from './zw.js';
+import { crtExports } from './crt/index.js';
+import { halIrqlExports } from './hal/irql.js';
+import { halMachineExports } from './hal/machine.js';
+import { halPortExports } from './hal/port.js';
+import { ndisWrapperExports } from './ndis/wrapper.js';
+import { ccExports } from './ntoskrnl/cc.js';
+import { dataExports } from './ntoskrnl/data.js';
+import { dbgExports } from './ntoskrnl/dbg.js';
+import { exExports } from './ntoskrnl/ex.js';
+import { exSyncExports } from './ntoskrnl/ex-sync.js';
+import { fsrtlExports } from './ntoskrnl/fsrtl.js';
+import { ioExports } from './ntoskrnl/io.js';
+import { ioMoreExports } from './ntoskrnl/io-more.js';
+import { keExports } from './ntoskrnl/ke.js';
+import { keClockExports } from './ntoskrnl/ke-clock.js';
+import { keDispatcherExports } from './ntoskrnl/ke-dispatcher.js';
+import { mmExports } from './ntoskrnl/mm.js';
+import { mmMoreExports } from './ntoskrnl/mm-more.js';
+import { ntServiceExports } from './ntoskrnl/nt-services.js';
+import { obExports } from './ntoskrnl/ob.js';
+import { poExports } from './ntoskrnl/po.js';
+import { psExports } from './ntoskrnl/ps.js';
+import { rtlExports } from './ntoskrnl/rtl.js';
+import { rtlMemoryExports } from './ntoskrnl/rtl-memory.js';
+import { rtlNameExports } from './ntoskrnl/rtl-names.js';
+import { rtlStringExports } from './ntoskrnl/rtl-string.js';
+import { seExports } from './ntoskrnl/se.js';
+import { zwExports } from './ntoskrnl/zw.js';
+import { tdiExports } from './tdi/client.js';
 
 export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...rtlExports,
@@ -24,4 +43,22 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...psExports,
   ...poExports,
   ...zwExports,
+  ...rtlStringExports,
+  ...rtlMemoryExports,
+  ...keClockExports,
+  ...keDispatcherExports,
+  ...crtExports,
+  ...halPortExports,
+  ...halIrqlExports,
+  ...halMachineExports,
+  ...dataExports,
+  ...exSyncExports,
+  ...ioMoreExports,
+  ...mmMoreExports,
+  ...ntServiceExports,
+  ...seExports,
+  ...ccExports,
+  ...ndisWrapperExports,
+  ...tdiExports,
+  ...rtlNameExports,
 ];

@@ -1,6 +1,6 @@
 // Executive exports (ntoskrnl!Ex*): pool allocation with use-after-free and double-free detection.
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 const tagText = (tag: number) =>
   String.fromCharCode(tag & 0xff, (tag >>> 8) & 0xff, (tag >>> 16) & 0xff, (tag >>> 24) & 0xff).replace(
@@ -8,43 +8,22 @@ const tagText = (tag: number) =>
     '.',
   );
 
-/** PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes); */
 export const ExAllocatePool = defineExport({
   module: 'ntoskrnl',
-  name: 'ExAllocatePool',
   prototype: 'PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)',
-  conv: 'stdcall',
-  args: [
-    { name: 'PoolType', type: 'ULONG' },
-    { name: 'NumberOfBytes', type: 'ULONG' },
-  ],
-  returns: 'PVOID',
   impl: (ctx, [type, size]) => ctx.pool.allocate(size!, type!, null, 'driver') ?? 0,
 });
 
-/** PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag); */
 export const ExAllocatePoolWithTag = defineExport({
   module: 'ntoskrnl',
-  name: 'ExAllocatePoolWithTag',
   prototype: 'PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)',
-  conv: 'stdcall',
-  args: [
-    { name: 'PoolType', type: 'ULONG' },
-    { name: 'NumberOfBytes', type: 'ULONG' },
-    { name: 'Tag', type: 'ULONG' },
-  ],
-  returns: 'PVOID',
   impl: (ctx, [type, size, tag]) => ctx.pool.allocate(size!, type!, tagText(tag!), 'driver') ?? 0,
 });
 
-/** VOID ExFreePool(PVOID P); a bad or repeated free is NT's BAD_POOL_CALLER (0xC2) bugcheck. */
+/** A bad or repeated free is NT's BAD_POOL_CALLER (0xC2) bugcheck. */
 export const ExFreePool = defineExport({
   module: 'ntoskrnl',
-  name: 'ExFreePool',
   prototype: 'VOID ExFreePool(PVOID P)',
-  conv: 'stdcall',
-  args: [{ name: 'P', type: 'PVOID' }],
-  returns: 'VOID',
   impl(ctx, [p]) {
     const r = ctx.pool.free(p!);
     if (r === 'ok') return undefined;
@@ -64,25 +43,16 @@ export const ExFreePool = defineExport({
   },
 });
 
-/** VOID ExFreePoolWithTag(PVOID P, ULONG Tag); (NT 4 and later kernels) */
+/** (NT 4 and later kernels) */
 export const ExFreePoolWithTag = defineExport({
   ...ExFreePool,
-  name: 'ExFreePoolWithTag',
   prototype: 'VOID ExFreePoolWithTag(PVOID P, ULONG Tag)',
-  args: [
-    { name: 'P', type: 'PVOID' },
-    { name: 'Tag', type: 'ULONG' },
-  ],
 });
 
-/** NTSTATUS ExInitializeResource(PERESOURCE Resource); (model: zero the 0x38-byte ERESOURCE) */
+/** (model: zero the 0x38-byte ERESOURCE) */
 export const ExInitializeResource = defineExport({
   module: 'ntoskrnl',
-  name: 'ExInitializeResource',
   prototype: 'NTSTATUS ExInitializeResource(PERESOURCE Resource)',
-  conv: 'stdcall',
-  args: [{ name: 'Resource', type: 'PVOID' }],
-  returns: 'NTSTATUS',
   impl(ctx, [resource]) {
     ctx.mem.write(resource!, new Uint8Array(0x38));
     return NTSTATUS.SUCCESS;

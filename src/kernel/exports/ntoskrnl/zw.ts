@@ -1,10 +1,10 @@
 // Native system services drivers call (ntoskrnl!Zw*): files, read-only, from the context's file
 // provider (an image set's files), and registry keys in the context's in-memory registry model.
-import type { KernelContext } from '../context.js';
-import type { KernelObject } from '../handles.js';
-import type { RegistryKey } from '../hive.js';
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import type { KernelContext } from '../../context.js';
+import type { KernelObject } from '../../handles.js';
+import type { RegistryKey } from '../../hive.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 /** OBJECT_ATTRIBUTES (x86): Length, RootDirectory, ObjectName, Attributes, SecurityDescriptor, SecurityQualityOfService. */
 const OBJECT_ATTRIBUTES = { RootDirectory: 0x4, ObjectName: 0x8 } as const;
@@ -50,51 +50,18 @@ function openFile(
   return setIoStatus(ctx, iosb!, NTSTATUS.SUCCESS, FILE_OPENED);
 }
 
-/**
- * NTSTATUS ZwCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES
- * ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock, PLARGE_INTEGER AllocationSize, ULONG
- * FileAttributes, ULONG ShareAccess, ULONG CreateDisposition, ULONG CreateOptions, PVOID EaBuffer,
- * ULONG EaLength); only opening existing files for reading succeeds (read-only view).
- */
+/** Only opening existing files for reading succeeds (read-only view). */
 export const ZwCreateFile = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwCreateFile',
   prototype:
     'NTSTATUS ZwCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock, PLARGE_INTEGER AllocationSize, ULONG FileAttributes, ULONG ShareAccess, ULONG CreateDisposition, ULONG CreateOptions, PVOID EaBuffer, ULONG EaLength)',
-  conv: 'stdcall',
-  args: [
-    { name: 'FileHandle', type: 'PVOID' },
-    { name: 'DesiredAccess', type: 'ULONG' },
-    { name: 'ObjectAttributes', type: 'PVOID' },
-    { name: 'IoStatusBlock', type: 'PVOID' },
-    { name: 'AllocationSize', type: 'PVOID' },
-    { name: 'FileAttributes', type: 'ULONG' },
-    { name: 'ShareAccess', type: 'ULONG' },
-    { name: 'CreateDisposition', type: 'ULONG' },
-    { name: 'CreateOptions', type: 'ULONG' },
-    { name: 'EaBuffer', type: 'PVOID' },
-    { name: 'EaLength', type: 'ULONG' },
-  ],
-  returns: 'NTSTATUS',
   impl: (ctx, args) => openFile(ctx, args, args[7]!),
 });
 
-/** NTSTATUS ZwOpenFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock, ULONG ShareAccess, ULONG OpenOptions); */
 export const ZwOpenFile = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwOpenFile',
   prototype:
     'NTSTATUS ZwOpenFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock, ULONG ShareAccess, ULONG OpenOptions)',
-  conv: 'stdcall',
-  args: [
-    { name: 'FileHandle', type: 'PVOID' },
-    { name: 'DesiredAccess', type: 'ULONG' },
-    { name: 'ObjectAttributes', type: 'PVOID' },
-    { name: 'IoStatusBlock', type: 'PVOID' },
-    { name: 'ShareAccess', type: 'ULONG' },
-    { name: 'OpenOptions', type: 'ULONG' },
-  ],
-  returns: 'NTSTATUS',
   impl: (ctx, args) => openFile(ctx, args, 1),
 });
 
@@ -104,29 +71,11 @@ function fileOf(ctx: KernelContext, handle: number): KernelObject | number {
   return f.kind === 'file' ? f : NTSTATUS.OBJECT_TYPE_MISMATCH;
 }
 
-/**
- * NTSTATUS ZwReadFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine, PVOID
- * ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer, ULONG Length, PLARGE_INTEGER
- * ByteOffset, PULONG Key); synchronous: reads at ByteOffset (or the current position).
- */
+/** Synchronous: reads at ByteOffset (or the current position). */
 export const ZwReadFile = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwReadFile',
   prototype:
     'NTSTATUS ZwReadFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine, PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer, ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key)',
-  conv: 'stdcall',
-  args: [
-    { name: 'FileHandle', type: 'HANDLE' },
-    { name: 'Event', type: 'HANDLE' },
-    { name: 'ApcRoutine', type: 'PVOID' },
-    { name: 'ApcContext', type: 'PVOID' },
-    { name: 'IoStatusBlock', type: 'PVOID' },
-    { name: 'Buffer', type: 'PVOID' },
-    { name: 'Length', type: 'ULONG' },
-    { name: 'ByteOffset', type: 'PVOID' },
-    { name: 'Key', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [handle, , , , iosb, buffer, length, offsetPtr]) {
     const f = fileOf(ctx, handle!);
     if (typeof f === 'number') return f;
@@ -146,25 +95,11 @@ export const ZwReadFile = defineExport({
   },
 });
 
-/**
- * NTSTATUS ZwQueryInformationFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock, PVOID
- * FileInformation, ULONG Length, FILE_INFORMATION_CLASS FileInformationClass); answers
- * FileStandardInformation (5) and FilePositionInformation (14).
- */
+/** Answers FileStandardInformation (5) and FilePositionInformation (14). */
 export const ZwQueryInformationFile = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwQueryInformationFile',
   prototype:
     'NTSTATUS ZwQueryInformationFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock, PVOID FileInformation, ULONG Length, FILE_INFORMATION_CLASS FileInformationClass)',
-  conv: 'stdcall',
-  args: [
-    { name: 'FileHandle', type: 'HANDLE' },
-    { name: 'IoStatusBlock', type: 'PVOID' },
-    { name: 'FileInformation', type: 'PVOID' },
-    { name: 'Length', type: 'ULONG' },
-    { name: 'FileInformationClass', type: 'ULONG' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [handle, iosb, info, length, infoClass]) {
     const f = fileOf(ctx, handle!);
     if (typeof f === 'number') return f;
@@ -189,14 +124,9 @@ export const ZwQueryInformationFile = defineExport({
   },
 });
 
-/** NTSTATUS ZwClose(HANDLE Handle); */
 export const ZwClose = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwClose',
   prototype: 'NTSTATUS ZwClose(HANDLE Handle)',
-  conv: 'stdcall',
-  args: [{ name: 'Handle', type: 'HANDLE' }],
-  returns: 'NTSTATUS',
   impl: (ctx, [handle]) => (ctx.ob.close(handle!) ? NTSTATUS.SUCCESS : NTSTATUS.INVALID_HANDLE),
 });
 
@@ -208,19 +138,10 @@ function keyOf(ctx: KernelContext, handle: number): { object: KernelObject; key:
   return key ? { object, key } : NTSTATUS.INVALID_HANDLE;
 }
 
-/** NTSTATUS ZwOpenKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes); */
 export const ZwOpenKey = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwOpenKey',
   prototype:
     'NTSTATUS ZwOpenKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes)',
-  conv: 'stdcall',
-  args: [
-    { name: 'KeyHandle', type: 'PVOID' },
-    { name: 'DesiredAccess', type: 'ULONG' },
-    { name: 'ObjectAttributes', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [out, , attributes]) {
     const path = objectName(ctx, attributes!);
     if (path === null) return NTSTATUS.OBJECT_NAME_INVALID;
@@ -230,27 +151,11 @@ export const ZwOpenKey = defineExport({
   },
 });
 
-/**
- * NTSTATUS ZwCreateKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES
- * ObjectAttributes, ULONG TitleIndex, PUNICODE_STRING Class, ULONG CreateOptions, PULONG
- * Disposition); creates the key in the in-memory model (the parent must exist, as in NT).
- */
+/** Creates the key in the in-memory model (the parent must exist, as in NT). */
 export const ZwCreateKey = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwCreateKey',
   prototype:
     'NTSTATUS ZwCreateKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, ULONG TitleIndex, PUNICODE_STRING Class, ULONG CreateOptions, PULONG Disposition)',
-  conv: 'stdcall',
-  args: [
-    { name: 'KeyHandle', type: 'PVOID' },
-    { name: 'DesiredAccess', type: 'ULONG' },
-    { name: 'ObjectAttributes', type: 'PVOID' },
-    { name: 'TitleIndex', type: 'ULONG' },
-    { name: 'Class', type: 'PUNICODE_STRING' },
-    { name: 'CreateOptions', type: 'ULONG' },
-    { name: 'Disposition', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [out, , attributes, , , , disposition]) {
     const path = objectName(ctx, attributes!);
     if (path === null) return NTSTATUS.OBJECT_NAME_INVALID;
@@ -287,26 +192,12 @@ const utf16 = (s: string) => {
 };
 
 /**
- * NTSTATUS ZwQueryValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName,
- * KEY_VALUE_INFORMATION_CLASS KeyValueInformationClass, PVOID KeyValueInformation, ULONG Length,
- * PULONG ResultLength); KeyValueBasicInformation (0), KeyValueFullInformation (1) and
- * KeyValuePartialInformation (2).
+ * KeyValueBasicInformation (0), KeyValueFullInformation (1) and KeyValuePartialInformation (2).
  */
 export const ZwQueryValueKey = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwQueryValueKey',
   prototype:
     'NTSTATUS ZwQueryValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName, KEY_VALUE_INFORMATION_CLASS KeyValueInformationClass, PVOID KeyValueInformation, ULONG Length, PULONG ResultLength)',
-  conv: 'stdcall',
-  args: [
-    { name: 'KeyHandle', type: 'HANDLE' },
-    { name: 'ValueName', type: 'PUNICODE_STRING' },
-    { name: 'KeyValueInformationClass', type: 'ULONG' },
-    { name: 'KeyValueInformation', type: 'PVOID' },
-    { name: 'Length', type: 'ULONG' },
-    { name: 'ResultLength', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [handle, namePtr, infoClass, buffer, length, resultLength]) {
     const k = keyOf(ctx, handle!);
     if (typeof k === 'number') return k;
@@ -348,22 +239,11 @@ export const ZwQueryValueKey = defineExport({
   },
 });
 
-/** NTSTATUS ZwSetValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName, ULONG TitleIndex, ULONG Type, PVOID Data, ULONG DataSize); writes the in-memory copy only. */
+/** Writes the in-memory copy only. */
 export const ZwSetValueKey = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwSetValueKey',
   prototype:
     'NTSTATUS ZwSetValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName, ULONG TitleIndex, ULONG Type, PVOID Data, ULONG DataSize)',
-  conv: 'stdcall',
-  args: [
-    { name: 'KeyHandle', type: 'HANDLE' },
-    { name: 'ValueName', type: 'PUNICODE_STRING' },
-    { name: 'TitleIndex', type: 'ULONG' },
-    { name: 'Type', type: 'ULONG' },
-    { name: 'Data', type: 'PVOID' },
-    { name: 'DataSize', type: 'ULONG' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [handle, namePtr, , type, data, size]) {
     const k = keyOf(ctx, handle!);
     if (typeof k === 'number') return k;
@@ -374,26 +254,11 @@ export const ZwSetValueKey = defineExport({
   },
 });
 
-/**
- * NTSTATUS ZwEnumerateKey(HANDLE KeyHandle, ULONG Index, KEY_INFORMATION_CLASS
- * KeyInformationClass, PVOID KeyInformation, ULONG Length, PULONG ResultLength); subkeys in
- * creation order; KeyBasicInformation (0) and KeyNodeInformation (1).
- */
+/** Subkeys in creation order; KeyBasicInformation (0) and KeyNodeInformation (1). */
 export const ZwEnumerateKey = defineExport({
   module: 'ntoskrnl',
-  name: 'ZwEnumerateKey',
   prototype:
     'NTSTATUS ZwEnumerateKey(HANDLE KeyHandle, ULONG Index, KEY_INFORMATION_CLASS KeyInformationClass, PVOID KeyInformation, ULONG Length, PULONG ResultLength)',
-  conv: 'stdcall',
-  args: [
-    { name: 'KeyHandle', type: 'HANDLE' },
-    { name: 'Index', type: 'ULONG' },
-    { name: 'KeyInformationClass', type: 'ULONG' },
-    { name: 'KeyInformation', type: 'PVOID' },
-    { name: 'Length', type: 'ULONG' },
-    { name: 'ResultLength', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [handle, index, infoClass, buffer, length, resultLength]) {
     const k = keyOf(ctx, handle!);
     if (typeof k === 'number') return k;

@@ -1,59 +1,35 @@
 // Process structure exports (ntoskrnl!Ps*, IoGetCurrentProcess): the System process and thread all
 // driver code runs in (model), system threads, and the version query NT 3.51 did not have.
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
-/** PEPROCESS PsGetCurrentProcess(VOID); the System process (model: drivers run in no other). */
+/** The System process (model: drivers run in no other). */
 export const PsGetCurrentProcess = defineExport({
   module: 'ntoskrnl',
-  name: 'PsGetCurrentProcess',
   prototype: 'PEPROCESS PsGetCurrentProcess(VOID)',
-  conv: 'stdcall',
-  args: [],
-  returns: 'PVOID',
   impl: (ctx) => ctx.ob.systemContext().process.body,
 });
 
-/** PEPROCESS IoGetCurrentProcess(VOID); */
 export const IoGetCurrentProcess = defineExport({
   ...PsGetCurrentProcess,
-  name: 'IoGetCurrentProcess',
   prototype: 'PEPROCESS IoGetCurrentProcess(VOID)',
 });
 
-/** PETHREAD PsGetCurrentThread(VOID); the System thread, also at KPRCB.CurrentThread. */
+/** The System thread, also at KPRCB.CurrentThread. */
 export const PsGetCurrentThread = defineExport({
   module: 'ntoskrnl',
-  name: 'PsGetCurrentThread',
   prototype: 'PETHREAD PsGetCurrentThread(VOID)',
-  conv: 'stdcall',
-  args: [],
-  returns: 'PVOID',
   impl: (ctx) => ctx.ob.systemContext().thread.body,
 });
 
 /**
- * NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT_ATTRIBUTES
- * ObjectAttributes, HANDLE ProcessHandle, PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine, PVOID
- * StartContext); Model: the thread object and its handle are made and a `system-thread` event
- * records the start routine, but the thread never runs (there is no scheduler).
+ * Model: the thread object and its handle are made and a `system-thread` event records the start
+ * routine, but the thread never runs (there is no scheduler).
  */
 export const PsCreateSystemThread = defineExport({
   module: 'ntoskrnl',
-  name: 'PsCreateSystemThread',
   prototype:
     'NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle, PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine, PVOID StartContext)',
-  conv: 'stdcall',
-  args: [
-    { name: 'ThreadHandle', type: 'PVOID' },
-    { name: 'DesiredAccess', type: 'ULONG' },
-    { name: 'ObjectAttributes', type: 'PVOID' },
-    { name: 'ProcessHandle', type: 'HANDLE' },
-    { name: 'ClientId', type: 'PVOID' },
-    { name: 'StartRoutine', type: 'PVOID' },
-    { name: 'StartContext', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [out, , , , clientId, startRoutine, startContext]) {
     const thread = ctx.ob.create('thread', { startRoutine: startRoutine!, startContext: startContext! });
     const handle = ctx.ob.open(thread);
@@ -74,37 +50,23 @@ export const PsCreateSystemThread = defineExport({
 });
 
 /**
- * NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus); NT answers STATUS_INVALID_PARAMETER when
- * the caller is not a system thread it created, which is always the case here (threads never run).
+ * NT answers STATUS_INVALID_PARAMETER when the caller is not a system thread it created, which is
+ * always the case here (threads never run).
  */
 export const PsTerminateSystemThread = defineExport({
   module: 'ntoskrnl',
-  name: 'PsTerminateSystemThread',
   prototype: 'NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)',
-  conv: 'stdcall',
-  args: [{ name: 'ExitStatus', type: 'NTSTATUS' }],
-  returns: 'NTSTATUS',
   impl: () => NTSTATUS.INVALID_PARAMETER,
 });
 
 /**
- * BOOLEAN PsGetVersion(PULONG MajorVersion, PULONG MinorVersion, PULONG BuildNumber,
- * PUNICODE_STRING CSDVersion); (NT 4 and later: NT 3.51 kernels do not export it, so a driver
- * importing it fails to load on them.) Returns TRUE for a checked build; we answer FALSE (free).
+ * (NT 4 and later: NT 3.51 kernels do not export it, so a driver importing it fails to load on
+ * them.) Returns TRUE for a checked build; we answer FALSE (free).
  */
 export const PsGetVersion = defineExport({
   module: 'ntoskrnl',
-  name: 'PsGetVersion',
   prototype:
-    'BOOLEAN PsGetVersion(PULONG MajorVersion, PULONG MinorVersion, PULONG BuildNumber, PUNICODE_STRING CSDVersion)',
-  conv: 'stdcall',
-  args: [
-    { name: 'MajorVersion', type: 'PVOID' },
-    { name: 'MinorVersion', type: 'PVOID' },
-    { name: 'BuildNumber', type: 'PVOID' },
-    { name: 'CSDVersion', type: 'PVOID' },
-  ],
-  returns: 'BOOLEAN',
+    'BOOLEAN PsGetVersion(PULONG MajorVersion, PULONG MinorVersion, PULONG BuildNumber, OUT PUNICODE_STRING CSDVersion)',
   impl(ctx, [major, minor, build, csd]) {
     if (major) ctx.mem.setU32(major!, ctx.version.major);
     if (minor) ctx.mem.setU32(minor!, ctx.version.minor);

@@ -1,32 +1,17 @@
 // Object manager exports (ntoskrnl!Ob*): references to objects by handle and by pointer, over the
 // kernel's handle table (src/kernel/handles.ts).
-import type { KernelContext } from '../context.js';
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import type { KernelContext } from '../../context.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
 /** REFERENCE_BY_POINTER (bugcodes.h): an object's pointer count went below zero. */
 const REFERENCE_BY_POINTER = 0x18;
 
-/**
- * NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE
- * ObjectType, KPROCESSOR_MODE AccessMode, PVOID *Object, POBJECT_HANDLE_INFORMATION
- * HandleInformation); ObjectType NULL accepts any type. Model: access is always granted.
- */
+/** ObjectType NULL accepts any type. Model: access is always granted. */
 export const ObReferenceObjectByHandle = defineExport({
   module: 'ntoskrnl',
-  name: 'ObReferenceObjectByHandle',
   prototype:
     'NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)',
-  conv: 'stdcall',
-  args: [
-    { name: 'Handle', type: 'HANDLE' },
-    { name: 'DesiredAccess', type: 'ULONG' },
-    { name: 'ObjectType', type: 'PVOID' },
-    { name: 'AccessMode', type: 'UCHAR' },
-    { name: 'Object', type: 'PVOID' },
-    { name: 'HandleInformation', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [handle, access, type, , out, info]) {
     const object = ctx.ob.get(handle!);
     if (!object) return NTSTATUS.INVALID_HANDLE;
@@ -41,20 +26,10 @@ export const ObReferenceObjectByHandle = defineExport({
   },
 });
 
-/** NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode); */
 export const ObReferenceObjectByPointer = defineExport({
   module: 'ntoskrnl',
-  name: 'ObReferenceObjectByPointer',
   prototype:
     'NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode)',
-  conv: 'stdcall',
-  args: [
-    { name: 'Object', type: 'PVOID' },
-    { name: 'DesiredAccess', type: 'ULONG' },
-    { name: 'ObjectType', type: 'PVOID' },
-    { name: 'AccessMode', type: 'UCHAR' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [body, , type]) {
     const object = ctx.ob.byAddress(body!);
     if (!object) return referenceBug(ctx, body!);
@@ -76,14 +51,10 @@ function referenceBug(ctx: KernelContext, body: number): undefined {
   return undefined;
 }
 
-/** VOID ObDereferenceObject(PVOID Object); a count below zero is REFERENCE_BY_POINTER (0x18). */
+/** A count below zero is REFERENCE_BY_POINTER (0x18). */
 export const ObDereferenceObject = defineExport({
   module: 'ntoskrnl',
-  name: 'ObDereferenceObject',
   prototype: 'VOID ObDereferenceObject(PVOID Object)',
-  conv: 'stdcall',
-  args: [{ name: 'Object', type: 'PVOID' }],
-  returns: 'VOID',
   impl(ctx, [body]) {
     const object = ctx.ob.byAddress(body!);
     if (!object || object.references <= 0) return referenceBug(ctx, body!);
@@ -92,13 +63,10 @@ export const ObDereferenceObject = defineExport({
   },
 });
 
-/** LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object); returns the new count (NT 4 and later). */
+/** Returns the new count (NT 4 and later). */
 export const ObfDereferenceObject = defineExport({
   ...ObDereferenceObject,
-  name: 'ObfDereferenceObject',
   prototype: 'LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)',
-  conv: 'fastcall',
-  returns: 'LONG',
   impl(ctx, [body]) {
     const object = ctx.ob.byAddress(body!);
     if (!object || object.references <= 0) return referenceBug(ctx, body!);

@@ -1,30 +1,13 @@
 // I/O manager exports (ntoskrnl!Io*): devices, symbolic links, IRP completion, configuration.
-import { callDriver, completeRequest } from '../irp.js';
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE } from '../objects.js';
-import { defineExport } from '../registry.js';
-import { NTSTATUS } from './status.js';
+import { callDriver, completeRequest } from '../../irp.js';
+import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE } from '../../objects.js';
+import { defineExport } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
 
-/**
- * NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, PUNICODE_STRING
- * DeviceName, DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics, BOOLEAN Exclusive,
- * PDEVICE_OBJECT *DeviceObject);
- */
 export const IoCreateDevice = defineExport({
   module: 'ntoskrnl',
-  name: 'IoCreateDevice',
   prototype:
     'NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, PUNICODE_STRING DeviceName, DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics, BOOLEAN Exclusive, PDEVICE_OBJECT *DeviceObject)',
-  conv: 'stdcall',
-  args: [
-    { name: 'DriverObject', type: 'PVOID' },
-    { name: 'DeviceExtensionSize', type: 'ULONG' },
-    { name: 'DeviceName', type: 'PUNICODE_STRING' },
-    { name: 'DeviceType', type: 'ULONG' },
-    { name: 'DeviceCharacteristics', type: 'ULONG' },
-    { name: 'Exclusive', type: 'BOOLEAN' },
-    { name: 'DeviceObject', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [driver, extSize, namePtr, type, characteristics, , out]) {
     const name = ctx.mem.unicodeString(namePtr!);
     if (name !== null && ctx.objects.lookup(name)) return NTSTATUS.OBJECT_NAME_COLLISION;
@@ -48,14 +31,9 @@ export const IoCreateDevice = defineExport({
   },
 });
 
-/** VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject); */
 export const IoDeleteDevice = defineExport({
   module: 'ntoskrnl',
-  name: 'IoDeleteDevice',
   prototype: 'VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)',
-  conv: 'stdcall',
-  args: [{ name: 'DeviceObject', type: 'PVOID' }],
-  returns: 'VOID',
   impl(ctx, [device]) {
     const name = ctx.objects.nameOf(device!, 'device');
     if (name) ctx.objects.remove(name);
@@ -77,17 +55,9 @@ export const IoDeleteDevice = defineExport({
   },
 });
 
-/** NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName); */
 export const IoCreateSymbolicLink = defineExport({
   module: 'ntoskrnl',
-  name: 'IoCreateSymbolicLink',
   prototype: 'NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName)',
-  conv: 'stdcall',
-  args: [
-    { name: 'SymbolicLinkName', type: 'PUNICODE_STRING' },
-    { name: 'DeviceName', type: 'PUNICODE_STRING' },
-  ],
-  returns: 'NTSTATUS',
   impl(ctx, [linkPtr, targetPtr]) {
     const link = ctx.mem.unicodeString(linkPtr!);
     const target = ctx.mem.unicodeString(targetPtr!);
@@ -99,14 +69,9 @@ export const IoCreateSymbolicLink = defineExport({
   },
 });
 
-/** NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName); */
 export const IoDeleteSymbolicLink = defineExport({
   module: 'ntoskrnl',
-  name: 'IoDeleteSymbolicLink',
   prototype: 'NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)',
-  conv: 'stdcall',
-  args: [{ name: 'SymbolicLinkName', type: 'PUNICODE_STRING' }],
-  returns: 'NTSTATUS',
   impl(ctx, [linkPtr]) {
     const link = ctx.mem.unicodeString(linkPtr!);
     if (!link || ctx.objects.lookup(link)?.kind !== 'symlink') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
@@ -116,66 +81,37 @@ export const IoDeleteSymbolicLink = defineExport({
   },
 });
 
-/** VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost); */
 export const IoCompleteRequest = defineExport({
   module: 'ntoskrnl',
-  name: 'IoCompleteRequest',
   prototype: 'VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)',
-  conv: 'stdcall',
-  args: [
-    { name: 'Irp', type: 'PVOID' },
-    { name: 'PriorityBoost', type: 'UCHAR' },
-  ],
-  returns: 'VOID',
   impl: (ctx, [irp]) => completeRequest(ctx, irp!),
 });
 
-/** VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost); */
 export const IofCompleteRequest = defineExport({
   ...IoCompleteRequest,
-  name: 'IofCompleteRequest',
   prototype: 'VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)',
-  conv: 'fastcall',
 });
 
-/** NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp); transfers to the dispatch routine. */
+/** Transfers to the dispatch routine. */
 export const IoCallDriver = defineExport({
   module: 'ntoskrnl',
-  name: 'IoCallDriver',
   prototype: 'NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
-  conv: 'stdcall',
-  args: [
-    { name: 'DeviceObject', type: 'PVOID' },
-    { name: 'Irp', type: 'PVOID' },
-  ],
-  returns: 'NTSTATUS',
   impl: (ctx, [device, irp]) => callDriver(ctx, device!, irp!),
 });
 
-/** NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp); */
 export const IofCallDriver = defineExport({
   ...IoCallDriver,
-  name: 'IofCallDriver',
   prototype: 'NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
-  conv: 'fastcall',
 });
 
 /**
- * PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT
- * TargetDevice); (NT 4 and later) attaches to the top of the target's stack: the new device's
- * StackSize becomes the top's plus one. Returns the device attached to, NULL if none.
+ * (NT 4 and later) attaches to the top of the target's stack: the new device's StackSize becomes
+ * the top's plus one. Returns the device attached to, NULL if none.
  */
 export const IoAttachDeviceToDeviceStack = defineExport({
   module: 'ntoskrnl',
-  name: 'IoAttachDeviceToDeviceStack',
   prototype:
     'PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)',
-  conv: 'stdcall',
-  args: [
-    { name: 'SourceDevice', type: 'PVOID' },
-    { name: 'TargetDevice', type: 'PVOID' },
-  ],
-  returns: 'PVOID',
   impl(ctx, [source, target]) {
     const D = DEVICE_OBJECT;
     let top = target!;
@@ -191,14 +127,9 @@ export const IoAttachDeviceToDeviceStack = defineExport({
   },
 });
 
-/** VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice); */
 export const IoDetachDevice = defineExport({
   module: 'ntoskrnl',
-  name: 'IoDetachDevice',
   prototype: 'VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)',
-  conv: 'stdcall',
-  args: [{ name: 'TargetDevice', type: 'PVOID' }],
-  returns: 'VOID',
   impl(ctx, [target]) {
     ctx.mem.setU32(target! + DEVICE_OBJECT.AttachedDevice, 0);
     return undefined;
@@ -206,20 +137,13 @@ export const IoDetachDevice = defineExport({
 });
 
 /**
- * BOOLEAN IoIsWdmVersionAvailable(UCHAR MajorVersion, UCHAR MinorVersion); (Windows 98/2000 and
- * later kernels; NT 3.51 kernels do not export it, so a driver importing it fails to load there.)
- * Answers for the registry kernel as WDM 1.10 (Windows 2000's level), the oldest with this routine.
+ * (Windows 98/2000 and later kernels; NT 3.51 kernels do not export it, so a driver importing it
+ * fails to load there.) Answers for the registry kernel as WDM 1.10 (Windows 2000's level), the
+ * oldest with this routine.
  */
 export const IoIsWdmVersionAvailable = defineExport({
   module: 'ntoskrnl',
-  name: 'IoIsWdmVersionAvailable',
   prototype: 'BOOLEAN IoIsWdmVersionAvailable(UCHAR MajorVersion, UCHAR MinorVersion)',
-  conv: 'stdcall',
-  args: [
-    { name: 'MajorVersion', type: 'UCHAR' },
-    { name: 'MinorVersion', type: 'UCHAR' },
-  ],
-  returns: 'BOOLEAN',
   impl(ctx, [major, minor]) {
     const [haveMajor, haveMinor] = ctx.version.wdm;
     const m = major! & 0xff;
@@ -227,14 +151,9 @@ export const IoIsWdmVersionAvailable = defineExport({
   },
 });
 
-/** PCONFIGURATION_INFORMATION IoGetConfigurationInformation(VOID); */
 export const IoGetConfigurationInformation = defineExport({
   module: 'ntoskrnl',
-  name: 'IoGetConfigurationInformation',
   prototype: 'PCONFIGURATION_INFORMATION IoGetConfigurationInformation(VOID)',
-  conv: 'stdcall',
-  args: [],
-  returns: 'PVOID',
   impl(ctx) {
     let info = ctx.statics.get('CONFIGURATION_INFORMATION');
     if (info === undefined) {
@@ -248,14 +167,9 @@ export const IoGetConfigurationInformation = defineExport({
   },
 });
 
-/** VOID IoRegisterFileSystem(PDEVICE_OBJECT DeviceObject); */
 export const IoRegisterFileSystem = defineExport({
   module: 'ntoskrnl',
-  name: 'IoRegisterFileSystem',
   prototype: 'VOID IoRegisterFileSystem(PDEVICE_OBJECT DeviceObject)',
-  conv: 'stdcall',
-  args: [{ name: 'DeviceObject', type: 'PVOID' }],
-  returns: 'VOID',
   impl: () => undefined,
 });
 

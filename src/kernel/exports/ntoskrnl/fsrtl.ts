@@ -1,5 +1,5 @@
 // File system run-time library exports (ntoskrnl!FsRtl*).
-import { defineExport } from '../registry.js';
+import { defineExport } from '../../registry.js';
 
 /** Matches NT's expression syntax: * and ? plus the DOS wildcards < > " (model: treated as * ? .). */
 export function nameInExpression(expression: string, name: string, ignoreCase: boolean): boolean {
@@ -20,20 +20,10 @@ export function nameInExpression(expression: string, name: string, ignoreCase: b
   return new RegExp(`^${pattern}$`, 's').test(n);
 }
 
-/** BOOLEAN FsRtlIsNameInExpression(PUNICODE_STRING Expression, PUNICODE_STRING Name, BOOLEAN IgnoreCase, PWCH UpcaseTable); */
 export const FsRtlIsNameInExpression = defineExport({
   module: 'ntoskrnl',
-  name: 'FsRtlIsNameInExpression',
   prototype:
     'BOOLEAN FsRtlIsNameInExpression(PUNICODE_STRING Expression, PUNICODE_STRING Name, BOOLEAN IgnoreCase, PWCH UpcaseTable)',
-  conv: 'stdcall',
-  args: [
-    { name: 'Expression', type: 'PUNICODE_STRING' },
-    { name: 'Name', type: 'PUNICODE_STRING' },
-    { name: 'IgnoreCase', type: 'BOOLEAN' },
-    { name: 'UpcaseTable', type: 'PVOID' },
-  ],
-  returns: 'BOOLEAN',
   pure: true,
   impl(ctx, [expression, name, ignoreCase]) {
     return nameInExpression(

@@ -1,6 +1,6 @@
 // Debugger exports (ntoskrnl!Dbg*): DbgPrint with the DDK's printf formatting.
-import type { GuestMemory } from '../guest.js';
-import { defineExport } from '../registry.js';
+import type { GuestMemory } from '../../guest.js';
+import { defineExport } from '../../registry.js';
 
 /** Most characters one DbgPrint produces (NT's buffer was 512; more is cut, as NT did). */
 const MAX_OUTPUT = 512;
@@ -15,8 +15,17 @@ const printed = new WeakMap<object, number>();
 /**
  * Formats like the kernel's _vsnprintf: flags, width, precision, h/l/w/I64 sizes, and the
  * conversions %c %C %d %i %u %x %X %o %p %s %S %ws %Z %wZ %%. `next()` yields successive 32-bit args.
+ * `wide` formats as swprintf does (%s and %c take wide characters, %S and %C narrow ones); the
+ * output is cut at `max` characters (DbgPrint's 512 by default).
  */
-export function formatDbgPrint(mem: GuestMemory, format: string, next: () => number): string {
+export function formatDbgPrint(
+  mem: GuestMemory,
+  format: string,
+  next: () => number,
+  options: { max?: number; wide?: boolean } = {},
+): string {
+  const limit = options.max ?? MAX_OUTPUT;
+  const wideMode = options.wide === true;
   let out = '';
   const re = /%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|w|I64|I32|I)?([cCdiouxXpsSZn%])/g;
   let last = 0;
@@ -29,17 +38,23 @@ export function formatDbgPrint(mem: GuestMemory, format: string, next: () => num
       continue;
     }
     // Guest-controlled: clamped to the output limit (a width of 0x7fffffff must not pad on the host).
-    const width = Math.min(widthSpec === '*' ? next() | 0 : widthSpec ? Number(widthSpec) : 0, MAX_OUTPUT);
+    const width = Math.min(widthSpec === '*' ? next() | 0 : widthSpec ? Number(widthSpec) : 0, limit);
     const precision = Math.min(
       precSpec === '*' ? next() | 0 : precSpec !== undefined ? Number(precSpec) : -1,
-      MAX_OUTPUT,
+      limit,
     );
+    const wideArg =
+      size === 'l' || size === 'w'
+        ? true
+        : size === 'h'
+          ? false
+          : (conv === 'S' || conv === 'C') !== wideMode;
     let text: string;
     const str = (s: string | null) => (s === null ? '(null)' : precision >= 0 ? s.slice(0, precision) : s);
     switch (conv) {
       case 'c':
       case 'C':
-        text = String.fromCharCode(next() & (conv === 'C' || size === 'l' || size === 'w' ? 0xffff : 0xff));
+        text = String.fromCharCode(next() & (wideArg ? 0xffff : 0xff));
         break;
       case 'd':
       case 'i':
@@ -87,8 +102,7 @@ export function formatDbgPrint(mem: GuestMemory, format: string, next: () => num
       case 's':
       case 'S': {
         const p = next();
-        const wide = conv === 'S' || size === 'l' || size === 'w';
-        text = str(p === 0 ? null : wide ? mem.wString(p, 4096) : mem.cString(p, 4096));
+        text = str(p === 0 ? null : wideArg ? mem.wString(p, 4096) : mem.cString(p, 4096));
         break;
       }
       case 'Z': {
@@ -101,17 +115,13 @@ export function formatDbgPrint(mem: GuestMemory, format: string, next: () => num
     }
     out += flags.includes('-') ? text.padEnd(width) : text.padStart(width);
   }
-  return (out + format.slice(last)).slice(0, MAX_OUTPUT);
+  return (out + format.slice(last)).slice(0, limit);
 }
 
-/** ULONG DbgPrint(PCSTR Format, ...); (cdecl) */
+/** Formats as _vsnprintf into a `dbgprint` event (variadic, so cdecl). */
 export const DbgPrint = defineExport({
   module: 'ntoskrnl',
-  name: 'DbgPrint',
   prototype: 'ULONG DbgPrint(PCSTR Format, ...)',
-  conv: 'cdecl',
-  args: [{ name: 'Format', type: 'PCSTR' }],
-  returns: 'NTSTATUS',
   impl(ctx, [format]) {
     const count = (printed.get(ctx.log) ?? 0) + 1;
     printed.set(ctx.log, count);
@@ -131,14 +141,10 @@ export const DbgPrint = defineExport({
   },
 });
 
-/** VOID DbgBreakPoint(VOID); reported, then execution goes on (no debugger is attached). */
+/** Reported, then execution goes on (no debugger is attached). */
 export const DbgBreakPoint = defineExport({
   module: 'ntoskrnl',
-  name: 'DbgBreakPoint',
   prototype: 'VOID DbgBreakPoint(VOID)',
-  conv: 'stdcall',
-  args: [],
-  returns: 'VOID',
   impl(ctx) {
     ctx.log.add({
       type: 'dbgprint',

@@ -1,21 +1,10 @@
 // Kernel exports (ntoskrnl!Ke*): bugchecks, events, spin locks.
-import { defineExport } from '../registry.js';
+import { defineExport } from '../../registry.js';
 
-/** VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4); */
 export const KeBugCheckEx = defineExport({
   module: 'ntoskrnl',
-  name: 'KeBugCheckEx',
   prototype:
     'VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1, ULONG_PTR BugCheckParameter2, ULONG_PTR BugCheckParameter3, ULONG_PTR BugCheckParameter4)',
-  conv: 'stdcall',
-  args: [
-    { name: 'BugCheckCode', type: 'ULONG' },
-    { name: 'BugCheckParameter1', type: 'ULONG' },
-    { name: 'BugCheckParameter2', type: 'ULONG' },
-    { name: 'BugCheckParameter3', type: 'ULONG' },
-    { name: 'BugCheckParameter4', type: 'ULONG' },
-  ],
-  returns: 'VOID',
   impl(ctx, [code, p1, p2, p3, p4]) {
     ctx.log.add({ type: 'bugcheck', code: code!, parameters: [p1!, p2!, p3!, p4!], caller: ctx.caller });
     ctx.stop(`bugcheck 0x${code!.toString(16).toUpperCase()}`);
@@ -23,23 +12,15 @@ export const KeBugCheckEx = defineExport({
   },
 });
 
-/** VOID KeBugCheck(ULONG BugCheckCode); */
 export const KeBugCheck = defineExport({
   ...KeBugCheckEx,
-  name: 'KeBugCheck',
   prototype: 'VOID KeBugCheck(ULONG BugCheckCode)',
-  args: [{ name: 'BugCheckCode', type: 'ULONG' }],
   impl: (ctx, [code]) => KeBugCheckEx.impl(ctx, [code!, 0, 0, 0, 0]),
 });
 
-/** VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock); */
 export const KeInitializeSpinLock = defineExport({
   module: 'ntoskrnl',
-  name: 'KeInitializeSpinLock',
   prototype: 'VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)',
-  conv: 'stdcall',
-  args: [{ name: 'SpinLock', type: 'PVOID' }],
-  returns: 'VOID',
   pure: true,
   impl(ctx, [lock]) {
     ctx.mem.setU32(lock!, 0);
@@ -47,18 +28,10 @@ export const KeInitializeSpinLock = defineExport({
   },
 });
 
-/** VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State); DISPATCHER_HEADER + list. */
+/** DISPATCHER_HEADER + list. */
 export const KeInitializeEvent = defineExport({
   module: 'ntoskrnl',
-  name: 'KeInitializeEvent',
   prototype: 'VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)',
-  conv: 'stdcall',
-  args: [
-    { name: 'Event', type: 'PVOID' },
-    { name: 'Type', type: 'ULONG' },
-    { name: 'State', type: 'BOOLEAN' },
-  ],
-  returns: 'VOID',
   impl(ctx, [event, type, state]) {
     const header = new Uint8Array(0x10);
     const v = new DataView(header.buffer);
@@ -72,18 +45,10 @@ export const KeInitializeEvent = defineExport({
   },
 });
 
-/** LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait); returns the previous state. */
+/** Returns the previous state. */
 export const KeSetEvent = defineExport({
   module: 'ntoskrnl',
-  name: 'KeSetEvent',
   prototype: 'LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)',
-  conv: 'stdcall',
-  args: [
-    { name: 'Event', type: 'PVOID' },
-    { name: 'Increment', type: 'LONG' },
-    { name: 'Wait', type: 'BOOLEAN' },
-  ],
-  returns: 'LONG',
   impl(ctx, [event]) {
     const previous = ctx.mem.u32(event! + 4);
     ctx.mem.setU32(event! + 4, 1);

@@ -1,0 +1,348 @@
+// More of the I/O manager (ntoskrnl!Io*): IRP and MDL allocation, IRPs built for a device, device
+// queues (StartPacket/StartNextPacket), the cancel spin lock, timers, interrupts (connected, never
+// raised: the model machine has no devices), error log entries, share access, configuration queries.
+import type { KernelContext } from '../../context.js';
+import { DEVICE_OBJECT, DRIVER_OBJECT, IO_STACK_LOCATION, IO_TYPE_IRP, IRP } from '../../objects.js';
+import { defineExport, type ExportHandler, guestCall } from '../../registry.js';
+import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
+import { NTSTATUS } from '../status.js';
+import { queueWork } from './ke-dispatcher.js';
+import { ZwCreateFile } from './zw.js';
+
+const nt = (prototype: string, impl: ExportHandler['impl']) =>
+  defineExport({ module: 'ntoskrnl', prototype, impl });
+
+/** MDL (x86): Next, Size (USHORT), MdlFlags, Process, MappedSystemVa, StartVa, ByteCount, ByteOffset, then PFNs. */
+export const MDL = {
+  Next: 0,
+  Size: 4,
+  MdlFlags: 6,
+  Process: 8,
+  MappedSystemVa: 0xc,
+  StartVa: 0x10,
+  ByteCount: 0x14,
+  ByteOffset: 0x18,
+  size: 0x1c,
+} as const;
+export const pagesSpanned = (va: number, length: number) => ((va & 0xfff) + length + 0xfff) >>> 12 || 1;
+
+/** Fills an MDL for [va, va+length) (model: physical = virtual - 0x80000000, pages contiguous). */
+export function initMdl(ctx: KernelContext, mdl: number, va: number, length: number, flags: number): void {
+  const pages = pagesSpanned(va, length);
+  ctx.mem.setU32(mdl + MDL.Next, 0);
+  ctx.mem.setU16(mdl + MDL.Size, MDL.size + 4 * pages);
+  ctx.mem.setU16(mdl + MDL.MdlFlags, flags);
+  ctx.mem.setU32(mdl + MDL.Process, 0);
+  ctx.mem.setU32(mdl + MDL.MappedSystemVa, 0);
+  ctx.mem.setU32(mdl + MDL.StartVa, va & ~0xfff);
+  ctx.mem.setU32(mdl + MDL.ByteCount, length);
+  ctx.mem.setU32(mdl + MDL.ByteOffset, va & 0xfff);
+  for (let i = 0; i < pages; i++)
+    ctx.mem.setU32(mdl + MDL.size + 4 * i, (((va & ~0xfff) - 0x80000000) >>> 12) + i);
+}
+export const setMdlFlags = (ctx: KernelContext, mdl: number, flags: number) =>
+  ctx.mem.setU16(mdl + MDL.MdlFlags, ctx.mem.u16(mdl + MDL.MdlFlags) | flags);
+
+/** An IRP with `stackSize` locations, none current yet (IoAllocateIrp). */
+function allocateIrp(ctx: KernelContext, stackSize: number): number {
+  const count = Math.max(1, stackSize & 0xff);
+  const size = IRP.size + count * IO_STACK_LOCATION.size;
+  const irp = ctx.pool.allocate(size, 0, 'Irp ', 'driver');
+  if (irp === null) return 0;
+  ctx.mem.write(irp, new Uint8Array(size));
+  ctx.mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
+  ctx.mem.setU16(irp + IRP.Size, size);
+  ctx.mem.write(irp + IRP.StackCount, new Uint8Array([count, count + 1]));
+  ctx.mem.setU32(irp + IRP.CurrentStackLocation, irp + IRP.size + count * IO_STACK_LOCATION.size);
+  return irp;
+}
+/** Makes the IRP's next stack location current with `mj` for `device` (as IoCallDriver will). */
+function nextStack(ctx: KernelContext, irp: number, mj: number, device: number): number {
+  const stack = ctx.mem.u32(irp + IRP.CurrentStackLocation) - IO_STACK_LOCATION.size;
+  ctx.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj, 0]));
+  ctx.mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
+  return stack;
+}
+
+/** IO_ERROR_LOG_PACKET header size (x86): MajorFunctionCode … DumpData[1]. */
+const ERROR_LOG_PACKET = 0x30;
+const errorLogEntries = new WeakMap<object, Set<number>>();
+
+export const ioMoreExports: ExportHandler[] = [
+  nt('PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)', (ctx, [n]) => allocateIrp(ctx, n!)),
+  nt('VOID IoFreeIrp(PIRP Irp)', (ctx, [irp]) => {
+    ctx.pool.free(irp!);
+    return undefined;
+  }),
+  nt('VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)', (ctx, [irp, size, n]) => {
+    ctx.mem.write(irp!, new Uint8Array(size! & 0xffff));
+    ctx.mem.setU16(irp! + IRP.Type, IO_TYPE_IRP);
+    ctx.mem.setU16(irp! + IRP.Size, size! & 0xffff);
+    ctx.mem.write(irp! + IRP.StackCount, new Uint8Array([n! & 0xff, (n! & 0xff) + 1]));
+    ctx.mem.setU32(irp! + IRP.CurrentStackLocation, irp! + IRP.size + (n! & 0xff) * IO_STACK_LOCATION.size);
+    return undefined;
+  }),
+  nt('USHORT IoSizeOfIrp(CCHAR StackSize)', (_ctx, [n]) => IRP.size + (n! & 0xff) * IO_STACK_LOCATION.size),
+  nt(
+    'PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject, PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength, BOOLEAN InternalDeviceIoControl, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock)',
+    (ctx, [code, device, inBuf, inLen, outBuf, outLen, internal, event, iosb]) => {
+      const irp = allocateIrp(ctx, ctx.mem.u8(device! + DEVICE_OBJECT.StackSize));
+      if (!irp) return 0;
+      const stack = nextStack(ctx, irp, internal! & 0xff ? 0x0f : 0x0e, device!);
+      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters, outLen!);
+      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 4, inLen!);
+      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 8, code!);
+      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 12, inBuf!);
+      // Model of METHOD_BUFFERED: one system buffer holding the input, large enough for the output.
+      const size = Math.max(inLen!, outLen!);
+      if (size) {
+        const buffer = ctx.pool.allocate(size, 0, 'IoSb', 'kernel') ?? 0;
+        if (inLen) ctx.mem.write(buffer, ctx.mem.bytes(inBuf!, inLen!));
+        ctx.mem.setU32(irp + IRP.SystemBuffer, buffer);
+      }
+      ctx.mem.setU32(irp + IRP.UserBuffer, outBuf!);
+      ctx.mem.setU32(irp + 0x28, iosb!); // UserIosb
+      ctx.mem.setU32(irp + 0x2c, event!); // UserEvent
+      return irp;
+    },
+  ),
+  nt(
+    'PIRP IoBuildSynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject, PVOID Buffer, ULONG Length, PLARGE_INTEGER StartingOffset, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock)',
+    (ctx, [mj, device, buffer, length, offset, event, iosb]) => {
+      const irp = allocateIrp(ctx, ctx.mem.u8(device! + DEVICE_OBJECT.StackSize));
+      if (!irp) return 0;
+      const stack = nextStack(ctx, irp, mj!, device!);
+      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters, length!);
+      if (offset) {
+        ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 8, ctx.mem.u32(offset));
+        ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 12, ctx.mem.u32(offset + 4));
+      }
+      ctx.mem.setU32(irp + IRP.UserBuffer, buffer!);
+      ctx.mem.setU32(irp + 0x28, iosb!);
+      ctx.mem.setU32(irp + 0x2c, event!);
+      return irp;
+    },
+  ),
+  nt(
+    'PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)',
+    (ctx, [va, length, , , irp]) => {
+      const mdl = ctx.pool.allocate(MDL.size + 4 * pagesSpanned(va!, length!), 0, 'Mdl ', 'driver');
+      if (mdl === null) return 0;
+      initMdl(ctx, mdl, va!, length!, 0);
+      if (irp) ctx.mem.setU32(irp + IRP.MdlAddress, mdl);
+      return mdl;
+    },
+  ),
+  nt('VOID IoFreeMdl(PMDL Mdl)', (ctx, [mdl]) => {
+    ctx.pool.free(mdl!);
+    return undefined;
+  }),
+  nt(
+    'NTSTATUS IoAttachDevice(PDEVICE_OBJECT SourceDevice, PUNICODE_STRING TargetDevice, OUT PDEVICE_OBJECT *AttachedDevice)',
+    (ctx, [source, name, out]) => {
+      const target = ctx.objects.lookup(ctx.mem.unicodeString(name!) ?? '');
+      if (target?.kind !== 'device') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
+      let top = target.address;
+      for (
+        let next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
+        next;
+        next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
+      )
+        top = next;
+      ctx.mem.setU32(top + DEVICE_OBJECT.AttachedDevice, source!);
+      ctx.mem.write(
+        source! + DEVICE_OBJECT.StackSize,
+        new Uint8Array([ctx.mem.u8(top + DEVICE_OBJECT.StackSize) + 1]),
+      );
+      ctx.mem.setU32(out!, top);
+      return NTSTATUS.SUCCESS;
+    },
+  ),
+  nt('PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject)', (ctx, [file]) => {
+    // FILE_OBJECT.DeviceObject (0x04); the top of its stack.
+    let top = ctx.mem.u32(file! + 4);
+    for (
+      let next = top && ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
+      next;
+      next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
+    )
+      top = next;
+    return top;
+  }),
+  nt('PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)', (ctx, [d]) => {
+    let top = d!;
+    for (
+      let next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
+      next;
+      next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
+    )
+      top = next;
+    return top;
+  }),
+  nt('VOID IoAcquireCancelSpinLock(OUT PKIRQL Irql)', (ctx, [out]) => {
+    const lock = ctx.statics.get('io.cancel-lock') ?? ctx.pool.allocateStatic(4);
+    ctx.statics.set('io.cancel-lock', lock);
+    if (acquireLock(ctx, lock, 'the cancel spin lock'))
+      ctx.mem.write(out!, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
+    return undefined;
+  }),
+  nt('VOID IoReleaseCancelSpinLock(KIRQL Irql)', (ctx, [irql]) => {
+    const lock = ctx.statics.get('io.cancel-lock');
+    if (lock !== undefined) releaseLock(ctx, lock);
+    swapIrql(ctx, irql!);
+    return undefined;
+  }),
+  nt(
+    'VOID IoStartPacket(PDEVICE_OBJECT DeviceObject, PIRP Irp, PULONG Key, PDRIVER_CANCEL CancelFunction)',
+    (ctx, [device, irp]) => {
+      // Model: the device is idle unless CurrentIrp is set; a busy device's packets wait in a host queue.
+      if (ctx.mem.u32(device! + DEVICE_OBJECT.CurrentIrp)) {
+        const q = queues(ctx, device!);
+        q.push(irp!);
+        return undefined;
+      }
+      ctx.mem.setU32(device! + DEVICE_OBJECT.CurrentIrp, irp!);
+      const driver = ctx.mem.u32(device! + DEVICE_OBJECT.DriverObject);
+      const startIo = ctx.mem.u32(driver + DRIVER_OBJECT.DriverStartIo);
+      return startIo ? guestCall(startIo, [device!, irp!], () => undefined) : undefined;
+    },
+  ),
+  nt('VOID IoStartNextPacket(PDEVICE_OBJECT DeviceObject, BOOLEAN Cancelable)', (ctx, [device]) => {
+    const next = queues(ctx, device!).shift() ?? 0;
+    ctx.mem.setU32(device! + DEVICE_OBJECT.CurrentIrp, next);
+    if (!next) return undefined;
+    const driver = ctx.mem.u32(device! + DEVICE_OBJECT.DriverObject);
+    const startIo = ctx.mem.u32(driver + DRIVER_OBJECT.DriverStartIo);
+    return startIo ? guestCall(startIo, [device!, next], () => undefined) : undefined;
+  }),
+  nt(
+    'NTSTATUS IoInitializeTimer(PDEVICE_OBJECT DeviceObject, PIO_TIMER_ROUTINE TimerRoutine, PVOID Context)',
+    (ctx, [d, r, c]) => {
+      ctx.statics.set(`io.timer.routine:${d}`, r!);
+      ctx.statics.set(`io.timer.context:${d}`, c!);
+      return NTSTATUS.SUCCESS;
+    },
+  ),
+  nt('VOID IoStartTimer(PDEVICE_OBJECT DeviceObject)', (ctx, [d]) => {
+    // Model: the once-a-second timer is recorded as started; its routine runs as a work item once.
+    const r = ctx.statics.get(`io.timer.routine:${d}`);
+    if (r) ctx.statics.set(`io.timer.started:${d}`, 1);
+    return undefined;
+  }),
+  nt('VOID IoStopTimer(PDEVICE_OBJECT DeviceObject)', (ctx, [d]) => {
+    ctx.statics.delete(`io.timer.started:${d}`);
+    return undefined;
+  }),
+  nt(
+    'NTSTATUS IoConnectInterrupt(OUT PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine, PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql, KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode, BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask, BOOLEAN FloatingSave)',
+    (ctx, [out, routine, context, , vector]) => {
+      // KINTERRUPT, model: the interrupt is connected but the machine has no device to raise it.
+      const k = ctx.pool.allocate(0x1e4, 0, 'Intr', 'driver');
+      if (k === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
+      ctx.mem.write(k, new Uint8Array(0x1e4));
+      ctx.mem.setU32(k + 0x0c, routine!);
+      ctx.mem.setU32(k + 0x10, context!);
+      ctx.mem.setU32(k + 0x20, vector!);
+      ctx.mem.setU32(out!, k);
+      return NTSTATUS.SUCCESS;
+    },
+  ),
+  nt('VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)', (ctx, [k]) => {
+    ctx.pool.free(k!);
+    return undefined;
+  }),
+  nt('PVOID IoAllocateErrorLogEntry(PVOID IoObject, UCHAR EntrySize)', (ctx, [, size]) => {
+    const n = size! & 0xff;
+    if (n < ERROR_LOG_PACKET) return 0;
+    const entry = ctx.pool.allocate(n, 0, 'IoEr', 'kernel');
+    if (entry === null) return 0;
+    ctx.mem.write(entry, new Uint8Array(n));
+    const set = errorLogEntries.get(ctx.log) ?? new Set<number>();
+    set.add(entry);
+    errorLogEntries.set(ctx.log, set);
+    return entry;
+  }),
+  nt('VOID IoWriteErrorLogEntry(PVOID ElEntry)', (ctx, [entry]) => {
+    // IO_ERROR_LOG_PACKET: ErrorCode (NTSTATUS) at 0x0C, UniqueErrorValue 0x10, FinalStatus 0x14.
+    const code = ctx.mem.u32(entry! + 0x0c);
+    ctx.log.add({
+      type: 'dbgprint',
+      text: `[IoWriteErrorLogEntry] error 0x${code.toString(16).padStart(8, '0')} unique 0x${ctx.mem.u32(entry! + 0x10).toString(16)} final status 0x${ctx.mem.u32(entry! + 0x14).toString(16)}\n`,
+      caller: ctx.caller,
+    });
+    errorLogEntries.get(ctx.log)?.delete(entry!);
+    ctx.pool.free(entry!);
+    return undefined;
+  }),
+  nt(
+    'NTSTATUS IoCheckShareAccess(ACCESS_MASK DesiredAccess, ULONG DesiredShareAccess, PFILE_OBJECT FileObject, PSHARE_ACCESS ShareAccess, BOOLEAN Update)',
+    () => NTSTATUS.SUCCESS, // model: one opener at a time, so no sharing conflict
+  ),
+  nt(
+    'VOID IoSetShareAccess(ACCESS_MASK DesiredAccess, ULONG DesiredShareAccess, PFILE_OBJECT FileObject, OUT PSHARE_ACCESS ShareAccess)',
+    (ctx, [, , , sa]) => {
+      ctx.mem.write(sa!, new Uint8Array(0x1c));
+      return undefined;
+    },
+  ),
+  nt('VOID IoRemoveShareAccess(PFILE_OBJECT FileObject, PSHARE_ACCESS ShareAccess)', () => undefined),
+  nt('VOID IoSetHardErrorOrVerifyDevice(PIRP Irp, PDEVICE_OBJECT DeviceObject)', () => undefined),
+  nt('VOID IoUnregisterFileSystem(PDEVICE_OBJECT DeviceObject)', () => undefined),
+  nt(
+    'NTSTATUS IoQueryDeviceDescription(PINTERFACE_TYPE BusType, PULONG BusNumber, PCONFIGURATION_TYPE ControllerType, PULONG ControllerNumber, PCONFIGURATION_TYPE PeripheralType, PULONG PeripheralNumber, PIO_QUERY_DEVICE_ROUTINE CalloutRoutine, PVOID Context)',
+    () => NTSTATUS.OBJECT_NAME_NOT_FOUND, // the model machine's hardware tree has no such device
+  ),
+  nt(
+    'NTSTATUS IoCreateFile(OUT PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, OUT PIO_STATUS_BLOCK IoStatusBlock, PLARGE_INTEGER AllocationSize, ULONG FileAttributes, ULONG ShareAccess, ULONG Disposition, ULONG CreateOptions, PVOID EaBuffer, ULONG EaLength, CREATE_FILE_TYPE CreateFileType, PVOID ExtraCreateParameters, ULONG Options)',
+    (ctx, args) => ZwCreateFileImpl(ctx, args),
+  ),
+  nt('PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)', (ctx, [d]) => {
+    const item = ctx.pool.allocate(0x20, 0, 'IoWI', 'driver');
+    if (item !== null) ctx.mem.setU32(item + 0x10, d!);
+    return item ?? 0;
+  }),
+  nt('VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)', (ctx, [item]) => {
+    ctx.pool.free(item!);
+    return undefined;
+  }),
+  nt(
+    'VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine, WORK_QUEUE_TYPE QueueType, PVOID Context)',
+    (ctx, [item, routine, , context]) => {
+      queueDeviceWork(ctx, routine!, ctx.mem.u32(item! + 0x10), context!);
+      return undefined;
+    },
+  ),
+  nt(
+    'NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess, OUT PFILE_OBJECT *FileObject, OUT PDEVICE_OBJECT *DeviceObject)',
+    (ctx, [name, , fileOut, deviceOut]) => {
+      const target = ctx.objects.lookup(ctx.mem.unicodeString(name!) ?? '');
+      if (target?.kind !== 'device') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
+      let top = target.address;
+      for (
+        let next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
+        next;
+        next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
+      )
+        top = next;
+      const file = ctx.ob.create('file', { path: ctx.mem.unicodeString(name!) ?? '' });
+      ctx.mem.setU32(file.body + 4, target.address); // FILE_OBJECT.DeviceObject
+      ctx.mem.setU32(fileOut!, file.body);
+      ctx.mem.setU32(deviceOut!, top);
+      return NTSTATUS.SUCCESS;
+    },
+  ),
+];
+
+const startQueues = new WeakMap<object, Map<number, number[]>>();
+function queues(ctx: KernelContext, device: number): number[] {
+  const all = startQueues.get(ctx.log) ?? new Map<number, number[]>();
+  startQueues.set(ctx.log, all);
+  const q = all.get(device) ?? [];
+  all.set(device, q);
+  return q;
+}
+/** An IO_WORKITEM's routine takes (DeviceObject, Context); it runs at the next wait or delay. */
+function queueDeviceWork(ctx: KernelContext, routine: number, device: number, context: number): void {
+  queueWork(ctx, routine, [device, context]);
+}
+const ZwCreateFileImpl = (ctx: KernelContext, args: number[]) => ZwCreateFile.impl(ctx, args.slice(0, 11));

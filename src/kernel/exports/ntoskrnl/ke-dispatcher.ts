@@ -1,0 +1,305 @@
+// The dispatcher on the virtual clock (model: one processor, one thread, deterministic): mutexes,
+// semaphores, timers, DPCs, waits and delays, work items. Nothing runs behind the driver's back: a
+// wait that is not satisfied lets time pass to the next timer (running the DPCs it queues) until the
+// object is signalled, the timeout passes, or nothing is left that could signal it, where the run
+// stops as a hang. DPCs run when queued below DISPATCH_LEVEL and at waits; work items at waits.
+import type { KernelContext } from '../../context.js';
+import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
+import { NTSTATUS } from '../status.js';
+import { advanceClock, KDPC, KTIMER, queueDpc } from './ke-clock.js';
+
+/** DISPATCHER_HEADER.Type values. */
+const Type = {
+  NotificationEvent: 0,
+  SynchronizationEvent: 1,
+  Mutant: 2,
+  Semaphore: 5,
+  NotificationTimer: 8,
+  SynchronizationTimer: 9,
+};
+const H = { Type: 0, Size: 2, Inserted: 3, SignalState: 4, WaitList: 8 } as const;
+/** KMUTEX: header, MutantListEntry, OwnerThread (0x18), Abandoned, ApcDisable. KSEMAPHORE: header, Limit (0x10). */
+const MUTEX_OWNER = 0x18;
+const SEMAPHORE_LIMIT = 0x10;
+const STATUS_TIMEOUT = 0x102;
+const DISPATCH_LEVEL = 2;
+
+function initHeader(ctx: KernelContext, at: number, type: number, sizeBytes: number, state: number): void {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  b[H.Type] = type;
+  b[H.Size] = sizeBytes >>> 2;
+  v.setInt32(H.SignalState, state, true);
+  v.setUint32(H.WaitList, at + H.WaitList, true);
+  v.setUint32(H.WaitList + 4, at + H.WaitList, true);
+  ctx.mem.write(at, b);
+}
+const state = (ctx: KernelContext, o: number) => ctx.mem.u32(o + H.SignalState) | 0;
+const setState = (ctx: KernelContext, o: number, v: number) => ctx.mem.setU32(o + H.SignalState, v);
+
+/** Whether the current thread could acquire `o` now. */
+function signalled(ctx: KernelContext, o: number): boolean {
+  const type = ctx.mem.u8(o + H.Type);
+  if (type === Type.Mutant)
+    return state(ctx, o) > 0 || ctx.mem.u32(o + MUTEX_OWNER) === ctx.ob.systemContext().thread.body;
+  return state(ctx, o) > 0;
+}
+/** Satisfies a wait on `o`: synchronization objects are reset, semaphores counted down, mutexes owned. */
+function satisfy(ctx: KernelContext, o: number): void {
+  const type = ctx.mem.u8(o + H.Type);
+  if (type === Type.SynchronizationEvent || type === Type.SynchronizationTimer) setState(ctx, o, 0);
+  else if (type === Type.Semaphore) setState(ctx, o, state(ctx, o) - 1);
+  else if (type === Type.Mutant) {
+    setState(ctx, o, state(ctx, o) - 1);
+    ctx.mem.setU32(o + MUTEX_OWNER, ctx.ob.systemContext().thread.body);
+  }
+}
+
+/** Runs queued DPCs as guest calls (at DISPATCH_LEVEL), then `then`. */
+export function runDpcs(ctx: KernelContext, then: () => HandlerResult): HandlerResult {
+  const dpc = ctx.clock.dpcQueue.shift();
+  if (dpc === undefined) return then();
+  const routine = ctx.mem.u32(dpc + KDPC.Routine);
+  const args = [
+    dpc,
+    ctx.mem.u32(dpc + KDPC.Context),
+    ctx.mem.u32(dpc + KDPC.Arg1),
+    ctx.mem.u32(dpc + KDPC.Arg2),
+  ];
+  const irql = ctx.irql;
+  ctx.irql = DISPATCH_LEVEL;
+  return guestCall(routine, args, () => {
+    ctx.irql = irql;
+    return runDpcs(ctx, then);
+  });
+}
+
+/** Pending work items (routine and its arguments), run in order at the next wait or delay. */
+const workQueues = new WeakMap<object, [number, number[]][]>();
+export function queueWork(ctx: KernelContext, routine: number, args: number[]): void {
+  const q = workQueues.get(ctx.clock) ?? [];
+  q.push([routine, args]);
+  workQueues.set(ctx.clock, q);
+}
+function runWork(ctx: KernelContext, then: () => HandlerResult): HandlerResult {
+  const item = workQueues.get(ctx.clock)?.shift();
+  if (!item) return then();
+  return guestCall(item[0], item[1], () => runWork(ctx, then));
+}
+
+const read64 = (ctx: KernelContext, at: number) =>
+  BigInt.asIntN(64, (BigInt(ctx.mem.u32(at + 4)) << 32n) | BigInt(ctx.mem.u32(at)));
+
+/**
+ * Waits for `objects` (all of them, or any): lets time pass to the next timer while nothing is
+ * signalled, until `timeout` (a PLARGE_INTEGER, 0 for none) passes.
+ */
+function wait(ctx: KernelContext, objects: number[], all: boolean, timeout: number): HandlerResult {
+  const deadline = timeout ? ctx.clock.dueTime(read64(ctx, timeout)) : null;
+  const attempt = (): HandlerResult => {
+    if (all ? objects.every((o) => signalled(ctx, o)) : objects.some((o) => signalled(ctx, o))) {
+      if (all) {
+        for (const o of objects) satisfy(ctx, o);
+        return NTSTATUS.SUCCESS;
+      }
+      const i = objects.findIndex((o) => signalled(ctx, o));
+      satisfy(ctx, objects[i]!);
+      return i;
+    }
+    if (deadline !== null && ctx.clock.elapsed >= deadline) return STATUS_TIMEOUT;
+    const next = ctx.clock.nextDue();
+    const until = next !== null && (deadline === null || next <= deadline) ? next : deadline;
+    if (until === null) {
+      ctx.stop(
+        `hang: the thread waits for ${objects.map((o) => `0x${o.toString(16)}`).join(', ')}, which nothing can signal`,
+      );
+      return undefined;
+    }
+    advanceClock(ctx, until - ctx.clock.elapsed);
+    return runDpcs(ctx, attempt);
+  };
+  return runDpcs(ctx, () => runWork(ctx, attempt));
+}
+
+const nt = (prototype: string, impl: ExportHandler['impl']) =>
+  defineExport({ module: 'ntoskrnl', prototype, impl });
+
+export const keDispatcherExports: ExportHandler[] = [
+  nt('VOID KeClearEvent(PRKEVENT Event)', (ctx, [e]) => {
+    setState(ctx, e!, 0);
+    return undefined;
+  }),
+  nt('LONG KeResetEvent(PRKEVENT Event)', (ctx, [e]) => {
+    const old = state(ctx, e!);
+    setState(ctx, e!, 0);
+    return old;
+  }),
+  nt('LONG KeReadStateEvent(PRKEVENT Event)', (ctx, [e]) => state(ctx, e!)),
+  nt('LONG KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)', (ctx, [e]) => {
+    const old = state(ctx, e!);
+    setState(ctx, e!, 0);
+    return old;
+  }),
+  nt('VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)', (ctx, [m]) => {
+    initHeader(ctx, m!, Type.Mutant, 0x20, 1);
+    ctx.mem.write(m! + 0x10, new Uint8Array(16));
+    return undefined;
+  }),
+  nt('LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)', (ctx, [m]) => {
+    const old = state(ctx, m!);
+    if (ctx.mem.u32(m! + MUTEX_OWNER) !== ctx.ob.systemContext().thread.body) {
+      // Releasing a mutex the thread does not own: THREAD_NOT_MUTEX_OWNER (0x11).
+      ctx.log.add({ type: 'bugcheck', code: 0x11, parameters: [m!, 0, 0, 0], caller: ctx.caller });
+      ctx.stop('bugcheck 0x11 THREAD_NOT_MUTEX_OWNER');
+      return undefined;
+    }
+    setState(ctx, m!, old + 1);
+    if (old + 1 > 0) ctx.mem.setU32(m! + MUTEX_OWNER, 0);
+    return old;
+  }),
+  nt('LONG KeReadStateMutex(PRKMUTEX Mutex)', (ctx, [m]) => state(ctx, m!)),
+  nt(
+    'VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)',
+    (ctx, [s, count, limit]) => {
+      initHeader(ctx, s!, Type.Semaphore, 0x14, count! | 0);
+      ctx.mem.setU32(s! + SEMAPHORE_LIMIT, limit!);
+      return undefined;
+    },
+  ),
+  nt(
+    'LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait)',
+    (ctx, [s, , adj]) => {
+      const old = state(ctx, s!);
+      const limit = ctx.mem.u32(s! + SEMAPHORE_LIMIT) | 0;
+      if (old + (adj! | 0) > limit || (adj! | 0) <= 0) {
+        // NT raises STATUS_SEMAPHORE_LIMIT_EXCEEDED; without structured exception handling the run stops.
+        ctx.stop('KeReleaseSemaphore raised STATUS_SEMAPHORE_LIMIT_EXCEEDED (0xC0000047)');
+        return undefined;
+      }
+      setState(ctx, s!, old + (adj! | 0));
+      return old;
+    },
+  ),
+  nt('LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore)', (ctx, [s]) => state(ctx, s!)),
+  nt('VOID KeInitializeTimer(PKTIMER Timer)', (ctx, [t]) => {
+    initHeader(ctx, t!, Type.NotificationTimer, KTIMER.size, 0);
+    ctx.mem.write(t! + 0x10, new Uint8Array(KTIMER.size - 0x10));
+    return undefined;
+  }),
+  nt('VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)', (ctx, [t, type]) => {
+    initHeader(ctx, t!, type === 1 ? Type.SynchronizationTimer : Type.NotificationTimer, KTIMER.size, 0);
+    ctx.mem.write(t! + 0x10, new Uint8Array(KTIMER.size - 0x10));
+    return undefined;
+  }),
+  nt('BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc)', (ctx, [t, lo, hi, dpc]) =>
+    setTimer(ctx, t!, lo!, hi!, 0, dpc!),
+  ),
+  nt(
+    'BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc)',
+    (ctx, [t, lo, hi, period, dpc]) => setTimer(ctx, t!, lo!, hi!, period!, dpc!),
+  ),
+  nt('BOOLEAN KeCancelTimer(PKTIMER Timer)', (ctx, [t]) => {
+    const was = ctx.clock.timers.delete(t!);
+    ctx.mem.write(t! + H.Inserted, new Uint8Array([0]));
+    return was ? 1 : 0;
+  }),
+  nt('BOOLEAN KeReadStateTimer(PKTIMER Timer)', (ctx, [t]) => (state(ctx, t!) !== 0 ? 1 : 0)),
+  nt(
+    'VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)',
+    (ctx, [d, r, c]) => {
+      const b = new Uint8Array(KDPC.size);
+      b[0] = 0x13; // DpcObject
+      b[3] = 1; // MediumImportance
+      ctx.mem.write(d!, b);
+      ctx.mem.setU32(d! + KDPC.Routine, r!);
+      ctx.mem.setU32(d! + KDPC.Context, c!);
+      return undefined;
+    },
+  ),
+  nt(
+    'BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)',
+    (ctx, [d, a, b]) => {
+      if (!queueDpc(ctx, d!, a!, b!)) return 0;
+      // Below DISPATCH_LEVEL the DPC interrupt is taken at once, before the caller goes on.
+      return ctx.irql < DISPATCH_LEVEL ? runDpcs(ctx, () => 1) : 1;
+    },
+  ),
+  nt('BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)', (ctx, [d]) => {
+    const i = ctx.clock.dpcQueue.indexOf(d!);
+    if (i >= 0) ctx.clock.dpcQueue.splice(i, 1);
+    return i >= 0 ? 1 : 0;
+  }),
+  nt(
+    'NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)',
+    (ctx, [o, , , , timeout]) => wait(ctx, [o!], false, timeout!),
+  ),
+  nt(
+    'NTSTATUS KeWaitForMutexObject(PVOID Mutex, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)',
+    (ctx, [o, , , , timeout]) => wait(ctx, [o!], false, timeout!),
+  ),
+  nt(
+    'NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout, PKWAIT_BLOCK WaitBlockArray)',
+    (ctx, [count, array, type, , , , timeout]) => {
+      if (count! === 0 || count! > 64) return NTSTATUS.INVALID_PARAMETER;
+      const objects = Array.from({ length: count! }, (_, i) => ctx.mem.u32(array! + 4 * i));
+      return wait(ctx, objects, type === 0, timeout!);
+    },
+  ),
+  nt(
+    'NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)',
+    (ctx, [, , interval]) => {
+      const until = ctx.clock.dueTime(read64(ctx, interval!));
+      const step = (): HandlerResult => {
+        if (ctx.clock.elapsed >= until) return NTSTATUS.SUCCESS;
+        const next = ctx.clock.nextDue();
+        advanceClock(ctx, (next !== null && next < until ? next : until) - ctx.clock.elapsed);
+        return runDpcs(ctx, step);
+      };
+      return runDpcs(ctx, () => runWork(ctx, step));
+    },
+  ),
+  nt('VOID KeEnterCriticalRegion(VOID)', () => undefined),
+  nt('VOID KeLeaveCriticalRegion(VOID)', () => undefined),
+  nt('PKTHREAD KeGetCurrentThread(VOID)', (ctx) => ctx.ob.systemContext().thread.body),
+  nt('KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)', (ctx, [t, p]) => {
+    const key = `priority:${t}`;
+    const old = ctx.statics.get(key) ?? 8;
+    ctx.statics.set(key, p!);
+    return old;
+  }),
+  nt('KPRIORITY KeQueryPriorityThread(PKTHREAD Thread)', (ctx, [t]) => ctx.statics.get(`priority:${t}`) ?? 8),
+  nt(
+    'BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine, PVOID SynchronizeContext)',
+    (ctx, [, routine, context]) => {
+      const irql = ctx.irql;
+      ctx.irql = Math.max(irql, 3);
+      return guestCall(routine!, [context!], (r) => {
+        ctx.irql = irql;
+        return r & 0xff;
+      });
+    },
+  ),
+  nt('VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)', (ctx, [item]) => {
+    // WORK_QUEUE_ITEM { LIST_ENTRY List; PWORKER_THREAD_ROUTINE WorkerRoutine; PVOID Parameter; }
+    queueWork(ctx, ctx.mem.u32(item! + 8), [ctx.mem.u32(item! + 12)]);
+    return undefined;
+  }),
+];
+
+function setTimer(
+  ctx: KernelContext,
+  t: number,
+  lo: number,
+  hi: number,
+  period: number,
+  dpc: number,
+): number {
+  const was = ctx.clock.timers.has(t);
+  const due = ctx.clock.dueTime(BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)));
+  setState(ctx, t, 0);
+  ctx.mem.write(t + H.Inserted, new Uint8Array([1]));
+  ctx.mem.setU32(t + KTIMER.Dpc, dpc);
+  ctx.mem.setU32(t + KTIMER.Period, period);
+  ctx.clock.timers.set(t, { timer: t, due, period: 10_000 * (period | 0), dpc });
+  return was ? 1 : 0;
+}
