@@ -35,6 +35,8 @@ export const EXIT_CODE_HELP = `Exit codes of inspect, resolve and run-driver (bo
   70  internal error in nt351 (NT351_DEBUG=1 shows the stack; all commands); run-driver: a bug in
       one of nt351's export handlers, reported as a host error (not a guest fault)
   73  an output file cannot be written (boot --render/--save-overlay, replay --junit)
+  141 the output pipe was closed by its reader (\`nt351 resolve DIR | head -1\`; all commands), as
+      for a Unix filter killed by SIGPIPE; nothing is printed
 Errors are one line on stderr, "nt351: PATH: reason"; with --json, also {"error": {...}} on stdout.`;
 
 export const INSPECT_EXIT_CODE_HELP = `Exit codes of inspect:

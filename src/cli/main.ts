@@ -530,8 +530,25 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
+/**
+ * What a filter exits with when its reader goes away (`nt351 resolve DIR | head -1`): the status a
+ * shell reports for a process killed by SIGPIPE (128 + 13), as `seq 100000 | head -1` gives. Node
+ * ignores SIGPIPE and reports EPIPE as an error event on the stream instead.
+ */
+export const EXIT_CLOSED_PIPE = 141;
+
+/** Quits quietly when stdout or stderr is a pipe whose reader has closed it; other errors stay errors. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(EXIT_CLOSED_PIPE);
+  });
+}
+
 /** Entry point used by bin/nt351.js. */
 export function main(argv: readonly string[]): void {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   void run(argv).then((code) => {
     process.exitCode = code;
   });
