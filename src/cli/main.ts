@@ -4,6 +4,7 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { GuestMemoryLimitError, UnicornUnavailableError } from '../cpu/unicorn.js';
+import { profileNames } from '../hal/index.js';
 import { BootUnsupportedError, boot } from '../harness/boot.js';
 import { ImageSet, ImageSetError } from '../harness/imageset.js';
 import { inspectImage } from '../harness/inspect.js';
@@ -12,16 +13,7 @@ import { resolveImages } from '../harness/resolve.js';
 import { runDriver } from '../harness/run-driver.js';
 import type { TraceUnit } from '../kernel/trace.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
-import {
-  BOOT_EXIT_CODE_HELP,
-  BootExit,
-  EXIT_CODE_HELP,
-  ExitCode,
-  INSPECT_EXIT_CODE_HELP,
-  REPLAY_EXIT_CODE_HELP,
-  RESOLVE_EXIT_CODE_HELP,
-  RUN_DRIVER_EXIT_CODE_HELP,
-} from './exit-codes.js';
+import { BootExit, EXIT_CODE_HELP, ExitCode, exitCodeHelp } from './exit-codes.js';
 import {
   checkOutputDir,
   checkOutputFile,
@@ -81,7 +73,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON (schema/boot-report.schema.json)')
     .addHelpText(
       'after',
-      `\nExamples:\n  nt351 boot fixtures/imagesets/kb138713-x86-up\n  nt351 boot --cpus 2 fixtures/imagesets/mismatched-hal-x86\n\n${BOOT_EXIT_CODE_HELP}`,
+      `\nExamples:\n  nt351 boot fixtures/imagesets/kb138713-x86-up\n  nt351 boot --cpus 2 fixtures/imagesets/mismatched-hal-x86\n\n${exitCodeHelp('boot')}`,
     )
     .action(
       async (
@@ -122,6 +114,12 @@ function program(io: Io, setExit: (code: number) => void): Command {
         if (cpus === null || maxInstructions === null || maxMillis === null || traceLimit === null) return;
         const traced = traceArgs(dirArg, opts.trace);
         if ('error' in traced) return fail(BootExit.USAGE, 'UsageError', traced.error);
+        if (opts.profile !== undefined && !profileNames().includes(opts.profile))
+          return fail(
+            BootExit.USAGE,
+            'UsageError',
+            `--profile: unknown machine profile '${opts.profile}' (known: ${profileNames().join(', ')})`,
+          );
         const { target: dir, trace } = traced;
         if (dir === undefined)
           return fail(BootExit.USAGE, 'UsageError', "missing required argument 'imageset'");
@@ -201,7 +199,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--media <dir>', 'where media names are looked up (default: the fixture media)')
     .addHelpText(
       'after',
-      `\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\n${REPLAY_EXIT_CODE_HELP}`,
+      `\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\n${exitCodeHelp('replay')}`,
     )
     .action(
       async (
@@ -229,6 +227,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
             return fail(BootExit.NO_INPUT, e.name, e.message, e.path);
           }
         }
+        if (opts.media !== undefined && !isFolder(opts.media))
+          return fail(BootExit.NO_INPUT, 'InputError', `${opts.media}: no such folder (--media)`, opts.media);
         if (opts.junit) {
           try {
             checkOutputFile(opts.junit);
@@ -269,6 +269,12 @@ function program(io: Io, setExit: (code: number) => void): Command {
           return fail(BootExit.NO_INPUT, input.name, input.message, input.path);
         }
         if (tty) io.stderr('\n');
+        if (opts.filter && report.results.length === 0 && report.errors.length === 0)
+          return fail(
+            BootExit.NO_INPUT,
+            'InputError',
+            `--filter '${opts.filter}' matches none of the scenarios in ${paths.join(' ')}`,
+          );
         if (opts.junit) {
           try {
             writeOutputFile(opts.junit, renderJunit(report));
@@ -292,7 +298,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      `\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE\n\n${INSPECT_EXIT_CODE_HELP}`,
+      `\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE\n\n${exitCodeHelp('inspect')}`,
     )
     .action((file: string, opts: { json?: boolean }) => {
       const bytes = readInputFile(file);
@@ -320,7 +326,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .addHelpText(
       'after',
-      `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${RESOLVE_EXIT_CODE_HELP}`,
+      `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${exitCodeHelp('resolve')}`,
     )
     .action((paths: string[], opts: { kernelMode?: boolean; json?: boolean }) => {
       const files = collectImages(paths);
@@ -365,7 +371,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      `\nExample:\n  nt351 run-driver fixtures/bin/nt351/sp5/srv.sys\n  nt351 run-driver --kernel fixtures/bin/nt351/rtm/ntoskrnl.exe fixtures/bin/nt351/sp3/srv.sys\n\n${RUN_DRIVER_EXIT_CODE_HELP}`,
+      `\nExample:\n  nt351 run-driver fixtures/bin/nt351/sp5/srv.sys\n  nt351 run-driver --kernel fixtures/bin/nt351/rtm/ntoskrnl.exe fixtures/bin/nt351/sp3/srv.sys\n\n${exitCodeHelp('run-driver')}`,
     )
     .action(
       async (
@@ -461,6 +467,15 @@ function checkManifestFile(dir: string): void {
   if (!st.isFile()) throw new ImageSetError(manifest, 'is not a regular file');
 }
 
+/** True when `path` is a folder (following links). */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** `run-driver --imageset`: a folder. */
 function checkImagesetFolder(dir: string): void {
   let st: ReturnType<typeof statSync>;
@@ -481,6 +496,11 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     io.stderr(`nt351: ${line}\n`);
     return exit;
   };
+  if (argv.length <= 2) {
+    // No command: the usage on stderr and 64, as for any bad command line (sysexits EX_USAGE).
+    io.stderr(`${program(io, () => {}).helpInformation()}\n${EXIT_CODE_HELP}\n`);
+    return ExitCode.USAGE;
+  }
   try {
     await program(io, (c) => {
       code = c;
@@ -535,7 +555,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
  * shell reports for a process killed by SIGPIPE (128 + 13), as `seq 100000 | head -1` gives. Node
  * ignores SIGPIPE and reports EPIPE as an error event on the stream instead.
  */
-export const EXIT_CLOSED_PIPE = 141;
+export const EXIT_CLOSED_PIPE = ExitCode.CLOSED_PIPE;
 
 /** Quits quietly when stdout or stderr is a pipe whose reader has closed it; other errors stay errors. */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {

@@ -12,8 +12,13 @@ import { Media, MediaError } from './media.js';
 import type { Scenario, Step } from './scenario.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-/** Where `media:` names are looked up unless a run says otherwise: the fixture CDs. */
+/** The fixture CDs the package carries (NT 3.51 RTM and SP1-SP5, x86 and Alpha). */
 export const DEFAULT_MEDIA_ROOT = join(ROOT, 'fixtures', 'media');
+
+/** Where `media:` names are looked up unless a run says otherwise: $NT351_MEDIA, else the fixture CDs. */
+export function defaultMediaRoot(): string {
+  return process.env.NT351_MEDIA || DEFAULT_MEDIA_ROOT;
+}
 
 export interface RunScenarioOptions {
   mediaRoot?: string;
@@ -40,6 +45,8 @@ export interface ScenarioResult {
   /** The first failing step's first difference (or its error), for summaries. */
   firstDifference: (Difference & { line: number }) | null;
   boots: number;
+  /** Wall-clock time the scenario took, in milliseconds (JUnit's `time`). */
+  millis: number;
 }
 
 /** A step that cannot be carried out (a missing file, media or boot before expect). */
@@ -49,7 +56,14 @@ const fileName = (p: string) => p.replace(/\//g, '\\').split('\\').pop()!.toLowe
 
 /** Runs `s`; never throws for problems in the scenario or the guest (they fail the scenario). */
 export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioResult> {
-  const mediaRoot = opts.mediaRoot ?? DEFAULT_MEDIA_ROOT;
+  const started = performance.now();
+  const result = await runSteps(s, opts);
+  result.millis = Math.round(performance.now() - started);
+  return result;
+}
+
+async function runSteps(s: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
+  const mediaRoot = opts.mediaRoot ?? defaultMediaRoot();
   const media = new Map<string, Media>();
   const mediaNamed = (name: string) => {
     let m = media.get(name);
@@ -67,6 +81,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
     outcome: null,
     firstDifference: null,
     boots: 0,
+    millis: 0,
   };
   let set: ImageSet | null = null;
   let last: BootReport | null = null;
