@@ -59,7 +59,7 @@ const USAGE: [number, string] = [
 const INTERNAL: [number, string] = [70, 'internal error in nt351 (`NT351_DEBUG=1` shows the stack)'];
 const PIPE: [number, string] = [
   141,
-  'the output pipe was closed by its reader (`| head`); nothing is printed',
+  'the output pipe was closed by its reader (such as head); nothing is printed',
 ];
 
 /** Each command's exit codes and their meaning, one row per code. */
@@ -141,5 +141,5 @@ export function exitCodeMarkdown(command: CommandName): string {
 export const EXIT_CODE_HELP = `Exit codes: each command's --help lists its own. Every command exits
   64  bad command line (also: nt351 with no command)
   70  internal error in nt351 (NT351_DEBUG=1 shows the stack)
-  141 the output pipe was closed by its reader (| head); nothing is printed
+  141 the output pipe was closed by its reader (such as head); nothing is printed
 Errors are one line on stderr, "nt351: PATH: reason"; with --json, also {"error": {...}} on stdout.`;

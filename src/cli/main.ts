@@ -19,6 +19,7 @@ import {
   checkOutputFile,
   checkReadableFile,
   collectImages,
+  examplePath,
   InputError,
   inputErrorOf,
   OutputError,
@@ -114,6 +115,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
         if (cpus === null || maxInstructions === null || maxMillis === null || traceLimit === null) return;
         const traced = traceArgs(dirArg, opts.trace);
         if ('error' in traced) return fail(BootExit.USAGE, 'UsageError', traced.error);
+        if (traced.target !== undefined) traced.target = examplePath(traced.target);
         if (opts.profile !== undefined && !profileNames().includes(opts.profile))
           return fail(
             BootExit.USAGE,
@@ -206,6 +208,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
         paths: string[],
         opts: { json?: boolean; junit?: string; filter?: string; jobs: string; media?: string },
       ) => {
+        paths = paths.map(examplePath);
+        if (opts.media !== undefined) opts.media = examplePath(opts.media);
         const fail = (exit: number, error: string, message: string, path?: string) => {
           if (opts.json) io.stdout(json({ error: { error, ...(path ? { path } : {}), message } }));
           io.stderr(`nt351: ${message}\n`);
@@ -300,7 +304,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
       'after',
       `\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE\n\n${exitCodeHelp('inspect')}`,
     )
-    .action((file: string, opts: { json?: boolean }) => {
+    .action((given: string, opts: { json?: boolean }) => {
+      const file = examplePath(given);
       const bytes = readInputFile(file);
       const report = inspectImage(PeImage.parse(bytes, file), bytes.length);
       io.stdout(opts.json ? json(report) : renderInspect(report));
@@ -328,7 +333,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
       'after',
       `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${exitCodeHelp('resolve')}`,
     )
-    .action((paths: string[], opts: { kernelMode?: boolean; json?: boolean }) => {
+    .action((given: string[], opts: { kernelMode?: boolean; json?: boolean }) => {
+      const paths = given.map(examplePath);
       const files = collectImages(paths);
       if (files.length === 0) throw new InputError(paths.join(' '), 'contains no PE images');
       const report = resolveImages(
@@ -390,8 +396,13 @@ function program(io: Io, setExit: (code: number) => void): Command {
       ) => {
         const traced = traceArgs(driverArg, opts.trace);
         if ('error' in traced) throw new UsageError(traced.error);
-        const { target: driver, trace } = traced;
-        if (driver === undefined) throw new UsageError("missing required argument 'driver' (a .sys image)");
+        const { target, trace } = traced;
+        if (target === undefined) throw new UsageError("missing required argument 'driver' (a .sys image)");
+        const driver = examplePath(target);
+        for (const k of ['kernel', 'hal', 'imageset'] as const) {
+          const v = opts[k];
+          if (v !== undefined && v !== 'registry') opts[k] = examplePath(v);
+        }
         const number = (flag: string, text: string, min: number) => {
           const n = Number(text);
           if (!Number.isInteger(n) || n < min || n > 0xffffffff)

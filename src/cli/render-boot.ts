@@ -105,7 +105,7 @@ export function renderBoot(r: BootReport): string {
       out.push(
         `  ${w.date.padEnd(9)} ${w.time.padEnd(11)} ${e.source.padEnd(24)} ${typeName[e.type].padEnd(11)} ${e.id}`,
       );
-      for (const line of wrap(e.message, 70)) if (line) out.push(`      ${line}`);
+      for (const line of wrap(e.message, 70)) if (line) out.push(`      ${line.trimEnd()}`);
     }
   }
 

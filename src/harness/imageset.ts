@@ -83,7 +83,10 @@ export class ImageSet {
     try {
       mst = lstatSync(manifestPath);
     } catch {
-      throw new ImageSetError(manifestPath, 'missing: an image set needs machine.yaml (fixtures/README.md)');
+      throw new ImageSetError(
+        manifestPath,
+        'missing: an image set needs machine.yaml (its format: fixtures/README.md in the nt351 package)',
+      );
     }
     // Checked before reading: a link could lead out of the set, or to /dev/zero, which never ends.
     if (mst.isSymbolicLink())
