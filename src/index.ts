@@ -42,6 +42,8 @@ export {
   ntPathOf,
   type ResolveInput,
   type ResolveMiss,
+  type ResolveOptions,
+  type ResolveRefusal,
   type ResolveReport,
   resolveImages,
 } from './harness/resolve.js';

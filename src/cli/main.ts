@@ -38,10 +38,21 @@ import { renderScreensHtml, renderScreensSvg } from './render-screen.js';
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** stderr is a terminal: progress is drawn in place there. */
+  stderrIsTTY?: boolean;
 }
-const processIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+const processIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  get stderrIsTTY() {
+    return process.stderr.isTTY === true;
+  },
+};
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+/** `resolve` shows a progress line on a terminal above this many images. */
+const PROGRESS_FROM = 100;
 
 function program(io: Io, setExit: (code: number) => void): Command {
   const cli = new Command('nt351')
@@ -255,7 +266,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
             'InputError',
             `${paths.join(' ')}: no scenario files (*.yaml, *.yml) found`,
           );
-        const tty = !opts.json && process.stderr.isTTY === true && io === processIo;
+        const tty = !opts.json && io.stderrIsTTY === true;
         let report: Awaited<ReturnType<typeof replay>>;
         try {
           report = await replay(paths, {
@@ -326,6 +337,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
       "apply the NT kernel loader's rules (driver statuses 0xC0000263/0xC0000262, no user-mode DLLs)",
     )
     .option('--json', 'print the report as JSON')
+    .option('--verbose', 'list every miss, refused image and warning (default: a summary that fits a screen)')
     .addOption(
       new Option('--user-mode', "apply the user-mode loader's rules (the default)").conflicts('kernelMode'),
     )
@@ -333,18 +345,31 @@ function program(io: Io, setExit: (code: number) => void): Command {
       'after',
       `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${exitCodeHelp('resolve')}`,
     )
-    .action((given: string[], opts: { kernelMode?: boolean; json?: boolean }) => {
+    .action((given: string[], opts: { kernelMode?: boolean; json?: boolean; verbose?: boolean }) => {
       const paths = given.map(examplePath);
       const files = collectImages(paths);
       if (files.length === 0) throw new InputError(paths.join(' '), 'contains no PE images');
+      // A progress line on a terminal for large folders, redrawn in place and erased at the end.
+      const progress =
+        io.stderrIsTTY === true && files.length > PROGRESS_FROM
+          ? (done: number, total: number) => {
+              if (done % 25 === 0 || done === total) io.stderr(`\rresolve: ${done}/${total} images`);
+            }
+          : undefined;
       const report = resolveImages(
         files.map((path) => ({ path, bytes: readInputFile(path) })),
         opts.kernelMode ? 'kernel' : 'user',
+        progress ? { onProgress: progress } : {},
       );
-      io.stdout(opts.json ? json(report) : renderResolve(report));
+      if (progress) io.stderr('\r\x1b[K');
+      io.stdout(opts.json ? json(report) : renderResolve(report, { verbose: opts.verbose }));
       for (const e of report.errors) io.stderr(`nt351: ${malformedLine(e)}\n`);
       setExit(
-        report.errors.length ? ExitCode.MALFORMED : report.missing.length ? ExitCode.UNRESOLVED : ExitCode.OK,
+        report.errors.length
+          ? ExitCode.MALFORMED
+          : report.missing.length || report.refused.length
+            ? ExitCode.UNRESOLVED
+            : ExitCode.OK,
       );
     });
   cli
