@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 # nsis-common and clamav-testfiles (real PE images we did not build), libevt-utils (evtexport reads
 # our event logs), qemu-user and binutils-alpha-linux-gnu (the Alpha interpreter's reference).
 packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles libevt-utils qemu-user
-  binutils-alpha-linux-gnu)
+  binutils-alpha-linux-gnu
+  # unicorn.h/x86.h for test/cpu/unicorn-abi.test.ts; the PE corpora of test/pe/malformed-corpus.test.ts
+  libunicorn-dev linux-perf systemd-boot-efi shim-unsigned grub-efi-amd64-bin)
 want_fixtures=0
 for arg in "$@"; do
   case "$arg" in
