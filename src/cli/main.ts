@@ -29,10 +29,10 @@ import {
   writeOutputFile,
 } from './files.js';
 import { malformedLine, renderInspect, renderResolve } from './render.js';
-import { bootScreens, renderBoot } from './render-boot.js';
+import { bootScreens, renderBoot, renderBootSvg } from './render-boot.js';
 import { progressBar, progressLine, renderJunit, renderReplay } from './render-replay.js';
 import { renderRunDriver } from './render-run.js';
-import { renderScreensHtml, renderScreensSvg } from './render-screen.js';
+import { renderScreensHtml } from './render-screen.js';
 
 /** Output sinks, replaceable for tests. */
 export interface Io {
@@ -77,7 +77,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
       '--save-overlay <dir>',
       'write the files the boot changed (the System event log) under this folder',
     )
-    .option('--render <file>', 'draw the popups and STOP screen as a picture: FILE.svg or FILE.html')
+    .option(
+      '--render <file>',
+      'draw the boot as a picture: FILE.svg (popups, STOP screen, Event Viewer, timeline, outcome) or FILE.html (popups, STOP screen)',
+    )
     .option('--trace [unit]', "list the guest code the boot runs: 'block' (default) or 'insn'")
     .option('--trace-limit <n>', 'most trace entries to keep', '5000')
     .option('--max-instructions <n>', 'instruction budget per guest routine', '10000000')
@@ -166,7 +169,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
             const screens = bootScreens(report);
             writeOutputFile(
               opts.render,
-              /\.svg$/i.test(opts.render) ? renderScreensSvg(screens) : renderScreensHtml(screens),
+              /\.svg$/i.test(opts.render) ? renderBootSvg(report) : renderScreensHtml(screens),
             );
           }
           io.stdout(opts.json ? json(report) : renderBoot(report));
