@@ -3,7 +3,7 @@
 // every matcher, `vitest run` of it, README.md's command-line examples with their exit statuses, a
 // scenario file and a driver of the user's own, and error messages that name only files the user has.
 // Needs dist/ (npm test builds it first); under CI=true a missing dist/ or libunicorn fails the run.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -30,8 +30,34 @@ const missing = !existsSync('dist/index.js')
 
 /** The environment for child npm/node runs: without the npm_* variables of an enclosing `npm test`. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-const npm = (args: string[], cwd: string) =>
-  execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs a program to its end without blocking this worker (vitest's worker must stay responsive: a
+ * synchronous child of tens of seconds times its RPC out).
+ */
+function exec(
+  file: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+async function npm(args: string[], cwd: string): Promise<string> {
+  const r = await exec('npm', args, cwd);
+  if (r.code !== 0) throw new Error(`npm ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+  return r.stdout;
+}
 
 /** A test project of the user's: every matcher, with the types `nt351/vitest` declares. */
 const MATCHERS_TEST = `import { boot, imageSet, type BootReport } from 'nt351';
@@ -67,11 +93,11 @@ describe.skipIf(missing !== null && !process.env.CI)(
     let tmp = '';
     let app = '';
     let installed = '';
-    beforeAll(() => {
+    beforeAll(async () => {
       if (missing) throw new Error(`CI=true and ${missing}`);
       tmp = mkdtempSync(join(tmpdir(), 'nt351-consumer-'));
       const [packed] = JSON.parse(
-        npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], repo),
+        await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], repo),
       ) as {
         filename: string;
       }[];
@@ -86,7 +112,7 @@ describe.skipIf(missing !== null && !process.env.CI)(
         join(app, 'package.json'),
         JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: deps }),
       );
-      npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
+      await npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
       installed = join(app, 'node_modules', 'nt351');
       writeFileSync(join(app, 'test', 'kb.test.ts'), MATCHERS_TEST);
       writeFileSync(
@@ -110,14 +136,10 @@ describe.skipIf(missing !== null && !process.env.CI)(
     });
 
     /** `node_modules/.bin/nt351 ...args` in the project, with the package's own folder shown as ''. */
-    const nt351 = (...args: string[]) => {
-      const r = spawnSync(join(app, 'node_modules', '.bin', 'nt351'), args, {
-        cwd: app,
-        env,
-        encoding: 'utf8',
-      });
+    const nt351 = async (...args: string[]) => {
+      const r = await exec(join(app, 'node_modules', '.bin', 'nt351'), args, app);
       const local = (s: string) => s.split(`${installed}/`).join('');
-      return { code: r.status, stdout: local(r.stdout), stderr: local(r.stderr) };
+      return { code: r.code, stdout: local(r.stdout), stderr: local(r.stderr) };
     };
 
     it('carries the fixtures its defaults and README use, and no sources or tests', () => {
@@ -134,31 +156,27 @@ describe.skipIf(missing !== null && !process.env.CI)(
         expect(existsSync(join(installed, p)), p).toBe(false);
     });
 
-    it('tsc --noEmit accepts a test using every matcher (nt351/vitest augments vitest)', () => {
-      const r = spawnSync(
+    it('tsc --noEmit accepts a test using every matcher (nt351/vitest augments vitest)', async () => {
+      const r = await exec(
         process.execPath,
         [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'],
-        { cwd: app, env, encoding: 'utf8' },
+        app,
       );
       expect(r.stdout + r.stderr).toBe('');
-      expect(r.status).toBe(0);
+      expect(r.code).toBe(0);
     }, 120_000);
 
-    it('vitest runs that test and it passes', () => {
-      const r = spawnSync(process.execPath, [join(app, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], {
-        cwd: app,
-        env,
-        encoding: 'utf8',
-      });
+    it('vitest runs that test and it passes', async () => {
+      const r = await exec(process.execPath, [join(app, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], app);
       expect(r.stdout).toContain('1 passed');
-      expect(r.status).toBe(0);
+      expect(r.code).toBe(0);
     }, 120_000);
 
-    it("runs README.md's examples from the project's folder, with the output and exit status shown", () => {
+    it("runs README.md's examples from the project's folder, with the output and exit status shown", async () => {
       const examples = readmeExamples(readFileSync(join(installed, 'README.md'), 'utf8'));
       expect(examples.length).toBeGreaterThan(4);
       for (const e of examples) {
-        const r = nt351(...e.args);
+        const r = await nt351(...e.args);
         expect(
           missingChunk(e.shown, r.stdout),
           `README.md:${e.line}: nt351 ${e.args.join(' ')}\n${r.stderr}`,
@@ -167,18 +185,18 @@ describe.skipIf(missing !== null && !process.env.CI)(
       }
     }, 120_000);
 
-    it("replays the user's own scenario file with the packaged media, and runs the user's driver with the default kernel", () => {
+    it("replays the user's own scenario file with the packaged media, and runs the user's driver with the default kernel", async () => {
       writeFileSync(join(app, 'my.yaml'), MY_SCENARIO);
-      const replay = nt351('replay', 'my.yaml');
+      const replay = await nt351('replay', 'my.yaml');
       expect(replay.stdout).toContain('1 scenario(s): 1 passed, 0 failed; 1 boot(s)');
       expect(replay.code).toBe(0);
       copyFileSync(join(repo, 'fixtures/bin/samples/ioctl.sys'), join(app, 'my.sys'));
-      const driver = nt351('run-driver', 'my.sys');
+      const driver = await nt351('run-driver', 'my.sys');
       expect(driver.stdout).toContain('Outcome: ok');
       expect(driver.code).toBe(0);
     }, 60_000);
 
-    it('names in its messages only files the user has', () => {
+    it('names in its messages only files the user has', async () => {
       mkdirSync(join(app, 'empty'));
       for (const args of [
         ['boot', 'empty'],
@@ -186,7 +204,7 @@ describe.skipIf(missing !== null && !process.env.CI)(
         ['replay', 'nowhere.yaml'],
         ['run-driver', 'nowhere.sys'],
       ]) {
-        const r = nt351(...args);
+        const r = await nt351(...args);
         expect(r.code, args.join(' ')).not.toBe(0);
         expect(r.stderr).not.toMatch(/setup\.sh|README\.md(?! in the nt351 package)/);
         for (const m of r.stderr.matchAll(/([\w/]+\.md) in the nt351 package/g))
