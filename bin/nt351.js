@@ -4,7 +4,7 @@ import('../dist/cli/main.js').then(
   (m) => m.main(process.argv),
   (err) => {
     if (err && err.code === 'ERR_MODULE_NOT_FOUND') {
-      process.stderr.write('nt351: not built yet; run ./scripts/setup.sh (or npm run build) first\n');
+      process.stderr.write('nt351: dist/ is missing: in a checkout of nt351, run npm run build first\n');
       process.exit(70);
     }
     throw err;

@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 # libhivex-bin and libregf-utils (hivexml/hivexsh and regfexport read the registry hives we read and write),
 # python3-hivex (writes hives for the real-installation boot tests).
 packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles libevt-utils qemu-user
-  binutils-alpha-linux-gnu libhivex-bin libregf-utils python3-hivex)
+  binutils-alpha-linux-gnu libhivex-bin libregf-utils python3-hivex
+  # unicorn.h/x86.h for test/cpu/unicorn-abi.test.ts; the PE corpora of test/pe/malformed-corpus.test.ts
+  libunicorn-dev linux-perf systemd-boot-efi shim-unsigned grub-efi-amd64-bin)
 want_fixtures=0
 for arg in "$@"; do
   case "$arg" in

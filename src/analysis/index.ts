@@ -5,6 +5,8 @@ export {
   ntPathOf,
   type ResolveInput,
   type ResolveMiss,
+  type ResolveOptions,
+  type ResolveRefusal,
   type ResolveReport,
   resolveImages,
 } from './resolve.js';

@@ -15,6 +15,7 @@ import {
   IMAGE_FILE_UP_SYSTEM_ONLY,
   type MalformedPeDetails,
   MalformedPeError,
+  machineName,
   PeImage,
 } from '../pe/index.js';
 
@@ -46,6 +47,29 @@ export interface ResolveMiss {
   message: string;
 }
 
+/**
+ * An image NT's loader would refuse before looking at its imports, with STATUS_INVALID_IMAGE_FORMAT:
+ * a section whose raw data runs past the end of the file (NT maps image sections from the file and
+ * rejects an image whose headers promise data the file does not hold), or a machine type other than
+ * the set's (an i386 kernel maps only i386 images; MiCreateImageFileMap in NT's mm\creasect.c).
+ * ReactOS answers some of these cases with other statuses (STATUS_INVALID_IMAGE_PROTECT in
+ * MmLoadSystemImage for a foreign machine); nt351 gives the status the NT 3.51 loader reported.
+ */
+export interface ResolveRefusal {
+  file: string;
+  ntPath: string | null;
+  machine: string;
+  status: string;
+  statusName: string;
+  reason: string;
+}
+
+/** Options of resolveImages. */
+export interface ResolveOptions {
+  /** Called after each image is parsed and checked (progress for large folders). */
+  onProgress?: (done: number, total: number) => void;
+}
+
 export interface ResolveReport {
   mode: SnapMode;
   images: {
@@ -57,10 +81,43 @@ export interface ResolveReport {
     missing: number;
   }[];
   missing: ResolveMiss[];
+  /** Images NT's loader would refuse (STATUS_INVALID_IMAGE_FORMAT); they are neither resolved nor counted in `images`. */
+  refused: ResolveRefusal[];
   /** Inputs that are not valid images (file, offset, structure, field, reason). */
   errors: MalformedPeDetails[];
   warnings: string[];
-  summary: { images: number; imports: number; resolved: number; missing: number; errors: number };
+  summary: {
+    images: number;
+    imports: number;
+    resolved: number;
+    missing: number;
+    refused: number;
+    errors: number;
+  };
+}
+
+/** Why NT's loader would refuse `image` (`length` bytes), or null: raw data past the end, a foreign machine. */
+function refusalOf(image: PeImage, length: number, setMachine: number | null): string | null {
+  for (const [i, s] of image.sections.entries()) {
+    if (s.sizeOfRawData > 0 && s.pointerToRawData + s.sizeOfRawData > length)
+      return `section ${i} (${s.name}): raw data 0x${s.pointerToRawData.toString(16)}+0x${s.sizeOfRawData.toString(16)} runs past the end of the file (0x${length.toString(16)} bytes)`;
+  }
+  const h = image.headers.fileHeader;
+  if (setMachine !== null && h.machine !== setMachine)
+    return `machine ${h.machineName}, but the set's images are ${machineName(setMachine)}`;
+  return null;
+}
+
+/** The set's machine: the one most of its images are built for (the first seen on a tie). */
+function setMachineOf(images: readonly { image: PeImage }[]): number | null {
+  const counts = new Map<number, number>();
+  for (const m of images) {
+    const k = m.image.headers.fileHeader.machine;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  let best: number | null = null;
+  for (const [k, n] of counts) if (best === null || n > counts.get(best)!) best = k;
+  return best;
 }
 
 /**
@@ -90,22 +147,43 @@ function searchRank(path: string): number {
  * it is one pass in the loader's order (index exports, pick each import's target, snap, collect the
  * miss with its status and message) over shared indexes; its parts have no meaning on their own.
  */
-export function resolveImages(inputs: readonly ResolveInput[], mode: SnapMode): ResolveReport {
+export function resolveImages(
+  inputs: readonly ResolveInput[],
+  mode: SnapMode,
+  opts: ResolveOptions = {},
+): ResolveReport {
   const errors: MalformedPeDetails[] = [];
   const warnings: string[] = [];
-  const modules: (ExportingModule & { path: string })[] = [];
-  for (const input of inputs) {
+  const parsed: (ExportingModule & { path: string; length: number })[] = [];
+  for (const [i, input] of inputs.entries()) {
     try {
-      modules.push({
+      parsed.push({
         path: input.path,
         baseName: basename(input.path),
         image: PeImage.parse(input.bytes, input.path),
+        length: input.bytes.length,
       });
     } catch (e) {
       if (!(e instanceof MalformedPeError)) throw e;
       errors.push(e.toJSON());
     }
+    opts.onProgress?.(i + 1, inputs.length);
   }
+  const setMachine = parsed.length > 1 ? setMachineOf(parsed) : null;
+  const refused: ResolveRefusal[] = [];
+  const modules = parsed.filter((m) => {
+    const reason = refusalOf(m.image, m.length, setMachine);
+    if (reason === null) return true;
+    refused.push({
+      file: m.path,
+      ntPath: ntPathOf(m.path),
+      machine: m.image.headers.fileHeader.machineName,
+      status: formatStatus(NtStatus.INVALID_IMAGE_FORMAT),
+      statusName: statusName(NtStatus.INVALID_IMAGE_FORMAT),
+      reason,
+    });
+    return false;
+  });
 
   const byName = new Map<string, (typeof modules)[number]>();
   for (const m of [...modules].sort(
@@ -209,6 +287,7 @@ export function resolveImages(inputs: readonly ResolveInput[], mode: SnapMode): 
     mode,
     images,
     missing,
+    refused,
     errors,
     warnings,
     summary: {
@@ -216,6 +295,7 @@ export function resolveImages(inputs: readonly ResolveInput[], mode: SnapMode): 
       imports,
       resolved: images.reduce((n, i) => n + i.resolved, 0),
       missing: missing.length,
+      refused: refused.length,
       errors: errors.length,
     },
   };

@@ -9,6 +9,8 @@ export {
   ntPathOf,
   type ResolveInput,
   type ResolveMiss,
+  type ResolveOptions,
+  type ResolveRefusal,
   type ResolveReport,
   resolveImages,
 } from '../analysis/index.js';

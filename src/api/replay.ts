@@ -1,6 +1,8 @@
 // The library API's replay(): scenario files, folders or scenario text (docs/replay.md) in, one
 // result per scenario out. A thin typed layer over the replay module (src/replay/).
 import {
+  defaultMediaRoot,
+  mediaCatalog,
   parseScenarios,
   type ReplayOptions,
   type ReplayReport,
@@ -42,7 +44,8 @@ export async function replay(
 ): Promise<ScenarioResult[]> {
   if (typeof source === 'string' && /[\r\n]/.test(source)) {
     const f = opts.filter?.toLowerCase();
-    const scenarios = parseScenarios(source, opts.file ?? '<scenario text>').filter(
+    const media = mediaCatalog(opts.mediaRoot ?? defaultMediaRoot());
+    const scenarios = parseScenarios(source, opts.file ?? '<scenario text>', { media }).filter(
       (s) => !f || `${s.file} ${s.name}`.toLowerCase().includes(f),
     );
     const results: ScenarioResult[] = [];

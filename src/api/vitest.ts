@@ -1,6 +1,9 @@
 // `import 'nt351/vitest'`: vitest matchers for boot reports (toRaiseHardError, toLogEvent, toBugCheck,
 // toBootCleanly, toHaveServiceState). Failures show what was expected, the boot's actual hard errors,
 // events, bugcheck or services as a compact table, and a diff against the closest item.
+// The reference keeps vitest in dist/vitest.d.ts: without it the declaration file's `declare module
+// 'vitest'` does not merge in a consumer project and every matcher is TS2339 there.
+/// <reference types="vitest" preserve="true" />
 import { expect } from 'vitest';
 import type { BootReport } from '../boot/index.js';
 import { formatStatus } from '../loader/index.js';

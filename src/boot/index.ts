@@ -2,6 +2,8 @@
 
 /** Errors of the engine a boot runs on: libunicorn missing, the guest memory cap reached. */
 export { GuestMemoryLimitError, UnicornUnavailableError } from '../cpu/index.js';
+/** Machine profile names (src/hal/profiles.ts), for messages and option checks. */
+export { profileNames } from '../hal/index.js';
 export type {
   EventType,
   HardError,

@@ -2,9 +2,36 @@
 // unwritable paths (one line each), directory walking that never follows symlinked directories, and a
 // size cap. The user's input files are only read.
 import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputFileError, readRegularFile } from '../input/index.js';
 import { checkNotInside, OutputPathError, writeOutputBytes } from '../system/index.js';
+
+/** The nt351 package's own folder (the repository root in a checkout): dist/cli/ or src/cli/ up two. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * A path from the command line: as given when it exists; else, when it is relative and under
+ * `fixtures/` or `scenarios/`, the package's own copy (the NT 3.51 image sets, media, kernels and
+ * scenarios README.md uses), so `npx nt351 boot fixtures/imagesets/kb138713-x86-up` runs in any
+ * folder. A path that exists nowhere is returned as given, for the usual "no such file" message.
+ */
+export function examplePath(path: string): string {
+  if (isAbsolute(path) || existsPath(path)) return path;
+  const rel = normalize(path);
+  if (!/^(fixtures|scenarios)[\\/]/.test(rel)) return path;
+  const packaged = join(PACKAGE_ROOT, rel);
+  return existsPath(packaged) ? packaged : path;
+}
+
+function existsPath(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** An input path that cannot be used, with a one-line reason for the user. */
 export class InputError extends Error {

@@ -9,6 +9,7 @@ import {
   BootUnsupportedError,
   boot,
   GuestMemoryLimitError,
+  profileNames,
   type TraceUnit,
   UnicornUnavailableError,
 } from '../boot/index.js';
@@ -16,21 +17,13 @@ import { MalformedPeError, PeImage } from '../pe/index.js';
 import { replay, scenarioFiles } from '../replay/index.js';
 import { runDriver } from '../sandbox/index.js';
 import { ImageSet, ImageSetError } from '../system/index.js';
-import {
-  BOOT_EXIT_CODE_HELP,
-  BootExit,
-  EXIT_CODE_HELP,
-  ExitCode,
-  INSPECT_EXIT_CODE_HELP,
-  REPLAY_EXIT_CODE_HELP,
-  RESOLVE_EXIT_CODE_HELP,
-  RUN_DRIVER_EXIT_CODE_HELP,
-} from './exit-codes.js';
+import { BootExit, EXIT_CODE_HELP, ExitCode, exitCodeHelp } from './exit-codes.js';
 import {
   checkOutputDir,
   checkOutputFile,
   checkReadableFile,
   collectImages,
+  examplePath,
   InputError,
   inputErrorOf,
   OutputError,
@@ -40,19 +33,30 @@ import {
   writeOutputFile,
 } from './files.js';
 import { malformedLine, renderInspect, renderResolve } from './render.js';
-import { bootScreens, renderBoot } from './render-boot.js';
+import { bootScreens, renderBoot, renderBootSvg } from './render-boot.js';
 import { progressBar, progressLine, renderJunit, renderReplay } from './render-replay.js';
 import { renderRunDriver } from './render-run.js';
-import { renderScreensHtml, renderScreensSvg } from './render-screen.js';
+import { renderScreensHtml } from './render-screen.js';
 
 /** Output sinks, replaceable for tests. */
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** stderr is a terminal: progress is drawn in place there. */
+  stderrIsTTY?: boolean;
 }
-const processIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+const processIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  get stderrIsTTY() {
+    return process.stderr.isTTY === true;
+  },
+};
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+/** `resolve` shows a progress line on a terminal above this many images. */
+const PROGRESS_FROM = 100;
 
 function program(io: Io, setExit: (code: number) => void): Command {
   const cli = new Command('nt351')
@@ -91,7 +95,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
       '--save-overlay <dir>',
       'write the files the boot changed (the System event log) under this folder',
     )
-    .option('--render <file>', 'draw the popups and STOP screen as a picture: FILE.svg or FILE.html')
+    .option(
+      '--render <file>',
+      'draw the boot as a picture: FILE.svg (popups, STOP screen, Event Viewer, timeline, outcome) or FILE.html (popups, STOP screen)',
+    )
     .option('--trace [unit]', "list the guest code the boot runs: 'block' (default) or 'insn'")
     .option('--trace-limit <n>', 'most trace entries to keep', '5000')
     .option('--max-instructions <n>', 'instruction budget per guest routine', '10000000')
@@ -99,7 +106,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON (schema/boot-report.schema.json)')
     .addHelpText(
       'after',
-      `\nExamples:\n  nt351 boot fixtures/imagesets/kb138713-x86-up\n  nt351 boot --cpus 2 fixtures/imagesets/mismatched-hal-x86\n\n${BOOT_EXIT_CODE_HELP}`,
+      `\nExamples:\n  nt351 boot fixtures/imagesets/kb138713-x86-up\n  nt351 boot --cpus 2 fixtures/imagesets/mismatched-hal-x86\n\n${exitCodeHelp('boot')}`,
     )
     .action(
       async (
@@ -151,6 +158,13 @@ function program(io: Io, setExit: (code: number) => void): Command {
           return;
         const traced = traceArgs(dirArg, opts.trace);
         if ('error' in traced) return fail(BootExit.USAGE, 'UsageError', traced.error);
+        if (traced.target !== undefined) traced.target = examplePath(traced.target);
+        if (opts.profile !== undefined && !profileNames().includes(opts.profile))
+          return fail(
+            BootExit.USAGE,
+            'UsageError',
+            `--profile: unknown machine profile '${opts.profile}' (known: ${profileNames().join(', ')})`,
+          );
         const { target: dir, trace } = traced;
         if (dir === undefined)
           return fail(BootExit.USAGE, 'UsageError', "missing required argument 'imageset'");
@@ -186,7 +200,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
             const screens = bootScreens(report);
             writeOutputFile(
               opts.render,
-              /\.svg$/i.test(opts.render) ? renderScreensSvg(screens) : renderScreensHtml(screens),
+              /\.svg$/i.test(opts.render) ? renderBootSvg(report) : renderScreensHtml(screens),
               [dir],
             );
           }
@@ -233,13 +247,15 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--media <dir>', 'where media names are looked up (default: the fixture media)')
     .addHelpText(
       'after',
-      `\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\n${REPLAY_EXIT_CODE_HELP}`,
+      `\nExamples:\n  nt351 replay scenarios/kb138713\n  nt351 replay --filter "sp=3" --jobs 2 --junit kb.xml scenarios/kb138713\n\n${exitCodeHelp('replay')}`,
     )
     .action(
       async (
         paths: string[],
         opts: { json?: boolean; junit?: string; filter?: string; jobs: string; media?: string },
       ) => {
+        paths = paths.map(examplePath);
+        if (opts.media !== undefined) opts.media = examplePath(opts.media);
         const fail = (exit: number, error: string, message: string, path?: string) => {
           if (opts.json) io.stdout(json({ error: { error, ...(path ? { path } : {}), message } }));
           io.stderr(`nt351: ${message}\n`);
@@ -261,6 +277,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
             return fail(BootExit.NO_INPUT, e.name, e.message, e.path);
           }
         }
+        if (opts.media !== undefined && !isFolder(opts.media))
+          return fail(BootExit.NO_INPUT, 'InputError', `${opts.media}: no such folder (--media)`, opts.media);
         if (opts.junit) {
           try {
             checkOutputFile(opts.junit);
@@ -283,7 +301,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
             'InputError',
             `${paths.join(' ')}: no scenario files (*.yaml, *.yml) found`,
           );
-        const tty = !opts.json && process.stderr.isTTY === true && io === processIo;
+        const tty = !opts.json && io.stderrIsTTY === true;
         let report: Awaited<ReturnType<typeof replay>>;
         try {
           report = await replay(paths, {
@@ -301,6 +319,12 @@ function program(io: Io, setExit: (code: number) => void): Command {
           return fail(BootExit.NO_INPUT, input.name, input.message, input.path);
         }
         if (tty) io.stderr('\n');
+        if (opts.filter && report.results.length === 0 && report.errors.length === 0)
+          return fail(
+            BootExit.NO_INPUT,
+            'InputError',
+            `--filter '${opts.filter}' matches none of the scenarios in ${paths.join(' ')}`,
+          );
         if (opts.junit) {
           try {
             writeOutputFile(opts.junit, renderJunit(report));
@@ -324,9 +348,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      `\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE\n\n${INSPECT_EXIT_CODE_HELP}`,
+      `\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE\n\n${exitCodeHelp('inspect')}`,
     )
-    .action((file: string, opts: { json?: boolean }) => {
+    .action((given: string, opts: { json?: boolean }) => {
+      const file = examplePath(given);
       const bytes = readInputFile(file);
       const report = inspectImage(PeImage.parse(bytes, file), bytes.length);
       io.stdout(opts.json ? json(report) : renderInspect(report));
@@ -347,24 +372,39 @@ function program(io: Io, setExit: (code: number) => void): Command {
       "apply the NT kernel loader's rules (driver statuses 0xC0000263/0xC0000262, no user-mode DLLs)",
     )
     .option('--json', 'print the report as JSON')
+    .option('--verbose', 'list every miss, refused image and warning (default: a summary that fits a screen)')
     .addOption(
       new Option('--user-mode', "apply the user-mode loader's rules (the default)").conflicts('kernelMode'),
     )
     .addHelpText(
       'after',
-      `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${RESOLVE_EXIT_CODE_HELP}`,
+      `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${exitCodeHelp('resolve')}`,
     )
-    .action((paths: string[], opts: { kernelMode?: boolean; json?: boolean }) => {
+    .action((given: string[], opts: { kernelMode?: boolean; json?: boolean; verbose?: boolean }) => {
+      const paths = given.map(examplePath);
       const files = collectImages(paths);
       if (files.length === 0) throw new InputError(paths.join(' '), 'contains no PE images');
+      // A progress line on a terminal for large folders, redrawn in place and erased at the end.
+      const progress =
+        io.stderrIsTTY === true && files.length > PROGRESS_FROM
+          ? (done: number, total: number) => {
+              if (done % 25 === 0 || done === total) io.stderr(`\rresolve: ${done}/${total} images`);
+            }
+          : undefined;
       const report = resolveImages(
         files.map((path) => ({ path, bytes: readInputFile(path) })),
         opts.kernelMode ? 'kernel' : 'user',
+        progress ? { onProgress: progress } : {},
       );
-      io.stdout(opts.json ? json(report) : renderResolve(report));
+      if (progress) io.stderr('\r\x1b[K');
+      io.stdout(opts.json ? json(report) : renderResolve(report, { verbose: opts.verbose }));
       for (const e of report.errors) io.stderr(`nt351: ${malformedLine(e)}\n`);
       setExit(
-        report.errors.length ? ExitCode.MALFORMED : report.missing.length ? ExitCode.UNRESOLVED : ExitCode.OK,
+        report.errors.length
+          ? ExitCode.MALFORMED
+          : report.missing.length || report.refused.length
+            ? ExitCode.UNRESOLVED
+            : ExitCode.OK,
       );
     });
   cli
@@ -401,7 +441,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      `\nExample:\n  nt351 run-driver fixtures/bin/nt351/sp5/srv.sys\n  nt351 run-driver --kernel fixtures/bin/nt351/rtm/ntoskrnl.exe fixtures/bin/nt351/sp3/srv.sys\n\n${RUN_DRIVER_EXIT_CODE_HELP}`,
+      `\nExample:\n  nt351 run-driver fixtures/bin/nt351/sp5/srv.sys\n  nt351 run-driver --kernel fixtures/bin/nt351/rtm/ntoskrnl.exe fixtures/bin/nt351/sp3/srv.sys\n\n${exitCodeHelp('run-driver')}`,
     )
     .action(
       async (
@@ -429,8 +469,13 @@ function program(io: Io, setExit: (code: number) => void): Command {
           throw new UsageError(`--on-unimplemented expects stop, fail or zero, got '${onUnimplemented}'`);
         const traced = traceArgs(driverArg, opts.trace);
         if ('error' in traced) throw new UsageError(traced.error);
-        const { target: driver, trace } = traced;
-        if (driver === undefined) throw new UsageError("missing required argument 'driver' (a .sys image)");
+        const { target, trace } = traced;
+        if (target === undefined) throw new UsageError("missing required argument 'driver' (a .sys image)");
+        const driver = examplePath(target);
+        for (const k of ['kernel', 'hal', 'imageset'] as const) {
+          const v = opts[k];
+          if (v !== undefined && v !== 'registry') opts[k] = examplePath(v);
+        }
         const number = (flag: string, text: string, min: number) => {
           const n = Number(text);
           if (!Number.isInteger(n) || n < min || n > 0xffffffff)
@@ -507,6 +552,15 @@ function checkManifestFile(dir: string): void {
   if (!st.isFile()) throw new ImageSetError(manifest, 'is not a regular file');
 }
 
+/** True when `path` is a folder (following links). */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** `run-driver --imageset`: a folder. */
 function checkImagesetFolder(dir: string): void {
   let st: ReturnType<typeof statSync>;
@@ -527,6 +581,11 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     io.stderr(`nt351: ${line}\n`);
     return exit;
   };
+  if (argv.length <= 2) {
+    // No command: the usage on stderr and 64, as for any bad command line (sysexits EX_USAGE).
+    io.stderr(`${program(io, () => {}).helpInformation()}\n${EXIT_CODE_HELP}\n`);
+    return ExitCode.USAGE;
+  }
   try {
     await program(io, (c) => {
       code = c;
@@ -576,8 +635,25 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
+/**
+ * What a filter exits with when its reader goes away (`nt351 resolve DIR | head -1`): the status a
+ * shell reports for a process killed by SIGPIPE (128 + 13), as `seq 100000 | head -1` gives. Node
+ * ignores SIGPIPE and reports EPIPE as an error event on the stream instead.
+ */
+export const EXIT_CLOSED_PIPE = ExitCode.CLOSED_PIPE;
+
+/** Quits quietly when stdout or stderr is a pipe whose reader has closed it; other errors stay errors. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(EXIT_CLOSED_PIPE);
+  });
+}
+
 /** Entry point used by bin/nt351.js. */
 export function main(argv: readonly string[]): void {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   void run(argv).then((code) => {
     process.exitCode = code;
   });

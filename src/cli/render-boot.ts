@@ -2,8 +2,9 @@
 // errors as boxed dialogs, the System log as an Event Viewer-like table, the STOP screen, the outcome.
 import type { BootReport } from '../boot/index.js';
 import { hex } from './render.js';
+import { type EventViewerInput, svgEventViewer, svgTimeline } from './render-eventviewer.js';
 import type { ScreenInput } from './render-screen.js';
-import { wrapText } from './render-screen.js';
+import { renderScreensSvg, wrapText } from './render-screen.js';
 
 /** Wrapped lines without the trailing empty ones a final CRLF leaves. */
 const wrap = (text: string, width: number): string[] => {
@@ -27,6 +28,34 @@ export function bootScreens(r: BootReport): ScreenInput {
         .map((m) => ({ name: m.name.toLowerCase(), base: m.base })),
     },
   };
+}
+
+/** Event Viewer's System log for a boot, with the first error selected (else the last event). */
+export function eventViewerOf(r: BootReport): EventViewerInput {
+  const rows = r.events.map((e) => ({
+    ...when(e.time),
+    source: e.source,
+    type: e.type,
+    id: e.id,
+    message: e.message,
+  }));
+  const firstError = rows.findIndex((e) => e.type === 'error');
+  return {
+    computer: 'NT351',
+    rows,
+    selected: rows.length === 0 ? null : firstError >= 0 ? firstError : rows.length - 1,
+  };
+}
+
+/**
+ * `boot --render FILE.svg`: the whole boot as a person would look at it: the popups and STOP screen,
+ * then Event Viewer with the System log and the selected event's detail, then the timeline and outcome.
+ */
+export function renderBootSvg(r: BootReport): string {
+  return renderScreensSvg(bootScreens(r), [
+    (y, width) => svgEventViewer(eventViewerOf(r), y, width),
+    (y, width) => svgTimeline({ steps: r.timeline, outcome: outcomeText(r) }, y, width),
+  ]);
 }
 
 const WIDTH = 64;
@@ -118,7 +147,7 @@ export function renderBoot(r: BootReport): string {
       out.push(
         `  ${w.date.padEnd(9)} ${w.time.padEnd(11)} ${e.source.padEnd(24)} ${typeName[e.type].padEnd(11)} ${e.id}`,
       );
-      for (const line of wrap(e.message, 70)) if (line) out.push(`      ${line}`);
+      for (const line of wrap(e.message, 70)) if (line) out.push(`      ${line.trimEnd()}`);
     }
   }
 
@@ -160,15 +189,18 @@ export function renderBoot(r: BootReport): string {
       `Unimplemented kernel routines called: ${[...new Set(r.unimplemented.map((u) => u.routine))].join(', ')}`,
     );
 
-  const errors = r.events.filter((e) => e.type === 'error').length;
-  const outcome =
-    r.outcome === 'clean'
-      ? 'booted cleanly'
-      : r.outcome === 'errors'
-        ? `booted with errors (${r.hardErrors.length} hard error${r.hardErrors.length === 1 ? '' : 's'}, ${errors} error event${errors === 1 ? '' : 's'})`
-        : r.outcome === 'bugcheck'
-          ? `STOP ${hex(r.bugcheck!.code)} ${r.bugcheck!.name}`
-          : 'the OS loader stopped the boot';
-  out.push('', `Outcome: ${outcome}`);
+  out.push('', `Outcome: ${outcomeText(r)}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The boot's outcome in words, as the last line of the text output and of the picture. */
+function outcomeText(r: BootReport): string {
+  const errors = r.events.filter((e) => e.type === 'error').length;
+  return r.outcome === 'clean'
+    ? 'booted cleanly'
+    : r.outcome === 'errors'
+      ? `booted with errors (${r.hardErrors.length} hard error${r.hardErrors.length === 1 ? '' : 's'}, ${errors} error event${errors === 1 ? '' : 's'})`
+      : r.outcome === 'bugcheck'
+        ? `STOP ${hex(r.bugcheck!.code)} ${r.bugcheck!.name}`
+        : 'the OS loader stopped the boot';
 }

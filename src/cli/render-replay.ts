@@ -37,7 +37,6 @@ export function renderReplay(report: ReplayReport): string {
     if (d)
       out.push(`  ${d.what}`, `    expected: ${squash(d.expected)}`, `    actual:   ${squash(d.actual)}`);
   }
-  for (const e of report.errors) out.push('', `ERROR ${e.message}`);
   const s = report.summary;
   out.push(
     '',
@@ -57,9 +56,14 @@ export function renderJunit(report: ReplayReport): string {
   ];
   for (const [file, results] of byFile) {
     const failures = results.filter((r) => !r.passed).length;
-    out.push(`  <testsuite name="${x(file)}" tests="${results.length}" failures="${failures}">`);
+    const seconds = results.reduce((t, r) => t + r.millis, 0) / 1000;
+    out.push(
+      `  <testsuite name="${x(file)}" tests="${results.length}" failures="${failures}" time="${seconds.toFixed(3)}">`,
+    );
     for (const r of results) {
-      out.push(`    <testcase classname="${x(file)}" name="${x(r.name)}">`);
+      out.push(
+        `    <testcase classname="${x(file)}" name="${x(r.name)}" time="${(r.millis / 1000).toFixed(3)}">`,
+      );
       if (!r.passed) {
         const d = r.firstDifference;
         const msg = d ? `${d.what}: expected ${squash(d.expected)}, actual ${squash(d.actual)}` : 'failed';

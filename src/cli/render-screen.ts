@@ -156,8 +156,14 @@ function svgStop(b: StopScreen, y: number): { svg: string; height: number } {
   return { svg: out.join('\n'), height: rows * CELL_H + 8 };
 }
 
-/** One SVG picture: the title, then each hard-error popup on a desktop, then the STOP screen. */
-export function renderScreensSvg(input: ScreenInput): string {
+/** A further part of a picture, drawn at `y` across `width`; returns its markup and height. */
+export type SvgPart = (y: number, width: number) => { svg: string; height: number };
+
+/**
+ * One SVG picture: the title, then each hard-error popup on a desktop, then the STOP screen, then
+ * the `after` parts (boot --render adds the Event Viewer and the timeline).
+ */
+export function renderScreensSvg(input: ScreenInput, after: readonly SvgPart[] = []): string {
   const parts: string[] = [];
   let y = 44;
   for (const e of input.hardErrors) {
@@ -169,6 +175,11 @@ export function renderScreensSvg(input: ScreenInput): string {
     const s = svgStop(input.bugcheck, y);
     parts.push(s.svg);
     y += s.height + 16;
+  }
+  for (const part of after) {
+    const p = part(y, SVG_WIDTH);
+    parts.push(p.svg);
+    y += p.height + 16;
   }
   const height = Math.round(y);
   return [

@@ -1,5 +1,5 @@
 // Human-readable rendering of the inspect and resolve reports. The JSON output is the same objects.
-import type { InspectReport, ResolveReport } from '../analysis/index.js';
+import type { InspectReport, ResolveMiss, ResolveReport } from '../analysis/index.js';
 import type { MalformedPeDetails } from '../pe/index.js';
 
 /** `0x` and `width` hex digits (8: a 32-bit address or status). */
@@ -103,23 +103,107 @@ export function malformedLine(e: MalformedPeDetails): string {
   return `${e.file}: offset ${e.offset >= 0 ? hex(e.offset, 0) : 'unknown'}: ${e.structure}.${e.field}: ${e.reason}`;
 }
 
-export function renderResolve(r: ResolveReport): string {
+/** How many of each list a one-screen `resolve` summary shows before "… and N more". */
+const SUMMARY_LIMITS = { groups: 12, names: 8, importers: 4, refused: 8 } as const;
+
+/** `a, b, c … and 7 more` */
+const some = (items: readonly string[], limit: number): string =>
+  items.length <= limit
+    ? items.join(', ')
+    : `${items.slice(0, limit).join(', ')} … and ${items.length - limit} more`;
+
+/** Misses grouped per missing module and status (most imports first), each importer listed once. */
+export function groupMisses(misses: readonly ResolveMiss[]) {
+  const groups = new Map<
+    string,
+    { module: string; status: string; statusName: string; misses: ResolveMiss[] }
+  >();
+  for (const m of misses) {
+    const key = `${m.module.toLowerCase()}\0${m.status}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { module: m.module, status: m.status, statusName: m.statusName, misses: [] };
+      groups.set(key, g);
+    }
+    g.misses.push(m);
+  }
+  return [...groups.values()]
+    .map((g) => ({
+      ...g,
+      names: [...new Set(g.misses.map((m) => m.name ?? (m.ordinal === null ? '' : `#${m.ordinal}`)))].filter(
+        Boolean,
+      ),
+      importers: [...new Set(g.misses.map((m) => m.ntPath ?? m.image))],
+      reasons: [...new Set(g.misses.map((m) => m.reason))],
+    }))
+    .sort((a, b) => b.misses.length - a.misses.length || a.module.localeCompare(b.module));
+}
+
+/**
+ * `nt351 resolve`'s human output. By default a summary that fits a screen: misses grouped per missing
+ * module and status with counts, names and importers each listed once (long lists cut); with
+ * `verbose`, every miss on its own lines as well. Images NT's loader would refuse are counted apart.
+ */
+export function renderResolve(r: ResolveReport, opts: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   const s = r.summary;
+  const L = opts.verbose
+    ? { groups: Infinity, names: Infinity, importers: Infinity, refused: Infinity }
+    : SUMMARY_LIMITS;
   const rules = r.mode === 'kernel' ? 'kernel-mode (MmLoadSystemImage) rules' : 'user-mode loader rules';
   out.push(`Resolved ${s.resolved} of ${s.imports} imports across ${s.images} image(s) with ${rules}.`);
-  if (s.missing === 0 && s.errors === 0) out.push('Nothing is missing.');
-  for (const m of r.missing) {
-    const what = m.name ?? `#${m.ordinal}`;
-    out.push('', `MISSING ${m.ntPath ?? m.image} -> ${m.module}!${what}`);
+  if (s.missing === 0 && s.errors === 0 && s.refused === 0) out.push('Nothing is missing.');
+  const groups = groupMisses(r.missing);
+  for (const g of groups.slice(0, L.groups)) {
+    const n = g.misses.length;
+    const reason = g.reasons.length === 1 ? ` (${g.reasons[0]})` : '';
+    out.push('', `MISSING ${g.module}: ${n} import(s), ${g.status} ${g.statusName}${reason}`);
+    if (g.names.length)
+      out.push(
+        `  ${g.names.length === 1 ? 'entry' : `entries (${g.names.length})`}: ${some(g.names, L.names)}`,
+      );
     out.push(
-      `  ${m.status} ${m.statusName}: ${m.reason}${m.via.length ? ` (via ${m.via.join(' -> ')})` : ''}`,
+      `  imported by ${g.importers.length === 1 ? '' : `(${g.importers.length}) `}${some(g.importers, L.importers)}`,
     );
-    const caption = m.caption && (r.mode === 'kernel' ? `System Process - ${m.caption}` : m.caption);
-    out.push(`  ${caption ? `${caption}: ` : ''}${m.message}`);
+    if (n === 1) {
+      const m = g.misses[0]!;
+      const caption = m.caption && (r.mode === 'kernel' ? `System Process - ${m.caption}` : m.caption);
+      out.push(`  ${caption ? `${caption}: ` : ''}${m.message}`);
+    }
   }
-  for (const e of r.errors) out.push('', `ERROR ${malformedLine(e)}`);
-  if (r.warnings.length) out.push('', 'Warnings:', ...r.warnings.map((w) => `  ${w}`));
-  if (s.missing > 0) out.push('', `${s.missing} import(s) missing.`);
+  if (groups.length > L.groups)
+    out.push(
+      '',
+      `… and ${groups.length - L.groups} more module(s) with misses (--verbose lists every miss).`,
+    );
+  if (opts.verbose && r.missing.length) {
+    out.push('', 'Every miss:');
+    for (const m of r.missing) {
+      const what = m.name ?? `#${m.ordinal}`;
+      out.push('', `MISSING ${m.ntPath ?? m.image} -> ${m.module}!${what}`);
+      out.push(
+        `  ${m.status} ${m.statusName}: ${m.reason}${m.via.length ? ` (via ${m.via.join(' -> ')})` : ''}`,
+      );
+      const caption = m.caption && (r.mode === 'kernel' ? `System Process - ${m.caption}` : m.caption);
+      out.push(`  ${caption ? `${caption}: ` : ''}${m.message}`);
+    }
+  }
+  for (const x of r.refused.slice(0, L.refused))
+    out.push('', `REFUSED ${x.ntPath ?? x.file}: ${x.status} ${x.statusName}`, `  ${x.reason}`);
+  if (r.refused.length > L.refused)
+    out.push('', `… and ${r.refused.length - L.refused} more refused image(s) (--verbose lists them).`);
+  if (r.warnings.length) {
+    out.push('', `Warnings (${r.warnings.length}):`, ...r.warnings.slice(0, L.refused).map((w) => `  ${w}`));
+    if (r.warnings.length > L.refused)
+      out.push(`  … and ${r.warnings.length - L.refused} more (--verbose lists them)`);
+  }
+  const tail = [
+    s.missing > 0
+      ? `${s.missing} import(s) missing${groups.length > 1 ? ` from ${groups.length} module/status group(s)` : ''}`
+      : '',
+    s.refused > 0 ? `${s.refused} image(s) refused (STATUS_INVALID_IMAGE_FORMAT)` : '',
+    s.errors > 0 ? `${s.errors} file(s) not valid PE images (each named on stderr)` : '',
+  ].filter(Boolean);
+  if (tail.length) out.push('', `${tail.join('; ')}.`);
   return `${out.join('\n')}\n`;
 }

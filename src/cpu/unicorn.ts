@@ -60,7 +60,9 @@ import {
 export class UnicornUnavailableError extends Error {
   override readonly name = 'UnicornUnavailableError';
   constructor() {
-    super("nt351: libunicorn.so.2 not found; run ./scripts/setup.sh (it installs Debian's libunicorn2)");
+    super(
+      'nt351: libunicorn.so.2 not found; install the Unicorn 2 library (Debian and Ubuntu: apt-get install libunicorn2)',
+    );
   }
 }
 

@@ -1,22 +1,29 @@
 // `replay`: scenario files and folders in, results out in a stable order. Scenarios run in worker
 // threads when more than one job is asked for and the compiled package is running (a worker cannot
 // load TypeScript sources); otherwise one after another.
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type RunScenarioOptions, runScenario, type ScenarioResult } from './run.js';
+import { defaultMediaRoot, type RunScenarioOptions, runScenario, type ScenarioResult } from './run.js';
 import { MAX_SCENARIO_BYTES, parseScenarios, type Scenario, ScenarioError } from './scenario.js';
 
 export type { Difference } from './expect.js';
 export {
   DEFAULT_MEDIA_ROOT,
+  defaultMediaRoot,
   type RunScenarioOptions,
   runScenario,
   type ScenarioResult,
   type StepResult,
 } from './run.js';
-export { parseScenarios, type Scenario, ScenarioError, type Step } from './scenario.js';
+export {
+  parseScenarios,
+  type Scenario,
+  ScenarioError,
+  type ScenarioParseOptions,
+  type Step,
+} from './scenario.js';
 
 export interface ReplayOptions extends RunScenarioOptions {
   /** Only scenarios whose name or file contains this text (case-insensitive). */
@@ -83,9 +90,10 @@ function readScenarioText(file: string): string {
 export async function replay(paths: string[], opts: ReplayOptions = {}): Promise<ReplayReport> {
   const errors: ReplayReport['errors'] = [];
   const scenarios: Scenario[] = [];
+  const media = mediaCatalog(opts.mediaRoot ?? defaultMediaRoot());
   for (const file of scenarioFiles(paths)) {
     try {
-      scenarios.push(...parseScenarios(readScenarioText(file), file));
+      scenarios.push(...parseScenarios(readScenarioText(file), file, { media }));
     } catch (e) {
       if (!(e instanceof ScenarioError)) throw e;
       errors.push({ file: e.file, line: e.line, column: e.column, message: e.message });
@@ -116,6 +124,17 @@ export async function replay(paths: string[], opts: ReplayOptions = {}): Promise
       errors: errors.length,
     },
   };
+}
+
+/** The media folders under `root` (none when it does not exist), for checking names at parse time. */
+export function mediaCatalog(root: string): { root: string; names: string[] } {
+  const names = existsSync(root)
+    ? readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort()
+    : [];
+  return { root, names };
 }
 
 async function inSequence(

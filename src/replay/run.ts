@@ -22,8 +22,13 @@ import { compare, type Difference } from './expect.js';
 import type { Expectation, Scenario, Step } from './scenario.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Where `media:` names are looked up unless a run says otherwise: the fixture CDs. */
+/** The fixture CDs the package carries (NT 3.51 RTM and SP1-SP5, x86 and Alpha). */
 export const DEFAULT_MEDIA_ROOT = join(ROOT, 'fixtures', 'media');
+
+/** Where `media:` names are looked up unless a run says otherwise: $NT351_MEDIA, else the fixture CDs. */
+export function defaultMediaRoot(): string {
+  return process.env.NT351_MEDIA || DEFAULT_MEDIA_ROOT;
+}
 
 export interface RunScenarioOptions {
   mediaRoot?: string;
@@ -50,6 +55,8 @@ export interface ScenarioResult {
   /** The first failing step's first difference (or its error), for summaries. */
   firstDifference: (Difference & { line: number }) | null;
   boots: number;
+  /** Wall-clock time the scenario took, in milliseconds (JUnit's `time`). */
+  millis: number;
 }
 
 /** A step that cannot be carried out (a missing file, media or boot before expect). */
@@ -57,6 +64,13 @@ class StepError extends Error {}
 
 /** Runs `s`; never throws for problems in the scenario or the guest (they fail the scenario). */
 export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const started = performance.now();
+  const result = await runSteps(s, opts);
+  result.millis = Math.round(performance.now() - started);
+  return result;
+}
+
+async function runSteps(s: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
   const run = new ScenarioRun(s, opts);
   const { result } = run;
   try {
@@ -100,6 +114,7 @@ class ScenarioRun {
       outcome: null,
       firstDifference: null,
       boots: 0,
+      millis: 0,
     };
   }
 
@@ -194,7 +209,7 @@ class ScenarioRun {
   private mediaNamed(name: string): Media {
     let m = this.media.get(name);
     if (!m) {
-      m = Media.open(this.opts.mediaRoot ?? DEFAULT_MEDIA_ROOT, name);
+      m = Media.open(this.opts.mediaRoot ?? defaultMediaRoot(), name);
       this.media.set(name, m);
     }
     return m;

@@ -3,6 +3,7 @@
 // `${name}` in strings replaced by the combination's values. Schema: docs/replay.md.
 
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit, type YAMLMap } from 'yaml';
+import { profileNames } from '../hal/index.js';
 import { PositionedInputError, yamlDepthProblem } from '../input/index.js';
 import type { RegistryData } from '../system/index.js';
 import { LinearRegex, PatternError } from './linear-regex.js';
@@ -64,8 +65,18 @@ export interface Scenario {
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
 const MAX_MATRIX = 1000;
 
-/** Parses a scenario file's text into its scenarios (one, or one per matrix combination). */
-export function parseScenarios(text: string, file: string): Scenario[] {
+/** What a scenario file's names are checked against, besides the machine profiles nt351 knows. */
+export interface ScenarioParseOptions {
+  /** The media a run can use: the folder names under its media root. Unchecked when absent. */
+  media?: { root: string; names: readonly string[] };
+}
+
+/**
+ * Parses a scenario file's text into its scenarios (one, or one per matrix combination). Machine
+ * profiles (`install.machine`, `boot.profile`) and, given `opts.media`, media names are checked here,
+ * so a typo is a file:line:column error listing the valid names rather than a failed run.
+ */
+export function parseScenarios(text: string, file: string, opts: ScenarioParseOptions = {}): Scenario[] {
   if (text.length > MAX_SCENARIO_BYTES)
     throw new ScenarioError(file, `larger than ${MAX_SCENARIO_BYTES} bytes`);
   const deep = yamlDepthProblem(text);
@@ -174,6 +185,22 @@ export function parseScenarios(text: string, file: string): Scenario[] {
         return { pattern: p };
       }
       return { exact: str(n, what) };
+    };
+    const profile = (n: Node | undefined, what: string): string => {
+      const v = str(n, what);
+      if (!profileNames().includes(v))
+        fail(n, `${what}: unknown machine profile '${v}' (known: ${profileNames().join(', ')})`);
+      return v;
+    };
+    const media = (n: Node | undefined, what: string): string => {
+      const v = str(n, what);
+      const known = opts.media;
+      if (known && !known.names.includes(v))
+        fail(
+          n,
+          `${what}: no media '${v}' in ${known.root} (${known.names.length ? `known: ${known.names.join(', ')}` : 'it holds no media'})`,
+        );
+      return v;
     };
     const list = (n: Node | undefined, what: string): Node[] => {
       if (!isSeq(n)) return fail(n, `${what}: expected a list`);
@@ -316,8 +343,8 @@ export function parseScenarios(text: string, file: string): Scenario[] {
           const cpus = get(m, 'cpus');
           return {
             kind,
-            media: str(get(m, 'media'), `${at}.media`),
-            machine: str(get(m, 'machine'), `${at}.machine`),
+            media: media(get(m, 'media'), `${at}.media`),
+            machine: profile(get(m, 'machine'), `${at}.machine`),
             cpus: cpus === undefined ? null : int(cpus, `${at}.cpus`, 1, 32),
             line,
           };
@@ -327,7 +354,7 @@ export function parseScenarios(text: string, file: string): Scenario[] {
           const skip = get(m, 'skip');
           return {
             kind,
-            media: str(get(m, 'media'), `${at}.media`),
+            media: media(get(m, 'media'), `${at}.media`),
             skip:
               skip === undefined ? [] : list(skip, `${at}.skip`).map((x, j) => str(x, `${at}.skip[${j}]`)),
             line,
@@ -360,11 +387,11 @@ export function parseScenarios(text: string, file: string): Scenario[] {
             return { kind, cpus: null, profile: null, line };
           const m = mapOf(body, at, ['cpus', 'profile']);
           const cpus = get(m, 'cpus');
-          const profile = get(m, 'profile');
+          const profileNode = get(m, 'profile');
           return {
             kind,
             cpus: cpus === undefined ? null : int(cpus, `${at}.cpus`, 1, 32),
-            profile: profile === undefined ? null : str(profile, `${at}.profile`),
+            profile: profileNode === undefined ? null : profile(profileNode, `${at}.profile`),
             line,
           };
         }

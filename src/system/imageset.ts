@@ -307,7 +307,10 @@ function readManifest(manifestPath: string): ImageSetManifest {
   try {
     mst = lstatSync(manifestPath);
   } catch {
-    throw new ImageSetError(manifestPath, 'missing: an image set needs machine.yaml (fixtures/README.md)');
+    throw new ImageSetError(
+      manifestPath,
+      'missing: an image set needs machine.yaml (its format: fixtures/README.md in the nt351 package)',
+    );
   }
   if (mst.isSymbolicLink())
     throw new ImageSetError(manifestPath, 'is a symbolic link; machine.yaml must be a file in the set');

@@ -105,9 +105,22 @@ describe('nt351 boot with bad input: one line, documented exit code', () => {
     const t = await cli(typed);
     expect(t.code).toBe(65);
     expect(t.stderr).toContain("machine.yaml:4:9: 'machine.cpus': expected a whole number from 1 to 32");
+    // A profile named on the command line is a bad command line (64, with the known names), as
+    // `--cpus 0` is; the same name in machine.yaml is a data error of that file (65).
     const json = await cli('--json', '--profile', 'vax-780', 'fixtures/imagesets/rtm-x86-up');
-    expect(json.code).toBe(65);
-    expect(JSON.parse(json.stdout).error.message).toContain("unknown machine profile 'vax-780'");
+    expect(json.code).toBe(64);
+    expect(JSON.parse(json.stdout).error.message).toBe(
+      "--profile: unknown machine profile 'vax-780' (known: x86-pc-up, x86-mps-mp, alpha-jensen-up, alpha-2100)",
+    );
+    const cpus = await cli('--json', '--cpus', '0', 'fixtures/imagesets/rtm-x86-up');
+    expect(cpus.code).toBe(json.code);
+    const inFile = join(tmp, 'vax');
+    mkdirSync(inFile);
+    writeFileSync(
+      join(inFile, 'machine.yaml'),
+      'schema: nt351-imageset/1\nmachine:\n  architecture: x86\n  cpus: 1\n  profile: vax-780\n',
+    );
+    expect((await cli(inFile)).code).toBe(65);
   });
 
   it('64 for bad flags', async () => {

@@ -365,7 +365,7 @@ describe('set-up errors', () => {
     })();
     expect(e).toBeInstanceOf(UnicornUnavailableError);
     expect((e as Error).message).toBe(
-      "nt351: libunicorn.so.2 not found; run ./scripts/setup.sh (it installs Debian's libunicorn2)",
+      'nt351: libunicorn.so.2 not found; install the Unicorn 2 library (Debian and Ubuntu: apt-get install libunicorn2)',
     );
   });
 });

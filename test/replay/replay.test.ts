@@ -146,16 +146,21 @@ describe('scenario file errors carry file, line and column', () => {
 
   it('expands a matrix into one scenario per combination with values substituted', () => {
     const s = parseScenarios(
-      `${head}matrix: {sp: [1, 2], m: [a, b]}\nsteps:\n  - install: {media: "nt351-x86-sp\${sp}", machine: "\${m}", cpus: "\${sp}"}\n`,
+      `${head}matrix: {sp: [1, 2], m: [x86-pc-up, x86-mps-mp]}\nsteps:\n  - install: {media: "nt351-x86-sp\${sp}", machine: "\${m}", cpus: "\${sp}"}\n`,
       's.yaml',
     );
     expect(s.map((x) => x.name)).toEqual([
-      'x [sp=1, m=a]',
-      'x [sp=1, m=b]',
-      'x [sp=2, m=a]',
-      'x [sp=2, m=b]',
+      'x [sp=1, m=x86-pc-up]',
+      'x [sp=1, m=x86-mps-mp]',
+      'x [sp=2, m=x86-pc-up]',
+      'x [sp=2, m=x86-mps-mp]',
     ]);
-    expect(s[3]!.steps[0]).toMatchObject({ kind: 'install', media: 'nt351-x86-sp2', machine: 'b', cpus: 2 });
+    expect(s[3]!.steps[0]).toMatchObject({
+      kind: 'install',
+      media: 'nt351-x86-sp2',
+      machine: 'x86-mps-mp',
+      cpus: 2,
+    });
   });
 });
 
