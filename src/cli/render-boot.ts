@@ -111,7 +111,7 @@ function renderHead(r: BootReport): string[] {
       `Services   ${c.source === 'hive' ? `SYSTEM hive, ${c.controlSet} (${c.use})` : 'manifest (machine.yaml or API)'}`,
     );
   const facts = Object.entries(m.sources ?? {});
-  if (facts.length > 0) out.push(`Facts from ${facts.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+  for (const [i, [k, v]] of facts.entries()) out.push(`${i === 0 ? 'Read from ' : '          '} ${k}: ${v}`);
 
   return out;
 }
