@@ -3,7 +3,9 @@
 // `FF D8` does in Unicorn 2.0.1 (unicorn-engine/unicorn#1716). Long: not part of `npm test`.
 // Usage: npx tsx scripts/unicorn-sweep.ts [--guarded] (guarded: through UnicornX86 and its code guard)
 import { spawnSync } from 'node:child_process';
-import { writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UnicornX86 } from '../src/cpu/unicorn.js';
 
 // SWEEP_PREFIX=f0 and SWEEP_MAP=0f (hex, space-separated bytes) narrow the sweep to one prefix or map.
@@ -41,7 +43,12 @@ const CODE = 0x100000;
 const SLOT = 0x20;
 const PER_ENGINE = 0x8000; // slots per engine (1 MiB of code)
 
+/** The child writes the index it is about to run here (a pipe could refuse a write: EAGAIN). */
+const PROGRESS = join(tmpdir(), `nt351-sweep-${process.env.SWEEP_ID ?? process.pid}`);
+const progress = Buffer.alloc(16);
+
 function child(from: number, guarded: boolean): void {
+  const fd = openSync(PROGRESS, 'w');
   let cpu: UnicornX86 | null = null;
   for (let i = from; i < all.length; i++) {
     const k = i % PER_ENGINE;
@@ -55,10 +62,15 @@ function child(from: number, guarded: boolean): void {
     cpu.write(at, Uint8Array.from(all[i]!));
     for (const r of ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp'] as const) cpu.setReg(r, 0x100);
     cpu.setReg('esp', 0x8000);
-    writeSync(1, `${i}\n`);
+    progress.fill(32);
+    progress.write(String(i));
+    writeSync(fd, progress, 0, 16, 0);
     cpu.run({ start: at, until: at + SLOT - 1, maxInstructions: 4 });
   }
-  writeSync(1, 'done\n');
+  progress.fill(32);
+  progress.write('done');
+  writeSync(fd, progress, 0, 16, 0);
+  closeSync(fd);
 }
 
 if (process.argv[2] === '--child') {
@@ -72,10 +84,9 @@ if (process.argv[2] === '--child') {
     const r = spawnSync(
       process.execPath,
       [...process.execArgv, process.argv[1]!, '--child', String(from), guarded ? 'guarded' : ''],
-      { encoding: 'utf8', maxBuffer: 1 << 30 },
+      { encoding: 'utf8', env: { ...process.env, SWEEP_ID: String(process.pid) } },
     );
-    const lines = r.stdout.trim().split('\n');
-    const lastLine = lines.at(-1);
+    const lastLine = readFileSync(join(tmpdir(), `nt351-sweep-${process.pid}`), 'utf8').trim();
     if (lastLine === 'done') break;
     if (r.signal !== 'SIGABRT')
       throw new Error(`child failed (${r.signal ?? r.status}): ${r.stderr.slice(0, 2000)}`);

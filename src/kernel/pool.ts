@@ -42,11 +42,11 @@ const STATIC_CHUNK = 0x10000;
 /** Pool pages are mapped this much at a time (a block larger than this gets its own mapping). */
 const POOL_CHUNK = 0x40000;
 /**
- * Most freed blocks made inaccessible: each protection flip splits an engine region, and libunicorn
- * 2.0.1 asserts at about 4,000 regions. Blocks freed past this are still tracked (double frees are
+ * Most freed blocks made inaccessible: each protection flip splits an engine region (measured: 1-15 ms
+ * each in libunicorn 2.0.1, which copies the region), and libunicorn asserts at about 4,000 regions. Blocks freed past this are still tracked (double frees are
  * still caught) but stay accessible; `unguardedFrees` counts them.
  */
-export const MAX_GUARDED_FREES = 512;
+export const MAX_GUARDED_FREES = 256;
 /**
  * NT keeps MmSizeOfNonPagedMustSucceed (4 pages) apart for NonPagedPoolMustSucceed requests when the
  * rest of nonpaged pool is exhausted; when that is gone too, MiAllocatePoolPages bugchecks
@@ -108,6 +108,14 @@ export class Pool {
   unguardedFrees = 0;
   /** Pool sizes in bytes (nonpaged excludes the must-succeed reserve). */
   readonly sizes: { nonPaged: number; paged: number };
+  /** Paged pool bytes charged for what the model keeps on the host (object names, link targets). */
+  private charged = 0;
+  /**
+   * The registry's size quota: NT's RegistrySizeLimit defaults to 25% of paged pool (KB124594,
+   * "Understanding and Configuring Registry Size Limit (RSL)"); values the guest sets count against it.
+   */
+  readonly registryQuota: number;
+  private registryUsed = 0;
 
   constructor(
     private readonly cpu: GuestMemoryEngine,
@@ -120,6 +128,30 @@ export class Pool {
     this.nonPaged = new Arena(npStart, npStart + this.sizes.nonPaged, NONPAGED_POOL_END);
     const pStart = PAGED_POOL_START_END.start;
     this.paged = new Arena(pStart, pStart + this.sizes.paged, pStart + this.sizes.paged);
+    this.registryQuota = Math.floor(this.sizes.paged / 4);
+  }
+
+  /**
+   * Charges `bytes` of paged pool for a structure NT keeps there and the model keeps on the host (an
+   * object name, a symbolic link's target); false when paged pool cannot hold it (NT's allocation
+   * fails: the caller returns STATUS_INSUFFICIENT_RESOURCES). This bounds host memory by NT's limit.
+   */
+  chargePaged(bytes: number): boolean {
+    if (this.paged.next + this.charged + bytes > this.paged.end) return false;
+    this.charged += bytes;
+    return true;
+  }
+
+  /** Gives back what chargePaged took. */
+  releasePaged(bytes: number): void {
+    this.charged = Math.max(0, this.charged - bytes);
+  }
+
+  /** Changes the registry's size by `delta` bytes; false (no change) when that passes registryQuota. */
+  chargeRegistry(delta: number): boolean {
+    if (delta > 0 && this.registryUsed + delta > this.registryQuota) return false;
+    this.registryUsed = Math.max(0, this.registryUsed + delta);
+    return true;
   }
 
   /** The guest ranges of nonpaged and paged pool (must-succeed reserve included). */
@@ -140,7 +172,8 @@ export class Pool {
     const arena = isPagedPool(poolType) ? this.paged : this.nonPaged;
     const bytes = Math.max(PAGE, Math.ceil(Math.max(size, 1) / PAGE) * PAGE);
     const limit = isMustSucceedPool(poolType) ? arena.reserveEnd : arena.end;
-    if (!(size <= limit - arena.start) || arena.next + bytes > limit) return null;
+    const charged = arena === this.paged ? this.charged : 0;
+    if (!(size <= limit - arena.start) || arena.next + charged + bytes > limit) return null;
     const address = arena.next;
     try {
       this.ensureMapped(arena, address + bytes, limit);
