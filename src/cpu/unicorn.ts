@@ -307,6 +307,8 @@ export class UnicornX86 implements X86Cpu {
   private exitsUntil = -1;
   private installedUntil = -1;
   private usingExits = false;
+  /** Pages (address / pageSize) mapped executable: only bytes there can become code to guard. */
+  private readonly execPages = new Set<number>();
   /** Ranges the guest wrote in writable and executable memory, rescanned before the run goes on. */
   private guestCodeWrites: { address: number; size: number }[] = [];
   /** Write hooks over writable-and-executable mappings, by start address (see watchWrites). */
@@ -402,6 +404,7 @@ export class UnicornX86 implements X86Cpu {
     this.unhandledVector = null;
     // The next user's bytes are zeros or its own writes, scanned as they are written.
     this.guardExits.clear();
+    this.execPages.clear(); // the stale regions are unmapped to the next user
     this.exitsStale = this.usingExits;
     this.guestCodeWrites = [];
     this.wxHooks.clear(); // their hooks went with userHooks
@@ -507,11 +510,47 @@ export class UnicornX86 implements X86Cpu {
     }
     if (changed.length === 0) return;
     this.exitsStale = true;
-    for (const a of changed) this.dropTranslations(a, 1);
+    // One drop for the written range (mapped: the write succeeded); exits in the context before it alone.
+    this.dropTranslations(address, size);
+    for (const a of changed) if (a < address || a >= address + size) this.dropTranslations(a, 1);
+  }
+
+  /** Code guard: records whether [address, address + size) is executable (and watches W+X writes). */
+  private trackExec(address: number, size: number, perm: Perm): void {
+    const first = Math.floor(address / this.pageSize);
+    const end = Math.ceil((address + size) / this.pageSize);
+    for (let p = first; p < end; p++) {
+      if (perm.execute) this.execPages.add(p);
+      else this.execPages.delete(p);
+    }
+    if (perm.write && perm.execute) this.watchWrites(address, size);
+  }
+
+  /**
+   * After a host write of `written` at `address`: rescans the runs of executable pages it touched
+   * (a module image written whole is scanned only in its code sections; data never runs).
+   */
+  private rescanExec(address: number, size: number, written: Uint8Array): void {
+    const page = this.pageSize;
+    const end = address + size;
+    for (let p = Math.floor(address / page); p * page < end; ) {
+      if (!this.execPages.has(p)) {
+        p++;
+        continue;
+      }
+      let q = p + 1;
+      while (q * page < end && this.execPages.has(q)) q++;
+      const from = Math.max(address, p * page);
+      const to = Math.min(end, q * page);
+      this.rescan(from, to - from, written.subarray(from - address, to - address));
+      p = q;
+    }
   }
 
   /** Code guard: [address, address + size) is no longer mapped; its exits and write hooks go. */
   private forgetCode(address: number, size: number): void {
+    const end = Math.ceil((address + size) / this.pageSize);
+    for (let p = Math.floor(address / this.pageSize); p < end; p++) this.execPages.delete(p);
     for (const a of [...this.guardExits]) {
       if (a >= address && a < address + size && this.guardExits.delete(a)) this.exitsStale = true;
     }
@@ -719,7 +758,7 @@ export class UnicornX86 implements X86Cpu {
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
       this.mappedBytes += size;
-      if (this.codeGuard && perm.write && perm.execute) this.watchWrites(address, size);
+      if (this.codeGuard) this.trackExec(address, size, perm);
       return;
     }
     this.check(
@@ -727,7 +766,7 @@ export class UnicornX86 implements X86Cpu {
       `uc_mem_map 0x${address.toString(16)}+0x${size.toString(16)}`,
     );
     this.mappedBytes += size;
-    if (this.codeGuard && perm.write && perm.execute) this.watchWrites(address, size);
+    if (this.codeGuard) this.trackExec(address, size, perm);
   }
   /** Takes over a stale region of exactly this range, or unmaps the stale regions it overlaps. */
   private reuse(address: number, size: number, perms: number): boolean {
@@ -764,10 +803,10 @@ export class UnicornX86 implements X86Cpu {
       this.api.memProtect(this.uc, address, size, ucPerms(perm)),
       `uc_mem_protect 0x${address.toString(16)}`,
     );
-    if (this.codeGuard && perm.execute) {
+    if (this.codeGuard) {
+      this.trackExec(address, size, perm);
       // The guest may have written code here while it was not executable.
-      this.rescan(address, size);
-      if (perm.write) this.watchWrites(address, size);
+      if (perm.execute) this.rescan(address, size);
     }
   }
 
@@ -798,7 +837,8 @@ export class UnicornX86 implements X86Cpu {
         this.api.memWrite(this.uc, address, bytes, length),
         `uc_mem_write 0x${address.toString(16)}`,
       );
-    if (this.codeGuard) this.rescan(address, length, bytes.subarray(0, length));
+    if (this.codeGuard && this.execPages.size > 0)
+      this.rescanExec(address, length, bytes.subarray(0, length));
   }
 
   /**
