@@ -3,6 +3,7 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { benchAlpha } from './alpha.js';
 import { benchBoot } from './boot.js';
+import { benchBootScale } from './boot-scale.js';
 import { benchCpu } from './cpu.js';
 import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
@@ -18,6 +19,8 @@ const load = benchLoad(log);
 const alpha = benchAlpha(log);
 const bootFigures = await benchBoot(log);
 const regf = benchRegf(log);
+// 500 drivers take minutes with libunicorn 2.0.1 (docs/benchmarks.md): `npx tsx bench/boot-scale.ts 500`.
+const scale = await benchBootScale(log, [0, 8, 32, 128]);
 if (!existsSync(DOC)) {
   writeFileSync(
     DOC,
@@ -40,6 +43,7 @@ appendFileSync(
     ...alpha.lines,
     ...bootFigures.lines,
     ...regf.lines,
+    ...scale.lines,
     '',
   ].join('\n'),
 );

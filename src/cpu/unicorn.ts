@@ -18,6 +18,7 @@
 // hookCode drops the cached translations of its range for the same reason.
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
+import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
 
 export { GuestMemoryLimitError };
 
@@ -185,6 +186,11 @@ const COUNT_UNLIMITED = 2 ** 52;
 /** Instructions per slice when a wall-clock budget is checked between slices (a few ms of guest code). */
 const TIME_SLICE = 1_000_000;
 const HLT = 0xf4;
+/** uc_ctl words (unicorn.h): UC_CTL_WRITE(UC_CTL_UC_USE_EXITS = 4, 1) and UC_CTL_WRITE(UC_CTL_UC_EXITS = 6, 2). */
+const UC_CTL_USE_EXITS_WRITE = 0x44000004;
+const UC_CTL_EXITS_WRITE = 0x48000006;
+/** UC_HOOK_MEM_WRITE (unicorn.h): called before each guest write in the hook's range. */
+const UC_HOOK_MEM_WRITE = 1 << 11;
 /** Engines parked by close() for reuse (see UnicornX86.acquire); a few, as boots run one at a time. */
 const parked: UnicornX86[] = [];
 const MAX_PARKED = 2;
@@ -238,6 +244,12 @@ export interface UnicornOptions {
   counting?: 'always' | 'on-demand';
   /** Most guest memory mapped at once, in bytes (default DEFAULT_MAX_MAPPED_BYTES); map() refuses more. */
   maxMappedBytes?: number;
+  /**
+   * The code guard (default on): addresses where an instruction libunicorn 2.0.1 aborts on could
+   * start become Unicorn exits, and a run reaching one ends as an invalid-instruction fault there
+   * (x86-code-guard.ts). Off only to measure the bare engine (scripts/unicorn-sweep.ts).
+   */
+  codeGuard?: boolean;
 }
 
 /**
@@ -287,13 +299,34 @@ export class UnicornX86 implements X86Cpu {
   /** Bytes currently mapped, and the cap (see GuestMemoryLimitError). */
   private mappedBytes = 0;
   readonly maxMappedBytes: number;
+  /** The code guard is on (UnicornOptions.codeGuard). */
+  private readonly codeGuard: boolean;
+  /** Guard exits: addresses where an instruction libunicorn aborts on would start (x86-code-guard.ts). */
+  private readonly guardExits = new Set<number>();
+  /** Unicorn's exit list (guard exits and the run's `until`) needs installing before the next run. */
+  private exitsStale = false;
+  /** The current run's `until`, and the one in Unicorn's exit list (exits replace it once in use). */
+  private exitsUntil = -1;
+  private installedUntil = -1;
+  private usingExits = false;
+  /** Pages (address / pageSize) mapped executable: only bytes there can become code to guard. */
+  private readonly execPages = new Set<number>();
+  /** Ranges the guest wrote in writable and executable memory, rescanned before the run goes on. */
+  private guestCodeWrites: { address: number; size: number }[] = [];
+  /** Write hooks over writable-and-executable mappings, by start address (see watchWrites). */
+  private readonly wxHooks = new Map<number, { end: number; hook: HookHandle }>();
 
   constructor(options: UnicornOptions = {}) {
     this.api = bind(options.library ?? 'libunicorn.so.2');
     // 'always' installs the hook at the first uc_emu_start, before anything is translated.
     this.counting = (options.counting ?? 'always') === 'always';
     this.maxMappedBytes = options.maxMappedBytes ?? DEFAULT_MAX_MAPPED_BYTES;
-    this.recyclable = options.library === undefined && options.maxMappedBytes === undefined && this.counting;
+    this.codeGuard = options.codeGuard ?? true;
+    this.recyclable =
+      options.library === undefined &&
+      options.maxMappedBytes === undefined &&
+      options.codeGuard === undefined &&
+      this.counting;
     const out: unknown[] = [null];
     this.check(this.api.open(UC_ARCH_X86, UC_MODE_32, out), 'uc_open');
     this.uc = out[0];
@@ -371,6 +404,12 @@ export class UnicornX86 implements X86Cpu {
     this.stopReason = null;
     this.fault = null;
     this.unhandledVector = null;
+    // The next user's bytes are zeros or its own writes, scanned as they are written.
+    this.guardExits.clear();
+    this.execPages.clear(); // the stale regions are unmapped to the next user
+    this.exitsStale = this.usingExits;
+    this.guestCodeWrites = [];
+    this.wxHooks.clear(); // their hooks went with userHooks
     return true;
   }
 
@@ -438,6 +477,196 @@ export class UnicornX86 implements X86Cpu {
       this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
       return false;
     });
+  }
+
+  /**
+   * Code guard: after bytes in [address, address + size) changed (a host write, `written` being what
+   * was written, or a guest write), recomputes the guard exits of every start whose decode reads them.
+   * Changed exits lose their translated code, which was made with the old exit list.
+   */
+  private rescan(address: number, size: number, written?: Uint8Array): void {
+    // Fast path: with no exit nearby, a write of no anchor byte (FF, F0) and of no byte that could
+    // follow one (everything does: ModRM) can still complete a hazard with an FF or F0 just before it;
+    // so only a write that holds no FF/F0 and has none in the bytes just before it is skipped.
+    const lo = Math.max(0, address - GUARD_CONTEXT);
+    const hi = Math.min(2 ** 32, address + size + GUARD_CONTEXT);
+    if (written && this.guardExits.size === 0 && !written.includes(0xff) && !written.includes(0xf0)) {
+      const before = this.readRaw(lo, address - lo);
+      if (!before.includes(0xff) && !before.includes(0xf0)) return;
+    }
+    const bytes = this.readRaw(lo, hi - lo);
+    const startsEnd = address + size;
+    const found = new Set(hazardStarts(bytes, lo, 0, startsEnd - lo));
+    const changed: number[] = [];
+    if (this.guardExits.size > 0) {
+      const drop = (a: number) => {
+        if (a >= lo && a < startsEnd && !found.has(a) && this.guardExits.delete(a)) changed.push(a);
+      };
+      if (startsEnd - lo < this.guardExits.size) for (let a = lo; a < startsEnd; a++) drop(a);
+      else for (const a of [...this.guardExits]) drop(a);
+    }
+    for (const a of found) {
+      if (this.guardExits.has(a)) continue;
+      this.guardExits.add(a);
+      changed.push(a);
+    }
+    if (changed.length === 0) return;
+    this.exitsStale = true;
+    // One drop for the written range (mapped: the write succeeded); exits in the context before it alone.
+    this.dropTranslations(address, size);
+    for (const a of changed) if (a < address || a >= address + size) this.dropTranslations(a, 1);
+  }
+
+  /** Code guard: records whether [address, address + size) is executable (and watches W+X writes). */
+  private trackExec(address: number, size: number, perm: Perm): void {
+    const first = Math.floor(address / this.pageSize);
+    const end = Math.ceil((address + size) / this.pageSize);
+    for (let p = first; p < end; p++) {
+      if (perm.execute) this.execPages.add(p);
+      else this.execPages.delete(p);
+    }
+    if (perm.write && perm.execute) this.watchWrites(address, size);
+  }
+
+  /**
+   * After a host write of `written` at `address`: rescans the runs of executable pages it touched
+   * (a module image written whole is scanned only in its code sections; data never runs).
+   */
+  private rescanExec(address: number, size: number, written: Uint8Array): void {
+    const page = this.pageSize;
+    const end = address + size;
+    for (let p = Math.floor(address / page); p * page < end; ) {
+      if (!this.execPages.has(p)) {
+        p++;
+        continue;
+      }
+      let q = p + 1;
+      while (q * page < end && this.execPages.has(q)) q++;
+      const from = Math.max(address, p * page);
+      const to = Math.min(end, q * page);
+      this.rescan(from, to - from, written.subarray(from - address, to - address));
+      p = q;
+    }
+  }
+
+  /** Code guard: [address, address + size) is no longer mapped; its exits and write hooks go. */
+  private forgetCode(address: number, size: number): void {
+    const end = Math.ceil((address + size) / this.pageSize);
+    for (let p = Math.floor(address / this.pageSize); p < end; p++) this.execPages.delete(p);
+    for (const a of [...this.guardExits]) {
+      if (a >= address && a < address + size && this.guardExits.delete(a)) this.exitsStale = true;
+    }
+    for (const [start, w] of [...this.wxHooks]) {
+      if (start >= address && w.end <= address + size) {
+        w.hook.remove();
+        this.wxHooks.delete(start);
+      }
+    }
+  }
+
+  /**
+   * Code guard: the guest can write code into [address, address + size), which is writable and
+   * executable. A write hook, called before each write, adds the exits the written bytes make, so
+   * code the guest writes has them before Unicorn translates it (its writes drop stale translations).
+   */
+  private watchWrites(address: number, size: number): void {
+    if (this.wxHooks.get(address)?.end === address + size) return;
+    const hook = this.addHook(
+      UC_HOOK_MEM_WRITE,
+      protos!.mem,
+      (_uc: Uc, _type: number, at: number | bigint, bytes: number, value: number | bigint): boolean => {
+        try {
+          this.guestWrite(Number(at), bytes, bytes <= 8 ? BigInt.asUintN(64, BigInt(value)) : null);
+        } catch (e) {
+          this.hostFailure(e);
+        }
+        return true;
+      },
+      [address, address + size - 1],
+    );
+    this.wxHooks.set(address, { end: address + size, hook });
+    // Stores translated before the hook existed would not call it (hooks are baked into translations).
+    this.invalidate(address, address + size);
+  }
+
+  /**
+   * Code guard, from the write hook: the guest is about to write `size` bytes at `address` (`value`,
+   * little-endian; null when the hook cannot give them). Adds the exits of the bytes as they will be
+   * and installs them at once. Exits the write makes stale are dropped when a run stops at one. With
+   * unknown bytes every start that reads them is an exit until the run stops and rescans them.
+   */
+  private guestWrite(address: number, size: number, value: bigint | null): void {
+    const lo = Math.max(0, address - GUARD_CONTEXT);
+    const window = this.readRaw(lo, address + size + GUARD_CONTEXT - lo);
+    let starts: number[];
+    if (value === null) {
+      starts = Array.from({ length: address + size - lo }, (_, i) => lo + i);
+      this.guestCodeWrites.push({ address, size });
+    } else {
+      for (let i = 0; i < size; i++) window[address - lo + i] = Number((value >> BigInt(8 * i)) & 0xffn);
+      starts = hazardStarts(window, lo, 0, address + size - lo);
+    }
+    let added = false;
+    for (const a of starts) {
+      if (this.guardExits.has(a)) continue;
+      this.guardExits.add(a);
+      added = true;
+    }
+    if (!added) return;
+    this.exitsStale = true;
+    this.installExits(this.exitsUntil);
+  }
+
+  /** Code guard: installs Unicorn's exit list (guard exits and `until`) when it changed. */
+  private installExits(until: number): void {
+    if (!this.usingExits) {
+      if (this.guardExits.size === 0) return; // uc_emu_start's until alone, as without the guard
+      this.check(this.api.ctl(this.uc, UC_CTL_USE_EXITS_WRITE, 'int', 1), 'uc_ctl UC_CTL_UC_USE_EXITS');
+      this.usingExits = true;
+      this.exitsStale = true;
+    }
+    if (!this.exitsStale && this.installedUntil === until) return;
+    const list = BigUint64Array.from([...this.guardExits, until], (a) => BigInt(a));
+    this.check(
+      this.api.ctl(this.uc, UC_CTL_EXITS_WRITE, 'uint64_t *', list, 'size_t', list.length),
+      'uc_ctl UC_CTL_UC_EXITS',
+    );
+    this.exitsStale = false;
+    this.installedUntil = until;
+  }
+
+  /**
+   * Code guard, after uc_emu_start returned: rescans what the guest wrote into code; returns the
+   * invalid-instruction fault when the run stopped at a guard exit that is a hazard, 'resume' when it
+   * stopped only for the guard (a guest code write, a stale exit), else null (classify decides).
+   */
+  private guardOutcome(err: number, until: number): RunResult | 'resume' | null {
+    const wrote = this.guestCodeWrites.length > 0;
+    for (const w of this.guestCodeWrites.splice(0)) this.rescan(w.address, w.size);
+    if (err !== UcErr.OK || this.hostError || this.fault || this.unhandledVector !== null) return null;
+    if (this.stopReason !== null) return null;
+    const pc = this.reg('eip');
+    if (pc === until) return null;
+    if (this.guardExits.has(pc)) {
+      if (hazardInstructionAt(this.readRaw(pc, GUARD_CONTEXT), 0))
+        return { kind: 'fault', fault: 'invalid-instruction', access: 'fetch', address: pc, pc };
+      this.rescan(pc, 1); // a stale exit: the bytes changed without a rescan
+      return 'resume';
+    }
+    return wrote ? 'resume' : null;
+  }
+
+  /** Engine memory as it is (stale regions included); unmapped pages read as zeros. */
+  private readRaw(address: number, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    if (size === 0 || this.api.memRead(this.uc, address, out, size) === UcErr.OK) return out;
+    for (let at = address; at < address + size; ) {
+      const end = Math.min(address + size, (Math.floor(at / this.pageSize) + 1) * this.pageSize);
+      const part = out.subarray(at - address, end - address);
+      if (this.api.memRead(this.uc, at, part, end - at) !== UcErr.OK) part.fill(0);
+      at = end;
+    }
+    return out;
   }
 
   private check(err: number, what: string): void {
@@ -531,6 +760,7 @@ export class UnicornX86 implements X86Cpu {
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
       this.mappedBytes += size;
+      if (this.codeGuard) this.trackExec(address, size, perm);
       return;
     }
     this.check(
@@ -538,6 +768,7 @@ export class UnicornX86 implements X86Cpu {
       `uc_mem_map 0x${address.toString(16)}+0x${size.toString(16)}`,
     );
     this.mappedBytes += size;
+    if (this.codeGuard) this.trackExec(address, size, perm);
   }
   /** Takes over a stale region of exactly this range, or unmaps the stale regions it overlaps. */
   private reuse(address: number, size: number, perms: number): boolean {
@@ -561,6 +792,7 @@ export class UnicornX86 implements X86Cpu {
     if (this.unzeroed.length > 0) this.zeroPending();
     this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
     this.mappedBytes -= size;
+    if (this.codeGuard) this.forgetCode(address, size);
   }
   /** Bytes of guest memory mapped now. */
   get mapped(): number {
@@ -573,6 +805,11 @@ export class UnicornX86 implements X86Cpu {
       this.api.memProtect(this.uc, address, size, ucPerms(perm)),
       `uc_mem_protect 0x${address.toString(16)}`,
     );
+    if (this.codeGuard) {
+      this.trackExec(address, size, perm);
+      // The guest may have written code here while it was not executable.
+      if (perm.execute) this.rescan(address, size);
+    }
   }
 
   /** Before a host read: a stale region reads as unmapped; taken-over regions get their zeros. */
@@ -602,6 +839,8 @@ export class UnicornX86 implements X86Cpu {
         this.api.memWrite(this.uc, address, bytes, length),
         `uc_mem_write 0x${address.toString(16)}`,
       );
+    if (this.codeGuard && this.execPages.size > 0)
+      this.rescanExec(address, length, bytes.subarray(0, length));
   }
 
   /**
@@ -805,7 +1044,22 @@ export class UnicornX86 implements X86Cpu {
           maxMillis !== undefined
             ? Math.min(remaining, TIME_SLICE)
             : (budget ?? (this.counting ? COUNT_UNLIMITED : 0));
+        if (this.codeGuard) {
+          this.exitsUntil = opts.until >>> 0;
+          this.installExits(this.exitsUntil);
+        }
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
+        const g = this.codeGuard ? this.guardOutcome(err, opts.until >>> 0) : null;
+        if (g === 'resume') {
+          // How many instructions ran before the guard stopped the run is unknown: at least one.
+          remaining -= 1;
+          if (remaining <= 0)
+            return { kind: 'budget', which: 'instructions', pc: this.reg('eip'), instructions: budget! };
+          if (performance.now() >= deadline) return { kind: 'budget', which: 'time', pc: this.reg('eip') };
+          start = this.reg('eip');
+          continue;
+        }
+        if (g) return g;
         const r = this.classify(
           err,
           opts,

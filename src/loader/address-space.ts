@@ -1,5 +1,8 @@
 // Kernel address-space manager for system images: the kernel from 0x80100000 up, the HAL at
 // 0x80400000 when free, drivers after them; first fit at 64 KB granularity, preferred base when free.
+// Images live only in [KERNEL_BASE, IMAGE_RANGE_END): the pools and the kernel's own structures lie
+// outside it (src/kernel/pool.ts: paged pool from 0xE1000000, nonpaged pool below 0xFFBE0000), so no
+// number of drivers can make an image and the pool collide.
 import { alignUp } from '../pe/index.js';
 
 /** x86 NT 3.51 places (facts: "Kernel image base 0x80100000; HAL at 0x80400000"). */
@@ -7,6 +10,12 @@ export const KERNEL_BASE = 0x80100000;
 export const HAL_BASE = 0x80400000;
 /** Model: where drivers go when their preferred base is taken (after the boot images). */
 export const DRIVER_REGION = { start: 0x80600000, end: 0xa0000000 } as const;
+/**
+ * Images are placed only below this: NT 3.51 x86 keeps 0x80000000-0x9FFFFFFF for the kernel, HAL and
+ * the drivers mapped with them; 0xA0000000 and up holds the system cache, paged pool, system PTEs and
+ * nonpaged pool. A preferred base elsewhere is relocated, as NT relocates an image whose base is taken.
+ */
+export const IMAGE_RANGE = { start: KERNEL_BASE, end: DRIVER_REGION.end } as const;
 const GRANULARITY = 0x10000;
 
 /** A reserved range of guest virtual addresses. */
@@ -25,7 +34,7 @@ export class KernelAddressSpace {
   }
 
   isFree(base: number, size: number): boolean {
-    if (base < 0x80000000 || base + size > 0x1_0000_0000) return false;
+    if (base < IMAGE_RANGE.start || base + size > IMAGE_RANGE.end) return false;
     return this.reserved.every((r) => base + size <= r.base || base >= r.base + r.size);
   }
 

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { disassemble, disassembleAt } from '../../src/cpu/disasm.js';
-import { R, RW, RWX } from '../../src/cpu/engine.js';
+import { R, RW, RWX, RX } from '../../src/cpu/engine.js';
 import { UnicornUnavailableError, UnicornX86 } from '../../src/cpu/unicorn.js';
 import { pushCall, returnFromStdcall, stackArg, stackArgs } from '../../src/cpu/x86-call.js';
 import { KPCR_ADDRESS, KPRCB_OFFSET, setupNtX86 } from '../../src/cpu/x86-setup.js';
@@ -179,7 +179,7 @@ describe('guest faults are data', () => {
     // nop; mov dword ptr [0x00001234], 1
     const cpu = new UnicornX86({ counting: 'on-demand' });
     setupNtX86(cpu, { number: 0 });
-    cpu.map(CODE, 0x1000, RWX);
+    cpu.map(CODE, 0x1000, RX); // not writable: a guard write hook would make the pc exact
     cpu.write(CODE, new Uint8Array([0x90, 0xc7, 0x05, ...le(0x1234), ...le(1)]));
     expect(cpu.run({ start: CODE, until: DONE })).toEqual({
       kind: 'fault',

@@ -12,7 +12,7 @@ import { KERNEL_STACK } from '../../src/cpu/x86-setup.js';
 import { MAX_EVENTS } from '../../src/kernel/events.js';
 import { ALL_HANDLERS } from '../../src/kernel/exports/index.js';
 import { MAX_DBGPRINT_EVENTS } from '../../src/kernel/exports/ntoskrnl/dbg.js';
-import { POOL_REGION, Pool } from '../../src/kernel/pool.js';
+import { DEFAULT_MEMORY_MIB, Pool, poolSizes } from '../../src/kernel/pool.js';
 import { type CallOutcome, type RunDriverOptions, runDriver } from '../../src/sandbox/index.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 import { type Asm, x86Driver } from '../helpers/x86-driver.js';
@@ -294,7 +294,7 @@ describe('guest memory is capped', () => {
   );
 
   it.skipIf(!unicorn)(
-    'a driver allocating 1 MiB blocks in a loop gets NULL once the 32 MiB pool is used up',
+    'a driver allocating 1 MiB blocks in a loop gets NULL once nonpaged pool (NT 3.51 sizing) is used up',
     async () => {
       // esi = 0; again: push 0x100000; push 0; call ExAllocatePool; test eax, eax; jz done; inc esi;
       // jmp again; done: mov eax, esi; ret 8
@@ -309,9 +309,11 @@ describe('guest memory is capped', () => {
         a.emit(0x89, 0xf0, 0xc2, 0x08, 0x00); // mov eax, esi; ret 8
       });
       expect(last.kind).toBe('returned');
-      // 32 MiB of pool, each block 1 MiB plus a guard page: 31 blocks, then NULL.
-      expect(last.kind === 'returned' && last.eax).toBe(31);
-      expect(r.poolLeaks).toHaveLength(31);
+      // 32 MiB machine: 1 MiB + 400 KiB per MiB above 4 of nonpaged pool (11.9 MiB): 11 blocks, then NULL.
+      const blocks = Math.floor(poolSizes(DEFAULT_MEMORY_MIB).nonPaged / 0x100000);
+      expect(blocks).toBe(11);
+      expect(last.kind === 'returned' && last.eax).toBe(blocks);
+      expect(r.poolLeaks).toHaveLength(blocks);
     },
   );
 
@@ -320,11 +322,11 @@ describe('guest memory is capped', () => {
     try {
       const pool = new Pool(cpu);
       const a = pool.allocate(0x8000, 0, 'Test', 'driver');
-      expect(a).toBe(POOL_REGION.start);
+      expect(a).toBe(pool.ranges.nonPaged.start);
       expect(pool.allocate(0x9000, 0, 'Test', 'driver')).toBeNull(); // 0x8000 + 0x9000 > the cap
       expect(pool.live('driver')).toHaveLength(1);
-      // What fits under the cap still works, after the guard page of the first block.
-      expect(pool.allocate(0x8000, 0, 'Test', 'driver')).toBe(POOL_REGION.start + 0x9000);
+      // What fits under the cap still works, right after the first block.
+      expect(pool.allocate(0x8000, 0, 'Test', 'driver')).toBe(pool.ranges.nonPaged.start + 0x8000);
       expect(pool.allocate(1, 0, 'Test', 'driver')).toBeNull();
     } finally {
       cpu.close();

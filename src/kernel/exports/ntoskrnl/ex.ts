@@ -1,4 +1,6 @@
 // Executive exports (ntoskrnl!Ex*): pool allocation with use-after-free and double-free detection.
+import type { KernelContext } from '../../context.js';
+import { isMustSucceedPool } from '../../pool.js';
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 
@@ -8,16 +10,31 @@ const tagText = (tag: number) =>
     '.',
   );
 
+/**
+ * An allocation from the pool; NULL when it is exhausted, except for NonPagedPoolMustSucceed, which
+ * NT's MiAllocatePoolPages answers with MUST_SUCCEED_POOL_EMPTY (0x41: size, then pool page counts
+ * this model does not keep).
+ */
+function allocate(ctx: KernelContext, type: number, size: number, tag: string | null): number {
+  const p = ctx.pool.allocate(size, type, tag, 'driver');
+  if (p !== null) return p;
+  if (isMustSucceedPool(type)) {
+    ctx.log.add({ type: 'bugcheck', code: 0x41, parameters: [size, 0, 0, 0], caller: ctx.caller });
+    ctx.stop('bugcheck 0x41 MUST_SUCCEED_POOL_EMPTY');
+  }
+  return 0;
+}
+
 export const ExAllocatePool = defineExport({
   module: 'ntoskrnl',
   prototype: 'PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)',
-  impl: (ctx, [type, size]) => ctx.pool.allocate(size!, type!, null, 'driver') ?? 0,
+  impl: (ctx, [type, size]) => allocate(ctx, type!, size!, null),
 });
 
 export const ExAllocatePoolWithTag = defineExport({
   module: 'ntoskrnl',
   prototype: 'PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)',
-  impl: (ctx, [type, size, tag]) => ctx.pool.allocate(size!, type!, tagText(tag!), 'driver') ?? 0,
+  impl: (ctx, [type, size, tag]) => allocate(ctx, type!, size!, tagText(tag!)),
 });
 
 /** A bad or repeated free is NT's BAD_POOL_CALLER (0xC2) bugcheck. */

@@ -62,8 +62,12 @@ export const IoCreateSymbolicLink = defineExport({
     const link = ctx.mem.unicodeString(linkPtr!);
     const target = ctx.mem.unicodeString(targetPtr!);
     if (!link || target === null) return NTSTATUS.OBJECT_NAME_INVALID;
-    if (!ctx.objects.insert(link, { kind: 'symlink', address: 0, target }))
+    // NT keeps the name and the target in paged pool: charged there, so host memory stays in NT's bound.
+    if (!ctx.pool.chargePaged(2 * (link.length + target.length))) return NTSTATUS.INSUFFICIENT_RESOURCES;
+    if (!ctx.objects.insert(link, { kind: 'symlink', address: 0, target })) {
+      ctx.pool.releasePaged(2 * (link.length + target.length));
       return NTSTATUS.OBJECT_NAME_COLLISION;
+    }
     ctx.log.add({ type: 'symlink-created', link, target });
     return NTSTATUS.SUCCESS;
   },
@@ -74,8 +78,10 @@ export const IoDeleteSymbolicLink = defineExport({
   prototype: 'NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)',
   impl(ctx, [linkPtr]) {
     const link = ctx.mem.unicodeString(linkPtr!);
-    if (!link || ctx.objects.lookup(link)?.kind !== 'symlink') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
+    const entry = link ? ctx.objects.lookup(link) : undefined;
+    if (!link || entry?.kind !== 'symlink') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
     ctx.objects.remove(link);
+    ctx.pool.releasePaged(2 * (link.length + ('target' in entry ? String(entry.target).length : 0)));
     ctx.log.add({ type: 'symlink-deleted', link });
     return NTSTATUS.SUCCESS;
   },

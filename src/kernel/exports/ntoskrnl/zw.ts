@@ -248,6 +248,10 @@ export const ZwSetValueKey = defineExport({
     const k = keyOf(ctx, handle!);
     if (typeof k === 'number') return k;
     const name = ctx.mem.unicodeString(namePtr!) ?? '';
+    // The registry's size quota (Pool.registryQuota) is charged before the data is read.
+    const old = k.key.values.get(name.toLowerCase());
+    const delta = 2 * name.length + size! - (old ? 2 * old.name.length + old.data.length : 0);
+    if (!ctx.pool.chargeRegistry(delta)) return NTSTATUS.INSUFFICIENT_RESOURCES;
     const bytes = size ? ctx.mem.bytes(data!, size!, 'value data') : new Uint8Array(0);
     k.key.values.set(name.toLowerCase(), { name, type: type!, data: new Uint8Array(bytes) });
     return NTSTATUS.SUCCESS;

@@ -1,0 +1,156 @@
+// The code guard (src/cpu/x86-code-guard.ts): encodings Debian's libunicorn 2.0.1 aborts the process on
+// end as invalid-instruction faults at their first byte, wherever the bytes come from (host writes,
+// guest writes, memory made executable later), and the same bytes inside other instructions run as data.
+import { describe, expect, it } from 'vitest';
+import { RW, RWX, RX } from '../../src/cpu/engine.js';
+import { UnicornX86 } from '../../src/cpu/unicorn.js';
+import { hazardInstructionAt, hazardStarts } from '../../src/cpu/x86-code-guard.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
+
+const CODE = 0x10000;
+const UNTIL = 0x1f000;
+const FAR_REGISTER = [
+  ...Array.from({ length: 8 }, (_, i) => 0xd8 + i), // FF /3 (lcall) mod = 3
+  ...Array.from({ length: 8 }, (_, i) => 0xe8 + i), // FF /5 (ljmp) mod = 3
+];
+const hex = (b: number[]) => b.map((x) => x.toString(16).padStart(2, '0')).join(' ');
+
+function engine(): UnicornX86 {
+  const cpu = new UnicornX86();
+  cpu.map(CODE, 0x10000, RWX);
+  cpu.map(0x30000, 0x1000, RW);
+  cpu.setReg('esp', 0x30800);
+  return cpu;
+}
+const run = (cpu: UnicornX86, start = CODE) =>
+  cpu.run({ start, until: UNTIL, maxInstructions: 1000, maxMillis: 2000 });
+/** jmp rel32 to UNTIL from `at` (5 bytes). */
+const jmpUntil = (at: number) => {
+  const rel = (UNTIL - (at + 5)) >>> 0;
+  return [0xe9, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, rel >>> 24];
+};
+
+describe('hazard decoding (pure)', () => {
+  it('finds FF /3 and FF /5 with a register operand, and the prefix run before them', () => {
+    for (const m of FAR_REGISTER) expect(hazardInstructionAt(Uint8Array.of(0xff, m), 0)).toBe(true);
+    for (const m of [0xd0, 0xe0, 0x18, 0x28, 0x1d, 0xf0])
+      expect(hazardInstructionAt(Uint8Array.of(0xff, m), 0)).toBe(false);
+    // nop; 66 2e ff d8: starts at the 66, the 2e and the ff are hazards, the nop is not
+    expect(hazardStarts(Uint8Array.of(0x90, 0x66, 0x2e, 0xff, 0xd8), 0x100).sort()).toEqual([
+      0x101, 0x102, 0x103,
+    ]);
+  });
+  it('finds LOCK on instructions that cannot take it (SDM: #UD), not on lockable memory forms', () => {
+    for (const b of [
+      [0xf0, 0x38, 0x00],
+      [0xf0, 0x39, 0x00],
+      [0xf0, 0xa6],
+      [0xf0, 0xa7],
+      [0xf0, 0x90],
+      [0xf0, 0x01, 0xc0],
+      [0xf0, 0x80, 0x38, 1],
+    ])
+      expect(hazardInstructionAt(Uint8Array.from(b), 0), hex(b)).toBe(true);
+    for (const b of [
+      [0xf0, 0x01, 0x00],
+      [0xf0, 0x0f, 0xb1, 0x0a],
+      [0xf0, 0xff, 0x00],
+      [0xf0, 0x87, 0x03],
+      [0xf0, 0x0f, 0xc7, 0x0e],
+    ])
+      expect(hazardInstructionAt(Uint8Array.from(b), 0), hex(b)).toBe(false);
+  });
+});
+
+describe.skipIf(!haveUnicorn)('the code guard keeps libunicorn from aborting', () => {
+  it.each(FAR_REGISTER)('nop; FF %s is an invalid-instruction fault at the FF', (modrm) => {
+    const cpu = engine();
+    cpu.write(CODE, Uint8Array.of(0x90, 0xff, modrm));
+    expect(run(cpu)).toMatchObject({
+      kind: 'fault',
+      fault: 'invalid-instruction',
+      pc: CODE + 1,
+      address: CODE + 1,
+    });
+    cpu.close();
+  });
+
+  it.each([[0x66], [0x67], [0x2e], [0x64], [0xf3], [0xf2], [0xf0], [0x66, 0x67, 0x3e]])(
+    'with prefixes %j the fault is at the first prefix',
+    (...prefixes) => {
+      const cpu = engine();
+      cpu.write(CODE, Uint8Array.from([0x90, ...prefixes, 0xff, 0xd8]));
+      expect(run(cpu)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 1 });
+      cpu.close();
+    },
+  );
+
+  it.each([[0x38, 0x00], [0x39, 0x00], [0xa6], [0xa7]])(
+    'lock %j is an invalid-instruction fault',
+    (...rest) => {
+      const cpu = engine();
+      cpu.write(CODE, Uint8Array.from([0x90, 0xf0, ...rest]));
+      expect(run(cpu)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 1 });
+      cpu.close();
+    },
+  );
+
+  it('FF D8 inside an immediate is data: mov eax, 0x90D8FF90 runs', () => {
+    const cpu = engine();
+    cpu.write(CODE, Uint8Array.from([0xb8, 0x90, 0xff, 0xd8, 0x90, ...jmpUntil(CODE + 5)]));
+    expect(run(cpu)).toMatchObject({ kind: 'returned' });
+    expect(cpu.reg('eax')).toBe(0x90d8ff90);
+    cpu.close();
+  });
+
+  it('code the guest writes into writable, executable memory is guarded before it runs', () => {
+    const cpu = engine();
+    // mov word [CODE + 0x10], 0xD8FF (the immediate holds FF D8 too); nop... up to it
+    const program = [0x66, 0xc7, 0x05, 0x10, 0x00, 0x01, 0x00, 0xff, 0xd8];
+    cpu.write(CODE, Uint8Array.from([...program, ...new Array(0x10 - program.length).fill(0x90)]));
+    expect(run(cpu)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
+    cpu.close();
+  });
+
+  it('code written while not executable is scanned when it becomes executable', () => {
+    const cpu = engine();
+    cpu.map(0x40000, 0x1000, RW);
+    cpu.protect(0x40000, 0x1000, RW);
+    // The guest writes FF E8 at 0x40000, then jumps there: mov word [0x40000], 0xE8FF; jmp 0x40000
+    cpu.write(
+      CODE,
+      Uint8Array.from([0x66, 0xc7, 0x05, 0x00, 0x00, 0x04, 0x00, 0xff, 0xe8, 0xe9, 0xf2, 0xff, 0x02, 0x00]),
+    );
+    expect(run(cpu)).toMatchObject({ kind: 'fault', fault: 'protection', access: 'fetch', address: 0x40000 });
+    cpu.protect(0x40000, 0x1000, RX);
+    expect(run(cpu, 0x40000)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: 0x40000 });
+    cpu.close();
+  });
+
+  it('an exit left stale by a write is dropped: code overwritten with nops runs through', () => {
+    const cpu = engine();
+    cpu.write(CODE, Uint8Array.of(0xff, 0xd8));
+    expect(run(cpu)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE });
+    cpu.write(CODE, Uint8Array.from([0x90, 0x90, ...jmpUntil(CODE + 2)]));
+    expect(run(cpu)).toMatchObject({ kind: 'returned', pc: UNTIL });
+    cpu.close();
+  });
+
+  it('a guest overwriting the hazard with nops runs through the old exit', () => {
+    const cpu = engine();
+    // mov word [CODE + 0x10], 0x9090; then nops to CODE + 0x10, where FF D8 was, then jmp UNTIL
+    const program = [0x66, 0xc7, 0x05, 0x10, 0x00, 0x01, 0x00, 0x90, 0x90];
+    cpu.write(
+      CODE,
+      Uint8Array.from([
+        ...program,
+        ...new Array(0x10 - program.length).fill(0x90),
+        0xff,
+        0xd8,
+        ...jmpUntil(CODE + 0x12),
+      ]),
+    );
+    expect(run(cpu)).toMatchObject({ kind: 'returned', pc: UNTIL });
+    cpu.close();
+  });
+});
