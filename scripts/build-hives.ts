@@ -1,6 +1,7 @@
 // Fixture step of build-fixtures.sh: each image set under ROOT/imagesets gets a real SYSTEM hive
 // (WINNT35\SYSTEM32\CONFIG\SYSTEM) written from the services its machine.yaml lists, and machine.yaml
-// keeps only what a disk cannot tell (the machine). Byte-reproducible: the hive writer uses fixed times.
+// keeps only what a disk cannot tell (the machine: architecture, processors, profile).
+// Byte-reproducible: the hive writer uses fixed times.
 //   tsx scripts/build-hives.ts ROOT
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -27,10 +28,15 @@ function moveServicesToHive(set: string): void {
   if (manifest.services.length === 0) return;
   const config = folder(folder(folder(set, manifest.systemRoot), 'System32'), 'config');
   writeFileSync(join(config, 'SYSTEM'), writeSystemHive(manifest.services, SERVICE_GROUP_ORDER));
-  // The services now live in the hive: machine.yaml ends before its services section.
+  // The services now live in the hive: machine.yaml ends before its services section. The system
+  // root, kernel and HAL paths go too: they are NT's defaults, which the boot reads off the disk.
   const lines = text.split('\n');
   const cut = lines.findIndex((l) => /^# Services\b/.test(l) || /^services:/.test(l));
-  const kept = lines.slice(0, cut).join('\n').replace(/\n*$/, '\n');
+  const kept = lines
+    .slice(0, cut)
+    .filter((l) => !/^(systemRoot|kernel|hal):/.test(l))
+    .join('\n')
+    .replace(/\n*$/, '\n');
   writeFileSync(
     yamlPath,
     `${kept}# Services: in the SYSTEM hive (WINNT35\\SYSTEM32\\CONFIG\\SYSTEM, ControlSet001 and its\n# LastKnownGood copy ControlSet002), written by scripts/build-hives.ts.\n`,

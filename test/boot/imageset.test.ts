@@ -58,7 +58,10 @@ describe('image set paths', () => {
   it('do not follow symlinks out of the set', () => {
     const dir = join(tmp, 'linked');
     mkdirSync(join(dir, 'WINNT35'), { recursive: true });
-    writeFileSync(join(dir, 'machine.yaml'), readFileSync(join(KB, 'machine.yaml')));
+    writeFileSync(
+      join(dir, 'machine.yaml'),
+      `${readFileSync(join(KB, 'machine.yaml'), 'utf8')}systemRoot: WINNT35\n`,
+    );
     writeFileSync(join(tmp, 'secret.txt'), 'secret');
     symlinkSync(join(tmp, 'secret.txt'), join(dir, 'WINNT35', 'secret.txt'));
     const linked = ImageSet.open(dir);
