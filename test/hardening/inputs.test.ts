@@ -23,31 +23,18 @@ import {
   loadImageSet,
   replay,
 } from '../../src/api/index.js';
-import { run } from '../../src/cli/main.js';
 import { INPUT_LIMITS, InputFileError, readRegularFile } from '../../src/input/index.js';
 import { PeImage } from '../../src/pe/index.js';
 import { runDriver } from '../../src/sandbox/index.js';
 import { Media, MediaError } from '../../src/system/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-inputs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs the CLI, returning its exit code and what it wrote. */
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'nt351', ...args], {
-    stdout: (s: string) => {
-      out += s;
-    },
-    stderr: (s: string) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
+const cli = cliInProcess;
 
 // DriverEntry: mov eax, [esp+4] (the DRIVER_OBJECT); then `body`; xor eax, eax; ret 8.
 const entry = (...body: number[]) => [0x8b, 0x44, 0x24, 0x04, ...body, 0x31, 0xc0, 0xc2, 0x08, 0x00];

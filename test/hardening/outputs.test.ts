@@ -15,26 +15,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { makeOutputDir, OutputPathError, writeOutputBytes } from '../../src/system/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-outputs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'nt351', ...args], {
-    stdout: (s: string) => {
-      out += s;
-    },
-    stderr: (s: string) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
+const cli = cliInProcess;
 
 /** A copy of rtm-x86-up, whose boot writes SysEvent.Evt to its overlay. */
 const freshSet = () => {
