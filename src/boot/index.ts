@@ -12,7 +12,13 @@ export type {
   SystemEvent,
   TraceUnit,
 } from '../kernel/index.js';
-export { type StopScreen, type StopScreenModule, stopScreenLines } from '../kernel/index.js';
+/** The ServiceGroupOrder a boot uses when the registry gives none (NT's list; src/kernel/scm.ts). */
+export {
+  SERVICE_GROUP_ORDER,
+  type StopScreen,
+  type StopScreenModule,
+  stopScreenLines,
+} from '../kernel/index.js';
 export { boot } from './boot.js';
 export { BootOptionsError } from './options.js';
 export {

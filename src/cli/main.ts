@@ -4,19 +4,8 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { inspectImage, resolveImages } from '../analysis/index.js';
-import {
-  BootUnsupportedError,
-  boot,
-  GuestMemoryLimitError,
-  profileNames,
-  type TraceUnit,
-  UnicornUnavailableError,
-} from '../boot/index.js';
+import type { TraceUnit } from '../boot/index.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
-import { replay, scenarioFiles } from '../replay/index.js';
-import { runDriver } from '../sandbox/index.js';
-import { ImageSet, ImageSetError } from '../system/index.js';
 import { BootExit, EXIT_CODE_HELP, ExitCode, exitCodeHelp } from './exit-codes.js';
 import {
   checkOutputDir,
@@ -33,10 +22,22 @@ import {
   writeOutputFile,
 } from './files.js';
 import { malformedLine, renderInspect, renderResolve } from './render.js';
-import { bootScreens, renderBoot, renderBootSvg } from './render-boot.js';
-import { progressBar, progressLine, renderJunit, renderReplay } from './render-replay.js';
-import { renderRunDriver } from './render-run.js';
-import { renderScreensHtml } from './render-screen.js';
+
+/**
+ * The layers a command needs, loaded when that command runs (issue 19: `--version`, `--help`,
+ * `inspect` and `resolve` do not load the emulator, koffi or the kernel's handlers).
+ */
+const load = {
+  analysis: () => import('../analysis/index.js'),
+  boot: () => import('../boot/index.js'),
+  replay: () => import('../replay/index.js'),
+  sandbox: () => import('../sandbox/index.js'),
+  system: () => import('../system/index.js'),
+  renderBoot: () => import('./render-boot.js'),
+  renderReplay: () => import('./render-replay.js'),
+  renderRun: () => import('./render-run.js'),
+  renderScreen: () => import('./render-screen.js'),
+};
 
 /** Output sinks, replaceable for tests. */
 export interface Io {
@@ -125,6 +126,11 @@ function program(io: Io, setExit: (code: number) => void): Command {
           json?: boolean;
         },
       ) => {
+        const { ImageSet, ImageSetError } = await load.system();
+        const { boot, BootUnsupportedError, GuestMemoryLimitError, profileNames, UnicornUnavailableError } =
+          await load.boot();
+        const { bootScreens, renderBoot, renderBootSvg } = await load.renderBoot();
+        const { renderScreensHtml } = await load.renderScreen();
         const fail = (exit: number, error: string, message: string) => {
           if (opts.json) io.stdout(json({ error: { error, message } }));
           io.stderr(`nt351: ${message}\n`);
@@ -177,7 +183,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
         try {
           if (opts.render) checkOutputFile(opts.render);
           if (opts.saveOverlay) checkOutputDir(opts.saveOverlay, [dir]);
-          checkManifestFile(dir);
+          checkManifestFile(dir, ImageSetError);
           const set = ImageSet.open(dir, bootEntry === undefined ? {} : { bootEntry });
           for (const w of set.skipped) io.stderr(`nt351: warning: ${w}\n`);
           const report = await boot(set, {
@@ -254,6 +260,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
         paths: string[],
         opts: { json?: boolean; junit?: string; filter?: string; jobs: string; media?: string },
       ) => {
+        const { replay, scenarioFiles } = await load.replay();
+        const { progressBar, progressLine, renderJunit, renderReplay } = await load.renderReplay();
         paths = paths.map(examplePath);
         if (opts.media !== undefined) opts.media = examplePath(opts.media);
         const fail = (exit: number, error: string, message: string, path?: string) => {
@@ -350,7 +358,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
       'after',
       `\nExample:\n  nt351 inspect fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE\n\n${exitCodeHelp('inspect')}`,
     )
-    .action((given: string, opts: { json?: boolean }) => {
+    .action(async (given: string, opts: { json?: boolean }) => {
+      const { inspectImage } = await load.analysis();
       const file = examplePath(given);
       const bytes = readInputFile(file);
       const report = inspectImage(PeImage.parse(bytes, file), bytes.length);
@@ -380,7 +389,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
       'after',
       `\nExample (KB Q138713: SP3 srv.sys with the RTM kernel):\n  nt351 resolve --kernel-mode fixtures/imagesets/kb138713-x86-up\n\n${exitCodeHelp('resolve')}`,
     )
-    .action((given: string[], opts: { kernelMode?: boolean; json?: boolean; verbose?: boolean }) => {
+    .action(async (given: string[], opts: { kernelMode?: boolean; json?: boolean; verbose?: boolean }) => {
+      const { resolveImages } = await load.analysis();
       const paths = given.map(examplePath);
       const files = collectImages(paths);
       if (files.length === 0) throw new InputError(paths.join(' '), 'contains no PE images');
@@ -459,6 +469,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
           json?: boolean;
         },
       ) => {
+        const { runDriver } = await load.sandbox();
+        const { renderRunDriver } = await load.renderRun();
         const onUnimplemented = opts.onUnimplemented;
         if (
           onUnimplemented !== undefined &&
@@ -538,7 +550,7 @@ function traceArgs(
   return { target: positional, trace: unit };
 }
 
-function checkManifestFile(dir: string): void {
+function checkManifestFile(dir: string, ImageSetError: new (file: string, reason: string) => Error): void {
   const manifest = join(dir, 'machine.yaml');
   let st: ReturnType<typeof lstatSync>;
   try {
@@ -617,9 +629,10 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         { error: 'OutputError', path: e.path, message: e.message },
         e.message,
       );
-    if (e instanceof GuestMemoryLimitError)
+    // By name: the boot layer (and its error classes) is loaded only by the commands that run guest code.
+    if (e instanceof Error && e.name === 'GuestMemoryLimitError')
       return fail(ExitCode.GUEST_FAILED, { error: e.name, message: e.message }, e.message);
-    if (e instanceof UnicornUnavailableError) {
+    if (e instanceof Error && e.name === 'UnicornUnavailableError') {
       return fail(
         ExitCode.INPUT,
         { error: 'UnicornUnavailable', message: e.message },

@@ -3,7 +3,13 @@
 // are only read; everything a step writes stays in the overlay.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BootOutcome, type BootReport, BootUnsupportedError, boot } from '../boot/index.js';
+import {
+  type BootOutcome,
+  type BootReport,
+  BootUnsupportedError,
+  boot,
+  SERVICE_GROUP_ORDER,
+} from '../boot/index.js';
 import { MalformedPeError } from '../pe/index.js';
 import {
   applyServicePack,
@@ -127,6 +133,7 @@ class ScenarioRun {
           this.mediaNamed(step.media),
           step.media,
           step.machine,
+          SERVICE_GROUP_ORDER,
           step.cpus ?? undefined,
         );
         this.set = r.set;

@@ -2,7 +2,6 @@
 // and HAL picked by processor kind) and a service pack's UPDATE.EXE (UPDATE.INF's [Files], the
 // kernel matching the installed one). Both only read the media; the image set is written in its overlay.
 import { halFor } from '../hal/index.js';
-import { SERVICE_GROUP_ORDER } from '../kernel/index.js';
 import { IMAGE_FILE_UP_SYSTEM_ONLY, PeImage } from '../pe/index.js';
 import { ImageSet } from './imageset.js';
 import type { Media } from './media.js';
@@ -26,9 +25,16 @@ export interface Installed {
 /**
  * Setup from `setup` media on machine profile `machine`: a new in-memory system root WINNT35 with
  * the files SETUP.INF lists for the machine's processor kind (NTKRNLMP.EXE on MP HALs) and a SYSTEM
- * hive holding the services key Setup writes (the media's SERVICES.YAML). `cpus` defaults to 2 on MP machines and 1 otherwise.
+ * hive holding the services key Setup writes (the media's SERVICES.YAML) and `groupOrder` as
+ * ServiceGroupOrder\List. `cpus` defaults to 2 on MP machines and 1 otherwise.
  */
-export function installFromMedia(setup: Media, mediaName: string, machine: string, cpus?: number): Installed {
+export function installFromMedia(
+  setup: Media,
+  mediaName: string,
+  machine: string,
+  groupOrder: readonly string[],
+  cpus?: number,
+): Installed {
   if (setup.kind !== 'setup') throw new SetupError(`${mediaName} is not Setup media (it has no SETUP.INF)`);
   const hal = halFor(machine);
   if (!hal) throw new SetupError(`unknown machine '${machine}'`);
@@ -40,7 +46,7 @@ export function installFromMedia(setup: Media, mediaName: string, machine: strin
     files[`WINNT35\\${f.destination}`] = setup.read(f.source);
   }
   // Setup writes the services key into the new system's SYSTEM hive (ControlSet001 and its copy).
-  files['WINNT35\\System32\\config\\SYSTEM'] = writeSystemHive(setup.services(), SERVICE_GROUP_ORDER);
+  files['WINNT35\\System32\\config\\SYSTEM'] = writeSystemHive(setup.services(), groupOrder);
   const set = ImageSet.fromMemory(
     {
       description: `installed by nt351 replay from ${mediaName} on ${machine}`,
