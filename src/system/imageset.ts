@@ -167,6 +167,17 @@ export class ImageSet {
 
   /** A set held only in memory (tests, the library API): `files` maps Windows paths to bytes. */
   static fromMemory(manifest: ImageSetManifest, files: Record<string, Uint8Array>): ImageSet {
+    if (!manifest.systemRoot) {
+      // The folder holding System32\config\SYSTEM among the files, else Setup's default, WINNT35.
+      const hive = Object.keys(files)
+        .map((p) => /^([^\\/]+)[\\/]System32[\\/]config[\\/]SYSTEM$/i.exec(p)?.[1])
+        .find((x) => x !== undefined);
+      manifest.systemRoot = hive ?? 'WINNT35';
+      manifest.sources = {
+        ...manifest.sources,
+        systemRoot: hive ? 'the folder with System32\\config\\SYSTEM' : 'NT 3.51 Setup default',
+      };
+    }
     const set = new ImageSet(null, manifest);
     for (const [p, bytes] of Object.entries(files)) {
       const rel = set.resolve(p);
