@@ -33,7 +33,11 @@ export function treeKey(root: HiveKeySpec, path: string, create = false): HiveKe
 
 /** Rewrites `bytes` (a hive) after `edit` changed its tree; the format version and name are kept. */
 export function editHive(bytes: Uint8Array, file: string, edit: (root: HiveKeySpec) => void): Uint8Array {
-  const hive = Hive.parse(bytes, file);
+  return rewriteHive(Hive.parse(bytes, file), edit);
+}
+
+/** As editHive, for a hive the caller has parsed already (it read something first). */
+export function rewriteHive(hive: Hive, edit: (root: HiveKeySpec) => void): Uint8Array {
   const root = hiveTree(hive);
   edit(root);
   return writeHive(root, {

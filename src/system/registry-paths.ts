@@ -3,7 +3,7 @@
 // values and keys in the overlay. CurrentControlSet is the link NT makes to the control set in use
 // (Select\Current; Default before a first boot). Only HKLM\SYSTEM is on disk in an image set.
 import { Hive, REG, type RegValue, regValue } from '../regf/index.js';
-import { editHive, treeKey } from './hive-tree.js';
+import { rewriteHive, treeKey } from './hive-tree.js';
 import type { ImageSet } from './imageset.js';
 import { ImageSetError } from './imageset-error.js';
 import { SYSTEM_HIVE_PATH } from './system-hive.js';
@@ -62,8 +62,8 @@ export function readRegistryValue(set: ImageSet, path: string): RegistryData | U
 
 /** Sets the value at `path`, making missing keys (as RegCreateKey and RegSetValue would). */
 export function setRegistryValue(set: ImageSet, path: string, data: RegistryData, expand = false): void {
-  const bytes = hiveOf(set);
-  const rest = linked(Hive.parse(bytes, SYSTEM_HIVE_PATH), systemHivePath(path));
+  const hive = Hive.parse(hiveOf(set), SYSTEM_HIVE_PATH);
+  const rest = linked(hive, systemHivePath(path));
   const cut = rest.lastIndexOf('\\');
   if (cut < 0) throw new ImageSetError(path, 'names no value below a key');
   const name = rest.slice(cut + 1);
@@ -77,7 +77,7 @@ export function setRegistryValue(set: ImageSet, path: string, data: RegistryData
         : regValue.multiSz(name, data);
   set.write(
     SYSTEM_HIVE_PATH,
-    editHive(bytes, SYSTEM_HIVE_PATH, (root) => {
+    rewriteHive(hive, (root) => {
       const key = treeKey(root, rest.slice(0, cut), true)!;
       key.values = [...(key.values ?? []).filter((v) => v.name.toLowerCase() !== name.toLowerCase()), spec];
     }),
@@ -86,13 +86,13 @@ export function setRegistryValue(set: ImageSet, path: string, data: RegistryData
 
 /** Deletes the key or value at `path` (a key when one has that name); false when there is neither. */
 export function deleteRegistryPath(set: ImageSet, path: string): boolean {
-  const bytes = hiveOf(set);
-  const rest = linked(Hive.parse(bytes, SYSTEM_HIVE_PATH), systemHivePath(path));
+  const hive = Hive.parse(hiveOf(set), SYSTEM_HIVE_PATH);
+  const rest = linked(hive, systemHivePath(path));
   const cut = rest.lastIndexOf('\\');
   const parentPath = cut < 0 ? '' : rest.slice(0, cut);
   const name = rest.slice(cut + 1).toLowerCase();
   let found = false;
-  const edited = editHive(bytes, SYSTEM_HIVE_PATH, (root) => {
+  const edited = rewriteHive(hive, (root) => {
     const parent = treeKey(root, parentPath);
     if (!parent) return;
     const keys = parent.subkeys ?? [];

@@ -65,14 +65,14 @@ export function readSystemHive(bytes: Uint8Array, file: string, lastKnownGood = 
       file,
       `no control set to boot: Select\\${use} is ${number}, and the hive has no ${number > 0 ? name : 'such key'}`,
     );
+  const control = set.subkey('Control');
+  const list = control?.subkey('ServiceGroupOrder')?.value('List') ?? null;
   return {
     select,
     controlSet: { name, number, use },
     services: servicesOf(set.subkey('Services')),
-    groupOrder: set.subkey('Control')?.subkey('ServiceGroupOrder')?.value('List')
-      ? stringsOf(set.subkey('Control')!.subkey('ServiceGroupOrder')!.value('List'))
-      : null,
-    tagOrder: tagOrderOf(set.subkey('Control')?.subkey('GroupOrderList') ?? null),
+    groupOrder: list ? stringsOf(list) : null,
+    tagOrder: tagOrderOf(control?.subkey('GroupOrderList') ?? null),
   };
 }
 
