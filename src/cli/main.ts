@@ -1,8 +1,7 @@
 // The nt351 command line: argument parsing and output only; the work is done by the layers below
 // (src/boot, src/sandbox, src/replay, src/analysis, src/system), through their index.ts faces.
 
-import { existsSync, lstatSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { TraceUnit } from '../boot/index.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
@@ -183,7 +182,6 @@ function program(io: Io, setExit: (code: number) => void): Command {
         try {
           if (opts.render) checkOutputFile(opts.render);
           if (opts.saveOverlay) checkOutputDir(opts.saveOverlay, [dir]);
-          checkManifestFile(dir, ImageSetError);
           const set = ImageSet.open(dir, bootEntry === undefined ? {} : { bootEntry });
           for (const w of set.skipped) io.stderr(`nt351: warning: ${w}\n`);
           const report = await boot(set, {
@@ -548,20 +546,6 @@ function traceArgs(
   if (unit !== undefined && unit !== 'block' && unit !== 'insn')
     return { error: `--trace expects 'block' or 'insn', got '${unit}'` };
   return { target: positional, trace: unit };
-}
-
-function checkManifestFile(dir: string, ImageSetError: new (file: string, reason: string) => Error): void {
-  const manifest = join(dir, 'machine.yaml');
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(manifest);
-  } catch {
-    return;
-  }
-  if (st.isSymbolicLink())
-    throw new ImageSetError(manifest, 'is a symbolic link; machine.yaml must be a file inside the set');
-  if (st.isDirectory()) throw new ImageSetError(manifest, 'is a directory; machine.yaml must be a file');
-  if (!st.isFile()) throw new ImageSetError(manifest, 'is not a regular file');
 }
 
 /** True when `path` is a folder (following links). */
