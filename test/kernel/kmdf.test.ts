@@ -114,6 +114,26 @@ describe.skipIf(!haveUnicorn)('WdfVersionBind', () => {
     expect(kernel.mem.cString(globals + 12, 32)).toBe('Sample'); // WDF_DRIVER_GLOBALS.DriverName
   });
 
+  it('an entry without a handler is a reported miss, wherever its slot is', () => {
+    const { info, table } = bindInfo('KmdfLibrary', 9, 396);
+    expect(bind.impl(kernel.ctx, [0, registryPath(), info, block(4)])).toBe(0);
+    // The last entry's slot lies past the first page of kernel routines (396 entries need two).
+    const last = kernel.mem.u32(table + 4 * 395);
+    expect(last).toBeGreaterThanOrEqual(0x80032000);
+    kernel.onUnimplemented = 'zero';
+    const { run, eax } = kernel.call(last, [], { maxInstructions: 1000 });
+    expect(run.kind).toBe('returned');
+    expect(eax).toBe(0);
+    expect(kernel.log.events).toContainEqual(
+      expect.objectContaining({
+        type: 'unimplemented-routine',
+        module: 'wdf01000',
+        name: 'WdfRequestForwardToParentDeviceIoQueue',
+        policy: 'zero',
+      }),
+    );
+  });
+
   it('binds an older client to the table’s prefix and refuses newer ones and other components', () => {
     const out = block(4);
     expect(bind.impl(kernel.ctx, [0, registryPath(), bindInfo('KmdfLibrary', 5, 387).info, out])).toBe(0);

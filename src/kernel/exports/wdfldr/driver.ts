@@ -130,6 +130,7 @@ export const wdfDriverExports: ExportHandler[] = [
         ? ctx.mem.u32(wdf(ctx).registryPath + 4)
         : badHandle(ctx, driver!, 'WDFDRIVER'),
   ),
+  // Declared FASTCALL in wdfobject.h (DriverGlobals in ECX, Handle in EDX), unlike the other DDIs.
   wdfFunction(
     'PVOID FASTCALL WdfObjectGetTypedContextWorker(PWDF_DRIVER_GLOBALS DriverGlobals, WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE_INFO TypeInfo)',
     (ctx, [, handle, typeInfo]) => {

@@ -171,8 +171,9 @@ function newRequest(ctx: KernelContext, device: WdfObject, irp: number): WdfObje
 }
 
 /**
- * FxDevice::Dispatch, in every MajorFunction entry of a KMDF driver. Long because it is the
- * framework's one switch over the major functions, each case a few lines.
+ * FxDevice::Dispatch, in every MajorFunction entry of a KMDF driver: the framework's one switch over
+ * the major functions. Returns the request's status once the driver's callbacks are done, or
+ * STATUS_PENDING when the driver kept it.
  */
 export const FxDeviceDispatch = defineExport({
   module: 'wdf01000',
@@ -193,7 +194,8 @@ export const FxDeviceDispatch = defineExport({
       const request = newRequest(ctx, device, irp!);
       if (!request) return completeIrp(ctx, irp!, NTSTATUS.INSUFFICIENT_RESOURCES);
       requestData(request).file = file.handle;
-      if (!d.fileCreate) return completeWdfRequest(ctx, request, NTSTATUS.SUCCESS) ?? NTSTATUS.SUCCESS;
+      if (!d.fileCreate)
+        return then(completeWdfRequest(ctx, request, NTSTATUS.SUCCESS), () => outcomeOf(ctx, request));
       return guestCall(d.fileCreate, [device.handle, request.handle, file.handle], () => {
         const status = outcomeOf(ctx, request);
         // A failed create leaves no open behind: KMDF deletes the file object.
@@ -236,8 +238,8 @@ export const FxDeviceDispatch = defineExport({
       return guestCall(d.inCallerContext, [device.handle, request.handle], () => outcomeOf(ctx, request));
     const queue = objectOf(ctx, d.defaultQueue, 'queue');
     if (!queue)
-      return (
-        completeWdfRequest(ctx, request, NTSTATUS.INVALID_DEVICE_REQUEST) ?? NTSTATUS.INVALID_DEVICE_REQUEST
+      return then(completeWdfRequest(ctx, request, NTSTATUS.INVALID_DEVICE_REQUEST), () =>
+        outcomeOf(ctx, request),
       );
     return then(present(ctx, queue, request), () => outcomeOf(ctx, request));
   },
