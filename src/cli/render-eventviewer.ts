@@ -6,7 +6,7 @@
 // the columns Date, Time, Source, Category, Event, User, Computer; double-clicking a row opened "Event
 // Detail" with those fields and the Description. Modelled, not measured: sizes, fonts, colours, icons.
 
-import { escapeMarkup, wrapText } from './render-screen.js';
+import { escapeMarkup, MONO_FONTS, wrapText } from './render-screen.js';
 
 /** One row of the System log as Event Viewer lists it. */
 export interface EventRow {
@@ -33,7 +33,7 @@ export interface TimelineInput {
 }
 
 const t = escapeMarkup;
-const MONO = "'Lucida Console', 'DejaVu Sans Mono', 'Courier New', monospace";
+const MONO = MONO_FONTS;
 const ROW_H = 18;
 const COLUMNS: [string, number][] = [
   ['Date', 34],
