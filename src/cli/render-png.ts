@@ -4,6 +4,7 @@
 // Why resvg: docs/render.md compares it with sharp (librsvg) and @napi-rs/canvas (Skia) on package size,
 // speed and fidelity. Text is the only input that varies between machines, so system fonts stay off.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import { PACKAGE_ROOT } from './files.js';
@@ -42,9 +43,17 @@ export interface RasterImage {
   pixels: Uint8Array;
 }
 
+/** resvg for one SVG; the fonts must be there (resvg would silently draw no text without them). */
+function resvg(svg: string): Resvg {
+  const absent = PNG_FONT_FILES.filter((f) => !existsSync(f));
+  if (absent.length > 0)
+    throw new Error(`nt351's fonts are missing (the package is incomplete): ${absent.join(', ')}`);
+  return new Resvg(svg, OPTIONS);
+}
+
 /** Draws an SVG and returns its pixels (the tests compare these with golden images). */
 export function svgToPixels(svg: string): RasterImage {
-  const image = new Resvg(svg, OPTIONS).render();
+  const image = resvg(svg).render();
   return { width: image.width, height: image.height, pixels: new Uint8Array(image.pixels) };
 }
 
@@ -53,5 +62,5 @@ export function svgToPixels(svg: string): RasterImage {
  * (resvg draws in software with fixed fonts; its PNG encoder writes no time or host data).
  */
 export function svgToPng(svg: string): Uint8Array {
-  return new Uint8Array(new Resvg(svg, OPTIONS).render().asPng());
+  return new Uint8Array(resvg(svg).render().asPng());
 }
