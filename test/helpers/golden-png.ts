@@ -34,6 +34,12 @@ export function expectPngGolden(png: Uint8Array, golden: string): PixelDiff {
     writeFileSync(golden, png);
     return { sameSize: true, differing: 0, maxDelta: 0, total: actual.width * actual.height };
   }
+  return checkPngGolden(png, golden);
+}
+
+/** Compares a PNG with `golden` (never writes it, whatever the update mode); a mismatch fails the test. */
+export function checkPngGolden(png: Uint8Array, golden: string): PixelDiff {
+  const actual = decodePng(png);
   if (!existsSync(golden)) throw new Error(`${golden} is missing: run npx vitest run -u to write it`);
   const diff = comparePixels(
     actual,
