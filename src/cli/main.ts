@@ -204,11 +204,17 @@ function program(io: Io, setExit: (code: number) => void): Command {
             }
           }
           if (opts.render) {
-            const picture = png
-              ? png.svgToPng(renderBootSvg(report))
-              : /\.svg$/i.test(opts.render)
-                ? renderBootSvg(report)
-                : renderBootHtml(report);
+            let picture: string | Uint8Array;
+            try {
+              picture = png
+                ? png.svgToPng(renderBootSvg(report))
+                : /\.svg$/i.test(opts.render)
+                  ? renderBootSvg(report)
+                  : renderBootHtml(report);
+            } catch (e) {
+              if (png && e instanceof png.PictureTooLargeError) throw new OutputError(opts.render, e.message);
+              throw e;
+            }
             writeOutputFile(opts.render, picture, [dir]);
           }
           io.stdout(opts.json ? json(report) : renderBoot(report));

@@ -43,15 +43,31 @@ export interface RasterImage {
   pixels: Uint8Array;
 }
 
+/**
+ * The tallest PNG drawn: 900 × 20 000 RGBA is 72 MB of pixels. Guest text (a huge hard-error message,
+ * thousands of events) could make the SVG far taller; its PNG is refused rather than allocated.
+ */
+export const MAX_PNG_HEIGHT = 20_000;
+
+/** A picture too large to draw as PNG (the SVG has no such limit). */
+export class PictureTooLargeError extends Error {
+  override readonly name = 'PictureTooLargeError';
+  constructor(readonly height: number) {
+    super(`the picture is ${height} px tall, more than a PNG's ${MAX_PNG_HEIGHT}; write FILE.svg instead`);
+  }
+}
+
 /** resvg for one SVG; the fonts must be there (resvg would silently draw no text without them). */
 function resvg(svg: string): Resvg {
   const absent = PNG_FONT_FILES.filter((f) => !existsSync(f));
   if (absent.length > 0)
     throw new Error(`nt351's fonts are missing (the package is incomplete): ${absent.join(', ')}`);
-  return new Resvg(svg, OPTIONS);
+  const r = new Resvg(svg, OPTIONS);
+  if (r.height > MAX_PNG_HEIGHT) throw new PictureTooLargeError(r.height);
+  return r;
 }
 
-/** Draws an SVG and returns its pixels (the tests compare these with golden images). */
+/** Draws an SVG and returns its pixels (the tests compare these with golden images); see MAX_PNG_HEIGHT. */
 export function svgToPixels(svg: string): RasterImage {
   const image = resvg(svg).render();
   return { width: image.width, height: image.height, pixels: new Uint8Array(image.pixels) };
@@ -59,7 +75,8 @@ export function svgToPixels(svg: string): RasterImage {
 
 /**
  * Draws an SVG as a PNG file's bytes: 8-bit RGBA, non-interlaced. The same SVG gives the same bytes
- * (resvg draws in software with fixed fonts; its PNG encoder writes no time or host data).
+ * (resvg draws in software with fixed fonts; its PNG encoder writes no time or host data). Throws
+ * PictureTooLargeError for a picture taller than MAX_PNG_HEIGHT.
  */
 export function svgToPng(svg: string): Uint8Array {
   return new Uint8Array(resvg(svg).render().asPng());

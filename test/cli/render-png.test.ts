@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { PNG_FONT_FILES, svgToPixels, svgToPng } from '../../src/cli/render-png.js';
+import {
+  MAX_PNG_HEIGHT,
+  PictureTooLargeError,
+  PNG_FONT_FILES,
+  svgToPixels,
+  svgToPng,
+} from '../../src/cli/render-png.js';
 import { renderScreensSvg } from '../../src/cli/render-screen.js';
 import { checkPngGolden, expectPngGolden, GOLDEN_TOLERANCE, withinTolerance } from '../helpers/golden-png.js';
 import { comparePixels, decodePng, PNG_SIGNATURE } from '../helpers/png.js';
@@ -64,6 +70,33 @@ describe('PNG pictures', () => {
     // The unchanged picture is within the tolerance, and exactly equal on this machine.
     const same = against(STOP_GOLDEN, svgToPng(renderScreensSvg(mismatchedHal)));
     expect(withinTolerance(same)).toBe(true);
+  });
+});
+
+describe('PNG limits and hostile guest text', () => {
+  it('refuses a picture taller than MAX_PNG_HEIGHT before allocating it', () => {
+    const tall = (h: number) =>
+      `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="${h}"><rect width="900" height="${h}" fill="#fff"/></svg>`;
+    expect(() => svgToPng(tall(MAX_PNG_HEIGHT + 1))).toThrow(PictureTooLargeError);
+    expect(() => svgToPng(tall(MAX_PNG_HEIGHT + 1))).toThrow(/20001 px tall.*write FILE\.svg instead/);
+    expect(decodePng(svgToPng(tall(100))).height).toBe(100);
+  });
+
+  it('draws markup, controls, lone surrogates, CJK and right-to-left marks in guest text', () => {
+    const evil = '<script>alert("x")</script> & \u0000 \ud800 ]]> \u6f22\u5b57 \u202e RTL \ufffd ';
+    const png = svgToPng(
+      renderScreensSvg({
+        title: evil,
+        hardErrors: [{ caption: evil, text: `${evil}\r\n${'A'.repeat(600)} tail`, status: 0xc0000001 }],
+        bugcheck: null,
+      }),
+    );
+    const d = decodePng(png);
+    expect(d.width).toBe(900);
+    // The popup's text is drawn: many dark pixels on its white client area.
+    let dark = 0;
+    for (let p = 0; p < d.pixels.length; p += 4) if (d.pixels[p]! < 64 && d.pixels[p + 2]! < 64) dark++;
+    expect(dark).toBeGreaterThan(5000);
   });
 });
 
