@@ -212,6 +212,28 @@ sample services "$b/libntoskrnl.a"
 $DLLTOOL -k -d fixtures/src/samples/wdm.def -l "$b/libwdm.a"
 sample wdm "$b/libwdm.a"
 
+# --- the AMD64 sample (fixtures/src/samples/ioctl.c again), with Debian's x86_64 mingw-w64 ---
+# Same source and flags but for unwind tables (x64 images keep .pdata/.xdata, as WDK builds do); it
+# imports the kernel's undecorated names (the x86 import library's, without @N).
+CC64=x86_64-w64-mingw32-gcc
+DLLTOOL64=x86_64-w64-mingw32-dlltool
+for tool in "$CC64" "$DLLTOOL64"; do
+  command -v "$tool" >/dev/null || {
+    echo "build-fixtures.sh: $tool not found; install gcc-mingw-w64-x86-64, or run ./scripts/setup.sh --fixtures" >&2
+    exit 3
+  }
+done
+mkdir -p "$out/samples/amd64"
+sed -E 's/^(  [A-Za-z_][A-Za-z_0-9]*)@[0-9]+ /\1 /' "$b/imp-ntoskrnl.def" >"$b/imp-ntoskrnl64.def"
+$DLLTOOL64 -d "$b/imp-ntoskrnl64.def" -l "$b/libntoskrnl64.a"
+CFLAGS64=()
+for f in "${CFLAGS[@]}"; do [ "$f" = -fno-asynchronous-unwind-tables ] || CFLAGS64+=("$f"); done
+$CC64 "${CFLAGS64[@]}" -c fixtures/src/samples/ioctl.c -o "$b/ioctl64.o"
+$CC64 -nostdlib -s -Wl,--subsystem,native:5.02 -Wl,--major-os-version,5 -Wl,--minor-os-version,2 \
+  -Wl,--file-alignment,0x200 -Wl,--section-alignment,0x1000 -Wl,--enable-reloc-section \
+  -Wl,--disable-dynamicbase -Wl,--disable-nxcompat -Wl,--no-insert-timestamp \
+  -Wl,--image-base,0x140000000 -Wl,-e,DriverEntry -o "$out/samples/amd64/ioctl.sys" "$b/ioctl64.o" "$b/libntoskrnl64.a"
+
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"
 # Services move from machine.yaml into each set's SYSTEM hive (scripts/build-hives.ts).

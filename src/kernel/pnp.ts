@@ -48,7 +48,7 @@ export function createPhysicalDevice(kernel: EmulatedKernel): number {
 export function attachedTop(kernel: EmulatedKernel, device: number): number {
   let top = device;
   for (let guard = 0; guard < 64; guard++) {
-    const above = kernel.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
+    const above = kernel.mem.ptr(top + kernel.mem.layouts.DEVICE_OBJECT.AttachedDevice);
     if (above === 0) break;
     top = above;
   }

@@ -8,6 +8,7 @@ import { INPUT_LIMITS, InputFileError, readRegularFile } from '../input/index.js
 import type { FileProvider, HandlerRegistry } from '../kernel/index.js';
 import { importedNames, moduleOfDll, syntheticImage } from '../kernel/index.js';
 import type { ModuleFile, ModuleSource } from '../loader/index.js';
+import { PeImage } from '../pe/index.js';
 import type { RunDriverOptions } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -152,7 +153,10 @@ function registryKernel(
       if (!known && onDisk && depth < 8) visit(readRegularFile(onDisk, INPUT_LIMITS.image, true), depth + 1);
     }
   };
-  visit(readRegularFile(driverPath, INPUT_LIMITS.image, true), 0);
+  const driverBytes = readRegularFile(driverPath, INPUT_LIMITS.image, true);
+  visit(driverBytes, 0);
+  // The synthetic kernel is built for the driver's processor (x86, or AMD64 for a PE32+ driver).
+  const machine = machineOf(driverBytes);
   const missingOf = (m: string) =>
     [...wanted].filter(([dll]) => moduleOfDll(dll) === m).flatMap(([, n]) => n);
   for (const dll of wanted.keys()) {
@@ -163,7 +167,13 @@ function registryKernel(
       file: {
         baseName: dll.toUpperCase(),
         ntPath: `\\SystemRoot\\System32\\drivers\\${dll}`,
-        bytes: syntheticImage(dll, byModule(m), 0x80600000 + 0x100000 * synthetic.size, missingOf(m)),
+        bytes: syntheticImage(
+          dll,
+          byModule(m),
+          0x80600000 + 0x100000 * synthetic.size,
+          missingOf(m),
+          machine,
+        ),
       },
     });
   }
@@ -171,12 +181,21 @@ function registryKernel(
     kernel: {
       baseName: 'NTOSKRNL.EXE',
       ntPath: '\\SystemRoot\\System32\\ntoskrnl.exe',
-      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000, missingOf('ntoskrnl')),
+      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000, missingOf('ntoskrnl'), machine),
     },
     hal: {
       baseName: 'HAL.DLL',
       ntPath: '\\SystemRoot\\System32\\hal.dll',
-      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000, missingOf('hal')),
+      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000, missingOf('hal'), machine),
     },
   };
+}
+
+/** 'amd64' for an AMD64 image (machine 0x8664), else 'x86' (what the loader then checks and reports). */
+function machineOf(bytes: Uint8Array): 'x86' | 'amd64' {
+  try {
+    return PeImage.parse(bytes).headers.fileHeader.machine === 0x8664 ? 'amd64' : 'x86';
+  } catch {
+    return 'x86'; // malformed: the loader reports it
+  }
 }
