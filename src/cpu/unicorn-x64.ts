@@ -33,7 +33,8 @@ export class UnicornX64 implements X64Cpu {
   private readonly bytes = new Uint8Array(8);
   private readonly view = new DataView(this.bytes.buffer);
 
-  constructor(options: { maxMappedBytes?: number } = {}) {
+  /** `counting` and `maxMappedBytes` as UnicornOptions has them (default: counting 'always'). */
+  constructor(options: { maxMappedBytes?: number; counting?: 'always' | 'on-demand' } = {}) {
     this.uc = new UnicornX86({ ...options, longMode: { window: X64_WINDOW } });
   }
 
@@ -81,7 +82,8 @@ export class UnicornX64 implements X64Cpu {
   }
 
   reg(name: X64Reg): bigint {
-    return new DataView(this.uc.regRaw(regId(name), 8).buffer).getBigUint64(0, true);
+    this.uc.regInto(regId(name), this.bytes);
+    return this.view.getBigUint64(0, true);
   }
   setReg(name: X64Reg, value: bigint): void {
     this.view.setBigUint64(0, BigInt.asUintN(64, value), true);
