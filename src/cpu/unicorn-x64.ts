@@ -82,6 +82,7 @@ export class UnicornX64 implements X64Cpu {
   }
 
   reg(name: X64Reg): bigint {
+    this.view.setBigUint64(0, 0n); // segment registers fill only their low bytes
     this.uc.regInto(regId(name), this.bytes);
     return this.view.getBigUint64(0, true);
   }
