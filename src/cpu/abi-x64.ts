@@ -106,9 +106,20 @@ export class X64Abi implements Abi {
     this.setQword(sp, this.cpu.guestAddress(returnAddress), 'return address');
     this.setSp(sp);
   }
-  /** Never: a tail call must reuse the caller's home space, which prepareCall does not; calls go through a continuation. */
-  canTailCall(): boolean {
-    return false;
+  /** With register arguments only: the routine reuses the home space its caller reserved (prepareTailCall). */
+  canTailCall(argCount: number): boolean {
+    return argCount <= REGISTER_ARGS.length;
+  }
+  /**
+   * A tail call from a routine that has returned (sp past its return address): the return address
+   * goes back where the CALL left it, above it the caller's own home space, and the arguments into
+   * registers, as a `jmp` at the end of an x64 routine leaves them (IofCallDriver's transfer).
+   */
+  prepareTailCall(args: readonly number[], returnAddress: number): void {
+    args.forEach((a, i) => this.cpu.setReg(REGISTER_ARGS[i]!, this.cpu.guestAddress(a)));
+    const sp = (this.sp() - 8) >>> 0;
+    this.setQword(sp, this.cpu.guestAddress(returnAddress), 'return address');
+    this.setSp(sp);
   }
   pushMarker(id: number): number {
     const marker = ((this.sp() - 16) & ~15) >>> 0;

@@ -98,6 +98,11 @@ export interface Abi {
   prepareCall(routine: number, args: readonly number[], returnAddress: number): void;
   /** Whether a call with `argCount` arguments can take over the caller's frame (a tail call). */
   canTailCall(argCount: number): boolean;
+  /**
+   * Sets up a tail call from the stack pointer the finished routine's caller has (AMD64, where the
+   * callee keeps its caller's home space); absent where prepareCall serves.
+   */
+  prepareTailCall?(args: readonly number[], returnAddress: number): void;
   /** Reserves a stack slot holding `id` (a continuation's marker); returns the slot's address. */
   pushMarker(id: number): number;
   /**

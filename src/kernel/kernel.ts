@@ -458,7 +458,8 @@ export class EmulatedKernel {
     if (typeof result === 'object') {
       abi.setSp(frame.espAfter);
       if (result.kind === 'tail-call' && abi.canTailCall(result.args.length)) {
-        abi.prepareCall(result.routine, result.args, frame.returnAddress);
+        if (abi.prepareTailCall) abi.prepareTailCall(result.args, frame.returnAddress);
+        else abi.prepareCall(result.routine, result.args, frame.returnAddress);
         abi.setPc(result.routine);
         return;
       }

@@ -1,6 +1,6 @@
-// run-driver on AMD64 drivers: the ioctl sample built for AMD64 from the x86 sample's source runs
-// DriverEntry, its IRP handlers and unload on the synthetic kernel built for its machine, with the
-// x86 sample's report apart from addresses (golden); the machine check both ways (0xC000007B); and a
+// run-driver on AMD64 drivers: the ioctl and layered samples built for AMD64 from the x86 samples'
+// source run DriverEntry, their IRP handlers and unload on the synthetic kernel built for their
+// machine, with the x86 samples' reports apart from addresses (golden); the machine check both ways (0xC000007B); and a
 // WDK-built AMD64 KMDF driver (test/corpus/windivert-2.2) run up to its first WDF call.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,12 +58,32 @@ describe('run-driver on AMD64 drivers', () => {
     ]);
   });
 
-  it('reports what the x86 build reports, apart from addresses', async () => {
-    const x86 = await cli('run-driver', '--kernel', 'registry', ...IOCTLS, X86_SAMPLE);
-    const amd64 = await cli('run-driver', '--kernel', 'registry', ...IOCTLS, AMD64_SAMPLE);
-    expect(withoutAddresses(amd64.stdout)).toBe(withoutAddresses(x86.stdout));
-    expect(amd64.stdout).not.toBe(x86.stdout); // the addresses do differ: 64-bit objects are larger
-  });
+  it.each([
+    ['ioctl', IOCTLS],
+    // IoCallDriver's tail call, completion routines (guest calls from a handler), bugchecks 0x35 and 0x44.
+    ['layered', ['0x222000', '0x222004', '0x222008', '0x22200c', '0x222010'].flatMap((c) => ['--ioctl', c])],
+  ])(
+    'reports for the AMD64 build of %s what the x86 build reports, apart from addresses',
+    async (name, ioctls) => {
+      const x86 = await cli(
+        'run-driver',
+        '--kernel',
+        'registry',
+        ...ioctls,
+        `fixtures/bin/samples/${name}.sys`,
+      );
+      const amd64 = await cli(
+        'run-driver',
+        '--kernel',
+        'registry',
+        ...ioctls,
+        `fixtures/bin/samples/amd64/${name}.sys`,
+      );
+      expect(amd64.code).toBe(x86.code);
+      expect(withoutAddresses(amd64.stdout)).toBe(withoutAddresses(x86.stdout));
+      expect(amd64.stdout).not.toBe(x86.stdout); // the addresses do differ: 64-bit objects are larger
+    },
+  );
 
   it('refuses an AMD64 driver on an x86 kernel, and an x86 driver on an AMD64 kernel (0xC000007B)', async () => {
     const onX86 = await runDriver({ driver: AMD64_SAMPLE });
