@@ -116,7 +116,9 @@ export class X64Abi implements Abi {
    * registers, as a `jmp` at the end of an x64 routine leaves them (IofCallDriver's transfer).
    */
   prepareTailCall(args: readonly number[], returnAddress: number): void {
-    args.forEach((a, i) => this.cpu.setReg(REGISTER_ARGS[i]!, this.cpu.guestAddress(a)));
+    args.forEach((a, i) => {
+      this.cpu.setReg(REGISTER_ARGS[i]!, this.cpu.guestAddress(a));
+    });
     const sp = (this.sp() - 8) >>> 0;
     this.setQword(sp, this.cpu.guestAddress(returnAddress), 'return address');
     this.setSp(sp);
