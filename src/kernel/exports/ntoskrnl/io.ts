@@ -1,6 +1,6 @@
 // I/O manager exports (ntoskrnl!Io*): devices, symbolic links, IRP completion, configuration.
 import { callDriver, completeRequest } from '../../irp.js';
-import { DEVICE_OBJECT, IO_TYPE_DEVICE } from '../../objects.js';
+import { IO_TYPE_DEVICE } from '../../objects.js';
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 
@@ -120,15 +120,15 @@ export const IoAttachDeviceToDeviceStack = defineExport({
   prototype:
     'PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)',
   impl(ctx, [source, target]) {
-    const D = DEVICE_OBJECT;
+    const D = ctx.mem.layouts.DEVICE_OBJECT;
     let top = target!;
     for (let guard = 0; guard < 64; guard++) {
-      const above = ctx.mem.u32(top + D.AttachedDevice);
+      const above = ctx.mem.ptr(top + D.AttachedDevice);
       if (above === 0) break;
       top = above;
     }
     if (top === 0) return 0;
-    ctx.mem.setU32(top + D.AttachedDevice, source!);
+    ctx.mem.setPtr(top + D.AttachedDevice, source!);
     ctx.mem.write(source! + D.StackSize, new Uint8Array([ctx.mem.u8(top + D.StackSize) + 1]));
     return top;
   },
@@ -138,7 +138,7 @@ export const IoDetachDevice = defineExport({
   module: 'ntoskrnl',
   prototype: 'VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)',
   impl(ctx, [target]) {
-    ctx.mem.setU32(target! + DEVICE_OBJECT.AttachedDevice, 0);
+    ctx.mem.setPtr(target! + ctx.mem.layouts.DEVICE_OBJECT.AttachedDevice, 0);
     return undefined;
   },
 });
