@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { ALL_HANDLERS } from '../../src/kernel/exports/index.js';
 import { syntheticImage } from '../../src/kernel/synthetic.js';
+import { writePe } from '../../src/pe/writer.js';
 import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
 
 const X86_SAMPLE = 'fixtures/bin/samples/ioctl.sys';
@@ -109,6 +110,40 @@ describe('run-driver on AMD64 drivers', () => {
       routine: 'DriverEntry',
       status: '0x00000000',
     });
+  });
+
+  it('reports a fault in AMD64 code with its 64-bit address, pc, registers and x64 disassembly', async () => {
+    // DriverEntry: mov rax, qword ptr [rcx + 0x10]; mov rax, qword ptr [0x10]; ret  (a NULL read).
+    const code = new Uint8Array([0x48, 0x8b, 0x41, 0x10, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0, 0xc3]);
+    const driver = join(tmp, 'null64.sys');
+    writeFileSync(
+      driver,
+      writePe({
+        machine: 0x8664,
+        characteristics: 0x0022,
+        imageBase: 0x140000000n,
+        is64: true,
+        entryPoint: 0x1000,
+        subsystem: 1,
+        sections: [{ name: '.text', rva: 0x1000, data: code, characteristics: 0x60000020 }],
+      }),
+    );
+    const r = await runDriver({ driver, kernel: 'registry' });
+    expect(r.outcome).toBe('fault');
+    const o = r.calls[0]?.outcome;
+    expect(o).toMatchObject({
+      kind: 'fault',
+      fault: 'unmapped',
+      access: 'read',
+      address64: '0x0000000000000010',
+      instruction: 'mov rax, qword ptr [0x10]',
+    });
+    if (o?.kind !== 'fault') throw new Error('no fault');
+    expect(o.pc).toBe(r.driver.entryPoint! + 4);
+    expect(o.pc64).toBe(`0x${(0xfffff80000000000n + BigInt(o.pc)).toString(16)}`);
+    expect(o.registers64?.rip).toBe(o.pc64);
+    // RCX held the DRIVER_OBJECT as the guest sees it: a 64-bit system-space address.
+    expect(o.registers64?.rcx).toMatch(/^0xfffff800[0-9a-f]{8}$/);
   });
 
   it('runs WinDivert64.sys (WDK-built AMD64 KMDF) up to its first WDF call, traced in x64', async () => {
