@@ -740,11 +740,13 @@ export class UnicornX86 implements X86Cpu {
   }
   /** Reads register `id` into `out` (its first bytes; the rest as they were). */
   regInto(id: number, out: Uint8Array): void {
-    this.check(this.api.regRead(this.uc, id, out), `uc_reg_read ${id}`);
+    const err = this.api.regRead(this.uc, id, out);
+    if (err !== UcErr.OK) this.check(err, `uc_reg_read ${id}`);
   }
   /** Writes register `id` (a uc_x86_reg value) from `bytes` (an MSR: a uc_x86_msr). */
   setRegRaw(id: number, bytes: Uint8Array): void {
-    this.check(this.api.regWrite(this.uc, id, bytes), `uc_reg_write ${id}`);
+    const err = this.api.regWrite(this.uc, id, bytes);
+    if (err !== UcErr.OK) this.check(err, `uc_reg_write ${id}`);
   }
 
   private check(err: number, what: string): void {
