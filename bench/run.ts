@@ -5,6 +5,7 @@ import { benchAlpha } from './alpha.js';
 import { benchBoot } from './boot.js';
 import { benchBootScale } from './boot-scale.js';
 import { benchCpu } from './cpu.js';
+import { benchCpuX64 } from './cpu-x64.js';
 import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
 import { benchParse } from './parse.js';
@@ -15,6 +16,7 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 
 const parse = benchParse(log);
 const cpu = benchCpu(log);
+const cpuX64 = benchCpuX64(log);
 const load = benchLoad(log);
 const alpha = benchAlpha(log);
 const bootFigures = await benchBoot(log);
@@ -39,6 +41,7 @@ appendFileSync(
     '|---|---|---|---|',
     ...parse.lines,
     ...cpu.lines,
+    ...cpuX64.lines,
     ...load.lines,
     ...alpha.lines,
     ...bootFigures.lines,

@@ -212,6 +212,36 @@ sample services "$b/libntoskrnl.a"
 $DLLTOOL -k -d fixtures/src/samples/wdm.def -l "$b/libwdm.a"
 sample wdm "$b/libwdm.a"
 
+# --- AMD64 samples (fixtures/src/samples/ioctl.c, layered.c and wdm.c again), with Debian's x86_64 mingw-w64 ---
+# Same source and flags but for unwind tables (x64 images keep .pdata/.xdata, as WDK builds do); it
+# imports the kernel's undecorated names (the x86 import library's, without @N).
+CC64=x86_64-w64-mingw32-gcc
+DLLTOOL64=x86_64-w64-mingw32-dlltool
+for tool in "$CC64" "$DLLTOOL64"; do
+  command -v "$tool" >/dev/null || {
+    echo "build-fixtures.sh: $tool not found; install gcc-mingw-w64-x86-64, or run ./scripts/setup.sh --fixtures" >&2
+    exit 3
+  }
+done
+mkdir -p "$out/samples/amd64"
+sed -E 's/^(  [A-Za-z_][A-Za-z_0-9]*)@[0-9]+ /\1 /' "$b/imp-ntoskrnl.def" >"$b/imp-ntoskrnl64.def"
+$DLLTOOL64 -d "$b/imp-ntoskrnl64.def" -l "$b/libntoskrnl64.a"
+CFLAGS64=()
+for f in "${CFLAGS[@]}"; do [ "$f" = -fno-asynchronous-unwind-tables ] || CFLAGS64+=("$f"); done
+# wdm.sys's own import list, undecorated (x64 has no @N and no fastcall).
+sed -E 's/^  @?([A-Za-z_][A-Za-z_0-9]*)@[0-9]+$/  \1/' fixtures/src/samples/wdm.def >"$b/wdm64.def"
+$DLLTOOL64 -d "$b/wdm64.def" -l "$b/libwdm64.a"
+sample64() { # name [import library]: fixtures/src/samples/<name>.c -> samples/amd64/<name>.sys
+  $CC64 "${CFLAGS64[@]}" -c "fixtures/src/samples/$1.c" -o "$b/$1-64.o"
+  $CC64 -nostdlib -s -Wl,--subsystem,native:5.02 -Wl,--major-os-version,5 -Wl,--minor-os-version,2 \
+    -Wl,--file-alignment,0x200 -Wl,--section-alignment,0x1000 -Wl,--enable-reloc-section \
+    -Wl,--disable-dynamicbase -Wl,--disable-nxcompat -Wl,--no-insert-timestamp \
+    -Wl,--image-base,0x140000000 -Wl,-e,DriverEntry -o "$out/samples/amd64/$1.sys" "$b/$1-64.o" "${2:-$b/libntoskrnl64.a}"
+}
+sample64 ioctl
+sample64 layered
+sample64 wdm "$b/libwdm64.a"
+
 # --- CD media and installed image sets, assembled from the images above ---
 bash "$src/assemble.sh" "$out/nt351" "$root" "$src"
 # Services move from machine.yaml into each set's SYSTEM hive (scripts/build-hives.ts).

@@ -25,7 +25,8 @@ for arg in "$@"; do
   esac
 done
 [ "${CI:-}" = "true" ] && want_fixtures=1
-[ "$want_fixtures" = 1 ] && packages+=(gcc-mingw-w64-i686 binutils-mingw-w64-i686)
+# x86_64 mingw-w64: the AMD64 sample driver (fixtures/bin/samples/amd64).
+[ "$want_fixtures" = 1 ] && packages+=(gcc-mingw-w64-i686 binutils-mingw-w64-i686 gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64)
 
 missing=()
 for p in "${packages[@]}"; do

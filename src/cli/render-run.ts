@@ -70,6 +70,8 @@ export function renderRunDriver(r: RunDriverReport): string {
     return `${out.join('\n')}\n`;
   }
   out.push(`Loaded: ${r.load.modules.map((m) => `${m.name} ${hex(m.base)}`).join(', ')}`);
+  if (r.addressBase)
+    out.push(`AMD64: addresses are offsets in system space; the guest sees ${r.addressBase} + address`);
   if (r.loadedModuleList)
     out.push(
       `PsLoadedModuleList at ${hex(r.loadedModuleList.head)}${r.loadedModuleList.exported ? ' (exported by the kernel)' : ' (a kernel variable; this kernel does not export it)'}`,

@@ -3,11 +3,12 @@
 // AXP convention (a0-a5 then 8-byte stack slots, v0, ra, sp). The kernel's handler declarations say
 // what a routine takes; an Abi says where it finds it, so no handler is written per architecture.
 import { AlphaAbi } from './abi-alpha.js';
+import { X64Abi } from './abi-x64.js';
 import { X86Abi } from './abi-x86.js';
-import type { AlphaCpu, X86Cpu } from './engine.js';
+import type { AlphaCpu, X64Cpu, X86Cpu } from './engine.js';
 
-/** An engine of either architecture (what the kernel holds). */
-export type AnyCpu = X86Cpu | AlphaCpu;
+/** An engine of any architecture (what the kernel holds). */
+export type AnyCpu = X86Cpu | AlphaCpu | X64Cpu;
 
 /**
  * x86 calling conventions of NT's exports. On Alpha there is one convention (the calling standard),
@@ -64,7 +65,7 @@ export class AbiAccessError extends Error {
  * is about to run (where export hooks fire): the caller has just transferred control.
  */
 export interface Abi {
-  readonly arch: 'x86' | 'alpha';
+  readonly arch: 'x86' | 'alpha' | 'amd64';
   readonly cpu: AnyCpu;
   pc(): number;
   setPc(address: number): void;
@@ -86,12 +87,22 @@ export interface Abi {
   /** Sets a 64-bit result (x86: EDX:EAX; Alpha: all of v0). */
   setResult64(value: bigint): void;
   /**
+   * Sets a pointer result where pointers are wider than the kernel's numbers (AMD64: the guest
+   * address of host address `value`); absent where setResult serves.
+   */
+  setPointerResult?(value: number): void;
+  /**
    * Sets up a call of `routine` with `args` from the current sp, returning to `returnAddress`: x86
    * pushes args and the return address; Alpha fills a0-a5, stack slots, ra and t12. pc is not set.
    */
   prepareCall(routine: number, args: readonly number[], returnAddress: number): void;
   /** Whether a call with `argCount` arguments can take over the caller's frame (a tail call). */
   canTailCall(argCount: number): boolean;
+  /**
+   * Sets up a tail call from the stack pointer the finished routine's caller has (AMD64, where the
+   * callee keeps its caller's home space); absent where prepareCall serves.
+   */
+  prepareTailCall?(args: readonly number[], returnAddress: number): void;
   /** Reserves a stack slot holding `id` (a continuation's marker); returns the slot's address. */
   pushMarker(id: number): number;
   /**
@@ -109,5 +120,6 @@ export interface Abi {
 
 /** The Abi for `cpu`'s architecture. */
 export function abiFor(cpu: AnyCpu): Abi {
-  return cpu.arch === 'x86' ? new X86Abi(cpu as X86Cpu) : new AlphaAbi(cpu as AlphaCpu);
+  if (cpu.arch === 'amd64') return new X64Abi(cpu);
+  return cpu.arch === 'x86' ? new X86Abi(cpu) : new AlphaAbi(cpu);
 }

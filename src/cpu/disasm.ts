@@ -1,7 +1,7 @@
 // x86 disassembly for traces and fault reports, through Capstone compiled to WebAssembly
 // (@alexaltea/capstone-js). Imported and initialised once, lazily, and cached: loading the module
 // and its WASM takes tens of milliseconds, which a command that never disassembles should not pay.
-import type { CpuCore, X86 } from './engine.js';
+import type { CpuCore, X64, X86 } from './engine.js';
 
 export interface Instruction {
   address: number;
@@ -29,34 +29,47 @@ interface CapstoneDisassembler {
 interface CapstoneModule {
   ARCH_X86: number;
   MODE_32: number;
+  MODE_64: number;
   Capstone: new (arch: number, mode: number) => CapstoneDisassembler;
 }
 
-let x86: Promise<CapstoneDisassembler> | undefined;
+let capstone: Promise<CapstoneModule> | undefined;
+const disassemblers = new Map<32 | 64, Promise<CapstoneDisassembler>>();
 
-function disassembler(): Promise<CapstoneDisassembler> {
-  x86 ??= import('@alexaltea/capstone-js')
-    .then((m) => m.default() as Promise<CapstoneModule>)
-    .then((cs) => new cs.Capstone(cs.ARCH_X86, cs.MODE_32));
-  return x86;
+/** Capstone for 32-bit x86 or AMD64 (MODE_64), each made once. */
+function disassembler(bits: 32 | 64): Promise<CapstoneDisassembler> {
+  capstone ??= import('@alexaltea/capstone-js').then((m) => m.default() as Promise<CapstoneModule>);
+  let d = disassemblers.get(bits);
+  if (!d) {
+    d = capstone.then((cs) => new cs.Capstone(cs.ARCH_X86, bits === 64 ? cs.MODE_64 : cs.MODE_32));
+    disassemblers.set(bits, d);
+  }
+  return d;
 }
 
 /**
- * Up to `count` x86 (32-bit) instructions decoded from `bytes`, which start at `address`. Decoding
- * stops at the first byte sequence that is not an instruction; none at all gives [].
+ * Up to `count` x86 instructions decoded from `bytes`, which start at `address` (32-bit code, or
+ * AMD64 with `bits` 64, whose `address` may be a 64-bit bigint). Decoding stops at the first byte
+ * sequence that is not an instruction; none at all gives [].
  */
-export async function disassemble(bytes: Uint8Array, address: number, count = 1): Promise<Instruction[]> {
-  const d = await disassembler();
+export async function disassemble(
+  bytes: Uint8Array,
+  address: number | bigint,
+  count = 1,
+  bits: 32 | 64 = 32,
+): Promise<Instruction[]> {
+  const d = await disassembler(bits);
   let insns: CapstoneInsn[];
   try {
-    insns = d.disasm([...bytes], address, count);
+    insns = d.disasm([...bytes], address as number, count);
   } catch {
     return [];
   }
   return insns.slice(0, count).map((i) => {
     const opStr = i.op_str;
     return {
-      address: Number(i.address),
+      // AMD64: the low 32 bits, the host address in the engine's window (engine.ts X64Cpu).
+      address: bits === 64 ? Number(BigInt.asUintN(32, BigInt(i.address))) : Number(i.address),
       bytes: i.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '),
       mnemonic: i.mnemonic,
       opStr,
@@ -72,7 +85,11 @@ const MAX_INSN = 15;
  * Up to `count` instructions at `address` in guest memory, e.g. the faulting instruction of a fault
  * report. Reads only mapped bytes: near the end of a mapping it decodes what is there.
  */
-export async function disassembleAt(cpu: CpuCore<X86>, address: number, count = 1): Promise<Instruction[]> {
+export async function disassembleAt(
+  cpu: CpuCore<X86> | CpuCore<X64>,
+  address: number,
+  count = 1,
+): Promise<Instruction[]> {
   const want = MAX_INSN * count;
   const chunks: Uint8Array[] = [];
   let at = address >>> 0;
@@ -93,6 +110,11 @@ export async function disassembleAt(cpu: CpuCore<X86>, address: number, count = 
   for (const c of chunks) {
     bytes.set(c, o);
     o += c.length;
+  }
+  if (cpu.arch === 'amd64') {
+    // Shown at the guest's 64-bit addresses (RIP-relative operands come out right too).
+    const x = cpu as unknown as { guestAddress(a: number): bigint };
+    return disassemble(bytes, x.guestAddress(address >>> 0), count, 64);
   }
   return disassemble(bytes, address >>> 0, count);
 }

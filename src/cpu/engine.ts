@@ -36,12 +36,48 @@ export type X86Reg =
   | 'cr3'
   | 'cr4';
 
+/**
+ * AMD64 registers by name (long mode): the 64-bit general registers, rip, rflags, the segment
+ * selectors, control registers and the FS/GS bases (IA32_FS_BASE, IA32_GS_BASE).
+ */
+export type X64Reg =
+  | 'rax'
+  | 'rbx'
+  | 'rcx'
+  | 'rdx'
+  | 'rsi'
+  | 'rdi'
+  | 'rbp'
+  | 'rsp'
+  | 'rip'
+  | 'rflags'
+  | 'r8'
+  | 'r9'
+  | 'r10'
+  | 'r11'
+  | 'r12'
+  | 'r13'
+  | 'r14'
+  | 'r15'
+  | 'cs'
+  | 'ds'
+  | 'es'
+  | 'fs'
+  | 'gs'
+  | 'ss'
+  | 'cr0'
+  | 'cr2'
+  | 'cr3'
+  | 'cr4'
+  | 'fs_base'
+  | 'gs_base';
+
 /** Alpha AXP registers by name: integer r0..r31, floating f0..f31, pc, fpcr. */
 export type AlphaReg = `r${number}` | `f${number}` | 'pc' | 'fpcr';
 
 /** What differs between architectures at the interface: register names and value width. */
 export interface Arch {
-  readonly name: 'x86' | 'alpha';
+  readonly name: 'x86' | 'alpha' | 'amd64';
   readonly reg: string;
   /** 32-bit registers are numbers; 64-bit registers (Alpha) are bigints. */
   readonly value: number | bigint;
@@ -54,6 +90,13 @@ export interface X86 extends Arch {
 export interface Alpha extends Arch {
   readonly name: 'alpha';
   readonly reg: AlphaReg;
+  readonly value: bigint;
+}
+
+/** AMD64 in long mode: registers are 64 bits wide (bigints); see X64Cpu for addresses. */
+export interface X64 extends Arch {
+  readonly name: 'amd64';
+  readonly reg: X64Reg;
   readonly value: bigint;
 }
 
@@ -84,6 +127,9 @@ export type RunResult =
       pc: number;
       /** false when the engine could only give an approximate pc (see UnicornOptions.counting). */
       pcExact?: false;
+      /** AMD64: the faulting address and pc as the guest sees them (64 bits; see X64Cpu.window). */
+      address64?: bigint;
+      pc64?: bigint;
       instructions?: number;
     }
   /** The run used up its instruction or wall-clock budget. */
@@ -186,6 +232,27 @@ export interface X86Cpu extends CpuCore<X86> {
   hookPortIo(io: PortIo): HookHandle;
 }
 
+/**
+ * An AMD64 CPU in long mode. Its guest addresses are 64 bits, but the interface's addresses stay
+ * numbers: the engine shows the kernel a 4 GiB window of the guest's address space, host address `a`
+ * being guest address `window + a` (window 0xFFFFF800'00000000, where Windows x64 puts system space),
+ * so the loader, kernel and pool work with the same numbers as on x86 while the guest sees canonical
+ * kernel addresses. Registers are read whole (bigints); guestAddress/hostAddress convert.
+ */
+export interface X64Cpu extends CpuCore<X64> {
+  /** Guest address of host address 0. */
+  readonly window: bigint;
+  /** The guest's 64-bit address for host address `a` (0 stays 0: NULL). */
+  guestAddress(a: number): bigint;
+  /** The host address of guest address `g`, or null when it lies outside the window. */
+  hostAddress(g: bigint): number | null;
+  /** Loads GDTR or IDTR with a 64-bit base. */
+  setDescriptorTable(which: 'gdtr' | 'idtr', base: bigint, limit: number): void;
+  /** Writes a model-specific register (WRMSR): IA32_GS_BASE, IA32_KERNEL_GS_BASE, IA32_EFER… */
+  writeMsr(id: number, value: bigint): void;
+  hookPortIo(io: PortIo): HookHandle;
+}
+
 /** An Alpha AXP CPU (AlphaInterpreter, src/cpu/alpha/interpreter.ts); nothing beyond the core. */
 export interface AlphaCpu extends CpuCore<Alpha> {}
 
@@ -197,7 +264,9 @@ export type CpuEngine<A extends Arch = X86> = A extends X86
   ? X86Cpu
   : A extends Alpha
     ? AlphaCpu
-    : CpuCore<A>;
+    : A extends X64
+      ? X64Cpu
+      : CpuCore<A>;
 
 /**
  * A mapping request would take the engine's guest memory past its cap: refused before the engine

@@ -113,3 +113,34 @@ export const UC_X86_MMR = { size: 24, selector: 0, base: 8, limit: 16, flags: 20
 
 /** struct uc_mem_region { uint64_t begin; uint64_t end; uint32_t perms; } (unicorn.h); `end` inclusive. */
 export const UC_MEM_REGION = { size: 24, begin: 0, end: 8, perms: 16 } as const;
+
+/** uc_mode (unicorn.h): UC_MODE_64 = 1 << 3, long mode (AMD64). */
+export const UC_MODE_64 = 8;
+
+/** uc_x86_reg values of the AMD64 registers (x86.h); UC_MODE_64 engines only. */
+export const UcX64Reg = {
+  rax: 35,
+  rbx: 37,
+  rcx: 38,
+  rdx: 40,
+  rsi: 43,
+  rdi: 39,
+  rbp: 36,
+  rsp: 44,
+  rip: 41,
+  rflags: 253,
+  r8: 106,
+  r9: 107,
+  r10: 108,
+  r11: 109,
+  r12: 110,
+  r13: 111,
+  r14: 112,
+  r15: 113,
+  fs_base: 250,
+  gs_base: 251,
+  msr: 248,
+} as const;
+
+/** struct uc_x86_msr { uint32_t rid; uint64_t value; } (x86.h), written with UC_X86_REG_MSR. */
+export const UC_X86_MSR = { size: 16, rid: 0, value: 8 } as const;

@@ -46,6 +46,7 @@ import {
   UC_HOOK_MEM_INVALID,
   UC_MEM_REGION,
   UC_MODE_32,
+  UC_MODE_64,
   UC_PROT_EXEC,
   UC_PROT_READ,
   UC_PROT_WRITE,
@@ -250,6 +251,50 @@ export interface UnicornOptions {
    * (x86-code-guard.ts). Off only to measure the bare engine (scripts/unicorn-sweep.ts).
    */
   codeGuard?: boolean;
+  /**
+   * AMD64 (UnicornX64, unicorn-x64.ts): the engine runs in UC_MODE_64 and every address given to or
+   * reported by it is relative to `window` (host address a = guest address window + a). Such engines
+   * are never parked, and run without the code guard (its hazard scan decodes 32-bit code).
+   */
+  longMode?: { window: bigint };
+}
+
+/**
+ * The libunicorn binding seen through a 64-bit address window: addresses passed in are host addresses
+ * (numbers), Unicorn gets `window + address`. Variadic hook ranges and uc_ctl's cache and exit
+ * controls are translated too; uc_mem_regions' results are translated back by the engine (host()).
+ */
+function windowed(api: Api, window: bigint): Api {
+  const g = (a: unknown) => window + BigInt(a as number | bigint);
+  return {
+    ...api,
+    memMap: (uc, a, size, perms) => api.memMap(uc, g(a) as never, size, perms),
+    memUnmap: (uc, a, size) => api.memUnmap(uc, g(a) as never, size),
+    memProtect: (uc, a, size, perms) => api.memProtect(uc, g(a) as never, size, perms),
+    memRead: (uc, a, bytes, size) => api.memRead(uc, g(a) as never, bytes, size),
+    memWrite: (uc, a, bytes, size) => api.memWrite(uc, g(a) as never, bytes, size),
+    emuStart: (uc, begin, until, timeout, count) =>
+      api.emuStart(uc, g(begin) as never, g(until) as never, timeout, count),
+    hookAdd: (uc, hh, type, cb, user, ...rest) => {
+      // rest: 'uint64_t', begin, 'uint64_t', end, …; begin > end (1, 0) means everywhere, kept so.
+      const r = [...rest];
+      if ((r[1] as number) <= (r[3] as number)) {
+        r[1] = g(r[1]);
+        r[3] = g(r[3]);
+      }
+      return api.hookAdd(uc, hh, type, cb, user, ...r);
+    },
+    ctl: (uc, control, ...rest) => {
+      const r = [...rest];
+      if (control === UC_CTL_TB_REMOVE_CACHE_WRITE) {
+        r[1] = g(r[1]);
+        r[3] = g(r[3]);
+      } else if (control === UC_CTL_EXITS_WRITE) {
+        r[1] = BigUint64Array.from(r[1] as BigUint64Array, (a) => BigInt.asUintN(64, window + a));
+      }
+      return api.ctl(uc, control, ...r);
+    },
+  };
 }
 
 /**
@@ -309,6 +354,10 @@ export class UnicornX86 implements X86Cpu {
   private exitsUntil = -1;
   private installedUntil = -1;
   private usingExits = false;
+  /** Guest address of host address 0 (UnicornOptions.longMode; 0 for x86). */
+  private readonly window: bigint;
+  /** The faulting guest address of the last run's memory fault, as Unicorn gave it (64 bits). */
+  faultAddress64: bigint | null = null;
   /** Pages (address / pageSize) mapped executable: only bytes there can become code to guard. */
   private readonly execPages = new Set<number>();
   /** Ranges the guest wrote in writable and executable memory, rescanned before the run goes on. */
@@ -317,18 +366,21 @@ export class UnicornX86 implements X86Cpu {
   private readonly wxHooks = new Map<number, { end: number; hook: HookHandle }>();
 
   constructor(options: UnicornOptions = {}) {
-    this.api = bind(options.library ?? 'libunicorn.so.2');
+    const raw = bind(options.library ?? 'libunicorn.so.2');
+    this.window = options.longMode?.window ?? 0n;
+    this.api = options.longMode ? windowed(raw, this.window) : raw;
     // 'always' installs the hook at the first uc_emu_start, before anything is translated.
     this.counting = (options.counting ?? 'always') === 'always';
     this.maxMappedBytes = options.maxMappedBytes ?? DEFAULT_MAX_MAPPED_BYTES;
-    this.codeGuard = options.codeGuard ?? true;
+    this.codeGuard = options.longMode ? false : (options.codeGuard ?? true);
     this.recyclable =
+      options.longMode === undefined &&
       options.library === undefined &&
       options.maxMappedBytes === undefined &&
       options.codeGuard === undefined &&
       this.counting;
     const out: unknown[] = [null];
-    this.check(this.api.open(UC_ARCH_X86, UC_MODE_32, out), 'uc_open');
+    this.check(this.api.open(UC_ARCH_X86, options.longMode ? UC_MODE_64 : UC_MODE_32, out), 'uc_open');
     this.uc = out[0];
     // Invalid memory accesses are recorded; returning false makes Unicorn end the run with an error.
     this.addHook(
@@ -337,8 +389,9 @@ export class UnicornX86 implements X86Cpu {
       (_uc: Uc, type: number, address: number | bigint): boolean => {
         let f = MEM_FAULTS[type] ?? { fault: 'unmapped', access: 'read' };
         // A stale region is unmapped to the guest; it faults as a protection error (guardStale).
-        if (this.stale.length > 0 && this.inStale(Number(address), 1)) f = { ...f, fault: 'unmapped' };
-        this.fault ??= { ...f, address: Number(address), pc: this.reg('eip') };
+        if (this.stale.length > 0 && this.inStale(this.host(address), 1)) f = { ...f, fault: 'unmapped' };
+        this.faultAddress64 ??= BigInt.asUintN(64, BigInt(address));
+        this.fault ??= { ...f, address: this.host(address), pc: this.reg('eip') };
         return false;
       },
       [1, 0],
@@ -576,7 +629,7 @@ export class UnicornX86 implements X86Cpu {
       protos!.mem,
       (_uc: Uc, _type: number, at: number | bigint, bytes: number, value: number | bigint): boolean => {
         try {
-          this.guestWrite(Number(at), bytes, bytes <= 8 ? BigInt.asUintN(64, BigInt(value)) : null);
+          this.guestWrite(this.host(at), bytes, bytes <= 8 ? BigInt.asUintN(64, BigInt(value)) : null);
         } catch (e) {
           this.hostFailure(e);
         }
@@ -669,6 +722,33 @@ export class UnicornX86 implements X86Cpu {
     return out;
   }
 
+  /**
+   * A guest address Unicorn reported, as a host address: itself on x86; in long mode its offset in
+   * the window, or for an address outside it its low 32 bits (faultAddress64 keeps the whole).
+   */
+  private host(address: number | bigint): number {
+    if (this.window === 0n) return Number(address);
+    const off = BigInt.asUintN(64, BigInt(address) - this.window);
+    return off < 0x100000000n ? Number(off) : Number(BigInt.asUintN(32, BigInt(address)));
+  }
+
+  /** Reads register `id` (a uc_x86_reg value) into `size` bytes (AMD64's wider registers, unicorn-x64.ts). */
+  regRaw(id: number, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    this.check(this.api.regRead(this.uc, id, out), `uc_reg_read ${id}`);
+    return out;
+  }
+  /** Reads register `id` into `out` (its first bytes; the rest as they were). */
+  regInto(id: number, out: Uint8Array): void {
+    const err = this.api.regRead(this.uc, id, out);
+    if (err !== UcErr.OK) this.check(err, `uc_reg_read ${id}`);
+  }
+  /** Writes register `id` (a uc_x86_reg value) from `bytes` (an MSR: a uc_x86_msr). */
+  setRegRaw(id: number, bytes: Uint8Array): void {
+    const err = this.api.regWrite(this.uc, id, bytes);
+    if (err !== UcErr.OK) this.check(err, `uc_reg_write ${id}`);
+  }
+
   private check(err: number, what: string): void {
     if (err !== UcErr.OK) throw new UnicornError(`${what}: ${this.api.strerror(err)} (uc_err ${err})`, err);
   }
@@ -744,8 +824,8 @@ export class UnicornX86 implements X86Cpu {
       const o = i * UC_MEM_REGION.size;
       const perms = v.getUint32(o + UC_MEM_REGION.perms, true);
       return {
-        begin: Number(v.getBigUint64(o + UC_MEM_REGION.begin, true)),
-        end: Number(v.getBigUint64(o + UC_MEM_REGION.end, true)),
+        begin: this.host(v.getBigUint64(o + UC_MEM_REGION.begin, true)),
+        end: this.host(v.getBigUint64(o + UC_MEM_REGION.end, true)),
         perm: {
           read: (perms & UC_PROT_READ) !== 0,
           write: (perms & UC_PROT_WRITE) !== 0,
@@ -928,7 +1008,7 @@ export class UnicornX86 implements X86Cpu {
       (_uc: Uc, address: number | bigint) => {
         if (this.hostError) return;
         try {
-          hook(Number(address));
+          hook(this.host(address));
         } catch (e) {
           this.hostFailure(e);
         }
@@ -947,7 +1027,7 @@ export class UnicornX86 implements X86Cpu {
       (_uc: Uc, address: number | bigint, size: number) => {
         if (this.hostError) return;
         try {
-          hook(Number(address), size);
+          hook(this.host(address), size);
         } catch (e) {
           this.hostFailure(e);
         }
@@ -1022,6 +1102,7 @@ export class UnicornX86 implements X86Cpu {
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
+    this.faultAddress64 = null;
     this.unhandledVector = null;
     if (budget !== undefined && !this.counting) {
       this.invalidate(0, 2 ** 32);

@@ -31,6 +31,8 @@ export function setupProcessors(cpu: AnyCpu): Processors {
       switchTo: (n) => switchToProcessor(cpu, n),
     };
   }
+  // NT 3.51 never ran on AMD64: x64 code runs only in the sandbox (run-driver), never in a boot.
+  if (cpu.arch === 'amd64') throw new Error('setupProcessors: no NT 3.51 HAL for AMD64');
   const { processors, prcb, stackTop } = setupNtAlpha(cpu);
   return {
     prcb,

@@ -1,6 +1,7 @@
 // Reading and writing NT structures in guest memory with bounds on every guest-controlled length
 // (a UNICODE_STRING with Length 0xFFFF pointing at garbage must not drive a huge host allocation).
 import type { GuestMemoryEngine } from '../cpu/engine.js';
+import { AMD64_STRUCTURES, type IoStructures, X86_STRUCTURES } from './objects.js';
 
 /** Longest string nt351 reads from the guest in one piece (bytes). */
 export const MAX_GUEST_STRING = 0x10000;
@@ -15,8 +16,50 @@ export class GuestAccessError extends Error {
   }
 }
 
+/**
+ * Guest memory with pointers of the guest's width. On AMD64 (`window` given: the engine's, see
+ * src/cpu/engine.ts X64Cpu) a pointer is 8 bytes holding a guest address: setPtr writes host address
+ * `a` as `window + a` (0 stays NULL), ptr reads one back (a pointer outside the window reads as its low
+ * 32 bits, which the guest cannot have mapped through the kernel). Elsewhere pointers are 4 bytes.
+ */
 export class GuestMemory {
-  constructor(readonly cpu: GuestMemoryEngine) {}
+  /** Bytes per pointer: 4 (x86, Alpha's 32-bit NT) or 8 (AMD64). */
+  readonly pointerSize: 4 | 8;
+  /** The I/O manager's structures laid out for this pointer size (objects.ts). */
+  readonly layouts: IoStructures;
+
+  constructor(
+    readonly cpu: GuestMemoryEngine,
+    private readonly wide?: { window: bigint },
+  ) {
+    this.pointerSize = wide ? 8 : 4;
+    this.layouts = wide ? AMD64_STRUCTURES : X86_STRUCTURES;
+  }
+
+  /** A pointer (or ULONG_PTR) field: on AMD64 the host address of the guest address stored there. */
+  ptr(address: number, what = 'pointer'): number {
+    if (!this.wide) return this.u32(address, what);
+    const b = this.bytes(address, 8, what);
+    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+    const off = BigInt.asUintN(64, v - this.wide.window);
+    return v === 0n ? 0 : off < 0x100000000n ? Number(off) : Number(v & 0xffffffffn);
+  }
+  /** Writes pointer `value` (a host address; 0 is NULL) at `address`, 8 bytes wide on AMD64. */
+  setPtr(address: number, value: number, what = 'pointer'): void {
+    if (!this.wide) {
+      this.setU32(address, value, what);
+      return;
+    }
+    const b = new Uint8Array(8);
+    const v = value === 0 ? 0n : this.wide.window + BigInt(value >>> 0);
+    new DataView(b.buffer).setBigUint64(0, v, true);
+    this.write(address, b, what);
+  }
+  /** A pointer-sized integer (ULONG_PTR, SIZE_T) written as a number, zero-extended on AMD64. */
+  setUlongPtr(address: number, value: number, what = 'ULONG_PTR'): void {
+    this.setU32(address, value, what);
+    if (this.wide) this.setU32(address + 4, 0, what);
+  }
 
   bytes(address: number, size: number, what = 'buffer'): Uint8Array {
     if (size < 0 || size > MAX_GUEST_STRING * 16)
@@ -88,7 +131,7 @@ export class GuestMemory {
   unicodeString(address: number): string | null {
     if (address === 0) return null;
     const length = this.u16(address, 'UNICODE_STRING') & ~1;
-    const buffer = this.u32(address + 4, 'UNICODE_STRING.Buffer');
+    const buffer = this.ptr(address + this.layouts.UNICODE_STRING.Buffer, 'UNICODE_STRING.Buffer');
     if (length === 0) return '';
     const b = this.bytes(buffer, length, 'UNICODE_STRING.Buffer');
     return new TextDecoder('utf-16le').decode(b);
@@ -98,7 +141,7 @@ export class GuestMemory {
   ansiString(address: number): string | null {
     if (address === 0) return null;
     const length = this.u16(address, 'STRING');
-    const buffer = this.u32(address + 4, 'STRING.Buffer');
+    const buffer = this.ptr(address + this.layouts.UNICODE_STRING.Buffer, 'STRING.Buffer');
     return length === 0 ? '' : new TextDecoder('latin1').decode(this.bytes(buffer, length, 'STRING.Buffer'));
   }
 }

@@ -2,7 +2,7 @@
 // extension, the registry path DriverEntry receives, and counted strings in kernel pool.
 import { utf16z } from './guest.js';
 import type { EmulatedKernel } from './kernel.js';
-import { DRIVER_EXTENSION, DRIVER_OBJECT, IO_TYPE_DRIVER, IRP_MJ_COUNT } from './objects.js';
+import { IO_TYPE_DRIVER, IRP_MJ_COUNT } from './objects.js';
 
 /** The services key NT passes to DriverEntry and DllInitialize. */
 export const servicesKey = (service: string): string =>
@@ -12,10 +12,11 @@ export const servicesKey = (service: string): string =>
 export function kernelUnicodeString(kernel: EmulatedKernel, text: string): number {
   const buf = kernel.pool.allocateStatic(text.length * 2 + 2);
   kernel.mem.write(buf, utf16z(text));
-  const us = kernel.pool.allocateStatic(8);
-  kernel.mem.setU16(us, text.length * 2);
-  kernel.mem.setU16(us + 2, text.length * 2 + 2);
-  kernel.mem.setU32(us + 4, buf);
+  const U = kernel.mem.layouts.UNICODE_STRING;
+  const us = kernel.pool.allocateStatic(U.size);
+  kernel.mem.setU16(us + U.Length, text.length * 2);
+  kernel.mem.setU16(us + U.MaximumLength, text.length * 2 + 2);
+  kernel.mem.setPtr(us + U.Buffer, buf);
   return us;
 }
 
@@ -35,19 +36,19 @@ export function createDriverObject(
   kernel: EmulatedKernel,
   spec: DriverObjectSpec,
 ): { driverObject: number; registryPath: number } {
-  const D = DRIVER_OBJECT;
   const { mem } = kernel;
-  const driverObject = kernel.pool.allocateStatic(D.size + DRIVER_EXTENSION.size);
+  const { DRIVER_OBJECT: D, DRIVER_EXTENSION: E, UNICODE_STRING: U, pointerSize } = mem.layouts;
+  const driverObject = kernel.pool.allocateStatic(D.size + E.size);
   mem.setU16(driverObject + D.Type, IO_TYPE_DRIVER);
   mem.setU16(driverObject + D.Size, D.size);
-  mem.setU32(driverObject + D.DriverStart, spec.base);
+  mem.setPtr(driverObject + D.DriverStart, spec.base);
   mem.setU32(driverObject + D.DriverSize, spec.size);
-  mem.setU32(driverObject + D.DriverExtension, driverObject + D.size);
-  mem.setU32(driverObject + D.size + DRIVER_EXTENSION.DriverObject, driverObject);
+  mem.setPtr(driverObject + D.DriverExtension, driverObject + D.size);
+  mem.setPtr(driverObject + D.size + E.DriverObject, driverObject);
   const name = kernelUnicodeString(kernel, `\\Driver\\${spec.service}`);
-  mem.write(driverObject + D.DriverName, mem.bytes(name, 8));
-  mem.setU32(driverObject + D.DriverInit, spec.entryPoint ?? 0);
-  for (let i = 0; i < IRP_MJ_COUNT; i++) mem.setU32(driverObject + D.MajorFunction + 4 * i, 0);
+  mem.write(driverObject + D.DriverName, mem.bytes(name, U.size));
+  mem.setPtr(driverObject + D.DriverInit, spec.entryPoint ?? 0);
+  for (let i = 0; i < IRP_MJ_COUNT; i++) mem.setPtr(driverObject + D.MajorFunction + pointerSize * i, 0);
   kernel.objects.insert(`\\Driver\\${spec.service}`, { kind: 'driver', address: driverObject });
   return { driverObject, registryPath: kernelUnicodeString(kernel, servicesKey(spec.service)) };
 }

@@ -3,13 +3,12 @@
 // (IoCompleteRequest). Completion routines are guest code, called through the kernel's guest calls.
 import type { KernelContext } from './context.js';
 import { NTSTATUS } from './exports/status.js';
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_STACK_LOCATION, IO_TYPE_IRP, IRP, SL } from './objects.js';
+import { IO_TYPE_IRP, SL } from './objects.js';
 import { guestCall, type HandlerResult, tailCall } from './registry.js';
 
 /** Bugcheck codes (bugcodes.h). */
 const NO_MORE_IRP_STACK_LOCATIONS = 0x35;
 const MULTIPLE_IRP_COMPLETE_REQUESTS = 0x44;
-const SL_SIZE = IO_STACK_LOCATION.size;
 
 function bugcheck(ctx: KernelContext, code: number, parameters: number[]): undefined {
   ctx.log.add({ type: 'bugcheck', code, parameters, caller: ctx.caller });
@@ -25,18 +24,22 @@ function bugcheck(ctx: KernelContext, code: number, parameters: number[]): undef
  */
 export function callDriver(ctx: KernelContext, device: number, irp: number): HandlerResult {
   const { mem } = ctx;
+  const { IRP, IO_STACK_LOCATION, DEVICE_OBJECT, DRIVER_OBJECT, pointerSize } = mem.layouts;
   const location = mem.u8(irp + IRP.CurrentLocation) - 1;
   if (location <= 0) return bugcheck(ctx, NO_MORE_IRP_STACK_LOCATIONS, [irp, 0, 0, 0]);
   mem.write(irp + IRP.CurrentLocation, new Uint8Array([location]));
-  const stack = (mem.u32(irp + IRP.CurrentStackLocation) - SL_SIZE) >>> 0;
-  mem.setU32(irp + IRP.CurrentStackLocation, stack);
-  mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
+  const stack = (mem.ptr(irp + IRP.CurrentStackLocation) - IO_STACK_LOCATION.size) >>> 0;
+  mem.setPtr(irp + IRP.CurrentStackLocation, stack);
+  mem.setPtr(stack + IO_STACK_LOCATION.DeviceObject, device);
   const mj = mem.u8(stack + IO_STACK_LOCATION.MajorFunction);
-  const driver = mem.u32(device + DEVICE_OBJECT.DriverObject, 'DEVICE_OBJECT.DriverObject');
-  const routine = mem.u32(driver + DRIVER_OBJECT.MajorFunction + 4 * mj, 'DRIVER_OBJECT.MajorFunction');
+  const driver = mem.ptr(device + DEVICE_OBJECT.DriverObject, 'DEVICE_OBJECT.DriverObject');
+  const routine = mem.ptr(
+    driver + DRIVER_OBJECT.MajorFunction + pointerSize * mj,
+    'DRIVER_OBJECT.MajorFunction',
+  );
   if (routine !== 0) return tailCall(routine, [device, irp]);
   mem.setU32(irp + IRP.IoStatusStatus, NTSTATUS.INVALID_DEVICE_REQUEST);
-  mem.setU32(irp + IRP.IoStatusInformation, 0);
+  mem.setUlongPtr(irp + IRP.IoStatusInformation, 0);
   return completeRequest(ctx, irp, () => NTSTATUS.INVALID_DEVICE_REQUEST);
 }
 
@@ -56,6 +59,8 @@ export function completeRequest(
   done: () => number | undefined = () => undefined,
 ): HandlerResult {
   const { mem } = ctx;
+  const { IRP, IO_STACK_LOCATION } = mem.layouts;
+  const SL_SIZE = IO_STACK_LOCATION.size;
   const stackCount = mem.u8(irp + IRP.StackCount);
   if (mem.u8(irp + IRP.CurrentLocation) > stackCount + 1 || mem.u16(irp + IRP.Type) !== IO_TYPE_IRP)
     return bugcheck(ctx, MULTIPLE_IRP_COMPLETE_REQUESTS, [irp, 0, 0, 0]);
@@ -64,11 +69,11 @@ export function completeRequest(
   // current, and a fully completed IRP ends with CurrentLocation = StackCount + 2.
   const advance = () => {
     mem.write(irp + IRP.CurrentLocation, new Uint8Array([mem.u8(irp + IRP.CurrentLocation) + 1]));
-    mem.setU32(irp + IRP.CurrentStackLocation, mem.u32(irp + IRP.CurrentStackLocation) + SL_SIZE);
+    mem.setPtr(irp + IRP.CurrentStackLocation, mem.ptr(irp + IRP.CurrentStackLocation) + SL_SIZE);
   };
   const loop = (): HandlerResult => {
     for (; mem.u8(irp + IRP.CurrentLocation) <= stackCount + 1; advance()) {
-      const current = mem.u32(irp + IRP.CurrentStackLocation);
+      const current = mem.ptr(irp + IRP.CurrentStackLocation);
       const stack = current - SL_SIZE;
       const top = mem.u8(irp + IRP.CurrentLocation) === stackCount + 1;
       const control = mem.u8(stack + IO_STACK_LOCATION.Control);
@@ -79,11 +84,11 @@ export function completeRequest(
         (status >= 0 && control & SL.INVOKE_ON_SUCCESS) ||
         (status < 0 && control & SL.INVOKE_ON_ERROR) ||
         (mem.u8(irp + IRP.Cancel) && control & SL.INVOKE_ON_CANCEL);
-      const routine = mem.u32(stack + IO_STACK_LOCATION.CompletionRoutine);
-      const context = mem.u32(stack + IO_STACK_LOCATION.Context);
+      const routine = mem.ptr(stack + IO_STACK_LOCATION.CompletionRoutine);
+      const context = mem.ptr(stack + IO_STACK_LOCATION.Context);
       zeroStackLocation(ctx, stack);
       if (invoke && routine) {
-        const device = top ? 0 : mem.u32(current + IO_STACK_LOCATION.DeviceObject);
+        const device = top ? 0 : mem.ptr(current + IO_STACK_LOCATION.DeviceObject);
         const event = {
           type: 'completion-routine' as const,
           routine,
@@ -117,6 +122,7 @@ export function completeRequest(
  * Parameters words and FileObject (CompletionRoutine and Context are left as they were).
  */
 function zeroStackLocation(ctx: KernelContext, stack: number): void {
-  ctx.mem.write(stack + IO_STACK_LOCATION.MinorFunction, new Uint8Array(3 + 16));
-  ctx.mem.setU32(stack + IO_STACK_LOCATION.FileObject, 0);
+  const { IO_STACK_LOCATION: S } = ctx.mem.layouts;
+  ctx.mem.write(stack + S.MinorFunction, new Uint8Array(S.DeviceObject - S.MinorFunction));
+  ctx.mem.setPtr(stack + S.FileObject, 0);
 }

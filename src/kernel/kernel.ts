@@ -26,6 +26,7 @@
 import { type Abi, AbiAccessError, type AnyCpu, abiFor, type RoutineShape } from '../cpu/abi.js';
 import type { Perm, RunResult } from '../cpu/engine.js';
 import { RX } from '../cpu/engine.js';
+import { KPRCB64 } from '../cpu/x64-setup.js';
 import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
 import { VirtualClock } from './clock.js';
@@ -99,6 +100,13 @@ const shapeOf = (h: ExportHandler): RoutineShape =>
   h.widths
     ? { conv: h.conv, argCount: h.args.length, widths: h.widths }
     : { conv: h.conv, argCount: h.args.length };
+/**
+ * Whether `h` returns a pointer (PVOID, PDEVICE_OBJECT, `char *`…), which is wider than 32 bits on
+ * AMD64: the prototype's return type names a pointer type (P…, LP…) or has a star. 64-bit scalars
+ * (PHYSICAL_ADDRESS) are returned as bigints and never reach here.
+ */
+const returnsPointer = (h: ExportHandler): boolean =>
+  h.returns.includes('*') || (/^L?P[A-Z0-9_]*$/.test(h.returns) && h.returnWidth === 4);
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -148,7 +156,7 @@ export class EmulatedKernel {
     devicePorts: ReadonlyMap<number, number> = new Map(),
   ) {
     this.abi = abiFor(cpu);
-    this.mem = new GuestMemory(cpu);
+    this.mem = new GuestMemory(cpu, cpu.arch === 'amd64' ? { window: cpu.window } : undefined);
     this.pool = new Pool(cpu);
     this.ob = new ObjectManager(this.mem, this.pool);
     // Model of an ISA PC with no devices but the MC146818 clock: unclaimed ports float high (all
@@ -163,7 +171,7 @@ export class EmulatedKernel {
         if (port === 0x70) cmosIndex = value & 0x7f;
       },
     };
-    if (cpu.arch === 'x86') cpu.hookPortIo({ in: ports.read, out: ports.write });
+    if (cpu.arch !== 'alpha') cpu.hookPortIo({ in: ports.read, out: ports.write });
     // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
     cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
@@ -204,11 +212,12 @@ export class EmulatedKernel {
    * variables (PsProcessType, PsThreadType, IoFileObjectType), when it has them, at our type objects.
    */
   enterSystemThread(prcb: number): void {
-    this.mem.setU32(prcb + KPRCB.CurrentThread, this.ob.systemContext().thread.body);
+    const current = this.cpu.arch === 'amd64' ? KPRCB64.CurrentThread : KPRCB.CurrentThread;
+    this.mem.setPtr(prcb + current, this.ob.systemContext().thread.body);
     const types = { PsProcessType: 'process', PsThreadType: 'thread', IoFileObjectType: 'file' } as const;
     for (const [name, kind] of Object.entries(types)) {
       const variable = this.exportsByName.get(name);
-      if (variable !== undefined) this.mem.setU32(variable, this.ob.typeObject(kind));
+      if (variable !== undefined) this.mem.setPtr(variable, this.ob.typeObject(kind));
     }
   }
 
@@ -334,7 +343,10 @@ export class EmulatedKernel {
           pop = 0;
         }
       }
-      const sp = this.abi.arch === 'x86' ? this.abi.sp() + 4 + pop : this.abi.sp();
+      const sp =
+        this.abi.arch === 'x86'
+          ? this.abi.sp() + 4 + pop
+          : this.abi.spAfterReturn({ conv: 'cdecl', argCount: 0 });
       this.abi.setResult(0);
       this.abi.setSp(sp);
       this.abi.setPc(caller);
@@ -451,7 +463,8 @@ export class EmulatedKernel {
     if (typeof result === 'object') {
       abi.setSp(frame.espAfter);
       if (result.kind === 'tail-call' && abi.canTailCall(result.args.length)) {
-        abi.prepareCall(result.routine, result.args, frame.returnAddress);
+        if (abi.prepareTailCall) abi.prepareTailCall(result.args, frame.returnAddress);
+        else abi.prepareCall(result.routine, result.args, frame.returnAddress);
         abi.setPc(result.routine);
         return;
       }
@@ -469,7 +482,8 @@ export class EmulatedKernel {
       abi.setResult64(result);
     } else if (result !== undefined) {
       if (frame.event) frame.event.result = result >>> 0;
-      abi.setResult(result);
+      if (abi.setPointerResult && returnsPointer(frame.handler)) abi.setPointerResult(result);
+      else abi.setResult(result);
     }
     abi.setSp(frame.espAfter);
     abi.setPc(frame.returnAddress);

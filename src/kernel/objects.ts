@@ -1,88 +1,306 @@
 // Kernel objects in guest memory, laid out as NT 3.51/NT 4 x86 drivers expect them, and the object
 // namespace (\Device, \DosDevices, \Driver) that IoCreateDevice and IoCreateSymbolicLink fill.
+import { layoutOf, type PointerSize, type StructDescription, struct } from './layout.js';
 
-/** DRIVER_OBJECT (ntddk.h, x86): 0xA8 bytes with IRP_MJ_MAXIMUM_FUNCTION + 1 = 28 dispatch entries. */
-export const DRIVER_OBJECT = {
-  size: 0xa8,
-  Type: 0x00,
-  Size: 0x02,
-  DeviceObject: 0x04,
-  Flags: 0x08,
-  DriverStart: 0x0c,
-  DriverSize: 0x10,
-  DriverSection: 0x14,
-  DriverExtension: 0x18,
-  DriverName: 0x1c,
-  HardwareDatabase: 0x24,
-  FastIoDispatch: 0x28,
-  DriverInit: 0x2c,
-  DriverStartIo: 0x30,
-  DriverUnload: 0x34,
-  MajorFunction: 0x38,
-} as const;
+// Layouts: each structure is described once (as ntddk.h/wdm.h declare it) and laid out for x86 and
+// AMD64 by layout.ts. The AMD64 offsets agree with the published x64 tables (terminus.rewolf.pl
+// _DRIVER_OBJECT_x64, _DEVICE_OBJECT_x64, _IRP_x64, _IO_STACK_LOCATION_x64; Vergilius Project);
+// test/kernel/layout.test.ts checks both architectures' offsets.
+
+const LIST_ENTRY_D = {
+  name: 'LIST_ENTRY',
+  fields: [
+    ['Flink', 'ptr'],
+    ['Blink', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+const UNICODE_STRING_D = {
+  name: 'UNICODE_STRING',
+  fields: [
+    ['Length', 'u16'],
+    ['MaximumLength', 'u16'],
+    ['Buffer', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+const KDEVICE_QUEUE_ENTRY_D = {
+  name: 'KDEVICE_QUEUE_ENTRY',
+  fields: [
+    ['DeviceListEntry', struct(LIST_ENTRY_D)],
+    ['SortKey', 'u32'],
+    ['Inserted', 'u8'],
+  ],
+} as const satisfies StructDescription;
+const KDEVICE_QUEUE_D = {
+  name: 'KDEVICE_QUEUE',
+  fields: [
+    ['Type', 'u16'],
+    ['Size', 'u16'],
+    ['DeviceListHead', struct(LIST_ENTRY_D)],
+    ['Lock', 'ptr'],
+    ['Busy', 'u8'],
+  ],
+} as const satisfies StructDescription;
+const KDPC_D = {
+  name: 'KDPC',
+  fields: [
+    ['Type', 'u8'],
+    ['Importance', 'u8'],
+    ['Number', 'u16'],
+    ['DpcListEntry', struct(LIST_ENTRY_D)],
+    ['DeferredRoutine', 'ptr'],
+    ['DeferredContext', 'ptr'],
+    ['SystemArgument1', 'ptr'],
+    ['SystemArgument2', 'ptr'],
+    ['DpcData', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+/** DISPATCHER_HEADER then the wait list: KEVENT. */
+export const KEVENT_D = {
+  name: 'KEVENT',
+  fields: [
+    ['Type', 'u8'],
+    ['Absolute', 'u8'],
+    ['Size', 'u8'],
+    ['Inserted', 'u8'],
+    ['SignalState', 'u32'],
+    ['WaitListHead', struct(LIST_ENTRY_D)],
+  ],
+} as const satisfies StructDescription;
+const WAIT_CONTEXT_BLOCK_D = {
+  name: 'WAIT_CONTEXT_BLOCK',
+  fields: [
+    ['WaitQueueEntry', struct(KDEVICE_QUEUE_ENTRY_D)],
+    ['DeviceRoutine', 'ptr'],
+    ['DeviceContext', 'ptr'],
+    ['NumberOfMapRegisters', 'u32'],
+    ['DeviceObject', 'ptr'],
+    ['CurrentIrp', 'ptr'],
+    ['BufferChainingDpc', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+const KAPC_D = {
+  name: 'KAPC',
+  fields: [
+    ['Type', 'u8'],
+    ['SpareByte0', 'u8'],
+    ['Size', 'u8'],
+    ['SpareByte1', 'u8'],
+    ['SpareLong0', 'u32'],
+    ['Thread', 'ptr'],
+    ['ApcListEntry', struct(LIST_ENTRY_D)],
+    ['KernelRoutine', 'ptr'],
+    ['RundownRoutine', 'ptr'],
+    ['NormalRoutine', 'ptr'],
+    ['NormalContext', 'ptr'],
+    ['SystemArgument1', 'ptr'],
+    ['SystemArgument2', 'ptr'],
+    ['ApcStateIndex', 'u8'],
+    ['ApcMode', 'u8'],
+    ['Inserted', 'u8'],
+  ],
+} as const satisfies StructDescription;
+
+/** DRIVER_OBJECT (ntddk.h): IRP_MJ_MAXIMUM_FUNCTION + 1 = 28 dispatch entries; x86 0xA8 bytes, AMD64 0x150. */
+export const DRIVER_OBJECT_D = {
+  name: 'DRIVER_OBJECT',
+  fields: [
+    ['Type', 'u16'],
+    ['Size', 'u16'],
+    ['DeviceObject', 'ptr'],
+    ['Flags', 'u32'],
+    ['DriverStart', 'ptr'],
+    ['DriverSize', 'u32'],
+    ['DriverSection', 'ptr'],
+    ['DriverExtension', 'ptr'],
+    ['DriverName', struct(UNICODE_STRING_D)],
+    ['HardwareDatabase', 'ptr'],
+    ['FastIoDispatch', 'ptr'],
+    ['DriverInit', 'ptr'],
+    ['DriverStartIo', 'ptr'],
+    ['DriverUnload', 'ptr'],
+    ['MajorFunction', { array: 'ptr', count: 28 }],
+  ],
+} as const satisfies StructDescription;
+/** DRIVER_EXTENSION: DriverObject, AddDevice (later NTs), Count, ServiceKeyName. */
+export const DRIVER_EXTENSION_D = {
+  name: 'DRIVER_EXTENSION',
+  fields: [
+    ['DriverObject', 'ptr'],
+    ['AddDevice', 'ptr'],
+    ['Count', 'u32'],
+    ['ServiceKeyName', struct(UNICODE_STRING_D)],
+  ],
+} as const satisfies StructDescription;
+/** DEVICE_OBJECT (wdm.h), DECLSPEC_ALIGN(MEMORY_ALLOCATION_ALIGNMENT): x86 0xB8 bytes, AMD64 0x150. */
+export const DEVICE_OBJECT_D = {
+  name: 'DEVICE_OBJECT',
+  align: 'allocation',
+  fields: [
+    ['Type', 'u16'],
+    ['Size', 'u16'],
+    ['ReferenceCount', 'u32'],
+    ['DriverObject', 'ptr'],
+    ['NextDevice', 'ptr'],
+    ['AttachedDevice', 'ptr'],
+    ['CurrentIrp', 'ptr'],
+    ['Timer', 'ptr'],
+    ['Flags', 'u32'],
+    ['Characteristics', 'u32'],
+    ['Vpb', 'ptr'],
+    ['DeviceExtension', 'ptr'],
+    ['DeviceType', 'u32'],
+    ['StackSize', 'u8'],
+    [
+      'Queue',
+      {
+        union: [
+          ['ListEntry', struct(LIST_ENTRY_D)],
+          ['Wcb', struct(WAIT_CONTEXT_BLOCK_D)],
+        ],
+      },
+    ],
+    ['AlignmentRequirement', 'u32'],
+    ['DeviceQueue', struct(KDEVICE_QUEUE_D)],
+    ['Dpc', struct(KDPC_D)],
+    ['ActiveThreadCount', 'u32'],
+    ['SecurityDescriptor', 'ptr'],
+    ['DeviceLock', struct(KEVENT_D)],
+    ['SectorSize', 'u16'],
+    ['Spare1', 'u16'],
+    ['DeviceObjectExtension', 'ptr'],
+    ['Reserved', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+/**
+ * IRP (wdm.h); field names as nt351 uses them: AssociatedIrp.SystemBuffer is SystemBuffer,
+ * IoStatus.Status/Information are IoStatusStatus/IoStatusInformation, Tail.Overlay's fields by name.
+ */
+export const IRP_D = {
+  name: 'IRP',
+  fields: [
+    ['Type', 'u16'],
+    ['Size', 'u16'],
+    ['MdlAddress', 'ptr'],
+    ['Flags', 'u32'],
+    ['SystemBuffer', 'ptr'],
+    ['ThreadListEntry', struct(LIST_ENTRY_D)],
+    ['IoStatusStatus', 'ptr'], // union { NTSTATUS Status; PVOID Pointer; }
+    ['IoStatusInformation', 'ptr'], // ULONG_PTR
+    ['RequestorMode', 'u8'],
+    ['PendingReturned', 'u8'],
+    ['StackCount', 'u8'],
+    ['CurrentLocation', 'u8'],
+    ['Cancel', 'u8'],
+    ['CancelIrql', 'u8'],
+    ['ApcEnvironment', 'u8'],
+    ['AllocationFlags', 'u8'],
+    ['UserIosb', 'ptr'],
+    ['UserEvent', 'ptr'],
+    ['Overlay', { array: 'ptr', count: 2 }], // AsynchronousParameters, or LARGE_INTEGER AllocationSize
+    ['CancelRoutine', 'ptr'],
+    ['UserBuffer', 'ptr'],
+    [
+      'Tail',
+      {
+        union: [
+          [
+            'Overlay_',
+            {
+              struct: [
+                ['DriverContext', { array: 'ptr', count: 4 }], // or KDEVICE_QUEUE_ENTRY DeviceQueueEntry
+                ['Thread', 'ptr'],
+                ['AuxiliaryBuffer', 'ptr'],
+                ['ListEntry', struct(LIST_ENTRY_D)],
+                ['CurrentStackLocation', 'ptr'], // or ULONG PacketType
+                ['OriginalFileObject', 'ptr'],
+              ],
+              flatten: true,
+            },
+          ],
+          ['Apc', struct(KAPC_D)],
+        ],
+        flatten: true,
+      },
+    ],
+  ],
+} as const satisfies StructDescription;
+/** IO_STACK_LOCATION (wdm.h): Parameters is four pointer-sized words (POINTER_ALIGNMENT on AMD64). */
+export const IO_STACK_LOCATION_D = {
+  name: 'IO_STACK_LOCATION',
+  fields: [
+    ['MajorFunction', 'u8'],
+    ['MinorFunction', 'u8'],
+    ['Flags', 'u8'],
+    ['Control', 'u8'],
+    ['Parameters', { array: 'ptr', count: 4 }],
+    ['DeviceObject', 'ptr'],
+    ['FileObject', 'ptr'],
+    ['CompletionRoutine', 'ptr'],
+    ['Context', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+/** MDL (wdm.h). */
+export const MDL_D = {
+  name: 'MDL',
+  fields: [
+    ['Next', 'ptr'],
+    ['Size', 'u16'],
+    ['MdlFlags', 'u16'],
+    ['Process', 'ptr'],
+    ['MappedSystemVa', 'ptr'],
+    ['StartVa', 'ptr'],
+    ['ByteCount', 'u32'],
+    ['ByteOffset', 'u32'],
+  ],
+} as const satisfies StructDescription;
+
+type Names<D extends StructDescription> = D['fields'][number][0];
+/** The I/O manager's structures laid out for pointers of `p` bytes. */
+export function ioStructures(p: PointerSize) {
+  return {
+    pointerSize: p,
+    LIST_ENTRY: layoutOf<'Flink' | 'Blink'>(LIST_ENTRY_D, p),
+    UNICODE_STRING: layoutOf<'Length' | 'MaximumLength' | 'Buffer'>(UNICODE_STRING_D, p),
+    DRIVER_OBJECT: layoutOf<Names<typeof DRIVER_OBJECT_D>>(DRIVER_OBJECT_D, p),
+    DRIVER_EXTENSION: layoutOf<'DriverObject' | 'AddDevice' | 'Count' | 'ServiceKeyName'>(
+      DRIVER_EXTENSION_D,
+      p,
+    ),
+    DEVICE_OBJECT: layoutOf<Names<typeof DEVICE_OBJECT_D>>(DEVICE_OBJECT_D, p),
+    IRP: layoutOf<
+      | Names<typeof IRP_D>
+      | 'DriverContext'
+      | 'Thread'
+      | 'AuxiliaryBuffer'
+      | 'ListEntry'
+      | 'CurrentStackLocation'
+      | 'OriginalFileObject'
+      | 'Apc'
+    >(IRP_D, p),
+    IO_STACK_LOCATION: layoutOf<Names<typeof IO_STACK_LOCATION_D>>(IO_STACK_LOCATION_D, p),
+    MDL: layoutOf<Names<typeof MDL_D>>(MDL_D, p),
+    KEVENT: layoutOf<Names<typeof KEVENT_D>>(KEVENT_D, p),
+  };
+}
+export type IoStructures = ReturnType<typeof ioStructures>;
+/** The x86 layouts (NT 3.51 … later x86 NTs). */
+export const X86_STRUCTURES = ioStructures(4);
+/** The AMD64 layouts. */
+export const AMD64_STRUCTURES = ioStructures(8);
+
+/** DRIVER_OBJECT (x86). */
+export const DRIVER_OBJECT = X86_STRUCTURES.DRIVER_OBJECT;
 export const IO_TYPE_DRIVER = 4;
 export const IO_TYPE_DEVICE = 3;
 export const IO_TYPE_IRP = 6;
 export const IRP_MJ_COUNT = 28;
-
-/** DRIVER_EXTENSION: DriverObject, AddDevice (later NTs), Count, ServiceKeyName. */
-export const DRIVER_EXTENSION = {
-  size: 0x14,
-  DriverObject: 0x0,
-  AddDevice: 0x4,
-  Count: 0x8,
-  ServiceKeyName: 0xc,
-} as const;
-
+/** DRIVER_EXTENSION (x86). */
+export const DRIVER_EXTENSION = X86_STRUCTURES.DRIVER_EXTENSION;
 /** DEVICE_OBJECT (x86). */
-export const DEVICE_OBJECT = {
-  size: 0xb8,
-  Type: 0x00,
-  Size: 0x02,
-  ReferenceCount: 0x04,
-  DriverObject: 0x08,
-  NextDevice: 0x0c,
-  AttachedDevice: 0x10,
-  CurrentIrp: 0x14,
-  Flags: 0x1c,
-  Characteristics: 0x20,
-  DeviceExtension: 0x28,
-  DeviceType: 0x2c,
-  StackSize: 0x30,
-} as const;
-
+export const DEVICE_OBJECT = X86_STRUCTURES.DEVICE_OBJECT;
 /** IRP (x86) and IO_STACK_LOCATION. */
-export const IRP = {
-  size: 0x70,
-  Type: 0x00,
-  Size: 0x02,
-  MdlAddress: 0x04,
-  Flags: 0x08,
-  SystemBuffer: 0x0c,
-  IoStatusStatus: 0x18,
-  IoStatusInformation: 0x1c,
-  RequestorMode: 0x20,
-  PendingReturned: 0x21,
-  StackCount: 0x22,
-  CurrentLocation: 0x23,
-  Cancel: 0x24,
-  UserBuffer: 0x3c,
-  /** Tail.Overlay.Thread: the thread that sent the request. */
-  Thread: 0x50,
-  CurrentStackLocation: 0x60,
-} as const;
-export const IO_STACK_LOCATION = {
-  size: 0x24,
-  MajorFunction: 0x00,
-  MinorFunction: 0x01,
-  Flags: 0x02,
-  Control: 0x03,
-  Parameters: 0x04,
-  DeviceObject: 0x14,
-  FileObject: 0x18,
-  CompletionRoutine: 0x1c,
-  Context: 0x20,
-} as const;
+export const IRP = X86_STRUCTURES.IRP;
+export const IO_STACK_LOCATION = X86_STRUCTURES.IO_STACK_LOCATION;
 /** IO_STACK_LOCATION.Control bits (ntddk.h): IoSetCompletionRoutine's Invoke* flags, IoMarkIrpPending. */
 export const SL = {
   PENDING_RETURNED: 0x01,

@@ -6,7 +6,7 @@ import { NTSTATUS } from './exports/status.js';
 import { createDriverObject } from './io-manager.js';
 import { completeRequest } from './irp.js';
 import type { EmulatedKernel } from './kernel.js';
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE, IRP, IRP_MJ_COUNT } from './objects.js';
+import { IO_TYPE_DEVICE, IRP_MJ_COUNT } from './objects.js';
 import { defineExport } from './registry.js';
 
 /** The model bus driver's dispatch. */
@@ -14,7 +14,7 @@ export const BusDriverDispatch = defineExport({
   module: 'nt351',
   prototype: 'NTSTATUS BusDriverDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
   impl(ctx, [, irp]) {
-    ctx.mem.setU32(irp! + IRP.IoStatusStatus, NTSTATUS.SUCCESS);
+    ctx.mem.setU32(irp! + ctx.mem.layouts.IRP.IoStatusStatus, NTSTATUS.SUCCESS);
     return completeRequest(ctx, irp!, () => NTSTATUS.SUCCESS);
   },
 });
@@ -28,14 +28,14 @@ export function createPhysicalDevice(kernel: EmulatedKernel): number {
     entryPoint: null,
   });
   const dispatch = kernel.hostRoutine(BusDriverDispatch);
+  const { DEVICE_OBJECT: D, DRIVER_OBJECT: DO, pointerSize } = kernel.mem.layouts;
   for (let i = 0; i < IRP_MJ_COUNT; i++)
-    kernel.mem.setU32(driverObject + DRIVER_OBJECT.MajorFunction + 4 * i, dispatch);
-  const D = DEVICE_OBJECT;
+    kernel.mem.setPtr(driverObject + DO.MajorFunction + pointerSize * i, dispatch);
   const pdo = kernel.pool.allocate(D.size, 0, 'Devi', 'kernel')!;
   kernel.mem.setU16(pdo + D.Type, IO_TYPE_DEVICE);
   kernel.mem.setU16(pdo + D.Size, D.size);
-  kernel.mem.setU32(pdo + D.DriverObject, driverObject);
-  kernel.mem.setU32(driverObject + DRIVER_OBJECT.DeviceObject, pdo);
+  kernel.mem.setPtr(pdo + D.DriverObject, driverObject);
+  kernel.mem.setPtr(driverObject + DO.DeviceObject, pdo);
   kernel.mem.setU32(pdo + D.DeviceType, 0x22); // FILE_DEVICE_UNKNOWN
   kernel.mem.write(pdo + D.StackSize, new Uint8Array([1]));
   const name = '\\Device\\00000001';
@@ -48,7 +48,7 @@ export function createPhysicalDevice(kernel: EmulatedKernel): number {
 export function attachedTop(kernel: EmulatedKernel, device: number): number {
   let top = device;
   for (let guard = 0; guard < 64; guard++) {
-    const above = kernel.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
+    const above = kernel.mem.ptr(top + kernel.mem.layouts.DEVICE_OBJECT.AttachedDevice);
     if (above === 0) break;
     top = above;
   }

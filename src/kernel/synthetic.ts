@@ -3,6 +3,7 @@
 // Each routine is a stub in a `.stub` section (mov eax, STATUS_NOT_IMPLEMENTED; ret N), each data
 // export a zeroed slot in a `.hdata` section that its handler fills once mapped. Names without a
 // handler (`missing`) get stubs too, so any import resolves and a call is reported when it happens.
+import { AMD64_SYSTEM_WINDOW } from '../loader/machine.js';
 import { MalformedPeError } from '../pe/errors.js';
 import { PeImage } from '../pe/image.js';
 import { DirectoryEntry } from '../pe/layout.js';
@@ -12,8 +13,9 @@ import { calleeCleanup, type ExportHandler } from './registry.js';
 const STUB_RVA = 0x1000;
 const STUB_SIZE = 16;
 
-function stubCode(h: ExportHandler | null): Uint8Array {
-  const pop = h ? calleeCleanup(h) : 0;
+function stubCode(h: ExportHandler | null, machine: SyntheticMachine): Uint8Array {
+  // AMD64: the same bytes (mov eax zero-extends into RAX) and a plain ret: the x64 callee pops nothing.
+  const pop = h && machine === 'x86' ? calleeCleanup(h) : 0;
   const code = new Uint8Array(STUB_SIZE).fill(0xcc);
   code.set([0xb8, 0x02, 0x00, 0x00, 0xc0]); // mov eax, 0xC0000002
   if (pop)
@@ -22,15 +24,20 @@ function stubCode(h: ExportHandler | null): Uint8Array {
   return code;
 }
 
+/** The processor a synthetic image is built for. */
+export type SyntheticMachine = 'x86' | 'amd64';
+
 /**
  * A synthetic image exporting `handlers` and stubs for the `missing` names (sorted by name, as NT's
- * binary search needs). A missing routine's stub pops nothing: its arguments are not known.
+ * binary search needs). A missing routine's stub pops nothing: its arguments are not known. For
+ * `amd64` it is a PE32+ image for machine 0x8664 based at `imageBase` in the AMD64 system window.
  */
 export function syntheticImage(
   dllName: string,
   handlers: readonly ExportHandler[],
   imageBase: number,
   missing: readonly string[] = [],
+  machine: SyntheticMachine = 'x86',
 ): Uint8Array {
   const known = new Set(handlers.map((h) => h.name));
   const routines: { name: string; handler: ExportHandler | null }[] = [
@@ -42,7 +49,7 @@ export function syntheticImage(
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const text = new Uint8Array(Math.max(1, routines.length) * STUB_SIZE);
   routines.forEach((r, i) => {
-    text.set(stubCode(r.handler), i * STUB_SIZE);
+    text.set(stubCode(r.handler, machine), i * STUB_SIZE);
   });
   const hdataRva = STUB_RVA + Math.ceil(text.length / 0x1000) * 0x1000;
   const offsets: number[] = [];
@@ -65,9 +72,15 @@ export function syntheticImage(
     names: entries.map((e, i) => [e.name, i] as [string, number]),
   });
   return writePe({
-    machine: 0x14c,
-    characteristics: 0x0102,
-    imageBase,
+    ...(machine === 'amd64'
+      ? // IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_LARGE_ADDRESS_AWARE
+        {
+          machine: 0x8664,
+          characteristics: 0x0022,
+          imageBase: AMD64_SYSTEM_WINDOW + BigInt(imageBase),
+          is64: true,
+        }
+      : { machine: 0x14c, characteristics: 0x0102, imageBase }),
     entryPoint: 0,
     directories: { [DirectoryEntry.EXPORT]: dir },
     sections: [

@@ -59,7 +59,15 @@ export class Tracer {
       const insns =
         this.cpu.arch === 'alpha'
           ? disassembleAlpha(bytes, event.address).map((i) => ({ ...i, text: i.text.replace('\t', ' ') }))
-          : await disassemble(bytes, event.address, this.unit === 'insn' ? 1 : 1000);
+          : this.cpu.arch === 'amd64'
+            ? // AMD64: decoded in 64-bit mode at the guest's address; instruction addresses stay host ones.
+              await disassemble(
+                bytes,
+                this.cpu.guestAddress(event.address),
+                this.unit === 'insn' ? 1 : 1000,
+                64,
+              )
+            : await disassemble(bytes, event.address, this.unit === 'insn' ? 1 : 1000);
       event.instructions = insns.map((i) => ({ address: i.address, text: i.text }));
     }
   }

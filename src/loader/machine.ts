@@ -25,3 +25,18 @@ export function machineMismatch(machine: number, kernelMachine: number): string 
   if (machine === kernelMachine) return null;
   return `built for machine type ${machineName(machine)}, but the kernel is ${machineName(kernelMachine)}`;
 }
+
+/** IMAGE_FILE_MACHINE_AMD64 (winnt.h). */
+export const IMAGE_FILE_MACHINE_AMD64 = 0x8664;
+
+/**
+ * Where AMD64 system images live as the guest sees them: the loader's addresses (numbers, the same
+ * kernel address space as on x86) are offsets from this base, the bottom of Windows x64's system
+ * space. The AMD64 CPU engine shows the guest the same window (src/cpu/unicorn-x64.ts X64_WINDOW;
+ * test/loader/pe32plus.test.ts checks they agree).
+ */
+export const AMD64_SYSTEM_WINDOW = 0xfffff80000000000n;
+
+/** The guest address of loader address `a` in a PE32+ (64-bit) image's address space, or itself. */
+export const guestVa = (is64: boolean, a: number): bigint =>
+  is64 && a !== 0 ? AMD64_SYSTEM_WINDOW + BigInt(a >>> 0) : BigInt(a >>> 0);

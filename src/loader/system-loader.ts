@@ -10,7 +10,7 @@ import {
   PeImage,
 } from '../pe/index.js';
 import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
-import { machineMismatch } from './machine.js';
+import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
@@ -229,7 +229,15 @@ export class SystemLoader {
       return this.failure(file.ntPath, NtStatus.IMAGE_MP_UP_MISMATCH, msg.text, []);
     }
 
-    const preferred = preferredOverride ?? Number(optionalHeader.imageBase);
+    // PE32+: a preferred base in the AMD64 system window is its offset there; others are relocated.
+    const base64 = optionalHeader.imageBase - AMD64_SYSTEM_WINDOW;
+    const preferred =
+      preferredOverride ??
+      (!image.is64
+        ? Number(optionalHeader.imageBase)
+        : base64 >= 0n && base64 < 0x100000000n
+          ? Number(base64)
+          : undefined);
     const reservation = this.space.reserve(optionalHeader.sizeOfImage, file.baseName, preferred);
     if (!reservation) {
       return this.failure(
@@ -247,24 +255,19 @@ export class SystemLoader {
     let mapped: MappedImage;
     try {
       mapped = mapImage(image);
-      const delta = reservation.base - Number(optionalHeader.imageBase);
-      if (delta !== 0) {
+      const delta = guestVa(image.is64, reservation.base) - optionalHeader.imageBase;
+      if (delta !== 0n) {
         if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0) {
           return release(
             this.failure(
               file.ntPath,
               NtStatus.CONFLICTING_ADDRESSES,
-              `relocations are stripped and 0x${preferred.toString(16)} is taken`,
+              `relocations are stripped and 0x${optionalHeader.imageBase.toString(16)} is taken`,
               [],
             ),
           );
         }
-        const failures = applyRelocations(
-          mapped.bytes,
-          image.relocations(),
-          BigInt(delta),
-          fileHeader.machine,
-        );
+        const failures = applyRelocations(mapped.bytes, image.relocations(), delta, fileHeader.machine);
         if (failures.length) {
           const f = failures[0]!;
           return release(
@@ -363,7 +366,7 @@ export class SystemLoader {
     // An IAT slot outside the mapped image: the file is corrupt (NT would write over other memory).
     const badSlot = importModules
       .flatMap((imp) => imp.entries)
-      .find((e) => e.iatRva < 0 || e.iatRva + 4 > module.mapped.bytes.length);
+      .find((e) => e.iatRva < 0 || e.iatRva + (module.image.is64 ? 8 : 4) > module.mapped.bytes.length);
     if (badSlot)
       return {
         ok: false,
@@ -381,7 +384,8 @@ export class SystemLoader {
         if (r.ok) {
           const target = r.module as LoadedModule;
           const targetVa = (target.base + r.rva) >>> 0;
-          view.setUint32(entry.iatRva, targetVa, true);
+          if (module.image.is64) view.setBigUint64(entry.iatRva, guestVa(true, targetVa), true);
+          else view.setUint32(entry.iatRva, targetVa, true);
           module.imports.push({
             module: imp.dll,
             name: entry.name,

@@ -2,15 +2,7 @@
 // WDM drivers the PnP start/remove and power requests around them) and the IRPs that carry them,
 // built as the I/O manager builds them.
 import type { EmulatedKernel } from '../kernel/index.js';
-import {
-  DEVICE_OBJECT,
-  IO_STACK_LOCATION,
-  IO_TYPE_IRP,
-  IRP,
-  IRP_MJ,
-  IRP_MJ_NAMES,
-  IRP_MN,
-} from '../kernel/index.js';
+import { IO_TYPE_IRP, IRP_MJ, IRP_MJ_NAMES, IRP_MN } from '../kernel/index.js';
 
 /** One request of the plan: major (and minor) function, the IOCTL code, the name the report shows. */
 export interface DispatchStep {
@@ -60,32 +52,35 @@ export function buildIrp(
   ioctl?: number,
   minor = 0,
 ): number {
-  const count = Math.max(1, device ? kernel.mem.u8(device + DEVICE_OBJECT.StackSize) : 1);
+  const { mem } = kernel;
+  const { IRP, IO_STACK_LOCATION, DEVICE_OBJECT, pointerSize: w } = mem.layouts;
+  const count = Math.max(1, device ? mem.u8(device + DEVICE_OBJECT.StackSize) : 1);
   const size = IRP.size + count * IO_STACK_LOCATION.size;
   const irp = kernel.pool.allocate(size, 0, 'nt35', 'kernel')!;
   const buffer = kernel.pool.allocate(0x200, 0, 'nt35', 'kernel')!;
   const stack = irp + IRP.size + (count - 1) * IO_STACK_LOCATION.size;
-  kernel.mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
-  kernel.mem.setU16(irp + IRP.Size, size);
-  kernel.mem.write(irp + IRP.StackCount, new Uint8Array([count, count]));
-  kernel.mem.setU32(irp + IRP.SystemBuffer, buffer);
-  kernel.mem.setU32(irp + IRP.UserBuffer, buffer);
-  kernel.mem.setU32(irp + IRP.CurrentStackLocation, stack);
+  mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
+  mem.setU16(irp + IRP.Size, size);
+  mem.write(irp + IRP.StackCount, new Uint8Array([count, count]));
+  mem.setPtr(irp + IRP.SystemBuffer, buffer);
+  mem.setPtr(irp + IRP.UserBuffer, buffer);
+  mem.setPtr(irp + IRP.CurrentStackLocation, stack);
   // The requesting thread, as the I/O manager records it (IoGetRequestorProcess reads it): the System thread.
-  kernel.mem.setU32(irp + IRP.Thread, kernel.ob.systemContext().thread.body);
-  kernel.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj, minor]));
-  kernel.mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
+  mem.setPtr(irp + IRP.Thread, kernel.ob.systemContext().thread.body);
+  mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj, minor]));
+  mem.setPtr(stack + IO_STACK_LOCATION.DeviceObject, device);
+  // Parameters: four pointer-sized words (wdm.h aligns each ULONG member to a pointer on AMD64).
   const P = stack + IO_STACK_LOCATION.Parameters;
   if (mj === IRP_MJ.DEVICE_CONTROL) {
-    kernel.mem.setU32(P, 0x200); // OutputBufferLength
-    kernel.mem.setU32(P + 4, 0x200); // InputBufferLength
-    kernel.mem.setU32(P + 8, ioctl ?? 0); // IoControlCode
-    kernel.mem.setU32(P + 12, buffer); // Type3InputBuffer
+    mem.setU32(P, 0x200); // OutputBufferLength
+    mem.setU32(P + w, 0x200); // InputBufferLength
+    mem.setU32(P + 2 * w, ioctl ?? 0); // IoControlCode
+    mem.setPtr(P + 3 * w, buffer); // Type3InputBuffer
   } else if (mj === IRP_MJ.READ || mj === IRP_MJ.WRITE) {
-    kernel.mem.setU32(P, 0x200); // Length
+    mem.setU32(P, 0x200); // Length
   } else if (mj === IRP_MJ.POWER) {
-    kernel.mem.setU32(P + 4, 1); // Parameters.Power.Type = DevicePowerState
-    kernel.mem.setU32(P + 8, 1); // Parameters.Power.State = PowerDeviceD0
+    mem.setU32(P + w, 1); // Parameters.Power.Type = DevicePowerState
+    mem.setU32(P + 2 * w, 1); // Parameters.Power.State = PowerDeviceD0
   }
   return irp;
 }

@@ -5,9 +5,10 @@ import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INPUT_LIMITS, InputFileError, readRegularFile } from '../input/index.js';
-import type { FileProvider, HandlerRegistry } from '../kernel/index.js';
+import type { ExportHandler, FileProvider, HandlerRegistry } from '../kernel/index.js';
 import { importedNames, moduleOfDll, syntheticImage } from '../kernel/index.js';
 import type { ModuleFile, ModuleSource } from '../loader/index.js';
+import { PeImage } from '../pe/index.js';
 import type { RunDriverOptions } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -141,7 +142,6 @@ function registryKernel(
   searchDirs: string[],
   synthetic: KernelFiles['synthetic'],
 ): { kernel: ModuleFile; hal: ModuleFile } {
-  const byModule = (m: string) => registry.all().filter((h) => h.module === m);
   const wanted = new Map<string, string[]>();
   const visit = (bytes: Uint8Array, depth: number) => {
     for (const [dll, names] of importedNames(bytes)) {
@@ -152,7 +152,11 @@ function registryKernel(
       if (!known && onDisk && depth < 8) visit(readRegularFile(onDisk, INPUT_LIMITS.image, true), depth + 1);
     }
   };
-  visit(readRegularFile(driverPath, INPUT_LIMITS.image, true), 0);
+  const driverBytes = readRegularFile(driverPath, INPUT_LIMITS.image, true);
+  visit(driverBytes, 0);
+  // The synthetic kernel is built for the driver's processor (x86, or AMD64 for a PE32+ driver).
+  const machine = machineOf(driverBytes);
+  const byModule = (m: string) => registry.all().filter((h) => h.module === m);
   const missingOf = (m: string) =>
     [...wanted].filter(([dll]) => moduleOfDll(dll) === m).flatMap(([, n]) => n);
   for (const dll of wanted.keys()) {
@@ -163,7 +167,13 @@ function registryKernel(
       file: {
         baseName: dll.toUpperCase(),
         ntPath: `\\SystemRoot\\System32\\drivers\\${dll}`,
-        bytes: syntheticImage(dll, byModule(m), 0x80600000 + 0x100000 * synthetic.size, missingOf(m)),
+        bytes: syntheticImage(
+          dll,
+          byModule(m),
+          0x80600000 + 0x100000 * synthetic.size,
+          missingOf(m),
+          machine,
+        ),
       },
     });
   }
@@ -171,12 +181,40 @@ function registryKernel(
     kernel: {
       baseName: 'NTOSKRNL.EXE',
       ntPath: '\\SystemRoot\\System32\\ntoskrnl.exe',
-      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000, missingOf('ntoskrnl')),
+      bytes: syntheticImage('ntoskrnl.exe', byModule('ntoskrnl'), 0x80100000, missingOf('ntoskrnl'), machine),
     },
     hal: {
       baseName: 'HAL.DLL',
       ntPath: '\\SystemRoot\\System32\\hal.dll',
-      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000, missingOf('hal')),
+      bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000, missingOf('hal'), machine),
     },
   };
+}
+
+/** Export modules whose handlers know only the x86 layouts of their structures. */
+const X86_ONLY_MODULES: ReadonlySet<string> = new Set(['wdfldr', 'wdf01000', 'fwpkclnt']);
+
+/**
+ * The handlers a run of `driverPath` may use: KMDF and WFP read their structures at x86 offsets
+ * only, so for an AMD64 driver their routines are call-time misses (reported when called), not
+ * handlers that would misread 64-bit structures. A driver that cannot be read keeps them all (the
+ * loader reports it).
+ */
+export function handlersForDriver(driverPath: string, handlers: readonly ExportHandler[]): ExportHandler[] {
+  let machine: 'x86' | 'amd64' = 'x86';
+  try {
+    machine = machineOf(readRegularFile(driverPath, INPUT_LIMITS.image, true));
+  } catch {
+    // reported by kernelFiles
+  }
+  return machine === 'amd64' ? handlers.filter((h) => !X86_ONLY_MODULES.has(h.module)) : [...handlers];
+}
+
+/** 'amd64' for an AMD64 image (machine 0x8664), else 'x86' (what the loader then checks and reports). */
+function machineOf(bytes: Uint8Array): 'x86' | 'amd64' {
+  try {
+    return PeImage.parse(bytes).headers.fileHeader.machine === 0x8664 ? 'amd64' : 'x86';
+  } catch {
+    return 'x86'; // malformed: the loader reports it
+  }
 }

@@ -1,17 +1,61 @@
 // How a sandbox run's guest calls end up in its report: each engine result described with its
 // disassembly, registers and pool block, and the report closed with the kernel's objects, the
 // driver's pool leaks and the run's outcome.
-import { disassembleAt, type RunResult, type X86Cpu, type X86Reg } from '../cpu/index.js';
+import {
+  disassembleAt,
+  type RunResult,
+  type X64Cpu,
+  type X64Reg,
+  type X86Cpu,
+  type X86Reg,
+} from '../cpu/index.js';
 import type { EmulatedKernel } from '../kernel/index.js';
 import type { CallOutcome, RunDriverReport } from './report.js';
 
 const REGS: X86Reg[] = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'];
+const REGS64: X64Reg[] = [
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'rbp',
+  'rsp',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'rip',
+  'rflags',
+];
+const hex64 = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
+
+/** A fault's registers: x86's by number; AMD64's 64-bit ones as hex, with the guest's fault address and pc. */
+function faultRegisters(run: Extract<RunResult, { kind: 'fault' }>, cpu: X86Cpu | X64Cpu) {
+  if (cpu.arch === 'x86')
+    return { registers: Object.fromEntries(REGS.map((r) => [r, cpu.reg(r)])) as Record<X86Reg, number> };
+  return {
+    registers: {},
+    ...(run.address64 !== undefined ? { address64: hex64(run.address64) } : {}),
+    ...(run.pc64 !== undefined ? { pc64: hex64(run.pc64) } : {}),
+    registers64: Object.fromEntries(REGS64.map((r) => [r, hex64(cpu.reg(r))])),
+  };
+}
 
 /** The report's outcome of one guest call. */
-export async function describe(run: RunResult, cpu: X86Cpu, kernel: EmulatedKernel): Promise<CallOutcome> {
+export async function describe(
+  run: RunResult,
+  cpu: X86Cpu | X64Cpu,
+  kernel: EmulatedKernel,
+): Promise<CallOutcome> {
   switch (run.kind) {
     case 'returned':
-      return { kind: 'returned', eax: cpu.reg('eax') };
+      return { kind: 'returned', eax: kernel.abi.result() };
     case 'budget':
       return {
         kind: 'budget',
@@ -26,7 +70,6 @@ export async function describe(run: RunResult, cpu: X86Cpu, kernel: EmulatedKern
     case 'fault': {
       // Null when the PC itself is not readable (a jump into unmapped memory).
       const instruction = (await disassembleAt(cpu, run.pc))[0]?.text ?? null;
-      const registers = Object.fromEntries(REGS.map((r) => [r, cpu.reg(r)])) as Record<X86Reg, number>;
       const block = kernel.pool.blockAt(run.address);
       return {
         kind: 'fault',
@@ -35,7 +78,7 @@ export async function describe(run: RunResult, cpu: X86Cpu, kernel: EmulatedKern
         address: run.address,
         pc: run.pc,
         instruction,
-        registers,
+        ...faultRegisters(run, cpu),
         pool: block ? { block: block.address, size: block.size, tag: block.tag, freed: block.freed } : null,
       };
     }

@@ -1,6 +1,6 @@
 // What `run-driver` is asked and what it reports: one schema (schema/run-driver-report.schema.json
 // when generated), rendered as text by the CLI from the same object.
-import type { X86Reg } from '../cpu/index.js';
+import type { X64Reg, X86Reg } from '../cpu/index.js';
 import type { ExportHandler, KernelEvent, TraceUnit, UnimplementedPolicy } from '../kernel/index.js';
 import type { ImportMiss } from '../loader/index.js';
 
@@ -37,7 +37,12 @@ export type CallOutcome =
       address: number;
       pc: number;
       instruction: string | null;
-      registers: Record<X86Reg, number>;
+      /** x86: the general registers (AMD64: empty, see registers64). */
+      registers: Partial<Record<X86Reg, number>>;
+      /** AMD64: the guest's 64-bit faulting address and pc, and its registers, in hex. */
+      address64?: string;
+      pc64?: string;
+      registers64?: Partial<Record<X64Reg, string>>;
       /** Set when the address lies in a pool block: 'freed' means use-after-free. */
       pool: { block: number; size: number; tag: string | null; freed: boolean } | null;
     }
@@ -67,6 +72,12 @@ export interface CallReport {
 }
 
 export interface RunDriverReport {
+  /**
+   * AMD64 runs: the guest address of address 0 in this report (hex). Every address the report gives
+   * (bases, callers, devices, pool blocks, pcs) is an offset from it: the guest saw `addressBase +
+   * address` (src/cpu/engine.ts X64Cpu). Absent for x86.
+   */
+  addressBase?: string;
   driver: {
     file: string;
     ntPath: string;

@@ -3,7 +3,7 @@
 // DriverEntry, each dispatch routine with a well-formed IRP, then DriverUnload, and reports
 // everything the driver did as events (src/kernel/events.ts).
 import { basename } from 'node:path';
-import { createCpu, setupNtX86, type X86Cpu } from '../cpu/index.js';
+import { createCpu, setupNtX64, setupNtX86, type X64Cpu, type X86Cpu } from '../cpu/index.js';
 import {
   ALL_HANDLERS,
   attachedTop,
@@ -11,12 +11,9 @@ import {
   createDriverObject,
   createPhysicalDevice,
   DEFAULT_TRACE_LIMIT,
-  DRIVER_EXTENSION,
-  DRIVER_OBJECT,
   EmulatedKernel,
   GuestAccessError,
   HandlerRegistry,
-  IRP,
   type KernelVersion,
   kernelUnicodeString,
   NT351_VERSION,
@@ -27,7 +24,7 @@ import {
 } from '../kernel/index.js';
 import { formatStatus, type LoadedModule, SystemLoader, statusName } from '../loader/index.js';
 import { buildIrp, dispatchPlan } from './irp.js';
-import { fileOf, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
+import { fileOf, handlersForDriver, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
 import { describe, finish, isMiss } from './outcome.js';
 import type { CallReport, RunDriverOptions, RunDriverReport } from './report.js';
 
@@ -48,7 +45,7 @@ interface LoadedDriver {
 }
 
 export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
-  const registry = new HandlerRegistry(opts.handlers ?? ALL_HANDLERS);
+  const registry = new HandlerRegistry(handlersForDriver(opts.driver, opts.handlers ?? ALL_HANDLERS));
   const files = kernelFiles(opts, registry);
   const driverFile = fileOf(opts.driver, 'System32\\drivers');
   const report: RunDriverReport = {
@@ -75,7 +72,9 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
   };
   const loaded = loadDriver(report, files, driverFile);
   if (!loaded) return report;
-  const cpu = createCpu('x86');
+  // The CPU is the kernel's: an AMD64 kernel (the synthetic one built for an AMD64 driver) runs on
+  // Unicorn in long mode; the loader has refused drivers of another machine (0xC000007B).
+  const cpu = loaded.loader.modules[0]?.image.is64 ? createCpu('amd64') : createCpu('x86');
   try {
     return await runDriverCode(opts, report, registry, loaded, cpu);
   } finally {
@@ -143,10 +142,11 @@ async function runDriverCode(
   report: RunDriverReport,
   registry: HandlerRegistry,
   { loader, driver, dependencies, synthetic }: LoadedDriver,
-  cpu: X86Cpu,
+  cpu: X86Cpu | X64Cpu,
 ): Promise<RunDriverReport> {
   const serviceName = basename(opts.driver).replace(/\.[^.]*$/, '');
-  const { stackTop, prcb } = setupNtX86(cpu, { number: 0 });
+  const { stackTop, prcb } =
+    cpu.arch === 'amd64' ? setupNtX64(cpu, { number: 0 }) : setupNtX86(cpu, { number: 0 });
   const kernel = new EmulatedKernel(cpu, registry, stackTop);
   for (const m of loader.modules) kernel.mapModule(m);
   kernel.hookExports(loader.modules[0]!, 'ntoskrnl');
@@ -162,18 +162,23 @@ async function runDriverCode(
   kernel.ctx.registry = new RegistryModel();
   seedServiceKey(kernel.ctx.registry, servicesKey(serviceName), report.driver.ntPath);
   if (opts.imageset) kernel.ctx.files = imagesetFiles(opts.imageset);
-  const moduleList = buildLoadedModuleList(
-    kernel,
-    loader.modules.map((m) => ({
-      ntPath: m.ntPath,
-      base: m.base,
-      size: m.size,
-      entryPoint: m.entryPoint,
-      checkSum: m.image.headers.optionalHeader.checkSum,
-      timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
-    })),
-  );
-  report.loadedModuleList = { head: moduleList.head, exported: moduleList.exported };
+  // Model: the LDR_DATA_TABLE_ENTRY list is laid out for x86 only; an AMD64 run has none (DriverSection 0).
+  const moduleList =
+    cpu.arch === 'amd64'
+      ? null
+      : buildLoadedModuleList(
+          kernel,
+          loader.modules.map((m) => ({
+            ntPath: m.ntPath,
+            base: m.base,
+            size: m.size,
+            entryPoint: m.entryPoint,
+            checkSum: m.image.headers.optionalHeader.checkSum,
+            timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
+          })),
+        );
+  report.loadedModuleList = moduleList ? { head: moduleList.head, exported: moduleList.exported } : null;
+  if (cpu.arch === 'amd64') report.addressBase = `0x${cpu.window.toString(16)}`;
   const tracer = opts.trace
     ? new Tracer(cpu, kernel.log, opts.trace, opts.traceLimit ?? DEFAULT_TRACE_LIMIT)
     : null;
@@ -214,8 +219,8 @@ async function runDriverCode(
     size: driver.size,
     entryPoint: driver.entryPoint,
   });
-  const D = DRIVER_OBJECT;
-  kernel.mem.setU32(driverObject + D.DriverSection, moduleList.entries.get(driver.base) ?? 0);
+  const { DRIVER_OBJECT: D, DRIVER_EXTENSION, IRP, pointerSize } = kernel.mem.layouts;
+  kernel.mem.setPtr(driverObject + D.DriverSection, moduleList?.entries.get(driver.base) ?? 0);
   if (driver.entryPoint === null) {
     report.outcome = 'driver-entry-failed';
     return finish(report, kernel);
@@ -240,10 +245,10 @@ async function runDriverCode(
   };
   // WDM drivers (model of the PnP manager): AddDevice with a PDO of the kernel's bus driver.
   const addDevice = ioManager('PnP manager: DriverObject->DriverExtension->AddDevice', () =>
-    kernel.mem.u32(kernel.mem.u32(driverObject + D.DriverExtension) + DRIVER_EXTENSION.AddDevice),
+    kernel.mem.ptr(kernel.mem.ptr(driverObject + D.DriverExtension) + DRIVER_EXTENSION.AddDevice),
   );
   if (addDevice === null) return finish(report, kernel);
-  let device = kernel.mem.u32(driverObject + D.DeviceObject);
+  let device = kernel.mem.ptr(driverObject + D.DeviceObject);
   if (addDevice) {
     const pdo = createPhysicalDevice(kernel);
     const added = await call('AddDevice', addDevice, [driverObject, pdo], true);
@@ -258,7 +263,7 @@ async function runDriverCode(
   }
   // Dispatch routines with well-formed IRPs; a routine left at 0 is not called.
   for (const step of dispatchPlan(opts.ioctls ?? [], addDevice !== 0)) {
-    const routine = kernel.mem.u32(driverObject + D.MajorFunction + 4 * step.mj);
+    const routine = kernel.mem.ptr(driverObject + D.MajorFunction + pointerSize * step.mj);
     if (routine === 0) continue;
     const irp = ioManager(`I/O manager: IoAllocateIrp(DeviceObject->StackSize) for ${step.name}`, () =>
       buildIrp(kernel, device, step.mj, step.ioctl, step.minor),
@@ -267,10 +272,10 @@ async function runDriverCode(
     const r = await call(step.name, routine, [device, irp], true);
     if (!goesOn(r)) return finish(report, kernel);
     r.irpStatus = formatStatus(kernel.mem.u32(irp + IRP.IoStatusStatus));
-    r.irpInformation = kernel.mem.u32(irp + IRP.IoStatusInformation);
+    r.irpInformation = kernel.mem.u32(irp + IRP.IoStatusInformation); // low 32 bits of a ULONG_PTR
   }
 
-  const unload = kernel.mem.u32(driverObject + D.DriverUnload);
+  const unload = kernel.mem.ptr(driverObject + D.DriverUnload);
   if (unload) await call('DriverUnload', unload, [driverObject], false);
   return finish(report, kernel);
 }

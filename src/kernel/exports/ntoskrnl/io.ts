@@ -1,6 +1,6 @@
 // I/O manager exports (ntoskrnl!Io*): devices, symbolic links, IRP completion, configuration.
 import { callDriver, completeRequest } from '../../irp.js';
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE } from '../../objects.js';
+import { IO_TYPE_DEVICE } from '../../objects.js';
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 
@@ -11,21 +11,21 @@ export const IoCreateDevice = defineExport({
   impl(ctx, [driver, extSize, namePtr, type, characteristics, , out]) {
     const name = ctx.mem.unicodeString(namePtr!);
     if (name !== null && ctx.objects.lookup(name)) return NTSTATUS.OBJECT_NAME_COLLISION;
-    const device = ctx.pool.allocate(DEVICE_OBJECT.size + extSize!, 0, 'Devi', 'kernel');
+    const { DEVICE_OBJECT: D, DRIVER_OBJECT: DO } = ctx.mem.layouts;
+    const device = ctx.pool.allocate(D.size + extSize!, 0, 'Devi', 'kernel');
     if (device === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
-    const D = DEVICE_OBJECT;
     ctx.mem.setU16(device + D.Type, IO_TYPE_DEVICE);
     ctx.mem.setU16(device + D.Size, D.size + extSize!);
     ctx.mem.setU32(device + D.ReferenceCount, 0);
-    ctx.mem.setU32(device + D.DriverObject, driver!);
-    ctx.mem.setU32(device + D.NextDevice, ctx.mem.u32(driver! + DRIVER_OBJECT.DeviceObject));
+    ctx.mem.setPtr(device + D.DriverObject, driver!);
+    ctx.mem.setPtr(device + D.NextDevice, ctx.mem.ptr(driver! + DO.DeviceObject));
     ctx.mem.setU32(device + D.Characteristics, characteristics!);
-    ctx.mem.setU32(device + D.DeviceExtension, extSize ? device + D.size : 0);
+    ctx.mem.setPtr(device + D.DeviceExtension, extSize ? device + D.size : 0);
     ctx.mem.setU32(device + D.DeviceType, type!);
     ctx.mem.write(device + D.StackSize, new Uint8Array([1]));
-    ctx.mem.setU32(driver! + DRIVER_OBJECT.DeviceObject, device);
+    ctx.mem.setPtr(driver! + DO.DeviceObject, device);
     if (name !== null) ctx.objects.insert(name, { kind: 'device', address: device });
-    ctx.mem.setU32(out!, device);
+    ctx.mem.setPtr(out!, device);
     ctx.log.add({ type: 'device-created', name, device, deviceType: type! });
     return NTSTATUS.SUCCESS;
   },
@@ -38,16 +38,17 @@ export const IoDeleteDevice = defineExport({
     const name = ctx.objects.nameOf(device!, 'device');
     if (name) ctx.objects.remove(name);
     // Unlink from the driver's device list.
-    const driver = ctx.mem.u32(device! + DEVICE_OBJECT.DriverObject);
-    let link = driver + DRIVER_OBJECT.DeviceObject;
+    const { DEVICE_OBJECT: D, DRIVER_OBJECT: DO } = ctx.mem.layouts;
+    const driver = ctx.mem.ptr(device! + D.DriverObject);
+    let link = driver + DO.DeviceObject;
     for (let guard = 0; guard < 4096; guard++) {
-      const next = ctx.mem.u32(link);
+      const next = ctx.mem.ptr(link);
       if (next === 0) break;
       if (next === device) {
-        ctx.mem.setU32(link, ctx.mem.u32(device! + DEVICE_OBJECT.NextDevice));
+        ctx.mem.setPtr(link, ctx.mem.ptr(device! + D.NextDevice));
         break;
       }
-      link = next + DEVICE_OBJECT.NextDevice;
+      link = next + D.NextDevice;
     }
     ctx.log.add({ type: 'device-deleted', name, device: device! });
     ctx.pool.free(device!);
@@ -119,15 +120,15 @@ export const IoAttachDeviceToDeviceStack = defineExport({
   prototype:
     'PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)',
   impl(ctx, [source, target]) {
-    const D = DEVICE_OBJECT;
+    const D = ctx.mem.layouts.DEVICE_OBJECT;
     let top = target!;
     for (let guard = 0; guard < 64; guard++) {
-      const above = ctx.mem.u32(top + D.AttachedDevice);
+      const above = ctx.mem.ptr(top + D.AttachedDevice);
       if (above === 0) break;
       top = above;
     }
     if (top === 0) return 0;
-    ctx.mem.setU32(top + D.AttachedDevice, source!);
+    ctx.mem.setPtr(top + D.AttachedDevice, source!);
     ctx.mem.write(source! + D.StackSize, new Uint8Array([ctx.mem.u8(top + D.StackSize) + 1]));
     return top;
   },
@@ -137,7 +138,7 @@ export const IoDetachDevice = defineExport({
   module: 'ntoskrnl',
   prototype: 'VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)',
   impl(ctx, [target]) {
-    ctx.mem.setU32(target! + DEVICE_OBJECT.AttachedDevice, 0);
+    ctx.mem.setPtr(target! + ctx.mem.layouts.DEVICE_OBJECT.AttachedDevice, 0);
     return undefined;
   },
 });

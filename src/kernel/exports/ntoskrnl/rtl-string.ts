@@ -10,7 +10,11 @@ import { ExFreePool } from './ex.js';
 const PagedPool = 1;
 /** A counted string's fields. */
 function counted(ctx: KernelContext, p: number): { length: number; max: number; buffer: number } {
-  return { length: ctx.mem.u16(p), max: ctx.mem.u16(p + 2), buffer: ctx.mem.u32(p + 4) };
+  return {
+    length: ctx.mem.u16(p),
+    max: ctx.mem.u16(p + 2),
+    buffer: ctx.mem.ptr(p + ctx.mem.layouts.UNICODE_STRING.Buffer),
+  };
 }
 const readU = (ctx: KernelContext, p: number) => ctx.mem.unicodeString(p) ?? '';
 const readA = (ctx: KernelContext, p: number) => ctx.mem.ansiString(p) ?? '';
@@ -40,7 +44,7 @@ function store(ctx: KernelContext, dest: number, bytes: Uint8Array, unit: 1 | 2,
     ctx.mem.write(buffer + bytes.length, new Uint8Array(unit));
     ctx.mem.setU16(dest, bytes.length);
     ctx.mem.setU16(dest + 2, max);
-    ctx.mem.setU32(dest + 4, buffer);
+    ctx.mem.setPtr(dest + ctx.mem.layouts.UNICODE_STRING.Buffer, buffer);
     return NTSTATUS.SUCCESS;
   }
   const { max, buffer } = counted(ctx, dest);
@@ -90,7 +94,7 @@ export const rtlStringExports: ExportHandler[] = [
     const length = src ? Math.min(ctx.mem.cString(src, 0xfffe).length, 0xfffe) : 0;
     ctx.mem.setU16(dest!, length);
     ctx.mem.setU16(dest! + 2, src ? length + 1 : 0);
-    ctx.mem.setU32(dest! + 4, src!);
+    ctx.mem.setPtr(dest! + ctx.mem.layouts.UNICODE_STRING.Buffer, src!);
     return undefined;
   }),
   rtl(
@@ -259,7 +263,7 @@ function freeString(ctx: KernelContext, [s]: number[]) {
   const { buffer } = counted(ctx, s!);
   if (buffer !== 0) {
     ExFreePool.impl(ctx, [buffer]);
-    ctx.mem.setU32(s! + 4, 0);
+    ctx.mem.setPtr(s! + ctx.mem.layouts.UNICODE_STRING.Buffer, 0);
     ctx.mem.setU16(s!, 0);
     ctx.mem.setU16(s! + 2, 0);
   }

@@ -11,7 +11,7 @@ export const RtlInitUnicodeString = defineExport({
     const chars = src ? Math.min(ctx.mem.wString(src!, 0x7ffe).length, 0x7ffe) : 0;
     ctx.mem.setU16(dest!, chars * 2);
     ctx.mem.setU16(dest! + 2, src ? chars * 2 + 2 : 0);
-    ctx.mem.setU32(dest! + 4, src!);
+    ctx.mem.setPtr(dest! + ctx.mem.layouts.UNICODE_STRING.Buffer, src!);
     return undefined;
   },
 });
@@ -24,7 +24,7 @@ export const RtlInitAnsiString = defineExport({
     const length = src ? Math.min(ctx.mem.cString(src!, 0xfffe).length, 0xfffe) : 0;
     ctx.mem.setU16(dest!, length);
     ctx.mem.setU16(dest! + 2, src ? length + 1 : 0);
-    ctx.mem.setU32(dest! + 4, src!);
+    ctx.mem.setPtr(dest! + ctx.mem.layouts.UNICODE_STRING.Buffer, src!);
     return undefined;
   },
 });
