@@ -21,7 +21,7 @@ const COUNT_HOOK = [
   'import{register}from"node:module";import{MessageChannel}from"node:worker_threads";',
   'const{port1,port2}=new MessageChannel();const seen=new Set();port1.on("message",(u)=>seen.add(u));port1.unref();',
   'register("data:text/javascript,let p;export function initialize(d){p=d.port}export async function resolve(s,c,n){const r=await n(s,c);p.postMessage(r.url);return r}",{data:{port:port2},transferList:[port2]});',
-  'process.on("exit",()=>process.stderr.write(`modules: ${[...seen].filter((u)=>!u.startsWith("node:")).length}\\n`));',
+  'process.on("exit",()=>process.stderr.write("modules: "+[...seen].filter((u)=>!u.startsWith("node:")).length+"\\n"));',
 ].join('');
 
 /** ES modules (ours and packages', not node: built-ins; CommonJS files not counted) `args` loads. */
