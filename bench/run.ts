@@ -4,12 +4,14 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { benchAlpha } from './alpha.js';
 import { benchBoot } from './boot.js';
 import { benchBootScale } from './boot-scale.js';
+import { benchCliStart } from './cli-start.js';
 import { benchCpu } from './cpu.js';
 import { benchCpuX64 } from './cpu-x64.js';
 import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
 import { benchParse } from './parse.js';
 import { benchRegf } from './regf.js';
+import { benchResolve } from './resolve.js';
 
 const DOC = 'docs/benchmarks.md';
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -21,6 +23,8 @@ const load = benchLoad(log);
 const alpha = benchAlpha(log);
 const bootFigures = await benchBoot(log);
 const regf = benchRegf(log);
+const resolve = benchResolve(log);
+const cliStart = benchCliStart(log);
 // 500 drivers take minutes with libunicorn 2.0.1 (docs/benchmarks.md): `npx tsx bench/boot-scale.ts 500`.
 const scale = await benchBootScale(log, [0, 8, 32, 128]);
 if (!existsSync(DOC)) {
@@ -46,6 +50,8 @@ appendFileSync(
     ...alpha.lines,
     ...bootFigures.lines,
     ...regf.lines,
+    ...resolve.lines,
+    ...cliStart.lines,
     ...scale.lines,
     '',
   ].join('\n'),

@@ -1,5 +1,7 @@
 // The `resolve` report: static, Dependency-Walker-style import resolution over a set of images, with
-// the NT loader's statuses for every miss (src/loader/snap.ts holds the rules).
+// the NT loader's statuses for every miss (src/loader/snap.ts holds the rules). Images given as files
+// are read range by range and released once their tables are parsed: the headers and imports when
+// the image is read, the exports when an import first looks them up.
 import { basename } from 'node:path';
 import {
   type ExportingModule,
@@ -17,13 +19,15 @@ import {
   MalformedPeError,
   machineName,
   PeImage,
+  type RangeSource,
 } from '../pe/index.js';
 
-/** One image given to `resolve`: its path and bytes (reading files is the caller's job). */
-export interface ResolveInput {
-  path: string;
-  bytes: Uint8Array;
-}
+/**
+ * One image given to `resolve`: its path and either its bytes or a way to open it for positional
+ * reads (then only the headers, the export and import tables are read, and the file is closed as soon
+ * as each is parsed: `open` is called again for the exports). Reading files is the caller's job.
+ */
+export type ResolveInput = { path: string; bytes: Uint8Array } | { path: string; open: () => RangeSource };
 
 export interface ResolveMiss {
   /** Path of the importing image as given. */
@@ -108,6 +112,32 @@ function refusalOf(image: PeImage, length: number, setMachine: number | null): s
   return null;
 }
 
+/**
+ * Parses `image`'s imports and releases its file. PeImage keeps the result, or the MalformedPeError
+ * the parse threw, for the resolving pass to meet in its own order. An image whose raw data runs past
+ * the end of the file is refused whatever the set, so its imports are never read.
+ */
+function readImports(image: PeImage): void {
+  try {
+    if (refusalOf(image, image.reader.length, null) === null) image.imports();
+  } catch (e) {
+    if (!(e instanceof MalformedPeError)) throw e;
+  } finally {
+    image.release();
+  }
+}
+
+/** Parses `image`'s exports (kept like the imports) when a lookup first finds it, and releases the file. */
+function readExports(image: PeImage): void {
+  try {
+    image.exports();
+  } catch (e) {
+    if (!(e instanceof MalformedPeError)) throw e;
+  } finally {
+    image.release();
+  }
+}
+
 /** The set's machine: the one most of its images are built for (the first seen on a tie). */
 function setMachineOf(images: readonly { image: PeImage }[]): number | null {
   const counts = new Map<number, number>();
@@ -157,12 +187,10 @@ export function resolveImages(
   const parsed: (ExportingModule & { path: string; length: number })[] = [];
   for (const [i, input] of inputs.entries()) {
     try {
-      parsed.push({
-        path: input.path,
-        baseName: basename(input.path),
-        image: PeImage.parse(input.bytes, input.path),
-        length: input.bytes.length,
-      });
+      const image =
+        'bytes' in input ? PeImage.parse(input.bytes, input.path) : PeImage.open(input.open, input.path);
+      parsed.push({ path: input.path, baseName: basename(input.path), image, length: image.reader.length });
+      readImports(image);
     } catch (e) {
       if (!(e instanceof MalformedPeError)) throw e;
       errors.push(e.toJSON());
@@ -194,10 +222,30 @@ export function resolveImages(
     if (first) warnings.push(`${m.path}: another image named ${m.baseName} (${first.path}) is found first`);
     else byName.set(key, m);
   }
+  // A forwarder names a module without its extension: the first module (in search order) whose name
+  // matches, remembered per name (API-set DLLs forward thousands of entries to a few modules).
+  const forwarderTargets = new Map<string, (typeof modules)[number] | undefined>();
+  const exportsRead = new Set<PeImage>();
+  const withExports = (m: (typeof modules)[number] | undefined) => {
+    if (m && !exportsRead.has(m.image)) {
+      exportsRead.add(m.image);
+      readExports(m.image);
+    }
+    return m;
+  };
   const lookup = (name: string, how: 'import' | 'forwarder') => {
-    if (how === 'import') return byName.get(name.toLowerCase());
-    for (const [, m] of byName) if (forwarderMatches(name, m.baseName)) return m;
-    return undefined;
+    if (how === 'import') return withExports(byName.get(name.toLowerCase()));
+    const key = name.toLowerCase();
+    if (forwarderTargets.has(key)) return withExports(forwarderTargets.get(key));
+    let found: (typeof modules)[number] | undefined;
+    for (const [, m] of byName) {
+      if (forwarderMatches(name, m.baseName)) {
+        found = m;
+        break;
+      }
+    }
+    forwarderTargets.set(key, found);
+    return withExports(found);
   };
 
   // An image built for UP only is refused by a multiprocessor kernel (MmLoadSystemImage, 0xC0000249).

@@ -1,11 +1,22 @@
 // Reading user inputs and writing outputs for the CLI: typed errors for missing, unreadable or
 // unwritable paths (one line each), directory walking that never follows symlinked directories, and a
 // size cap. The user's input files are only read.
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  type Dirent,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputFileError, readRegularFile } from '../input/index.js';
-import { checkNotInside, OutputPathError, writeOutputBytes } from '../system/index.js';
+import { InputFileError, type OpenFile, openRegularFile, readRegularFile } from '../input/index.js';
+
+/** The system layer, loaded by the commands that write outputs (resolve and inspect never do). */
+const system = () => import('../system/index.js');
 
 /** The nt351 package's own folder (the repository root in a checkout): dist/cli/ or src/cli/ up two. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,6 +33,12 @@ export function examplePath(path: string): string {
   if (!/^(fixtures|scenarios)[\\/]/.test(rel)) return path;
   const packaged = join(PACKAGE_ROOT, rel);
   return existsPath(packaged) ? packaged : path;
+}
+
+/** The version in the package's package.json (`nt351 --version`; bin/nt351.js reads the same field). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 function existsPath(path: string): boolean {
@@ -75,12 +92,43 @@ export function readInputFile(path: string): Uint8Array {
   }
 }
 
+/**
+ * Opens one input file for positional reads, with readInputFile's checks and messages; its reads
+ * throw InputError too. The caller closes it.
+ */
+export function openInputFile(path: string): OpenFile {
+  const asInputError = (e: unknown) => {
+    if (!(e instanceof InputFileError)) return e;
+    return new InputError(path, e.code === 'EISDIR' ? 'is a directory, expected a PE file' : e.reason);
+  };
+  let file: OpenFile;
+  try {
+    file = openRegularFile(path, MAX_INPUT_BYTES, true);
+  } catch (e) {
+    throw asInputError(e);
+  }
+  return {
+    path,
+    size: file.size,
+    read(into, position) {
+      try {
+        file.read(into, position);
+      } catch (e) {
+        throw asInputError(e);
+      }
+    },
+    close: () => file.close(),
+  };
+}
+
+const mzProbe = new Uint8Array(2);
+
 /** True when the file begins with "MZ", the mark of a DOS/PE image. */
 function startsWithMz(path: string): boolean {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const b = Buffer.alloc(2);
+    const b = mzProbe;
     return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x4d && b[1] === 0x5a;
   } catch (e) {
     throw describe(path, e);
@@ -105,17 +153,21 @@ function isFileBehindLink(p: string): boolean {
 export function collectImages(paths: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(dir).sort();
+      // The entries' types come with the listing (no lstat per file; Node lstats when the file system
+      // does not give them).
+      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
     } catch (e) {
       throw describe(dir, e);
     }
-    for (const name of names) {
-      const p = join(dir, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else if ((st.isFile() || (st.isSymbolicLink() && isFileBehindLink(p))) && startsWithMz(p)) out.push(p);
+    for (const entry of entries) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if ((entry.isFile() || (entry.isSymbolicLink() && isFileBehindLink(p))) && startsWithMz(p))
+        out.push(p);
     }
   };
   for (const p of paths) {
@@ -180,7 +232,8 @@ export function checkOutputFile(path: string): void {
  * Checks that `dir` is a folder or can be made one (it or its nearest existing parent is a folder),
  * outside the `protect`ed folders.
  */
-export function checkOutputDir(dir: string, protect: (string | null)[] = []): void {
+export async function checkOutputDir(dir: string, protect: (string | null)[] = []): Promise<void> {
+  const { checkNotInside, OutputPathError } = await system();
   try {
     checkNotInside(dir, protect);
   } catch (e) {
@@ -205,11 +258,12 @@ export function checkOutputDir(dir: string, protect: (string | null)[] = []): vo
  * Writes a file, turning a failure into an OutputError: never through a symbolic link, never to a
  * FIFO or device (src/system/output-files.ts); `protect` lists folders the file must not be in.
  */
-export function writeOutputFile(
+export async function writeOutputFile(
   path: string,
   data: string | Uint8Array,
   protect: (string | null)[] = [],
-): void {
+): Promise<void> {
+  const { checkNotInside, OutputPathError, writeOutputBytes } = await system();
   try {
     checkNotInside(path, protect);
     writeOutputBytes(path, data);

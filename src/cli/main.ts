@@ -15,6 +15,8 @@ import {
   InputError,
   inputErrorOf,
   OutputError,
+  openInputFile,
+  packageVersion,
   readInputFile,
   reasonOf,
   UsageError,
@@ -63,7 +65,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .description(
       'nt351: an emulator of the Windows NT 3.51 kernel image.\nParses PE images and resolves driver imports with NT 3.51 loader semantics.',
     )
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(run nt351 --help for usage)')
     .addHelpText('after', `\n${EXIT_CODE_HELP}`)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -182,7 +184,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
           if (opts.render) checkOutputFile(opts.render);
           // resvg's native binary loads before the boot, so a platform without one fails at once.
           const png = opts.render && /\.png$/i.test(opts.render) ? await load.renderPng() : null;
-          if (opts.saveOverlay) checkOutputDir(opts.saveOverlay, [dir]);
+          if (opts.saveOverlay) await checkOutputDir(opts.saveOverlay, [dir]);
           const set = ImageSet.open(dir, bootEntry === undefined ? {} : { bootEntry });
           for (const w of set.skipped) io.stderr(`nt351: warning: ${w}\n`);
           const report = await boot(set, {
@@ -213,7 +215,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
               if (png && e instanceof png.PictureTooLargeError) throw new OutputError(opts.render, e.message);
               throw e;
             }
-            writeOutputFile(opts.render, picture, [dir]);
+            await writeOutputFile(opts.render, picture, [dir]);
           }
           io.stdout(opts.json ? json(report) : renderBoot(report));
           setExit(
@@ -340,7 +342,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
           );
         if (opts.junit) {
           try {
-            writeOutputFile(opts.junit, renderJunit(report));
+            await writeOutputFile(opts.junit, renderJunit(report));
           } catch (e) {
             if (!(e instanceof OutputError)) throw e;
             return fail(BootExit.CANT_CREATE, e.name, e.message, e.path);
@@ -406,12 +408,17 @@ function program(io: Io, setExit: (code: number) => void): Command {
               if (done % 25 === 0 || done === total) io.stderr(`\rresolve: ${done}/${total} images`);
             }
           : undefined;
-      const report = resolveImages(
-        files.map((path) => ({ path, bytes: readInputFile(path) })),
-        opts.kernelMode ? 'kernel' : 'user',
-        progress ? { onProgress: progress } : {},
-      );
-      if (progress) io.stderr('\r\x1b[K');
+      // Each file is opened when its turn comes and read only where its headers and tables are.
+      let report: ReturnType<typeof resolveImages>;
+      try {
+        report = resolveImages(
+          files.map((path) => ({ path, open: () => openInputFile(path) })),
+          opts.kernelMode ? 'kernel' : 'user',
+          progress ? { onProgress: progress } : {},
+        );
+      } finally {
+        if (progress) io.stderr('\r\x1b[K');
+      }
       io.stdout(opts.json ? json(report) : renderResolve(report, { verbose: opts.verbose }));
       for (const e of report.errors) io.stderr(`nt351: ${malformedLine(e)}\n`);
       setExit(

@@ -36,18 +36,13 @@ const REASONS: Record<string, string> = {
   ENOTDIR: 'a part of the path is not a folder',
 };
 
-/**
- * The bytes of regular file `path`, at most `limit` of them; throws InputFileError otherwise.
- * `follow` allows a symbolic link as the last component (a path the user typed); files found inside an
- * image set or on media are never read through a link.
- */
-export function readRegularFile(path: string, limit: number, follow = false): Uint8Array {
+/** Opens `path` and checks it is a regular file of at most `limit` bytes: its descriptor and size. */
+function openChecked(path: string, limit: number, follow: boolean): { fd: number; size: number } {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new InputFileError(path, REASONS[code] ?? `cannot be read (${code})`, code);
+    throw inputFileError(path, e);
   }
   try {
     const st = fstatSync(fd);
@@ -59,7 +54,28 @@ export function readRegularFile(path: string, limit: number, follow = false): Ui
         `is ${st.size} bytes; the limit for this kind of file is ${limit}`,
         'EFBIG',
       );
-    const bytes = new Uint8Array(st.size);
+    return { fd, size: st.size };
+  } catch (e) {
+    closeSync(fd);
+    throw inputFileError(path, e);
+  }
+}
+
+function inputFileError(path: string, e: unknown): InputFileError {
+  if (e instanceof InputFileError) return e;
+  const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+  return new InputFileError(path, REASONS[code] ?? `cannot be read (${code})`, code);
+}
+
+/**
+ * The bytes of regular file `path`, at most `limit` of them; throws InputFileError otherwise.
+ * `follow` allows a symbolic link as the last component (a path the user typed); files found inside an
+ * image set or on media are never read through a link.
+ */
+export function readRegularFile(path: string, limit: number, follow = false): Uint8Array {
+  const { fd, size } = openChecked(path, limit, follow);
+  try {
+    const bytes = new Uint8Array(size);
     let off = 0;
     while (off < bytes.length) {
       const n = readSync(fd, bytes, off, bytes.length - off, off);
@@ -68,10 +84,49 @@ export function readRegularFile(path: string, limit: number, follow = false): Ui
     }
     return off === bytes.length ? bytes : bytes.subarray(0, off);
   } catch (e) {
-    if (e instanceof InputFileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new InputFileError(path, REASONS[code] ?? `cannot be read (${code})`, code);
+    throw inputFileError(path, e);
   } finally {
     closeSync(fd);
   }
+}
+
+/** A regular file opened for positional reads (the shape of src/pe's RangeSource). */
+export interface OpenFile {
+  readonly path: string;
+  /** The size fstat gave when the file was opened. */
+  readonly size: number;
+  /** Fills `into` from `position`; InputFileError when the file cannot be read or became shorter. */
+  read(into: Uint8Array, position: number): void;
+  close(): void;
+}
+
+/**
+ * Opens regular file `path` (at most `limit` bytes, the checks of readRegularFile) for reads of the
+ * ranges a parser needs, rather than reading all of it. The caller closes it.
+ */
+export function openRegularFile(path: string, limit: number, follow = false): OpenFile {
+  const { fd, size } = openChecked(path, limit, follow);
+  let open = true;
+  return {
+    path,
+    size,
+    read(into, position) {
+      let off = 0;
+      try {
+        while (off < into.length) {
+          const n = readSync(fd, into, off, into.length - off, position + off);
+          if (n === 0) break;
+          off += n;
+        }
+      } catch (e) {
+        throw inputFileError(path, e);
+      }
+      if (off < into.length)
+        throw new InputFileError(path, `became shorter than its ${size} bytes while being read`);
+    },
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
 }

@@ -98,50 +98,80 @@ export function parseExports(img: PeImage, dir: DataDirectory | null): ExportTab
 
   const text = new NameTable(img, MAX_EXPORT_NAME);
   const dllName = nameRva === 0 ? '' : text.read(nameRva, S, 'Name');
+  // Tables wholly in the file (every real one) are read at their file offsets, where a read cannot
+  // fail; others (partly zero fill) element by element through the image's mapping.
+  const r = img.reader;
   const functions = new Uint32Array(numberOfFunctions);
+  const functionsAt = img.fileRange(rva(functionsRva), 4 * numberOfFunctions);
   for (let i = 0; i < numberOfFunctions; i++) {
-    functions[i] = img.readU32(rva(functionsRva + 4 * i), S, `AddressOfFunctions[${i}]`);
+    functions[i] =
+      functionsAt !== null
+        ? r.u32(functionsAt + 4 * i, S, 'AddressOfFunctions')
+        : img.readU32(rva(functionsRva + 4 * i), S, `AddressOfFunctions[${i}]`);
   }
   const names: string[] = new Array(numberOfNames);
   const nameIndex = new Uint16Array(numberOfNames);
+  const namesAt = img.fileRange(rva(namesRva), 4 * numberOfNames);
+  const ordinalsAt = img.fileRange(rva(ordinalsRva), 2 * numberOfNames);
+  if (namesAt !== null) {
+    const pointers = new Uint32Array(numberOfNames);
+    for (let i = 0; i < numberOfNames; i++) pointers[i] = r.u32(namesAt + 4 * i, S, 'AddressOfNames');
+    text.readRunOf(pointers);
+  }
   for (let i = 0; i < numberOfNames; i++) {
-    const p = img.readU32(rva(namesRva + 4 * i), S, `AddressOfNames[${i}]`);
-    names[i] = text.read(p, S, `AddressOfNames[${i}]`);
-    nameIndex[i] = img.readU16(rva(ordinalsRva + 2 * i), S, `AddressOfNameOrdinals[${i}]`);
+    const p =
+      namesAt !== null
+        ? r.u32(namesAt + 4 * i, S, 'AddressOfNames')
+        : img.readU32(rva(namesRva + 4 * i), S, `AddressOfNames[${i}]`);
+    names[i] = text.read(p, S, 'AddressOfNames', i);
+    nameIndex[i] =
+      ordinalsAt !== null
+        ? r.u16(ordinalsAt + 2 * i, S, 'AddressOfNameOrdinals')
+        : img.readU16(rva(ordinalsRva + 2 * i), S, `AddressOfNameOrdinals[${i}]`);
   }
 
   const warnings: string[] = [];
+  // Every entry's forwarder text is read now, in the entries' order (named entries in name-table
+  // order, then the unnamed by index), so the first malformed one fails the parse; the entry objects
+  // are built only when first asked for (resolving only looks names and ordinals up).
+  const end = at + dir.size;
   const forwarders = new Map<number, Forwarder>();
-  const target = (index: number): Omit<ExportEntry, 'name' | 'ordinal'> => {
-    const f = functions[index]!;
-    if (f >= at && f < at + dir.size) {
-      let fw = forwarders.get(index);
-      if (!fw) {
-        fw = parseForwarder(text.read(f, S, `forwarder[${index}]`));
-        forwarders.set(index, fw);
-      }
-      return { rva: null, forwarder: fw };
+  const named = new Uint8Array(numberOfFunctions);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < (pass === 0 ? numberOfNames : numberOfFunctions); i++) {
+      const index = pass === 0 ? nameIndex[i]! : i;
+      if (pass === 0) {
+        if (index >= numberOfFunctions) {
+          warnings.push(`name "${names[i]}" refers to function index ${index}, past NumberOfFunctions`);
+          continue;
+        }
+        named[index] = 1;
+      } else if (named[index] === 1) continue;
+      const f = functions[index]!;
+      if (f >= at && f < end && !forwarders.has(index))
+        forwarders.set(index, parseForwarder(text.read(f, S, `forwarder[${index}]`)));
     }
-    return { rva: rva(f), forwarder: null };
+  }
+  const target = (index: number): Omit<ExportEntry, 'name' | 'ordinal'> => {
+    const fw = forwarders.get(index);
+    return fw ? { rva: null, forwarder: fw } : { rva: rva(functions[index]!), forwarder: null };
   };
 
-  const entries: ExportEntry[] = [];
-  const named = new Set<number>();
-  for (let i = 0; i < numberOfNames; i++) {
-    const index = nameIndex[i]!;
-    if (index >= numberOfFunctions) {
-      warnings.push(`name "${names[i]}" refers to function index ${index}, past NumberOfFunctions`);
-      continue;
+  let entries: ExportEntry[] | undefined;
+  const listEntries = (): ExportEntry[] => {
+    const list: ExportEntry[] = [];
+    for (let i = 0; i < numberOfNames; i++) {
+      const index = nameIndex[i]!;
+      if (index < numberOfFunctions)
+        list.push({ ordinal: ordinal(base + index), name: names[i]!, ...target(index) });
     }
-    named.add(index);
-    entries.push({ ordinal: ordinal(base + index), name: names[i]!, ...target(index) });
-  }
-  for (let index = 0; index < numberOfFunctions; index++) {
-    if (!named.has(index) && functions[index] !== 0) {
-      entries.push({ ordinal: ordinal(base + index), name: null, ...target(index) });
+    for (let index = 0; index < numberOfFunctions; index++) {
+      if (named[index] === 0 && functions[index] !== 0) {
+        list.push({ ordinal: ordinal(base + index), name: null, ...target(index) });
+      }
     }
-  }
-  entries.sort((a, b) => a.ordinal - b.ordinal || ((a.name ?? '') < (b.name ?? '') ? -1 : 1));
+    return list.sort((a, b) => a.ordinal - b.ordinal || ((a.name ?? '') < (b.name ?? '') ? -1 : 1));
+  };
   for (let i = 1; i < numberOfNames; i++) {
     if (names[i - 1]! > names[i]!) {
       warnings.push(`export names are not sorted at "${names[i]}"; NT's binary search may not find some`);
@@ -164,7 +194,10 @@ export function parseExports(img: PeImage, dir: DataDirectory | null): ExportTab
     numberOfFunctions,
     numberOfNames,
     timeDateStamp: u32(E.TimeDateStamp, 'TimeDateStamp'),
-    entries,
+    get entries() {
+      entries ??= listEntries();
+      return entries;
+    },
     warnings,
     findByName(name, hint) {
       if (hint !== undefined && hint < numberOfNames && names[hint] === name) return hit(nameIndex[hint]!);

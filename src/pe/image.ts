@@ -1,9 +1,12 @@
-// PeImage: one parsed image over one Uint8Array. Maps RVAs to file bytes as NT's image mapper lays
-// sections out, and gives lazy, memoised access to each data directory's interpreter.
+// PeImage: one parsed image over one Uint8Array, or over a file read on demand (PeImage.open). Maps RVAs
+// to file bytes as NT's image mapper lays sections out, and gives lazy, memoised access to each data
+// directory's interpreter.
 
 import { alignUp } from './align.js';
 import { computeChecksum } from './checksum.js';
+import { MalformedPeError } from './errors.js';
 import { type ExportTable, parseExports } from './exports.js';
+import { FileReader, type RangeSource } from './file-reader.js';
 import { type DataDirectory, type Headers, parseHeaders, type SectionHeader } from './headers.js';
 import { type BoundImport, type ImportModule, parseBoundImports, parseImports } from './imports.js';
 import { DirectoryEntry } from './layout.js';
@@ -25,15 +28,14 @@ export interface Span {
   section: SectionHeader | undefined;
 }
 
-const latin1 = new TextDecoder('latin1');
-
 /** A parsed PE image. Construction reads only the headers; directories are parsed on first use. */
 export class PeImage {
   readonly reader: ByteReader;
   readonly headers: Headers;
   private readonly spans: Span[];
   private lastSpan: Span | undefined;
-  private memo = new Map<string, unknown>();
+  /** Each directory's result, or the MalformedPeError its parse threw (parsing is deterministic). */
+  private memo = new Map<string, { value: unknown } | { error: MalformedPeError }>();
 
   private constructor(reader: ByteReader) {
     this.reader = reader;
@@ -44,6 +46,30 @@ export class PeImage {
   /** Parses the headers of `bytes` (not copied). `file` names the input in errors. */
   static parse(bytes: Uint8Array, file = '<buffer>'): PeImage {
     return new PeImage(new ByteReader(bytes, file));
+  }
+
+  /**
+   * Parses the headers of the file `open` opens, reading only them; directories read their own ranges
+   * when first asked for. `release()` closes the file (so does a malformed header); a directory asked
+   * for later opens it again. `bytes`, `checksum()` and the loader's mapping read the whole file.
+   */
+  static open(open: () => RangeSource, file: string): PeImage {
+    const reader = FileReader.open(open, file);
+    try {
+      return new PeImage(reader);
+    } catch (e) {
+      reader.release();
+      throw e;
+    }
+  }
+
+  /**
+   * Lets go of the file behind an image from `open()` (closed, its buffers reused): the headers and
+   * every directory already parsed (or failed) stay available; anything else read later opens the
+   * file again. No effect on an image parsed from bytes.
+   */
+  release(): void {
+    this.reader.release();
   }
 
   get file(): string {
@@ -86,6 +112,23 @@ export class PeImage {
     return delta < s.backedSize ? fileOffset(s.offset + delta) : null;
   }
 
+  /**
+   * File offset of [rva, rva+size) when every byte of it is backed by the file within one span (so
+   * reads there cannot fail), else null (unmapped, or partly zero fill).
+   */
+  fileRange(at: Rva, size: number): FileOffset | null {
+    const s = this.span(at);
+    if (!s) return null;
+    const delta = at - s.rva;
+    return delta + size <= s.backedSize ? fileOffset(s.offset + delta) : null;
+  }
+
+  /** How many bytes from `rva` on are backed by the file in its span (0 when unmapped or zero fill). */
+  backedBytesAt(at: Rva): number {
+    const s = this.span(at);
+    return s ? Math.max(0, s.backedSize - (at - s.rva)) : 0;
+  }
+
   /** True when [rva, rva+size) lies inside the mapped image (headers or a section). */
   isMapped(at: Rva, size = 1): boolean {
     const s = this.span(at);
@@ -121,10 +164,10 @@ export class PeImage {
     const start = s.offset + delta;
     const backedEnd = s.offset + s.backedSize;
     const end = Math.min(backedEnd, start + maxLength + 1);
-    const nul = this.reader.bytes.subarray(start, end).indexOf(0);
-    if (nul >= 0) return latin1.decode(this.reader.bytes.subarray(start, start + nul));
+    const nul = this.reader.indexOfNul(start, end);
+    if (nul >= 0) return this.reader.latin1(start, nul);
     if (end === backedEnd && end - start <= maxLength && s.mappedSize > s.backedSize) {
-      return latin1.decode(this.reader.bytes.subarray(start, end));
+      return this.reader.latin1(start, end);
     }
     throw this.reader.error(start, structure, field, `no NUL terminator within ${maxLength} bytes`);
   }
@@ -144,10 +187,19 @@ export class PeImage {
   }
 
   private memoised<T>(key: string, parse: () => T): T {
-    if (this.memo.has(key)) return this.memo.get(key) as T;
-    const value = parse();
-    this.memo.set(key, value);
-    return value;
+    const known = this.memo.get(key);
+    if (known) {
+      if ('error' in known) throw known.error;
+      return known.value as T;
+    }
+    try {
+      const value = parse();
+      this.memo.set(key, { value });
+      return value;
+    } catch (e) {
+      if (e instanceof MalformedPeError) this.memo.set(key, { error: e });
+      throw e;
+    }
   }
 
   /** The export directory, or null when the image has none. */
@@ -225,7 +277,7 @@ export class PeImage {
     for (let i = size - 1; i >= 0; i--) {
       const s = this.requireSpan(at + i, structure, field);
       const d = at + i - s.rva;
-      const b = d < s.backedSize ? this.reader.bytes[s.offset + d]! : 0;
+      const b = d < s.backedSize ? this.reader.u8(s.offset + d, structure, field) : 0;
       v = v * 256 + b;
     }
     return v;

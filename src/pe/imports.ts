@@ -1,5 +1,6 @@
 // Interprets the import directory (per module: thunks by name with hint, or by ordinal; lookup table
 // and IAT) and the bound-import directory.
+import { MalformedPeError } from './errors.js';
 import type { DataDirectory } from './headers.js';
 import type { PeImage } from './image.js';
 import {
@@ -106,46 +107,51 @@ function parseThunks(
 ): ImportEntry[] {
   const entries: ImportEntry[] = [];
   const width = img.is64 ? 8 : 4;
-  for (let i = 0; ; i++) {
-    if (--budget.thunks < 0) {
-      throw img.reader.error(
-        -1,
-        T,
-        `${dll}[${i}]`,
-        `more than ${budget.limit} import thunks in the image (the cap for a file of this size)`,
-      );
+  // Errors name the thunk (`KERNEL32.dll[3]`, `….Hint`, `….Name`); the names are built only for an
+  // error, as a table has thousands of thunks.
+  const fields = ['', '.Hint', '.Name'];
+  let stage = 0;
+  let i = 0;
+  try {
+    for (; ; i++) {
+      stage = 0;
+      if (--budget.thunks < 0) {
+        throw img.reader.error(
+          -1,
+          T,
+          `${dll}[${i}]`,
+          `more than ${budget.limit} import thunks in the image (the cap for a file of this size)`,
+        );
+      }
+      const thunkRva = rva(lookup + i * width);
+      const iatRva = rva(iat + i * width);
+      let byOrdinal: boolean;
+      let value: number;
+      if (width === 8) {
+        const v = img.readU64(thunkRva, T, 'thunk');
+        if (v === 0n) break;
+        byOrdinal = (v & IMAGE_ORDINAL_FLAG64) !== 0n;
+        value = Number(byOrdinal ? v & 0xffffn : v & 0x7fffffffn);
+      } else {
+        const v = img.readU32(thunkRva, T, 'thunk');
+        if (v === 0) break;
+        byOrdinal = (v & IMAGE_ORDINAL_FLAG32) !== 0;
+        value = byOrdinal ? v & 0xffff : v;
+      }
+      if (byOrdinal) {
+        entries.push({ name: null, ordinal: value, hint: null, iatRva, thunkRva });
+      } else {
+        stage = 1;
+        const hint = img.readU16(rva(value + IMAGE_IMPORT_BY_NAME.Hint), 'IMAGE_IMPORT_BY_NAME', 'Hint');
+        stage = 2;
+        const name = budget.names.read(value + IMAGE_IMPORT_BY_NAME.Name, 'IMAGE_IMPORT_BY_NAME', 'Name');
+        entries.push({ name, ordinal: null, hint, iatRva, thunkRva });
+      }
     }
-    const thunkRva = rva(lookup + i * width);
-    const iatRva = rva(iat + i * width);
-    const field = `${dll}[${i}]`;
-    let byOrdinal: boolean;
-    let value: number;
-    if (width === 8) {
-      const v = img.readU64(thunkRva, T, field);
-      if (v === 0n) break;
-      byOrdinal = (v & IMAGE_ORDINAL_FLAG64) !== 0n;
-      value = Number(byOrdinal ? v & 0xffffn : v & 0x7fffffffn);
-    } else {
-      const v = img.readU32(thunkRva, T, field);
-      if (v === 0) break;
-      byOrdinal = (v & IMAGE_ORDINAL_FLAG32) !== 0;
-      value = byOrdinal ? v & 0xffff : v;
-    }
-    if (byOrdinal) {
-      entries.push({ name: null, ordinal: value, hint: null, iatRva, thunkRva });
-    } else {
-      const hint = img.readU16(
-        rva(value + IMAGE_IMPORT_BY_NAME.Hint),
-        'IMAGE_IMPORT_BY_NAME',
-        `${field}.Hint`,
-      );
-      const name = budget.names.read(
-        value + IMAGE_IMPORT_BY_NAME.Name,
-        'IMAGE_IMPORT_BY_NAME',
-        `${field}.Name`,
-      );
-      entries.push({ name, ordinal: null, hint, iatRva, thunkRva });
-    }
+  } catch (e) {
+    // The thunk cap's error already names its thunk.
+    if (!(e instanceof MalformedPeError) || (stage === 0 && e.field !== 'thunk')) throw e;
+    throw new MalformedPeError({ ...e.toJSON(), field: `${dll}[${i}]${fields[stage]}` });
   }
   return entries;
 }

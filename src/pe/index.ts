@@ -10,6 +10,7 @@ export {
   type Forwarder,
   parseForwarder,
 } from './exports.js';
+export type { RangeSource } from './file-reader.js';
 export {
   type DataDirectory,
   dllCharacteristicNames,

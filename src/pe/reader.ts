@@ -1,26 +1,50 @@
 // The one bounds-checked reader over a file's bytes: every read names the structure and field it serves,
-// and a read past the end throws MalformedPeError instead of a RangeError.
+// and a read past the end throws MalformedPeError instead of a RangeError. ByteReader reads an image held
+// in memory; FileReader (file-reader.ts) reads the same way from a file, loading only the ranges read.
 import { MalformedPeError } from './errors.js';
 import type { FileOffset } from './types.js';
 
-const latin1 = new TextDecoder('latin1');
+const latin1Decoder = new TextDecoder('latin1');
 const utf16 = new TextDecoder('utf-16le');
+/** Longest text `latin1` builds without the decoder, and the array of codes it reuses. */
+const SHORT_TEXT = 1024;
+const codes: number[] = [];
 
-/** Zero-copy, bounds-checked little-endian reader over one Uint8Array. */
+/**
+ * Zero-copy, bounds-checked little-endian reader over one Uint8Array. Subclasses may hold only part of
+ * the file at a time: every read first asks `window` for the index of its bytes in `buf`, after
+ * checking them against the file's `length`, so the checks and errors are the same for every source.
+ */
 export class ByteReader {
-  readonly bytes: Uint8Array;
   readonly file: string;
-  private readonly view: DataView;
+  /** The file's size in bytes (every bounds check is against it). */
+  readonly length: number;
+  /** The bytes reads are served from: the whole file here, the current window in a subclass. */
+  protected buf: Uint8Array;
+  protected view: DataView;
 
-  constructor(bytes: Uint8Array, file: string) {
-    this.bytes = bytes;
+  constructor(bytes: Uint8Array, file: string, length = bytes.length) {
+    this.buf = bytes;
     this.file = file;
+    this.length = length;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  get length(): number {
-    return this.bytes.length;
+  /** The whole file's bytes (a view, not a copy). */
+  get bytes(): Uint8Array {
+    return this.buf;
   }
+
+  /**
+   * Index in `buf` of file offset `offset`, once [offset, offset+size) (inside the file) is in `buf`.
+   * In memory the whole file is, so the index is the offset itself.
+   */
+  protected window(offset: number, _size: number): number {
+    return offset;
+  }
+
+  /** Lets go of what the reader holds beyond the parsed data (a file reader closes its file). */
+  release(): void {}
 
   /** A MalformedPeError located in this file. */
   error(offset: number, structure: string, field: string, reason: string): MalformedPeError {
@@ -29,40 +53,68 @@ export class ByteReader {
 
   /** Throws unless [offset, offset+size) lies inside the file. */
   check(offset: number, size: number, structure: string, field: string): void {
-    if (!(offset >= 0 && size >= 0 && offset + size <= this.bytes.length)) {
+    if (!(offset >= 0 && size >= 0 && offset + size <= this.length)) {
       throw this.error(
         offset,
         structure,
         field,
-        `needs ${size} byte(s) at 0x${offset.toString(16)} but the file ends at 0x${this.bytes.length.toString(16)}`,
+        `needs ${size} byte(s) at 0x${offset.toString(16)} but the file ends at 0x${this.length.toString(16)}`,
       );
     }
   }
 
   u8(offset: FileOffset | number, structure: string, field: string): number {
     this.check(offset, 1, structure, field);
-    return this.bytes[offset]!;
+    return this.buf[this.window(offset, 1)]!;
   }
 
   u16(offset: FileOffset | number, structure: string, field: string): number {
     this.check(offset, 2, structure, field);
-    return this.view.getUint16(offset, true);
+    const i = this.window(offset, 2);
+    return this.view.getUint16(i, true);
   }
 
   u32(offset: FileOffset | number, structure: string, field: string): number {
     this.check(offset, 4, structure, field);
-    return this.view.getUint32(offset, true);
+    const i = this.window(offset, 4);
+    return this.view.getUint32(i, true);
   }
 
   u64(offset: FileOffset | number, structure: string, field: string): bigint {
     this.check(offset, 8, structure, field);
-    return this.view.getBigUint64(offset, true);
+    const i = this.window(offset, 8);
+    return this.view.getBigUint64(i, true);
   }
 
-  /** A view (not a copy) of [offset, offset+size). */
+  /** The bytes [offset, offset+size): a view in memory (a file reader returns its own copy). */
   slice(offset: FileOffset | number, size: number, structure: string, field: string): Uint8Array {
     this.check(offset, size, structure, field);
-    return this.bytes.subarray(offset, offset + size);
+    const i = this.window(offset, size);
+    return this.buf.subarray(i, i + size);
+  }
+
+  /** Index of the first NUL byte in [start, end) (a range inside the file), or -1. */
+  indexOfNul(start: number, end: number): number {
+    if (end <= start) return -1;
+    const i = this.window(start, end - start);
+    const b = this.buf;
+    // A loop rather than subarray().indexOf(): names are short and a view per name is garbage.
+    for (let p = i, stop = i + end - start; p < stop; p++) if (b[p] === 0) return start + p - i;
+    return -1;
+  }
+
+  /** The bytes [start, end) (a range inside the file) as 8-bit text. */
+  latin1(start: number, end: number): string {
+    if (end <= start) return '';
+    const i = this.window(start, end - start);
+    const n = end - start;
+    if (n > SHORT_TEXT) return latin1Decoder.decode(this.buf.subarray(i, i + n));
+    // Symbol names are short: String.fromCharCode over a reused array of codes beats a TextDecoder
+    // call (and a view) per name.
+    const b = this.buf;
+    codes.length = n;
+    for (let k = 0; k < n; k++) codes[k] = b[i + k]!;
+    return String.fromCharCode.apply(null, codes);
   }
 
   /**
@@ -71,31 +123,33 @@ export class ByteReader {
    */
   cstring(offset: FileOffset | number, maxLength: number, structure: string, field: string): string {
     this.check(offset, 1, structure, field);
-    const end = Math.min(this.bytes.length, offset + maxLength + 1);
-    const nul = this.bytes.subarray(offset, end).indexOf(0);
+    const end = Math.min(this.length, offset + maxLength + 1);
+    const nul = this.indexOfNul(offset, end);
     if (nul < 0) {
       throw this.error(
         offset,
         structure,
         field,
-        end === this.bytes.length && end - offset <= maxLength
+        end === this.length && end - offset <= maxLength
           ? 'string runs past the end of the file without a NUL terminator'
           : `string longer than ${maxLength} bytes without a NUL terminator`,
       );
     }
-    return latin1.decode(this.bytes.subarray(offset, offset + nul));
+    return this.latin1(offset, nul);
   }
 
   /** A fixed-size, NUL-padded 8-bit field such as a section name. */
   fixedString(offset: FileOffset | number, size: number, structure: string, field: string): string {
-    const raw = this.slice(offset, size, structure, field);
-    const nul = raw.indexOf(0);
-    return latin1.decode(nul < 0 ? raw : raw.subarray(0, nul));
+    this.check(offset, size, structure, field);
+    const nul = this.indexOfNul(offset, offset + size);
+    return this.latin1(offset, nul < 0 ? offset + size : nul);
   }
 
   /** `chars` UTF-16LE code units starting at `offset`. */
   utf16(offset: FileOffset | number, chars: number, structure: string, field: string): string {
-    return utf16.decode(this.slice(offset, chars * 2, structure, field));
+    this.check(offset, chars * 2, structure, field);
+    const i = this.window(offset, chars * 2);
+    return utf16.decode(this.buf.subarray(i, i + chars * 2));
   }
 
   /** A NUL-terminated UTF-16LE string that must end before `limit`; returns the text and its size in bytes. */
@@ -105,10 +159,14 @@ export class ByteReader {
     structure: string,
     field: string,
   ): { text: string; bytes: number } {
-    const end = Math.min(limit, this.bytes.length);
-    for (let p = offset; p + 1 < end; p += 2) {
-      if (this.bytes[p] === 0 && this.bytes[p + 1] === 0) {
-        return { text: utf16.decode(this.bytes.subarray(offset, p)), bytes: p - offset + 2 };
+    const end = Math.min(limit, this.length);
+    if (offset >= 0 && end > offset) {
+      const i = this.window(offset, end - offset) - offset;
+      const b = this.buf;
+      for (let p = offset; p + 1 < end; p += 2) {
+        if (b[i + p] === 0 && b[i + p + 1] === 0) {
+          return { text: utf16.decode(b.subarray(i + offset, i + p)), bytes: p - offset + 2 };
+        }
       }
     }
     throw this.error(offset, structure, field, 'UTF-16 string has no NUL terminator inside its structure');
@@ -116,11 +174,13 @@ export class ByteReader {
 
   /** UTF-16LE text from `offset` up to a NUL or `limit`, whichever comes first. */
   utf16UpTo(offset: FileOffset | number, limit: number, structure: string, field: string): string {
-    const end = Math.min(limit, this.bytes.length);
+    const end = Math.min(limit, this.length);
     if (end <= offset) return '';
     this.check(offset, end - offset, structure, field);
+    const i = this.window(offset, end - offset) - offset;
+    const b = this.buf;
     let p = offset;
-    while (p + 1 < end && (this.bytes[p] !== 0 || this.bytes[p + 1] !== 0)) p += 2;
-    return utf16.decode(this.bytes.subarray(offset, p));
+    while (p + 1 < end && (b[i + p] !== 0 || b[i + p + 1] !== 0)) p += 2;
+    return utf16.decode(b.subarray(i + offset, i + p));
   }
 }

@@ -176,8 +176,8 @@ export function parseVersion(img: PeImage, dir: DataDirectory | null): VersionIn
     );
   }
   const bytes = img.readBytes(leaf.dataRva, leaf.size, 'VS_VERSIONINFO', 'data');
-  // readBytes returns a view into the file, so its position is the resource's file offset.
-  const base = bytes.byteOffset - r.bytes.byteOffset;
+  // readBytes succeeded, so the resource's bytes are in the file from this offset on.
+  const base = img.rvaToOffset(leaf.dataRva)!;
   const S = 'VS_VERSIONINFO';
 
   // Each node: wLength, wValueLength, wType, szKey (UTF-16, NUL), padding to 4, value, padding, children.
