@@ -43,6 +43,8 @@ export type KernelEvent =
   | { type: 'pool-bad-free'; address: number; caller: number }
   | { type: 'pool-leak'; address: number; size: number; tag: string | null }
   | { type: 'bugcheck'; code: number; parameters: number[]; caller: number }
+  /** An exception was raised (by a routine or a CPU fault) and dispatched to the FS:[0] chain. */
+  | { type: 'exception'; code: number; flags: number; address: number; parameters: number[] }
   /** IoCompleteRequest called a driver's completion routine; `result` is what it returned. */
   | {
       type: 'completion-routine';

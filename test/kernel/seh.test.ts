@@ -1,0 +1,52 @@
+// Structured exception handling on x86 (src/kernel/seh/): guest drivers register raw handlers at
+// FS:[0] and check raising, CPU faults, continue-execution and -search, RtlUnwind and ProbeFor*
+// in guest code (test/kernel/guest/seh.c); unhandled exceptions and corrupt chains end as reports.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { disassemble } from '../../src/cpu/index.js';
+import { SEH_CODE, SehRoutine, sehCode } from '../../src/kernel/seh/code.js';
+import { runDriver } from '../../src/sandbox/index.js';
+import { buildGuestDriver, haveMingw } from './guest-driver.js';
+
+describe('the handler-call code page', () => {
+  it('disassembles to RtlpExecuteHandler and the nested-frame handlers', async () => {
+    const code = sehCode();
+    const text = async (at: number, count: number) =>
+      (await disassemble(code.subarray(at - SEH_CODE, at - SEH_CODE + 0x60), at, count))
+        .slice(0, count)
+        .map((i) => i.text);
+    const execute = await text(SehRoutine.ExecuteHandlerForException, 20);
+    expect(execute.slice(0, 2)).toEqual([
+      `mov edx, 0x${SehRoutine.ExceptionHandler.toString(16)}`,
+      'jmp 0x8003200c',
+    ]);
+    expect(execute).toContain('call ecx');
+    expect(execute).toContain('ret 0x14');
+    expect(await text(SehRoutine.ExecuteHandlerForUnwind, 1)).toEqual([
+      `mov edx, 0x${SehRoutine.UnwindHandler.toString(16)}`,
+    ]);
+    expect((await text(SehRoutine.ExceptionHandler, 10)).at(-1)).toBe('ret');
+    expect(await text(SehRoutine.UnwindHandler, 10)).toContain('mov eax, 3');
+  });
+});
+
+describe.skipIf(!haveMingw())(
+  'structured exception handling in guest code (needs gcc-mingw-w64-i686)',
+  () => {
+    it('seh.c: every check in guest code passes', async () => {
+      const source = 'test/kernel/guest/seh.c';
+      const r = await runDriver({ driver: buildGuestDriver(source, 'seh'), kernel: 'registry' });
+      const printed = r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []));
+      expect(printed.filter((t) => t.startsWith('FAIL'))).toEqual([]);
+      const summary = printed.at(-1) ?? '';
+      expect(summary).toMatch(/^seh: \d+ passed, 0 failed\n$/);
+      const checks = readFileSync(source, 'utf8').match(/^\s+CHECK\(/gm)?.length;
+      expect(Number(/(\d+) passed/.exec(summary)?.[1])).toBe(checks);
+      expect(r.outcome).toBe('ok');
+      // Each exception is listed in the report.
+      const codes = r.events.flatMap((e) => (e.type === 'exception' ? [e.code] : []));
+      expect(codes).toContain(0xc0000123);
+      expect(codes).toContain(0xc0000094);
+    });
+  },
+);
