@@ -50,3 +50,51 @@ describe.skipIf(!haveMingw())(
     });
   },
 );
+
+describe.skipIf(!haveMingw())('exceptions no handler takes (needs gcc-mingw-w64-i686)', () => {
+  const run = async (mode: number) =>
+    runDriver({
+      driver: buildGuestDriver('test/kernel/guest/seh-unhandled.c', `seh-unhandled-${mode}`, [
+        `-DMODE=${mode}`,
+      ]),
+      kernel: 'registry',
+    });
+  const bugcheck = (r: Awaited<ReturnType<typeof run>>) => r.events.find((e) => e.type === 'bugcheck');
+
+  it.each([
+    [1, 'a declining handler', 0xc0000123],
+    [2, 'an empty chain', 0xc0000124],
+    [3, 'a frame linking out of the stack', 0xc0000125],
+    [4, 'a frame linking to itself', 0xc0000126],
+  ])('mode %i (%s): KMODE_EXCEPTION_NOT_HANDLED with the code and the address', async (mode, _what, code) => {
+    const r = await run(mode);
+    expect(r.outcome).toBe('bugcheck');
+    const b = bugcheck(r);
+    expect(b?.type === 'bugcheck' && b.code).toBe(0x1e);
+    const exception = r.events.find((e) => e.type === 'exception');
+    expect(exception?.type === 'exception' && exception.code).toBe(code);
+    // NT's parameters: the code, the address, the first two exception parameters (none here).
+    if (b?.type === 'bugcheck' && exception?.type === 'exception')
+      expect(b.parameters).toEqual([code, exception.address, 0, 0]);
+    expect(r.events.some((e) => e.type === 'dbgprint')).toBe(false);
+  });
+
+  it('a CPU fault no handler takes ends the call as that fault, after the handlers saw it', async () => {
+    const r = await run(5);
+    expect(r.outcome).toBe('fault');
+    const outcome = r.calls.at(-1)?.outcome;
+    expect(outcome?.kind === 'fault' && [outcome.access, outcome.address]).toEqual(['write', 0x10]);
+    // The registers are the fault's, not the dispatcher's.
+    if (outcome?.kind === 'fault') expect(outcome.registers.eip).toBe(outcome.pc);
+    expect(r.events.find((e) => e.type === 'exception')).toMatchObject({
+      code: 0xc0000005,
+      parameters: [1, 0x10],
+    });
+  });
+
+  it('a handler pointer into unmapped memory ends as a reported fault, not a hang or a host error', async () => {
+    const r = await run(6);
+    expect(['fault', 'bugcheck']).toContain(r.outcome);
+    expect(r.calls.every((c) => c.outcome.kind !== 'host-error')).toBe(true);
+  });
+});
