@@ -13,6 +13,7 @@ import { exExports } from './ntoskrnl/ex.js';
 import { exSyncExports } from './ntoskrnl/ex-sync.js';
 import { fsrtlExports } from './ntoskrnl/fsrtl.js';
 import { ioExports } from './ntoskrnl/io.js';
+import { ioErrorLogExports } from './ntoskrnl/io-errorlog.js';
 import { ioMoreExports } from './ntoskrnl/io-more.js';
 import { keExports } from './ntoskrnl/ke.js';
 import { keClockExports } from './ntoskrnl/ke-clock.js';
@@ -55,6 +56,7 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...dataExports,
   ...exSyncExports,
   ...ioMoreExports,
+  ...ioErrorLogExports,
   ...mmMoreExports,
   ...ntServiceExports,
   ...seExports,
