@@ -66,12 +66,13 @@ describe.skipIf(!haveMingw())('exceptions no handler takes (needs gcc-mingw-w64-
     [2, 'an empty chain', 0xc0000124],
     [3, 'a frame linking out of the stack', 0xc0000125],
     [4, 'a frame linking to itself', 0xc0000126],
+    [7, 'a raise after a caught fault at the same depth', 0xc0000128],
   ])('mode %i (%s): KMODE_EXCEPTION_NOT_HANDLED with the code and the address', async (mode, _what, code) => {
     const r = await run(mode);
     expect(r.outcome).toBe('bugcheck');
     const b = bugcheck(r);
     expect(b?.type === 'bugcheck' && b.code).toBe(0x1e);
-    const exception = r.events.find((e) => e.type === 'exception');
+    const exception = r.events.filter((e) => e.type === 'exception').at(-1);
     expect(exception?.type === 'exception' && exception.code).toBe(code);
     // NT's parameters: the code, the address, the first two exception parameters (none here).
     if (b?.type === 'bugcheck' && exception?.type === 'exception')

@@ -231,9 +231,10 @@ export class ExceptionDispatcher {
    */
   raise(e: ExceptionSpec, regs: Registers): void {
     const below = Math.min(this.cpu.reg('esp'), regs.esp) >>> 0;
-    const area = (below - RED_ZONE - DISPATCH_AREA) & ~0xf;
+    const area = ((below - RED_ZONE - DISPATCH_AREA) & ~0xf) >>> 0;
     const record = area;
     const context = area + EXCEPTION_RECORD.size;
+    this.faults.delete(record); // a record left here by a fault whose handler unwound past it
     this.writeRecord(record, e);
     this.writeContext(context, regs);
     this.ctx.mem.setU32(area + EXCEPTION_RECORD.size + CONTEXT.size, 0); // DispatcherContext

@@ -28,6 +28,37 @@ static int __cdecl decline(PVOID rec, REG *frame, PVOID ctx, PVOID dc)
     return 1; /* ExceptionContinueSearch */
 }
 
+#if MODE == 7
+/* A fault caught by a longjmp-style handler, then an unhandled raise from the same stack depth: the
+ * raise must not be mistaken for the old fault (its records sit at the same address). */
+typedef struct { REG reg; void *buf[5]; } CATCH;
+void NTAPI RtlUnwind(PVOID, PVOID, PVOID, PVOID);
+static int __cdecl catcher(PVOID rec, REG *frame, PVOID ctx, PVOID dc)
+{
+    (void)ctx, (void)dc;
+    if (((ULONG *)rec)[1] & 6) return 1;
+    RtlUnwind(frame, 0, rec, 0);
+    __builtin_longjmp(((CATCH *)frame)->buf, 1);
+}
+/* The fault happens 0x20 bytes below the entry ESP, where ExRaiseStatus is entered from raise(). */
+static void fault(ULONG a)
+{
+    __asm__ volatile("subl $0x20, %%esp\n\tmovl (%0), %%eax\n\taddl $0x20, %%esp" : : "r"(a) : "eax", "memory");
+}
+static void raise(ULONG s) { ExRaiseStatus(s); }
+static __attribute__((noinline)) void run(void (*fn)(ULONG), ULONG arg, HANDLER h)
+{
+    CATCH c;
+    c.reg.Next = fs0();
+    c.reg.Handler = h;
+    if (__builtin_setjmp(c.buf) == 0) {
+        set_fs0(&c.reg);
+        fn(arg);
+    }
+    set_fs0(c.reg.Next);
+}
+#endif
+
 NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
 {
     REG r = {fs0(), decline};
@@ -55,6 +86,9 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     r.Handler = (HANDLER)0x30;
     set_fs0(&r);
     ExRaiseStatus(0xC0000127);
+#elif MODE == 7
+    run(fault, 0x10, catcher);
+    run(raise, 0xC0000128, decline);
 #endif
     set_fs0(r.Next);
     DbgPrint("not reached: searched %d\n", searched);
