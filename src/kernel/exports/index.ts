@@ -29,7 +29,7 @@ import { rtlMemoryExports } from './ntoskrnl/rtl-memory.js';
 import { rtlNameExports } from './ntoskrnl/rtl-names.js';
 import { rtlStringExports } from './ntoskrnl/rtl-string.js';
 import { seExports } from './ntoskrnl/se.js';
-import { sehExports } from './ntoskrnl/seh.js';
+import { sehExports, sehLanguageExports } from './ntoskrnl/seh.js';
 import { zwExports } from './ntoskrnl/zw.js';
 import { tdiExports } from './tdi/client.js';
 
@@ -61,6 +61,7 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...ntServiceExports,
   ...seExports,
   ...sehExports,
+  ...sehLanguageExports,
   ...ccExports,
   ...ndisWrapperExports,
   ...tdiExports,

@@ -401,7 +401,14 @@ export class ExceptionDispatcher {
    * each from FS:[0]; then returns `returnValue` to its caller with the callee-saved registers as at
    * the call (NT's ZwContinue to the context it captured). `argBytes`: what RtlUnwind pops.
    */
-  unwind(target: number, givenRecord: number, returnValue: number, argBytes: number): HandlerResult {
+  unwind(
+    target: number,
+    givenRecord: number,
+    returnValue: number,
+    argBytes: number,
+    /** Called instead of returning to RtlUnwind's caller (a language handler's global unwind). */
+    then?: () => HandlerResult,
+  ): HandlerResult {
     const mem = this.ctx.mem;
     const saved = this.registers();
     const returnAddress = mem.u32(saved.esp, 'return address');
@@ -426,7 +433,7 @@ export class ExceptionDispatcher {
     const finish = (): HandlerResult => {
       this.ctx.pool.free(block);
       for (const reg of ['ebx', 'esi', 'edi', 'ebp'] as const) this.cpu.setReg(reg, saved[reg]);
-      return returnValue;
+      return then ? then() : returnValue;
     };
     const fail = (code: number): HandlerResult => {
       this.ctx.pool.free(block);

@@ -259,6 +259,81 @@ static void chains(void)
     CHECK(guarded(noncontinuable, 0xC0000124, &c) == 0xC0000025, "STATUS_NONCONTINUABLE_EXCEPTION");
 }
 
+
+/* An MSVC-style function with an SEH3 frame and scope table (what cl emits for __try/__except and
+ * __try/__finally), written out in assembly: level 0 is __try/__except (filter0, handler0), level 1
+ * inside it __try/__finally (finally1); the body raises. seh3_verdict is filter0's answer. */
+ULONG seh3_code, seh3_finally_count;
+long seh3_verdict;
+ULONG __cdecl seh3_raise(ULONG status);
+__asm__(".text\n"
+        ".globl _seh3_raise\n"
+        "_seh3_raise:\n"
+        "  pushl %ebp\n"
+        "  movl %esp, %ebp\n"
+        "  pushl $-1\n"                       /* [ebp-4] TryLevel */
+        "  pushl $_seh3_scope\n"              /* [ebp-8] ScopeTable */
+        "  pushl __imp___except_handler3\n"   /* [ebp-0Ch] Handler */
+        "  pushl %fs:0\n"                     /* [ebp-10h] Next */
+        "  movl %esp, %fs:0\n"
+        "  subl $8, %esp\n"                   /* [ebp-14h] xpointers, [ebp-18h] saved ESP */
+        "  pushl %ebx\n"
+        "  pushl %esi\n"
+        "  pushl %edi\n"
+        "  movl %esp, -0x18(%ebp)\n"
+        "  movl $0, -4(%ebp)\n"
+        "  movl $1, -4(%ebp)\n"
+        "  pushl 8(%ebp)\n"
+        "  call *__imp__ExRaiseStatus@4\n"
+        "  xorl %eax, %eax\n"
+        "  jmp 1f\n"
+        "_seh3_filter0:\n"
+        "  movl -0x14(%ebp), %eax\n"
+        "  movl (%eax), %eax\n"
+        "  movl (%eax), %eax\n"
+        "  movl %eax, _seh3_code\n"
+        "  movl _seh3_verdict, %eax\n"
+        "  ret\n"
+        "_seh3_finally1:\n"
+        "  incl _seh3_finally_count\n"
+        "  ret\n"
+        "_seh3_handler0:\n"
+        "  movl -0x18(%ebp), %esp\n"
+        "  movl $-1, -4(%ebp)\n"
+        "  movl _seh3_code, %eax\n"
+        "1:\n"
+        "  movl -0x10(%ebp), %ecx\n"
+        "  movl %ecx, %fs:0\n"
+        "  popl %edi\n"
+        "  popl %esi\n"
+        "  popl %ebx\n"
+        "  movl %ebp, %esp\n"
+        "  popl %ebp\n"
+        "  ret\n"
+        ".data\n"
+        "_seh3_scope:\n"
+        "  .long -1, _seh3_filter0, _seh3_handler0\n"
+        "  .long 0, 0, _seh3_finally1\n"
+        ".text\n");
+int __cdecl _except_handler3(PVOID, PVOID, PVOID, PVOID);
+static void seh3_declined(ULONG s) { seh3_raise(s); }
+
+static void language(void)
+{
+    CATCH c;
+    REG *before = fs0();
+    PVOID volatile keep = (PVOID)_except_handler3; /* imported: the asm above names its IAT slot */
+    (void)keep;
+    seh3_verdict = 1;
+    seh3_finally_count = 0;
+    CHECK(seh3_raise(0xC0000200) == 0xC0000200, "_except_handler3: the __except block returns the filter's code");
+    CHECK(seh3_finally_count == 1, "_except_handler3: the inner __finally ran before the __except block");
+    CHECK(fs0() == before, "_except_handler3: FS:[0] restored by the function's epilogue");
+    seh3_verdict = 0;
+    CHECK(guarded(seh3_declined, 0xC0000201, &c) == 0xC0000201, "a declining filter: the outer frame takes it");
+    CHECK(seh3_finally_count == 2, "the outer frame's unwind ran the __finally through _except_handler3");
+}
+
 NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
 {
     (void)driver, (void)path;
@@ -267,6 +342,7 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     faults();
     probes();
     chains();
+    language();
     DbgPrint("seh: %d passed, %d failed\n", passed, failed);
     return failed ? 0xC0000001 : 0;
 }

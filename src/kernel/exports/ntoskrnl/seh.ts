@@ -3,7 +3,8 @@
 // handlers on the FS:[0] chain see them; without one (Alpha) an exception is KMODE_EXCEPTION_NOT_HANDLED.
 import type { KernelContext } from '../../context.js';
 import { calleeCleanup, defineExport, type ExportHandler, type HandlerResult } from '../../registry.js';
-import { ExceptionCode, ExceptionFlag } from '../../seh/layout.js';
+import { LanguageHandler } from '../../seh/language.js';
+import { Disposition, ExceptionCode, ExceptionFlag } from '../../seh/layout.js';
 
 /** MmUserProbeAddress on x86 (the DDK's ProbeFor* bound; data.ts exports the same value). */
 const USER_PROBE_ADDRESS = 0x7fff0000;
@@ -133,3 +134,28 @@ export const sehExports = [
   ProbeForRead,
   ProbeForWrite,
 ];
+
+/** The compiler's SEH3 language handler and its helpers (src/kernel/seh/language.ts), x86 only. */
+const language = (ctx: KernelContext) => (ctx.exceptions ? new LanguageHandler(ctx, ctx.exceptions) : null);
+
+export const ExceptHandler3: ExportHandler = defineExport({
+  module: 'ntoskrnl',
+  prototype:
+    'EXCEPTION_DISPOSITION __cdecl _except_handler3(PEXCEPTION_RECORD ExceptionRecord, PVOID EstablisherFrame, PCONTEXT ContextRecord, PVOID DispatcherContext)',
+  impl: (ctx, [record, frame, context]) =>
+    language(ctx)?.exceptHandler(record!, frame!, context!) ?? Disposition.ContinueSearch,
+});
+
+export const GlobalUnwind2: ExportHandler = defineExport({
+  module: 'ntoskrnl',
+  prototype: 'VOID __cdecl _global_unwind2(PVOID EstablisherFrame)',
+  impl: (ctx, [frame]) => ctx.exceptions?.unwind(frame!, 0, 0, 0, () => undefined),
+});
+
+export const LocalUnwind2: ExportHandler = defineExport({
+  module: 'ntoskrnl',
+  prototype: 'VOID __cdecl _local_unwind2(PVOID EstablisherFrame, LONG StopLevel)',
+  impl: (ctx, [frame, stop]) => language(ctx)?.localUnwind(frame!, stop! | 0, () => undefined),
+});
+
+export const sehLanguageExports = [ExceptHandler3, GlobalUnwind2, LocalUnwind2];
