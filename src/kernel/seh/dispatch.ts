@@ -8,6 +8,7 @@
 import type { FaultKind, RunResult, X86Cpu, X86Reg } from '../../cpu/engine.js';
 import { GDT_ADDRESS, KERNEL_STACK } from '../../cpu/x86-setup.js';
 import type { KernelContext } from '../context.js';
+import { GuestAccessError } from '../guest.js';
 import {
   defineExport,
   type ExportHandler,
@@ -129,7 +130,7 @@ export class ExceptionDispatcher {
 
   /** The base of the segment FS selects (the current processor's KPCR), from the GDT. */
   private pcr(): number {
-    const d = this.cpu.read(GDT_ADDRESS + (this.cpu.reg('fs') & ~7), 8);
+    const d = this.ctx.mem.bytes(GDT_ADDRESS + (this.cpu.reg('fs') & ~7), 8, 'GDT entry of FS');
     return (d[2]! | (d[3]! << 8) | (d[4]! << 16) | (d[7]! << 24)) >>> 0;
   }
   /** FS:[0], NtTib.ExceptionList. */
@@ -284,10 +285,11 @@ export class ExceptionDispatcher {
       const regs = this.registers();
       regs.eip = run.pc;
       this.raise(e, regs);
-      this.faults.set(this.cpu.readU32(this.cpu.reg('esp') + 4), run);
+      this.faults.set(this.ctx.mem.u32(this.cpu.reg('esp') + 4), run);
       return true;
-    } catch {
-      return false; // records or PCR unreadable: the fault stands
+    } catch (err) {
+      if (!(err instanceof GuestAccessError)) throw err;
+      return false; // the stack cannot hold the records, or the PCR is unreadable: the fault stands
     }
   }
 
