@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles libevt-utils qemu-user
   binutils-alpha-linux-gnu libhivex-bin libregf-utils python3-hivex
   # unicorn.h/x86.h for test/cpu/unicorn-abi.test.ts; the PE corpora of test/pe/malformed-corpus.test.ts
-  libunicorn-dev linux-perf systemd-boot-efi shim-unsigned grub-efi-amd64-bin)
+  libunicorn-dev linux-perf systemd-boot-efi shim-unsigned grub-efi-amd64-bin
+  # test/cli/png-decode.test.ts re-encodes PNGs with optipng; render-png.test.ts needs a system font
+  optipng fonts-dejavu-core)
 want_fixtures=0
 for arg in "$@"; do
   case "$arg" in

@@ -76,6 +76,7 @@ export type {
   TextPattern,
 } from './match.js';
 export { type ReplayApiOptions, ReplayError, replay } from './replay.js';
+export { ReplayOptionsError } from './replay-options.js';
 
 /**
  * Opens the image set in folder `dir` (an installed system root plus machine.yaml, see

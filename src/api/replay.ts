@@ -10,6 +10,7 @@ import {
   runScenario,
   type ScenarioResult,
 } from '../replay/index.js';
+import { checkReplayOptions } from './replay-options.js';
 
 /** Options of replay(): the replay module's, plus the name scenario text goes by. */
 export interface ReplayApiOptions extends ReplayOptions {
@@ -36,12 +37,14 @@ export class ReplayError extends Error {
  * (a string with a line break). A scenario that fails (a difference, a step that cannot be done)
  * is a result with `passed: false`; a file that cannot be parsed throws: ScenarioError for text
  * (with its line and column), ReplayError for files. Scenario text runs one scenario after another
- * (`jobs` applies to files, and to the compiled package only).
+ * (`jobs` applies to files, and to the compiled package only). Options out of range or of the wrong
+ * type throw ReplayOptionsError before anything runs.
  */
 export async function replay(
   source: string | string[],
   opts: ReplayApiOptions = {},
 ): Promise<ScenarioResult[]> {
+  checkReplayOptions(opts);
   if (typeof source === 'string' && /[\r\n]/.test(source)) {
     const f = opts.filter?.toLowerCase();
     const media = mediaCatalog(opts.mediaRoot ?? defaultMediaRoot());

@@ -10,7 +10,7 @@ import {
 } from '../kernel/index.js';
 import type { LoadedModule, LoadFailure } from '../loader/index.js';
 import { formatStatus, NtStatus, snapFailureParameters, statusName } from '../loader/index.js';
-import type { ServiceConfig } from '../system/index.js';
+import { type ServiceConfig, UnreadableFileError } from '../system/index.js';
 import type { BootKernel } from './boot-kernel.js';
 import type { BootContext } from './context.js';
 import { imagePathOf, isDriver, type LoadedSystem, moduleEntry } from './os-loader.js';
@@ -72,9 +72,10 @@ export class IoManager {
     const { ctx, sys } = this;
     const st = this.stateFor(s);
     if (st.state === 'running') return NtStatus.IMAGE_ALREADY_LOADED;
-    const file = ctx.fileAt(imagePathOf(s));
+    const file = this.readImage(s);
     let status: number | null;
-    if (!file) {
+    if (typeof file === 'number') status = file;
+    else if (!file) {
       status = NtStatus.OBJECT_NAME_NOT_FOUND;
       ctx.note('io', `${s.name}: ${imagePathOf(s)} not found (${statusName(status)})`);
     } else {
@@ -101,6 +102,22 @@ export class IoManager {
       st.state = 'stopped';
     }
     return status;
+  }
+
+  /**
+   * The driver's image file; a file that exists but cannot be read is the status its load fails
+   * with: over nt351's image limit, STATUS_INSUFFICIENT_RESOURCES (what MmLoadSystemImage returns
+   * when it cannot get memory for the image); refused by the host, STATUS_ACCESS_DENIED.
+   */
+  private readImage(s: ServiceConfig): ReturnType<BootContext['fileAt']> | number {
+    try {
+      return this.ctx.fileAt(imagePathOf(s));
+    } catch (e) {
+      if (!(e instanceof UnreadableFileError)) throw e;
+      const status = e.tooLarge ? NtStatus.INSUFFICIENT_RESOURCES : NtStatus.ACCESS_DENIED;
+      this.ctx.note('io', `${s.name}: ${imagePathOf(s)} cannot be read: ${e.reason} (${statusName(status)})`);
+      return status;
+    }
   }
 
   private stateFor(s: ServiceConfig): ServiceState {

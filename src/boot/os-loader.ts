@@ -12,6 +12,7 @@ import {
   MalformedHiveError,
   type ServiceConfig,
   SYSTEM_HIVE_PATH,
+  UnreadableFileError,
 } from '../system/index.js';
 import type { BootContext } from './context.js';
 import { type BootModule, BootUnsupportedError } from './report.js';
@@ -97,8 +98,9 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
   const { report } = ctx;
   const source: ModuleSource = {
     findDependency(name) {
-      if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile;
-      if (name.toLowerCase() === 'hal.dll') return halFile;
+      // Asked only once both were read (the strings are the stops returned before).
+      if (name.toLowerCase() === 'ntoskrnl.exe') return kernelFile as ModuleFile;
+      if (name.toLowerCase() === 'hal.dll') return halFile as ModuleFile;
       try {
         return (
           ctx.fileAt(`\\SystemRoot\\System32\\${name}`) ??
@@ -112,10 +114,20 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
     },
   };
   const loaderStop = (what: string, reason: string) => stopLoader(ctx, what, reason);
-  const kernelFile = ctx.fileAt(ctx.ntPathOf(m.kernel), 'NTOSKRNL.EXE');
-  if (!kernelFile) return loaderStop(ctx.ntPathOf(m.kernel), 'the file is not in the image set');
-  const halFile = ctx.fileAt(ctx.ntPathOf(m.hal), 'HAL.DLL');
-  if (!halFile) return loaderStop(ctx.ntPathOf(m.hal), 'the file is not in the image set');
+  // A file NTLDR cannot read (over nt351's image limit, refused by the host): its "missing or
+  // corrupt" stop naming the file, as for a file that is not there.
+  const read = (ntPath: string, baseName?: string): ModuleFile | string => {
+    try {
+      return ctx.fileAt(ntPath, baseName) ?? 'the file is not in the image set';
+    } catch (e) {
+      if (e instanceof UnreadableFileError) return e.reason;
+      throw e;
+    }
+  };
+  const kernelFile = read(ctx.ntPathOf(m.kernel), 'NTOSKRNL.EXE');
+  if (typeof kernelFile === 'string') return loaderStop(ctx.ntPathOf(m.kernel), kernelFile);
+  const halFile = read(ctx.ntPathOf(m.hal), 'HAL.DLL');
+  if (typeof halFile === 'string') return loaderStop(ctx.ntPathOf(m.hal), halFile);
 
   const hiveProblem = readConfiguration(ctx);
   if (hiveProblem !== null) return loaderStop(SYSTEM_HIVE_PATH, hiveProblem);
@@ -129,8 +141,12 @@ export function runOsLoader(ctx: BootContext): LoadedSystem | null {
     { file: halFile, role: 'hal' },
   ];
   for (const s of bootDrivers) {
-    const f = ctx.fileAt(imagePathOf(s));
-    if (!f) return loaderStop(imagePathOf(s), `boot driver of service ${s.name} is not in the image set`);
+    const f = read(imagePathOf(s));
+    if (typeof f === 'string')
+      return loaderStop(
+        imagePathOf(s),
+        ctx.set.exists(imagePathOf(s)) ? f : `boot driver of service ${s.name} is not in the image set`,
+      );
     bootFiles.push({ file: f, role: 'driver' });
   }
   const loader = new SystemLoader();

@@ -1,8 +1,7 @@
 // The nt351 command line: argument parsing and output only; the work is done by the layers below
 // (src/boot, src/sandbox, src/replay, src/analysis, src/system), through their index.ts faces.
 
-import { existsSync, lstatSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { TraceUnit } from '../boot/index.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
@@ -34,9 +33,9 @@ const load = {
   sandbox: () => import('../sandbox/index.js'),
   system: () => import('../system/index.js'),
   renderBoot: () => import('./render-boot.js'),
+  renderPng: () => import('./render-png.js'),
   renderReplay: () => import('./render-replay.js'),
   renderRun: () => import('./render-run.js'),
-  renderScreen: () => import('./render-screen.js'),
 };
 
 /** Output sinks, replaceable for tests. */
@@ -98,7 +97,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     )
     .option(
       '--render <file>',
-      'draw the boot as a picture: FILE.svg (popups, STOP screen, Event Viewer, timeline, outcome) or FILE.html (popups, STOP screen)',
+      'draw the boot as a picture (popups, STOP screen, Event Viewer, timeline, outcome): FILE.svg, FILE.png or FILE.html',
     )
     .option('--trace [unit]', "list the guest code the boot runs: 'block' (default) or 'insn'")
     .option('--trace-limit <n>', 'most trace entries to keep', '5000')
@@ -129,8 +128,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
         const { ImageSet, ImageSetError } = await load.system();
         const { boot, BootUnsupportedError, GuestMemoryLimitError, profileNames, UnicornUnavailableError } =
           await load.boot();
-        const { bootScreens, renderBoot, renderBootSvg } = await load.renderBoot();
-        const { renderScreensHtml } = await load.renderScreen();
+        const { renderBoot, renderBootHtml, renderBootSvg } = await load.renderBoot();
         const fail = (exit: number, error: string, message: string) => {
           if (opts.json) io.stdout(json({ error: { error, message } }));
           io.stderr(`nt351: ${message}\n`);
@@ -174,16 +172,17 @@ function program(io: Io, setExit: (code: number) => void): Command {
         const { target: dir, trace } = traced;
         if (dir === undefined)
           return fail(BootExit.USAGE, 'UsageError', "missing required argument 'imageset'");
-        if (opts.render && !/\.(svg|html?)$/i.test(opts.render))
+        if (opts.render && !/\.(svg|png|html?)$/i.test(opts.render))
           return fail(
             BootExit.USAGE,
             'UsageError',
-            `--render expects a file name ending in .svg or .html, got '${opts.render}'`,
+            `--render expects a file name ending in .svg, .png or .html, got '${opts.render}'`,
           );
         try {
           if (opts.render) checkOutputFile(opts.render);
+          // resvg's native binary loads before the boot, so a platform without one fails at once.
+          const png = opts.render && /\.png$/i.test(opts.render) ? await load.renderPng() : null;
           if (opts.saveOverlay) checkOutputDir(opts.saveOverlay, [dir]);
-          checkManifestFile(dir, ImageSetError);
           const set = ImageSet.open(dir, bootEntry === undefined ? {} : { bootEntry });
           for (const w of set.skipped) io.stderr(`nt351: warning: ${w}\n`);
           const report = await boot(set, {
@@ -203,12 +202,18 @@ function program(io: Io, setExit: (code: number) => void): Command {
             }
           }
           if (opts.render) {
-            const screens = bootScreens(report);
-            writeOutputFile(
-              opts.render,
-              /\.svg$/i.test(opts.render) ? renderBootSvg(report) : renderScreensHtml(screens),
-              [dir],
-            );
+            let picture: string | Uint8Array;
+            try {
+              picture = png
+                ? png.svgToPng(renderBootSvg(report))
+                : /\.svg$/i.test(opts.render)
+                  ? renderBootSvg(report)
+                  : renderBootHtml(report);
+            } catch (e) {
+              if (png && e instanceof png.PictureTooLargeError) throw new OutputError(opts.render, e.message);
+              throw e;
+            }
+            writeOutputFile(opts.render, picture, [dir]);
           }
           io.stdout(opts.json ? json(report) : renderBoot(report));
           setExit(
@@ -548,20 +553,6 @@ function traceArgs(
   if (unit !== undefined && unit !== 'block' && unit !== 'insn')
     return { error: `--trace expects 'block' or 'insn', got '${unit}'` };
   return { target: positional, trace: unit };
-}
-
-function checkManifestFile(dir: string, ImageSetError: new (file: string, reason: string) => Error): void {
-  const manifest = join(dir, 'machine.yaml');
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(manifest);
-  } catch {
-    return;
-  }
-  if (st.isSymbolicLink())
-    throw new ImageSetError(manifest, 'is a symbolic link; machine.yaml must be a file inside the set');
-  if (st.isDirectory()) throw new ImageSetError(manifest, 'is a directory; machine.yaml must be a file');
-  if (!st.isFile()) throw new ImageSetError(manifest, 'is not a regular file');
 }
 
 /** True when `path` is a folder (following links). */

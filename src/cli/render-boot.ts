@@ -3,8 +3,8 @@
 import type { BootReport } from '../boot/index.js';
 import { hex } from './render.js';
 import { type EventViewerInput, svgEventViewer, svgTimeline } from './render-eventviewer.js';
-import type { ScreenInput } from './render-screen.js';
-import { renderScreensSvg, wrapText } from './render-screen.js';
+import type { ScreenInput, SvgPart } from './render-screen.js';
+import { renderScreensHtml, renderScreensSvg, wrapText } from './render-screen.js';
 
 /** Wrapped lines without the trailing empty ones a final CRLF leaves. */
 const wrap = (text: string, width: number): string[] => {
@@ -13,7 +13,7 @@ const wrap = (text: string, width: number): string[] => {
   return lines;
 };
 
-/** What `--render` draws for a boot: its popups and STOP screen. */
+/** The screens `--render` draws first for a boot: its popups and STOP screen. */
 export function bootScreens(r: BootReport): ScreenInput {
   return {
     title: `nt351 boot ${r.imageSet}`,
@@ -52,10 +52,20 @@ export function eventViewerOf(r: BootReport): EventViewerInput {
  * then Event Viewer with the System log and the selected event's detail, then the timeline and outcome.
  */
 export function renderBootSvg(r: BootReport): string {
-  return renderScreensSvg(bootScreens(r), [
+  return renderScreensSvg(bootScreens(r), bootWindows(r));
+}
+
+/** `boot --render FILE.html`: the same pictures as the SVG, the popups and STOP screen as HTML. */
+export function renderBootHtml(r: BootReport): string {
+  return renderScreensHtml(bootScreens(r), bootWindows(r));
+}
+
+/** What follows the popups and STOP screen: Event Viewer (with Event Detail), the timeline and outcome. */
+function bootWindows(r: BootReport): SvgPart[] {
+  return [
     (y, width) => svgEventViewer(eventViewerOf(r), y, width),
     (y, width) => svgTimeline({ steps: r.timeline, outcome: outcomeText(r) }, y, width),
-  ]);
+  ];
 }
 
 const WIDTH = 64;

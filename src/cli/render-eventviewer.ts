@@ -4,9 +4,10 @@
 // Layout after NT 3.51's Event Viewer (eventvwr.exe): a window titled "Event Viewer - System Log on
 // \\COMPUTER" with the menus Log, View, Options, Help, one row per event with an icon for its type and
 // the columns Date, Time, Source, Category, Event, User, Computer; double-clicking a row opened "Event
-// Detail" with those fields and the Description. Modelled, not measured: sizes, fonts, colours, icons.
+// Detail" with those fields, the Description and the event's Data (drawn empty: the report carries no
+// event data). Modelled, not measured: sizes, fonts, colours, icons.
 
-import { escapeMarkup, wrapText } from './render-screen.js';
+import { escapeMarkup, MONO_FONTS, wrapText } from './render-screen.js';
 
 /** One row of the System log as Event Viewer lists it. */
 export interface EventRow {
@@ -33,7 +34,7 @@ export interface TimelineInput {
 }
 
 const t = escapeMarkup;
-const MONO = "'Lucida Console', 'DejaVu Sans Mono', 'Courier New', monospace";
+const MONO = MONO_FONTS;
 const ROW_H = 18;
 const COLUMNS: [string, number][] = [
   ['Date', 34],
@@ -55,13 +56,30 @@ function icon(type: EventRow['type'], x: number, y: number): string {
   return `<g transform="translate(${x},${y})"><circle cx="8" cy="8" r="7.5" fill="#0000c0" stroke="#000" stroke-width="0.7"/><text x="8" y="12.5" fill="#fff" font-size="11" font-weight="bold" font-family="serif" text-anchor="middle">i</text></g>`;
 }
 
-/** A window frame: gray border, navy caption with system menu and min/max boxes, returns its parts. */
-function frame(x: number, w: number, h: number, caption: string, active: boolean): string[] {
+/** A raised 20x20 caption button with a black arrow (▼ minimise, ▲ maximise), as NT 3.51 drew them. */
+function captionButton(x: number, down: boolean): string {
+  const arrow = down ? 'M5 8 H15 L10 13 Z' : 'M5 12 H15 L10 7 Z';
+  return `<g transform="translate(${x},4)"><rect width="20" height="20" fill="#c0c0c0" stroke="#000"/><path d="M1 19 V1 H19" fill="none" stroke="#fff"/><path d="M1 19 H19 V1" fill="none" stroke="#808080"/><path d="${arrow}"/></g>`;
+}
+
+/**
+ * A window frame: gray sizing border, caption bar (navy when active, white when not) with the
+ * control-menu box at the left and, for a main window, the minimise and maximise buttons at the right.
+ */
+function frame(
+  x: number,
+  w: number,
+  h: number,
+  caption: string,
+  active: boolean,
+  sizeBoxes = false,
+): string[] {
   return [
     `<rect x="${x}" width="${w}" height="${h}" fill="#c0c0c0" stroke="#000"/>`,
     `<rect x="${x + 4}" y="4" width="${w - 8}" height="20" fill="${active ? '#000080' : '#fff'}" stroke="#000"/>`,
     `<rect x="${x + 4}" y="4" width="20" height="20" fill="#c0c0c0" stroke="#000"/>`,
     `<rect x="${x + 8}" y="12" width="12" height="3" fill="#fff" stroke="#000" stroke-width="0.5"/>`,
+    ...(sizeBoxes ? [captionButton(x + w - 44, true), captionButton(x + w - 24, false)] : []),
     `<text x="${x + w / 2}" y="18.5" fill="${active ? '#fff' : '#000'}" font-size="13" font-weight="bold" text-anchor="middle" xml:space="preserve">${t(caption)}</text>`,
   ];
 }
@@ -82,7 +100,9 @@ export function svgEventViewer(
     `<rect width="${width}" height="${winH + 40}" fill="#008080"/>`,
     '<g transform="translate(0,20)">',
   );
-  out.push(...frame(x, w, winH, `Event Viewer - System Log on \\\\${ev.computer}`, ev.selected === null));
+  out.push(
+    ...frame(x, w, winH, `Event Viewer - System Log on \\\\${ev.computer}`, ev.selected === null, true),
+  );
   // menu bar, column titles, list
   out.push(
     `<rect x="${x + 4}" y="24" width="${w - 8}" height="20" fill="#fff" stroke="#000"/>`,
@@ -135,7 +155,8 @@ function svgEventDetail(
   const x = Math.round((width - w) / 2);
   const lines = wrapText(r.message, 66).filter((l, i, all) => l !== '' || i < all.length - 1);
   const descH = Math.max(4, lines.length) * 16 + 12;
-  const h = 24 + 12 + 4 * 18 + 24 + descH + 46;
+  const dataH = 66; // "Data: (•) Bytes ( ) Words" and its box
+  const h = 24 + 12 + 4 * 18 + 24 + descH + dataH + 46;
   const field = (label: string, value: string, fx: number, fy: number) =>
     `<text x="${fx}" y="${fy}" font-size="12">${label}</text><text x="${fx + 70}" y="${fy}" font-size="12" font-weight="bold" xml:space="preserve">${t(value)}</text>`;
   const out = [
@@ -159,7 +180,20 @@ function svgEventDetail(
         `<text x="${x + 22}" y="${148 + i * 16}" font-size="12" font-family="${MONO}" xml:space="preserve">${t(l).replace(/ /g, '\u00a0')}</text>`,
     ),
   ];
-  const by = 132 + descH + 12;
+  // NT 3.51 showed the event's binary data under the description; the report carries none, so the
+  // box is empty (Bytes selected, as the dialog opened).
+  const dy = 132 + descH + 20;
+  const radio = (cx: number, on: boolean) =>
+    `<circle cx="${cx}" cy="${dy - 4}" r="5" fill="#fff" stroke="#000"/>${on ? `<circle cx="${cx}" cy="${dy - 4}" r="2.2"/>` : ''}`;
+  out.push(
+    `<text x="${x + 16}" y="${dy}" font-size="12">Data:</text>`,
+    radio(x + 80, true),
+    `<text x="${x + 90}" y="${dy}" font-size="12">Bytes</text>`,
+    radio(x + 148, false),
+    `<text x="${x + 158}" y="${dy}" font-size="12">Words</text>`,
+    `<rect x="${x + 16}" y="${dy + 8}" width="${w - 32}" height="36" fill="#fff" stroke="#000"/>`,
+  );
+  const by = dy + 8 + 36 + 14;
   ['Close', 'Previous', 'Next', 'Help'].forEach((b, i) => {
     const bx = x + w / 2 - 2 * 84 + i * 84 + 4;
     out.push(

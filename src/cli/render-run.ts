@@ -23,13 +23,15 @@ function event(e: KernelEvent): string {
     case 'dbgprint':
       return `DbgPrint: ${e.text.replace(/\n$/, '').replace(/\n/g, '\n             ')}`;
     case 'device-created':
-      return `device created: ${e.name ?? '(unnamed)'} at ${hex(e.device)}, type 0x${e.deviceType.toString(16)}`;
+      return `device created: ${e.name ?? '(unnamed)'} at ${hex(e.device)}, type 0x${e.deviceType.toString(16)}${e.sddl ? `, security ${e.sddl} (descriptor at ${hex(e.securityDescriptor ?? 0)})` : ''}`;
     case 'device-deleted':
       return `device deleted: ${e.name ?? '(unnamed)'} at ${hex(e.device)}`;
     case 'symlink-created':
       return `symbolic link created: ${e.link} -> ${e.target}`;
     case 'symlink-deleted':
       return `symbolic link deleted: ${e.link}`;
+    case 'wfp-object':
+      return `WFP ${e.kind} ${e.action}: ${e.key}${e.name ? ` "${e.name}"` : ''}${e.id !== null ? ` id ${e.id}` : ''}`;
     case 'pool-double-free':
       return `POOL DOUBLE FREE of ${hex(e.address)} from ${hex(e.caller)}`;
     case 'pool-bad-free':

@@ -75,6 +75,16 @@ export function wrapText(text: string, width: number): string[] {
   return out;
 }
 
+/**
+ * Fixed-pitch faces, first found wins: NT's own, then Liberation Mono (the font `--render FILE.png`
+ * ships and draws with, src/cli/render-png.ts), then common ones. No space after the commas: resvg
+ * 2.6 skips a quoted name that follows `, ` (it found Liberation Mono only as `,'Liberation Mono'`).
+ */
+export const MONO_FONTS = "'Lucida Console','Liberation Mono','DejaVu Sans Mono','Courier New',monospace";
+
+/** The proportional faces of the pictures (Liberation Sans has Arial's metrics; PNGs are drawn with it). */
+const SANS_FONTS = "'MS Sans Serif',Arial,'Liberation Sans','DejaVu Sans',sans-serif";
+
 const HEX8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0').toUpperCase()}`;
 
 // ---- SVG ----------------------------------------------------------------------------------------------
@@ -143,7 +153,7 @@ function svgStop(b: StopScreen, y: number): { svg: string; height: number } {
   const out = [
     `<g transform="translate(${x},${y})">`,
     `<rect width="${w}" height="${rows * CELL_H + 8}" fill="#0000aa"/>`,
-    `<g fill="#fff" font-family="'Lucida Console', 'DejaVu Sans Mono', 'Courier New', monospace" font-size="14">`,
+    `<g fill="#fff" font-family="${MONO_FONTS}" font-size="14">`,
   ];
   lines.forEach((l, i) => {
     if (l.length === 0) return;
@@ -183,7 +193,7 @@ export function renderScreensSvg(input: ScreenInput, after: readonly SvgPart[] =
   }
   const height = Math.round(y);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SVG_WIDTH}" height="${height}" viewBox="0 0 ${SVG_WIDTH} ${height}" font-family="'MS Sans Serif', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${SVG_WIDTH}" height="${height}" viewBox="0 0 ${SVG_WIDTH} ${height}" font-family="${SANS_FONTS}">`,
     `<title>${escapeMarkup(input.title)}</title>`,
     '<desc>NT 3.51 screens drawn by nt351. Modelled: colours, fonts, icon, desktop, the STOP screen processor line defaults and closing advice wording.</desc>',
     `<rect width="${SVG_WIDTH}" height="${height}" fill="#fff"/>`,
@@ -208,10 +218,15 @@ h1{font-size:18px}
 .icon{width:32px;height:32px;background:#e00000;clip-path:polygon(28% 0,72% 0,100% 28%,100% 72%,72% 100%,28% 100%,0 72%,0 28%);color:#fff;font:bold 8.5px Arial,sans-serif;display:flex;align-items:center;justify-content:center}
 .msg{font-weight:bold;font-size:13px;line-height:17px;white-space:pre;font-family:Arial,'Liberation Sans','DejaVu Sans',sans-serif;margin:0}
 .ok{grid-column:1/3;justify-self:center;width:76px;height:26px;font-weight:bold;font-size:13px;background:#c0c0c0;border:2px solid #000;border-radius:3px;box-shadow:inset 2px 2px #fff,inset -2px -2px #808080}
-.bsod{background:#0000aa;color:#fff;font:14px/14px 'Lucida Console','DejaVu Sans Mono','Courier New',monospace;width:80ch;min-height:700px;padding:4px 0;margin:0 auto;white-space:pre}`;
+.windows{display:block;margin:0 auto 16px}
+.bsod{background:#0000aa;color:#fff;font:14px/14px 'Lucida Console','Liberation Mono','DejaVu Sans Mono','Courier New',monospace;width:80ch;min-height:700px;padding:4px 0;margin:0 auto;white-space:pre}`;
 
-/** An HTML page of the same screens: message boxes as styled boxes, the STOP screen as preformatted text. */
-export function renderScreensHtml(input: ScreenInput): string {
+/**
+ * An HTML page of the same screens: message boxes as styled boxes, the STOP screen as preformatted
+ * text, then the `after` parts (boot --render's Event Viewer and timeline) as the very SVG markup the
+ * SVG picture has, inline, so both files show the same windows.
+ */
+export function renderScreensHtml(input: ScreenInput, after: readonly SvgPart[] = []): string {
   const t = escapeMarkup;
   const body: string[] = [`<h1>${t(input.title)}</h1>`];
   for (const e of input.hardErrors) {
@@ -225,6 +240,21 @@ export function renderScreensHtml(input: ScreenInput): string {
   }
   if (input.bugcheck)
     body.push(`<pre class="bsod">${stopScreenLines(input.bugcheck).map(t).join('\n')}</pre>`);
+  if (after.length > 0) {
+    const parts: string[] = [];
+    let y = 0;
+    for (const part of after) {
+      const p = part(y, SVG_WIDTH);
+      parts.push(p.svg);
+      y += p.height + 16;
+    }
+    const height = Math.round(y - 16);
+    body.push(
+      `<svg class="windows" xmlns="http://www.w3.org/2000/svg" width="${SVG_WIDTH}" height="${height}" viewBox="0 0 ${SVG_WIDTH} ${height}" font-family="${SANS_FONTS}">`,
+      ...parts,
+      '</svg>',
+    );
+  }
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',

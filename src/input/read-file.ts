@@ -54,7 +54,11 @@ export function readRegularFile(path: string, limit: number, follow = false): Ui
     if (st.isDirectory()) throw new InputFileError(path, 'is a directory, expected a file', 'EISDIR');
     if (!st.isFile()) throw new InputFileError(path, 'is not a regular file (a device, FIFO or socket)');
     if (st.size > limit)
-      throw new InputFileError(path, `is ${st.size} bytes; the limit for this kind of file is ${limit}`);
+      throw new InputFileError(
+        path,
+        `is ${st.size} bytes; the limit for this kind of file is ${limit}`,
+        'EFBIG',
+      );
     const bytes = new Uint8Array(st.size);
     let off = 0;
     while (off < bytes.length) {

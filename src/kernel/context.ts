@@ -8,6 +8,7 @@ import type { ObjectManager } from './handles.js';
 import type { RegistryModel } from './hive.js';
 import type { ObjectNamespace } from './objects.js';
 import type { Pool } from './pool.js';
+import type { ExportHandler } from './registry.js';
 import type { ExceptionDispatcher } from './seh/dispatch.js';
 
 export interface KernelContext {
@@ -31,6 +32,13 @@ export interface KernelContext {
   statics: Map<string, number>;
   /** Looks up an export of the loaded kernel or HAL by name (MmGetSystemRoutineAddress). */
   systemRoutine(name: string): number | null;
+  /**
+   * A guest address whose call runs handler `h` (routines reached by address, not by import: a KMDF
+   * function table, a framework's dispatch routine). Absent in contexts without a kernel to hook.
+   */
+  hostRoutine?: (h: ExportHandler) => number;
+  /** A guest address whose call is an `unimplemented-routine` event for `module!name`. */
+  hostMiss?: (module: string, name: string) => number;
   /** The version the loaded kernel answers with (PsGetVersion, IoIsWdmVersionAvailable). */
   version: KernelVersion;
   /** Handles and kernel objects (processes, threads, files, keys). */

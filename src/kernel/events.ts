@@ -35,10 +35,40 @@ export type KernelEvent =
       policy?: UnimplementedPolicy;
     }
   | { type: 'dbgprint'; text: string; caller: number }
-  | { type: 'device-created'; name: string | null; device: number; deviceType: number }
+  | {
+      type: 'device-created';
+      name: string | null;
+      device: number;
+      deviceType: number;
+      /** The device's security as SDDL, when it was created with one (KMDF control devices, IoCreateDeviceSecure). */
+      sddl?: string;
+      /** The self-relative SECURITY_DESCRIPTOR built from `sddl`, in kernel pool. */
+      securityDescriptor?: number;
+    }
   | { type: 'device-deleted'; name: string | null; device: number }
   | { type: 'symlink-created'; link: string; target: string }
   | { type: 'symlink-deleted'; link: string }
+  /**
+   * A Windows Filtering Platform object became visible (`added`: at once, or when its transaction
+   * committed) or went away (`deleted`), as fwpkclnt.sys keeps them for an engine handle.
+   */
+  | {
+      type: 'wfp-object';
+      action: 'added' | 'deleted';
+      kind:
+        | 'engine'
+        | 'provider'
+        | 'sublayer'
+        | 'callout'
+        | 'filter'
+        | 'injection-handle'
+        | 'callout-registration';
+      /** The object's GUID key (braced), or for handles the handle value in hex. */
+      key: string;
+      name: string | null;
+      /** Runtime id (callout and filter ids), else null. */
+      id: number | null;
+    }
   | { type: 'pool-double-free'; address: number; caller: number }
   | { type: 'pool-bad-free'; address: number; caller: number }
   | { type: 'pool-leak'; address: number; size: number; tag: string | null }

@@ -53,6 +53,9 @@ export const CALL_SENTINEL = 0x80030000;
  */
 export const KERNEL_ROUTINES = 0x80031000;
 const SLOT = 16;
+/** Further routine slots once the kernel-routine page is full (hostRoutine, hostMiss): 16 KiB. */
+const MORE_ROUTINES = 0x80032000;
+const MORE_ROUTINES_SIZE = 0x4000;
 /**
  * Where the guest is sent when a handler stops the run: Unicorn ends uc_emu_start only at the next
  * block boundary, and the guest must not go on running the caller's code meanwhile.
@@ -182,6 +185,8 @@ export class EmulatedKernel {
       statics: new Map(),
       stop: (reason) => this.halt(reason),
       systemRoutine: (name) => this.exportsByName.get(name) ?? null,
+      hostRoutine: (h) => this.hostRoutine(h),
+      hostMiss: (module, name) => this.hostMiss(module, name),
       version: NT351_VERSION,
       ob: this.ob,
       clock: new VirtualClock(),
@@ -520,8 +525,7 @@ export class EmulatedKernel {
    * routine): guest code calls it like any routine and `h` handles it as an export handler would.
    */
   hostRoutine(h: ExportHandler): number {
-    if (this.nextSlot >= PAGE / SLOT) throw new Error('kernel routine page is full');
-    const address = KERNEL_ROUTINES + SLOT * this.nextSlot++;
+    const address = this.takeSlot();
     this.cpu.hookCode(address, address, () => {
       const caller = this.callerOrHalt(h.name);
       if (caller !== null) this.dispatch(h, caller);
@@ -559,6 +563,38 @@ export class EmulatedKernel {
       this.abi.setPc(run.pc);
     }
     return run;
+  }
+
+  /**
+   * A guest address standing for `module!name`, a routine nt351 has no handler for that guest code
+   * reaches by address (a KMDF function-table entry): calling it is an `unimplemented-routine` event
+   * with the `onUnimplemented` policy, as a synthetic image's stub is.
+   */
+  hostMiss(module: string, name: string): number {
+    const address = this.takeSlot();
+    this.cpu.hookCode(address, address, () => {
+      const caller = this.callerOrHalt(name);
+      if (caller !== null) this.unimplemented(module, name, caller, address);
+    });
+    return address;
+  }
+
+  /**
+   * The next free slot: the kernel-routine page first, then the pages after it up to the GDT
+   * (0x80032000-0x80035FFF), mapped 8 KiB at a time (one Alpha page) when first needed.
+   */
+  private takeSlot(): number {
+    const perPage = PAGE / SLOT;
+    const index = this.nextSlot++;
+    if (index < perPage) return KERNEL_ROUTINES + SLOT * index;
+    const offset = (index - perPage) * SLOT;
+    if (offset >= MORE_ROUTINES_SIZE) throw new Error('kernel routine pages are full');
+    if (offset % (2 * PAGE) === 0) {
+      const at = MORE_ROUTINES + offset;
+      this.cpu.map(at, 2 * PAGE, RX);
+      this.cpu.write(at, new Uint8Array(2 * PAGE).fill(this.abi.trapFill));
+    }
+    return MORE_ROUTINES + offset;
   }
 
   /**

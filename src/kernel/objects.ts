@@ -67,6 +67,8 @@ export const IRP = {
   CurrentLocation: 0x23,
   Cancel: 0x24,
   UserBuffer: 0x3c,
+  /** Tail.Overlay.Thread: the thread that sent the request. */
+  Thread: 0x50,
   CurrentStackLocation: 0x60,
 } as const;
 export const IO_STACK_LOCATION = {

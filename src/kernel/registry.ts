@@ -10,7 +10,18 @@ import { type ParamSpec, parsePrototype } from './prototype.js';
 export type { CallingConvention } from '../cpu/abi.js';
 
 /** The modules nt351 has handlers for (`nt351`: routines of the emulator's own, reachable only by address). */
-export type ExportModule = 'ntoskrnl' | 'hal' | 'ndis' | 'tdi' | 'nt351';
+export type ExportModule =
+  | 'ntoskrnl'
+  | 'hal'
+  | 'ndis'
+  | 'tdi'
+  | 'nt351'
+  /** KMDF's loader (WDFLDR.SYS): version binding. */
+  | 'wdfldr'
+  /** The KMDF library (Wdf01000.sys): its functions reach drivers through the bound function table, not by import. */
+  | 'wdf01000'
+  /** The Windows Filtering Platform's kernel client (fwpkclnt.sys). */
+  | 'fwpkclnt';
 
 /** One declared argument, derived from the prototype (src/kernel/prototype.ts). */
 export type ArgSpec = ParamSpec;

@@ -29,6 +29,7 @@ export const WIN32_MESSAGES: ReadonlyMap<number, string> = new Map([
   [0, 'The operation completed successfully.\r\n'],
   [2, 'The system cannot find the file specified.\r\n'],
   [3, 'The system cannot find the path specified.\r\n'],
+  [5, 'Access is denied.\r\n'],
   [31, 'A device attached to the system is not functioning.\r\n'],
   [127, 'The specified procedure could not be found.\r\n'],
   [182, 'The operating system cannot run %1.\r\n'],
@@ -36,6 +37,7 @@ export const WIN32_MESSAGES: ReadonlyMap<number, string> = new Map([
   [1058, 'The specified service is disabled and cannot be started.\r\n'],
   [1068, 'The dependency service or group failed to start.\r\n'],
   [1075, 'The dependency service does not exist or has been marked for deletion.\r\n'],
+  [1450, 'Insufficient system resources exist to complete the requested service.\r\n'],
 ]);
 
 /** RtlNtStatusToDosError for the statuses nt351 produces (ntstatus.h → winerror.h). */
@@ -52,6 +54,8 @@ const NT_TO_DOS: ReadonlyMap<number, number> = new Map([
   [0xc000007b, 193], // STATUS_INVALID_IMAGE_FORMAT → ERROR_BAD_EXE_FORMAT
   [0xc0000249, 193], // model
   [0xc0000135, 2],
+  [0xc0000022, 5], // STATUS_ACCESS_DENIED → ERROR_ACCESS_DENIED
+  [0xc000009a, 1450], // STATUS_INSUFFICIENT_RESOURCES → ERROR_NO_SYSTEM_RESOURCES
 ]);
 
 /** Win32 error for an NTSTATUS (ERROR_MR_MID_NOT_FOUND, 317, for codes outside the table, as NT does). */

@@ -16,6 +16,8 @@ export const NtStatus = {
   DRIVER_ORDINAL_NOT_FOUND: 0xc0000262,
   DRIVER_ENTRYPOINT_NOT_FOUND: 0xc0000263,
   INVALID_IMAGE_FORMAT: 0xc000007b,
+  ACCESS_DENIED: 0xc0000022,
+  INSUFFICIENT_RESOURCES: 0xc000009a,
 } as const;
 export type NtStatusCode = (typeof NtStatus)[keyof typeof NtStatus];
 

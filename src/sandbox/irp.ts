@@ -71,6 +71,8 @@ export function buildIrp(
   kernel.mem.setU32(irp + IRP.SystemBuffer, buffer);
   kernel.mem.setU32(irp + IRP.UserBuffer, buffer);
   kernel.mem.setU32(irp + IRP.CurrentStackLocation, stack);
+  // The requesting thread, as the I/O manager records it (IoGetRequestorProcess reads it): the System thread.
+  kernel.mem.setU32(irp + IRP.Thread, kernel.ob.systemContext().thread.body);
   kernel.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj, minor]));
   kernel.mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
   const P = stack + IO_STACK_LOCATION.Parameters;

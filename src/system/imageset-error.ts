@@ -6,3 +6,19 @@ import { PositionedInputError } from '../input/index.js';
 export class ImageSetError extends PositionedInputError {
   override readonly name = 'ImageSetError';
 }
+
+/**
+ * A file of the set that exists but cannot be read: over nt351's size limit for its kind
+ * (`tooLarge`), or refused by the host (permissions, I/O error). The boot turns it into the load
+ * failure NT would report for that driver instead of ending.
+ */
+export class UnreadableFileError extends ImageSetError {
+  override readonly name = 'ImageSetError';
+  constructor(
+    file: string,
+    reason: string,
+    readonly tooLarge: boolean,
+  ) {
+    super(file, reason);
+  }
+}

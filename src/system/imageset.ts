@@ -15,11 +15,11 @@ import {
 import { deviceNameOf } from './device-names.js';
 import { listFolder } from './dir-names.js';
 import { detectLayout, systemRootsIn } from './disk-layout.js';
-import { ImageSetError } from './imageset-error.js';
+import { ImageSetError, UnreadableFileError } from './imageset-error.js';
 import { inferMachine } from './machine-inference.js';
 import { OutputPathError, writeOutputTree } from './output-files.js';
 
-export { ImageSetError };
+export { ImageSetError, UnreadableFileError };
 
 /** One service key (HKLM\SYSTEM\CurrentControlSet\Services\<name>) as machine.yaml gives it. */
 export interface ServiceConfig {
@@ -244,7 +244,8 @@ export class ImageSet {
     try {
       e.bytes = readRegularFile(e.disk!, INPUT_LIMITS.image);
     } catch (err) {
-      throw new ImageSetError(e.disk!, err instanceof InputFileError ? err.reason : 'cannot be read');
+      if (!(err instanceof InputFileError)) throw err;
+      throw new UnreadableFileError(e.disk!, err.reason, err.code === 'EFBIG');
     }
     return e.bytes;
   }

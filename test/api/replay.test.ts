@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReplayError, replay, ScenarioError, type ScenarioResult } from '../../src/index.js';
+import {
+  ReplayError,
+  ReplayOptionsError,
+  replay,
+  ScenarioError,
+  type ScenarioResult,
+} from '../../src/index.js';
 import { hashTree, skipReason, unicorn } from './helpers.js';
 
 const SYMPTOM = 'scenarios/kb138713/x86/symptom.yaml';
@@ -82,5 +88,26 @@ describe.skipIf(!unicorn)(`replay()${skipReason}`, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // Options are checked before anything runs: these used to run (jobs 0, 1.5), or to fail with a
+  // host TypeError (filter 3 at once, onResult 'x' after the first scenario had run).
+  it.each([
+    [{ jobs: 0 }, /^jobs expects a whole number from 1 to 64, got 0$/],
+    [{ jobs: 1.5 }, /^jobs expects a whole number from 1 to 64, got 1\.5$/],
+    [{ maxMillis: -1 }, /^maxMillis expects a whole number/],
+    [{ filter: 3 }, /^filter expects a string, got number 3$/],
+    [{ onResult: 'x' }, /^onResult expects a function, got string$/],
+    [
+      { mediaRoot: '/nonexistent/media' },
+      /^mediaRoot '\/nonexistent\/media' does not exist; expected a folder/,
+    ],
+    [{ mediaRoot: SYMPTOM }, /is not a folder/],
+  ])('options %j throw a ReplayOptionsError before any scenario runs', async (opts, message) => {
+    let ran = 0;
+    const e = await replay(SYMPTOM, { onResult: () => ran++, ...(opts as object) }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ReplayOptionsError);
+    expect((e as Error).message).toMatch(message);
+    expect(ran).toBe(0);
   });
 });

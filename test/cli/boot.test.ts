@@ -67,7 +67,9 @@ describe.skipIf(!unicorn)('nt351 boot exit codes by outcome', () => {
     const stop = await cli('--render', join(tmp, 'hal.html'), 'fixtures/imagesets/mismatched-hal-x86');
     expect(stop.code).toBe(2);
     expect(readFileSync(join(tmp, 'hal.html'), 'utf8')).toContain('*** STOP: 0x00000079');
-    expect((await cli('--render', join(tmp, 'x.png'), 'fixtures/imagesets/rtm-x86-up')).code).toBe(64);
+    const gif = await cli('--render', join(tmp, 'x.gif'), 'fixtures/imagesets/rtm-x86-up');
+    expect(gif.code).toBe(64);
+    expect(gif.stderr).toContain("--render expects a file name ending in .svg, .png or .html, got '");
   });
 });
 

@@ -1,6 +1,7 @@
 // `boot --render FILE.svg` draws the whole boot: the popups and STOP screen, NT 3.51's Event Viewer
 // with the System log (the selected event's Event Detail), the timeline and the outcome. A clean boot
-// shows its Event Viewer too, not an empty picture. Golden SVG of the seed's boot.
+// shows its Event Viewer too, not an empty picture. Golden SVG of the seed's boot; FILE.html has the
+// same windows.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import { haveUnicorn } from '../helpers/unicorn.js';
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-render-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function render(set: string): Promise<{ code: number; svg: string }> {
-  const file = join(tmp, `${set}.svg`);
+async function render(set: string, ext = 'svg'): Promise<{ code: number; svg: string }> {
+  const file = join(tmp, `${set}.${ext}`);
   const code = await run(['node', 'nt351', 'boot', '--render', file, `fixtures/imagesets/${set}`], {
     stdout: () => {},
     stderr: () => {},
@@ -50,6 +51,21 @@ describe.skipIf(!haveUnicorn)('boot --render', () => {
     expect(svg).toContain('Outcome: booted with errors (1 hard error, 2 error events)');
     expect(svg).toContain('Boot timeline');
     await expect(svg).toMatchFileSnapshot('../golden/screen/kb138713-boot.svg');
+  });
+
+  it('FILE.html shows the same Event Viewer, Event Detail and timeline as the SVG, after the popup', async () => {
+    const svg = (await render('kb138713-x86-up')).svg;
+    const { code, svg: html } = await render('kb138713-x86-up', 'html');
+    expect(code).toBe(1);
+    const at = svg.lastIndexOf('<g ', svg.indexOf('data-window="event-viewer"'));
+    const windows = svg.slice(at, svg.lastIndexOf('</svg>'));
+    // The same markup, only moved up: the HTML's inline <svg> starts with the Event Viewer.
+    const moved = (m: string) => m.replace(/translate\(0,\d+\)/g, 'translate(0,y)');
+    expect(windows.length).toBeGreaterThan(3000);
+    expect(moved(html)).toContain(moved(windows));
+    expect(html.indexOf('class="msgbox"')).toBeLessThan(html.indexOf('data-window="event-viewer"'));
+    expect([...html.matchAll(/data-event="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([6005, 2508, 7023]);
+    expect(html).toContain('Outcome: booted with errors (1 hard error, 2 error events)');
   });
 
   it('a clean boot shows its Event Viewer (6005 selected), its timeline and outcome', async () => {

@@ -292,6 +292,40 @@ describe('(8) inputs are checked for type and size before they are read', () => 
       `is ${Math.floor(1.2 * 2 ** 30)} bytes; the limit for this kind of file is ${INPUT_LIMITS.image}`,
     );
   });
+  // These ended the boot with an ImageSetError (CLI exit 65); the boot goes on as NT's would.
+  it.skipIf(!haveUnicorn)(
+    'a driver over the image limit fails to load with STATUS_INSUFFICIENT_RESOURCES and the boot goes on',
+    async () => {
+      const dir = mkdtempSync(join(tmp, 'set-'));
+      cpSync('fixtures/imagesets/rtm-x86-up', dir, { recursive: true });
+      truncateSync(join(dir, 'WINNT35', 'SYSTEM32', 'DRIVERS', 'SRV.SYS'), INPUT_LIMITS.image + 1);
+      const r = await boot(loadImageSet(dir));
+      expect(r.outcome).toBe('errors');
+      expect(r.timeline.map((t) => t.detail)).toContainEqual(
+        expect.stringMatching(
+          /srv\.sys cannot be read: is \d+ bytes; the limit for this kind of file is \d+ \(STATUS_INSUFFICIENT_RESOURCES\)$/i,
+        ),
+      );
+      // Server's NELOG 2508 carries the NTSTATUS NtLoadDriver returned (little-endian), then 7023.
+      expect(r.events.map((e) => [e.id, e.data])).toEqual([
+        [6005, null],
+        [2508, '9a0000c0'],
+        [7023, null],
+      ]);
+    },
+  );
+  it.skipIf(!haveUnicorn)("a boot driver over the limit is NTLDR's missing-or-corrupt stop", async () => {
+    const dir = mkdtempSync(join(tmp, 'set-'));
+    cpSync('fixtures/imagesets/rtm-x86-up', dir, { recursive: true });
+    truncateSync(join(dir, 'WINNT35', 'SYSTEM32', 'DRIVERS', 'ATDISK.SYS'), INPUT_LIMITS.image + 1);
+    const r = await boot(loadImageSet(dir));
+    expect(r.outcome).toBe('loader-stop');
+    expect(r.loaderMessage!.slice(0, 2)).toEqual([
+      'Windows NT could not start because the following file is missing or corrupt:',
+      '\\WINNT35\\System32\\drivers\\atdisk.sys',
+    ]);
+    expect(r.loaderMessage!.join('\n')).toMatch(/is \d+ bytes; the limit for this kind of file is \d+/);
+  });
   it('a FIFO (a dependency beside a driver, say) is refused by the reader without blocking', async () => {
     if (spawnSync('mkfifo', ['--version']).status !== 0) return;
     const fifo = join(tmp, 'kernel.fifo');

@@ -18,7 +18,7 @@ describe('the handler-call code page', () => {
     const execute = await text(SehRoutine.ExecuteHandlerForException, 20);
     expect(execute.slice(0, 2)).toEqual([
       `mov edx, 0x${SehRoutine.ExceptionHandler.toString(16)}`,
-      'jmp 0x8003200c',
+      'jmp 0x8003700c',
     ]);
     expect(execute).toContain('call ecx');
     expect(execute).toContain('ret 0x14');

@@ -11,6 +11,8 @@ import {
 } from '../../src/loader/index.js';
 import { mapImage } from '../../src/loader/map.js';
 import { PeImage } from '../../src/pe/index.js';
+import { runDriver } from '../../src/sandbox/index.js';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
 const X86 = 'test/corpus/windivert-2.2/WinDivert32.sys';
 const X64 = 'test/corpus/windivert-2.2/WinDivert64.sys';
@@ -101,5 +103,18 @@ describe('the /GS security cookie at load', () => {
     const beyond = variant((v) => v.setUint32(ddOffset, 0x7ffffff0, true));
     expect(beyond.r.kind).toBe('malformed');
     expect(beyond.cookie).toBe(DEFAULT_SECURITY_COOKIE);
+  });
+});
+
+describe.skipIf(!haveUnicorn)('run-driver --kernel registry on WinDivert32.sys', () => {
+  it("lists the cookie its loader set, at the image's cookie address", async () => {
+    const r = await runDriver({ driver: X86, kernel: 'registry' });
+    const { cookieRva } = layoutOf(readFileSync(X86));
+    expect(r.load.ok).toBe(true);
+    if (!r.load.ok) return;
+    const m = r.load.modules.find((x) => x.name === 'WinDivert32.sys')!;
+    const va = m.base + cookieRva;
+    expect(m.securityCookie).toEqual({ result: 'initialised', va, value: `0x${va.toString(16)}` });
+    expect(r.events.some((e) => e.type === 'bugcheck')).toBe(false);
   });
 });

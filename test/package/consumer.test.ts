@@ -1,7 +1,8 @@
 // The packed package on its own: `npm pack`, install the tarball offline into a fresh project (its
 // dependencies linked from this checkout's node_modules), then there: `tsc --noEmit` on a test using
 // every matcher, `vitest run` of it, README.md's command-line examples with their exit statuses, a
-// scenario file and a driver of the user's own, and error messages that name only files the user has.
+// scenario file and a driver of the user's own, a PNG picture of a boot drawn with the packaged fonts,
+// and error messages that name only files the user has.
 // Needs dist/ (npm test builds it first); under CI=true a missing dist/ or libunicorn fails the run.
 import { spawn } from 'node:child_process';
 import {
@@ -17,10 +18,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GOLDEN_TOLERANCE, withinTolerance } from '../helpers/golden-png.js';
+import { comparePixels, decodePng, type Pixels, PNG_SIGNATURE } from '../helpers/png.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 import { missingChunk, readmeExamples } from './readme-examples.js';
 
 const repo = process.cwd();
+/** `boot --render` of the seed as a PNG (test/cli/render-png.test.ts keeps it current). */
+const GOLDEN = new Uint8Array(readFileSync('test/golden/png/kb138713-boot.png'));
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
 const missing = !existsSync('dist/index.js')
   ? 'dist/ is not built (npm run build)'
@@ -150,6 +155,10 @@ describe.skipIf(missing !== null && !process.env.CI)(
         'fixtures/imagesets/kb138713-x86-up/machine.yaml',
         'scenarios/kb138713/x86/symptom.yaml',
         'fixtures/README.md',
+        'fonts/LiberationSans-Regular.ttf',
+        'fonts/LiberationSans-Bold.ttf',
+        'fonts/LiberationMono-Regular.ttf',
+        'fonts/LICENSE',
       ])
         expect(existsSync(join(installed, p)), p).toBe(true);
       for (const p of ['src', 'test', 'fixtures/src', 'scripts'])
@@ -194,6 +203,26 @@ describe.skipIf(missing !== null && !process.env.CI)(
       const driver = await nt351('run-driver', 'my.sys');
       expect(driver.stdout).toContain('Outcome: ok');
       expect(driver.code).toBe(0);
+    }, 60_000);
+
+    it('draws the seed boot as a PNG with the fonts it carries (boot --render out.png)', async () => {
+      const r = await nt351('boot', '--render', 'out.png', 'fixtures/imagesets/kb138713-x86-up');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      const png = new Uint8Array(readFileSync(join(app, 'out.png')));
+      expect([...png.subarray(0, 8)]).toEqual([...PNG_SIGNATURE]);
+      const picture = decodePng(png);
+      expect([picture.width, picture.height]).toEqual([900, decodePng(GOLDEN).height]);
+      expect(png.length).toBeGreaterThan(50_000);
+      // Text drawn with the packaged Liberation fonts: below its title (which names the set's path,
+      // here inside node_modules), the picture is the checkout's golden.
+      const below = (p: Pixels, y: number): Pixels => ({
+        width: p.width,
+        height: p.height - y,
+        pixels: p.pixels.subarray(y * p.width * 4),
+      });
+      const diff = comparePixels(below(picture, 44), below(decodePng(GOLDEN), 44), GOLDEN_TOLERANCE.channel);
+      expect(withinTolerance(diff), JSON.stringify(diff)).toBe(true);
     }, 60_000);
 
     it('names in its messages only files the user has', async () => {

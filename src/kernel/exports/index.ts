@@ -1,16 +1,19 @@
-// Every export handler nt351 has: one folder per module (ntoskrnl, hal, ndis, tdi) of area files,
+// Every export handler nt351 has: one folder per module (ntoskrnl, hal, ndis, tdi, wdfldr, fwpkclnt) of area files,
 // and the C runtime declared once for the modules that export it (crt/).
 import type { ExportHandler } from '../registry.js';
 import { crtExports } from './crt/index.js';
+import { fwpkclntExports } from './fwpkclnt/index.js';
 import { halIrqlExports } from './hal/irql.js';
 import { halMachineExports } from './hal/machine.js';
 import { halPortExports } from './hal/port.js';
+import { ndisNetBufferExports } from './ndis/net-buffer.js';
 import { ndisWrapperExports } from './ndis/wrapper.js';
 import { ccExports } from './ntoskrnl/cc.js';
 import { dataExports } from './ntoskrnl/data.js';
 import { dbgExports } from './ntoskrnl/dbg.js';
 import { exExports } from './ntoskrnl/ex.js';
 import { exSyncExports } from './ntoskrnl/ex-sync.js';
+import { ExUuidCreate } from './ntoskrnl/ex-uuid.js';
 import { fsrtlExports } from './ntoskrnl/fsrtl.js';
 import { ioExports } from './ntoskrnl/io.js';
 import { ioErrorLogExports } from './ntoskrnl/io-errorlog.js';
@@ -32,11 +35,13 @@ import { seExports } from './ntoskrnl/se.js';
 import { sehExports, sehLanguageExports } from './ntoskrnl/seh.js';
 import { zwExports } from './ntoskrnl/zw.js';
 import { tdiExports } from './tdi/client.js';
+import { wdfExports } from './wdfldr/index.js';
 
 export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...rtlExports,
   ...ioExports,
   ...exExports,
+  ExUuidCreate,
   ...keExports,
   ...dbgExports,
   ...mmExports,
@@ -66,4 +71,7 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...ndisWrapperExports,
   ...tdiExports,
   ...rtlNameExports,
+  ...wdfExports,
+  ...fwpkclntExports,
+  ...ndisNetBufferExports,
 ];

@@ -4,8 +4,11 @@
 // RtlpUnwindHandler). Transcribed from the WRK's base/ntos/rtl/i386/xcptmisc.asm and ReactOS's
 // sdk/lib/rtl/i386/except_asm.s (same instructions; assembled with GNU as, checked in test/kernel/seh).
 
-/** Model: the page holding the routines below (free kernel space beside the sentinel pages). */
-export const SEH_CODE = 0x80032000;
+/**
+ * Model: the page holding the routines below, free kernel space after the GDT/IDT/TSS page (the
+ * pages before it hold the kernel's sentinel and host-routine slots, src/kernel/kernel.ts).
+ */
+export const SEH_CODE = 0x80037000;
 
 /** Entry points on the page. */
 export const SehRoutine = {

@@ -50,14 +50,15 @@ export function putW(ctx: KernelContext, p: number, s: string): void {
   }
   ctx.mem.write(p, b);
 }
-/** C's comparison result: negative, zero or positive, as a 32-bit value. */
-const cmp = (a: string, b: string): number => {
+/** C's comparison of two strings by code unit: negative, zero or positive. */
+export const cmp = (a: string, b: string): number => {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++)
     if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.charCodeAt(i) - b.charCodeAt(i);
   return a.length - b.length;
 };
-const sign = (v: number) => (v < 0 ? -1 : v > 0 ? 1 : 0) >>> 0;
+/** A comparison result as C returns it: -1, 0 or 1, as a 32-bit value. */
+export const sign = (v: number) => (v < 0 ? -1 : v > 0 ? 1 : 0) >>> 0;
 /** ASCII-only case mapping, as the kernel CRT's C locale does for 8-bit strings. */
 const upA = (s: string) => s.replace(/[a-z]/g, (c) => c.toUpperCase());
 const lowA = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());

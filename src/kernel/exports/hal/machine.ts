@@ -6,6 +6,7 @@ import { READ_COST } from '../../clock.js';
 import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { advanceClock } from '../ntoskrnl/ke-clock.js';
+import { writeTimeFields } from '../ntoskrnl/rtl-memory.js';
 
 const hal = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'hal', prototype, impl });
@@ -120,23 +121,7 @@ export const halMachineExports: ExportHandler[] = [
     return ctx.clock.performanceCounter();
   }),
   hal('BOOLEAN HalQueryRealTimeClock(OUT PTIME_FIELDS TimeFields)', (ctx, [f]) => {
-    const ms = Number(ctx.clock.systemTime() / 10_000n) - 11_644_473_600_000;
-    const d = new Date(ms);
-    const b = new Uint8Array(16);
-    const v = new DataView(b.buffer);
-    [
-      d.getUTCFullYear(),
-      d.getUTCMonth() + 1,
-      d.getUTCDate(),
-      d.getUTCHours(),
-      d.getUTCMinutes(),
-      d.getUTCSeconds(),
-      d.getUTCMilliseconds(),
-      d.getUTCDay(),
-    ].forEach((x, i) => {
-      v.setInt16(2 * i, x, true);
-    });
-    ctx.mem.write(f!, b);
+    writeTimeFields(ctx, f!, ctx.clock.systemTime());
     return 1;
   }),
   hal('BOOLEAN HalSetRealTimeClock(PTIME_FIELDS TimeFields)', () => 1),

@@ -74,7 +74,19 @@ export const ObfDereferenceObject = defineExport({
   },
 });
 
+/** (NT 4 and later) ObReferenceObject's exported form; returns the new count. */
+export const ObfReferenceObject = defineExport({
+  module: 'ntoskrnl',
+  prototype: 'LONG_PTR FASTCALL ObfReferenceObject(PVOID Object)',
+  impl(ctx, [body]) {
+    const object = ctx.ob.byAddress(body!);
+    if (!object) return referenceBug(ctx, body!);
+    return ++object.references;
+  },
+});
+
 export const obExports = [
+  ObfReferenceObject,
   ObReferenceObjectByHandle,
   ObReferenceObjectByPointer,
   ObDereferenceObject,

@@ -1,5 +1,6 @@
 // Process structure exports (ntoskrnl!Ps*, IoGetCurrentProcess): the System process and thread all
 // driver code runs in (model), system threads, and the version query NT 3.51 did not have.
+import { IRP } from '../../objects.js';
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 
@@ -76,7 +77,34 @@ export const PsGetVersion = defineExport({
   },
 });
 
+/**
+ * (Windows XP and later) A process's id: the System process, the only one here, answers 4 (the id
+ * PsCreateSystemThread gives it in CLIENT_ID); anything else is not a process nt351 made (NULL).
+ */
+export const PsGetProcessId = defineExport({
+  module: 'ntoskrnl',
+  prototype: 'HANDLE PsGetProcessId(PEPROCESS Process)',
+  impl: (ctx, [process]) => (process === ctx.ob.systemContext().process.body ? 4 : 0),
+});
+
+/**
+ * The process that sent an IRP: its thread's process (IRP.Tail.Overlay.Thread); NULL when the IRP
+ * carries no thread (NT 5.1 and later check for this).
+ */
+export const IoGetRequestorProcess = defineExport({
+  module: 'ntoskrnl',
+  prototype: 'PEPROCESS IoGetRequestorProcess(PIRP Irp)',
+  impl(ctx, [irp]) {
+    const thread = ctx.mem.u32(irp! + IRP.Thread);
+    if (!thread) return 0;
+    const system = ctx.ob.systemContext();
+    return thread === system.thread.body ? system.process.body : 0;
+  },
+});
+
 export const psExports = [
+  PsGetProcessId,
+  IoGetRequestorProcess,
   PsGetCurrentProcess,
   IoGetCurrentProcess,
   PsGetCurrentThread,

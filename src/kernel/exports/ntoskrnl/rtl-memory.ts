@@ -48,11 +48,16 @@ function findBits(ctx: KernelContext, header: number, n: number, hint: number, v
   return 0xffffffff;
 }
 
-/** TIME_FIELDS { CSHORT Year, Month, Day, Hour, Minute, Second, Milliseconds, Weekday; } */
-function timeToFields(time: bigint): number[] {
+/**
+ * Writes `time` (100 ns since 1601) at `fields` as a TIME_FIELDS
+ * { CSHORT Year, Month, Day, Hour, Minute, Second, Milliseconds, Weekday; }.
+ */
+export function writeTimeFields(ctx: KernelContext, fields: number, time: bigint): void {
   const ms = Number(time / 10_000n) - 11_644_473_600_000;
   const d = new Date(ms);
-  return [
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  [
     d.getUTCFullYear(),
     d.getUTCMonth() + 1,
     d.getUTCDate(),
@@ -61,7 +66,10 @@ function timeToFields(time: bigint): number[] {
     d.getUTCSeconds(),
     d.getUTCMilliseconds(),
     d.getUTCDay(),
-  ];
+  ].forEach((x, i) => {
+    v.setInt16(2 * i, x, true);
+  });
+  ctx.mem.write(fields, b);
 }
 
 export const rtlMemoryExports: ExportHandler[] = [
@@ -136,13 +144,7 @@ export const rtlMemoryExports: ExportHandler[] = [
     return n;
   }),
   rtl('VOID RtlTimeToTimeFields(PLARGE_INTEGER Time, OUT PTIME_FIELDS TimeFields)', (ctx, [t, f]) => {
-    const fields = timeToFields(q(ctx.mem.u32(t!), ctx.mem.u32(t! + 4)));
-    const b = new Uint8Array(16);
-    const v = new DataView(b.buffer);
-    fields.forEach((x, i) => {
-      v.setInt16(2 * i, x, true);
-    });
-    ctx.mem.write(f!, b);
+    writeTimeFields(ctx, f!, q(ctx.mem.u32(t!), ctx.mem.u32(t! + 4)));
     return undefined;
   }),
   rtl('BOOLEAN RtlTimeFieldsToTime(PTIME_FIELDS TimeFields, OUT PLARGE_INTEGER Time)', (ctx, [f, t]) => {

@@ -3,7 +3,7 @@
 // Allocating conversions take their buffer from the pool as the driver's own (freed by RtlFree*).
 import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
-import { upW } from '../crt/string.js';
+import { cmp, sign, upW } from '../crt/string.js';
 import { NTSTATUS } from '../status.js';
 import { ExFreePool } from './ex.js';
 
@@ -59,14 +59,6 @@ function copyInto(ctx: KernelContext, dest: number, bytes: Uint8Array, unit: 1 |
   if (n + unit <= max) ctx.mem.write(buffer + n, new Uint8Array(unit));
   ctx.mem.setU16(dest, n);
 }
-
-const cmp = (a: string, b: string): number => {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++)
-    if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.charCodeAt(i) - b.charCodeAt(i);
-  return a.length - b.length;
-};
-const sign = (v: number) => (v < 0 ? -1 : v > 0 ? 1 : 0) >>> 0;
 
 /** RtlCharToInteger's and RtlUnicodeStringToInteger's parse: sign, 0x/0o/0b prefix, digits. */
 function parseInteger(text: string, base: number): number | null {
