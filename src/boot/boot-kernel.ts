@@ -9,6 +9,7 @@ import {
   bugcheckName,
   DEFAULT_TRACE_LIMIT,
   EmulatedKernel,
+  faultException,
   HandlerRegistry,
   stopScreenLines,
   Tracer,
@@ -101,13 +102,17 @@ export class BootKernel {
     }
     if (run.kind === 'returned') return eax;
     if (run.kind === 'fault') {
-      // An exception in kernel-mode code nobody handles: KMODE_EXCEPTION_NOT_HANDLED with
-      // STATUS_ACCESS_VIOLATION (or illegal instruction), the faulting pc and address (model of
-      // parameter 3/4 as NT 4 documents them).
-      const code = run.fault === 'invalid-instruction' ? 0xc000001d : 0xc0000005;
+      // An exception in kernel-mode code no handler on the FS:[0] chain took (src/kernel/seh/):
+      // KMODE_EXCEPTION_NOT_HANDLED with the exception's code, address and first two parameters, as
+      // the trap handlers raise it (an access violation: 0 read / 1 write, the address).
+      const e = faultException(run) ?? {
+        code: 0xc0000005,
+        address: run.pc,
+        parameters: [run.access === 'write' ? 1 : 0, run.address],
+      };
       this.stopWith(
         0x1e,
-        [code, run.pc, run.access === 'write' ? 1 : 0, run.address],
+        [e.code, e.address, e.parameters?.[0] ?? 0, e.parameters?.[1] ?? 0],
         this.moduleAt(run.pc),
         null,
       );

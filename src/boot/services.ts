@@ -1,6 +1,6 @@
 // Phase 4, the Service Control Manager: auto-start services in group order (loading drivers through
-// NtLoadDriver), the System-log events it writes (2508 from Server, 7023 and 7026 from the SCM), the
-// EventLog service's SysEvent.Evt in the overlay, and the boot's outcome.
+// NtLoadDriver), the System-log events it writes (2508 from Server, 7023 and 7026 from the SCM) and
+// drivers' error-log packets, the EventLog service's SysEvent.Evt in the overlay, and the boot's outcome.
 import { runServiceControlManager, SystemLog, toEvtRecords, writeEvtFile } from '../kernel/index.js';
 import { NtStatus } from '../loader/index.js';
 import type { BootKernel } from './boot-kernel.js';
@@ -15,6 +15,16 @@ export function startServices(ctx: BootContext, bk: BootKernel, io: IoManager): 
   const systemLog = new SystemLog();
   const byName = new Map(services.map((s) => [s.name.toLowerCase(), s]));
   let bugchecked = false;
+  // Drivers' IoWriteErrorLogEntry packets go to the System log (queued until the EventLog service starts).
+  let fed = 0;
+  const feedErrorLog = () => {
+    const events = bk.kernel.log.events;
+    for (; fed < events.length; fed++) {
+      const e = events[fed]!;
+      if (e.type === 'io-error-log') systemLog.addIoError(e);
+    }
+  };
+  feedErrorLog();
   report.services = runServiceControlManager(services, io.states, io.failedDrivers, {
     log: systemLog,
     note: (step, detail) => ctx.note(step, detail),
@@ -23,6 +33,7 @@ export function startServices(ctx: BootContext, bk: BootKernel, io: IoManager): 
       if (!s) return NtStatus.OBJECT_NAME_NOT_FOUND;
       if (bugchecked) return NtStatus.OBJECT_NAME_NOT_FOUND;
       const r = io.loadAndStart(s, 'NtLoadDriver');
+      feedErrorLog();
       if (r === null) bugchecked = true;
       return r ?? NtStatus.OBJECT_NAME_NOT_FOUND;
     },

@@ -48,6 +48,10 @@ function event(e: KernelEvent): string {
         : `block ${hex(e.address)}:${e.instructions.map((i) => `\n    ${hex(i.address)}  ${i.text}`).join('')}`;
     case 'trace-truncated':
       return `trace truncated: limit of ${e.limit} entries reached`;
+    case 'io-error-log':
+      return `error log entry from ${e.driver ?? '(unknown driver)'}${e.device ? ` (${e.device})` : ''}: ErrorCode ${hex(e.errorCode)}, UniqueErrorValue ${hex(e.uniqueErrorValue)}, FinalStatus ${hex(e.finalStatus)}${e.strings.length ? `, strings ${e.strings.map((x) => JSON.stringify(x)).join(', ')}` : ''}${e.dumpData.length ? `, DumpData ${e.dumpData.map((d) => hex(d)).join(' ')}` : ''}`;
+    case 'exception':
+      return `EXCEPTION 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} at ${hex(e.address)}, flags ${hex(e.flags)}${e.parameters.length ? ` (${e.parameters.map((p) => hex(p)).join(', ')})` : ''}`;
     case 'bugcheck':
       return `BUGCHECK 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} (${e.parameters.map((p) => hex(p)).join(', ')}) from ${hex(e.caller)}`;
   }

@@ -31,6 +31,9 @@ export const Selector = {
 export const KPCR = {
   /** NtTib.ExceptionList: head of the SEH chain, FS:[0]. */
   ExceptionList: 0x00,
+  /** NtTib.StackBase and StackLimit: the current thread's kernel stack (exception dispatch checks frames against them). */
+  StackBase: 0x04,
+  StackLimit: 0x08,
   SelfPcr: 0x1c,
   Prcb: 0x20,
   Irql: 0x24,
@@ -146,5 +149,7 @@ export function setupNtX86(
   cpu.setReg('fs', Selector.R0_PCR);
   const stack = setup.stack ?? KERNEL_STACK;
   const stackTop = setupStack(cpu, stack.base, stack.size);
+  cpu.writeU32(kpcr + KPCR.StackBase, (stack.base + stack.size) >>> 0);
+  cpu.writeU32(kpcr + KPCR.StackLimit, stack.base);
   return { kpcr, prcb, stackTop };
 }

@@ -9,6 +9,7 @@ import type { RegistryModel } from './hive.js';
 import type { ObjectNamespace } from './objects.js';
 import type { Pool } from './pool.js';
 import type { ExportHandler } from './registry.js';
+import type { ExceptionDispatcher } from './seh/dispatch.js';
 
 export interface KernelContext {
   /** The CPU (x86 or Alpha AXP); handlers read arguments through `arg`, not its registers. */
@@ -52,6 +53,8 @@ export interface KernelContext {
   files?: FileProvider;
   /** The configuration registry Zw*Key routines work on; absent: every open fails as not found. */
   registry?: RegistryModel;
+  /** Structured exception handling (x86): raising, the FS:[0] chain, RtlUnwind. Absent on Alpha. */
+  exceptions?: ExceptionDispatcher;
 }
 
 /** I/O port access of `size` bytes (1, 2 or 4). */

@@ -73,6 +73,27 @@ export type KernelEvent =
   | { type: 'pool-bad-free'; address: number; caller: number }
   | { type: 'pool-leak'; address: number; size: number; tag: string | null }
   | { type: 'bugcheck'; code: number; parameters: number[]; caller: number }
+  /**
+   * IoWriteErrorLogEntry: a driver's IO_ERROR_LOG_PACKET (src/kernel/exports/ntoskrnl/io-errorlog.ts);
+   * `data` is the record's binary data as hex, `driver` the source name, `device` the %1 insert.
+   */
+  | {
+      type: 'io-error-log';
+      driver: string | null;
+      device: string | null;
+      errorCode: number;
+      uniqueErrorValue: number;
+      finalStatus: number;
+      eventCategory: number;
+      majorFunction: number;
+      sequenceNumber: number;
+      dumpData: number[];
+      strings: string[];
+      data: string;
+      caller: number;
+    }
+  /** An exception was raised (by a routine or a CPU fault) and dispatched to the FS:[0] chain. */
+  | { type: 'exception'; code: number; flags: number; address: number; parameters: number[] }
   /** IoCompleteRequest called a driver's completion routine; `result` is what it returned. */
   | {
       type: 'completion-routine';

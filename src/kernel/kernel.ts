@@ -44,6 +44,7 @@ import {
   type HandlerRegistry,
   type HandlerResult,
 } from './registry.js';
+import { ExceptionDispatcher } from './seh/dispatch.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
 export const CALL_SENTINEL = 0x80030000;
@@ -61,6 +62,8 @@ const MORE_ROUTINES_SIZE = 0x4000;
  * block boundary, and the guest must not go on running the caller's code meanwhile.
  */
 const HALT = KERNEL_ROUTINES + SLOT;
+/** Most CPU faults one host call dispatches to exception handlers (a fault loop ends as the fault). */
+export const MAX_EXCEPTIONS_PER_CALL = 1000;
 /** API-call events kept per run; later calls are counted in `droppedApiCalls`. */
 export const MAX_API_EVENTS = 10_000;
 
@@ -129,6 +132,8 @@ export class EmulatedKernel {
   /** The CPU's calling convention (x86 or Alpha AXP). */
   readonly abi: Abi;
   droppedApiCalls = 0;
+  /** Structured exception handling (x86 only): CPU faults in guest code go to the FS:[0] chain. */
+  readonly exceptions: ExceptionDispatcher | null = null;
   /** What calling a routine without a handler does (stubs: `fail` is what their own code does). */
   onUnimplemented: UnimplementedPolicy = 'fail';
   private readonly exportsByName = new Map<string, number>();
@@ -204,6 +209,11 @@ export class EmulatedKernel {
         }
       },
     };
+    if (cpu.arch === 'x86') {
+      this.exceptions = new ExceptionDispatcher(cpu, this.ctx);
+      this.exceptions.install((h) => this.hostRoutine(h));
+      this.ctx.exceptions = this.exceptions;
+    }
   }
 
   /**
@@ -461,6 +471,7 @@ export class EmulatedKernel {
     const abi = this.abi;
     if (this.stopping) return;
     if (typeof result === 'object') {
+      if (result.kind === 'continue') return; // the handler set the registers (NtContinue)
       abi.setSp(frame.espAfter);
       if (result.kind === 'tail-call' && abi.canTailCall(result.args.length)) {
         if (abi.prepareTailCall) abi.prepareTailCall(result.args, frame.returnAddress);
@@ -537,6 +548,38 @@ export class EmulatedKernel {
   }
 
   /**
+   * CPU faults in guest code go to its exception handlers (x86: the FS:[0] chain, src/kernel/seh/):
+   * while a fault can be dispatched the run goes on from the dispatcher, with the time left and at
+   * most MAX_EXCEPTIONS_PER_CALL exceptions (model: Unicorn does not say how many instructions a
+   * faulting run took, so each resumed run gets the instruction budget anew). A fault no handler
+   * took ends the run as that fault.
+   */
+  private deliverFaults(
+    first: RunResult,
+    budget: { maxInstructions?: number; maxMillis?: number },
+  ): RunResult {
+    const seh = this.exceptions;
+    let run = first;
+    for (let n = 0; seh && run.kind === 'fault' && n < MAX_EXCEPTIONS_PER_CALL; n++) {
+      if (!seh.deliverFault(run)) break;
+      const left = this.deadline - performance.now();
+      if (left <= 0) return { kind: 'budget', which: 'time', pc: run.pc };
+      const { maxInstructions } = budget;
+      run = this.cpu.run({
+        start: this.abi.pc(),
+        until: CALL_SENTINEL,
+        ...(maxInstructions !== undefined ? { maxInstructions } : {}),
+        ...(Number.isFinite(left) ? { maxMillis: left } : {}),
+      });
+    }
+    if (seh?.unhandledFault && run.kind === 'stopped') {
+      run = seh.unhandledFault;
+      this.abi.setPc(run.pc);
+    }
+    return run;
+  }
+
+  /**
    * A guest address standing for `module!name`, a routine nt351 has no handler for that guest code
    * reaches by address (a KMDF function-table entry): calling it is an `unimplemented-routine` event
    * with the `onUnimplemented` policy, as a synthetic image's stub is.
@@ -584,7 +627,9 @@ export class EmulatedKernel {
       budget.maxMillis !== undefined ? performance.now() + budget.maxMillis : Number.POSITIVE_INFINITY;
     this.abi.setSp(this.stackTop);
     this.abi.prepareCall(address, args, CALL_SENTINEL);
+    this.exceptions?.reset();
     let run = this.cpu.run({ start: address, until: CALL_SENTINEL, ...budget });
+    run = this.deliverFaults(run, budget);
     if (run.kind === 'stopped' && this.overBudgetAt !== null)
       run = { kind: 'budget', which: 'time', pc: this.overBudgetAt };
     this.deadline = Number.POSITIVE_INFINITY;

@@ -52,8 +52,19 @@ export interface TailCall {
   args: number[];
 }
 
-/** What a handler returns: EAX (a bigint: EDX:EAX), undefined for VOID (EAX unchanged), or a transfer to guest code. */
-export type HandlerResult = number | bigint | undefined | GuestCall | TailCall;
+/**
+ * A handler's statement that it has set the CPU's registers itself and the guest goes on from there,
+ * not from the handler's return address (NtContinue; raising an exception, src/kernel/seh/).
+ */
+export interface ContinueContext {
+  readonly kind: 'continue';
+}
+
+/**
+ * What a handler returns: EAX (a bigint: EDX:EAX), undefined for VOID (EAX unchanged), a transfer to
+ * guest code, or the CPU state it set (ContinueContext).
+ */
+export type HandlerResult = number | bigint | undefined | GuestCall | TailCall | ContinueContext;
 
 export const guestCall = (routine: number, args: number[], onReturn: GuestCall['onReturn']): GuestCall => ({
   kind: 'guest-call',

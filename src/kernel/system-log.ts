@@ -3,6 +3,10 @@
 // written from these records by src/kernel/eventlog.
 import { formatInserts, win32Message } from '../loader/messages.js';
 import { type EventSeverity, type EvtRecord, fullEventId } from './eventlog/index.js';
+import type { KernelEvent } from './events.js';
+
+/** A driver's IoWriteErrorLogEntry packet, as the kernel reports it. */
+export type IoErrorLogEntry = Extract<KernelEvent, { type: 'io-error-log' }>;
 
 export type EventType = 'error' | 'warning' | 'information';
 
@@ -90,6 +94,8 @@ export interface SystemEvent {
   strings: string[];
   /** The full 32-bit EventID stored in the .evt record (severity bits from the message file). */
   eventId: number;
+  /** The record's category (0 but for drivers' error-log packets, which carry their EventCategory). */
+  category?: number;
   /** Binary data of the record (Event Viewer's "Data"), as hex; e.g. the NTSTATUS behind 2508. */
   data: string | null;
   /** ISO time; seconds since 1970 in `timeGenerated`. */
@@ -103,7 +109,54 @@ export const BOOT_TIME = Date.UTC(1996, 8, 19, 12, 0, 0) / 1000;
 
 export class SystemLog {
   readonly events: SystemEvent[] = [];
+  /** I/O error-log packets written before the EventLog service started (its event 6005). */
+  private readonly queued: IoErrorLogEntry[] = [];
+  private started = false;
   constructor(readonly computer = 'NT351') {}
+
+  /**
+   * A driver's error-log packet becomes a record once the EventLog service runs: the I/O manager keeps
+   * packets written earlier (boot- and system-start drivers) and delivers them after the service's
+   * start (ReactOS ntoskrnl/io/iomgr/error.c: IopLogWorker retries until the port is connected).
+   */
+  addIoError(e: IoErrorLogEntry): void {
+    if (this.started) this.recordIoError(e);
+    else this.queued.push(e);
+  }
+
+  /**
+   * The record NT's EventLog service writes for a packet (ReactOS base/services/eventlog/eventlog.c,
+   * ProcessPortMessage): EventID = ErrorCode, the type from its severity bits, the category from the
+   * packet, source = the driver's name, strings = the device's (or driver's) name then the driver's
+   * strings, data = the packet through DumpData. Event Viewer reads the description from the driver's
+   * message file, which nt351 does not have: the text is Event Viewer's for a missing description
+   * (model: NT 4's wording).
+   */
+  private recordIoError(e: IoErrorLogEntry): SystemEvent {
+    const source = e.driver ?? 'Unknown';
+    const severity = e.errorCode >>> 30;
+    const type: EventType = severity === 3 ? 'error' : severity === 2 ? 'warning' : 'information';
+    const strings = [e.device ?? (e.driver ? `\\Driver\\${e.driver}` : ''), ...e.strings];
+    const id = e.errorCode & 0xffff;
+    const t = BOOT_TIME + this.events.length + 1;
+    const record: SystemEvent = {
+      log: 'System',
+      recordNumber: this.events.length + 1,
+      id,
+      source,
+      type,
+      message: `The description for Event ID ( ${id} ) in Source ( ${source} ) could not be found. It contains the following insertion string(s): ${strings.join(', ')}.`,
+      strings,
+      eventId: e.errorCode >>> 0,
+      category: e.eventCategory,
+      data: e.data,
+      time: new Date(t * 1000).toISOString().replace('.000Z', 'Z'),
+      timeGenerated: t,
+      computer: this.computer,
+    };
+    this.events.push(record);
+    return record;
+  }
 
   /** Logs event `id` of `source` with insertion strings; throws for an event with no template (host bug). */
   add(source: string, id: number, strings: string[] = [], data: Uint8Array | null = null): SystemEvent {
@@ -129,6 +182,10 @@ export class SystemLog {
       computer: this.computer,
     };
     this.events.push(e);
+    if (source === 'EventLog' && id === 6005 && !this.started) {
+      this.started = true;
+      for (const q of this.queued.splice(0)) this.recordIoError(q);
+    }
     return e;
   }
 }
@@ -143,7 +200,7 @@ export function toEvtRecords(events: readonly SystemEvent[]): EvtRecord[] {
     timeWritten: e.timeGenerated,
     eventId: e.eventId,
     eventType: EVT_TYPES[e.type],
-    eventCategory: 0,
+    eventCategory: e.category ?? 0,
     source: e.source,
     computer: e.computer,
     strings: e.strings,

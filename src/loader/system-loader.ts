@@ -12,6 +12,7 @@ import {
 import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
 import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
+import { initSecurityCookie, type SecurityCookieResult } from './security-cookie.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
 
@@ -58,6 +59,8 @@ export interface LoadedModule extends ExportingModule {
   imports: SnappedImport[];
   /** Who caused the load: 'boot' (OS loader), 'driver', or the importing module's name. */
   loadedBy: string;
+  /** What the loader did with the image's /GS cookie; absent when it does not set cookies (NT 3.51). */
+  securityCookie?: SecurityCookieResult;
 }
 
 /** One unresolved import, with NT's status and the popup text NT shows for it. */
@@ -105,17 +108,24 @@ export interface SystemLoaderOptions {
    * refuses them when more than one processor runs; callers pass that condition.
    */
   refuseUpOnly?: boolean;
+  /**
+   * Set each image's /GS security cookie as a modern kernel loader does (src/loader/security-cookie.ts),
+   * from `counter`, the performance counter's low part at load. Absent: NT 3.51's loader, which does not.
+   */
+  securityCookie?: { counter: number };
 }
 
 export class SystemLoader {
   readonly space: KernelAddressSpace;
   private readonly refuseUpOnly: boolean;
+  private readonly cookieCounter: number | null;
   /** PsLoadedModuleList order. */
   readonly modules: LoadedModule[] = [];
 
   constructor(opts: SystemLoaderOptions = {}) {
     this.space = opts.space ?? new KernelAddressSpace();
     this.refuseUpOnly = opts.refuseUpOnly ?? false;
+    this.cookieCounter = opts.securityCookie?.counter ?? null;
   }
 
   find(baseName: string): LoadedModule | undefined {
@@ -300,6 +310,8 @@ export class SystemLoader {
       imports: [],
       loadedBy,
     };
+    if (this.cookieCounter !== null)
+      module.securityCookie = initSecurityCookie(image, mapped, reservation.base, this.cookieCounter);
     const exp = (() => {
       try {
         return image.exports()?.findByName('DllInitialize');

@@ -93,7 +93,17 @@ export interface RunDriverReport {
     note: string;
   };
   load:
-    | { ok: true; modules: { name: string; base: number; size: number; loadedBy: string }[] }
+    | {
+        ok: true;
+        modules: {
+          name: string;
+          base: number;
+          size: number;
+          loadedBy: string;
+          /** The /GS cookie the loader set or found (registry kernel; absent for images without one). */
+          securityCookie?: SecurityCookieReport;
+        }[];
+      }
     | {
         ok: false;
         status: string;
@@ -125,3 +135,8 @@ export interface RunDriverReport {
     | 'host-error'
     | 'unimplemented';
 }
+
+/** What the loader did with a module's /GS security cookie (src/loader/security-cookie.ts). */
+export type SecurityCookieReport =
+  | { result: 'initialised' | 'kept'; va: number; value: string }
+  | { result: 'malformed'; reason: string };

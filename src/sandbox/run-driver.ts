@@ -26,7 +26,7 @@ import { formatStatus, type LoadedModule, SystemLoader, statusName } from '../lo
 import { buildIrp, dispatchPlan } from './irp.js';
 import { fileOf, handlersForDriver, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
 import { describe, finish, isMiss } from './outcome.js';
-import type { CallReport, RunDriverOptions, RunDriverReport } from './report.js';
+import type { CallReport, RunDriverOptions, RunDriverReport, SecurityCookieReport } from './report.js';
 
 /** What version queries answer for the kernel in use (the registry kernel stands in for Windows 2000). */
 function versionOf(kind: 'image' | 'registry', fileVersion: string | null): KernelVersion {
@@ -82,13 +82,24 @@ export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport
   }
 }
 
+/** A module's cookie as the report lists it (nothing for images without one). */
+function cookieReport(c: LoadedModule['securityCookie']): { securityCookie?: SecurityCookieReport } {
+  if (!c || c.kind === 'none') return {};
+  if (c.kind === 'malformed') return { securityCookie: { result: 'malformed', reason: c.reason } };
+  return { securityCookie: { result: c.kind, va: c.va, value: `0x${c.value.toString(16)}` } };
+}
+
 /** The kernel and HAL, then the driver, with NT's loader rules; null after a failure (in the report). */
 function loadDriver(
   report: RunDriverReport,
   files: ReturnType<typeof kernelFiles>,
   driverFile: ReturnType<typeof fileOf>,
 ): LoadedDriver | null {
-  const loader = new SystemLoader();
+  // A modern loader (what the registry kernel models) sets /GS cookies; the virtual clock's performance
+  // counter reads 0 at load, so the cookie is its own address (deterministic).
+  const loader = new SystemLoader(
+    report.kernel.kind === 'registry' ? { securityCookie: { counter: 0 } } : {},
+  );
   const boot = loader.loadBootImages(
     [
       { file: files.kernel, role: 'kernel' },
@@ -127,6 +138,7 @@ function loadDriver(
       base: m.base,
       size: m.size,
       loadedBy: m.loadedBy,
+      ...cookieReport(m.securityCookie),
     })),
   };
   return { loader, driver, dependencies: load.dependencies, synthetic: files.synthetic };

@@ -33,8 +33,11 @@ function defFor(module: 'ntoskrnl' | 'hal', header: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Compiles `source` into a driver; returns its path. Throws with the compiler's output on failure. */
-export function buildGuestDriver(source: string, name: string): string {
+/**
+ * Compiles `source` into a driver; returns its path. `flags` are extra compiler options (e.g. -D).
+ * Throws with the compiler's output on failure.
+ */
+export function buildGuestDriver(source: string, name: string, flags: readonly string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'nt351-guest-'));
   const run = (tool: string, args: string[]) => {
     const r = spawnSync(tool, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
@@ -60,6 +63,7 @@ export function buildGuestDriver(source: string, name: string): string {
     '-Wl,--image-base,0x10000',
     '-Wl,-e,_DriverEntry@8',
     '-Wl,--enable-stdcall-fixup',
+    ...flags,
     '-o',
     out,
     source,

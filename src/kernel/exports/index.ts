@@ -16,6 +16,7 @@ import { exSyncExports } from './ntoskrnl/ex-sync.js';
 import { ExUuidCreate } from './ntoskrnl/ex-uuid.js';
 import { fsrtlExports } from './ntoskrnl/fsrtl.js';
 import { ioExports } from './ntoskrnl/io.js';
+import { ioErrorLogExports } from './ntoskrnl/io-errorlog.js';
 import { ioMoreExports } from './ntoskrnl/io-more.js';
 import { keExports } from './ntoskrnl/ke.js';
 import { keClockExports } from './ntoskrnl/ke-clock.js';
@@ -31,6 +32,7 @@ import { rtlMemoryExports } from './ntoskrnl/rtl-memory.js';
 import { rtlNameExports } from './ntoskrnl/rtl-names.js';
 import { rtlStringExports } from './ntoskrnl/rtl-string.js';
 import { seExports } from './ntoskrnl/se.js';
+import { sehExports, sehLanguageExports } from './ntoskrnl/seh.js';
 import { zwExports } from './ntoskrnl/zw.js';
 import { tdiExports } from './tdi/client.js';
 import { wdfExports } from './wdfldr/index.js';
@@ -59,9 +61,12 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...dataExports,
   ...exSyncExports,
   ...ioMoreExports,
+  ...ioErrorLogExports,
   ...mmMoreExports,
   ...ntServiceExports,
   ...seExports,
+  ...sehExports,
+  ...sehLanguageExports,
   ...ccExports,
   ...ndisWrapperExports,
   ...tdiExports,

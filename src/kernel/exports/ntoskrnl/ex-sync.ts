@@ -1,6 +1,6 @@
 // Executive synchronisation and lists (ntoskrnl!Ex*): ERESOURCE (model: one thread, so an owner
 // count and exclusive flag), interlocked doubly and singly linked lists under a spin lock, and
-// lookaside lists over the pool. ExRaiseStatus stops the run (no structured exception handling yet).
+// lookaside lists over the pool. (ExRaiseStatus is in seh.ts.)
 import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
@@ -173,17 +173,6 @@ export const exSyncExports: ExportHandler[] = [
     'PVOID ExAllocatePoolWithQuotaTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)',
     (ctx, [type, size, tag]) => ctx.pool.allocate(size!, type!, tagText(tag!), 'driver') ?? 0,
   ),
-  nt('VOID ExRaiseStatus(NTSTATUS Status)', (ctx, [status]) => {
-    // No structured exception handling yet: an unhandled raise is NT's KMODE_EXCEPTION_NOT_HANDLED.
-    ctx.log.add({
-      type: 'bugcheck',
-      code: 0x1e,
-      parameters: [status!, ctx.caller, 0, 0],
-      caller: ctx.caller,
-    });
-    ctx.stop(`bugcheck 0x1E KMODE_EXCEPTION_NOT_HANDLED (ExRaiseStatus 0x${(status! >>> 0).toString(16)})`);
-    return undefined;
-  }),
   nt(
     'LARGE_INTEGER ExInterlockedAddLargeInteger(PLARGE_INTEGER Addend, LARGE_INTEGER Increment, PKSPIN_LOCK Lock)',
     (ctx, [a, lo, hi]) => {

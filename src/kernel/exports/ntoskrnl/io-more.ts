@@ -64,10 +64,6 @@ function nextStack(ctx: KernelContext, irp: number, mj: number, device: number):
   return stack;
 }
 
-/** IO_ERROR_LOG_PACKET header size (x86): MajorFunctionCode … DumpData[1]. */
-const ERROR_LOG_PACKET = 0x30;
-const errorLogEntries = new WeakMap<object, Set<number>>();
-
 export const ioMoreExports: ExportHandler[] = [
   nt('PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)', (ctx, [n]) => allocateIrp(ctx, n!)),
   nt('VOID IoFreeIrp(PIRP Irp)', (ctx, [irp]) => {
@@ -249,29 +245,6 @@ export const ioMoreExports: ExportHandler[] = [
   ),
   nt('VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)', (ctx, [k]) => {
     ctx.pool.free(k!);
-    return undefined;
-  }),
-  nt('PVOID IoAllocateErrorLogEntry(PVOID IoObject, UCHAR EntrySize)', (ctx, [, size]) => {
-    const n = size! & 0xff;
-    if (n < ERROR_LOG_PACKET) return 0;
-    const entry = ctx.pool.allocate(n, 0, 'IoEr', 'kernel');
-    if (entry === null) return 0;
-    ctx.mem.write(entry, new Uint8Array(n));
-    const set = errorLogEntries.get(ctx.log) ?? new Set<number>();
-    set.add(entry);
-    errorLogEntries.set(ctx.log, set);
-    return entry;
-  }),
-  nt('VOID IoWriteErrorLogEntry(PVOID ElEntry)', (ctx, [entry]) => {
-    // IO_ERROR_LOG_PACKET: ErrorCode (NTSTATUS) at 0x0C, UniqueErrorValue 0x10, FinalStatus 0x14.
-    const code = ctx.mem.u32(entry! + 0x0c);
-    ctx.log.add({
-      type: 'dbgprint',
-      text: `[IoWriteErrorLogEntry] error 0x${code.toString(16).padStart(8, '0')} unique 0x${ctx.mem.u32(entry! + 0x10).toString(16)} final status 0x${ctx.mem.u32(entry! + 0x14).toString(16)}\n`,
-      caller: ctx.caller,
-    });
-    errorLogEntries.get(ctx.log)?.delete(entry!);
-    ctx.pool.free(entry!);
     return undefined;
   }),
   nt(
