@@ -196,6 +196,8 @@ const parked: UnicornX86[] = [];
 const MAX_PARKED = 2;
 /** Regions up to this size are reused by zero-filling them; larger ones are unmapped and mapped again. */
 const MAX_REUSED_REGION = 0x400000;
+/** Host writes up to this size may go to the page copy (UnicornX86.pageCopy). */
+const SMALL_WRITE = 64;
 let zeros = new Uint8Array(0);
 
 /** Whether region `r` and [address, address + size) share a byte. */
@@ -315,6 +317,18 @@ export class UnicornX86 implements X86Cpu {
   private guestCodeWrites: { address: number; size: number }[] = [];
   /** Write hooks over writable-and-executable mappings, by start address (see watchWrites). */
   private readonly wxHooks = new Map<number, { end: number; hook: HookHandle }>();
+  /**
+   * Write-back copy of one page for small host writes made between runs (a kernel structure filled
+   * field by field: DRIVER_OBJECT, UNICODE_STRINGs): the second write to a page loads it here, later
+   * ones land here, and [pageLo, pageHi) goes back in one uc_mem_write before anything else touches
+   * the engine (see flushPage). Issue 19: 472 uc_mem_write calls per boot of the KB set.
+   */
+  private pageCopy: Uint8Array | null = null;
+  private pageAt = -1;
+  private pageLo = 0;
+  private pageHi = 0;
+  /** Page of the last small host write, and the copy holds it. */
+  private lastWritePage = -1;
 
   constructor(options: UnicornOptions = {}) {
     this.api = bind(options.library ?? 'libunicorn.so.2');
@@ -658,6 +672,7 @@ export class UnicornX86 implements X86Cpu {
 
   /** Engine memory as it is (stale regions included); unmapped pages read as zeros. */
   private readRaw(address: number, size: number): Uint8Array {
+    if (this.pageAt >= 0) this.flushPage();
     const out = new Uint8Array(size);
     if (size === 0 || this.api.memRead(this.uc, address, out, size) === UcErr.OK) return out;
     for (let at = address; at < address + size; ) {
@@ -732,6 +747,7 @@ export class UnicornX86 implements X86Cpu {
 
   /** uc_mem_regions as it is, stale regions included. */
   private allRegions(): { begin: number; end: number; perm: Perm }[] {
+    if (this.pageAt >= 0) this.flushPage();
     const out: unknown[] = [null];
     const count = [0];
     this.check(this.api.memRegions(this.uc, out, count), 'uc_mem_regions');
@@ -756,6 +772,7 @@ export class UnicornX86 implements X86Cpu {
   }
 
   map(address: number, size: number, perm: Perm): void {
+    this.flushPage();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
@@ -788,6 +805,7 @@ export class UnicornX86 implements X86Cpu {
   }
 
   unmap(address: number, size: number): void {
+    this.flushPage();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
     this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
@@ -799,6 +817,7 @@ export class UnicornX86 implements X86Cpu {
     return this.mappedBytes;
   }
   protect(address: number, size: number, perm: Perm): void {
+    this.flushPage();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
     this.check(
@@ -814,6 +833,7 @@ export class UnicornX86 implements X86Cpu {
 
   /** Before a host read: a stale region reads as unmapped; taken-over regions get their zeros. */
   private beforeRead(address: number, size: number): void {
+    if (this.pageAt >= 0) this.flushPage();
     if (this.stale.length > 0 && this.inStale(address, size)) this.check(UcErr.READ_UNMAPPED, 'uc_mem_read');
     if (this.unzeroed.length > 0) this.zeroPending();
   }
@@ -828,8 +848,56 @@ export class UnicornX86 implements X86Cpu {
     this.writeBytes(address, bytes, bytes.length);
   }
 
+  /** Writes the page copy's changed bytes back (see pageCopy); call before any other engine use. */
+  private flushPage(): void {
+    const at = this.pageAt;
+    this.pageAt = -1;
+    this.lastWritePage = -1;
+    if (at < 0 || this.pageHi <= this.pageLo) return;
+    const lo = this.pageLo;
+    this.check(
+      this.api.memWrite(this.uc, at + lo, this.pageCopy!.subarray(lo, this.pageHi), this.pageHi - lo),
+      `uc_mem_write 0x${(at + lo).toString(16)}`,
+    );
+  }
+
+  /**
+   * A small write within one page, between runs (hooks write through: the guest reads what they
+   * wrote), outside executable pages (the code guard scans what is written there): true when it went
+   * to the page copy. The page's first write goes to the engine as usual, which checks that it is
+   * mapped and not stale and zero-fills what the previous user left; a second one loads the copy.
+   */
+  private writeToPage(address: number, bytes: Uint8Array, length: number): boolean {
+    const page = this.pageSize;
+    const first = address - (address % page);
+    if (this.running || length > SMALL_WRITE || address + length > first + page) return false;
+    if (this.codeGuard && this.execPages.has(first / page)) return false;
+    if (this.pageAt !== first) {
+      if (this.lastWritePage !== first) {
+        this.flushPage();
+        this.lastWritePage = first;
+        return false;
+      }
+      this.pageCopy ??= new Uint8Array(page);
+      this.check(
+        this.api.memRead(this.uc, first, this.pageCopy, page),
+        `uc_mem_read 0x${first.toString(16)}`,
+      );
+      this.pageAt = first;
+      this.pageLo = page;
+      this.pageHi = 0;
+    }
+    const o = address - first;
+    this.pageCopy!.set(length === bytes.length ? bytes : bytes.subarray(0, length), o);
+    if (o < this.pageLo) this.pageLo = o;
+    if (o + length > this.pageHi) this.pageHi = o + length;
+    return true;
+  }
+
   /** Writes the first `length` bytes of `bytes` (a stale region reads as unmapped: see reuse). */
   private writeBytes(address: number, bytes: Uint8Array, length: number): void {
+    if (this.writeToPage(address, bytes, length)) return;
+    if (this.pageAt >= 0) this.flushPage();
     if (this.stale.length > 0 && this.inStale(address, length))
       this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
     if (this.unzeroed.length > 0 && this.beforeWrite(address, length))
@@ -1017,6 +1085,7 @@ export class UnicornX86 implements X86Cpu {
     if (maxMillis !== undefined && !(maxMillis > 0)) {
       throw new RangeError(`maxMillis must be positive, not ${maxMillis}`);
     }
+    this.flushPage();
     if (this.unzeroed.length > 0) this.zeroPending();
     if (this.stale.length > 0) this.guardStale();
     this.hostError = null;
@@ -1144,6 +1213,7 @@ export class UnicornX86 implements X86Cpu {
    */
   close(): void {
     if (!this.uc || parked.includes(this)) return;
+    this.flushPage();
     if (this.recyclable && parked.length < MAX_PARKED && this.park()) {
       parked.push(this);
       return;
