@@ -209,6 +209,8 @@ interface StaleRegion {
   size: number;
   perms: number;
   guarded: boolean;
+  /** The write hook guarding a writable stale region (see guardStale). */
+  watch?: HookHandle;
 }
 
 const ucPerms = (p: Perm) =>
@@ -404,6 +406,7 @@ export class UnicornX86 implements X86Cpu {
   private park(): boolean {
     if (this.running || !this.initialContext) return false;
     for (const h of [...this.userHooks]) h.remove();
+    for (const r of this.stale) r.watch?.remove();
     this.interruptHooks.clear();
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
@@ -467,16 +470,47 @@ export class UnicornX86 implements X86Cpu {
     return covered;
   }
 
-  /** Before a run: stale regions become inaccessible, so a guest touching them faults. */
+  /**
+   * Before a run: stale regions become inaccessible, so a guest touching them faults. A writable one
+   * keeps UC_PROT_WRITE alone: libunicorn 2.0.1 rebuilds its whole memory map when a region's
+   * writability changes (bench/unicorn-regions.ts: 0.7 ms at 400 regions, 8 ms at 1,600), twice per
+   * region and boot when the next user maps it again, while a protect that keeps it costs ~2 µs.
+   * Reads and fetches fault at once; a write hook catches writes (see staleWrite).
+   */
   private guardStale(): void {
     for (const r of this.stale) {
       if (r.guarded) continue;
+      const writable = (r.perms & UC_PROT_WRITE) !== 0;
       this.check(
-        this.api.memProtect(this.uc, r.address, r.size, 0),
+        this.api.memProtect(this.uc, r.address, r.size, writable ? UC_PROT_WRITE : 0),
         `uc_mem_protect 0x${r.address.toString(16)}`,
       );
+      if (writable) r.watch = this.watchStale(r);
       r.guarded = true;
     }
+  }
+
+  /**
+   * The write hook of a writable stale region: a guest write there takes the region's write
+   * permission away before libunicorn checks it (the hook runs first), so the write faults as it
+   * would on a new engine, where nothing is mapped there (the fault hook reports stale regions as
+   * unmapped). That rare case pays the memory-map rebuild.
+   */
+  private watchStale(r: StaleRegion): HookHandle {
+    const hook = this.addHook(
+      UC_HOOK_MEM_WRITE,
+      protos!.mem,
+      (): boolean => {
+        if (this.stale.includes(r) && r.guarded) {
+          const err = this.api.memProtect(this.uc, r.address, r.size, 0);
+          if (err !== UcErr.OK) this.hostFailure(new UnicornError(`uc_mem_protect: uc_err ${err}`, err));
+        }
+        return true;
+      },
+      [r.address, r.address + r.size - 1],
+    );
+    this.userHooks.delete(hook); // removed with the region's reuse or drop, or by park()
+    return hook;
   }
 
   /** Whether [address, address + size) touches a stale region (unmapped to this engine's user). */
@@ -488,6 +522,7 @@ export class UnicornX86 implements X86Cpu {
   private dropStale(address: number, size: number): void {
     this.stale = this.stale.filter((r) => {
       if (!overlaps(r, address, size)) return true;
+      r.watch?.remove();
       this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
       return false;
     });
@@ -795,6 +830,7 @@ export class UnicornX86 implements X86Cpu {
       return false;
     }
     const [r] = this.stale.splice(i, 1);
+    r!.watch?.remove();
     if (r!.perms !== perms || r!.guarded)
       this.check(
         this.api.memProtect(this.uc, address, size, perms),
