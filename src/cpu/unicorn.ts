@@ -294,6 +294,8 @@ export class UnicornX86 implements X86Cpu {
    * over. `guarded`: made inaccessible (uc_mem_protect) so guest accesses fault, done before a run.
    */
   private stale: StaleRegion[] = [];
+  /** Every stale region is guarded (guardStale has nothing to do until the next park). */
+  private staleGuarded = true;
   /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
@@ -417,6 +419,8 @@ export class UnicornX86 implements X86Cpu {
       perms: ucPerms(r.perm),
       guarded: false,
     }));
+    this.stale.sort((a, b) => a.address - b.address); // staleFrom searches it
+    this.staleGuarded = false;
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
@@ -488,6 +492,7 @@ export class UnicornX86 implements X86Cpu {
       if (writable) r.watch = this.watchStale(r);
       r.guarded = true;
     }
+    this.staleGuarded = true;
   }
 
   /**
@@ -515,17 +520,35 @@ export class UnicornX86 implements X86Cpu {
 
   /** Whether [address, address + size) touches a stale region (unmapped to this engine's user). */
   private inStale(address: number, size: number): boolean {
-    return this.stale.some((r) => overlaps(r, address, size));
+    const r = this.stale[this.staleFrom(address)];
+    return r !== undefined && r.address < address + size;
+  }
+
+  /**
+   * Index of the first stale region ending above `address` (the list is in address order and its
+   * regions do not overlap): lookups cost log n, not n, with thousands of regions (issue 19).
+   */
+  private staleFrom(address: number): number {
+    let lo = 0;
+    let hi = this.stale.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const r = this.stale[mid]!;
+      if (r.address + r.size <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Really unmaps the stale regions [address, address + size) touches. */
   private dropStale(address: number, size: number): void {
-    this.stale = this.stale.filter((r) => {
-      if (!overlaps(r, address, size)) return true;
+    const from = this.staleFrom(address);
+    let to = from;
+    while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
+    for (const r of this.stale.splice(from, to - from)) {
       r.watch?.remove();
       this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
-      return false;
-    });
+    }
   }
 
   /**
@@ -824,7 +847,8 @@ export class UnicornX86 implements X86Cpu {
   }
   /** Takes over a stale region of exactly this range, or unmaps the stale regions it overlaps. */
   private reuse(address: number, size: number, perms: number): boolean {
-    const i = this.stale.findIndex((r) => r.address === address && r.size === size);
+    const at = this.staleFrom(address);
+    const i = this.stale[at]?.address === address && this.stale[at]?.size === size ? at : -1;
     if (i < 0 || size > MAX_REUSED_REGION) {
       this.dropStale(address, size);
       return false;
@@ -1123,7 +1147,7 @@ export class UnicornX86 implements X86Cpu {
     }
     this.flushPage();
     if (this.unzeroed.length > 0) this.zeroPending();
-    if (this.stale.length > 0) this.guardStale();
+    if (!this.staleGuarded) this.guardStale();
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
