@@ -38,6 +38,8 @@ function event(e: KernelEvent): string {
       return `POOL FREE of ${hex(e.address)}, which is not a pool block, from ${hex(e.caller)}`;
     case 'pool-leak':
       return `pool leak: ${e.size} bytes at ${hex(e.address)}`;
+    case 'pool-overrun':
+      return `POOL OVERRUN: the header at ${hex(e.header)} of or after the ${e.size}-byte block at ${hex(e.address)} was overwritten${e.caller === undefined ? ' (found at the end of the run)' : `, found freeing it from ${hex(e.caller)}`}`;
     case 'completion-routine':
       return `completion routine ${hex(e.routine)}(DeviceObject=${hex(e.device)}, Irp=${hex(e.irp)}, Context=${hex(e.context)})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
     case 'system-thread':

@@ -197,6 +197,8 @@ const parked: UnicornX86[] = [];
 const MAX_PARKED = 2;
 /** Regions up to this size are reused by zero-filling them; larger ones are unmapped and mapped again. */
 const MAX_REUSED_REGION = 0x400000;
+/** Host writes up to this size may go to the page copy (UnicornX86.pageCopy). */
+const SMALL_WRITE = 64;
 let zeros = new Uint8Array(0);
 
 /** Whether region `r` and [address, address + size) share a byte. */
@@ -208,6 +210,8 @@ interface StaleRegion {
   size: number;
   perms: number;
   guarded: boolean;
+  /** The write hook guarding a writable stale region (see guardStale). */
+  watch?: HookHandle;
 }
 
 const ucPerms = (p: Perm) =>
@@ -335,6 +339,8 @@ export class UnicornX86 implements X86Cpu {
    * over. `guarded`: made inaccessible (uc_mem_protect) so guest accesses fault, done before a run.
    */
   private stale: StaleRegion[] = [];
+  /** Every stale region is guarded (guardStale has nothing to do until the next park). */
+  private staleGuarded = true;
   /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
@@ -364,6 +370,18 @@ export class UnicornX86 implements X86Cpu {
   private guestCodeWrites: { address: number; size: number }[] = [];
   /** Write hooks over writable-and-executable mappings, by start address (see watchWrites). */
   private readonly wxHooks = new Map<number, { end: number; hook: HookHandle }>();
+  /**
+   * Write-back copy of one page for small host writes made between runs (a kernel structure filled
+   * field by field: DRIVER_OBJECT, UNICODE_STRINGs): the second write to a page loads it here, later
+   * ones land here, and [pageLo, pageHi) goes back in one uc_mem_write before anything else touches
+   * the engine (see flushPage). Issue 19: 472 uc_mem_write calls per boot of the KB set.
+   */
+  private pageCopy: Uint8Array | null = null;
+  private pageAt = -1;
+  private pageLo = 0;
+  private pageHi = 0;
+  /** Page of the last small host write, and the copy holds it. */
+  private lastWritePage = -1;
 
   constructor(options: UnicornOptions = {}) {
     const raw = bind(options.library ?? 'libunicorn.so.2');
@@ -443,6 +461,7 @@ export class UnicornX86 implements X86Cpu {
   private park(): boolean {
     if (this.running || !this.initialContext) return false;
     for (const h of [...this.userHooks]) h.remove();
+    for (const r of this.stale) r.watch?.remove();
     this.interruptHooks.clear();
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
@@ -453,6 +472,8 @@ export class UnicornX86 implements X86Cpu {
       perms: ucPerms(r.perm),
       guarded: false,
     }));
+    this.stale.sort((a, b) => a.address - b.address); // staleFrom searches it
+    this.staleGuarded = false;
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
@@ -506,30 +527,81 @@ export class UnicornX86 implements X86Cpu {
     return covered;
   }
 
-  /** Before a run: stale regions become inaccessible, so a guest touching them faults. */
+  /**
+   * Before a run: stale regions become inaccessible, so a guest touching them faults. A writable one
+   * keeps UC_PROT_WRITE alone: libunicorn 2.0.1 rebuilds its whole memory map when a region's
+   * writability changes (bench/unicorn-regions.ts: 0.7 ms at 400 regions, 8 ms at 1,600), twice per
+   * region and boot when the next user maps it again, while a protect that keeps it costs ~2 µs.
+   * Reads and fetches fault at once; a write hook catches writes (see staleWrite).
+   */
   private guardStale(): void {
     for (const r of this.stale) {
       if (r.guarded) continue;
+      const writable = (r.perms & UC_PROT_WRITE) !== 0;
       this.check(
-        this.api.memProtect(this.uc, r.address, r.size, 0),
+        this.api.memProtect(this.uc, r.address, r.size, writable ? UC_PROT_WRITE : 0),
         `uc_mem_protect 0x${r.address.toString(16)}`,
       );
+      if (writable) r.watch = this.watchStale(r);
       r.guarded = true;
     }
+    this.staleGuarded = true;
+  }
+
+  /**
+   * The write hook of a writable stale region: a guest write there takes the region's write
+   * permission away before libunicorn checks it (the hook runs first), so the write faults as it
+   * would on a new engine, where nothing is mapped there (the fault hook reports stale regions as
+   * unmapped). That rare case pays the memory-map rebuild.
+   */
+  private watchStale(r: StaleRegion): HookHandle {
+    const hook = this.addHook(
+      UC_HOOK_MEM_WRITE,
+      protos!.mem,
+      (): boolean => {
+        if (this.stale.includes(r) && r.guarded) {
+          const err = this.api.memProtect(this.uc, r.address, r.size, 0);
+          if (err !== UcErr.OK) this.hostFailure(new UnicornError(`uc_mem_protect: uc_err ${err}`, err));
+        }
+        return true;
+      },
+      [r.address, r.address + r.size - 1],
+    );
+    this.userHooks.delete(hook); // removed with the region's reuse or drop, or by park()
+    return hook;
   }
 
   /** Whether [address, address + size) touches a stale region (unmapped to this engine's user). */
   private inStale(address: number, size: number): boolean {
-    return this.stale.some((r) => overlaps(r, address, size));
+    const r = this.stale[this.staleFrom(address)];
+    return r !== undefined && r.address < address + size;
+  }
+
+  /**
+   * Index of the first stale region ending above `address` (the list is in address order and its
+   * regions do not overlap): lookups cost log n, not n, with thousands of regions (issue 19).
+   */
+  private staleFrom(address: number): number {
+    let lo = 0;
+    let hi = this.stale.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const r = this.stale[mid]!;
+      if (r.address + r.size <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Really unmaps the stale regions [address, address + size) touches. */
   private dropStale(address: number, size: number): void {
-    this.stale = this.stale.filter((r) => {
-      if (!overlaps(r, address, size)) return true;
+    const from = this.staleFrom(address);
+    let to = from;
+    while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
+    for (const r of this.stale.splice(from, to - from)) {
+      r.watch?.remove();
       this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
-      return false;
-    });
+    }
   }
 
   /**
@@ -711,6 +783,7 @@ export class UnicornX86 implements X86Cpu {
 
   /** Engine memory as it is (stale regions included); unmapped pages read as zeros. */
   private readRaw(address: number, size: number): Uint8Array {
+    if (this.pageAt >= 0) this.flushPage();
     const out = new Uint8Array(size);
     if (size === 0 || this.api.memRead(this.uc, address, out, size) === UcErr.OK) return out;
     for (let at = address; at < address + size; ) {
@@ -812,6 +885,7 @@ export class UnicornX86 implements X86Cpu {
 
   /** uc_mem_regions as it is, stale regions included. */
   private allRegions(): { begin: number; end: number; perm: Perm }[] {
+    if (this.pageAt >= 0) this.flushPage();
     const out: unknown[] = [null];
     const count = [0];
     this.check(this.api.memRegions(this.uc, out, count), 'uc_mem_regions');
@@ -836,6 +910,7 @@ export class UnicornX86 implements X86Cpu {
   }
 
   map(address: number, size: number, perm: Perm): void {
+    this.flushPage();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
@@ -852,12 +927,14 @@ export class UnicornX86 implements X86Cpu {
   }
   /** Takes over a stale region of exactly this range, or unmaps the stale regions it overlaps. */
   private reuse(address: number, size: number, perms: number): boolean {
-    const i = this.stale.findIndex((r) => r.address === address && r.size === size);
+    const at = this.staleFrom(address);
+    const i = this.stale[at]?.address === address && this.stale[at]?.size === size ? at : -1;
     if (i < 0 || size > MAX_REUSED_REGION) {
       this.dropStale(address, size);
       return false;
     }
     const [r] = this.stale.splice(i, 1);
+    r!.watch?.remove();
     if (r!.perms !== perms || r!.guarded)
       this.check(
         this.api.memProtect(this.uc, address, size, perms),
@@ -868,6 +945,7 @@ export class UnicornX86 implements X86Cpu {
   }
 
   unmap(address: number, size: number): void {
+    this.flushPage();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
     this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
@@ -879,6 +957,7 @@ export class UnicornX86 implements X86Cpu {
     return this.mappedBytes;
   }
   protect(address: number, size: number, perm: Perm): void {
+    this.flushPage();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
     this.check(
@@ -894,6 +973,7 @@ export class UnicornX86 implements X86Cpu {
 
   /** Before a host read: a stale region reads as unmapped; taken-over regions get their zeros. */
   private beforeRead(address: number, size: number): void {
+    if (this.pageAt >= 0) this.flushPage();
     if (this.stale.length > 0 && this.inStale(address, size)) this.check(UcErr.READ_UNMAPPED, 'uc_mem_read');
     if (this.unzeroed.length > 0) this.zeroPending();
   }
@@ -908,8 +988,56 @@ export class UnicornX86 implements X86Cpu {
     this.writeBytes(address, bytes, bytes.length);
   }
 
+  /** Writes the page copy's changed bytes back (see pageCopy); call before any other engine use. */
+  private flushPage(): void {
+    const at = this.pageAt;
+    this.pageAt = -1;
+    this.lastWritePage = -1;
+    if (at < 0 || this.pageHi <= this.pageLo) return;
+    const lo = this.pageLo;
+    this.check(
+      this.api.memWrite(this.uc, at + lo, this.pageCopy!.subarray(lo, this.pageHi), this.pageHi - lo),
+      `uc_mem_write 0x${(at + lo).toString(16)}`,
+    );
+  }
+
+  /**
+   * A small write within one page, between runs (hooks write through: the guest reads what they
+   * wrote), outside executable pages (the code guard scans what is written there): true when it went
+   * to the page copy. The page's first write goes to the engine as usual, which checks that it is
+   * mapped and not stale and zero-fills what the previous user left; a second one loads the copy.
+   */
+  private writeToPage(address: number, bytes: Uint8Array, length: number): boolean {
+    const page = this.pageSize;
+    const first = address - (address % page);
+    if (this.running || length > SMALL_WRITE || address + length > first + page) return false;
+    if (this.codeGuard && this.execPages.has(first / page)) return false;
+    if (this.pageAt !== first) {
+      if (this.lastWritePage !== first) {
+        this.flushPage();
+        this.lastWritePage = first;
+        return false;
+      }
+      this.pageCopy ??= new Uint8Array(page);
+      this.check(
+        this.api.memRead(this.uc, first, this.pageCopy, page),
+        `uc_mem_read 0x${first.toString(16)}`,
+      );
+      this.pageAt = first;
+      this.pageLo = page;
+      this.pageHi = 0;
+    }
+    const o = address - first;
+    this.pageCopy!.set(length === bytes.length ? bytes : bytes.subarray(0, length), o);
+    if (o < this.pageLo) this.pageLo = o;
+    if (o + length > this.pageHi) this.pageHi = o + length;
+    return true;
+  }
+
   /** Writes the first `length` bytes of `bytes` (a stale region reads as unmapped: see reuse). */
   private writeBytes(address: number, bytes: Uint8Array, length: number): void {
+    if (this.writeToPage(address, bytes, length)) return;
+    if (this.pageAt >= 0) this.flushPage();
     if (this.stale.length > 0 && this.inStale(address, length))
       this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
     if (this.unzeroed.length > 0 && this.beforeWrite(address, length))
@@ -1097,8 +1225,9 @@ export class UnicornX86 implements X86Cpu {
     if (maxMillis !== undefined && !(maxMillis > 0)) {
       throw new RangeError(`maxMillis must be positive, not ${maxMillis}`);
     }
+    this.flushPage();
     if (this.unzeroed.length > 0) this.zeroPending();
-    if (this.stale.length > 0) this.guardStale();
+    if (!this.staleGuarded) this.guardStale();
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
@@ -1225,6 +1354,7 @@ export class UnicornX86 implements X86Cpu {
    */
   close(): void {
     if (!this.uc || parked.includes(this)) return;
+    this.flushPage();
     if (this.recyclable && parked.length < MAX_PARKED && this.park()) {
       parked.push(this);
       return;

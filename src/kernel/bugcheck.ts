@@ -5,6 +5,7 @@
 /** The bugcheck codes nt351 can raise or that fixture code raises, with NT's names. */
 export const BUGCHECK_NAMES: ReadonlyMap<number, string> = new Map([
   [0x0a, 'IRQL_NOT_LESS_OR_EQUAL'],
+  [0x19, 'BAD_POOL_HEADER'],
   [0x1e, 'KMODE_EXCEPTION_NOT_HANDLED'],
   [0x50, 'PAGE_FAULT_IN_NONPAGED_AREA'],
   [0x5a, 'CRITICAL_SERVICE_FAILED'],

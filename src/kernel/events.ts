@@ -72,6 +72,20 @@ export type KernelEvent =
   | { type: 'pool-double-free'; address: number; caller: number }
   | { type: 'pool-bad-free'; address: number; caller: number }
   | { type: 'pool-leak'; address: number; size: number; tag: string | null }
+  /**
+   * A pool block's POOL_HEADER or its neighbour's was overwritten (a write past the block's end or
+   * before its start): found by ExFreePool (`caller` set; a BAD_POOL_HEADER bugcheck follows) or by
+   * run-driver's check of live blocks at the end of the run.
+   */
+  | {
+      type: 'pool-overrun';
+      address: number;
+      size: number;
+      tag: string | null;
+      /** The header found corrupted. */
+      header: number;
+      caller?: number;
+    }
   | { type: 'bugcheck'; code: number; parameters: number[]; caller: number }
   /**
    * IoWriteErrorLogEntry: a driver's IO_ERROR_LOG_PACKET (src/kernel/exports/ntoskrnl/io-errorlog.ts);

@@ -1,10 +1,18 @@
 // The executive's pool in guest memory, sized and placed as NT 3.51 does, built to catch driver bugs:
 // every allocation gets its own pages and addresses are never reused, so freed pages can be made
 // inaccessible (a later touch faults and is reported as use-after-free); double and invalid frees are
-// events (NT: BAD_POOL_CALLER 0xC2). Pages come from chunks mapped a few at a time, not one engine
-// region per block (issue 19: 82 -> 850 regions per boot, and libunicorn asserts near 4,000).
+// events (NT: BAD_POOL_CALLER 0xC2). Small ExAllocatePool blocks carry NT's POOL_HEADER and a free
+// neighbour's header after them (pool-header.ts), so an overrun is NT's BAD_POOL_HEADER at the free.
+// Pages come from chunks mapped a few at a time, not one engine region per block (issue 19).
 import type { GuestMemoryEngine } from '../cpu/engine.js';
 import { GuestMemoryLimitError, RW } from '../cpu/engine.js';
+import {
+  type BadPoolHeader,
+  checkPoolPage,
+  POOL_OVERHEAD,
+  poolBuddyMax,
+  poolPageHeaders,
+} from './pool-header.js';
 
 /**
  * NT 3.51's pool sizing from physical memory (KB126402, "PagedPoolSize and NonPagedPoolSize Values in
@@ -62,17 +70,33 @@ export const isMustSucceedPool = (poolType: number) => (poolType & 7) === 2 || (
 export type PoolOwner = 'driver' | 'kernel';
 
 export interface PoolBlock {
+  /** What the allocation returned. */
   address: number;
   size: number;
+  /** First byte of the block's pages: `address`, or its POOL_HEADER's page for a block with one. */
+  base: number;
   /** Bytes of whole pages the block has, which a free makes inaccessible. */
   mappedSize: number;
+  /** The block has NT's POOL_HEADER before it (small ExAllocatePool blocks). */
+  header: boolean;
   tag: string | null;
   poolType: number;
   owner: PoolOwner;
   freed: boolean;
 }
 
-export type FreeResult = 'ok' | 'double-free' | 'not-allocated';
+/** What a free found: a corrupted POOL_HEADER is NT's BAD_POOL_HEADER (0x19) with these parameters. */
+export type FreeResult = 'ok' | 'double-free' | 'not-allocated' | BadPoolHeader;
+
+/** How a block is laid out (see allocate). */
+export interface AllocateOptions {
+  /**
+   * NT's small-block layout (ExAllocatePool*): a request of up to a page less POOL_OVERHEAD and one
+   * block gets a POOL_HEADER before it and the free rest of its page after it; larger requests and
+   * CacheAligned types get whole pages without a header, as NT gives them.
+   */
+  header?: boolean;
+}
 
 /** One pool's range: pages are handed out upward and never reused. */
 class Arena {
@@ -167,7 +191,13 @@ export class Pool {
    * engine's guest memory cap refuses the pages (NT returns NULL too). A must-succeed request may take
    * the reserve; when even that fails the caller bugchecks (MUST_SUCCEED_POOL_EMPTY).
    */
-  allocate(size: number, poolType: number, tag: string | null, owner: PoolOwner): number | null {
+  allocate(
+    size: number,
+    poolType: number,
+    tag: string | null,
+    owner: PoolOwner,
+    options: AllocateOptions = {},
+  ): number | null {
     const PAGE = this.cpu.pageSize; // 4 KiB x86, 8 KiB Alpha
     const arena = isPagedPool(poolType) ? this.paged : this.nonPaged;
     const bytes = Math.max(PAGE, Math.ceil(Math.max(size, 1) / PAGE) * PAGE);
@@ -182,10 +212,24 @@ export class Pool {
       throw e;
     }
     arena.next += bytes;
-    const block = { address, size, mappedSize: bytes, tag, poolType, owner, freed: false };
-    this.blocks.set(address, block);
+    // CacheAligned types (+4) start on a page here, as NT's large blocks do (no header).
+    const header = options.header === true && (poolType & 4) === 0 && size <= poolBuddyMax(PAGE);
+    const user = header ? address + POOL_OVERHEAD : address;
+    if (header) this.cpu.write(address, poolPageHeaders(PAGE, size, poolType, tag));
+    const block = {
+      address: user,
+      size,
+      base: address,
+      mappedSize: bytes,
+      header,
+      tag,
+      poolType,
+      owner,
+      freed: false,
+    };
+    this.blocks.set(user, block);
     this.order.push(block);
-    return address;
+    return user;
   }
 
   /** Maps the arena's chunks up to `end` (a large block gets one mapping of its own size). */
@@ -222,23 +266,40 @@ export class Pool {
     return address;
   }
 
+  /**
+   * Frees a block. A block with a POOL_HEADER is checked first as NT's ExFreePool checks it (the
+   * headers of its page, ReactOS's ExpCheckPoolBlocks): a corrupted one is returned and the block
+   * stays allocated (NT bugchecks there).
+   */
   free(address: number): FreeResult {
     const block = this.blocks.get(address);
     if (!block) return 'not-allocated';
     if (block.freed) return 'double-free';
+    const bad = this.check(block);
+    if (bad) return bad;
     block.freed = true;
     if (this.guardedFrees < MAX_GUARDED_FREES) {
       this.guardedFrees++;
-      this.cpu.protect(block.address, block.mappedSize, { read: false, write: false, execute: false });
+      this.cpu.protect(block.base, block.mappedSize, { read: false, write: false, execute: false });
     } else {
       this.unguardedFrees++;
     }
     return 'ok';
   }
 
+  /** The POOL_HEADER check of a block's page (null when sound or the block has no header). */
+  check(block: PoolBlock): BadPoolHeader | null {
+    if (!block.header) return null;
+    return checkPoolPage(
+      this.cpu.read(block.base, this.cpu.pageSize),
+      block.base,
+      block.address - POOL_OVERHEAD,
+    );
+  }
+
   /** The block whose pages hold `address` (freed or not), for turning faults into pool reports. */
   blockAt(address: number): PoolBlock | undefined {
-    return this.order.find((b) => address >= b.address && address < b.address + b.mappedSize);
+    return this.order.find((b) => address >= b.base && address < b.base + b.mappedSize);
   }
 
   /** Blocks allocated for `owner` and not freed. */

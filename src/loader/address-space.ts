@@ -47,18 +47,28 @@ export class KernelAddressSpace {
     let base: number | undefined;
     if (preferred !== undefined && preferred % 0x1000 === 0 && this.isFree(preferred, length))
       base = preferred;
-    for (
-      let at = DRIVER_REGION.start;
-      base === undefined && at + length <= DRIVER_REGION.end;
-      at += GRANULARITY
-    ) {
-      if (this.isFree(at, length)) base = at;
-    }
+    base ??= this.firstFit(length);
     if (base === undefined) return null;
     const r = { base, size: length, owner };
-    this.reserved.push(r);
-    this.reserved.sort((a, b) => a.base - b.base);
+    // Kept in address order: insert before the first reservation above it.
+    const i = this.reserved.findIndex((x) => x.base > base);
+    this.reserved.splice(i < 0 ? this.reserved.length : i, 0, r);
     return r;
+  }
+
+  /**
+   * The lowest 64 KB-aligned base in the driver region where `length` bytes fit: one walk over the
+   * reservations in address order (issue 19: testing every 64 KB step against every reservation made
+   * loading N drivers cost N^3).
+   */
+  private firstFit(length: number): number | undefined {
+    let at: number = DRIVER_REGION.start;
+    for (const r of this.reserved) {
+      if (r.base + r.size <= at) continue;
+      if (at + length <= r.base) break;
+      at = alignUp(r.base + r.size, GRANULARITY);
+    }
+    return at + length <= DRIVER_REGION.end ? at : undefined;
   }
 
   release(base: number): void {

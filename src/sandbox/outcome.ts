@@ -94,6 +94,15 @@ export function finish(report: RunDriverReport, kernel: EmulatedKernel): RunDriv
     if (object.kind === 'device') report.devices.push({ name, address: object.address });
     if (object.kind === 'symlink') report.symbolicLinks.push({ link: name, target: object.target ?? '' });
   }
+  // Overruns of blocks still allocated: their POOL_HEADERs checked as ExFreePool would (pool-header.ts).
+  const reported = new Set(report.events.flatMap((e) => (e.type === 'pool-overrun' ? [e.address] : [])));
+  for (const block of kernel.pool.live('driver')) {
+    const bad = reported.has(block.address) ? null : kernel.pool.check(block);
+    if (bad) {
+      const { address, size, tag } = block;
+      kernel.log.add({ type: 'pool-overrun', address, size, tag, header: bad.header });
+    }
+  }
   // Leaks are the driver's own blocks; kernel objects made for it (devices, IRPs) are reported apart.
   report.poolLeaks = kernel.pool
     .live('driver')

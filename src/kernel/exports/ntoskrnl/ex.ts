@@ -16,7 +16,7 @@ const tagText = (tag: number) =>
  * this model does not keep).
  */
 function allocate(ctx: KernelContext, type: number, size: number, tag: string | null): number {
-  const p = ctx.pool.allocate(size, type, tag, 'driver');
+  const p = ctx.pool.allocate(size, type, tag, 'driver', { header: true });
   if (p !== null) return p;
   if (isMustSucceedPool(type)) {
     ctx.log.add({ type: 'bugcheck', code: 0x41, parameters: [size, 0, 0, 0], caller: ctx.caller });
@@ -37,13 +37,30 @@ export const ExAllocatePoolWithTag = defineExport({
   impl: (ctx, [type, size, tag]) => allocate(ctx, type!, size!, tagText(tag!)),
 });
 
-/** A bad or repeated free is NT's BAD_POOL_CALLER (0xC2) bugcheck. */
+/**
+ * A bad or repeated free is NT's BAD_POOL_CALLER (0xC2) bugcheck; a block whose POOL_HEADER or
+ * neighbour's header was overwritten is BAD_POOL_HEADER (0x19), as NT's ExFreePool finds it.
+ */
 export const ExFreePool = defineExport({
   module: 'ntoskrnl',
   prototype: 'VOID ExFreePool(PVOID P)',
   impl(ctx, [p]) {
     const r = ctx.pool.free(p!);
     if (r === 'ok') return undefined;
+    if (typeof r === 'object') {
+      const block = ctx.pool.blockAt(p!)!;
+      ctx.log.add({
+        type: 'pool-overrun',
+        address: p!,
+        size: block.size,
+        tag: block.tag,
+        header: r.header,
+        caller: ctx.caller,
+      });
+      ctx.log.add({ type: 'bugcheck', code: r.code, parameters: r.parameters, caller: ctx.caller });
+      ctx.stop('bugcheck 0x19 BAD_POOL_HEADER');
+      return undefined;
+    }
     ctx.log.add({
       type: r === 'double-free' ? 'pool-double-free' : 'pool-bad-free',
       address: p!,
