@@ -128,21 +128,33 @@ class Runtime {
   constructor(
     readonly mem: AlphaMemory,
     private readonly flushAll: () => void,
+    /** Installs this CPU's state again after host code ran (it may have run another CPU or mapped). */
+    private readonly reinstall: () => void,
   ) {}
 
-  rf(ea: number, k: number, pc: number): never {
+  /**
+   * The address checks of an access at `at` (LDQ_U/STQ_U: before rounding; `eh` its high half) in the
+   * model's order: not canonical, then misaligned (`mask`); throws the AlphaFault.
+   */
+  private check(at: number, eh: number, mask: number, k: number, pc: number, access: FaultAccess): void {
+    if (eh !== at >> 31) throw new AlphaFault('unmapped', access, at >>> 0, undefined, k, pc);
+    if (at & mask) throw new AlphaFault('exception', access, at >>> 0, ALPHA_TRAP.unaligned, k, pc);
+  }
+  /**
+   * Slow path of a load from `ea` (checked as `at`): throws the fault. With `write`, the address
+   * checks of STx_C only (which throw, as translated code calls this only when one fails).
+   */
+  rs(at: number, eh: number, mask: number, k: number, pc: number, ea: number, write = 0): void {
+    this.check(at, eh, mask, k, pc, write ? 'write' : 'read');
+    if (write) return;
     throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k, pc);
   }
-  wp(ea: number, k: number, pc: number): number {
+  /** Slow path of a store: the page's word offset when writable (dropping its code), else throws. */
+  ws(at: number, eh: number, mask: number, k: number, pc: number, ea: number): number {
+    this.check(at, eh, mask, k, pc, 'write');
     const o = this.mem.writablePage(ea);
     if (o) return o;
     throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k, pc);
-  }
-  al(ea: number, k: number, pc: number, write: number): never {
-    throw new AlphaFault('exception', write ? 'write' : 'read', ea >>> 0, ALPHA_TRAP.unaligned, k, pc);
-  }
-  nc(ea: number, k: number, pc: number, write: number): never {
-    throw new AlphaFault('unmapped', write ? 'write' : 'read', ea >>> 0, undefined, k, pc);
   }
   inv(pc: number, k: number): never {
     throw new AlphaFault('invalid-instruction', 'fetch', pc, undefined, k, pc);
@@ -179,23 +191,52 @@ class Runtime {
     } catch (e) {
       this.hostError = e instanceof Error ? e : new Error(String(e));
       throw HOST_ERROR;
+    } finally {
+      this.reinstall();
     }
   }
 }
 
-/** What translated code works on, passed as its one argument (so one function serves every CPU). */
+/**
+ * What translated code works on: one object per process, into which the running CPU installs its
+ * registers, page tables, arena and runtime (install()). Every translation is a closure over it, made
+ * once per source text, so V8 sees one closure per function and specializes it to this object: the
+ * page tables and arena, the same objects from one CPU to the next (memory.ts parks and reuses them),
+ * become constants in optimized code (no loads, known lengths).
+ */
 interface Machine {
   R: Int32Array;
   RD: Int32Array;
   WR: Int32Array;
+  MEM: Int32Array;
   M: Runtime;
   O: AlphaOps;
 }
-type Translation = (S: Machine) => number;
+type Translation = () => number;
+
+/** The helpers translated code calls (stateless but for a scratch slot), shared by every CPU. */
+const OPS = new AlphaOps();
+/** The process's Machine, made by the first install (with real values, so its fields start constant). */
+let machine: Machine | null = null;
+
+/** Makes `S` the state translated code works on; stores only what changed (V8 keeps the rest constant). */
+function install(R: Int32Array, mem: AlphaMemory, M: Runtime): Machine {
+  const S = machine;
+  if (S === null) {
+    machine = { R, RD: mem.rd, WR: mem.wr, MEM: mem.words, M, O: OPS };
+    return machine;
+  }
+  if (S.R !== R) S.R = R;
+  if (S.RD !== mem.rd) S.RD = mem.rd;
+  if (S.WR !== mem.wr) S.WR = mem.wr;
+  if (S.MEM !== mem.words) S.MEM = mem.words;
+  if (S.M !== M) S.M = M;
+  return S;
+}
 
 /**
  * Compiled translations by source text, shared by every AlphaInterpreter of the process (a replay or
- * test run boots the same kernel many times): the state comes in as the argument, so a later CPU
+ * test run boots the same kernel many times): the state is the process's Machine, so a later CPU
  * running the same guest code calls the same function, with V8's feedback and optimized code. Bounded
  * by the source kept (cleared when full).
  */
@@ -203,14 +244,17 @@ const translations = new Map<string, Translation>();
 let translationChars = 0;
 const MAX_TRANSLATION_CHARS = 32 << 20;
 
-function translation(body: string): Translation {
+function translation(body: string, S: Machine): Translation {
   let f = translations.get(body);
   if (!f) {
     if (translationChars + body.length > MAX_TRANSLATION_CHARS) {
       translations.clear();
       translationChars = 0;
     }
-    f = new Function('S', `const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}`) as Translation;
+    // The arena is read after a code hook (which may map memory and so replace it): in withLocals.
+    f = new Function('S', `return function(){const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}}`)(
+      S,
+    ) as Translation;
     translations.set(body, f);
     translationChars += body.length;
   }
@@ -231,7 +275,7 @@ function withLocals(src: string): string {
   for (const m of src.matchAll(/\bx(\d+)=(?!=)/g)) written.add(Number(m[1]));
   const flush = `(${[...written].map((i) => `R[${i}]=x${i},`).join('')}M.n=n0+d)`;
   const load = used.size > 0 ? `let ${[...used].map((i) => `x${i}=R[${i}]`).join(',')};` : '';
-  return `const n0=M.n;let d=0;let c=M.c;const MEM=M.mem.words;${load}${src.replaceAll('@W', flush)}`;
+  return `const n0=M.n;let d=0;let c=M.c;const MEM=S.MEM;${load}${src.replaceAll('@W', flush)}`;
 }
 
 /** An Alpha AXP CPU (21064 integer instruction set plus BWX), see the file comment for the model. */
@@ -243,8 +287,6 @@ export class AlphaInterpreter implements AlphaCpu {
   private fpcr = 0n;
   private readonly mem: AlphaMemory;
   private readonly rt: Runtime;
-  private readonly ops = new AlphaOps();
-  private readonly machine: Machine;
   private readonly blocks = new Map<number, Block>();
   private readonly steps = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
@@ -262,8 +304,16 @@ export class AlphaInterpreter implements AlphaCpu {
     this.amask = options.amask ?? 1;
     this.reference = options.reference ?? false;
     this.mem = new AlphaMemory((page) => this.dropBlocks(page));
-    this.rt = new Runtime(this.mem, () => this.flushCode());
-    this.machine = { R: this.R, RD: this.mem.rd, WR: this.mem.wr, M: this.rt, O: this.ops };
+    this.rt = new Runtime(
+      this.mem,
+      () => this.flushCode(),
+      () => this.install(),
+    );
+  }
+
+  /** Makes this CPU's state the one translated code works on (at run start and after host code). */
+  private install(): Machine {
+    return install(this.R, this.mem, this.rt);
   }
 
   map(address: number, size: number, perm: Perm): void {
@@ -518,7 +568,7 @@ export class AlphaInterpreter implements AlphaCpu {
     const block: Block = {
       start,
       len,
-      fn: translation(body),
+      fn: translation(body, this.install()),
       valid: true,
       hits: region ? HOT : 0,
       l1pc: -1,
@@ -572,6 +622,7 @@ export class AlphaInterpreter implements AlphaCpu {
     let prev: Block | null = null;
     let iterations = 0;
     this.running = true;
+    this.install();
     try {
       for (;;) {
         if (pc === until) return { kind: 'returned', pc, instructions: rt.n };
@@ -619,10 +670,11 @@ export class AlphaInterpreter implements AlphaCpu {
               };
             }
           }
+          if (traces.length > 0) this.install();
           if (rt.stopReason !== null)
             return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
           rt.c = Math.min(budget - rt.n, chunk) | 0;
-          pc = blk.fn(this.machine);
+          pc = blk.fn();
           prev = blk;
         } catch (e) {
           if (e instanceof AlphaFault) {
