@@ -90,6 +90,8 @@ interface Block {
   start: number;
   len: number;
   fn: Translation;
+  /** Which block of the function to start at (its `case`; 0 for the function's own start). */
+  entry: number;
   valid: boolean;
   /** Times the run loop entered it (a single block becomes a region at HOT). */
   hits: number;
@@ -212,7 +214,8 @@ interface Machine {
   M: Runtime;
   O: AlphaOps;
 }
-type Translation = () => number;
+/** Runs translated code from its block `entry` (0: the first); returns the next pc. */
+type Translation = (entry: number) => number;
 
 /** The helpers translated code calls (stateless but for a scratch slot), shared by every CPU. */
 const OPS = new AlphaOps();
@@ -252,7 +255,7 @@ function translation(body: string, S: Machine): Translation {
       translationChars = 0;
     }
     // The arena is read after a code hook (which may map memory and so replace it): in withLocals.
-    f = new Function('S', `return function(){const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}}`)(
+    f = new Function('S', `return function(e){const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}}`)(
       S,
     ) as Translation;
     translations.set(body, f);
@@ -562,13 +565,15 @@ export class AlphaInterpreter implements AlphaCpu {
       const code = expand(b.src, 0, [i]);
       src += starts.length > 1 ? `case ${i}:{${code}}` : code;
     });
-    const loop = starts.length > 1 ? `let b=0;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
-    const hook = this.isHooked(start) ? `if(M.hook(${start})){return M.pc;}` : '';
+    const loop = starts.length > 1 ? `let b=e;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
+    const hooked = this.isHooked(start);
+    const hook = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
     const body = hook + withLocals(loop);
     const block: Block = {
       start,
       len,
       fn: translation(body, this.install()),
+      entry: 0,
       valid: true,
       hits: region ? HOT : 0,
       l1pc: -1,
@@ -587,6 +592,20 @@ export class AlphaInterpreter implements AlphaCpu {
     const old = map.get(start);
     if (old) old.valid = false;
     map.set(start, block);
+    // The region's other blocks are entered through it too (at their case), rather than each
+    // becoming a region of its own when hot: a loop entered in its middle (after a return to the run
+    // loop) keeps running in the one function whose loop head is its first case.
+    if (region && !hooked) {
+      for (let i = 1; i < starts.length; i++) {
+        const s = starts[i]!;
+        const cur = this.blocks.get(s);
+        if (cur && cur.hits >= HOT) continue; // already a region or a region's entry
+        const entry: Block = { ...block, start: s, len: codes[i]!.len, entry: i, hits: HOT };
+        list.push(entry);
+        if (cur) cur.valid = false;
+        this.blocks.set(s, entry);
+      }
+    }
     return block;
   }
 
@@ -674,7 +693,7 @@ export class AlphaInterpreter implements AlphaCpu {
           if (rt.stopReason !== null)
             return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
           rt.c = Math.min(budget - rt.n, chunk) | 0;
-          pc = blk.fn();
+          pc = blk.fn(blk.entry);
           prev = blk;
         } catch (e) {
           if (e instanceof AlphaFault) {
