@@ -9,6 +9,7 @@ import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
 import { benchParse } from './parse.js';
 import { benchRegf } from './regf.js';
+import { benchReplay } from './replay.js';
 
 const DOC = 'docs/benchmarks.md';
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -19,6 +20,7 @@ const load = benchLoad(log);
 const alpha = benchAlpha(log);
 const bootFigures = await benchBoot(log);
 const regf = benchRegf(log);
+const replayFigures = benchReplay(log);
 // 500 drivers take minutes with libunicorn 2.0.1 (docs/benchmarks.md): `npx tsx bench/boot-scale.ts 500`.
 const scale = await benchBootScale(log, [0, 8, 32, 128]);
 if (!existsSync(DOC)) {
@@ -43,6 +45,7 @@ appendFileSync(
     ...alpha.lines,
     ...bootFigures.lines,
     ...regf.lines,
+    ...replayFigures.lines,
     ...scale.lines,
     '',
   ].join('\n'),
