@@ -33,6 +33,38 @@ export interface Translated {
   ends: boolean;
   /** For a direct branch: the addresses it may go to (target, and the next one when conditional). */
   next?: number[];
+  /** For a load or store: its page-table lookup, written in `code` as `@H<pc>@` (see lookupCode). */
+  lookup?: Lookup;
+}
+
+/**
+ * The page-table lookup of the load or store at `pc`: table RD or WR, indexed by the page of
+ * Rb + disp, or by an entry of the tables' upper half (0) when that address is not canonical or not
+ * aligned to mask + 1. `unaligned`: LDQ_U/STQ_U, whose address is rounded down to 8 first.
+ */
+export interface Lookup {
+  pc: number;
+  table: 'RD' | 'WR';
+  b: number;
+  disp: number;
+  mask: number;
+  unaligned: boolean;
+}
+
+/**
+ * The lookup's expression at its instruction, where `ea`, `eh` (and `ea0`) are computed; or, with
+ * `hoisted`, statements computing it into `P<pc>` from the registers, at the entry of a function in
+ * which Rb is never written. The tables only change between calls of translated code, or in calls
+ * that return right after host code ran (PAL calls, traps, code hooks), so such a lookup gives the
+ * same entry at entry as at the instruction; an entry of 0 (a page with code, written through the
+ * slow path) stays 0 and each store there takes the slow path.
+ */
+export function lookupCode(l: Lookup, hoisted: boolean): string {
+  const at = l.unaligned ? 'ea0' : 'ea';
+  const expr = `${l.table}[${pageIndex(l.mask, at)}]`;
+  if (!hoisted) return expr;
+  const round = l.unaligned ? 'const ea=ea0&-8;' : '';
+  return `let P${l.pc}=0;{${effectiveAddress(l.b, l.disp, at)}${round}P${l.pc}=${expr};}`;
 }
 
 /** What the translator needs to know about the block being built. */
@@ -244,6 +276,15 @@ function pageIndex(mask: number, at = 'ea'): string {
 }
 
 function memory(w: number, pc: number, kn: number): Translated | null {
+  let lookup: Lookup | undefined;
+  const t = memoryAccess(w, pc, kn, (l) => {
+    lookup = l;
+    return `@H${l.pc}@`;
+  });
+  return t && lookup ? { ...t, lookup } : t;
+}
+
+function memoryAccess(w: number, pc: number, kn: number, look: (l: Lookup) => string): Translated | null {
   // Slow paths get the instruction's index in its block and its address.
   const k = `${kn},${hex(pc)}`;
   const op = opcodeOf(w);
@@ -253,11 +294,13 @@ function memory(w: number, pc: number, kn: number): Translated | null {
   // o: the page's word offset in the arena MEM; 0 sends the access to the slow path, which raises
   // the fault the checks find (non-canonical, misaligned, page) or, for a store into a page with
   // translated code, drops that code and returns the offset.
+  const entry = (table: 'RD' | 'WR', mask: number, at: string) =>
+    look({ pc: pc >>> 0, table, b, disp, mask, unaligned: at === 'ea0' });
   const rdPage = (mask: number, at = 'ea') =>
-    `const o=RD[${pageIndex(mask, at)}];if(o===0){@W;M.rs(${at},eh,${mask},${k},ea);}const i=o+((ea&0x1fff)>>2);`;
+    `const o=${entry('RD', mask, at)};if(o===0){@W;M.rs(${at},eh,${mask},${k},ea);}const i=o+((ea&0x1fff)>>2);`;
   // A store that needed the slow path dropped translated code: stop continuing into other blocks.
   const wrPage = (mask: number, at = 'ea') =>
-    `let o=WR[${pageIndex(mask, at)}];if(o===0){@W;o=M.ws(${at},eh,${mask},${k},ea);c=-1;}const i=o+((ea&0x1fff)>>2);`;
+    `let o=${entry('WR', mask, at)};if(o===0){@W;o=M.ws(${at},eh,${mask},${k},ea);c=-1;}const i=o+((ea&0x1fff)>>2);`;
   const setA = (l: string, h: string) => (a === 31 ? '' : `x${2 * a}=${l};x${2 * a + 1}=${h};`);
   switch (op) {
     case 0x08:

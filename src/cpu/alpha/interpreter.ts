@@ -42,7 +42,7 @@ import type {
   RunResult,
   TraceHook,
 } from '../engine.js';
-import { type BlockContext, continueTo, translate } from './codegen.js';
+import { type BlockContext, continueTo, type Lookup, lookupCode, translate } from './codegen.js';
 import { ALPHA_PAGE_SIZE, AlphaMemory, PAGE_SHIFT } from './memory.js';
 import { AlphaOps } from './ops.js';
 import { ALPHA_TRAP, NT_PAL } from './pal.js';
@@ -271,14 +271,25 @@ const REG_NAME = /^([rf])(\d{1,2})$/;
  * and written back (`@W`) before every exit and every call out, with M.n (= n0 + d, d the
  * instructions retired in this call, at most c).
  */
-function withLocals(src: string): string {
+function withLocals(src: string, lookups: ReadonlyMap<number, Lookup>): string {
   const used = new Set<number>();
   const written = new Set<number>();
   for (const m of src.matchAll(/\bx(\d+)\b/g)) used.add(Number(m[1]));
   for (const m of src.matchAll(/\bx(\d+)=(?!=)/g)) written.add(Number(m[1]));
+  // Page lookups of loads and stores whose base register the function never writes are made once,
+  // on entry (codegen.ts, lookupCode): a loop over one buffer then does no table read per access.
+  let prologue = '';
+  for (const l of lookups.values()) {
+    const hoist = l.b === 31 || !(written.has(2 * l.b) || written.has(2 * l.b + 1));
+    if (hoist) {
+      prologue += lookupCode(l, true);
+      if (l.b !== 31) used.add(2 * l.b).add(2 * l.b + 1);
+    }
+    src = src.replaceAll(`@H${l.pc}@`, hoist ? `P${l.pc}` : lookupCode(l, false));
+  }
   const flush = `(${[...written].map((i) => `R[${i}]=x${i},`).join('')}M.n=n0+d)`;
   const load = used.size > 0 ? `let ${[...used].map((i) => `x${i}=R[${i}]`).join(',')};` : '';
-  return `const n0=M.n;let d=0;let c=M.c;const MEM=S.MEM;${load}${src.replaceAll('@W', flush)}`;
+  return `const n0=M.n;let d=0;let c=M.c;const MEM=S.MEM;${load}${prologue}${src.replaceAll('@W', flush)}`;
 }
 
 /** An Alpha AXP CPU (21064 integer instruction set plus BWX), see the file comment for the model. */
@@ -485,8 +496,9 @@ export class AlphaInterpreter implements AlphaCpu {
     start: number,
     maxLen: number,
     links: ReadonlyMap<number, readonly [number, number]> | null,
-  ): { src: string; len: number; next: number[] } {
+  ): { src: string; len: number; next: number[]; lookups: Lookup[] } {
     const hooked = this.isHooked(start);
+    const lookups: Lookup[] = [];
     const ctx: BlockContext = { start, links, length: 0, implver: this.implver, amask: this.amask };
     let src = '';
     let pc = start;
@@ -496,14 +508,15 @@ export class AlphaInterpreter implements AlphaCpu {
       ctx.length = k + 1;
       const t = translate(w, pc, k, ctx);
       src += t.code;
+      if (t.lookup) lookups.push(t.lookup);
       k++;
       pc = (pc + 4) >>> 0;
-      if (t.ends) return { src, len: k, next: t.next ?? [] };
+      if (t.ends) return { src, len: k, next: t.next ?? [], lookups };
       if (k >= maxLen || hooked || (pc & 0x1fff) === 0 || pc === this.until || this.isHooked(pc)) {
         // Cut here: continue at the next instruction (a block of its own).
         const link = (pc & 0x1fff) === 0 ? undefined : links?.get(pc);
         src += link !== undefined ? `d+=${k};${continueTo(link, pc)}` : `d+=${k};@W;return ${pc};`;
-        return { src, len: k, next: (pc & 0x1fff) === 0 ? [] : [pc] };
+        return { src, len: k, next: (pc & 0x1fff) === 0 ? [] : [pc], lookups };
       }
     }
   }
@@ -568,7 +581,9 @@ export class AlphaInterpreter implements AlphaCpu {
     const loop = starts.length > 1 ? `let b=e;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
     const hooked = this.isHooked(start);
     const hook = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
-    const body = hook + withLocals(loop);
+    const lookups = new Map<number, Lookup>();
+    for (const c of codes) for (const l of c.lookups) lookups.set(l.pc, l);
+    const body = hook + withLocals(loop, lookups);
     const block: Block = {
       start,
       len,

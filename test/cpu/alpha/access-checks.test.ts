@@ -143,3 +143,56 @@ describe('Alpha translated loads and stores: fault order and fast paths', () => 
     });
   }
 });
+
+describe('Alpha page lookups made once per call of translated code', () => {
+  // r2 = 40; L: subq r2,1,r2; <access> r3,8(r1); call_pal 0x83; bne r2,L; ret. r1 never changes, so
+  // the translator reads the page table for the access once on entry; the PAL call's hook protects or
+  // unmaps the page after some iterations, and the next access must fault there.
+  const program = (op: number) => [
+    mem(0x08, 2, 31, 40),
+    operateLit(0x10, 0x29, 2, 1, 2),
+    mem(op, 3, 1, 8),
+    0x83,
+    branch(0x3d, 2, -4),
+    0x6bfa8001,
+  ];
+  const cases = [
+    { name: 'ldq after unmap', op: 0x29, change: (cpu: AlphaInterpreter) => cpu.unmap(DATA, 0x2000) },
+    {
+      name: 'stq after protect read-only',
+      op: 0x2d,
+      change: (cpu: AlphaInterpreter) => cpu.protect(DATA, 0x2000, R),
+    },
+    { name: 'stl after unmap', op: 0x2c, change: (cpu: AlphaInterpreter) => cpu.unmap(DATA, 0x2000) },
+    {
+      name: 'ldl after protect no-access',
+      op: 0x28,
+      change: (cpu: AlphaInterpreter) =>
+        cpu.protect(DATA, 0x2000, { read: false, write: false, execute: false }),
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: faults on the next access in the translator as in the reference`, () => {
+      const outcome = (reference: boolean) => {
+        const cpu = new AlphaInterpreter({ reference });
+        cpu.map(CODE, 0x2000, RX);
+        cpu.map(DATA, 0x2000, RW);
+        cpu.write(CODE, new Uint8Array(new Uint32Array(program(c.op)).buffer));
+        cpu.setReg('r1', BigInt.asUintN(64, BigInt(DATA | 0)));
+        cpu.setReg('r26', BigInt.asUintN(64, BigInt(END | 0)));
+        let calls = 0;
+        cpu.hookInterrupt(() => {
+          if (++calls === 25) c.change(cpu);
+        });
+        const result = cpu.run({ start: CODE, until: END, maxInstructions: 10_000 });
+        const r2 = cpu.reg('r2');
+        cpu.close();
+        return { result, r2, calls };
+      };
+      const jit = outcome(false);
+      expect(jit).toEqual(outcome(true));
+      expect(jit.calls).toBe(25);
+      expect(jit.result).toMatchObject({ kind: 'fault', address: DATA + 8, pc: CODE + 8 });
+    });
+  }
+});
