@@ -562,23 +562,27 @@ export class AlphaInterpreter implements AlphaCpu {
     len = codes[0]!.len;
     // A jump to another block of the function inlines that block's code (up to INLINE_DEPTH deep,
     // never the entry, never a block already on the way): a loop then goes through the switch once
-    // per iteration, at its head, instead of once per block.
+    // per iteration, at its head, instead of once per block. Each case is a loop of its own (C<i>),
+    // and a jump back to the block a case starts with continues it without the switch: V8 then
+    // optimizes a loop over a few blocks as a small loop, not as a branch of one loop over them all.
+    const multi = starts.length > 1;
     let room = INLINE_CHARS;
     const expand = (code: string, depth: number, path: readonly number[]): string =>
       code.replace(/@J(\d+)@/g, (_, j: string) => {
         const i = Number(j);
+        if (i === path[0]) return multi ? `continue C${i};` : 'continue;';
         const target = codes[i]!.src;
         if (i === 0 || depth >= INLINE_DEPTH || path.includes(i) || target.length > room) {
-          return `b=${i};continue;`;
+          return `b=${i};continue O;`;
         }
         room -= target.length;
         return expand(target, depth + 1, [...path, i]);
       });
     codes.forEach((b, i) => {
       const code = expand(b.src, 0, [i]);
-      src += starts.length > 1 ? `case ${i}:{${code}}` : code;
+      src += multi ? `case ${i}:C${i}:for(;;){${code}}` : code;
     });
-    const loop = starts.length > 1 ? `let b=e;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
+    const loop = multi ? `let b=e;O:for(;;){switch(b){${src}}}` : `for(;;){${src}}`;
     const hooked = this.isHooked(start);
     const hook = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
     const lookups = new Map<number, Lookup>();
