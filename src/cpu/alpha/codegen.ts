@@ -275,16 +275,33 @@ function pageIndex(mask: number, at = 'ea'): string {
   return `(ea>>>13)|((((eh^(${at}>>31))|(${at}&${mask}))!==0)?${ALPHA_PAGE_COUNT}:0)`;
 }
 
+/** Loads and stores by opcode: their table, alignment mask and whether the address is rounded to 8. */
+const ACCESS: Record<number, [Lookup['table'], number, boolean]> = {
+  10: ['RD', 0, false], // LDBU
+  12: ['RD', 1, false], // LDWU
+  11: ['RD', 0, true], // LDQ_U
+  40: ['RD', 3, false], // LDL
+  42: ['RD', 3, false], // LDL_L
+  41: ['RD', 7, false], // LDQ
+  43: ['RD', 7, false], // LDQ_L
+  14: ['WR', 0, false], // STB
+  13: ['WR', 1, false], // STW
+  15: ['WR', 0, true], // STQ_U
+  44: ['WR', 3, false], // STL
+  45: ['WR', 7, false], // STQ
+  46: ['WR', 3, false], // STL_C
+  47: ['WR', 7, false], // STQ_C
+};
+
 function memory(w: number, pc: number, kn: number): Translated | null {
-  let lookup: Lookup | undefined;
-  const t = memoryAccess(w, pc, kn, (l) => {
-    lookup = l;
-    return `@H${l.pc}@`;
-  });
-  return t && lookup ? { ...t, lookup } : t;
+  const t = memoryAccess(w, pc, kn);
+  const access = ACCESS[opcodeOf(w)];
+  if (!t || !access || !t.code.includes('@H')) return t;
+  const [table, mask, unaligned] = access;
+  return { ...t, lookup: { pc: pc >>> 0, table, b: rbOf(w), disp: disp16Of(w), mask, unaligned } };
 }
 
-function memoryAccess(w: number, pc: number, kn: number, look: (l: Lookup) => string): Translated | null {
+function memoryAccess(w: number, pc: number, kn: number): Translated | null {
   // Slow paths get the instruction's index in its block and its address.
   const k = `${kn},${hex(pc)}`;
   const op = opcodeOf(w);
@@ -294,13 +311,13 @@ function memoryAccess(w: number, pc: number, kn: number, look: (l: Lookup) => st
   // o: the page's word offset in the arena MEM; 0 sends the access to the slow path, which raises
   // the fault the checks find (non-canonical, misaligned, page) or, for a store into a page with
   // translated code, drops that code and returns the offset.
-  const entry = (table: 'RD' | 'WR', mask: number, at: string) =>
-    look({ pc: pc >>> 0, table, b, disp, mask, unaligned: at === 'ea0' });
+  // The lookup (memory() records it): @H<pc>@ becomes its expression or a hoisted value.
+  const entry = `@H${pc >>> 0}@`;
   const rdPage = (mask: number, at = 'ea') =>
-    `const o=${entry('RD', mask, at)};if(o===0){@W;M.rs(${at},eh,${mask},${k},ea);}const i=o+((ea&0x1fff)>>2);`;
+    `const o=${entry};if(o===0){@W;M.rs(${at},eh,${mask},${k},ea);}const i=o+((ea&0x1fff)>>2);`;
   // A store that needed the slow path dropped translated code: stop continuing into other blocks.
   const wrPage = (mask: number, at = 'ea') =>
-    `let o=${entry('WR', mask, at)};if(o===0){@W;o=M.ws(${at},eh,${mask},${k},ea);c=-1;}const i=o+((ea&0x1fff)>>2);`;
+    `let o=${entry};if(o===0){@W;o=M.ws(${at},eh,${mask},${k},ea);c=-1;}const i=o+((ea&0x1fff)>>2);`;
   const setA = (l: string, h: string) => (a === 31 ? '' : `x${2 * a}=${l};x${2 * a + 1}=${h};`);
   switch (op) {
     case 0x08:

@@ -279,14 +279,16 @@ function withLocals(src: string, lookups: ReadonlyMap<number, Lookup>): string {
   // Page lookups of loads and stores whose base register the function never writes are made once,
   // on entry (codegen.ts, lookupCode): a loop over one buffer then does no table read per access.
   let prologue = '';
+  const lookupAt = new Map<number, string>();
   for (const l of lookups.values()) {
     const hoist = l.b === 31 || !(written.has(2 * l.b) || written.has(2 * l.b + 1));
     if (hoist) {
       prologue += lookupCode(l, true);
       if (l.b !== 31) used.add(2 * l.b).add(2 * l.b + 1);
     }
-    src = src.replaceAll(`@H${l.pc}@`, hoist ? `P${l.pc}` : lookupCode(l, false));
+    lookupAt.set(l.pc, hoist ? `P${l.pc}` : lookupCode(l, false));
   }
+  if (lookupAt.size > 0) src = src.replace(/@H(\d+)@/g, (_, pc: string) => lookupAt.get(Number(pc))!);
   const flush = `(${[...written].map((i) => `R[${i}]=x${i},`).join('')}M.n=n0+d)`;
   const load = used.size > 0 ? `let ${[...used].map((i) => `x${i}=R[${i}]`).join(',')};` : '';
   return `const n0=M.n;let d=0;let c=M.c;const MEM=S.MEM;${load}${prologue}${src.replaceAll('@W', flush)}`;
