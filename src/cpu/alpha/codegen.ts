@@ -295,10 +295,13 @@ const ACCESS: Record<number, [Lookup['table'], number, boolean]> = {
 
 function memory(w: number, pc: number, kn: number): Translated | null {
   const t = memoryAccess(w, pc, kn);
-  const access = ACCESS[opcodeOf(w)];
-  if (!t || !access || !t.code.includes('@H')) return t;
+  const op = opcodeOf(w);
+  const access = ACCESS[op];
+  // Loads into R31 other than LDx_L are prefetches: no code, no lookup.
+  if (!t || !access || (raOf(w) === 31 && access[0] === 'RD' && op !== 0x2a && op !== 0x2b)) return t;
   const [table, mask, unaligned] = access;
-  return { ...t, lookup: { pc: pc >>> 0, table, b: rbOf(w), disp: disp16Of(w), mask, unaligned } };
+  t.lookup = { pc: pc >>> 0, table, b: rbOf(w), disp: disp16Of(w), mask, unaligned };
+  return t;
 }
 
 function memoryAccess(w: number, pc: number, kn: number): Translated | null {
