@@ -2,10 +2,13 @@
 // nor any library we use has Alpha). Basic blocks are translated into JavaScript functions (codegen.ts,
 // compiled with `new Function`, shared by source text across CPUs) and cached by address; a block
 // entered HOT times is retranslated as a region: the blocks reachable from it by direct branches on
-// its page, in one function, continuing into one another (inlined a few deep, else through a switch)
-// while the instruction limit allows. Integer registers live in an Int32Array as 32-bit halves, held
-// in locals inside translated code, and become bigints only at reg()/setReg(). The reference mode
-// (options.reference) runs one instruction per dispatch and is what the translator is tested against.
+// its page, in one function, continuing into one another (inlined a few deep, else through a switch
+// whose cases are loops of their own) while the instruction limit allows; the region's other blocks
+// are entered through it. Page lookups of accesses whose base register a function never writes are
+// made once on entry. Translations are closures over one process-wide Machine (see install()).
+// Integer registers live in an Int32Array as 32-bit halves, held in locals inside translated code,
+// and become bigints only at reg()/setReg(). The reference mode (options.reference) runs one
+// instruction per dispatch and is what the translator is tested against.
 //
 // Model (documented choices, see also codegen.ts and pal.ts):
 // - Addresses are NT's 32-bit addresses sign-extended to 64 bits; memory (memory.ts) covers the low
