@@ -304,6 +304,10 @@ function memory(w: number, pc: number, kn: number): Translated | null {
   return t;
 }
 
+/**
+ * The source of a load or store (or LDA/LDAH). Long because it is one switch over the memory-format
+ * opcodes, each case a template of the generated source.
+ */
 function memoryAccess(w: number, pc: number, kn: number): Translated | null {
   // Slow paths get the instruction's index in its block and its address.
   const k = `${kn},${hex(pc)}`;

@@ -616,21 +616,30 @@ export class AlphaInterpreter implements AlphaCpu {
     const old = map.get(start);
     if (old) old.valid = false;
     map.set(start, block);
-    // The region's other blocks are entered through it too (at their case), rather than each
-    // becoming a region of its own when hot: a loop entered in its middle (after a return to the run
-    // loop) keeps running in the one function whose loop head is its first case.
-    if (region && !hooked) {
-      for (let i = 1; i < starts.length; i++) {
-        const s = starts[i]!;
-        const cur = this.blocks.get(s);
-        if (cur && cur.hits >= HOT) continue; // already a region or a region's entry
-        const entry: Block = { ...block, start: s, len: codes[i]!.len, entry: i, hits: HOT };
-        list.push(entry);
-        if (cur) cur.valid = false;
-        this.blocks.set(s, entry);
-      }
-    }
+    if (region && !hooked) this.enterThrough(block, starts, codes, list);
     return block;
+  }
+
+  /**
+   * Makes the other blocks of `region` (starts[i], compiled as its case i) enter through it, rather
+   * than each becoming a region of its own when hot: a loop entered in its middle (after a return to
+   * the run loop) keeps running in the one function whose loop head is its first case.
+   */
+  private enterThrough(
+    region: Block,
+    starts: readonly number[],
+    codes: readonly { len: number }[],
+    list: Block[],
+  ): void {
+    for (let i = 1; i < starts.length; i++) {
+      const s = starts[i]!;
+      const cur = this.blocks.get(s);
+      if (cur && cur.hits >= HOT) continue; // already a region or a region's entry
+      const entry: Block = { ...region, start: s, len: codes[i]!.len, entry: i, hits: HOT };
+      list.push(entry);
+      if (cur) cur.valid = false;
+      this.blocks.set(s, entry);
+    }
   }
 
   /**
