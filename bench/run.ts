@@ -11,6 +11,7 @@ import { benchLoad } from './load.js';
 import { machineLine } from './machine.js';
 import { benchParse } from './parse.js';
 import { benchRegf } from './regf.js';
+import { benchReplay } from './replay.js';
 import { benchResolve } from './resolve.js';
 import { benchUnicornRegions } from './unicorn-regions.js';
 
@@ -24,6 +25,7 @@ const load = benchLoad(log);
 const alpha = benchAlpha(log);
 const bootFigures = await benchBoot(log);
 const regf = benchRegf(log);
+const replayFigures = benchReplay(log);
 const resolve = benchResolve(log);
 const cliStart = benchCliStart(log);
 // The 500-driver set's first (cold) boot maps ~2,500 engine regions, which takes minutes with
@@ -58,6 +60,7 @@ appendFileSync(
     ...regf.lines,
     ...resolve.lines,
     ...cliStart.lines,
+    ...replayFigures.lines,
     ...scale.lines,
     ...regions.lines,
     '',

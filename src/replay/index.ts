@@ -1,10 +1,11 @@
-// `replay`: scenario files and folders in, results out in a stable order. Scenarios run in worker
-// threads when more than one job is asked for and the compiled package is running (a worker cannot
-// load TypeScript sources); otherwise one after another.
+// `replay`: scenario files and folders in, results out in a stable order. With more than one job and
+// the compiled package running (a worker cannot load TypeScript sources), the scenarios are shared
+// between this thread and jobs - 1 long-lived worker threads (pool.ts); otherwise they run one after
+// another.
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { inPool, startWorkers } from './pool.js';
 import { defaultMediaRoot, type RunScenarioOptions, runScenario, type ScenarioResult } from './run.js';
 import { MAX_SCENARIO_BYTES, parseScenarios, type Scenario, ScenarioError } from './scenario.js';
 
@@ -88,6 +89,22 @@ function readScenarioText(file: string): string {
 }
 
 export async function replay(paths: string[], opts: ReplayOptions = {}): Promise<ReplayReport> {
+  const compiled = import.meta.url.endsWith('.js');
+  // Workers start loading now, while the scenarios are read and parsed here.
+  const asked = Math.max(1, Math.min(opts.jobs ?? 1, availableParallelism()));
+  const workers = compiled && asked > 1 ? startWorkers(asked - 1) : [];
+  try {
+    return await replayWith(paths, opts, workers);
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
+}
+
+async function replayWith(
+  paths: string[],
+  opts: ReplayOptions,
+  workers: ReturnType<typeof startWorkers>,
+): Promise<ReplayReport> {
   const errors: ReplayReport['errors'] = [];
   const scenarios: Scenario[] = [];
   const media = mediaCatalog(opts.mediaRoot ?? defaultMediaRoot());
@@ -106,11 +123,10 @@ export async function replay(paths: string[], opts: ReplayOptions = {}): Promise
     ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
     ...(opts.maxMillis !== undefined ? { maxMillis: opts.maxMillis } : {}),
   };
-  const jobs = Math.max(1, Math.min(opts.jobs ?? 1, chosen.length, availableParallelism()));
-  const compiled = import.meta.url.endsWith('.js');
+  const helpers = workers.slice(0, Math.max(0, chosen.length - 1));
   const results =
-    jobs > 1 && compiled
-      ? await inWorkers(chosen, runOpts, jobs, opts.onResult)
+    helpers.length > 0
+      ? await inPool(chosen, runOpts, helpers, opts.onResult)
       : await inSequence(chosen, runOpts, opts.onResult);
   const passed = results.filter((r) => r.passed).length;
   return {
@@ -148,43 +164,4 @@ async function inSequence(
     onResult?.(out[out.length - 1]!, out.length, scenarios.length);
   }
   return out;
-}
-
-function inWorkers(
-  scenarios: Scenario[],
-  opts: RunScenarioOptions,
-  jobs: number,
-  onResult: ReplayOptions['onResult'],
-): Promise<ScenarioResult[]> {
-  return new Promise((resolveAll, rejectAll) => {
-    const results: ScenarioResult[] = new Array(scenarios.length);
-    let next = 0;
-    let done = 0;
-    const workers: Worker[] = [];
-    const finish = (e?: Error) => {
-      for (const w of workers) void w.terminate();
-      if (e) rejectAll(e);
-      else resolveAll(results);
-    };
-    const feed = (w: Worker) => {
-      if (next < scenarios.length) {
-        const index = next++;
-        w.postMessage({ index, scenario: scenarios[index], opts });
-      }
-    };
-    for (let i = 0; i < jobs; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url));
-      workers.push(w);
-      w.on('message', (m: { index: number; result?: ScenarioResult; error?: string }) => {
-        if (m.error) return finish(new Error(`replay worker: ${m.error}`));
-        results[m.index] = m.result!;
-        done++;
-        onResult?.(m.result!, done, scenarios.length);
-        if (done === scenarios.length) finish();
-        else feed(w);
-      });
-      w.on('error', (e) => finish(e));
-      feed(w);
-    }
-  });
 }

@@ -5,7 +5,8 @@
 //
 // Generated code sees: register halves as locals x0..x63 (register i is x(2i) low, x(2i+1) high; the
 // interpreter loads them from R and writes them back at `@W`), RD/WR (word offsets of readable /
-// writable pages in the arena MEM, memory.ts), d (instructions retired in this call) and c (the most
+// writable pages in the arena MEM, memory.ts; one lookup also sends non-canonical and misaligned
+// addresses to the slow path, see pageIndex), d (instructions retired in this call) and c (the most
 // it may retire before returning), M (the interpreter's runtime: lock address, fault and hook entry
 // points) and O (ops.ts helpers). Slow paths and exits write registers and M.n back first; a fault
 // thrown at index k of a block has retired k instructions of it.
@@ -23,6 +24,7 @@ import {
   rbOf,
   rcOf,
 } from './decode.js';
+import { ALPHA_PAGE_COUNT } from './memory.js';
 import { ALPHA_TRAP } from './pal.js';
 
 /** One translated instruction: its source, whether it ends the block, and its static successors. */
@@ -31,6 +33,38 @@ export interface Translated {
   ends: boolean;
   /** For a direct branch: the addresses it may go to (target, and the next one when conditional). */
   next?: number[];
+  /** For a load or store: its page-table lookup, written in `code` as `@H<pc>@` (see lookupCode). */
+  lookup?: Lookup;
+}
+
+/**
+ * The page-table lookup of the load or store at `pc`: table RD or WR, indexed by the page of
+ * Rb + disp, or by an entry of the tables' upper half (0) when that address is not canonical or not
+ * aligned to mask + 1. `unaligned`: LDQ_U/STQ_U, whose address is rounded down to 8 first.
+ */
+export interface Lookup {
+  pc: number;
+  table: 'RD' | 'WR';
+  b: number;
+  disp: number;
+  mask: number;
+  unaligned: boolean;
+}
+
+/**
+ * The lookup's expression at its instruction, where `ea`, `eh` (and `ea0`) are computed; or, with
+ * `hoisted`, statements computing it into `P<pc>` from the registers, at the entry of a function in
+ * which Rb is never written. The tables only change between calls of translated code, or in calls
+ * that return right after host code ran (PAL calls, traps, code hooks), so such a lookup gives the
+ * same entry at entry as at the instruction; an entry of 0 (a page with code, written through the
+ * slow path) stays 0 and each store there takes the slow path.
+ */
+export function lookupCode(l: Lookup, hoisted: boolean): string {
+  const at = l.unaligned ? 'ea0' : 'ea';
+  const expr = `${l.table}[${pageIndex(l.mask, at)}]`;
+  if (!hoisted) return expr;
+  const round = l.unaligned ? 'const ea=ea0&-8;' : '';
+  return `let P${l.pc}=0;{${effectiveAddress(l.b, l.disp, at)}${round}P${l.pc}=${expr};}`;
 }
 
 /** What the translator needs to know about the block being built. */
@@ -221,28 +255,76 @@ function operate(w: number, k: number, pc: number, ctx: BlockContext): Translate
 }
 
 /**
- * The effective address Rb + disp into `ea` (int32), faulting as unmapped when the 64-bit address is
- * not the sign extension of its low 32 bits. `access` 0 read, 1 write.
+ * The effective address Rb + disp as `ea` (int32, the low half) and `eh` (the high half of the
+ * 64-bit sum): the address is canonical when eh === ea >> 31.
  */
-function effectiveAddress(b: number, disp: number, k: string, access: 0 | 1, name = 'ea'): string {
-  if (b === 31) return `const ${name}=${disp | 0};`;
-  const carry = disp === 0 ? '0' : disp > 0 ? '(s>4294967295?1:0)' : '(s<0?-1:0)';
-  const s = disp === 0 ? `const s=${lo(b)};` : `const s=(${lo(b)}>>>0)+${disp};`;
-  return `${s}const ${name}=s|0;if((${disp === 0 ? hi(b) : `${hi(b)}+${carry}|0`})!==(${name}>>31)){@W;M.nc(${name},${k},${access});}`;
+function effectiveAddress(b: number, disp: number, name = 'ea'): string {
+  if (b === 31) return `const ${name}=${disp | 0};const eh=${(disp | 0) >> 31};`;
+  if (disp === 0) return `const ${name}=${lo(b)};const eh=${hi(b)};`;
+  const carry = disp > 0 ? '(s>4294967295?1:0)' : '(s<0?-1:0)';
+  return `const s=(${lo(b)}>>>0)+${disp};const ${name}=s|0;const eh=(${hi(b)}+${carry})|0;`;
 }
 
+/**
+ * The page-table index of an access at `ea` (`at`, the address checked, for LDQ_U/STQ_U the unrounded
+ * one): the page number when the address is canonical and aligned to `mask`+1, else one in the
+ * tables' upper half, which is always 0 (memory.ts), so that one lookup sends every exception to the
+ * slow path.
+ */
+function pageIndex(mask: number, at = 'ea'): string {
+  return `(ea>>>13)|((((eh^(${at}>>31))|(${at}&${mask}))!==0)?${ALPHA_PAGE_COUNT}:0)`;
+}
+
+/** Loads and stores by opcode: their table, alignment mask and whether the address is rounded to 8. */
+const ACCESS: Record<number, [Lookup['table'], number, boolean]> = {
+  10: ['RD', 0, false], // LDBU
+  12: ['RD', 1, false], // LDWU
+  11: ['RD', 0, true], // LDQ_U
+  40: ['RD', 3, false], // LDL
+  42: ['RD', 3, false], // LDL_L
+  41: ['RD', 7, false], // LDQ
+  43: ['RD', 7, false], // LDQ_L
+  14: ['WR', 0, false], // STB
+  13: ['WR', 1, false], // STW
+  15: ['WR', 0, true], // STQ_U
+  44: ['WR', 3, false], // STL
+  45: ['WR', 7, false], // STQ
+  46: ['WR', 3, false], // STL_C
+  47: ['WR', 7, false], // STQ_C
+};
+
 function memory(w: number, pc: number, kn: number): Translated | null {
+  const t = memoryAccess(w, pc, kn);
+  const op = opcodeOf(w);
+  const access = ACCESS[op];
+  // Loads into R31 other than LDx_L are prefetches: no code, no lookup.
+  if (!t || !access || (raOf(w) === 31 && access[0] === 'RD' && op !== 0x2a && op !== 0x2b)) return t;
+  const [table, mask, unaligned] = access;
+  t.lookup = { pc: pc >>> 0, table, b: rbOf(w), disp: disp16Of(w), mask, unaligned };
+  return t;
+}
+
+/**
+ * The source of a load or store (or LDA/LDAH). Long because it is one switch over the memory-format
+ * opcodes, each case a template of the generated source.
+ */
+function memoryAccess(w: number, pc: number, kn: number): Translated | null {
   // Slow paths get the instruction's index in its block and its address.
   const k = `${kn},${hex(pc)}`;
   const op = opcodeOf(w);
   const a = raOf(w);
   const b = rbOf(w);
   const disp = disp16Of(w);
-  // o: the page's word offset in the arena MEM (0 when the fast path does not apply).
-  const rdPage = `const o=RD[ea>>>13];if(o===0){@W;M.rf(ea,${k});}const i=o+((ea&0x1fff)>>2);`;
+  // o: the page's word offset in the arena MEM; 0 sends the access to the slow path, which raises
+  // the fault the checks find (non-canonical, misaligned, page) or, for a store into a page with
+  // translated code, drops that code and returns the offset.
+  // The lookup (memory() records it): @H<pc>@ becomes its expression or a hoisted value.
+  const entry = `@H${pc >>> 0}@`;
+  const rdPage = (mask: number, at = 'ea') =>
+    `const o=${entry};if(o===0){@W;M.rs(${at},eh,${mask},${k},ea);}const i=o+((ea&0x1fff)>>2);`;
   // A store that needed the slow path dropped translated code: stop continuing into other blocks.
-  const wrPage = `let o=WR[ea>>>13];if(o===0){@W;o=M.wp(ea,${k});c=-1;}const i=o+((ea&0x1fff)>>2);`;
-  const align = (mask: number, access: 0 | 1) => `if(ea&${mask}){@W;M.al(ea,${k},${access});}`;
+  const wrPage = (mask: number, at = 'ea') =>
+    `let o=${entry};if(o===0){@W;o=M.ws(${at},eh,${mask},${k},ea);c=-1;}const i=o+((ea&0x1fff)>>2);`;
   const setA = (l: string, h: string) => (a === 31 ? '' : `x${2 * a}=${l};x${2 * a + 1}=${h};`);
   switch (op) {
     case 0x08:
@@ -260,68 +342,70 @@ function memory(w: number, pc: number, kn: number): Translated | null {
     case 0x0a: // LDBU
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${rdPage}${setA('(MEM[i]>>>((ea&3)<<3))&255', '0')}}`,
+        code: `{${effectiveAddress(b, disp)}${rdPage(0)}${setA('(MEM[i]>>>((ea&3)<<3))&255', '0')}}`,
         ends: false,
       };
     case 0x0c: // LDWU
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(1, 0)}${rdPage}${setA('(MEM[i]>>>((ea&2)<<3))&65535', '0')}}`,
+        code: `{${effectiveAddress(b, disp)}${rdPage(1)}${setA('(MEM[i]>>>((ea&2)<<3))&65535', '0')}}`,
         ends: false,
       };
     case 0x0b: // LDQ_U (with Ra = R31 it is UNOP)
       if (a === 31) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0, 'ea0')}const ea=ea0&-8;${rdPage}const v0=MEM[i],v1=MEM[i+1];${setA('v0', 'v1')}}`,
+        code: `{${effectiveAddress(b, disp, 'ea0')}const ea=ea0&-8;${rdPage(0, 'ea0')}const v0=MEM[i],v1=MEM[i+1];${setA('v0', 'v1')}}`,
         ends: false,
       };
     case 0x28: // LDL
     case 0x2a: // LDL_L
       if (a === 31 && op === 0x28) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(3, 0)}${rdPage}const v=MEM[i];${op === 0x2a ? 'M.lock=ea;' : ''}${setA('v', 'v>>31')}}`,
+        code: `{${effectiveAddress(b, disp)}${rdPage(3)}const v=MEM[i];${op === 0x2a ? 'M.lock=ea;' : ''}${setA('v', 'v>>31')}}`,
         ends: false,
       };
     case 0x29: // LDQ
     case 0x2b: // LDQ_L
       if (a === 31 && op === 0x29) return { code: '', ends: false };
       return {
-        code: `{${effectiveAddress(b, disp, k, 0)}${align(7, 0)}${rdPage}const v0=MEM[i],v1=MEM[i+1];${op === 0x2b ? 'M.lock=ea;' : ''}${setA('v0', 'v1')}}`,
+        code: `{${effectiveAddress(b, disp)}${rdPage(7)}const v0=MEM[i],v1=MEM[i+1];${op === 0x2b ? 'M.lock=ea;' : ''}${setA('v0', 'v1')}}`,
         ends: false,
       };
     case 0x0e: // STB
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${wrPage}const sh=(ea&3)<<3;MEM[i]=(MEM[i]&~(255<<sh))|((v&255)<<sh);}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp)}${wrPage(0)}const sh=(ea&3)<<3;MEM[i]=(MEM[i]&~(255<<sh))|((v&255)<<sh);}`,
         ends: false,
       };
     case 0x0d: // STW
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(1, 1)}${wrPage}const sh=(ea&2)<<3;MEM[i]=(MEM[i]&~(65535<<sh))|((v&65535)<<sh);}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp)}${wrPage(1)}const sh=(ea&2)<<3;MEM[i]=(MEM[i]&~(65535<<sh))|((v&65535)<<sh);}`,
         ends: false,
       };
     case 0x0f: // STQ_U
       return {
-        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1, 'ea0')}const ea=ea0&-8;${wrPage}MEM[i]=v0;MEM[i+1]=v1;}`,
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, 'ea0')}const ea=ea0&-8;${wrPage(0, 'ea0')}MEM[i]=v0;MEM[i+1]=v1;}`,
         ends: false,
       };
     case 0x2c: // STL
       return {
-        code: `{const v=${lo(a)};${effectiveAddress(b, disp, k, 1)}${align(3, 1)}${wrPage}MEM[i]=v;}`,
+        code: `{const v=${lo(a)};${effectiveAddress(b, disp)}${wrPage(3)}MEM[i]=v;}`,
         ends: false,
       };
     case 0x2d: // STQ
       return {
-        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp, k, 1)}${align(7, 1)}${wrPage}MEM[i]=v0;MEM[i+1]=v1;}`,
+        code: `{const v0=${lo(a)},v1=${hi(a)};${effectiveAddress(b, disp)}${wrPage(7)}MEM[i]=v0;MEM[i+1]=v1;}`,
         ends: false,
       };
     case 0x2e: // STL_C
     case 0x2f: {
-      // STQ_C: stores only if the lock is held on this address; Ra = 1 on success, 0 on failure.
+      // STQ_C: stores only if the lock is held on this address; Ra = 1 on success, 0 on failure. The
+      // address checks come first (a fault even without the lock); the page only when storing.
       const quad = op === 0x2f;
+      const mask = quad ? 7 : 3;
       const store = quad ? `MEM[i]=${lo(a)};MEM[i+1]=${hi(a)};` : `MEM[i]=${lo(a)};`;
       const result = a === 31 ? '' : `x${2 * a}=ok;x${2 * a + 1}=0;`;
       return {
-        code: `{${effectiveAddress(b, disp, k, 1)}${align(quad ? 7 : 3, 1)}let ok=0;if(M.lock===ea){${wrPage}${store}ok=1;}M.lock=-1;${result}}`,
+        code: `{${effectiveAddress(b, disp)}if(((eh^(ea>>31))|(ea&${mask}))!==0){@W;M.rs(ea,eh,${mask},${k},ea,1);}let ok=0;if(M.lock===ea){${wrPage(mask)}${store}ok=1;}M.lock=-1;${result}}`,
         ends: false,
       };
     }

@@ -2,10 +2,13 @@
 // nor any library we use has Alpha). Basic blocks are translated into JavaScript functions (codegen.ts,
 // compiled with `new Function`, shared by source text across CPUs) and cached by address; a block
 // entered HOT times is retranslated as a region: the blocks reachable from it by direct branches on
-// its page, in one function, continuing into one another (inlined a few deep, else through a switch)
-// while the instruction limit allows. Integer registers live in an Int32Array as 32-bit halves, held
-// in locals inside translated code, and become bigints only at reg()/setReg(). The reference mode
-// (options.reference) runs one instruction per dispatch and is what the translator is tested against.
+// its page, in one function, continuing into one another (inlined a few deep, else through a switch
+// whose cases are loops of their own) while the instruction limit allows; the region's other blocks
+// are entered through it. Page lookups of accesses whose base register a function never writes are
+// made once on entry. Translations are closures over one process-wide Machine (see install()).
+// Integer registers live in an Int32Array as 32-bit halves, held in locals inside translated code,
+// and become bigints only at reg()/setReg(). The reference mode (options.reference) runs one
+// instruction per dispatch and is what the translator is tested against.
 //
 // Model (documented choices, see also codegen.ts and pal.ts):
 // - Addresses are NT's 32-bit addresses sign-extended to 64 bits; memory (memory.ts) covers the low
@@ -42,7 +45,7 @@ import type {
   RunResult,
   TraceHook,
 } from '../engine.js';
-import { type BlockContext, continueTo, translate } from './codegen.js';
+import { type BlockContext, continueTo, type Lookup, lookupCode, translate } from './codegen.js';
 import { ALPHA_PAGE_SIZE, AlphaMemory, PAGE_SHIFT } from './memory.js';
 import { AlphaOps } from './ops.js';
 import { ALPHA_TRAP, NT_PAL } from './pal.js';
@@ -90,6 +93,8 @@ interface Block {
   start: number;
   len: number;
   fn: Translation;
+  /** Which block of the function to start at (its `case`; 0 for the function's own start). */
+  entry: number;
   valid: boolean;
   /** Times the run loop entered it (a single block becomes a region at HOT). */
   hits: number;
@@ -128,21 +133,33 @@ class Runtime {
   constructor(
     readonly mem: AlphaMemory,
     private readonly flushAll: () => void,
+    /** Installs this CPU's state again after host code ran (it may have run another CPU or mapped). */
+    private readonly reinstall: () => void,
   ) {}
 
-  rf(ea: number, k: number, pc: number): never {
+  /**
+   * The address checks of an access at `at` (LDQ_U/STQ_U: before rounding; `eh` its high half) in the
+   * model's order: not canonical, then misaligned (`mask`); throws the AlphaFault.
+   */
+  private check(at: number, eh: number, mask: number, k: number, pc: number, access: FaultAccess): void {
+    if (eh !== at >> 31) throw new AlphaFault('unmapped', access, at >>> 0, undefined, k, pc);
+    if (at & mask) throw new AlphaFault('exception', access, at >>> 0, ALPHA_TRAP.unaligned, k, pc);
+  }
+  /**
+   * Slow path of a load from `ea` (checked as `at`): throws the fault. With `write`, the address
+   * checks of STx_C only (which throw, as translated code calls this only when one fails).
+   */
+  rs(at: number, eh: number, mask: number, k: number, pc: number, ea: number, write = 0): void {
+    this.check(at, eh, mask, k, pc, write ? 'write' : 'read');
+    if (write) return;
     throw new AlphaFault(this.mem.denied(ea), 'read', ea >>> 0, undefined, k, pc);
   }
-  wp(ea: number, k: number, pc: number): number {
+  /** Slow path of a store: the page's word offset when writable (dropping its code), else throws. */
+  ws(at: number, eh: number, mask: number, k: number, pc: number, ea: number): number {
+    this.check(at, eh, mask, k, pc, 'write');
     const o = this.mem.writablePage(ea);
     if (o) return o;
     throw new AlphaFault(this.mem.denied(ea), 'write', ea >>> 0, undefined, k, pc);
-  }
-  al(ea: number, k: number, pc: number, write: number): never {
-    throw new AlphaFault('exception', write ? 'write' : 'read', ea >>> 0, ALPHA_TRAP.unaligned, k, pc);
-  }
-  nc(ea: number, k: number, pc: number, write: number): never {
-    throw new AlphaFault('unmapped', write ? 'write' : 'read', ea >>> 0, undefined, k, pc);
   }
   inv(pc: number, k: number): never {
     throw new AlphaFault('invalid-instruction', 'fetch', pc, undefined, k, pc);
@@ -179,23 +196,53 @@ class Runtime {
     } catch (e) {
       this.hostError = e instanceof Error ? e : new Error(String(e));
       throw HOST_ERROR;
+    } finally {
+      this.reinstall();
     }
   }
 }
 
-/** What translated code works on, passed as its one argument (so one function serves every CPU). */
+/**
+ * What translated code works on: one object per process, into which the running CPU installs its
+ * registers, page tables, arena and runtime (install()). Every translation is a closure over it, made
+ * once per source text, so V8 sees one closure per function and specializes it to this object: the
+ * page tables and arena, the same objects from one CPU to the next (memory.ts parks and reuses them),
+ * become constants in optimized code (no loads, known lengths).
+ */
 interface Machine {
   R: Int32Array;
   RD: Int32Array;
   WR: Int32Array;
+  MEM: Int32Array;
   M: Runtime;
   O: AlphaOps;
 }
-type Translation = (S: Machine) => number;
+/** Runs translated code from its block `entry` (0: the first); returns the next pc. */
+type Translation = (entry: number) => number;
+
+/** The helpers translated code calls (stateless but for a scratch slot), shared by every CPU. */
+const OPS = new AlphaOps();
+/** The process's Machine, made by the first install (with real values, so its fields start constant). */
+let machine: Machine | null = null;
+
+/** Makes `S` the state translated code works on; stores only what changed (V8 keeps the rest constant). */
+function install(R: Int32Array, mem: AlphaMemory, M: Runtime): Machine {
+  const S = machine;
+  if (S === null) {
+    machine = { R, RD: mem.rd, WR: mem.wr, MEM: mem.words, M, O: OPS };
+    return machine;
+  }
+  if (S.R !== R) S.R = R;
+  if (S.RD !== mem.rd) S.RD = mem.rd;
+  if (S.WR !== mem.wr) S.WR = mem.wr;
+  if (S.MEM !== mem.words) S.MEM = mem.words;
+  if (S.M !== M) S.M = M;
+  return S;
+}
 
 /**
  * Compiled translations by source text, shared by every AlphaInterpreter of the process (a replay or
- * test run boots the same kernel many times): the state comes in as the argument, so a later CPU
+ * test run boots the same kernel many times): the state is the process's Machine, so a later CPU
  * running the same guest code calls the same function, with V8's feedback and optimized code. Bounded
  * by the source kept (cleared when full).
  */
@@ -203,14 +250,17 @@ const translations = new Map<string, Translation>();
 let translationChars = 0;
 const MAX_TRANSLATION_CHARS = 32 << 20;
 
-function translation(body: string): Translation {
+function translation(body: string, S: Machine): Translation {
   let f = translations.get(body);
   if (!f) {
     if (translationChars + body.length > MAX_TRANSLATION_CHARS) {
       translations.clear();
       translationChars = 0;
     }
-    f = new Function('S', `const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}`) as Translation;
+    // The arena is read after a code hook (which may map memory and so replace it): in withLocals.
+    f = new Function('S', `return function(e){const R=S.R,RD=S.RD,WR=S.WR,M=S.M,O=S.O;${body}}`)(
+      S,
+    ) as Translation;
     translations.set(body, f);
     translationChars += body.length;
   }
@@ -224,14 +274,27 @@ const REG_NAME = /^([rf])(\d{1,2})$/;
  * and written back (`@W`) before every exit and every call out, with M.n (= n0 + d, d the
  * instructions retired in this call, at most c).
  */
-function withLocals(src: string): string {
+function withLocals(src: string, lookups: ReadonlyMap<number, Lookup>): string {
   const used = new Set<number>();
   const written = new Set<number>();
   for (const m of src.matchAll(/\bx(\d+)\b/g)) used.add(Number(m[1]));
   for (const m of src.matchAll(/\bx(\d+)=(?!=)/g)) written.add(Number(m[1]));
+  // Page lookups of loads and stores whose base register the function never writes are made once,
+  // on entry (codegen.ts, lookupCode): a loop over one buffer then does no table read per access.
+  let prologue = '';
+  const lookupAt = new Map<number, string>();
+  for (const l of lookups.values()) {
+    const hoist = l.b === 31 || !(written.has(2 * l.b) || written.has(2 * l.b + 1));
+    if (hoist) {
+      prologue += lookupCode(l, true);
+      if (l.b !== 31) used.add(2 * l.b).add(2 * l.b + 1);
+    }
+    lookupAt.set(l.pc, hoist ? `P${l.pc}` : lookupCode(l, false));
+  }
+  if (lookupAt.size > 0) src = src.replace(/@H(\d+)@/g, (_, pc: string) => lookupAt.get(Number(pc))!);
   const flush = `(${[...written].map((i) => `R[${i}]=x${i},`).join('')}M.n=n0+d)`;
   const load = used.size > 0 ? `let ${[...used].map((i) => `x${i}=R[${i}]`).join(',')};` : '';
-  return `const n0=M.n;let d=0;let c=M.c;const MEM=M.mem.words;${load}${src.replaceAll('@W', flush)}`;
+  return `const n0=M.n;let d=0;let c=M.c;const MEM=S.MEM;${load}${prologue}${src.replaceAll('@W', flush)}`;
 }
 
 /** An Alpha AXP CPU (21064 integer instruction set plus BWX), see the file comment for the model. */
@@ -243,8 +306,6 @@ export class AlphaInterpreter implements AlphaCpu {
   private fpcr = 0n;
   private readonly mem: AlphaMemory;
   private readonly rt: Runtime;
-  private readonly ops = new AlphaOps();
-  private readonly machine: Machine;
   private readonly blocks = new Map<number, Block>();
   private readonly steps = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
@@ -262,8 +323,16 @@ export class AlphaInterpreter implements AlphaCpu {
     this.amask = options.amask ?? 1;
     this.reference = options.reference ?? false;
     this.mem = new AlphaMemory((page) => this.dropBlocks(page));
-    this.rt = new Runtime(this.mem, () => this.flushCode());
-    this.machine = { R: this.R, RD: this.mem.rd, WR: this.mem.wr, M: this.rt, O: this.ops };
+    this.rt = new Runtime(
+      this.mem,
+      () => this.flushCode(),
+      () => this.install(),
+    );
+  }
+
+  /** Makes this CPU's state the one translated code works on (at run start and after host code). */
+  private install(): Machine {
+    return install(this.R, this.mem, this.rt);
   }
 
   map(address: number, size: number, perm: Perm): void {
@@ -432,8 +501,9 @@ export class AlphaInterpreter implements AlphaCpu {
     start: number,
     maxLen: number,
     links: ReadonlyMap<number, readonly [number, number]> | null,
-  ): { src: string; len: number; next: number[] } {
+  ): { src: string; len: number; next: number[]; lookups: Lookup[] } {
     const hooked = this.isHooked(start);
+    const lookups: Lookup[] = [];
     const ctx: BlockContext = { start, links, length: 0, implver: this.implver, amask: this.amask };
     let src = '';
     let pc = start;
@@ -443,14 +513,15 @@ export class AlphaInterpreter implements AlphaCpu {
       ctx.length = k + 1;
       const t = translate(w, pc, k, ctx);
       src += t.code;
+      if (t.lookup) lookups.push(t.lookup);
       k++;
       pc = (pc + 4) >>> 0;
-      if (t.ends) return { src, len: k, next: t.next ?? [] };
+      if (t.ends) return { src, len: k, next: t.next ?? [], lookups };
       if (k >= maxLen || hooked || (pc & 0x1fff) === 0 || pc === this.until || this.isHooked(pc)) {
         // Cut here: continue at the next instruction (a block of its own).
         const link = (pc & 0x1fff) === 0 ? undefined : links?.get(pc);
         src += link !== undefined ? `d+=${k};${continueTo(link, pc)}` : `d+=${k};@W;return ${pc};`;
-        return { src, len: k, next: (pc & 0x1fff) === 0 ? [] : [pc] };
+        return { src, len: k, next: (pc & 0x1fff) === 0 ? [] : [pc], lookups };
       }
     }
   }
@@ -496,29 +567,37 @@ export class AlphaInterpreter implements AlphaCpu {
     len = codes[0]!.len;
     // A jump to another block of the function inlines that block's code (up to INLINE_DEPTH deep,
     // never the entry, never a block already on the way): a loop then goes through the switch once
-    // per iteration, at its head, instead of once per block.
+    // per iteration, at its head, instead of once per block. Each case is a loop of its own (C<i>),
+    // and a jump back to the block a case starts with continues it without the switch: V8 then
+    // optimizes a loop over a few blocks as a small loop, not as a branch of one loop over them all.
+    const multi = starts.length > 1;
     let room = INLINE_CHARS;
     const expand = (code: string, depth: number, path: readonly number[]): string =>
       code.replace(/@J(\d+)@/g, (_, j: string) => {
         const i = Number(j);
+        if (i === path[0]) return multi ? `continue C${i};` : 'continue;';
         const target = codes[i]!.src;
         if (i === 0 || depth >= INLINE_DEPTH || path.includes(i) || target.length > room) {
-          return `b=${i};continue;`;
+          return `b=${i};continue O;`;
         }
         room -= target.length;
         return expand(target, depth + 1, [...path, i]);
       });
     codes.forEach((b, i) => {
       const code = expand(b.src, 0, [i]);
-      src += starts.length > 1 ? `case ${i}:{${code}}` : code;
+      src += multi ? `case ${i}:C${i}:for(;;){${code}}` : code;
     });
-    const loop = starts.length > 1 ? `let b=0;for(;;){switch(b){${src}}}` : `let b=0;for(;;){${src}}`;
-    const hook = this.isHooked(start) ? `if(M.hook(${start})){return M.pc;}` : '';
-    const body = hook + withLocals(loop);
+    const loop = multi ? `let b=e;O:for(;;){switch(b){${src}}}` : `for(;;){${src}}`;
+    const hooked = this.isHooked(start);
+    const hook = hooked ? `if(M.hook(${start})){return M.pc;}` : '';
+    const lookups = new Map<number, Lookup>();
+    for (const c of codes) for (const l of c.lookups) lookups.set(l.pc, l);
+    const body = hook + withLocals(loop, lookups);
     const block: Block = {
       start,
       len,
-      fn: translation(body),
+      fn: translation(body, this.install()),
+      entry: 0,
       valid: true,
       hits: region ? HOT : 0,
       l1pc: -1,
@@ -537,7 +616,30 @@ export class AlphaInterpreter implements AlphaCpu {
     const old = map.get(start);
     if (old) old.valid = false;
     map.set(start, block);
+    if (region && !hooked) this.enterThrough(block, starts, codes, list);
     return block;
+  }
+
+  /**
+   * Makes the other blocks of `region` (starts[i], compiled as its case i) enter through it, rather
+   * than each becoming a region of its own when hot: a loop entered in its middle (after a return to
+   * the run loop) keeps running in the one function whose loop head is its first case.
+   */
+  private enterThrough(
+    region: Block,
+    starts: readonly number[],
+    codes: readonly { len: number }[],
+    list: Block[],
+  ): void {
+    for (let i = 1; i < starts.length; i++) {
+      const s = starts[i]!;
+      const cur = this.blocks.get(s);
+      if (cur && cur.hits >= HOT) continue; // already a region or a region's entry
+      const entry: Block = { ...region, start: s, len: codes[i]!.len, entry: i, hits: HOT };
+      list.push(entry);
+      if (cur) cur.valid = false;
+      this.blocks.set(s, entry);
+    }
   }
 
   /**
@@ -572,6 +674,7 @@ export class AlphaInterpreter implements AlphaCpu {
     let prev: Block | null = null;
     let iterations = 0;
     this.running = true;
+    this.install();
     try {
       for (;;) {
         if (pc === until) return { kind: 'returned', pc, instructions: rt.n };
@@ -619,10 +722,11 @@ export class AlphaInterpreter implements AlphaCpu {
               };
             }
           }
+          if (traces.length > 0) this.install();
           if (rt.stopReason !== null)
             return { kind: 'stopped', reason: rt.stopReason, pc: pc >>> 0, instructions: rt.n };
           rt.c = Math.min(budget - rt.n, chunk) | 0;
-          pc = blk.fn(this.machine);
+          pc = blk.fn(blk.entry);
           prev = blk;
         } catch (e) {
           if (e instanceof AlphaFault) {

@@ -13,6 +13,11 @@ export const PAGE_SHIFT = 13;
 /** 32-bit words per page. */
 export const PAGE_WORDS = ALPHA_PAGE_SIZE / 4;
 const PAGE_COUNT = 2 ** (32 - PAGE_SHIFT);
+/**
+ * Pages in 4 GiB. The `rd`/`wr` tables have twice as many entries: translated code indexes the upper
+ * half, always 0, for a non-canonical or misaligned address, so one lookup sends it to the slow path.
+ */
+export const ALPHA_PAGE_COUNT = PAGE_COUNT;
 /** Pages the arena holds at first (it doubles when full). */
 const INITIAL_SLOTS = 512;
 /** Released tables kept for reuse (boots run one at a time per process). */
@@ -37,9 +42,9 @@ const permBits = (p: Perm) => (p.read ? P_READ : 0) | (p.write ? P_WRITE : 0) | 
 interface Tables {
   /** Word offset of each mapped page in `words`, by page number (0 when unmapped). */
   base: Int32Array;
-  /** Offset of readable pages, for translated loads (0 otherwise). */
+  /** Offset of readable pages, for translated loads (0 otherwise; 2 * PAGE_COUNT entries). */
   rd: Int32Array;
-  /** Offset of writable pages without translated code, for translated stores (0 otherwise). */
+  /** Offset of writable pages without translated code, for translated stores (as `rd`). */
   wr: Int32Array;
   /** Permission bits by page number (0 when unmapped). */
   perm: Uint8Array;
@@ -60,8 +65,8 @@ const parked: Tables[] = [];
 function freshTables(): Tables {
   return {
     base: new Int32Array(PAGE_COUNT),
-    rd: new Int32Array(PAGE_COUNT),
-    wr: new Int32Array(PAGE_COUNT),
+    rd: new Int32Array(2 * PAGE_COUNT),
+    wr: new Int32Array(2 * PAGE_COUNT),
     perm: new Uint8Array(PAGE_COUNT),
     code: new Uint8Array(PAGE_COUNT),
     words: new Int32Array(INITIAL_SLOTS * PAGE_WORDS),
