@@ -1,13 +1,13 @@
 // Guest-level checks of the export handlers: test/kernel/guest/*.c call C runtime, Rtl, HAL,
-// dispatcher, security, list, I/O and data exports under `--kernel registry` and check each result in
-// guest code.
+// dispatcher, security, list, I/O, registry and data exports under `--kernel registry` and check each
+// result in guest code.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runDriver } from '../../src/sandbox/index.js';
 import { buildGuestDriver, haveMingw } from './guest-driver.js';
 
 describe.skipIf(!haveMingw())('guest-level handler checks (needs gcc-mingw-w64-i686)', () => {
-  it.each(['surface', 'surface2'])('%s.c: every check in guest code passes', async (name) => {
+  it.each(['surface', 'surface2', 'registry'])('%s.c: every check in guest code passes', async (name) => {
     const source = `test/kernel/guest/${name}.c`;
     const driver = buildGuestDriver(source, name);
     const r = await runDriver({ driver, kernel: 'registry' });

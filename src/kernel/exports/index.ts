@@ -30,6 +30,7 @@ import { psExports } from './ntoskrnl/ps.js';
 import { rtlExports } from './ntoskrnl/rtl.js';
 import { rtlMemoryExports } from './ntoskrnl/rtl-memory.js';
 import { rtlNameExports } from './ntoskrnl/rtl-names.js';
+import { RtlQueryRegistryValues } from './ntoskrnl/rtl-query-registry.js';
 import { rtlStringExports } from './ntoskrnl/rtl-string.js';
 import { seExports } from './ntoskrnl/se.js';
 import { sehExports, sehLanguageExports } from './ntoskrnl/seh.js';
@@ -71,6 +72,7 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...ndisWrapperExports,
   ...tdiExports,
   ...rtlNameExports,
+  RtlQueryRegistryValues,
   ...wdfExports,
   ...fwpkclntExports,
   ...ndisNetBufferExports,

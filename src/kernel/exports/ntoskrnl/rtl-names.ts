@@ -32,7 +32,7 @@ export function legal8dot3(name: string): [boolean, boolean] {
 }
 
 /** RelativeTo values of RtlWriteRegistryValue/RtlQueryRegistryValues (ntddk.h). */
-const RELATIVE: Record<number, string> = {
+export const RELATIVE_TO: Record<number, string> = {
   0: '', // RTL_REGISTRY_ABSOLUTE
   1: '\\Registry\\Machine\\System\\CurrentControlSet\\Services\\',
   2: '\\Registry\\Machine\\System\\CurrentControlSet\\Control\\',
@@ -43,7 +43,7 @@ const RELATIVE: Record<number, string> = {
 
 function writeValue(ctx: KernelContext, [relativeTo, path, valueName, type, data, length]: number[]): number {
   if (!ctx.registry) return NTSTATUS.OBJECT_NAME_NOT_FOUND;
-  const base = RELATIVE[relativeTo! & 0xff];
+  const base = RELATIVE_TO[relativeTo! & 0xff];
   if (base === undefined || relativeTo! & 0x40000000) return NTSTATUS.INVALID_PARAMETER; // RTL_REGISTRY_HANDLE: not modelled
   const full = base + (ctx.mem.wString(path!, 512) ?? '');
   let key = ctx.registry.root;
