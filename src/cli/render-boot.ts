@@ -38,6 +38,7 @@ export function eventViewerOf(r: BootReport): EventViewerInput {
     type: e.type,
     id: e.id,
     message: e.message,
+    data: e.data,
   }));
   const firstError = rows.findIndex((e) => e.type === 'error');
   return {

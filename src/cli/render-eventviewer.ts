@@ -4,8 +4,8 @@
 // Layout after NT 3.51's Event Viewer (eventvwr.exe): a window titled "Event Viewer - System Log on
 // \\COMPUTER" with the menus Log, View, Options, Help, one row per event with an icon for its type and
 // the columns Date, Time, Source, Category, Event, User, Computer; double-clicking a row opened "Event
-// Detail" with those fields, the Description and the event's Data (drawn empty: the report carries no
-// event data). Modelled, not measured: sizes, fonts, colours, icons.
+// Detail" with those fields, the Description and the event's Data (its bytes, in the Bytes view the
+// dialog opened with). Modelled, not measured: sizes, fonts, colours, icons.
 
 import { escapeMarkup, MONO_FONTS, wrapText } from './render-screen.js';
 
@@ -17,6 +17,8 @@ export interface EventRow {
   type: 'error' | 'warning' | 'information';
   id: number;
   message: string;
+  /** The record's binary data as hex (Server's 2508 carries the NTSTATUS), or null. */
+  data?: string | null;
 }
 
 /** What the Event Viewer picture shows: the log's rows and which one is selected (its detail is drawn). */
@@ -180,8 +182,8 @@ function svgEventDetail(
         `<text x="${x + 22}" y="${148 + i * 16}" font-size="12" font-family="${MONO}" xml:space="preserve">${t(l).replace(/ /g, '\u00a0')}</text>`,
     ),
   ];
-  // NT 3.51 showed the event's binary data under the description; the report carries none, so the
-  // box is empty (Bytes selected, as the dialog opened).
+  // The event's binary data under the description, in the Bytes view the dialog opened with: an
+  // offset, then eight bytes a line (two lines fit; NT's box scrolled for more).
   const dy = 132 + descH + 20;
   const radio = (cx: number, on: boolean) =>
     `<circle cx="${cx}" cy="${dy - 4}" r="5" fill="#fff" stroke="#000"/>${on ? `<circle cx="${cx}" cy="${dy - 4}" r="2.2"/>` : ''}`;
@@ -192,6 +194,10 @@ function svgEventDetail(
     radio(x + 148, false),
     `<text x="${x + 158}" y="${dy}" font-size="12">Words</text>`,
     `<rect x="${x + 16}" y="${dy + 8}" width="${w - 32}" height="36" fill="#fff" stroke="#000"/>`,
+    ...dataLines(r.data ?? null).map(
+      (l, i) =>
+        `<text x="${x + 22}" y="${dy + 22 + i * 14}" font-size="12" font-family="${MONO}" xml:space="preserve" data-event-data="">${t(l).replace(/ /g, '\u00a0')}</text>`,
+    ),
   );
   const by = dy + 8 + 36 + 14;
   ['Close', 'Previous', 'Next', 'Help'].forEach((b, i) => {
@@ -202,6 +208,20 @@ function svgEventDetail(
   });
   out.push('</g></g>');
   return { svg: out.join('\n'), height: h + 20 };
+}
+
+/** Event Detail's Bytes view of hex `data`: `0000: 63 02 00 c0`, eight bytes a line, two lines. */
+export function dataLines(data: string | null): string[] {
+  const bytes = (data ?? '').match(/[0-9a-f]{2}/gi) ?? [];
+  const lines: string[] = [];
+  for (let at = 0; at < bytes.length && lines.length < 2; at += 8)
+    lines.push(
+      `${at.toString(16).padStart(4, '0')}: ${bytes
+        .slice(at, at + 8)
+        .join(' ')
+        .toLowerCase()}`,
+    );
+  return lines;
 }
 
 /** The boot's timeline (one line per step) and its outcome, as a plain panel. */

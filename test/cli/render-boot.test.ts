@@ -48,6 +48,8 @@ describe.skipIf(!haveUnicorn)('boot --render', () => {
     const detail = textsIn(svg, 'data-window="event-detail"');
     expect(detail).toEqual(expect.arrayContaining(['Event Detail', '2508', 'Server', 'Error']));
     expect(detail.join('\n')).toContain('The server service was unable to load the server driver.');
+    // Its Data, in the Bytes view: the NTSTATUS NtLoadDriver returned (STATUS_DRIVER_ENTRYPOINT_NOT_FOUND).
+    expect(detail).toContain('0000: 63 02 00 c0');
     expect(svg).toContain('Outcome: booted with errors (1 hard error, 2 error events)');
     expect(svg).toContain('Boot timeline');
     await expect(svg).toMatchFileSnapshot('../golden/screen/kb138713-boot.svg');
