@@ -5,22 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { profileNames } from '../../src/boot/index.js';
-import { run } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 
 const unicorn = haveUnicorn;
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-boot-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', 'boot', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => cliInProcess('boot', ...args);
 
 describe.skipIf(!unicorn)('nt351 boot exit codes by outcome', () => {
   it('0 for a clean boot, 1 for errors, 2 for a bugcheck', async () => {

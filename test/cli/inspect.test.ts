@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectReport } from '../../src/analysis/inspect.js';
-import { run } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { image, kbLikeSet } from '../helpers/imageset.js';
 
 const set = kbLikeSet();
@@ -17,16 +17,11 @@ afterAll(() => {
 });
 const kernel = join(set.system32, 'NTOSKRNL.EXE');
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
+const cli = async (...args: string[]) => {
+  const r = await cliInProcess(...args);
   const clean = (s: string) => s.split(set.root).join('<set>').split(tmp).join('<tmp>');
-  return { code, stdout: clean(stdout), stderr: clean(stderr) };
-}
+  return { code: r.code, stdout: clean(r.stdout), stderr: clean(r.stderr) };
+};
 
 describe('nt351 inspect --json', () => {
   let r: Awaited<ReturnType<typeof cli>>;

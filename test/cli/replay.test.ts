@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { profileNames } from '../../src/boot/index.js';
-import { run } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-replay-cli-'));
@@ -18,15 +18,7 @@ const scenario = (name: string, text: string) => {
   writeFileSync(p, text);
   return p;
 };
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', 'replay', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => cliInProcess('replay', ...args);
 const install = (media: string, machine: string) =>
   `schema: nt351-scenario/1\nname: n\nsteps:\n  - install: { media: ${media}, machine: ${machine} }\n  - boot: {}\n`;
 

@@ -8,20 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolveReport } from '../../src/analysis/index.js';
 import { run } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { image, namedExports } from '../helpers/imageset.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nt351-resolve-scale-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', 'resolve', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout: stdout.split(dir).join('<dir>'), stderr };
-}
+const cli = async (...args: string[]) => {
+  const r = await cliInProcess('resolve', ...args);
+  return { ...r, stdout: r.stdout.split(dir).join('<dir>') };
+};
 
 const ZLIB = [
   'deflate',

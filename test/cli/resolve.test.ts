@@ -2,22 +2,17 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolveReport } from '../../src/analysis/resolve.js';
-import { run } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { kbLikeSet } from '../helpers/imageset.js';
 
 const set = kbLikeSet();
 afterAll(() => rmSync(set.root, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
+const cli = async (...args: string[]) => {
+  const r = await cliInProcess(...args);
   const clean = (s: string) => s.split(set.root).join('<set>');
-  return { code, stdout: clean(stdout), stderr: clean(stderr) };
-}
+  return { code: r.code, stdout: clean(r.stdout), stderr: clean(r.stderr) };
+};
 
 describe('nt351 resolve --kernel-mode on a KB Q138713-like set', () => {
   let r: Awaited<ReturnType<typeof cli>>;

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,15 +31,7 @@ const dir = (name: string) => {
   return p;
 };
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
+const cli = cliInProcess;
 
 /**
  * A file this process cannot read. Tests run as root, which reads a chmod 000 file anyway; the

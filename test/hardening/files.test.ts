@@ -18,11 +18,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { replay, ScenarioError, scenarioFiles } from '../../src/replay/index.js';
 import { imagesetFiles } from '../../src/sandbox/index.js';
 import { ImageSet, SYSTEM_HIVE_PATH, setRegistryValue } from '../../src/system/index.js';
 import { Media, MediaError } from '../../src/system/media.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { hashTree } from '../helpers/tree.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 
@@ -32,15 +32,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const KB = 'fixtures/imagesets/kb138713-x86-up';
 const RTM = 'fixtures/imagesets/rtm-x86-up';
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
+const cli = cliInProcess;
 /** A copy of a fixture image set in tmp whose machine.yaml `edit` rewrites. */
 function setCopy(name: string, from: string, edit: (yaml: string) => string): string {
   const d = join(tmp, name);

@@ -108,9 +108,9 @@ describe('(5) machine.yaml service names that are not names', () => {
       writeFileSync(join(dir, 'machine.yaml'), `${MANIFEST_HEAD}\n${yaml}\n`);
       const c = await cli('boot', '--json', dir);
       expect(c.code).toBe(65);
-      expect(JSON.parse(c.out).error.error).toBe('ImageSetError');
-      expect(c.err).toContain(`machine.yaml:7:${col}: `);
-      expect(c.err).toContain('keys must be plain names');
+      expect(JSON.parse(c.stdout).error.error).toBe('ImageSetError');
+      expect(c.stderr).toContain(`machine.yaml:7:${col}: `);
+      expect(c.stderr).toContain('keys must be plain names');
     });
   }
 });
@@ -143,7 +143,7 @@ describe.skipIf(!haveUnicorn)(
       expect(r.loaderMessage![2]).toContain('export directory of NTOSKRNL.EXE is corrupt');
       const c = await cli('boot', '--json', dir);
       expect(c.code).toBe(2); // did not boot: the OS loader stopped (before: 2 with no report)
-      expect(JSON.parse(c.out).outcome).toBe('loader-stop');
+      expect(JSON.parse(c.stdout).outcome).toBe('loader-stop');
     });
     it('in the HAL: the loader stop names HAL.DLL', async () => {
       const r = await boot(setWith('rtm-x86-up', 'HAL.DLL', corruptExports));
@@ -346,7 +346,7 @@ describe('(8) inputs are checked for type and size before they are read', () => 
       expect(set.skipped[0]).toContain('its name is not valid UTF-8');
       const c = await cli('boot', dir);
       expect(c.code).toBe(0);
-      expect(c.err).toContain('nt351: warning: ');
+      expect(c.stderr).toContain('nt351: warning: ');
     },
   );
 });

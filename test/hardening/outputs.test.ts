@@ -63,8 +63,8 @@ describe.skipIf(!haveUnicorn)('--save-overlay', () => {
       const before = files(set);
       const c = await cli('boot', '--json', '--save-overlay', target(set), set);
       expect(c.code).toBe(73);
-      expect(JSON.parse(c.out).error.error).toBe('OutputError');
-      expect(c.err).toContain('which nt351 only reads');
+      expect(JSON.parse(c.stdout).error.error).toBe('OutputError');
+      expect(c.stderr).toContain('which nt351 only reads');
       expect(files(set)).toEqual(before);
     });
   }
@@ -77,7 +77,7 @@ describe.skipIf(!haveUnicorn)('--save-overlay', () => {
     symlinkSync(victim, join(out, ...EVT));
     const c = await cli('boot', '--save-overlay', out, freshSet());
     expect(c.code).toBe(73);
-    expect(c.err).toContain('is a symbolic link');
+    expect(c.stderr).toContain('is a symbolic link');
     expect(readFileSync(victim, 'utf8')).toBe('precious');
   });
 
@@ -88,7 +88,7 @@ describe.skipIf(!haveUnicorn)('--save-overlay', () => {
     symlinkSync(elsewhere, join(out, 'WINNT35'));
     const c = await cli('boot', '--save-overlay', out, freshSet());
     expect(c.code).toBe(73);
-    expect(c.err).toContain('is a symbolic link');
+    expect(c.stderr).toContain('is a symbolic link');
     expect(files(elsewhere)).toEqual([]);
   });
 
@@ -117,7 +117,7 @@ describe.skipIf(!haveUnicorn)('--render', () => {
     symlinkSync(victim, link);
     const c = await cli('boot', '--render', link, freshSet());
     expect(c.code).toBe(73);
-    expect(c.err).toContain('is a symbolic link');
+    expect(c.stderr).toContain('is a symbolic link');
     expect(readFileSync(victim, 'utf8')).toBe('precious');
   });
 

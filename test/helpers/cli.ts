@@ -2,16 +2,18 @@
 import { run } from '../../src/cli/main.js';
 
 /** Runs `nt351 ...args`, returning its exit code and what it wrote. */
-export async function cliInProcess(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
+export async function cliInProcess(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
   const code = await run(['node', 'nt351', ...args], {
     stdout: (s: string) => {
-      out += s;
+      stdout += s;
     },
     stderr: (s: string) => {
-      err += s;
+      stderr += s;
     },
   });
-  return { code, out, err };
+  return { code, stdout, stderr };
 }

@@ -3,17 +3,13 @@
 // guest code with NT's arguments, STATUS_MORE_PROCESSING_REQUIRED stops the completion, and the two
 // IRP bugchecks drivers hit (no stack location left, completed twice) end the run as NT would.
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const LAYERED = 'fixtures/bin/samples/layered.sys';
 const dbg = (r: RunDriverReport) => r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text.trim()] : []));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  const code = await run(['node', 'nt351', ...args], { stdout: (s) => (stdout += s), stderr: () => {} });
-  return { code, stdout };
-}
+const cli = cliInProcess;
 
 describe('IRPs through a stack of devices', () => {
   const ioctls = ['--ioctl', '0x222000', '--ioctl', '0x222004', '--ioctl', '0x222008'];

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { ALL_HANDLERS } from '../../src/kernel/exports/index.js';
 import { defineExport } from '../../src/kernel/registry.js';
 import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-run-'));
@@ -22,11 +22,10 @@ const calls = (r: RunDriverReport) => r.events.flatMap((e) => (e.type === 'api-c
 const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 const SAMPLE = 'fixtures/bin/samples/ioctl.sys';
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  const code = await run(['node', 'nt351', ...args], { stdout: (s) => (stdout += s), stderr: () => {} });
-  return { code, stdout: stdout.split(tmp).join('<tmp>') };
-}
+const cli = async (...args: string[]) => {
+  const r = await cliInProcess(...args);
+  return { code: r.code, stdout: r.stdout.split(tmp).join('<tmp>') };
+};
 
 describe('run-driver on real drivers', () => {
   it('runs the DDK-style sample through DriverEntry, create, IOCTLs, close and unload (golden)', async () => {

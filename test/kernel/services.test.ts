@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { x86Driver } from '../helpers/x86-driver.js';
 
 const SERVICES = 'fixtures/bin/samples/services.sys';
@@ -21,11 +21,7 @@ const write = (name: string, bytes: Uint8Array) => {
 };
 const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  const code = await run(['node', 'nt351', ...args], { stdout: (s) => (stdout += s), stderr: () => {} });
-  return { code, stdout };
-}
+const cli = cliInProcess;
 
 describe('Zw*, Ps* and Ob* from guest code', () => {
   it('reads and extends its services key, and finds no files without an image set (golden)', async () => {

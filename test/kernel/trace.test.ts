@@ -1,16 +1,12 @@
 // run-driver --trace: executed blocks or instructions with Capstone's disassembly, interleaved with
 // API calls in the report, capped with a truncation marker; nothing traced when not asked for.
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const MODULES = 'fixtures/bin/samples/modules.sys';
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  const code = await run(['node', 'nt351', ...args], { stdout: (s) => (stdout += s), stderr: () => {} });
-  return { code, stdout };
-}
+const cli = cliInProcess;
 const traced = (r: RunDriverReport) => r.events.filter((e) => e.type === 'trace');
 
 describe('run-driver --trace', () => {

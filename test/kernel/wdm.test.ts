@@ -2,18 +2,14 @@
 // the PnP manager (AddDevice with a bus driver's PDO, IRP_MN_START_DEVICE first, IRP_MN_REMOVE_DEVICE
 // last); the driver's start goes down to the bus driver and comes back through its completion routine.
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import type { RunDriverReport } from '../../src/sandbox/index.js';
 import { runDriver } from '../../src/sandbox/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const WDM = 'fixtures/bin/samples/wdm.sys';
 const args = ['run-driver', '--kernel', 'registry', '--ioctl', '0x222000', WDM];
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  const code = await run(['node', 'nt351', ...argv], { stdout: (s) => (stdout += s), stderr: () => {} });
-  return { code, stdout };
-}
+const cli = cliInProcess;
 
 describe('a WDM driver skeleton', () => {
   it('is added, started, queried, removed and unloaded (golden, human and JSON)', async () => {

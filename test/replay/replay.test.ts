@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { parseScenarios, replay, ScenarioError } from '../../src/replay/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { hashTree } from '../helpers/tree.js';
 import { haveUnicorn } from '../helpers/unicorn.js';
 
@@ -15,15 +15,7 @@ const scenario = (name: string, text: string) => {
   writeFileSync(p, text);
   return p;
 };
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['node', 'nt351', 'replay', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => cliInProcess('replay', ...args);
 
 describe.skipIf(!unicorn)('the KB Q138713 suite', () => {
   it('passes: symptom, three resolutions, the wrong fixes for SP1-SP5 on UP and MP, and the disable-Server stop-gap (49 scenarios, 49 boots)', async () => {

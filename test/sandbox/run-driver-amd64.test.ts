@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
 import { ALL_HANDLERS } from '../../src/kernel/exports/index.js';
 import { syntheticImage } from '../../src/kernel/synthetic.js';
 import { writePe } from '../../src/pe/writer.js';
 import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const X86_SAMPLE = 'fixtures/bin/samples/ioctl.sys';
 const AMD64_SAMPLE = 'fixtures/bin/samples/amd64/ioctl.sys';
@@ -19,11 +19,7 @@ const IOCTLS = ['--ioctl', '0x222000', '--ioctl', '0x222004', '--ioctl', '1'];
 const tmp = mkdtempSync(join(tmpdir(), 'nt351-amd64-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  const code = await run(['node', 'nt351', ...args], { stdout: (s) => (stdout += s), stderr: () => {} });
-  return { code, stdout };
-}
+const cli = cliInProcess;
 
 /** The report text without addresses: hex values of 0x10000 and more, and the lines that only give addresses. */
 const withoutAddresses = (text: string) =>
