@@ -38,16 +38,7 @@ NTSTATUS NTAPI RtlWriteRegistryValue(ULONG, const WCHAR *, const WCHAR *, ULONG,
 NTSTATUS NTAPI RtlQueryRegistryValues(ULONG, const WCHAR *, QUERY_TABLE *, PVOID, PVOID);
 void NTAPI RtlFreeUnicodeString(UNICODE_STRING *);
 
-static int passed, failed;
-#define CHECK(cond, what)                              \
-    do {                                               \
-        if (cond)                                      \
-            passed++;                                  \
-        else {                                         \
-            failed++;                                  \
-            DbgPrint("FAIL %d: %s\n", __LINE__, what); \
-        }                                              \
-    } while (0)
+#include "check.h"
 
 static int same(const WCHAR *a, const WCHAR *b, int n)
 {

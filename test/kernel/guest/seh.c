@@ -33,16 +33,7 @@ void NTAPI RtlUnwind(PVOID, PVOID, EXCEPTION_RECORD *, PVOID);
 void NTAPI ProbeForRead(PVOID, ULONG, ULONG);
 void NTAPI ProbeForWrite(PVOID, ULONG, ULONG);
 
-static int passed, failed;
-#define CHECK(cond, what)                              \
-    do {                                               \
-        if (cond)                                      \
-            passed++;                                  \
-        else {                                         \
-            failed++;                                  \
-            DbgPrint("FAIL %d: %s\n", __LINE__, what); \
-        }                                              \
-    } while (0)
+#include "check.h"
 
 static inline REG *fs0(void)
 {

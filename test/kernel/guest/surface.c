@@ -111,16 +111,7 @@ void NTAPI KeQuerySystemTime(LONGLONG *);
 void NTAPI KeQueryTickCount(LONGLONG *);
 extern ULONG __declspec(dllimport) KeTickCount[3];
 
-static int passed, failed;
-#define CHECK(cond, what)                                   \
-    do {                                                    \
-        if (cond)                                           \
-            passed++;                                       \
-        else {                                              \
-            failed++;                                       \
-            DbgPrint("FAIL %d: %s\n", __LINE__, what);      \
-        }                                                   \
-    } while (0)
+#include "check.h"
 
 static ULONG dpcRuns;
 static PVOID dpcContext;

@@ -58,16 +58,7 @@ extern PVOID __declspec(dllimport) PsInitialSystemProcess;
 extern PVOID __declspec(dllimport) SeExports;
 PVOID NTAPI PsGetCurrentProcess(void);
 
-static int passed, failed;
-#define CHECK(cond, what)                              \
-    do {                                               \
-        if (cond)                                      \
-            passed++;                                  \
-        else {                                         \
-            failed++;                                  \
-            DbgPrint("FAIL %d: %s\n", __LINE__, what); \
-        }                                              \
-    } while (0)
+#include "check.h"
 
 static void security(void)
 {
