@@ -7,8 +7,7 @@ import { rmSync } from 'node:fs';
 import { boot } from '../src/boot/index.js';
 import { ImageSet } from '../src/system/index.js';
 import { manyDriverSet } from '../test/hardening/many-drivers.js';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+import { warmBoots } from './boot.js';
 
 interface Figures {
   n: number;
@@ -26,18 +25,10 @@ async function measure(n: number, runs: number): Promise<Figures> {
     await boot(set.fork());
     const cold = performance.now() - t0;
     for (let i = 0; i < 2; i++) await boot(set.fork());
-    const times: number[] = [];
-    const cpu: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const c = process.cpuUsage();
-      const t = performance.now();
-      const r = await boot(set.fork());
-      times.push(performance.now() - t);
-      const d = process.cpuUsage(c);
-      cpu.push((d.user + d.system) / 1000);
+    const { wall, cpu } = await warmBoots(set, runs, (r) => {
       if (r.bugcheck) throw new Error(`${n} drivers: bugcheck ${r.bugcheck.name}`);
-    }
-    return { n, cold, warm: median(times), warmCpu: median(cpu) };
+    });
+    return { n, cold, warm: wall, warmCpu: cpu };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -3,13 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { boot } from '../src/boot/index.js';
 import { ImageSet } from '../src/system/imageset.js';
+import { median } from './timed.js';
 
 const SET = 'fixtures/imagesets/kb138713-x86-up';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** Wall time of one run of `cmd args` in ms. */
 function timeCommand(cmd: string, args: string[]): number {
@@ -19,10 +15,15 @@ function timeCommand(cmd: string, args: string[]): number {
   return performance.now() - t;
 }
 
-export async function benchBoot(log: (s: string) => void): Promise<{ lines: string[] }> {
-  const set = ImageSet.open(SET);
-  for (let i = 0; i < 20; i++) await boot(set.fork()); // warm-up (JIT, Capstone not needed: no fault)
-  const runs = 200;
+/**
+ * `runs` boots of forks of `set` (each checked by `check`): the median wall time and the median CPU
+ * time of this process per boot, in ms.
+ */
+export async function warmBoots(
+  set: ImageSet,
+  runs: number,
+  check: (r: Awaited<ReturnType<typeof boot>>) => void,
+): Promise<{ wall: number; cpu: number }> {
   const times: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -32,10 +33,18 @@ export async function benchBoot(log: (s: string) => void): Promise<{ lines: stri
     times.push(performance.now() - t);
     const d = process.cpuUsage(c);
     cpu.push((d.user + d.system) / 1000);
-    if (r.outcome !== 'errors') throw new Error(`unexpected outcome ${r.outcome}`);
+    check(r);
   }
-  const perBoot = median(times);
-  const perBootCpu = median(cpu);
+  return { wall: median(times), cpu: median(cpu) };
+}
+
+export async function benchBoot(log: (s: string) => void): Promise<{ lines: string[] }> {
+  const set = ImageSet.open(SET);
+  for (let i = 0; i < 20; i++) await boot(set.fork()); // warm-up (JIT, Capstone not needed: no fault)
+  const runs = 200;
+  const { wall: perBoot, cpu: perBootCpu } = await warmBoots(set, runs, (r) => {
+    if (r.outcome !== 'errors') throw new Error(`unexpected outcome ${r.outcome}`);
+  });
   log(
     `boot: ${perBoot.toFixed(2)} ms median (${perBootCpu.toFixed(2)} ms CPU) per in-process boot of ${SET} (${runs} runs)`,
   );
