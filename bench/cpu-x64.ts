@@ -19,6 +19,7 @@ import {
 import { UnicornX64, X64_WINDOW } from '../src/cpu/unicorn-x64.js';
 import { setupNtX64 } from '../src/cpu/x64-setup.js';
 import { KERNEL_STACK } from '../src/cpu/x86-setup.js';
+import { bareUnicorn } from './cpu.js';
 
 const CODE = 0x80101000;
 const STUB = 0x80200000;
@@ -56,29 +57,9 @@ function ours(prog: Program, withStub: boolean, counting: 'always' | 'on-demand'
   return ms;
 }
 
-let bareBindings: ReturnType<typeof makeBare> | undefined;
-function makeBare() {
-  const lib = koffi.load('libunicorn.so.2');
-  return {
-    open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
-    map: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
-    write: lib.func('int uc_mem_write(void *uc, uint64_t address, const void *bytes, size_t size)'),
-    read: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ void *bytes, size_t size)'),
-    regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
-    regWrite: lib.func('int uc_reg_write(void *uc, int regid, const void *value)'),
-    start: lib.func(
-      'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
-    ),
-    hookAdd: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *cb, void *user, ...)'),
-    close: lib.func('int uc_close(void *uc)'),
-    proto: koffi.proto('void BenchHookCode64(void *uc, uint64_t address, uint32_t size, void *user)'),
-  };
-}
-
 /** The same work with raw koffi calls at the same 64-bit guest addresses; `count` as uc_emu_start takes it. */
 function bare(prog: Program, withStub: boolean, count = 0): number {
-  bareBindings ??= makeBare();
-  const b = bareBindings;
+  const b = bareUnicorn();
   const out: unknown[] = [null];
   b.open(UC_ARCH_X86, UC_MODE_64, out);
   const uc = out[0];

@@ -53,8 +53,12 @@ function ours(prog: Program, withStub: boolean, counting: UnicornOptions['counti
   return ms;
 }
 
-/** Raw bindings, created once (koffi type names are process-global). */
+/** Raw bindings, created once (koffi type names are process-global); bench/cpu-x64.ts uses them too. */
 let bareBindings: ReturnType<typeof makeBare> | undefined;
+export function bareUnicorn(): ReturnType<typeof makeBare> {
+  bareBindings ??= makeBare();
+  return bareBindings;
+}
 function makeBare() {
   const lib = koffi.load('libunicorn.so.2');
   return {
@@ -75,8 +79,7 @@ function makeBare() {
 
 /** The same work with raw koffi calls; `count` is passed to uc_emu_start as is. */
 function bare(prog: Program, withStub: boolean, count = 0): number {
-  bareBindings ??= makeBare();
-  const b = bareBindings;
+  const b = bareUnicorn();
   const out: unknown[] = [null];
   b.open(UC_ARCH_X86, UC_MODE_32, out);
   const uc = out[0];
