@@ -4,7 +4,7 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INPUT_LIMITS, InputFileError, readRegularFile } from '../input/index.js';
+import { INPUT_LIMITS, InputFileError, openRegularFile, readRegularFile } from '../input/index.js';
 import type { ExportHandler, FileProvider, HandlerRegistry } from '../kernel/index.js';
 import { importedNames, moduleOfDll, syntheticImage } from '../kernel/index.js';
 import type { ModuleFile, ModuleSource } from '../loader/index.js';
@@ -197,17 +197,19 @@ const X86_ONLY_MODULES: ReadonlySet<string> = new Set(['wdfldr', 'wdf01000', 'fw
 /**
  * The handlers a run of `driverPath` may use: KMDF and WFP read their structures at x86 offsets
  * only, so for an AMD64 driver their routines are call-time misses (reported when called), not
- * handlers that would misread 64-bit structures. A driver that cannot be read keeps them all (the
- * loader reports it).
+ * handlers that would misread 64-bit structures. Only the driver's headers are read; a driver that
+ * cannot be read keeps them all (kernelFiles and the loader report it).
  */
 export function handlersForDriver(driverPath: string, handlers: readonly ExportHandler[]): ExportHandler[] {
-  let machine: 'x86' | 'amd64' = 'x86';
+  let amd64 = false;
   try {
-    machine = machineOf(readRegularFile(driverPath, INPUT_LIMITS.image, true));
+    const image = PeImage.open(() => openRegularFile(driverPath, INPUT_LIMITS.image, true), driverPath);
+    amd64 = image.headers.fileHeader.machine === 0x8664;
+    image.release();
   } catch {
     // reported by kernelFiles
   }
-  return machine === 'amd64' ? handlers.filter((h) => !X86_ONLY_MODULES.has(h.module)) : [...handlers];
+  return amd64 ? handlers.filter((h) => !X86_ONLY_MODULES.has(h.module)) : [...handlers];
 }
 
 /** 'amd64' for an AMD64 image (machine 0x8664), else 'x86' (what the loader then checks and reports). */
