@@ -32,7 +32,7 @@ export function legal8dot3(name: string): [boolean, boolean] {
 }
 
 /** RelativeTo values of RtlWriteRegistryValue/RtlQueryRegistryValues (ntddk.h). */
-export const RELATIVE_TO: Record<number, string> = {
+const RELATIVE_TO: Record<number, string> = {
   0: '', // RTL_REGISTRY_ABSOLUTE
   1: '\\Registry\\Machine\\System\\CurrentControlSet\\Services\\',
   2: '\\Registry\\Machine\\System\\CurrentControlSet\\Control\\',
@@ -41,11 +41,21 @@ export const RELATIVE_TO: Record<number, string> = {
   5: '\\Registry\\User\\.Default\\',
 };
 
+/**
+ * The absolute key path RelativeTo and Path name (RtlWriteRegistryValue, RtlQueryRegistryValues;
+ * `path` 0 names the RelativeTo key itself), or null for a RelativeTo nt351 does not know or
+ * RTL_REGISTRY_HANDLE (not modelled).
+ */
+export function registryPathOf(ctx: KernelContext, relativeTo: number, path: number | null): string | null {
+  const base = RELATIVE_TO[relativeTo & 0xff];
+  if (base === undefined || relativeTo & 0x40000000) return null;
+  return base + (path === null ? '' : ctx.mem.wString(path, 512));
+}
+
 function writeValue(ctx: KernelContext, [relativeTo, path, valueName, type, data, length]: number[]): number {
   if (!ctx.registry) return NTSTATUS.OBJECT_NAME_NOT_FOUND;
-  const base = RELATIVE_TO[relativeTo! & 0xff];
-  if (base === undefined || relativeTo! & 0x40000000) return NTSTATUS.INVALID_PARAMETER; // RTL_REGISTRY_HANDLE: not modelled
-  const full = base + (ctx.mem.wString(path!, 512) ?? '');
+  const full = registryPathOf(ctx, relativeTo!, path!);
+  if (full === null) return NTSTATUS.INVALID_PARAMETER;
   let key = ctx.registry.root;
   for (const part of full.split('\\').filter(Boolean).slice(1)) {
     const next = key.subkeys.get(part.toLowerCase());

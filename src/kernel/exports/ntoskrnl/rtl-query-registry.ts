@@ -5,8 +5,9 @@
 import type { KernelContext } from '../../context.js';
 import type { RegistryKey } from '../../hive.js';
 import { defineExport, guestCall, type HandlerResult } from '../../registry.js';
+import { putW } from '../crt/string.js';
 import { NTSTATUS } from '../status.js';
-import { RELATIVE_TO } from './rtl-names.js';
+import { registryPathOf } from './rtl-names.js';
 
 /** RTL_QUERY_REGISTRY_* flags (ntddk.h). */
 const Q = {
@@ -22,8 +23,6 @@ const REG_NONE = 0;
 const REG_SZ = 1;
 const REG_EXPAND_SZ = 2;
 const REG_MULTI_SZ = 7;
-const RTL_REGISTRY_HANDLE = 0x40000000;
-const RTL_REGISTRY_OPTIONAL = 0x80000000;
 const PagedPool = 1;
 const isString = (t: number) => t === REG_SZ || t === REG_EXPAND_SZ || t === REG_MULTI_SZ;
 
@@ -51,11 +50,10 @@ function entryAt(ctx: KernelContext, at: number): Entry {
   };
 }
 
-/** The key RelativeTo and Path name, or null when it does not exist. */
+/** The key RelativeTo and Path name, null when it does not exist, 'invalid' for an unknown RelativeTo. */
 function keyOf(ctx: KernelContext, relativeTo: number, path: number): RegistryKey | null | 'invalid' {
-  const base = RELATIVE_TO[relativeTo & 0xff];
-  if (base === undefined || relativeTo & RTL_REGISTRY_HANDLE) return 'invalid'; // handles: not modelled
-  const full = base + (path ? ctx.mem.wString(path, 512) : '');
+  const full = registryPathOf(ctx, relativeTo, path || null);
+  if (full === null) return 'invalid';
   return ctx.registry?.key(full.replace(/\\+$/, ''))?.key ?? null;
 }
 
@@ -142,22 +140,13 @@ function callRoutine(
   if (!scratch) return then(NTSTATUS.INSUFFICIENT_RESOURCES);
   ctx.mem.write(scratch, data);
   const namePtr = name === null ? 0 : scratch + data.length;
-  if (name !== null) ctx.mem.write(namePtr, utf16z(name));
+  if (name !== null) putW(ctx, namePtr, name);
   const args = [namePtr, type, data.length ? scratch : 0, data.length, context, e.entryContext];
   return guestCall(e.routine, args, (status) => {
     ctx.pool.free(scratch);
     return (status | 0) < 0 ? then(status >>> 0) : callRoutine(ctx, e, name, rest, context, then);
   });
 }
-
-const utf16z = (s: string) => {
-  const b = new Uint8Array(2 * s.length + 2);
-  for (let i = 0; i < s.length; i++) {
-    b[2 * i] = s.charCodeAt(i) & 0xff;
-    b[2 * i + 1] = s.charCodeAt(i) >>> 8;
-  }
-  return b;
-};
 
 /** One table entry against `key`; `then` gets the status that ends it. */
 function queryEntry(
@@ -211,7 +200,7 @@ export const RtlQueryRegistryValues = defineExport({
     const top = keyOf(ctx, relativeTo!, path!);
     if (top === 'invalid') return NTSTATUS.INVALID_PARAMETER;
     if (!top) return NTSTATUS.OBJECT_NAME_NOT_FOUND;
-    void RTL_REGISTRY_OPTIONAL; // affects only how the key is opened in NT; the lookup is the same
+    // RTL_REGISTRY_OPTIONAL affects only how NT opens the key; the lookup here is the same.
     const size = 7 * ctx.mem.pointerSize;
     let current = top;
     const step = (at: number): HandlerResult => {
