@@ -1,6 +1,7 @@
 // replay()'s options checked before any scenario runs, with the CLI's ranges (src/cli/main.ts):
 // a library caller's `jobs: 0` or `filter: 3` is a typed error up front, not a TypeError mid-run.
 import { statSync } from 'node:fs';
+import { type WholeNumberRange, wholeNumberProblem } from '../input/index.js';
 import type { ReplayApiOptions } from './replay.js';
 
 /** A replay() option out of range or of the wrong type (the CLI's usage error, exit 64). */
@@ -9,7 +10,7 @@ export class ReplayOptionsError extends Error {
 }
 
 /** Whole-number options and their ranges (the CLI's --jobs and the boot's budgets). */
-const RANGES: [keyof ReplayApiOptions, number, number][] = [
+const RANGES: WholeNumberRange<keyof ReplayApiOptions>[] = [
   ['jobs', 1, 64],
   ['maxInstructions', 1, 2 ** 53],
   ['maxMillis', 1, 2 ** 31],
@@ -19,12 +20,8 @@ const RANGES: [keyof ReplayApiOptions, number, number][] = [
 export function checkReplayOptions(opts: ReplayApiOptions): void {
   if (typeof opts !== 'object' || opts === null)
     throw new ReplayOptionsError(`replay options must be an object, got ${String(opts)}`);
-  for (const [key, min, max] of RANGES) {
-    const v = opts[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-      throw new ReplayOptionsError(`${key} expects a whole number from ${min} to ${max}, got ${String(v)}`);
-  }
+  const problem = wholeNumberProblem(opts, RANGES);
+  if (problem !== null) throw new ReplayOptionsError(problem);
   for (const key of ['filter', 'file', 'mediaRoot'] as const) {
     const v = opts[key];
     if (v !== undefined && typeof v !== 'string')

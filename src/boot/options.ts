@@ -1,6 +1,7 @@
 // BootOptions checked before a boot starts, with the same ranges as `nt351 boot`'s flags: a library
 // caller's `cpus: -1` or `maxMillis: NaN` is a typed error, never a report with -1 processors.
 
+import { type WholeNumberRange, wholeNumberProblem } from '../input/index.js';
 import type { BootOptions } from './report.js';
 
 /** A BootOptions value out of range (the library's counterpart of the CLI's usage error, exit 64). */
@@ -9,7 +10,7 @@ export class BootOptionsError extends Error {
 }
 
 /** Whole-number options and their ranges (the CLI's: src/cli/main.ts). */
-const RANGES: [keyof BootOptions, number, number][] = [
+const RANGES: WholeNumberRange<keyof BootOptions>[] = [
   ['cpus', 1, 32],
   ['maxInstructions', 1, 2 ** 53],
   ['maxMillis', 1, 2 ** 31],
@@ -19,12 +20,8 @@ const RANGES: [keyof BootOptions, number, number][] = [
 /** Throws BootOptionsError for the first option out of range. */
 export function checkBootOptions(opts: BootOptions): void {
   if (typeof opts !== 'object' || opts === null) throw new BootOptionsError('boot options must be an object');
-  for (const [key, min, max] of RANGES) {
-    const v = opts[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-      throw new BootOptionsError(`${key} expects a whole number from ${min} to ${max}, got ${String(v)}`);
-  }
+  const problem = wholeNumberProblem(opts, RANGES);
+  if (problem !== null) throw new BootOptionsError(problem);
   if (opts.profile !== undefined && typeof opts.profile !== 'string')
     throw new BootOptionsError(`profile expects a machine profile name, got ${String(opts.profile)}`);
   if (opts.trace !== undefined && opts.trace !== 'block' && opts.trace !== 'insn')

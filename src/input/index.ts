@@ -1,6 +1,7 @@
-// Reading users' input files safely: the positioned error every input mistake is reported as, and
-// the YAML nesting guard run before parsing.
+// Reading users' inputs safely: the positioned error every input mistake is reported as, the YAML
+// nesting guard run before parsing, bounded file reads, and the library options' whole-number check.
 export * from './positioned-error.js';
 export * from './read-file.js';
+export * from './whole-numbers.js';
 export * from './yaml-depth.js';
 export * from './yaml-keys.js';
