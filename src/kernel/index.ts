@@ -10,6 +10,7 @@ export { GuestAccessError } from './guest.js';
 export * from './hard-error.js';
 export * from './hive.js';
 export * from './io-manager.js';
+export { attachedTop } from './irp.js';
 export * from './kernel.js';
 export * from './loaded-modules.js';
 export * from './objects.js';

@@ -3,8 +3,23 @@
 // (IoCompleteRequest). Completion routines are guest code, called through the kernel's guest calls.
 import type { KernelContext } from './context.js';
 import { NTSTATUS } from './exports/status.js';
+import type { GuestMemory } from './guest.js';
 import { IO_TYPE_IRP, SL } from './objects.js';
 import { guestCall, type HandlerResult, tailCall } from './registry.js';
+
+/**
+ * The device at the top of `device`'s stack (IoGetAttachedDevice): AttachedDevice followed up, at
+ * most 64 devices (the chain is guest data: a loop ends there instead of hanging the host).
+ */
+export function attachedTop(mem: GuestMemory, device: number): number {
+  let top = device;
+  for (let guard = 0; guard < 64; guard++) {
+    const above = mem.ptr(top + mem.layouts.DEVICE_OBJECT.AttachedDevice);
+    if (above === 0) break;
+    top = above;
+  }
+  return top;
+}
 
 /** Bugcheck codes (bugcodes.h). */
 const NO_MORE_IRP_STACK_LOCATIONS = 0x35;

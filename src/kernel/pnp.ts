@@ -43,14 +43,3 @@ export function createPhysicalDevice(kernel: EmulatedKernel): number {
   kernel.log.add({ type: 'device-created', name, device: pdo, deviceType: 0x22 });
   return pdo;
 }
-
-/** The device at the top of `device`'s stack (IoGetAttachedDevice). */
-export function attachedTop(kernel: EmulatedKernel, device: number): number {
-  let top = device;
-  for (let guard = 0; guard < 64; guard++) {
-    const above = kernel.mem.ptr(top + kernel.mem.layouts.DEVICE_OBJECT.AttachedDevice);
-    if (above === 0) break;
-    top = above;
-  }
-  return top;
-}

@@ -269,7 +269,7 @@ async function runDriverCode(
       report.outcome = 'driver-entry-failed';
       return finish(report, kernel);
     }
-    const top = ioManager("PnP manager: the PDO's AttachedDevice chain", () => attachedTop(kernel, pdo));
+    const top = ioManager("PnP manager: the PDO's AttachedDevice chain", () => attachedTop(kernel.mem, pdo));
     if (top === null) return finish(report, kernel);
     device = top;
   }

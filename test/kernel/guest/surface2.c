@@ -21,6 +21,10 @@ typedef struct { ULONG Words[0x38 / 4]; } ERESOURCE;
 typedef struct { ULONG LowPart, HighPart; } LUID;
 
 ULONG __cdecl DbgPrint(const char *, ...);
+typedef struct { USHORT Length, MaximumLength; WCHAR *Buffer; } UNICODE_STRING;
+NTSTATUS NTAPI IoCreateDevice(PVOID, ULONG, UNICODE_STRING *, ULONG, ULONG, UCHAR, PVOID *);
+void NTAPI IoDeleteDevice(PVOID);
+PVOID NTAPI IoGetAttachedDevice(PVOID);
 NTSTATUS NTAPI RtlCreateSecurityDescriptor(SECURITY_DESCRIPTOR *, ULONG);
 NTSTATUS NTAPI RtlCreateAcl(ACL *, ULONG, ULONG);
 NTSTATUS NTAPI RtlAddAccessAllowedAce(ACL *, ULONG, ULONG, SID2 *);
@@ -124,6 +128,21 @@ static void io(void)
     CHECK(!ExIsResourceAcquiredExclusiveLite(&r), "ExReleaseResourceLite");
 }
 
+/* A device whose AttachedDevice points at itself (guest data): the stack walk ends (it hung the host). */
+static void stacks(PVOID driver)
+{
+    static WCHAR name[] = L"\\Device\\Loop";
+    UNICODE_STRING u = {sizeof name - 2, sizeof name, name};
+    PVOID device = NULL;
+    CHECK(IoCreateDevice(driver, 0, &u, 0x22, 0, 0, &device) == 0 && device, "IoCreateDevice");
+    if (!device)
+        return;
+    ((PVOID *)device)[0x10 / 4] = device; /* DEVICE_OBJECT.AttachedDevice */
+    CHECK(IoGetAttachedDevice(device) == device, "IoGetAttachedDevice on a looping chain");
+    ((PVOID *)device)[0x10 / 4] = NULL;
+    IoDeleteDevice(device);
+}
+
 static void data(void)
 {
     CHECK(KeNumberProcessors == 1, "KeNumberProcessors");
@@ -134,10 +153,11 @@ static void data(void)
 
 NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
 {
-    (void)driver, (void)path;
+    (void)path;
     security();
     lists();
     io();
+    stacks(driver);
     data();
     DbgPrint("surface2: %d passed, %d failed\n", passed, failed);
     return failed ? 0xC0000001 : 0;

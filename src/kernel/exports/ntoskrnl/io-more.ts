@@ -2,6 +2,7 @@
 // queues (StartPacket/StartNextPacket), the cancel spin lock, timers, interrupts (connected, never
 // raised: the model machine has no devices), error log entries, share access, configuration queries.
 import type { KernelContext } from '../../context.js';
+import { attachedTop } from '../../irp.js';
 import { DEVICE_OBJECT, DRIVER_OBJECT, IO_STACK_LOCATION, IO_TYPE_IRP, IRP } from '../../objects.js';
 import { defineExport, type ExportHandler, guestCall } from '../../registry.js';
 import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
@@ -138,13 +139,7 @@ export const ioMoreExports: ExportHandler[] = [
     (ctx, [source, name, out]) => {
       const target = ctx.objects.lookup(ctx.mem.unicodeString(name!) ?? '');
       if (target?.kind !== 'device') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
-      let top = target.address;
-      for (
-        let next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
-        next;
-        next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
-      )
-        top = next;
+      const top = attachedTop(ctx.mem, target.address);
       ctx.mem.setU32(top + DEVICE_OBJECT.AttachedDevice, source!);
       ctx.mem.write(
         source! + DEVICE_OBJECT.StackSize,
@@ -155,26 +150,13 @@ export const ioMoreExports: ExportHandler[] = [
     },
   ),
   nt('PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject)', (ctx, [file]) => {
-    // FILE_OBJECT.DeviceObject (0x04); the top of its stack.
-    let top = ctx.mem.u32(file! + 4);
-    for (
-      let next = top && ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
-      next;
-      next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
-    )
-      top = next;
-    return top;
+    // FILE_OBJECT.DeviceObject (0x04); the top of its stack (NULL for none).
+    const device = ctx.mem.u32(file! + 4);
+    return device && attachedTop(ctx.mem, device);
   }),
-  nt('PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)', (ctx, [d]) => {
-    let top = d!;
-    for (
-      let next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
-      next;
-      next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
-    )
-      top = next;
-    return top;
-  }),
+  nt('PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)', (ctx, [d]) =>
+    attachedTop(ctx.mem, d!),
+  ),
   nt('VOID IoAcquireCancelSpinLock(OUT PKIRQL Irql)', (ctx, [out]) => {
     const lock = ctx.statics.get('io.cancel-lock') ?? ctx.pool.allocateStatic(4);
     ctx.statics.set('io.cancel-lock', lock);
@@ -290,13 +272,7 @@ export const ioMoreExports: ExportHandler[] = [
     (ctx, [name, , fileOut, deviceOut]) => {
       const target = ctx.objects.lookup(ctx.mem.unicodeString(name!) ?? '');
       if (target?.kind !== 'device') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
-      let top = target.address;
-      for (
-        let next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice);
-        next;
-        next = ctx.mem.u32(top + DEVICE_OBJECT.AttachedDevice)
-      )
-        top = next;
+      const top = attachedTop(ctx.mem, target.address);
       const file = ctx.ob.create('file', { path: ctx.mem.unicodeString(name!) ?? '' });
       ctx.mem.setU32(file.body + 4, target.address); // FILE_OBJECT.DeviceObject
       ctx.mem.setU32(fileOut!, file.body);

@@ -1,5 +1,5 @@
 // I/O manager exports (ntoskrnl!Io*): devices, symbolic links, IRP completion, configuration.
-import { callDriver, completeRequest } from '../../irp.js';
+import { attachedTop, callDriver, completeRequest } from '../../irp.js';
 import { IO_TYPE_DEVICE } from '../../objects.js';
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
@@ -121,12 +121,7 @@ export const IoAttachDeviceToDeviceStack = defineExport({
     'PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)',
   impl(ctx, [source, target]) {
     const D = ctx.mem.layouts.DEVICE_OBJECT;
-    let top = target!;
-    for (let guard = 0; guard < 64; guard++) {
-      const above = ctx.mem.ptr(top + D.AttachedDevice);
-      if (above === 0) break;
-      top = above;
-    }
+    const top = attachedTop(ctx.mem, target!);
     if (top === 0) return 0;
     ctx.mem.setPtr(top + D.AttachedDevice, source!);
     ctx.mem.write(source! + D.StackSize, new Uint8Array([ctx.mem.u8(top + D.StackSize) + 1]));
