@@ -3,6 +3,7 @@
 // DIRECT into its variables. Follows ReactOS's sdk/lib/rtl/registry.c (RtlQueryRegistryValues,
 // RtlpCallQueryRegistryRoutine, RtlpQueryRegistryDirect) and the DDK's documentation of the flags.
 import type { KernelContext } from '../../context.js';
+import { MAX_GUEST_STRING } from '../../guest.js';
 import type { RegistryKey } from '../../hive.js';
 import { defineExport, guestCall, type HandlerResult } from '../../registry.js';
 import { putW } from '../crt/string.js';
@@ -57,12 +58,15 @@ function keyOf(ctx: KernelContext, relativeTo: number, path: number): RegistryKe
   return ctx.registry?.key(full.replace(/\\+$/, ''))?.key ?? null;
 }
 
-/** A default value's data: DefaultLength 0 for a string means its length with the terminator(s). */
+/**
+ * A default value's data: DefaultLength 0 for a string means its length with the terminator(s); a
+ * REG_MULTI_SZ is measured over at most MAX_GUEST_STRING bytes (guest data need not end).
+ */
 function defaultData(ctx: KernelContext, e: Entry): Uint8Array {
   let length = e.defaultLength;
   if (length === 0 && isString(e.defaultType) && e.defaultData) {
     let at = e.defaultData;
-    for (;;) {
+    while (at - e.defaultData < MAX_GUEST_STRING) {
       const s = ctx.mem.wString(at, 4096);
       at += 2 * s.length + 2;
       if (e.defaultType !== REG_MULTI_SZ || s.length === 0) break;
