@@ -1,0 +1,66 @@
+// The NDIS 3.0 wrapper with a guest miniport (test/kernel/guest/miniport.c) under `--kernel registry`:
+// NdisMRegisterMiniport initialises the adapter (MiniportInitialize, then NDIS's queries) before it
+// returns, configuration reads come from the registry, and unloading halts the adapter; built to fail
+// its initialisation, the adapter's device goes, the failure and the miniport's error-log entry are
+// reported and DriverEntry fails.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type KernelEvent, runDriver } from '../../src/sandbox/index.js';
+import { buildGuestDriver, haveMingw } from './guest-driver.js';
+
+const SOURCE = 'test/kernel/guest/miniport.c';
+
+/** The events NDIS and the I/O manager report, in order, without addresses. */
+const story = (events: KernelEvent[]) =>
+  events.flatMap((e) => {
+    if (e.type === 'ndis-adapter')
+      return [[e.action, e.adapter, e.status, e.medium ?? e.oid ?? null, e.data ?? null]];
+    if (e.type === 'device-created' || e.type === 'device-deleted') return [[e.type, e.name]];
+    if (e.type === 'io-error-log') return [['io-error-log', e.device, e.errorCode, e.dumpData]];
+    return [];
+  });
+
+describe.skipIf(!haveMingw())('an NDIS 3.0 miniport (needs gcc-mingw-w64-i686)', () => {
+  const checks = readFileSync(SOURCE, 'utf8').match(/^\s+CHECK\(/gm)?.length;
+
+  it('is initialised during NdisMRegisterMiniport, queried, and halted at unload', async () => {
+    const r = await runDriver({ driver: buildGuestDriver(SOURCE, 'miniport'), kernel: 'registry' });
+    const printed = r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []));
+    expect(printed.filter((t) => t.startsWith('FAIL'))).toEqual([]);
+    expect(r.events.filter((e) => e.type === 'unimplemented-routine')).toEqual([]);
+    expect(printed).toContain(`miniport: ${checks} passed, 0 failed\n`);
+    expect(r.calls.map((c) => [c.routine, c.status])).toEqual([
+      ['DriverEntry', '0x00000000'],
+      ['DriverUnload', null],
+    ]);
+    expect(story(r.events)).toEqual([
+      ['device-created', '\\Device\\miniport1'],
+      ['initialize', '\\Device\\miniport1', 0, 0, null],
+      ['query', '\\Device\\miniport1', 0, 0x00010101, '0101010002010101'],
+      ['query', '\\Device\\miniport1', 0, 0x01010102, '02004c4f4f50'],
+      ['halt', '\\Device\\miniport1', null, null, null],
+      ['device-deleted', '\\Device\\miniport1'],
+    ]);
+    // The halt ran in the unload, with the context the miniport gave NdisMSetAttributes.
+    const unload = r.calls[1]!;
+    const during = r.events.slice(unload.firstEvent, unload.firstEvent + unload.eventCount);
+    expect(during.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []))).toEqual(['miniport: halt ok\n']);
+    expect(r.outcome).toBe('ok');
+  });
+
+  it('fails initialisation: the error-log entry and the failure are reported, the device goes, DriverEntry fails', async () => {
+    const driver = buildGuestDriver(SOURCE, 'miniport-fail', ['-DFAIL_INIT=1']);
+    const r = await runDriver({ driver, kernel: 'registry' });
+    const printed = r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []));
+    expect(printed.filter((t) => t.startsWith('FAIL'))).toEqual([]);
+    expect(printed).toContain(`miniport: ${checks} passed, 0 failed\n`);
+    expect(story(r.events)).toEqual([
+      ['device-created', '\\Device\\miniport-fail1'],
+      ['io-error-log', '\\Device\\miniport-fail1', 0xc000138a, [0x300, 10]],
+      ['initialize', '\\Device\\miniport-fail1', 0xc0010006, null, null],
+      ['device-deleted', '\\Device\\miniport-fail1'],
+    ]);
+    expect(r.calls.map((c) => [c.routine, c.status])).toEqual([['DriverEntry', '0xC0000001']]);
+    expect(r.outcome).toBe('driver-entry-failed');
+  });
+});
