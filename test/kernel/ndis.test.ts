@@ -1,8 +1,8 @@
 // The NDIS 3.0 wrapper with a guest miniport (test/kernel/guest/miniport.c) under `--kernel registry`:
 // NdisMRegisterMiniport initialises the adapter (MiniportInitialize, then NDIS's queries) before it
 // returns, configuration reads come from the registry, and unloading halts the adapter; built to fail
-// its initialisation, the adapter's device goes, the failure and the miniport's error-log entry are
-// reported and DriverEntry fails.
+// its initialisation (or to select a medium NDIS never offered), the adapter's device goes, the
+// failure and the miniport's error-log entry are reported and DriverEntry fails.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type KernelEvent, runDriver } from '../../src/sandbox/index.js';
@@ -62,5 +62,44 @@ describe.skipIf(!haveMingw())('an NDIS 3.0 miniport (needs gcc-mingw-w64-i686)',
     ]);
     expect(r.calls.map((c) => [c.routine, c.status])).toEqual([['DriverEntry', '0xC0000001']]);
     expect(r.outcome).toBe('driver-entry-failed');
+  });
+
+  it('fails an adapter whose miniport selects a medium NDIS did not offer (NDIS_STATUS_UNSUPPORTED_MEDIA)', async () => {
+    const driver = buildGuestDriver(SOURCE, 'miniport-medium', ['-DFAIL_INIT=2']);
+    const r = await runDriver({ driver, kernel: 'registry' });
+    const printed = r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []));
+    expect(printed).toContain(`miniport: ${checks} passed, 0 failed\n`);
+    expect(r.events.find((e) => e.type === 'ndis-adapter')).toEqual({
+      type: 'ndis-adapter',
+      action: 'initialize',
+      adapter: '\\Device\\miniport-medium1',
+      status: 0xc0010019,
+      reason: "selected medium index 99 is outside NDIS's array of 8",
+    });
+    expect(story(r.events).map((e) => e[0])).toEqual(['device-created', 'initialize', 'device-deleted']);
+    expect(r.outcome).toBe('driver-entry-failed');
+  });
+
+  it("initialises each adapter its Linkage\\Bind names, configured by that adapter's Parameters key", async () => {
+    const source = 'test/kernel/guest/miniport-bind.c';
+    const r = await runDriver({ driver: buildGuestDriver(source, 'miniport-bind'), kernel: 'registry' });
+    const printed = r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []));
+    const n = readFileSync(source, 'utf8').match(/^\s+CHECK\(/gm)?.length;
+    expect(printed).toContain(`miniport-bind: ${n} passed, 0 failed\n`);
+    expect(story(r.events)).toEqual([
+      ['device-created', '\\Device\\nicA'],
+      ['initialize', '\\Device\\nicA', 0, 0, null],
+      ['query', '\\Device\\nicA', 0xc0010017, 0x00010101, null],
+      ['query', '\\Device\\nicA', 0, 0x01010102, '02000000000a'],
+      ['device-created', '\\Device\\nicB'],
+      ['initialize', '\\Device\\nicB', 0, 0, null],
+      ['query', '\\Device\\nicB', 0xc0010017, 0x00010101, null],
+      ['query', '\\Device\\nicB', 0, 0x01010102, '02000000000b'],
+      ['halt', '\\Device\\nicA', null, null, null],
+      ['device-deleted', '\\Device\\nicA'],
+      ['halt', '\\Device\\nicB', null, null, null],
+      ['device-deleted', '\\Device\\nicB'],
+    ]);
+    expect(r.outcome).toBe('ok');
   });
 });

@@ -3,7 +3,8 @@
  * reads its configuration, sets attributes, claims ports, device memory, an interrupt, DMA and shared
  * memory, asks for its resources and PCI slot, runs a timer on the virtual clock, selects 802.3 and
  * answers NDIS's queries. Built with -DFAIL_INIT=1 it fails initialisation (an error-log entry and
- * NDIS_STATUS_ADAPTER_NOT_FOUND): every CHECK runs in both builds, with the results each should give. */
+ * NDIS_STATUS_ADAPTER_NOT_FOUND), with -DFAIL_INIT=2 it returns success with a medium index outside
+ * NDIS's array: every CHECK runs in each build, with the results each should give. */
 typedef unsigned char UCHAR, BOOLEAN;
 typedef unsigned short USHORT, WCHAR;
 typedef unsigned long ULONG;
@@ -241,6 +242,10 @@ static ULONG NTAPI Initialize(ULONG *openError, UINT *selected, ULONG *media, UI
     if (memory)
         NdisFreeMemory(memory, 64, 0);
     *selected = i;
+    if (FAIL_INIT == 2) {
+        *selected = count + 91; /* success, but a medium NDIS never offered */
+        return 0;
+    }
     if (FAIL_INIT) {
         NdisWriteErrorLogEntry(handle, NDIS_ERROR_CODE_ADAPTER_NOT_FOUND, 2, 0x300, 10);
         NdisMDeregisterIoPortRange(handle, 0x300, 0x20, (PVOID)0x300);
