@@ -1,6 +1,7 @@
 // The NDIS 3.0 wrapper with a guest miniport (test/kernel/guest/miniport.c) under `--kernel registry`:
 // NdisMRegisterMiniport initialises the adapter (MiniportInitialize, then NDIS's queries) before it
-// returns, configuration reads come from the registry, and unloading halts the adapter; built to fail
+// returns, configuration reads come from the registry, NDIS serves the adapter's IRPs, and unloading
+// halts the adapter; built to fail
 // its initialisation (or to select a medium NDIS never offered), the adapter's device goes, the
 // failure and the miniport's error-log entry are reported and DriverEntry fails.
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { type KernelEvent, runDriver } from '../../src/sandbox/index.js';
 import { buildGuestDriver, haveMingw } from './guest-driver.js';
 
 const SOURCE = 'test/kernel/guest/miniport.c';
+/** ntddndis.h: the OID in, the miniport's answer out. */
+const IOCTL_NDIS_QUERY_GLOBAL_STATS = 0x00170002;
 
 /** The events NDIS and the I/O manager report, in order, without addresses. */
 const story = (events: KernelEvent[]) =>
@@ -24,25 +27,35 @@ describe.skipIf(!haveMingw())('an NDIS 3.0 miniport (needs gcc-mingw-w64-i686)',
   const checks = readFileSync(SOURCE, 'utf8').match(/^\s+CHECK\(/gm)?.length;
 
   it('is initialised during NdisMRegisterMiniport, queried, and halted at unload', async () => {
-    const r = await runDriver({ driver: buildGuestDriver(SOURCE, 'miniport'), kernel: 'registry' });
+    const driver = buildGuestDriver(SOURCE, 'miniport');
+    const r = await runDriver({ driver, kernel: 'registry', ioctls: [IOCTL_NDIS_QUERY_GLOBAL_STATS] });
     const printed = r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []));
     expect(printed.filter((t) => t.startsWith('FAIL'))).toEqual([]);
     expect(r.events.filter((e) => e.type === 'unimplemented-routine')).toEqual([]);
     expect(printed).toContain(`miniport: ${checks} passed, 0 failed\n`);
-    expect(r.calls.map((c) => [c.routine, c.status])).toEqual([
-      ['DriverEntry', '0x00000000'],
-      ['DriverUnload', null],
+    // NDIS's dispatch routine serves the adapter's IRPs: the sandbox's IOCTL input holds OID 0,
+    // which the miniport refuses (NDIS_STATUS_INVALID_OID); reads and writes are not NDIS's.
+    expect(r.calls.map((c) => [c.routine, c.status, c.irpStatus ?? null])).toEqual([
+      ['DriverEntry', '0x00000000', null],
+      ['IRP_MJ_CREATE', '0x00000000', '0x00000000'],
+      ['IRP_MJ_DEVICE_CONTROL 0x00170002', '0xC0010017', '0xC0010017'],
+      ['IRP_MJ_READ', '0xC0000010', '0xC0000010'],
+      ['IRP_MJ_WRITE', '0xC0000010', '0xC0000010'],
+      ['IRP_MJ_CLEANUP', '0x00000000', '0x00000000'],
+      ['IRP_MJ_CLOSE', '0x00000000', '0x00000000'],
+      ['DriverUnload', null, null],
     ]);
     expect(story(r.events)).toEqual([
       ['device-created', '\\Device\\miniport1'],
       ['initialize', '\\Device\\miniport1', 0, 0, null],
       ['query', '\\Device\\miniport1', 0, 0x00010101, '0101010002010101'],
       ['query', '\\Device\\miniport1', 0, 0x01010102, '02004c4f4f50'],
+      ['query', '\\Device\\miniport1', 0xc0010017, 0, null],
       ['halt', '\\Device\\miniport1', null, null, null],
       ['device-deleted', '\\Device\\miniport1'],
     ]);
     // The halt ran in the unload, with the context the miniport gave NdisMSetAttributes.
-    const unload = r.calls[1]!;
+    const unload = r.calls.at(-1)!;
     const during = r.events.slice(unload.firstEvent, unload.firstEvent + unload.eventCount);
     expect(during.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []))).toEqual(['miniport: halt ok\n']);
     expect(r.outcome).toBe('ok');

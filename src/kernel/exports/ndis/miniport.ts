@@ -3,10 +3,13 @@
 // DDK samples: "This will cause <Miniport>Initialize to be called before returning"), initialises
 // every adapter instance configured for the driver: a `\Device\<adapter>` device whose extension is
 // the NDIS_MINIPORT_BLOCK, MiniportInitialize with NDIS's medium array, the selected medium checked,
-// then MiniportQueryInformation for the generic OID list and the station address. NDIS's DriverUnload
-// halts the adapters. Each call is an `ndis-adapter` event.
+// then MiniportQueryInformation for the generic OID list and the station address. NDIS's dispatch
+// routine serves the adapter's IRPs and its DriverUnload halts the adapters. Each miniport call is an
+// `ndis-adapter` event.
 import type { KernelContext } from '../../context.js';
 import { REG } from '../../hive.js';
+import { completeRequest } from '../../irp.js';
+import { IRP_MJ, IRP_MJ_COUNT } from '../../objects.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { IoCreateDevice, IoDeleteDevice } from '../ntoskrnl/io.js';
 import { type Adapter, adapterOf, type MiniportDriver, NDIS_STATUS, ndisState } from './state.js';
@@ -227,6 +230,14 @@ function initializeAdapter(
   });
 }
 
+/** A host routine's address for this kernel, placed once. */
+function routineAddress(ctx: KernelContext, h: ExportHandler): number {
+  const key = `ndis:${h.name}`;
+  const address = ctx.statics.get(key) ?? ctx.hostRoutine!(h);
+  ctx.statics.set(key, address);
+  return address;
+}
+
 /** The characteristics' size for its version, or the status NdisMRegisterMiniport refuses it with. */
 function checkCharacteristics(ctx: KernelContext, chars: number, length: number): number {
   const major = ctx.mem.u8(chars);
@@ -243,6 +254,67 @@ function checkCharacteristics(ctx: KernelContext, chars: number, length: number)
     at(CHARS.Send) || (major >= 4 && at(CHARS.SendPackets)) || (major === 5 && at(CHARS.CoSendPackets));
   return send ? NDIS_STATUS.SUCCESS : NDIS_STATUS.BAD_CHARACTERISTICS;
 }
+
+/** IOCTL_NDIS_QUERY_GLOBAL_STATS (ntddndis.h): the OID in, MiniportQueryInformation's answer out. */
+const IOCTL_NDIS_QUERY_GLOBAL_STATS = 0x00170002;
+const STATUS_INVALID_DEVICE_REQUEST = 0xc0000010;
+
+/**
+ * NDIS's dispatch routine for every major function of a miniport's driver object (ReactOS
+ * NdisGenericIrpHandler): create, cleanup and close succeed; IOCTL_NDIS_QUERY_GLOBAL_STATS queries
+ * the OID the input holds; anything else is STATUS_INVALID_DEVICE_REQUEST. Model: the sandbox's IRPs
+ * carry no MDL, so the answer goes to the request's one buffer (UserBuffer).
+ */
+export const NdisMDispatch = defineExport({
+  module: 'nt351',
+  prototype: 'NTSTATUS NdisMDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)',
+  impl(ctx, [device, irp]) {
+    const { IRP, IO_STACK_LOCATION: SL, pointerSize: w } = ctx.mem.layouts;
+    const stack = ctx.mem.ptr(irp! + IRP.CurrentStackLocation);
+    const mj = ctx.mem.u8(stack + SL.MajorFunction);
+    const finish = (status: number, information = 0): HandlerResult => {
+      ctx.mem.setU32(irp! + IRP.IoStatusStatus, status);
+      ctx.mem.setPtr(irp! + IRP.IoStatusInformation, information);
+      return completeRequest(ctx, irp!, () => status);
+    };
+    if (mj === IRP_MJ.CREATE || mj === IRP_MJ.CLEANUP || mj === IRP_MJ.CLOSE) return finish(0);
+    const a = [...ndisState(ctx).adapters.values()].find((x) => x.device === device);
+    const P = stack + SL.Parameters;
+    const routine = a?.driver.handlers?.queryInformation ?? 0;
+    if (
+      mj !== IRP_MJ.DEVICE_CONTROL ||
+      ctx.mem.u32(P + 2 * w) !== IOCTL_NDIS_QUERY_GLOBAL_STATS ||
+      !a?.initialized ||
+      !routine
+    )
+      return finish(STATUS_INVALID_DEVICE_REQUEST);
+    const oid = ctx.mem.u32(ctx.mem.ptr(irp! + IRP.SystemBuffer));
+    const out = ctx.mem.ptr(irp! + IRP.UserBuffer);
+    const length = ctx.mem.u32(P);
+    const counts = ctx.pool.allocate(8, 0, 'NDrq', 'kernel');
+    if (counts === null) return finish(NDIS_STATUS.RESOURCES);
+    ctx.mem.write(counts, new Uint8Array(8));
+    return guestCall(
+      routine,
+      [a.attributes?.context ?? 0, oid, out, length, counts, counts + 4],
+      (result) => {
+        const status = result >>> 0;
+        const written = Math.min(ctx.mem.u32(counts), length);
+        ctx.pool.free(counts);
+        const data = status === NDIS_STATUS.SUCCESS ? hexOf(ctx.mem.bytes(out, written, 'query')) : '';
+        ctx.log.add({
+          type: 'ndis-adapter',
+          action: 'query',
+          adapter: `\\Device\\${a.name}`,
+          status,
+          oid,
+          ...(data ? { data } : {}),
+        });
+        return finish(status, status === NDIS_STATUS.SUCCESS ? written : 0);
+      },
+    );
+  },
+});
 
 /** NDIS's DriverUnload for a miniport: MiniportHalt for each adapter that was initialised, its device deleted. */
 export const NdisMUnload = defineExport({
@@ -311,12 +383,13 @@ export const ndisMiniportExports: ExportHandler[] = [
         handleInterrupt: at(CHARS.HandleInterrupt),
         queryInformation: at(CHARS.QueryInformation),
       };
-      // NDIS owns the driver's unload: it halts the adapters (ndisMUnload).
+      // NDIS owns the driver's dispatch table and unload (it halts the adapters).
       if (ctx.hostRoutine && driver.driverObject) {
-        const key = 'ndis:NdisMUnload';
-        const unload = ctx.statics.get(key) ?? ctx.hostRoutine(NdisMUnload);
-        ctx.statics.set(key, unload);
-        ctx.mem.setPtr(driver.driverObject + ctx.mem.layouts.DRIVER_OBJECT.DriverUnload, unload);
+        const { DRIVER_OBJECT: D, pointerSize } = ctx.mem.layouts;
+        const dispatch = routineAddress(ctx, NdisMDispatch);
+        for (let i = 0; i < IRP_MJ_COUNT; i++)
+          ctx.mem.setPtr(driver.driverObject + D.MajorFunction + pointerSize * i, dispatch);
+        ctx.mem.setPtr(driver.driverObject + D.DriverUnload, routineAddress(ctx, NdisMUnload));
       }
       // Model: NdisMRegisterMiniport fails when no adapter could be initialised (NDIS_STATUS_FAILURE,
       // the DDK's default error), so DriverEntry can give up as the DDK samples do.
