@@ -13,8 +13,11 @@ const ndis = (prototype: string, impl: ExportHandler['impl']) =>
 
 /** NDIS_PARAMETER_TYPE. */
 const Param = { Integer: 0, HexInteger: 1, String: 2, MultiString: 3, Binary: 4 } as const;
-/** NDIS_CONFIGURATION_PARAMETER (x86): ParameterType, then the ParameterData union (8 bytes). */
-const PARAMETER_SIZE = 12;
+/**
+ * NDIS_CONFIGURATION_PARAMETER: ParameterType, then the ParameterData union (an NDIS_STRING or
+ * BINARY_DATA at its widest) aligned to a pointer: 12 bytes on x86, 24 on AMD64.
+ */
+const parameterSize = (ctx: KernelContext) => 3 * ctx.mem.pointerSize;
 /** NdisEnvironmentWindowsNt (NDIS_ENVIRONMENT_TYPE) and NdisProcessorX86 (NDIS_PROCESSOR_TYPE). */
 const ENVIRONMENT_WINDOWS_NT = 1;
 const PROCESSOR_X86 = 0;
@@ -63,10 +66,10 @@ function parameterFor(
   else if (value.type === REG.SZ && (type === Param.Integer || type === Param.HexInteger))
     integer = parseInteger(textOf(value.data), type === Param.HexInteger ? 16 : 10);
   if (integer !== null) {
-    const p = allocateFor(ctx, c, PARAMETER_SIZE);
+    const p = allocateFor(ctx, c, parameterSize(ctx));
     if (p === null) return 'resources';
     ctx.mem.setU32(p, type === Param.HexInteger ? Param.HexInteger : Param.Integer);
-    ctx.mem.setU32(p + 4, integer);
+    ctx.mem.setU32(p + ctx.mem.pointerSize, integer);
     return p;
   }
   const isString =
@@ -75,17 +78,19 @@ function parameterFor(
   const isBinary = type === Param.Binary && value.type === REG.BINARY;
   if (!isString && !isBinary) return null;
   const data = value.data.subarray(0, Math.min(value.data.length, 0xfffe));
-  const p = allocateFor(ctx, c, PARAMETER_SIZE + data.length + 2);
+  const size = parameterSize(ctx);
+  const w = ctx.mem.pointerSize;
+  const p = allocateFor(ctx, c, size + data.length + 2);
   if (p === null) return 'resources';
-  ctx.mem.write(p + PARAMETER_SIZE, data);
+  ctx.mem.write(p + size, data);
   ctx.mem.setU32(p, type);
   if (isString) {
     // NDIS_STRING: Length without the terminator, MaximumLength with it, Buffer.
     const length = value.type === REG.MULTI_SZ ? data.length : 2 * textOf(data).length;
-    ctx.mem.setU16(p + 4, length);
-    ctx.mem.setU16(p + 6, data.length + 2);
-  } else ctx.mem.setU16(p + 4, data.length); // BINARY_DATA { USHORT Length; PVOID Buffer; }
-  ctx.mem.setU32(p + 8, p + PARAMETER_SIZE);
+    ctx.mem.setU16(p + w, length);
+    ctx.mem.setU16(p + w + 2, data.length + 2);
+  } else ctx.mem.setU16(p + w, data.length); // BINARY_DATA { USHORT Length; PVOID Buffer; }
+  ctx.mem.setPtr(p + 2 * w, p + size);
   return p;
 }
 
@@ -120,13 +125,13 @@ export const ndisConfigExports: ExportHandler[] = [
       const h =
         adapter && ctx.registry?.key(adapter.configKey) ? ctx.pool.allocate(0x10, 1, 'NDcf', 'kernel') : null;
       if (!adapter || h === null) {
-        ctx.mem.setU32(out!, 0);
+        ctx.mem.setPtr(out!, 0);
         ctx.mem.setU32(status!, adapter ? NDIS_STATUS.RESOURCES : NDIS_STATUS.FAILURE);
         return undefined;
       }
       ctx.mem.write(h, new Uint8Array(0x10));
       s.configs.set(h, { key: adapter.configKey, allocations: [] });
-      ctx.mem.setU32(out!, h);
+      ctx.mem.setPtr(out!, h);
       ctx.mem.setU32(status!, NDIS_STATUS.SUCCESS);
       return undefined;
     },
@@ -134,7 +139,7 @@ export const ndisConfigExports: ExportHandler[] = [
   ndis(
     'VOID NdisReadConfiguration(OUT PNDIS_STATUS Status, OUT PNDIS_CONFIGURATION_PARAMETER *ParameterValue, NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword, NDIS_PARAMETER_TYPE ParameterType)',
     (ctx, [status, out, handle, keyword, type]) => {
-      ctx.mem.setU32(out!, 0);
+      ctx.mem.setPtr(out!, 0);
       const c = ndisState(ctx).configs.get(handle! >>> 0);
       const name = ctx.mem.unicodeString(keyword!);
       const fail = (s: number) => {
@@ -146,10 +151,10 @@ export const ndisConfigExports: ExportHandler[] = [
       const fixed = builtIn(ctx, name);
       let p: number | null | 'resources';
       if (fixed !== null) {
-        p = allocateFor(ctx, c, PARAMETER_SIZE) ?? 'resources';
+        p = allocateFor(ctx, c, parameterSize(ctx)) ?? 'resources';
         if (p !== 'resources') {
           ctx.mem.setU32(p, Param.Integer);
-          ctx.mem.setU32(p + 4, fixed);
+          ctx.mem.setU32(p + ctx.mem.pointerSize, fixed);
         }
       } else {
         const value = ctx.registry?.key(c.key)?.key.values.get(name.toLowerCase());
@@ -157,7 +162,7 @@ export const ndisConfigExports: ExportHandler[] = [
       }
       if (p === 'resources') return fail(NDIS_STATUS.RESOURCES);
       if (p === null) return fail(NDIS_STATUS.FAILURE);
-      ctx.mem.setU32(out!, p);
+      ctx.mem.setPtr(out!, p);
       return fail(NDIS_STATUS.SUCCESS);
     },
   ),
@@ -173,7 +178,7 @@ export const ndisConfigExports: ExportHandler[] = [
   ndis(
     'VOID NdisReadNetworkAddress(OUT PNDIS_STATUS Status, OUT PVOID *NetworkAddress, OUT PUINT NetworkAddressLength, NDIS_HANDLE ConfigurationHandle)',
     (ctx, [status, out, length, handle]) => {
-      ctx.mem.setU32(out!, 0);
+      ctx.mem.setPtr(out!, 0);
       ctx.mem.setU32(length!, 0);
       const c = ndisState(ctx).configs.get(handle! >>> 0);
       const value = c ? ctx.registry?.key(c.key)?.key.values.get('networkaddress') : undefined;
@@ -184,7 +189,7 @@ export const ndisConfigExports: ExportHandler[] = [
         return undefined;
       }
       ctx.mem.write(p, address);
-      ctx.mem.setU32(out!, p);
+      ctx.mem.setPtr(out!, p);
       ctx.mem.setU32(length!, address.length);
       ctx.mem.setU32(status!, NDIS_STATUS.SUCCESS);
       return undefined;

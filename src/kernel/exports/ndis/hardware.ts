@@ -71,7 +71,7 @@ export const ndisHardwareExports: ExportHandler[] = [
       withAdapter(ctx, handle!, (a) => {
         if (count === 0 || port! + count! > 0x10000) return NDIS_STATUS.RESOURCES;
         a.ports.push({ start: port!, count: count! });
-        ctx.mem.setU32(out!, port!); // x86: ports are addressed directly
+        ctx.mem.setPtr(out!, port!); // x86: ports are addressed directly
         return NDIS_STATUS.SUCCESS;
       }),
   ),
@@ -88,14 +88,14 @@ export const ndisHardwareExports: ExportHandler[] = [
     (ctx, [out, handle, lo, hi, length]) =>
       withAdapter(ctx, handle!, () => {
         // Model (as MmMapIoSpace's): device memory is RAM the driver may use, one block per address.
-        ctx.mem.setU32(out!, 0);
+        ctx.mem.setPtr(out!, 0);
         if (hi !== 0 || length === 0) return NDIS_STATUS.RESOURCES;
         const key = `io-space:${lo}`;
         const mapped =
           ctx.statics.get(key) ?? ctx.pool.allocate(length! + (lo! & 0xfff), 0, 'MmIo', 'kernel');
         if (mapped === null || mapped === undefined) return NDIS_STATUS.RESOURCES;
         ctx.statics.set(key, mapped);
-        ctx.mem.setU32(out!, mapped + (lo! & 0xfff));
+        ctx.mem.setPtr(out!, mapped + (lo! & 0xfff));
         return NDIS_STATUS.SUCCESS;
       }),
   ),
@@ -150,12 +150,12 @@ export const ndisHardwareExports: ExportHandler[] = [
     (ctx, [handle, length, , out, physical]) => {
       // Shared memory comes from the DMA adapter NdisMAllocateMapRegisters set up (ReactOS checks
       // SystemAdapterObject); without it, or out of pool, *VirtualAddress is NULL.
-      ctx.mem.setU32(out!, 0);
+      ctx.mem.setPtr(out!, 0);
       const a = adapterOf(ctx, handle!);
       const va = a?.mapRegisters && length ? ctx.pool.allocate(length, 0, 'NDsh', 'driver') : null;
       if (!a || va === null || va === undefined) return undefined;
       a.shared.set(va, length!);
-      ctx.mem.setU32(out!, va);
+      ctx.mem.setPtr(out!, va);
       ctx.mem.setU32(physical!, physicalOf(va));
       ctx.mem.setU32(physical! + 4, 0);
       return undefined;

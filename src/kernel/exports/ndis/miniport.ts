@@ -17,21 +17,28 @@ import { type Adapter, adapterOf, type MiniportDriver, NDIS_STATUS, ndisState } 
 const ndis = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ndis', prototype, impl });
 
-/** NDIS_MINIPORT_CHARACTERISTICS (x86) offsets, and each version's size (NDIS30/40/50/51_MINIPORT_CHARACTERISTICS). */
+/**
+ * NDIS_MINIPORT_CHARACTERISTICS: two version bytes, a filler and a UINT, then handler pointers in
+ * this order (ndis.h); each version's structure ends after its last handler.
+ */
 const CHARS = {
-  Halt: 0x14,
-  HandleInterrupt: 0x18,
-  Initialize: 0x1c,
-  Isr: 0x20,
-  QueryInformation: 0x24,
-  Reset: 0x2c,
-  Send: 0x30,
-  SetInformation: 0x34,
-  SendPackets: 0x40,
-  CoSendPackets: 0x58,
-  CoRequest: 0x5c,
+  Halt: 3,
+  HandleInterrupt: 4,
+  Initialize: 5,
+  Isr: 6,
+  QueryInformation: 7,
+  Reset: 9,
+  Send: 10,
+  SetInformation: 11,
+  SendPackets: 14,
+  CoSendPackets: 20,
+  CoRequest: 21,
 } as const;
-const CHARS_SIZE: Record<string, number> = { '3.0': 0x3c, '4.0': 0x48, '5.0': 0x60, '5.1': 0x7c };
+/** Handlers in NDIS30/40/50/51_MINIPORT_CHARACTERISTICS (x86 sizes 0x3c, 0x48, 0x60, 0x7c). */
+const CHARS_HANDLERS: Record<string, number> = { '3.0': 13, '4.0': 16, '5.0': 22, '5.1': 29 };
+/** A handler's offset in the characteristics for the kernel's pointer size. */
+const handlerAt = (ctx: KernelContext, chars: number, index: number) =>
+  ctx.mem.ptr(chars + 8 + ctx.mem.pointerSize * index);
 /** NDIS 3.0's media (NDIS_MEDIUM): the array MiniportInitialize chooses from. */
 const MEDIA = [0, 1, 2, 3, 4, 5, 6, 7] as const; // 802.3, 802.5, FDDI, WAN, LocalTalk, DIX, ARCNET raw, ARCNET 878.2
 const NdisMedium802_3 = 0;
@@ -242,10 +249,10 @@ function routineAddress(ctx: KernelContext, h: ExportHandler): number {
 function checkCharacteristics(ctx: KernelContext, chars: number, length: number): number {
   const major = ctx.mem.u8(chars);
   const minor = ctx.mem.u8(chars + 1);
-  const size = CHARS_SIZE[major === 5 ? `5.${minor}` : `${major}.0`];
-  if (size === undefined) return NDIS_STATUS.BAD_VERSION;
-  if (length < size) return NDIS_STATUS.BAD_CHARACTERISTICS;
-  const at = (o: number) => ctx.mem.u32(chars + o);
+  const handlers = CHARS_HANDLERS[major === 5 ? `5.${minor}` : `${major}.0`];
+  if (handlers === undefined) return NDIS_STATUS.BAD_VERSION;
+  if (length < 8 + ctx.mem.pointerSize * handlers) return NDIS_STATUS.BAD_CHARACTERISTICS;
+  const at = (index: number) => handlerAt(ctx, chars, index);
   // Mandatory handlers (ReactOS NdisMRegisterMiniport; the DDK's list per version).
   if (!at(CHARS.Halt) || !at(CHARS.Initialize) || !at(CHARS.Reset)) return NDIS_STATUS.BAD_CHARACTERISTICS;
   const requests = at(CHARS.QueryInformation) && at(CHARS.SetInformation);
@@ -353,7 +360,7 @@ export const ndisMiniportExports: ExportHandler[] = [
           adapters: [],
         });
       }
-      ctx.mem.setU32(out!, h ?? 0);
+      ctx.mem.setPtr(out!, h ?? 0);
       return undefined;
     },
   ),
@@ -373,7 +380,7 @@ export const ndisMiniportExports: ExportHandler[] = [
       if (!driver) return NDIS_STATUS.FAILURE;
       const checked = checkCharacteristics(ctx, chars!, length!);
       if (checked !== NDIS_STATUS.SUCCESS) return checked;
-      const at = (o: number) => ctx.mem.u32(chars! + o);
+      const at = (index: number) => handlerAt(ctx, chars!, index);
       driver.handlers = {
         major: ctx.mem.u8(chars!),
         minor: ctx.mem.u8(chars! + 1),
