@@ -104,7 +104,7 @@ function createAdapter(
   configKey: string,
 ): Adapter | null {
   const us = poolString(ctx, `\\Device\\${name}`);
-  const out = ctx.pool.allocate(4, 0, 'NDtm', 'kernel');
+  const out = ctx.pool.allocate(8, 0, 'NDtm', 'kernel');
   const wrapperContext = ctx.pool.allocate(0x10, 0, 'NDwc', 'kernel');
   const args = [
     driver.driverObject,
@@ -117,7 +117,7 @@ function createAdapter(
   ];
   const status =
     us !== null && out !== null && wrapperContext !== null ? IoCreateDevice.impl(ctx, args) : null;
-  const device = status === 0 ? ctx.mem.u32(out!) : 0;
+  const device = status === 0 ? ctx.mem.ptr(out!) : 0;
   for (const p of [us, out]) if (p !== null) ctx.pool.free(p);
   if (!device) {
     if (wrapperContext !== null) ctx.pool.free(wrapperContext);
@@ -154,6 +154,8 @@ function removeAdapter(ctx: KernelContext, a: Adapter): void {
   s.contexts.delete(a.wrapperContext);
   a.driver.adapters = a.driver.adapters.filter((x) => x !== a);
   ctx.pool.free(a.wrapperContext);
+  // NDIS's own interrupt object, had the miniport not deregistered it.
+  if (a.interrupt) ctx.pool.free(a.interrupt.object);
   IoDeleteDevice.impl(ctx, [a.device]);
 }
 
