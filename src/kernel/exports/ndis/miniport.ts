@@ -319,6 +319,9 @@ export const NdisMDispatch = defineExport({
           oid,
           ...(data ? { data } : {}),
         });
+        // A pending query is completed by NdisMQueryInformationComplete, which nt351 does not offer:
+        // the IRP stays pending (model).
+        if (status === NDIS_STATUS.PENDING) return NDIS_STATUS.PENDING;
         return finish(status, status === NDIS_STATUS.SUCCESS ? written : 0);
       },
     );
