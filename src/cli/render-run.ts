@@ -52,6 +52,12 @@ function event(e: KernelEvent): string {
       return `trace truncated: limit of ${e.limit} entries reached`;
     case 'io-error-log':
       return `error log entry from ${e.driver ?? '(unknown driver)'}${e.device ? ` (${e.device})` : ''}: ErrorCode ${hex(e.errorCode)}, UniqueErrorValue ${hex(e.uniqueErrorValue)}, FinalStatus ${hex(e.finalStatus)}${e.strings.length ? `, strings ${e.strings.map((x) => JSON.stringify(x)).join(', ')}` : ''}${e.dumpData.length ? `, DumpData ${e.dumpData.map((d) => hex(d)).join(' ')}` : ''}`;
+    case 'ndis-adapter':
+      return e.action === 'halt'
+        ? `NDIS MiniportHalt for ${e.adapter}`
+        : e.action === 'query'
+          ? `NDIS MiniportQueryInformation for ${e.adapter}, OID ${hex(e.oid ?? 0)} -> ${hex(e.status ?? 0)}${e.data ? `: ${e.data}` : ''}`
+          : `NDIS MiniportInitialize for ${e.adapter} -> ${hex(e.status ?? 0)}${e.medium !== undefined ? `, medium ${e.medium}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
     case 'exception':
       return `EXCEPTION 0x${e.code.toString(16).toUpperCase().padStart(8, '0')} at ${hex(e.address)}, flags ${hex(e.flags)}${e.parameters.length ? ` (${e.parameters.map((p) => hex(p)).join(', ')})` : ''}`;
     case 'bugcheck':

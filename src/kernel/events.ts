@@ -117,6 +117,23 @@ export type KernelEvent =
       context: number;
       result: number | null;
     }
+  /**
+   * The NDIS wrapper called a miniport's handler for an adapter (src/kernel/exports/ndis/miniport.ts):
+   * MiniportInitialize (`initialize`, with the medium it selected), MiniportQueryInformation (`query`,
+   * with the OID and the bytes written, hex) or MiniportHalt (`halt`, which returns nothing).
+   */
+  | {
+      type: 'ndis-adapter';
+      action: 'initialize' | 'query' | 'halt';
+      /** The adapter's device name, `\Device\<adapter>`. */
+      adapter: string;
+      status: number | null;
+      medium?: number;
+      oid?: number;
+      data?: string;
+      /** Why NDIS failed an initialisation the miniport returned success for (a medium it never offered). */
+      reason?: string;
+    }
   /** PsCreateSystemThread: the thread is recorded, not run (model: no scheduler). */
   | { type: 'system-thread'; startRoutine: number; startContext: number; handle: number; caller: number }
   /** --trace: a basic block or instruction the guest executed, disassembled. */

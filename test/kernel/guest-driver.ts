@@ -1,7 +1,7 @@
 // Builds a guest-level test driver (test/kernel/guest/*.c) with mingw-w64 against import libraries
 // made from nt351's handler registry: each import's decoration (cdecl, name@N, @name@N, DATA) comes
-// from its declared prototype, so the library is what NTOSKRNL.EXE and HAL.DLL export under
-// `--kernel registry`.
+// from its declared prototype, so the library is what NTOSKRNL.EXE, HAL.DLL and NDIS.SYS export
+// under `--kernel registry`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ const DLLTOOL = 'i686-w64-mingw32-dlltool';
 export const haveMingw = (): boolean => spawnSync(CC, ['--version']).status === 0;
 
 /** The .def text of one module's exports, decorated as the compiler names them. */
-function defFor(module: 'ntoskrnl' | 'hal', header: string): string {
+function defFor(module: 'ntoskrnl' | 'hal' | 'ndis', header: string): string {
   const lines = [header, 'EXPORTS'];
   const names = new Set<string>();
   for (const h of ALL_HANDLERS) {
@@ -47,6 +47,8 @@ export function buildGuestDriver(source: string, name: string, flags: readonly s
   writeFileSync(join(dir, 'hal.def'), defFor('hal', 'LIBRARY HAL.DLL'));
   run(DLLTOOL, ['-k', '-d', join(dir, 'ntoskrnl.def'), '-l', join(dir, 'libntoskrnl.a')]);
   run(DLLTOOL, ['-k', '-d', join(dir, 'hal.def'), '-l', join(dir, 'libhal.a')]);
+  writeFileSync(join(dir, 'ndis.def'), defFor('ndis', 'LIBRARY NDIS.SYS'));
+  run(DLLTOOL, ['-k', '-d', join(dir, 'ndis.def'), '-l', join(dir, 'libndis.a')]);
   const out = join(dir, `${name}.sys`);
   run(CC, [
     '-O2',
@@ -69,6 +71,7 @@ export function buildGuestDriver(source: string, name: string, flags: readonly s
     source,
     join(dir, 'libntoskrnl.a'),
     join(dir, 'libhal.a'),
+    join(dir, 'libndis.a'),
   ]);
   return out;
 }

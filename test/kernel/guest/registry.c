@@ -1,6 +1,7 @@
 /* Guest-level checks of RtlQueryRegistryValues over the driver's own service key (values written
  * with RtlWriteRegistryValue first): DIRECT stores, defaults, REQUIRED, callbacks per value and per
- * REG_MULTI_SZ string, NOVALUE, SUBKEY, DELETE, a failing callback, under --kernel registry. */
+ * REG_MULTI_SZ string, NOVALUE, SUBKEY, DELETE, a failing callback, REG_EXPAND_SZ expanded against
+ * the caller's environment block (or the system process's, which has none), under --kernel registry. */
 typedef unsigned char UCHAR;
 typedef unsigned short USHORT, WCHAR;
 typedef unsigned long ULONG;
@@ -29,6 +30,7 @@ typedef struct {
 #define DELETE 0x40
 #define REG_NONE 0
 #define REG_SZ 1
+#define REG_EXPAND_SZ 2
 #define REG_BINARY 3
 #define REG_DWORD 4
 #define REG_MULTI_SZ 7
@@ -61,6 +63,18 @@ static NTSTATUS NTAPI record(WCHAR *name, ULONG type, PVOID data, ULONG length, 
         s->nulls++;
     s->calls++;
     s->total += *(int *)context;
+    return 0;
+}
+/* Keeps the type and text of the value it is given. */
+struct got { ULONG type, length; WCHAR text[64]; };
+static NTSTATUS NTAPI keep(WCHAR *name, ULONG type, PVOID data, ULONG length, PVOID context, PVOID entry)
+{
+    struct got *g = entry;
+    (void)name, (void)context;
+    g->type = type;
+    g->length = length;
+    for (ULONG i = 0; i < length / 2 && i < 64; i++)
+        g->text[i] = ((WCHAR *)data)[i];
     return 0;
 }
 static NTSTATUS NTAPI refuse(WCHAR *name, ULONG type, PVOID data, ULONG length, PVOID context, PVOID entry)
@@ -153,6 +167,35 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, UNICODE_STRING *path)
     CHECK(RtlQueryRegistryValues(0, key, t, NULL, NULL) == 0 && out == 0x1234, "DELETE reads the value");
     t[0].Flags = DIRECT | REQUIRED;
     CHECK(RtlQueryRegistryValues(0, key, t, NULL, NULL) == 0xC0000034, "DELETE removed it");
+    /* REG_EXPAND_SZ: expanded against the Environment argument unless NOEXPAND, and handed on as
+     * REG_SZ; an unknown variable and a lone '%' stay as written. */
+    {
+        static const WCHAR raw[] = L"%systemroot%\\drv %Unknown% 100%", plain[] = L"no variables";
+        static const WCHAR env[] = L"=C:=C:\\\0SystemRoot=C:\\WINNT35\0Other=x\0";
+        static const WCHAR want[] = L"C:\\WINNT35\\drv %Unknown% 100%", root[] = L"%SystemRoot%";
+        static WCHAR exp[64];
+        UNICODE_STRING e = {0, sizeof exp, exp};
+        struct got g = {0};
+        CHECK(RtlWriteRegistryValue(0, key, L"Where", REG_EXPAND_SZ, (PVOID)raw, sizeof raw) == 0, "write Where");
+        CHECK(RtlWriteRegistryValue(0, key, L"Plain", REG_EXPAND_SZ, (PVOID)plain, sizeof plain) == 0, "write Plain");
+        t[0] = (QUERY_TABLE){NULL, DIRECT, L"Where", &e, REG_NONE, NULL, 0};
+        t[1] = (QUERY_TABLE){0};
+        CHECK(RtlQueryRegistryValues(0, key, t, NULL, (PVOID)env) == 0 && e.Length == sizeof want - 2 && same(exp, want, sizeof want / 2), "DIRECT REG_EXPAND_SZ expanded");
+        t[0].Flags = DIRECT | NOEXPAND;
+        CHECK(RtlQueryRegistryValues(0, key, t, NULL, (PVOID)env) == 0 && e.Length == sizeof raw - 2 && same(exp, raw, sizeof raw / 2), "DIRECT NOEXPAND: as stored");
+        t[0] = (QUERY_TABLE){keep, 0, L"Where", &g, REG_NONE, NULL, 0};
+        CHECK(RtlQueryRegistryValues(0, key, t, NULL, (PVOID)env) == 0 && g.type == REG_SZ && g.length == sizeof want && same(g.text, want, sizeof want / 2), "callback: expanded, REG_SZ");
+        t[0].Flags = NOEXPAND;
+        CHECK(RtlQueryRegistryValues(0, key, t, NULL, (PVOID)env) == 0 && g.type == REG_EXPAND_SZ && g.length == sizeof raw, "callback NOEXPAND: REG_EXPAND_SZ as stored");
+        /* No Environment: the system process has none, so nothing expands, but the value is prepared. */
+        t[0].Flags = 0;
+        CHECK(RtlQueryRegistryValues(0, key, t, NULL, NULL) == 0 && g.type == REG_SZ && g.length == sizeof raw && same(g.text, raw, sizeof raw / 2), "no environment: text kept, REG_SZ");
+        t[0].Name = L"Plain";
+        CHECK(RtlQueryRegistryValues(0, key, t, NULL, (PVOID)env) == 0 && g.type == REG_EXPAND_SZ && g.length == sizeof plain, "no '%': REG_EXPAND_SZ as stored");
+        /* A REG_EXPAND_SZ default is expanded too. */
+        t[0] = (QUERY_TABLE){NULL, DIRECT, L"Absent", &e, REG_EXPAND_SZ, (PVOID)root, 0};
+        CHECK(RtlQueryRegistryValues(0, key, t, NULL, (PVOID)env) == 0 && e.Length == 20 && same(exp, L"C:\\WINNT35", 11), "REG_EXPAND_SZ default expanded");
+    }
     /* DIRECT with a routine is refused. */
     t[0] = (QUERY_TABLE){record, DIRECT, L"Str", &s, REG_NONE, NULL, 0};
     CHECK(RtlQueryRegistryValues(0, key, t, NULL, NULL) == 0xC000000D, "DIRECT with a routine: STATUS_INVALID_PARAMETER");

@@ -12,7 +12,13 @@ const hal = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'hal', prototype, impl });
 
 /** BUS_DATA_TYPE values the HAL knows. */
-const BusData = { Cmos: 0, EisaConfiguration: 1, Pos: 2, CbusConfiguration: 3, PCIConfiguration: 4 } as const;
+export const BusData = {
+  Cmos: 0,
+  EisaConfiguration: 1,
+  Pos: 2,
+  CbusConfiguration: 3,
+  PCIConfiguration: 4,
+} as const;
 /** PC HAL: vectors start at PRIMARY_VECTOR_BASE 0x30, IRQL = PROFILE_LEVEL (27) - IRQ. */
 const PRIMARY_VECTOR_BASE = 0x30;
 const PROFILE_LEVEL = 27;
@@ -20,7 +26,7 @@ const PROFILE_LEVEL = 27;
 export const physicalOf = (va: number) => (va - 0x80000000) >>> 0;
 
 /** HalGetBusData(ByOffset): CMOS bytes through ports 0x70/0x71; PCI slots are empty (VendorID 0xFFFF). */
-function getBusData(
+export function getBusData(
   ctx: KernelContext,
   type: number,
   buffer: number,

@@ -1,21 +1,24 @@
-// The NDIS 3.0 wrapper (ndis.sys) a miniport or protocol driver calls: wrapper and driver
-// registration (recorded; the model has no adapter to bind, so MiniportInitialize is not called),
-// memory, spin locks, timers on the virtual clock, configuration reads (the model's registry holds
-// no adapter parameters), packet and buffer pools, I/O port ranges.
+// The NDIS 3.0 wrapper (ndis.sys) a miniport or protocol driver calls: protocol registration, memory,
+// spin locks, timers on the virtual clock, packet and buffer pools, strings; with the miniport side
+// (miniport.ts: registration and adapter initialisation; config.ts: configuration reads;
+// hardware.ts: ports, memory, interrupts, DMA, bus data and miniport timers).
 import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
 import { initMdl, MDL, pagesSpanned } from '../ntoskrnl/io-more.js';
 import { advanceClock } from '../ntoskrnl/ke-clock.js';
+import { runDpcs } from '../ntoskrnl/ke-dispatcher.js';
 import { RtlInitUnicodeString } from '../ntoskrnl/rtl.js';
 import { rtlStringExports } from '../ntoskrnl/rtl-string.js';
+import { ndisConfigExports } from './config.js';
+import { ndisHardwareExports } from './hardware.js';
+import { ndisMiniportExports } from './miniport.js';
 
 const RtlEqualUnicodeString = rtlStringExports.find((h) => h.name === 'RtlEqualUnicodeString')!;
 
 const ndis = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ndis', prototype, impl });
 const NDIS_STATUS_SUCCESS = 0;
-const NDIS_STATUS_FAILURE = 0xc0000001;
 const NDIS_STATUS_RESOURCES = 0xc000009a;
 /** NDIS_TIMER { KTIMER Timer (0x28); KDPC Dpc; } */
 const TIMER_DPC = 0x28;
@@ -34,27 +37,6 @@ function handle(ctx: KernelContext, tag: string): number {
 
 export const ndisWrapperExports: ExportHandler[] = [
   ndis(
-    'VOID NdisMInitializeWrapper(OUT PNDIS_HANDLE NdisWrapperHandle, PVOID SystemSpecific1, PVOID SystemSpecific2, PVOID SystemSpecific3)',
-    (ctx, [out, driver]) => {
-      const h = handle(ctx, 'NdWr');
-      if (h) ctx.mem.setU32(h, driver!);
-      ctx.mem.setU32(out!, h);
-      return undefined;
-    },
-  ),
-  ndis('VOID NdisTerminateWrapper(NDIS_HANDLE NdisWrapperHandle, PVOID SystemSpecific)', () => undefined),
-  ndis(
-    'NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle, PNDIS_MINIPORT_CHARACTERISTICS MiniportCharacteristics, UINT CharacteristicsLength)',
-    (ctx, [h, chars, length]) => {
-      // NDIS_MINIPORT_CHARACTERISTICS starts with MajorNdisVersion, MinorNdisVersion (UCHARs).
-      const major = ctx.mem.u8(chars!);
-      if (major !== 3 && major !== 4 && major !== 5) return 0xc0010024; // NDIS_STATUS_BAD_VERSION
-      if (length! < 0x34) return 0xc0010025; // NDIS_STATUS_BAD_CHARACTERISTICS
-      ctx.mem.setU32(h! + 4, chars!);
-      return NDIS_STATUS_SUCCESS;
-    },
-  ),
-  ndis(
     'VOID NdisRegisterProtocol(OUT PNDIS_STATUS Status, OUT PNDIS_HANDLE NdisProtocolHandle, PNDIS_PROTOCOL_CHARACTERISTICS ProtocolCharacteristics, UINT CharacteristicsLength)',
     (ctx, [status, out]) => {
       ctx.mem.setU32(out!, handle(ctx, 'NdPr'));
@@ -68,10 +50,6 @@ export const ndisWrapperExports: ExportHandler[] = [
       ctx.mem.setU32(status!, NDIS_STATUS_SUCCESS);
       return undefined;
     },
-  ),
-  ndis(
-    'VOID NdisMSetAttributes(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportAdapterContext, BOOLEAN BusMaster, NDIS_INTERFACE_TYPE AdapterType)',
-    () => undefined,
   ),
   ndis(
     'NDIS_STATUS NdisAllocateMemory(OUT PVOID *VirtualAddress, UINT Length, UINT MemoryFlags, NDIS_PHYSICAL_ADDRESS HighestAcceptableAddress)',
@@ -136,34 +114,6 @@ export const ndisWrapperExports: ExportHandler[] = [
     return undefined;
   }),
   ndis(
-    'VOID NdisOpenConfiguration(OUT PNDIS_STATUS Status, OUT PNDIS_HANDLE ConfigurationHandle, NDIS_HANDLE WrapperConfigurationContext)',
-    (ctx, [status, out]) => {
-      ctx.mem.setU32(out!, handle(ctx, 'NdCf'));
-      ctx.mem.setU32(status!, NDIS_STATUS_SUCCESS);
-      return undefined;
-    },
-  ),
-  ndis(
-    'VOID NdisReadConfiguration(OUT PNDIS_STATUS Status, OUT PNDIS_CONFIGURATION_PARAMETER *ParameterValue, NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword, NDIS_PARAMETER_TYPE ParameterType)',
-    (ctx, [status, out]) => {
-      ctx.mem.setU32(out!, 0);
-      ctx.mem.setU32(status!, NDIS_STATUS_FAILURE); // the model's adapter key has no parameters
-      return undefined;
-    },
-  ),
-  ndis('VOID NdisCloseConfiguration(NDIS_HANDLE ConfigurationHandle)', () => undefined),
-  ndis(
-    'VOID NdisWriteErrorLogEntry(NDIS_HANDLE NdisAdapterHandle, NDIS_ERROR_CODE ErrorCode, ULONG NumberOfErrorValues, ...)',
-    (ctx, [, code, n]) => {
-      ctx.log.add({
-        type: 'dbgprint',
-        text: `[NdisWriteErrorLogEntry] error 0x${code!.toString(16).padStart(8, '0')} with ${n} values\n`,
-        caller: ctx.caller,
-      });
-      return undefined;
-    },
-  ),
-  ndis(
     'VOID NdisAllocatePacketPool(OUT PNDIS_STATUS Status, OUT PNDIS_HANDLE PoolHandle, UINT NumberOfDescriptors, UINT ProtocolReservedLength)',
     (ctx, [status, out, , reserved]) => {
       const h = handle(ctx, 'NdPP');
@@ -224,17 +174,6 @@ export const ndisWrapperExports: ExportHandler[] = [
     return undefined;
   }),
   ndis(
-    'NDIS_STATUS NdisMRegisterIoPortRange(OUT PVOID *PortOffset, NDIS_HANDLE MiniportAdapterHandle, UINT InitialPort, UINT NumberOfPorts)',
-    (ctx, [out, , port]) => {
-      ctx.mem.setU32(out!, port!); // x86: ports are addressed directly
-      return NDIS_STATUS_SUCCESS;
-    },
-  ),
-  ndis(
-    'VOID NdisMDeregisterIoPortRange(NDIS_HANDLE MiniportAdapterHandle, UINT InitialPort, UINT NumberOfPorts, PVOID PortOffset)',
-    () => undefined,
-  ),
-  ndis(
     'VOID NdisInitUnicodeString(OUT PNDIS_STRING DestinationString, PCWSTR SourceString)',
     RtlInitUnicodeString.impl,
   ),
@@ -242,8 +181,12 @@ export const ndisWrapperExports: ExportHandler[] = [
     'BOOLEAN NdisEqualString(PNDIS_STRING String1, PNDIS_STRING String2, BOOLEAN CaseInsensitive)',
     RtlEqualUnicodeString.impl,
   ),
+  // KeDelayExecutionThread's: time passes and the DPCs of timers it made due run.
   ndis('VOID NdisMSleep(ULONG MicrosecondsToSleep)', (ctx, [us]) => {
     advanceClock(ctx, 10 * us!);
-    return undefined;
+    return runDpcs(ctx, () => undefined);
   }),
+  ...ndisMiniportExports,
+  ...ndisConfigExports,
+  ...ndisHardwareExports,
 ];

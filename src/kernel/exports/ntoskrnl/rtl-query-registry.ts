@@ -1,9 +1,10 @@
 // RtlQueryRegistryValues over the configuration registry model: a driver's RTL_QUERY_REGISTRY_TABLE
 // read entry by entry, values handed to its QueryRoutine (guest calls, one after another) or stored
 // DIRECT into its variables. Follows ReactOS's sdk/lib/rtl/registry.c (RtlQueryRegistryValues,
-// RtlpCallQueryRegistryRoutine, RtlpQueryRegistryDirect) and the DDK's documentation of the flags.
+// RtlpCallQueryRegistryRoutine, RtlpQueryRegistryDirect) and the DDK's documentation of the flags;
+// REG_EXPAND_SZ values are expanded as ReactOS's sdk/lib/rtl/env.c RtlExpandEnvironmentStrings_U does.
 import type { KernelContext } from '../../context.js';
-import { MAX_GUEST_STRING } from '../../guest.js';
+import { MAX_GUEST_STRING, utf16z } from '../../guest.js';
 import type { RegistryKey } from '../../hive.js';
 import { defineExport, guestCall, type HandlerResult } from '../../registry.js';
 import { putW } from '../crt/string.js';
@@ -152,12 +153,79 @@ function callRoutine(
   });
 }
 
+/**
+ * The variables of an environment block (`NAME=VALUE\0…\0`, UTF-16), read over at most
+ * MAX_GUEST_STRING bytes. A NULL block is the current process's environment: the sandbox runs
+ * drivers in the system process, which has no PEB and so no environment (ReactOS's
+ * RtlQueryEnvironmentVariable_U answers STATUS_VARIABLE_NOT_FOUND for every name then).
+ */
+function environmentOf(ctx: KernelContext, block: number): Map<string, string> {
+  const vars = new Map<string, string>();
+  if (!block) return vars;
+  let at = block;
+  while (at - block < MAX_GUEST_STRING) {
+    const s = ctx.mem.wString(at, 4096);
+    if (s.length === 0) break;
+    at += 2 * s.length + 2;
+    // The first '=' after the first character ends the name (names such as "=C:" start with one).
+    const eq = s.indexOf('=', 1);
+    if (eq > 0 && !vars.has(s.slice(0, eq).toLowerCase()))
+      vars.set(s.slice(0, eq).toLowerCase(), s.slice(eq + 1));
+  }
+  return vars;
+}
+
+/**
+ * RtlExpandEnvironmentStrings_U over a string: each `%NAME%` whose NAME the environment holds
+ * (case-insensitive) becomes its value; an unknown one is copied as written, `%` and all, and so is a
+ * `%` with no closing one (ReactOS sdk/lib/rtl/env.c).
+ */
+export function expandEnvironmentStrings(text: string, vars: Map<string, string>): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('%', i);
+    if (open < 0) return out + text.slice(i);
+    out += text.slice(i, open);
+    const close = text.indexOf('%', open + 1);
+    if (close < 0) return out + text.slice(open);
+    const value = vars.get(text.slice(open + 1, close).toLowerCase());
+    out += value ?? text.slice(open, close + 1);
+    i = close + 1;
+  }
+  return out;
+}
+
+/**
+ * RtlpCallQueryRegistryRoutine's preparation of a REG_EXPAND_SZ (unless NOEXPAND): one holding a
+ * `%` is expanded against `environment` and handed on as REG_SZ; others pass as stored. Null when
+ * the expansion does not fit a UNICODE_STRING (STATUS_BUFFER_TOO_SMALL).
+ */
+function expanded(
+  ctx: KernelContext,
+  environment: number,
+  type: number,
+  data: Uint8Array,
+  flags: number,
+): [number, Uint8Array] | null {
+  if (type !== REG_EXPAND_SZ || flags & Q.NOEXPAND || data.length < 2) return [type, data];
+  const chars = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + (data.length - 2)));
+  // The source is the value without its terminator; it ends at its first NUL as a C string would.
+  let text = String.fromCharCode(...chars);
+  const nul = text.indexOf('\0');
+  if (nul >= 0) text = text.slice(0, nul);
+  if (!text.includes('%')) return [type, data];
+  const out = utf16z(expandEnvironmentStrings(text, environmentOf(ctx, environment)));
+  return out.length > 0xffff ? null : [REG_SZ, out];
+}
+
 /** One table entry against `key`; `then` gets the status that ends it. */
 function queryEntry(
   ctx: KernelContext,
   key: RegistryKey,
   e: Entry,
   context: number,
+  environment: number,
   then: (status: number) => HandlerResult,
 ): HandlerResult {
   if (e.name === null && !(e.flags & Q.DIRECT)) {
@@ -167,7 +235,9 @@ function queryEntry(
     const next = (i: number): HandlerResult => {
       const v = all[i];
       if (!v) return then(NTSTATUS.SUCCESS);
-      return callRoutine(ctx, e, v.name, pieces(v.type, v.data, e.flags), context, (s) =>
+      const value = expanded(ctx, environment, v.type, v.data, e.flags);
+      if (!value) return then(NTSTATUS.BUFFER_TOO_SMALL);
+      return callRoutine(ctx, e, v.name, pieces(value[0], value[1], e.flags), context, (s) =>
         (s | 0) < 0 ? then(s) : next(i + 1),
       );
     };
@@ -191,7 +261,10 @@ function queryEntry(
     if ((status | 0) >= 0 && found && e.flags & Q.DELETE) key.values.delete(e.name!.toLowerCase());
     return then(status);
   };
-  // Model: REG_EXPAND_SZ is passed as stored (nt351 has no environment to expand it from).
+  // Stored and default values alike are expanded before they are stored or handed on.
+  const value = expanded(ctx, environment, type, data, e.flags);
+  if (!value) return done(NTSTATUS.BUFFER_TOO_SMALL);
+  [type, data] = value;
   if (e.flags & Q.DIRECT) return done(storeDirect(ctx, e.entryContext, type, data));
   return callRoutine(ctx, e, e.name, pieces(type, data, e.flags), context, done);
 }
@@ -200,7 +273,7 @@ export const RtlQueryRegistryValues = defineExport({
   module: 'ntoskrnl',
   prototype:
     'NTSTATUS RtlQueryRegistryValues(ULONG RelativeTo, PCWSTR Path, PRTL_QUERY_REGISTRY_TABLE QueryTable, PVOID Context, PVOID Environment)',
-  impl(ctx, [relativeTo, path, table, context]) {
+  impl(ctx, [relativeTo, path, table, context, environment]) {
     const top = keyOf(ctx, relativeTo!, path!);
     if (top === 'invalid') return NTSTATUS.INVALID_PARAMETER;
     if (!top) return NTSTATUS.OBJECT_NAME_NOT_FOUND;
@@ -226,7 +299,7 @@ export const RtlQueryRegistryValues = defineExport({
         if (!e.routine) return step(at + size);
         entry = { ...e, name: null };
       }
-      return queryEntry(ctx, current, entry, context!, (status) =>
+      return queryEntry(ctx, current, entry, context!, environment!, (status) =>
         (status | 0) < 0 ? status : step(at + size),
       );
     };
