@@ -178,8 +178,7 @@ export const ioMoreExports: ExportHandler[] = [
     attachedTop(ctx.mem, d!),
   ),
   nt('VOID IoAcquireCancelSpinLock(OUT PKIRQL Irql)', (ctx, [out]) => {
-    const lock = ctx.statics.get('io.cancel-lock') ?? ctx.pool.allocateStatic(4);
-    ctx.statics.set('io.cancel-lock', lock);
+    const lock = cancelLock(ctx);
     if (acquireLock(ctx, lock, 'the cancel spin lock'))
       ctx.mem.write(out!, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
     return undefined;
@@ -189,6 +188,28 @@ export const ioMoreExports: ExportHandler[] = [
     if (lock !== undefined) releaseLock(ctx, lock);
     swapIrql(ctx, irql!);
     return undefined;
+  }),
+  /**
+   * Cancels the IRP: sets Irp->Cancel, takes the cancel spin lock (CancelIrql gets the old IRQL) and
+   * calls the IRP's CancelRoutine(DeviceObject, Irp), cleared first, which releases the lock; without
+   * one, releases the lock itself and returns FALSE (NT 4 IoCancelIrp; ReactOS irp.c).
+   */
+  nt('BOOLEAN IoCancelIrp(PIRP Irp)', (ctx, [irp]) => {
+    const { IRP: I, IO_STACK_LOCATION: S } = ctx.mem.layouts;
+    const lock = cancelLock(ctx);
+    if (!acquireLock(ctx, lock, 'the cancel spin lock')) return undefined;
+    const old = swapIrql(ctx, DISPATCH_LEVEL);
+    ctx.mem.write(irp! + I.Cancel, new Uint8Array([1]));
+    const routine = ctx.mem.ptr(irp! + I.CancelRoutine);
+    if (!routine) {
+      releaseLock(ctx, lock);
+      swapIrql(ctx, old);
+      return 0;
+    }
+    ctx.mem.setPtr(irp! + I.CancelRoutine, 0);
+    ctx.mem.write(irp! + I.CancelIrql, new Uint8Array([old]));
+    const device = ctx.mem.ptr(ctx.mem.ptr(irp! + I.CurrentStackLocation) + S.DeviceObject);
+    return guestCall(routine, [device, irp!], () => 1);
   }),
   nt(
     'VOID IoStartPacket(PDEVICE_OBJECT DeviceObject, PIRP Irp, PULONG Key, PDRIVER_CANCEL CancelFunction)',
@@ -298,6 +319,13 @@ export const ioMoreExports: ExportHandler[] = [
     },
   ),
 ];
+
+/** IopCancelSpinLock: one KSPIN_LOCK for every IRP's cancellation. */
+function cancelLock(ctx: KernelContext): number {
+  const lock = ctx.statics.get('io.cancel-lock') ?? ctx.pool.allocateStatic(4);
+  ctx.statics.set('io.cancel-lock', lock);
+  return lock;
+}
 
 /** Makes `irp` the device's CurrentIrp and calls its driver's StartIo(DeviceObject, Irp), if any. */
 function startPacket(ctx: KernelContext, device: number, irp: number): HandlerResult {

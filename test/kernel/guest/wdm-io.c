@@ -1,9 +1,10 @@
-/* Guest-level checks of handlers that lay out structures, built for AMD64 against mingw-w64's own
- * <ddk/wdm.h> (an independent statement of the x64 layouts): IRPs (IoAllocateIrp, IoInitializeIrp,
+/* Guest-level checks of handlers that lay out structures, built for x86 and for AMD64 against
+ * mingw-w64's own <ddk/wdm.h> (an independent statement of both layouts): IRPs (IoAllocateIrp, IoInitializeIrp,
  * IoSizeOfIrp, IoBuildDeviceIoControlRequest, IoBuildSynchronousFsdRequest), MDLs (IoAllocateMdl,
  * MmBuildMdlForNonPagedPool, MmMapLockedPagesSpecifyCache, MmSizeOfMdl, MmCreateMdl), the spin locks
- * and performance counter AMD64's ntoskrnl exports, IoAttachDevice, IoStartPacket and the string
- * conversions Wine's drivers import. Output as surface.c. */
+ * and performance counter AMD64's ntoskrnl exports, IoAttachDevice, IoStartPacket, IoCancelIrp, and
+ * what Wine's drivers import: the string conversions and, in AddDevice with the model's PDO, device
+ * interfaces. Output as surface.c; AddDevice prints the final count. */
 #include <ddk/wdm.h>
 #include "check.h"
 
@@ -12,6 +13,12 @@ NTKERNELAPI USHORT NTAPI IoSizeOfIrp(CCHAR StackSize);
 NTKERNELAPI SIZE_T NTAPI MmSizeOfMdl(PVOID Base, SIZE_T Length);
 NTKERNELAPI PMDL NTAPI MmCreateMdl(PMDL Mdl, PVOID Base, SIZE_T Length);
 NTKERNELAPI NTSTATUS NTAPI IoAttachDevice(PDEVICE_OBJECT, PUNICODE_STRING, PDEVICE_OBJECT *);
+NTSYSAPI NTSTATUS NTAPI RtlMultiByteToUnicodeN(PWCH, ULONG, PULONG, const CHAR *, ULONG);
+NTSYSAPI NTSTATUS NTAPI RtlUnicodeToMultiByteN(PCHAR, ULONG, PULONG, PCWCH, ULONG);
+NTSYSAPI NTSTATUS NTAPI RtlUnicodeToMultiByteSize(PULONG, PCWCH, ULONG);
+
+/* GUID_DEVINTERFACE_HID {4d1e55b2-f16f-11cf-88cb-001111000030} */
+static const GUID hid = {0x4d1e55b2, 0xf16f, 0x11cf, {0x88, 0xcb, 0x00, 0x11, 0x11, 0x00, 0x00, 0x30}};
 
 static UNICODE_STRING name(const WCHAR *s) {
     UNICODE_STRING u;
@@ -25,6 +32,14 @@ static VOID NTAPI StartIo(PDEVICE_OBJECT d, PIRP irp) {
     (void)d;
     started++;
     startedIrp = irp;
+}
+
+static int cancelled;
+static VOID NTAPI Cancel(PDEVICE_OBJECT d, PIRP irp) {
+    cancelled++;
+    CHECK(irp->Cancel && irp->CancelRoutine == NULL, "CancelRoutine: Cancel set, routine cleared");
+    CHECK(d == IoGetCurrentIrpStackLocation(irp)->DeviceObject, "CancelRoutine: the current location's device");
+    IoReleaseCancelSpinLock(irp->CancelIrql);
 }
 
 static void irps(PDEVICE_OBJECT dev) {
@@ -82,6 +97,64 @@ static void irps(PDEVICE_OBJECT dev) {
     IoStartNextPacket(dev, FALSE);
     CHECK(dev->CurrentIrp == NULL && started == 1, "IoStartNextPacket with nothing queued");
     IoFreeIrp(irp);
+
+    irp = IoAllocateIrp(2, FALSE);
+    IoSetNextIrpStackLocation(irp);
+    IoGetCurrentIrpStackLocation(irp)->DeviceObject = dev;
+    CHECK(IoCancelIrp(irp) == FALSE && irp->Cancel, "IoCancelIrp without a cancel routine");
+    irp->Cancel = FALSE;
+    IoSetCancelRoutine(irp, Cancel);
+    CHECK(IoCancelIrp(irp) == TRUE && cancelled == 1, "IoCancelIrp calls the cancel routine");
+    KIRQL irql;
+    IoAcquireCancelSpinLock(&irql);
+    CHECK(1, "the cancel routine released the cancel spin lock");
+    IoReleaseCancelSpinLock(irql);
+    IoFreeIrp(irp);
+}
+
+static void strings(void) {
+    WCHAR w[8];
+    CHAR a[8];
+    ULONG n = 0;
+    CHECK(RtlMultiByteToUnicodeN(w, sizeof w, &n, "Wine\xe9", 5) == STATUS_SUCCESS && n == 10, "RtlMultiByteToUnicodeN");
+    CHECK(w[0] == L'W' && w[4] == 0xe9, "RtlMultiByteToUnicodeN: Latin-1");
+    CHECK(RtlMultiByteToUnicodeN(w, 4, &n, "abcdef", 6) == STATUS_SUCCESS && n == 4 && w[1] == L'b',
+          "RtlMultiByteToUnicodeN truncates to the buffer");
+    CHECK(RtlUnicodeToMultiByteN(a, sizeof a, &n, L"hid\x20ac", 8) == STATUS_SUCCESS && n == 4, "RtlUnicodeToMultiByteN");
+    CHECK(a[0] == 'h' && a[2] == 'd' && a[3] == '?', "RtlUnicodeToMultiByteN: unmappable is '?'");
+    CHECK(RtlUnicodeToMultiByteN(a, 2, NULL, L"xyz", 6) == STATUS_SUCCESS && a[1] == 'y', "RtlUnicodeToMultiByteN: no count out");
+    CHECK(RtlUnicodeToMultiByteSize(&n, L"four", 8) == STATUS_SUCCESS && n == 4, "RtlUnicodeToMultiByteSize");
+}
+
+static VOID NTAPI Unload(PDRIVER_OBJECT driver) {
+    (void)driver;
+}
+
+static NTSTATUS NTAPI AddDevice(PDRIVER_OBJECT driver, PDEVICE_OBJECT pdo) {
+    UNICODE_STRING link, expect;
+    PDEVICE_OBJECT fdo;
+    NTSTATUS st = IoCreateDevice(driver, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fdo);
+    CHECK(st == STATUS_SUCCESS, "AddDevice: IoCreateDevice");
+    if (st == STATUS_SUCCESS) {
+        CHECK(IoRegisterDeviceInterface(fdo, &hid, NULL, &link) == STATUS_INVALID_DEVICE_REQUEST,
+              "IoRegisterDeviceInterface refuses a device that is not a PDO");
+        IoDeleteDevice(fdo);
+    }
+    st = IoRegisterDeviceInterface(pdo, &hid, NULL, &link);
+    CHECK(st == STATUS_SUCCESS, "IoRegisterDeviceInterface on the PDO");
+    if (st == STATUS_SUCCESS) {
+        RtlInitUnicodeString(&expect, L"\\??\\ROOT#NT351BUS#0000#{4d1e55b2-f16f-11cf-88cb-001111000030}");
+        CHECK(RtlEqualUnicodeString(&link, &expect, TRUE), "IoRegisterDeviceInterface: the link name");
+        CHECK(IoSetDeviceInterfaceState(&link, TRUE) == STATUS_SUCCESS, "IoSetDeviceInterfaceState(TRUE)");
+        CHECK(IoSetDeviceInterfaceState(&link, FALSE) == STATUS_SUCCESS, "IoSetDeviceInterfaceState(FALSE)");
+        RtlFreeUnicodeString(&link);
+    }
+    RtlInitUnicodeString(&expect, L"\\??\\ROOT#NT351BUS#0000#{00000000-0000-0000-0000-000000000000}");
+    CHECK(IoSetDeviceInterfaceState(&expect, TRUE) == STATUS_OBJECT_NAME_NOT_FOUND,
+          "IoSetDeviceInterfaceState: an unregistered name");
+    IoInvalidateDeviceRelations(pdo, BusRelations);
+    DbgPrint("wdm-io: %d passed, %d failed\n", passed, failed);
+    return STATUS_SUCCESS; /* with no device of its own over the PDO: the PnP IRPs go to the bus driver */
 }
 
 static void mdls(void) {
@@ -118,10 +191,11 @@ static void locks(void) {
     KSPIN_LOCK lock;
     KLOCK_QUEUE_HANDLE h;
     KeInitializeSpinLock(&lock);
-    KIRQL old = KeAcquireSpinLockRaiseToDpc(&lock);
-    CHECK(lock != 0, "KeAcquireSpinLockRaiseToDpc holds the lock");
-    KeReleaseSpinLock(&lock, old);
-    CHECK(lock == 0, "ntoskrnl!KeReleaseSpinLock frees it");
+    KIRQL old;
+    KeAcquireSpinLock(&lock, &old); /* AMD64: KeAcquireSpinLockRaiseToDpc; x86: hal!KfAcquireSpinLock */
+    CHECK(lock != 0, "KeAcquireSpinLock holds the lock");
+    KeReleaseSpinLock(&lock, old); /* AMD64: ntoskrnl!KeReleaseSpinLock; x86: hal!KfReleaseSpinLock */
+    CHECK(lock == 0, "KeReleaseSpinLock frees it");
     KeAcquireInStackQueuedSpinLock(&lock, &h);
     CHECK(lock != 0 && h.LockQueue.Lock == &lock, "KeAcquireInStackQueuedSpinLock: LockQueue.Lock");
     CHECK(h.OldIrql == old, "KeAcquireInStackQueuedSpinLock: OldIrql");
@@ -152,6 +226,8 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
     PDEVICE_OBJECT dev;
     UNICODE_STRING n = name(L"\\Device\\Amd64Io");
     driver->DriverStartIo = StartIo;
+    driver->DriverExtension->AddDevice = AddDevice;
+    driver->DriverUnload = Unload;
     NTSTATUS st = IoCreateDevice(driver, 0, &n, FILE_DEVICE_UNKNOWN, 0, FALSE, &dev);
     CHECK(st == STATUS_SUCCESS, "IoCreateDevice");
     if (st == STATUS_SUCCESS) {
@@ -161,6 +237,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
     }
     mdls();
     locks();
-    DbgPrint("amd64-io: %d passed, %d failed\n", passed, failed);
+    strings();
+    DbgPrint("wdm-io: %d passed, %d failed\n", passed, failed);
     return STATUS_SUCCESS;
 }
