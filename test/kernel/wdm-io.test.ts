@@ -21,6 +21,13 @@ function expectAllPassed(r: RunDriverReport) {
   expect(Number(/(\d+) passed/.exec(summary)?.[1])).toBe(checks);
   expect(r.outcome).toBe('ok');
   expect(r.poolLeaks).toEqual([]);
+  // The error log entry names the driver (through DEVICE_OBJECT.DriverObject) and the device.
+  expect(r.events.find((e) => e.type === 'io-error-log')).toMatchObject({
+    driver: 'wdm-io',
+    device: '\\Device\\WdmIo',
+    errorCode: 0xc0040006,
+    uniqueErrorValue: 0x64,
+  });
   // IoSetDeviceInterfaceState made and removed the interface's link to the PDO.
   expect(r.events.filter((e) => e.type === 'symlink-created' || e.type === 'symlink-deleted')).toEqual([
     { type: 'symlink-created', link: LINK, target: '\\Device\\00000001' },

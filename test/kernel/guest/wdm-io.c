@@ -4,7 +4,8 @@
  * MmBuildMdlForNonPagedPool, MmMapLockedPagesSpecifyCache, MmSizeOfMdl, MmCreateMdl), the spin locks
  * and performance counter AMD64's ntoskrnl exports, IoAttachDevice, IoStartPacket, IoCancelIrp, and
  * what Wine's drivers import: the string conversions and, in AddDevice with the model's PDO, device
- * interfaces. Output as surface.c; AddDevice prints the final count. */
+ * interfaces; OBJECT_ATTRIBUTES, IO_STATUS_BLOCK and handles through the Zw and Ob routines; an
+ * error log entry for a device. Output as surface.c; AddDevice prints the final count. */
 #include <ddk/wdm.h>
 #include "check.h"
 
@@ -112,6 +113,39 @@ static void irps(PDEVICE_OBJECT dev) {
     IoFreeIrp(irp);
 }
 
+static void objects(PUNICODE_STRING path, PDEVICE_OBJECT dev) {
+    OBJECT_ATTRIBUTES oa;
+    HANDLE h = (HANDLE)(ULONG_PTR)-1;
+    PVOID key = NULL;
+    InitializeObjectAttributes(&oa, path, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    NTSTATUS st = ZwOpenKey(&h, KEY_READ, &oa);
+    CHECK(st == STATUS_SUCCESS, "ZwOpenKey(the service key) through OBJECT_ATTRIBUTES.ObjectName");
+    CHECK(st != STATUS_SUCCESS || (ULONG64)(ULONG_PTR)h < 0x100000000ULL, "ZwOpenKey: the handle fills the HANDLE");
+    if (st == STATUS_SUCCESS) {
+        CHECK(ObReferenceObjectByHandle(h, KEY_READ, NULL, KernelMode, &key, NULL) == STATUS_SUCCESS && key,
+              "ObReferenceObjectByHandle");
+        if (key) ObDereferenceObject(key);
+        CHECK(ZwClose(h) == STATUS_SUCCESS, "ZwClose");
+    }
+    UNICODE_STRING none;
+    IO_STATUS_BLOCK iosb;
+    RtlInitUnicodeString(&none, L"\\SystemRoot\\no-such-file.txt");
+    InitializeObjectAttributes(&oa, &none, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    iosb.Status = 0x55;
+    iosb.Information = 0x55;
+    st = ZwCreateFile(&h, GENERIC_READ, &oa, &iosb, NULL, 0, FILE_SHARE_READ, FILE_OPEN, 0, NULL, 0);
+    CHECK(st == STATUS_OBJECT_NAME_NOT_FOUND && iosb.Status == st, "ZwCreateFile: IO_STATUS_BLOCK.Status");
+    CHECK(iosb.Information == 0, "ZwCreateFile: IO_STATUS_BLOCK.Information");
+
+    PIO_ERROR_LOG_PACKET p = IoAllocateErrorLogEntry(dev, sizeof(IO_ERROR_LOG_PACKET));
+    CHECK(p != NULL, "IoAllocateErrorLogEntry(device)");
+    if (p) {
+        p->ErrorCode = 0xc0040006;
+        p->UniqueErrorValue = 0x64;
+        IoWriteErrorLogEntry(p);
+    }
+}
+
 static void strings(void) {
     WCHAR w[8];
     CHAR a[8];
@@ -211,7 +245,7 @@ static void attach(PDRIVER_OBJECT driver, PDEVICE_OBJECT target) {
     NTSTATUS st = IoCreateDevice(driver, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &filter);
     CHECK(st == STATUS_SUCCESS, "IoCreateDevice (filter)");
     if (st) return;
-    UNICODE_STRING n = name(L"\\Device\\Amd64Io");
+    UNICODE_STRING n = name(L"\\Device\\WdmIo");
     st = IoAttachDevice(filter, &n, &below);
     CHECK(st == STATUS_SUCCESS && below == target, "IoAttachDevice: the device below");
     CHECK(target->AttachedDevice == filter, "IoAttachDevice: AttachedDevice");
@@ -222,9 +256,8 @@ static void attach(PDRIVER_OBJECT driver, PDEVICE_OBJECT target) {
 }
 
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
-    (void)path;
     PDEVICE_OBJECT dev;
-    UNICODE_STRING n = name(L"\\Device\\Amd64Io");
+    UNICODE_STRING n = name(L"\\Device\\WdmIo");
     driver->DriverStartIo = StartIo;
     driver->DriverExtension->AddDevice = AddDevice;
     driver->DriverUnload = Unload;
@@ -233,6 +266,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
     if (st == STATUS_SUCCESS) {
         irps(dev);
         attach(driver, dev);
+        objects(path, dev);
         IoDeleteDevice(dev);
     }
     mdls();
