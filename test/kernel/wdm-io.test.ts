@@ -8,6 +8,8 @@ import { type RunDriverReport, runDriver } from '../../src/sandbox/index.js';
 import { buildGuestDriver, buildGuestDriver64, haveMingw, haveMingw64 } from './guest-driver.js';
 
 const SOURCE = 'test/kernel/guest/wdm-io.c';
+/** <ddk/ntifs.h> includes <ntddk.h> by its bare name: Debian's mingw-w64 DDK folder, for both compilers. */
+const DDK = ['-isystem', '/usr/share/mingw-w64/include/ddk'];
 const LINK = '\\??\\ROOT#NT351BUS#0000#{4d1e55b2-f16f-11cf-88cb-001111000030}';
 
 function expectAllPassed(r: RunDriverReport) {
@@ -39,14 +41,18 @@ describe('WDM structures laid out by the handlers, checked in guest code', () =>
   it.skipIf(!haveMingw())(
     'x86 (gcc-mingw-w64-i686)',
     async () => {
-      expectAllPassed(await runDriver({ driver: buildGuestDriver(SOURCE, 'wdm-io'), kernel: 'registry' }));
+      expectAllPassed(
+        await runDriver({ driver: buildGuestDriver(SOURCE, 'wdm-io', DDK), kernel: 'registry' }),
+      );
     },
     60_000,
   );
   it.skipIf(!haveMingw64())(
     'AMD64 (gcc-mingw-w64-x86-64)',
     async () => {
-      expectAllPassed(await runDriver({ driver: buildGuestDriver64(SOURCE, 'wdm-io'), kernel: 'registry' }));
+      expectAllPassed(
+        await runDriver({ driver: buildGuestDriver64(SOURCE, 'wdm-io', DDK), kernel: 'registry' }),
+      );
     },
     60_000,
   );

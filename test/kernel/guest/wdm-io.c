@@ -5,8 +5,8 @@
  * and performance counter AMD64's ntoskrnl exports, IoAttachDevice, IoStartPacket, IoCancelIrp, and
  * what Wine's drivers import: the string conversions and, in AddDevice with the model's PDO, device
  * interfaces; OBJECT_ATTRIBUTES, IO_STATUS_BLOCK and handles through the Zw and Ob routines; an
- * error log entry for a device. Output as surface.c; AddDevice prints the final count. */
-#include <ddk/wdm.h>
+ * error log entry for a device; absolute and self-relative security descriptors (ntifs.h). Output as surface.c; AddDevice prints the final count. */
+#include <ddk/ntifs.h> /* wdm.h, and SECURITY_DESCRIPTOR, SID, the security Rtl routines */
 #include "check.h"
 
 #undef IoSizeOfIrp
@@ -146,6 +146,39 @@ static void objects(PUNICODE_STRING path, PDEVICE_OBJECT dev) {
     }
 }
 
+static void security(void) {
+    static const SID_IDENTIFIER_AUTHORITY nt = SECURITY_NT_AUTHORITY;
+    UCHAR sidBuf[12], aclBuf[64];
+    ULONG rel[32], len = sizeof rel;
+    SID *sid = (SID *)sidBuf;
+    ACL *acl = (ACL *)aclBuf, *dacl = NULL;
+    PSID owner = NULL;
+    BOOLEAN present = FALSE, defaulted = TRUE;
+    SECURITY_DESCRIPTOR sd;
+    sid->Revision = 1;
+    sid->SubAuthorityCount = 1;
+    sid->IdentifierAuthority = nt;
+    sid->SubAuthority[0] = SECURITY_LOCAL_SYSTEM_RID;
+    CHECK(RtlCreateSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) == STATUS_SUCCESS, "RtlCreateSecurityDescriptor");
+    CHECK(RtlCreateAcl(acl, sizeof aclBuf, ACL_REVISION) == STATUS_SUCCESS, "RtlCreateAcl");
+    CHECK(RtlAddAccessAllowedAce(acl, ACL_REVISION, GENERIC_ALL, sid) == STATUS_SUCCESS, "RtlAddAccessAllowedAce");
+    CHECK(RtlSetDaclSecurityDescriptor(&sd, TRUE, acl, FALSE) == STATUS_SUCCESS, "RtlSetDaclSecurityDescriptor");
+    CHECK(RtlSetOwnerSecurityDescriptor(&sd, sid, FALSE) == STATUS_SUCCESS, "RtlSetOwnerSecurityDescriptor");
+    CHECK(sd.Dacl == acl && sd.Owner == sid && (sd.Control & SE_DACL_PRESENT), "SECURITY_DESCRIPTOR: Dacl, Owner, Control");
+    CHECK(RtlGetDaclSecurityDescriptor(&sd, &present, &dacl, &defaulted) == STATUS_SUCCESS && present && dacl == acl
+          && !defaulted, "RtlGetDaclSecurityDescriptor (absolute)");
+    CHECK(RtlGetOwnerSecurityDescriptor(&sd, &owner, &defaulted) == STATUS_SUCCESS && owner == sid, "RtlGetOwnerSecurityDescriptor");
+    ULONG need = sizeof(SECURITY_DESCRIPTOR_RELATIVE) + 12 + acl->AclSize;
+    CHECK(RtlLengthSecurityDescriptor(&sd) == need, "RtlLengthSecurityDescriptor");
+    CHECK(RtlAbsoluteToSelfRelativeSD(&sd, rel, &len) == STATUS_SUCCESS && len == need, "RtlAbsoluteToSelfRelativeSD");
+    SECURITY_DESCRIPTOR_RELATIVE *r = (SECURITY_DESCRIPTOR_RELATIVE *)rel;
+    CHECK((r->Control & SE_SELF_RELATIVE) && r->Owner == sizeof *r && RtlEqualSid((PSID)((UCHAR *)r + r->Owner), sid),
+          "SECURITY_DESCRIPTOR_RELATIVE: Owner offset");
+    CHECK(RtlGetDaclSecurityDescriptor(r, &present, &dacl, &defaulted) == STATUS_SUCCESS && present
+          && dacl == (ACL *)((UCHAR *)r + r->Dacl), "RtlGetDaclSecurityDescriptor (self-relative)");
+    CHECK(RtlValidSecurityDescriptor(r), "RtlValidSecurityDescriptor");
+}
+
 static void strings(void) {
     WCHAR w[8];
     CHAR a[8];
@@ -272,6 +305,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
     mdls();
     locks();
     strings();
+    security();
     DbgPrint("wdm-io: %d passed, %d failed\n", passed, failed);
     return STATUS_SUCCESS;
 }
