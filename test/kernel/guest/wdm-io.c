@@ -1,11 +1,13 @@
 /* Guest-level checks of handlers that lay out structures, built for x86 and for AMD64 against
- * mingw-w64's own <ddk/wdm.h> (an independent statement of both layouts): IRPs (IoAllocateIrp, IoInitializeIrp,
- * IoSizeOfIrp, IoBuildDeviceIoControlRequest, IoBuildSynchronousFsdRequest), MDLs (IoAllocateMdl,
+ * mingw-w64's own <ddk/wdm.h> (an independent statement of both layouts): IRPs (IoAllocateIrp,
+ * IoInitializeIrp, IoSizeOfIrp, IoBuildDeviceIoControlRequest, IoBuildSynchronousFsdRequest), MDLs (IoAllocateMdl,
  * MmBuildMdlForNonPagedPool, MmMapLockedPagesSpecifyCache, MmSizeOfMdl, MmCreateMdl), the spin locks
  * and performance counter AMD64's ntoskrnl exports, IoAttachDevice, IoStartPacket, IoCancelIrp, and
  * what Wine's drivers import: the string conversions and, in AddDevice with the model's PDO, device
  * interfaces; OBJECT_ATTRIBUTES, IO_STATUS_BLOCK and handles through the Zw and Ob routines; an
- * error log entry for a device; absolute and self-relative security descriptors (ntifs.h). Output as surface.c; AddDevice prints the final count. */
+ * error log entry for a device; absolute and self-relative security descriptors (ntifs.h); lookaside
+ * lists (allocated inline on AMD64), S-lists and interlocked lists. Output as surface.c; AddDevice
+ * prints the final count. */
 #include <ddk/ntifs.h> /* wdm.h, and SECURITY_DESCRIPTOR, SID, the security Rtl routines */
 #include "check.h"
 
@@ -179,6 +181,32 @@ static void security(void) {
     CHECK(RtlValidSecurityDescriptor(r), "RtlValidSecurityDescriptor");
 }
 
+static NPAGED_LOOKASIDE_LIST lookasideList;
+static void lookaside(void) {
+    NPAGED_LOOKASIDE_LIST *la = &lookasideList;
+    ExInitializeNPagedLookasideList(la, NULL, NULL, 0, 48, 0x6b6f6f4c, 0);
+    CHECK(la->L.Size == 48 && la->L.Tag == 0x6b6f6f4c && la->L.Type == NonPagedPool,
+          "ExInitializeNPagedLookasideList: Size, Tag, Type");
+    CHECK(la->L.Allocate != NULL && la->L.Free != NULL, "ExInitializeNPagedLookasideList: default Allocate, Free");
+    PVOID a = ExAllocateFromNPagedLookasideList(la); /* inline on AMD64: pops ListHead, calls L.Allocate */
+    CHECK(a != NULL && la->L.TotalAllocates == 1, "ExAllocateFromNPagedLookasideList");
+    ExFreeToNPagedLookasideList(la, a);
+    CHECK(ExQueryDepthSList(&la->L.ListHead) == 1, "ExFreeToNPagedLookasideList keeps the block (ExQueryDepthSList)");
+    PVOID b = ExAllocateFromNPagedLookasideList(la);
+    CHECK(b == a && ExQueryDepthSList(&la->L.ListHead) == 0, "the kept block comes back");
+    ExFreeToNPagedLookasideList(la, b);
+    ExDeleteNPagedLookasideList(la);
+
+    LIST_ENTRY head, e1, e2;
+    KSPIN_LOCK lock;
+    KeInitializeSpinLock(&lock);
+    InitializeListHead(&head);
+    CHECK(ExInterlockedInsertTailList(&head, &e1, &lock) == NULL, "ExInterlockedInsertTailList (empty)");
+    CHECK(ExInterlockedInsertHeadList(&head, &e2, &lock) == &e1, "ExInterlockedInsertHeadList");
+    CHECK(head.Flink == &e2 && e2.Flink == &e1 && e1.Flink == &head && head.Blink == &e1, "LIST_ENTRY links");
+    CHECK(ExInterlockedRemoveHeadList(&head, &lock) == &e2 && head.Flink == &e1, "ExInterlockedRemoveHeadList");
+}
+
 static void strings(void) {
     WCHAR w[8];
     CHAR a[8];
@@ -306,6 +334,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
     locks();
     strings();
     security();
+    lookaside();
     DbgPrint("wdm-io: %d passed, %d failed\n", passed, failed);
     return STATUS_SUCCESS;
 }
