@@ -65,12 +65,16 @@ export const MAX_FORWARDER_DEPTH = 16;
 
 const lower = (s: string) => s.toLowerCase();
 
-/** Resolves `entry`, imported from the module spelled `moduleName`, under `mode`'s rules. */
+/**
+ * Resolves `entry`, imported from the module spelled `moduleName`, under `mode`'s rules;
+ * `userModeDlls` lifts the kernel's refusal of user-mode DLLs (a sandbox's synthetic kernel).
+ */
 export function snapImport(
   moduleName: string,
   entry: Pick<ImportEntry, 'name' | 'ordinal' | 'hint'>,
   lookup: ModuleLookup,
   mode: SnapMode,
+  userModeDlls = false,
 ): Snapped | SnapMiss {
   const notFound = mode === 'kernel' ? NtStatus.DRIVER_ENTRYPOINT_NOT_FOUND : NtStatus.ENTRYPOINT_NOT_FOUND;
   const ordinalNotFound = mode === 'kernel' ? NtStatus.DRIVER_ORDINAL_NOT_FOUND : NtStatus.ORDINAL_NOT_FOUND;
@@ -84,7 +88,7 @@ export function snapImport(
     via: [...via],
   });
 
-  if (mode === 'kernel' && USER_MODE_DLLS.has(lower(moduleName))) {
+  if (mode === 'kernel' && !userModeDlls && USER_MODE_DLLS.has(lower(moduleName))) {
     return miss(
       NtStatus.PROCEDURE_NOT_FOUND,
       'user-mode-dll',

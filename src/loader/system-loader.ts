@@ -113,12 +113,19 @@ export interface SystemLoaderOptions {
    * from `counter`, the performance counter's low part at load. Absent: NT 3.51's loader, which does not.
    */
   securityCookie?: { counter: number };
+  /**
+   * Snap imports from user-mode DLLs (kernel32.dll, ntdll.dll…) like any other instead of refusing
+   * them with 0xC000007A: `run-driver --kernel registry`, where every import resolves to a handler or
+   * a stub reported when called (Wine's own drivers import its user-mode runtime). Absent: NT's rule.
+   */
+  userModeDlls?: boolean;
 }
 
 export class SystemLoader {
   readonly space: KernelAddressSpace;
   private readonly refuseUpOnly: boolean;
   private readonly cookieCounter: number | null;
+  private readonly userModeDlls: boolean;
   /** PsLoadedModuleList order. */
   readonly modules: LoadedModule[] = [];
 
@@ -126,6 +133,7 @@ export class SystemLoader {
     this.space = opts.space ?? new KernelAddressSpace();
     this.refuseUpOnly = opts.refuseUpOnly ?? false;
     this.cookieCounter = opts.securityCookie?.counter ?? null;
+    this.userModeDlls = opts.userModeDlls ?? false;
   }
 
   find(baseName: string): LoadedModule | undefined {
@@ -392,7 +400,7 @@ export class SystemLoader {
       };
     for (const imp of importModules) {
       for (const entry of imp.entries) {
-        const r = snapOrCorrupt(imp.dll, entry, lookup);
+        const r = snapOrCorrupt(imp.dll, entry, lookup, this.userModeDlls);
         if (r.ok) {
           const target = r.module as LoadedModule;
           const targetVa = (target.base + r.rva) >>> 0;
@@ -466,6 +474,7 @@ function snapOrCorrupt(
   dll: string,
   entry: Parameters<typeof snapImport>[1],
   lookup: Parameters<typeof snapImport>[2],
+  userModeDlls: boolean,
 ): ReturnType<typeof snapImport> {
   let exporter: string = dll;
   const watch: typeof lookup = (name, how) => {
@@ -474,7 +483,7 @@ function snapOrCorrupt(
     return m;
   };
   try {
-    return snapImport(dll, entry, watch, 'kernel');
+    return snapImport(dll, entry, watch, 'kernel', userModeDlls);
   } catch (e) {
     if (!(e instanceof MalformedPeError)) throw e;
     return {

@@ -96,9 +96,10 @@ function loadDriver(
   driverFile: ReturnType<typeof fileOf>,
 ): LoadedDriver | null {
   // A modern loader (what the registry kernel models) sets /GS cookies; the virtual clock's performance
-  // counter reads 0 at load, so the cookie is its own address (deterministic).
+  // counter reads 0 at load, so the cookie is its own address (deterministic). The registry kernel
+  // resolves imports from user-mode DLLs too (to stubs reported when called), as it does any other.
   const loader = new SystemLoader(
-    report.kernel.kind === 'registry' ? { securityCookie: { counter: 0 } } : {},
+    report.kernel.kind === 'registry' ? { securityCookie: { counter: 0 }, userModeDlls: true } : {},
   );
   const boot = loader.loadBootImages(
     [

@@ -75,3 +75,60 @@ export function buildGuestDriver(source: string, name: string, flags: readonly s
   ]);
   return out;
 }
+
+const CC64 = 'x86_64-w64-mingw32-gcc';
+const DLLTOOL64 = 'x86_64-w64-mingw32-dlltool';
+
+/** Whether the AMD64 cross compiler is installed (Debian's gcc-mingw-w64-x86-64). */
+export const haveMingw64 = (): boolean => spawnSync(CC64, ['--version']).status === 0;
+
+/**
+ * The AMD64 import library text of one module: x64 names carry no decoration, and a routine both
+ * modules export is linked from NTOSKRNL.EXE, where AMD64 Windows exports it (spin locks, the
+ * performance counter), not from the HAL.
+ */
+function defFor64(module: 'ntoskrnl' | 'hal', header: string): string {
+  const names = new Set<string>();
+  for (const h of ALL_HANDLERS) {
+    if (h.module !== module) continue;
+    if (module === 'hal' && ALL_HANDLERS.some((x) => x.module === 'ntoskrnl' && x.name === h.name)) continue;
+    names.add(h.data ? `${h.name} DATA` : h.name);
+  }
+  return `${[header, 'EXPORTS', ...[...names].map((n) => `  ${n}`)].join('\n')}\n`;
+}
+
+/** Compiles `source` into an AMD64 driver (PE32+, entry DriverEntry) as buildGuestDriver does for x86. */
+export function buildGuestDriver64(source: string, name: string, flags: readonly string[] = []): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nt351-guest64-'));
+  const run = (tool: string, args: string[]) => {
+    const r = spawnSync(tool, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    if (r.status !== 0) throw new Error(`${tool} failed:\n${r.stderr}${r.stdout}`);
+  };
+  writeFileSync(join(dir, 'ntoskrnl.def'), defFor64('ntoskrnl', 'NAME NTOSKRNL.EXE'));
+  writeFileSync(join(dir, 'hal.def'), defFor64('hal', 'LIBRARY HAL.DLL'));
+  run(DLLTOOL64, ['-d', join(dir, 'ntoskrnl.def'), '-l', join(dir, 'libntoskrnl.a')]);
+  run(DLLTOOL64, ['-d', join(dir, 'hal.def'), '-l', join(dir, 'libhal.a')]);
+  const out = join(dir, `${name}.sys`);
+  run(CC64, [
+    '-O2',
+    '-ffreestanding',
+    '-fno-builtin',
+    '-fno-tree-loop-distribute-patterns',
+    '-fno-stack-protector',
+    '-mno-stack-arg-probe',
+    '-mno-red-zone',
+    '-Wall',
+    '-Werror',
+    '-nostdlib',
+    '-Wl,--subsystem,native',
+    '-Wl,--image-base,0x140000000',
+    '-Wl,-e,DriverEntry',
+    ...flags,
+    '-o',
+    out,
+    source,
+    join(dir, 'libntoskrnl.a'),
+    join(dir, 'libhal.a'),
+  ]);
+  return out;
+}

@@ -10,7 +10,7 @@ function file(baseName: string, bytes: Uint8Array, dir = 'System32\\drivers'): M
 }
 
 /** A kernel (with a forwarder to the HAL), a HAL, and a source holding `drivers` by name. */
-function boot(drivers: ModuleFile[] = [], opts: { refuseUpOnly?: boolean } = {}) {
+function boot(drivers: ModuleFile[] = [], opts: { refuseUpOnly?: boolean; userModeDlls?: boolean } = {}) {
   const kernelExports = namedExports('ntoskrnl.exe', KERNEL_NAMES, ['HAL.KfRaiseIrql']);
   kernelExports.names.push(['KeRaiseIrql', KERNEL_NAMES.length]);
   kernelExports.names.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // NT binary-searches the name table
@@ -191,5 +191,20 @@ describe('MmLoadSystemImage', () => {
     const bad = loader.loadSystemImage(file('BAD.SYS', new Uint8Array([0x4d, 0x5a, 0])), source);
     expect(bad).toMatchObject({ ok: false, status: 0xc000007b });
     if (!bad.ok) expect(bad.reason).toMatch(/IMAGE_DOS_HEADER/);
+  });
+
+  it("snaps user-mode DLL imports like any other with userModeDlls (the sandbox's synthetic kernel)", () => {
+    const ntdll = file('NTDLL.DLL', image({ exports: namedExports('ntdll.dll', ['NtClose']) }), 'System32');
+    const user = file('USER.SYS', image({ imports: [{ dll: 'ntdll.dll', imports: [{ name: 'NtClose' }] }] }));
+    expect(boot([ntdll]).loader.loadSystemImage(user, boot([ntdll]).source)).toMatchObject({
+      ok: false,
+      status: 0xc000007a,
+    });
+    const lenient = boot([ntdll], { userModeDlls: true });
+    const loaded = lenient.loader.loadSystemImage(user, lenient.source);
+    expect(loaded.ok).toBe(true);
+    expect(lenient.loader.modules.map((m) => m.baseName)).toContain('NTDLL.DLL');
+    if (loaded.ok)
+      expect(loaded.module.imports[0]).toMatchObject({ name: 'NtClose', targetModule: 'NTDLL.DLL' });
   });
 });

@@ -18,6 +18,7 @@ import { fsrtlExports } from './ntoskrnl/fsrtl.js';
 import { ioExports } from './ntoskrnl/io.js';
 import { ioErrorLogExports } from './ntoskrnl/io-errorlog.js';
 import { ioMoreExports } from './ntoskrnl/io-more.js';
+import { ioPnpExports } from './ntoskrnl/io-pnp.js';
 import { keExports } from './ntoskrnl/ke.js';
 import { keClockExports } from './ntoskrnl/ke-clock.js';
 import { keDispatcherExports } from './ntoskrnl/ke-dispatcher.js';
@@ -62,6 +63,7 @@ export const ALL_HANDLERS: readonly ExportHandler[] = [
   ...dataExports,
   ...exSyncExports,
   ...ioMoreExports,
+  ...ioPnpExports,
   ...ioErrorLogExports,
   ...mmMoreExports,
   ...ntServiceExports,

@@ -32,6 +32,12 @@ const hal = (prototype: string, impl: ExportHandler['impl']) =>
 const nt = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ntoskrnl', prototype, impl });
 
+/** KLOCK_QUEUE_HANDLE { KSPIN_LOCK_QUEUE LockQueue { Next; Lock; }; KIRQL OldIrql; }, pointers of the guest's width. */
+const queueHandle = (ctx: KernelContext) => {
+  const p = ctx.mem.pointerSize;
+  return { Next: 0, Lock: p, OldIrql: 2 * p } as const;
+};
+
 /** FAST_MUTEX { LONG Count; PKTHREAD Owner; ULONG Contention; KEVENT Event; ULONG OldIrql; } */
 const FM = { Count: 0, Owner: 4, Contention: 8, OldIrql: 0x1c } as const;
 
@@ -83,26 +89,35 @@ export const halIrqlExports: ExportHandler[] = [
       ctx.mem.write(old!, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
     return undefined;
   }),
-  hal('VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)', (ctx, [lock, irql]) => {
-    releaseLock(ctx, lock!);
-    swapIrql(ctx, irql!);
-    return undefined;
-  }),
-  // KLOCK_QUEUE_HANDLE { KSPIN_LOCK_QUEUE { Next, Lock }; KIRQL OldIrql; }
-  hal(
-    'VOID FASTCALL KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, OUT PKLOCK_QUEUE_HANDLE LockHandle)',
-    (ctx, [lock, h]) => {
-      if (!acquireLock(ctx, lock!, 'queued spin lock')) return undefined;
-      ctx.mem.setU32(h!, 0);
-      ctx.mem.setU32(h! + 4, lock!);
-      ctx.mem.write(h! + 8, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
+  // The HAL's on x86; AMD64's ntoskrnl exports these (its HAL has no spin locks).
+  ...defineShared(['hal', 'ntoskrnl'], {
+    prototype: 'VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)',
+    impl: (ctx, [lock, irql]) => {
+      releaseLock(ctx, lock!);
+      swapIrql(ctx, irql!);
       return undefined;
     },
-  ),
-  hal('VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)', (ctx, [h]) => {
-    releaseLock(ctx, ctx.mem.u32(h! + 4));
-    swapIrql(ctx, ctx.mem.u8(h! + 8));
-    return undefined;
+  }),
+  ...defineShared(['hal', 'ntoskrnl'], {
+    prototype:
+      'VOID FASTCALL KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, OUT PKLOCK_QUEUE_HANDLE LockHandle)',
+    impl: (ctx, [lock, h]) => {
+      if (!acquireLock(ctx, lock!, 'queued spin lock')) return undefined;
+      const q = queueHandle(ctx);
+      ctx.mem.setPtr(h! + q.Next, 0);
+      ctx.mem.setPtr(h! + q.Lock, lock!);
+      ctx.mem.write(h! + q.OldIrql, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
+      return undefined;
+    },
+  }),
+  ...defineShared(['hal', 'ntoskrnl'], {
+    prototype: 'VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)',
+    impl: (ctx, [h]) => {
+      const q = queueHandle(ctx);
+      releaseLock(ctx, ctx.mem.ptr(h! + q.Lock));
+      swapIrql(ctx, ctx.mem.u8(h! + q.OldIrql));
+      return undefined;
+    },
   }),
   nt('VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)', (ctx, [lock]) => {
     acquireLock(ctx, lock!, 'spin lock');

@@ -4,7 +4,7 @@
 
 import { READ_COST } from '../../clock.js';
 import type { KernelContext } from '../../context.js';
-import { defineExport, type ExportHandler } from '../../registry.js';
+import { defineExport, defineShared, type ExportHandler } from '../../registry.js';
 import { advanceClock } from '../ntoskrnl/ke-clock.js';
 import { writeTimeFields } from '../ntoskrnl/rtl-memory.js';
 
@@ -118,13 +118,17 @@ export const halMachineExports: ExportHandler[] = [
     advanceClock(ctx, 10 * (us! >>> 0));
     return undefined;
   }),
-  hal('LARGE_INTEGER KeQueryPerformanceCounter(OUT PLARGE_INTEGER PerformanceFrequency)', (ctx, [freq]) => {
-    if (freq) {
-      ctx.mem.setU32(freq, 1_193_182);
-      ctx.mem.setU32(freq + 4, 0);
-    }
-    advanceClock(ctx, READ_COST);
-    return ctx.clock.performanceCounter();
+  // The HAL's on x86; AMD64 drivers import it from ntoskrnl (WinDivert64.sys does).
+  ...defineShared(['hal', 'ntoskrnl'], {
+    prototype: 'LARGE_INTEGER KeQueryPerformanceCounter(OUT PLARGE_INTEGER PerformanceFrequency)',
+    impl: (ctx, [freq]) => {
+      if (freq) {
+        ctx.mem.setU32(freq, 1_193_182);
+        ctx.mem.setU32(freq + 4, 0);
+      }
+      advanceClock(ctx, READ_COST);
+      return ctx.clock.performanceCounter();
+    },
   }),
   hal('BOOLEAN HalQueryRealTimeClock(OUT PTIME_FIELDS TimeFields)', (ctx, [f]) => {
     writeTimeFields(ctx, f!, ctx.clock.systemTime());

@@ -5,7 +5,7 @@
 import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
-import { initMdl, MDL, pagesSpanned } from '../ntoskrnl/io-more.js';
+import { initMdl, mdlBytes } from '../ntoskrnl/io-more.js';
 import { advanceClock } from '../ntoskrnl/ke-clock.js';
 import { runDpcs } from '../ntoskrnl/ke-dispatcher.js';
 import { RtlInitUnicodeString } from '../ntoskrnl/rtl.js';
@@ -162,7 +162,7 @@ export const ndisWrapperExports: ExportHandler[] = [
     'VOID NdisAllocateBuffer(OUT PNDIS_STATUS Status, OUT PNDIS_BUFFER *Buffer, NDIS_HANDLE PoolHandle, PVOID VirtualAddress, UINT Length)',
     (ctx, [status, out, , va, n]) => {
       // NDIS_BUFFER is an MDL.
-      const mdl = ctx.pool.allocate(MDL.size + 4 * pagesSpanned(va!, n!), 0, 'NdBf', 'driver');
+      const mdl = ctx.pool.allocate(mdlBytes(ctx, va!, n!), 0, 'NdBf', 'driver');
       if (mdl) initMdl(ctx, mdl, va!, n!, 0);
       ctx.mem.setU32(out!, mdl ?? 0);
       ctx.mem.setU32(status!, mdl ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES);

@@ -2,6 +2,7 @@
 // count and exclusive flag), interlocked doubly and singly linked lists under a spin lock, and
 // lookaside lists over the pool. (ExRaiseStatus is in seh.ts.)
 import type { KernelContext } from '../../context.js';
+import { layoutOf, type StructDescription } from '../../layout.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 
@@ -33,96 +34,151 @@ function release(ctx: KernelContext, r: number): undefined {
   return undefined;
 }
 
-/** LIST_ENTRY operations on guest memory. */
+/** LIST_ENTRY operations on guest memory (Flink, then Blink one pointer on). */
 function insert(ctx: KernelContext, head: number, entry: number, atHead: boolean): number {
-  const flink = ctx.mem.u32(head);
-  const blink = ctx.mem.u32(head + 4);
+  const { mem } = ctx;
+  const B = mem.pointerSize;
+  const flink = mem.ptr(head);
+  const blink = mem.ptr(head + B);
   const wasEmpty = flink === head;
   if (atHead) {
-    ctx.mem.setU32(entry, flink);
-    ctx.mem.setU32(entry + 4, head);
-    ctx.mem.setU32(flink + 4, entry);
-    ctx.mem.setU32(head, entry);
+    mem.setPtr(entry, flink);
+    mem.setPtr(entry + B, head);
+    mem.setPtr(flink + B, entry);
+    mem.setPtr(head, entry);
   } else {
-    ctx.mem.setU32(entry, head);
-    ctx.mem.setU32(entry + 4, blink);
-    ctx.mem.setU32(blink, entry);
-    ctx.mem.setU32(head + 4, entry);
+    mem.setPtr(entry, head);
+    mem.setPtr(entry + B, blink);
+    mem.setPtr(blink, entry);
+    mem.setPtr(head + B, entry);
   }
   return wasEmpty ? 0 : atHead ? flink : blink;
 }
 function remove(ctx: KernelContext, head: number, fromHead: boolean): number {
-  const entry = ctx.mem.u32(fromHead ? head : head + 4);
+  const { mem } = ctx;
+  const B = mem.pointerSize;
+  const entry = mem.ptr(fromHead ? head : head + B);
   if (entry === head) return 0;
-  const flink = ctx.mem.u32(entry);
-  const blink = ctx.mem.u32(entry + 4);
-  ctx.mem.setU32(blink, flink);
-  ctx.mem.setU32(flink + 4, blink);
+  const flink = mem.ptr(entry);
+  const blink = mem.ptr(entry + B);
+  mem.setPtr(blink, flink);
+  mem.setPtr(flink + B, blink);
   return entry;
 }
-/** SLIST_HEADER { SINGLE_LIST_ENTRY Next; USHORT Depth; USHORT Sequence; } */
+/**
+ * SLIST_HEADER. x86: { SINGLE_LIST_ENTRY Next; USHORT Depth; USHORT Sequence; }. AMD64 (16 bytes,
+ * wdm.h's HeaderX64): Depth in the low 16 bits and Sequence above them in the first quadword, the
+ * first entry's address in the second (entries are 16-byte aligned, so NextEntry << 4 is the address).
+ */
+const slist = (ctx: KernelContext) =>
+  ctx.mem.pointerSize === 8 ? { next: 8, depth: 0, sequence: 2 } : { next: 0, depth: 4, sequence: 6 };
 function pushS(ctx: KernelContext, head: number, entry: number): number {
-  const first = ctx.mem.u32(head);
-  ctx.mem.setU32(entry, first);
-  ctx.mem.setU32(head, entry);
-  ctx.mem.setU16(head + 4, ctx.mem.u16(head + 4) + 1);
-  ctx.mem.setU16(head + 6, ctx.mem.u16(head + 6) + 1);
+  const S = slist(ctx);
+  const first = ctx.mem.ptr(head + S.next);
+  ctx.mem.setPtr(entry, first);
+  ctx.mem.setPtr(head + S.next, entry);
+  ctx.mem.setU16(head + S.depth, ctx.mem.u16(head + S.depth) + 1);
+  ctx.mem.setU16(head + S.sequence, ctx.mem.u16(head + S.sequence) + 1);
   return first;
 }
 function popS(ctx: KernelContext, head: number): number {
-  const first = ctx.mem.u32(head);
+  const S = slist(ctx);
+  const first = ctx.mem.ptr(head + S.next);
   if (first === 0) return 0;
-  ctx.mem.setU32(head, ctx.mem.u32(first));
-  ctx.mem.setU16(head + 4, ctx.mem.u16(head + 4) - 1);
-  ctx.mem.setU16(head + 6, ctx.mem.u16(head + 6) + 1);
+  ctx.mem.setPtr(head + S.next, ctx.mem.ptr(first));
+  ctx.mem.setU16(head + S.depth, ctx.mem.u16(head + S.depth) - 1);
+  ctx.mem.setU16(head + S.sequence, ctx.mem.u16(head + S.sequence) + 1);
+  return first;
+}
+/** Empties the S-list, returning its first entry (the chain stays linked). */
+function flushS(ctx: KernelContext, head: number): number {
+  const S = slist(ctx);
+  const first = ctx.mem.ptr(head + S.next);
+  ctx.mem.setPtr(head + S.next, 0);
+  ctx.mem.setU16(head + S.depth, 0);
   return first;
 }
 
 /**
- * NPAGED_LOOKASIDE_LIST (x86): SLIST_HEADER ListHead 0; Depth 8; MaximumDepth 0xA; TotalAllocates
- * 0xC; AllocateMisses 0x10; TotalFrees 0x14; FreeMisses 0x18; Type 0x1C; Tag 0x20; Size 0x24;
- * Allocate 0x28; Free 0x2C; ListEntry 0x30; … Lock 0x40. Model: blocks come from the pool (or
- * the driver's Allocate/Free routines, called as guest code), the list keeps up to Depth.
+ * GENERAL_LOOKASIDE (wdm.h), the head of NPAGED_/PAGED_LOOKASIDE_LIST: the SLIST_HEADER (two
+ * pointers' room: 8 bytes on x86, 16 on AMD64), then the counters, Type, Tag, Size, Allocate, Free
+ * (x86: Depth 8, Allocate 0x28; AMD64: Depth 0x10, Allocate 0x30). Later DDKs' inline
+ * ExAllocateFromNPagedLookasideList reads these and calls Allocate itself. Model: blocks come from
+ * the pool (or the driver's Allocate/Free routines, called as guest code), the list keeps up to Depth.
  */
-const L = { Depth: 8, Total: 0xc, Type: 0x1c, Tag: 0x20, Size: 0x24, Allocate: 0x28, Free: 0x2c } as const;
+const GENERAL_LOOKASIDE_D = {
+  name: 'GENERAL_LOOKASIDE',
+  fields: [
+    ['ListHead', { array: 'ptr', count: 2 }],
+    ['Depth', 'u16'],
+    ['MaximumDepth', 'u16'],
+    ['TotalAllocates', 'u32'],
+    ['AllocateMisses', 'u32'],
+    ['TotalFrees', 'u32'],
+    ['FreeMisses', 'u32'],
+    ['Type', 'u32'],
+    ['Tag', 'u32'],
+    ['Size', 'u32'],
+    ['Allocate', 'ptr'],
+    ['Free', 'ptr'],
+    ['ListEntry', { array: 'ptr', count: 2 }],
+    ['LastTotalAllocates', 'u32'],
+    ['LastAllocateMisses', 'u32'],
+    ['Future', { array: 'u32', count: 2 }],
+  ],
+} as const satisfies StructDescription;
+type LookasideField = (typeof GENERAL_LOOKASIDE_D)['fields'][number][0];
+const LOOKASIDE = {
+  4: layoutOf<LookasideField>(GENERAL_LOOKASIDE_D, 4),
+  8: layoutOf<LookasideField>(GENERAL_LOOKASIDE_D, 8),
+};
 const tagText = (tag: number) =>
   String.fromCharCode(tag & 0xff, (tag >>> 8) & 0xff, (tag >>> 16) & 0xff, (tag >>> 24) & 0xff).replace(
     /[^\x20-\x7e]/g,
     '.',
   );
+/** The kernel's own pool routines: a lookaside list's Allocate and Free when the driver gives none. */
+const defaultAllocate = (ctx: KernelContext) => ctx.systemRoutine('ExAllocatePoolWithTag') ?? 0;
+const defaultFree = (ctx: KernelContext) => ctx.systemRoutine('ExFreePool') ?? 0;
 function initLookaside(
   ctx: KernelContext,
   [l, alloc, free, flags, size, tag, depth]: number[],
   type: number,
 ) {
-  ctx.mem.write(l!, new Uint8Array(0x50));
+  const L = LOOKASIDE[ctx.mem.pointerSize];
+  ctx.mem.write(l!, new Uint8Array(L.size));
   ctx.mem.setU16(l! + L.Depth, depth! & 0xffff || 4);
-  ctx.mem.setU16(l! + L.Depth + 2, 256);
+  ctx.mem.setU16(l! + L.MaximumDepth, 256);
   ctx.mem.setU32(l! + L.Type, type | flags!);
   ctx.mem.setU32(l! + L.Tag, tag!);
   ctx.mem.setU32(l! + L.Size, size!);
-  ctx.mem.setU32(l! + L.Allocate, alloc!);
-  ctx.mem.setU32(l! + L.Free, free!);
+  ctx.mem.setPtr(l! + L.Allocate, alloc || defaultAllocate(ctx));
+  ctx.mem.setPtr(l! + L.Free, free || defaultFree(ctx));
   return undefined;
 }
 function allocateFrom(ctx: KernelContext, l: number): HandlerResult {
-  ctx.mem.setU32(l + L.Total, ctx.mem.u32(l + L.Total) + 1);
+  const L = LOOKASIDE[ctx.mem.pointerSize];
+  ctx.mem.setU32(l + L.TotalAllocates, ctx.mem.u32(l + L.TotalAllocates) + 1);
   const entry = popS(ctx, l);
   if (entry) return entry;
-  const routine = ctx.mem.u32(l + L.Allocate);
+  ctx.mem.setU32(l + L.AllocateMisses, ctx.mem.u32(l + L.AllocateMisses) + 1);
+  const routine = ctx.mem.ptr(l + L.Allocate);
   const type = ctx.mem.u32(l + L.Type);
   const size = ctx.mem.u32(l + L.Size);
   const tag = ctx.mem.u32(l + L.Tag);
-  if (routine) return guestCall(routine, [type, size, tag], (p) => p);
+  if (routine && routine !== defaultAllocate(ctx)) return guestCall(routine, [type, size, tag], (p) => p);
   return ctx.pool.allocate(size, type, tagText(tag), 'driver') ?? 0;
 }
 function freeTo(ctx: KernelContext, l: number, entry: number): HandlerResult {
-  if (ctx.mem.u16(l + 4) < ctx.mem.u16(l + L.Depth)) {
+  const L = LOOKASIDE[ctx.mem.pointerSize];
+  ctx.mem.setU32(l + L.TotalFrees, ctx.mem.u32(l + L.TotalFrees) + 1);
+  if (ctx.mem.u16(l + slist(ctx).depth) < ctx.mem.u16(l + L.Depth)) {
     pushS(ctx, l, entry);
     return undefined;
   }
-  const routine = ctx.mem.u32(l + L.Free);
-  if (routine) return guestCall(routine, [entry], () => undefined);
+  ctx.mem.setU32(l + L.FreeMisses, ctx.mem.u32(l + L.FreeMisses) + 1);
+  const routine = ctx.mem.ptr(l + L.Free);
+  if (routine && routine !== defaultFree(ctx)) return guestCall(routine, [entry], () => undefined);
   ctx.pool.free(entry);
   return undefined;
 }
@@ -196,23 +252,36 @@ export const exSyncExports: ExportHandler[] = [
     'PLIST_ENTRY ExInterlockedInsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)',
     (ctx, [h, e]) => insert(ctx, h!, e!, false),
   ),
+  // Later x86 kernels' fastcall names for the same (what an XP-or-later x86 DDK's wdm.h imports).
+  nt(
+    'PLIST_ENTRY FASTCALL ExfInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)',
+    (ctx, [h, e]) => insert(ctx, h!, e!, true),
+  ),
+  nt(
+    'PLIST_ENTRY FASTCALL ExfInterlockedInsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)',
+    (ctx, [h, e]) => insert(ctx, h!, e!, false),
+  ),
+  nt(
+    'PLIST_ENTRY FASTCALL ExfInterlockedRemoveHeadList(PLIST_ENTRY ListHead, PKSPIN_LOCK Lock)',
+    (ctx, [h]) => remove(ctx, h!, true),
+  ),
   nt('PLIST_ENTRY ExInterlockedRemoveHeadList(PLIST_ENTRY ListHead, PKSPIN_LOCK Lock)', (ctx, [h]) =>
     remove(ctx, h!, true),
   ),
   nt(
     'PSINGLE_LIST_ENTRY ExInterlockedPushEntryList(PSINGLE_LIST_ENTRY ListHead, PSINGLE_LIST_ENTRY ListEntry, PKSPIN_LOCK Lock)',
     (ctx, [h, e]) => {
-      const first = ctx.mem.u32(h!);
-      ctx.mem.setU32(e!, first);
-      ctx.mem.setU32(h!, e!);
+      const first = ctx.mem.ptr(h!);
+      ctx.mem.setPtr(e!, first);
+      ctx.mem.setPtr(h!, e!);
       return first;
     },
   ),
   nt(
     'PSINGLE_LIST_ENTRY ExInterlockedPopEntryList(PSINGLE_LIST_ENTRY ListHead, PKSPIN_LOCK Lock)',
     (ctx, [h]) => {
-      const first = ctx.mem.u32(h!);
-      if (first) ctx.mem.setU32(h!, ctx.mem.u32(first));
+      const first = ctx.mem.ptr(h!);
+      if (first) ctx.mem.setPtr(h!, ctx.mem.ptr(first));
       return first;
     },
   ),
@@ -231,7 +300,14 @@ export const exSyncExports: ExportHandler[] = [
   nt('PSINGLE_LIST_ENTRY FASTCALL InterlockedPopEntrySList(PSLIST_HEADER ListHead)', (ctx, [h]) =>
     popS(ctx, h!),
   ),
-  nt('USHORT ExQueryDepthSList(PSLIST_HEADER SListHead)', (ctx, [h]) => ctx.mem.u16(h! + 4)),
+  nt('USHORT ExQueryDepthSList(PSLIST_HEADER SListHead)', (ctx, [h]) => ctx.mem.u16(h! + slist(ctx).depth)),
+  // AMD64's names for the S-list routines (wdm.h's InterlockedPushEntrySList… call them there).
+  nt(
+    'PSLIST_ENTRY ExpInterlockedPushEntrySList(PSLIST_HEADER ListHead, PSLIST_ENTRY ListEntry)',
+    (ctx, [h, e]) => pushS(ctx, h!, e!),
+  ),
+  nt('PSLIST_ENTRY ExpInterlockedPopEntrySList(PSLIST_HEADER ListHead)', (ctx, [h]) => popS(ctx, h!)),
+  nt('PSLIST_ENTRY ExpInterlockedFlushSList(PSLIST_HEADER ListHead)', (ctx, [h]) => flushS(ctx, h!)),
   nt('LONG FASTCALL InterlockedIncrement(PLONG Addend)', (ctx, [a]) => {
     const v = (ctx.mem.u32(a!) + 1) >>> 0;
     ctx.mem.setU32(a!, v);

@@ -3,8 +3,8 @@
 // raised: the model machine has no devices), error log entries, share access, configuration queries.
 import type { KernelContext } from '../../context.js';
 import { attachedTop } from '../../irp.js';
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_STACK_LOCATION, IO_TYPE_IRP, IRP } from '../../objects.js';
-import { defineExport, type ExportHandler, guestCall } from '../../registry.js';
+import { IO_TYPE_IRP } from '../../objects.js';
+import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
 import { NTSTATUS } from '../status.js';
 import { queueWork } from './ke-dispatcher.js';
@@ -26,44 +26,69 @@ export const MDL = {
   size: 0x1c,
 } as const;
 export const pagesSpanned = (va: number, length: number) => ((va & 0xfff) + length + 0xfff) >>> 12 || 1;
+/** Bytes of an MDL for [va, va+length): the header and one PFN_NUMBER (ULONG_PTR) per page (MmSizeOfMdl). */
+export const mdlBytes = (ctx: KernelContext, va: number, length: number) =>
+  ctx.mem.layouts.MDL.size + ctx.mem.pointerSize * pagesSpanned(va, length);
 
 /** Fills an MDL for [va, va+length) (model: physical = virtual - 0x80000000, pages contiguous). */
 export function initMdl(ctx: KernelContext, mdl: number, va: number, length: number, flags: number): void {
+  const { MDL: M } = ctx.mem.layouts;
   const pages = pagesSpanned(va, length);
-  ctx.mem.setU32(mdl + MDL.Next, 0);
-  ctx.mem.setU16(mdl + MDL.Size, MDL.size + 4 * pages);
-  ctx.mem.setU16(mdl + MDL.MdlFlags, flags);
-  ctx.mem.setU32(mdl + MDL.Process, 0);
-  ctx.mem.setU32(mdl + MDL.MappedSystemVa, 0);
-  ctx.mem.setU32(mdl + MDL.StartVa, va & ~0xfff);
-  ctx.mem.setU32(mdl + MDL.ByteCount, length);
-  ctx.mem.setU32(mdl + MDL.ByteOffset, va & 0xfff);
+  ctx.mem.setPtr(mdl + M.Next, 0);
+  ctx.mem.setU16(mdl + M.Size, mdlBytes(ctx, va, length));
+  ctx.mem.setU16(mdl + M.MdlFlags, flags);
+  ctx.mem.setPtr(mdl + M.Process, 0);
+  ctx.mem.setPtr(mdl + M.MappedSystemVa, 0);
+  ctx.mem.setPtr(mdl + M.StartVa, (va & ~0xfff) >>> 0);
+  ctx.mem.setU32(mdl + M.ByteCount, length);
+  ctx.mem.setU32(mdl + M.ByteOffset, va & 0xfff);
   for (let i = 0; i < pages; i++)
-    ctx.mem.setU32(mdl + MDL.size + 4 * i, (((va & ~0xfff) - 0x80000000) >>> 12) + i);
+    ctx.mem.setUlongPtr(mdl + M.size + ctx.mem.pointerSize * i, (((va & ~0xfff) - 0x80000000) >>> 12) + i);
 }
-export const setMdlFlags = (ctx: KernelContext, mdl: number, flags: number) =>
-  ctx.mem.setU16(mdl + MDL.MdlFlags, ctx.mem.u16(mdl + MDL.MdlFlags) | flags);
+export const setMdlFlags = (ctx: KernelContext, mdl: number, flags: number) => {
+  const at = mdl + ctx.mem.layouts.MDL.MdlFlags;
+  ctx.mem.setU16(at, ctx.mem.u16(at) | flags);
+};
+
+/** IoSizeOfIrp: the IRP and `count` stack locations, at the guest's layouts. */
+const irpBytes = (ctx: KernelContext, count: number) =>
+  ctx.mem.layouts.IRP.size + count * ctx.mem.layouts.IO_STACK_LOCATION.size;
+
+/** Initialises the IRP at `irp` (`size` bytes, `count` stack locations, none current yet). */
+function initIrp(ctx: KernelContext, irp: number, size: number, count: number): void {
+  const { IRP: I } = ctx.mem.layouts;
+  ctx.mem.write(irp, new Uint8Array(size));
+  ctx.mem.setU16(irp + I.Type, IO_TYPE_IRP);
+  ctx.mem.setU16(irp + I.Size, size);
+  ctx.mem.write(irp + I.StackCount, new Uint8Array([count, count + 1]));
+  ctx.mem.setPtr(irp + I.CurrentStackLocation, irp + irpBytes(ctx, count));
+}
 
 /** An IRP with `stackSize` locations, none current yet (IoAllocateIrp). */
 function allocateIrp(ctx: KernelContext, stackSize: number): number {
   const count = Math.max(1, stackSize & 0xff);
-  const size = IRP.size + count * IO_STACK_LOCATION.size;
+  const size = irpBytes(ctx, count);
   const irp = ctx.pool.allocate(size, 0, 'Irp ', 'driver');
   if (irp === null) return 0;
-  ctx.mem.write(irp, new Uint8Array(size));
-  ctx.mem.setU16(irp + IRP.Type, IO_TYPE_IRP);
-  ctx.mem.setU16(irp + IRP.Size, size);
-  ctx.mem.write(irp + IRP.StackCount, new Uint8Array([count, count + 1]));
-  ctx.mem.setU32(irp + IRP.CurrentStackLocation, irp + IRP.size + count * IO_STACK_LOCATION.size);
+  initIrp(ctx, irp, size, count);
   return irp;
 }
 /** Makes the IRP's next stack location current with `mj` for `device` (as IoCallDriver will). */
 function nextStack(ctx: KernelContext, irp: number, mj: number, device: number): number {
-  const stack = ctx.mem.u32(irp + IRP.CurrentStackLocation) - IO_STACK_LOCATION.size;
-  ctx.mem.write(stack + IO_STACK_LOCATION.MajorFunction, new Uint8Array([mj, 0]));
-  ctx.mem.setU32(stack + IO_STACK_LOCATION.DeviceObject, device);
+  const { IRP: I, IO_STACK_LOCATION: S } = ctx.mem.layouts;
+  const stack = ctx.mem.ptr(irp + I.CurrentStackLocation) - S.size;
+  ctx.mem.write(stack + S.MajorFunction, new Uint8Array([mj, 0]));
+  ctx.mem.setPtr(stack + S.DeviceObject, device);
   return stack;
 }
+/** The `i`th pointer-sized word of a stack location's Parameters (POINTER_ALIGNMENT on AMD64). */
+const parameter = (ctx: KernelContext, stack: number, i: number) =>
+  stack + ctx.mem.layouts.IO_STACK_LOCATION.Parameters + i * ctx.mem.pointerSize;
+/** A device's stack size (DEVICE_OBJECT.StackSize). */
+const stackSizeOf = (ctx: KernelContext, device: number) =>
+  ctx.mem.u8(device + ctx.mem.layouts.DEVICE_OBJECT.StackSize);
+/** FILE_OBJECT.DeviceObject: after Type and Size, at the first pointer-aligned offset. */
+const fileDevice = (ctx: KernelContext) => ctx.mem.pointerSize;
 
 export const ioMoreExports: ExportHandler[] = [
   nt('PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)', (ctx, [n]) => allocateIrp(ctx, n!)),
@@ -72,61 +97,58 @@ export const ioMoreExports: ExportHandler[] = [
     return undefined;
   }),
   nt('VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)', (ctx, [irp, size, n]) => {
-    ctx.mem.write(irp!, new Uint8Array(size! & 0xffff));
-    ctx.mem.setU16(irp! + IRP.Type, IO_TYPE_IRP);
-    ctx.mem.setU16(irp! + IRP.Size, size! & 0xffff);
-    ctx.mem.write(irp! + IRP.StackCount, new Uint8Array([n! & 0xff, (n! & 0xff) + 1]));
-    ctx.mem.setU32(irp! + IRP.CurrentStackLocation, irp! + IRP.size + (n! & 0xff) * IO_STACK_LOCATION.size);
+    initIrp(ctx, irp!, size! & 0xffff, n! & 0xff);
     return undefined;
   }),
-  nt('USHORT IoSizeOfIrp(CCHAR StackSize)', (_ctx, [n]) => IRP.size + (n! & 0xff) * IO_STACK_LOCATION.size),
+  nt('USHORT IoSizeOfIrp(CCHAR StackSize)', (ctx, [n]) => irpBytes(ctx, n! & 0xff)),
   nt(
     'PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject, PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength, BOOLEAN InternalDeviceIoControl, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock)',
     (ctx, [code, device, inBuf, inLen, outBuf, outLen, internal, event, iosb]) => {
-      const irp = allocateIrp(ctx, ctx.mem.u8(device! + DEVICE_OBJECT.StackSize));
+      const { IRP: I } = ctx.mem.layouts;
+      const irp = allocateIrp(ctx, stackSizeOf(ctx, device!));
       if (!irp) return 0;
       const stack = nextStack(ctx, irp, internal! & 0xff ? 0x0f : 0x0e, device!);
-      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters, outLen!);
-      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 4, inLen!);
-      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 8, code!);
-      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 12, inBuf!);
+      // Parameters.DeviceIoControl: OutputBufferLength, InputBufferLength, IoControlCode, Type3InputBuffer.
+      ctx.mem.setU32(parameter(ctx, stack, 0), outLen!);
+      ctx.mem.setU32(parameter(ctx, stack, 1), inLen!);
+      ctx.mem.setU32(parameter(ctx, stack, 2), code!);
+      ctx.mem.setPtr(parameter(ctx, stack, 3), inBuf!);
       // Model of METHOD_BUFFERED: one system buffer holding the input, large enough for the output.
       const size = Math.max(inLen!, outLen!);
       if (size) {
         const buffer = ctx.pool.allocate(size, 0, 'IoSb', 'kernel') ?? 0;
         if (inLen) ctx.mem.write(buffer, ctx.mem.bytes(inBuf!, inLen!));
-        ctx.mem.setU32(irp + IRP.SystemBuffer, buffer);
+        ctx.mem.setPtr(irp + I.SystemBuffer, buffer);
       }
-      ctx.mem.setU32(irp + IRP.UserBuffer, outBuf!);
-      ctx.mem.setU32(irp + 0x28, iosb!); // UserIosb
-      ctx.mem.setU32(irp + 0x2c, event!); // UserEvent
+      ctx.mem.setPtr(irp + I.UserBuffer, outBuf!);
+      ctx.mem.setPtr(irp + I.UserIosb, iosb!);
+      ctx.mem.setPtr(irp + I.UserEvent, event!);
       return irp;
     },
   ),
   nt(
     'PIRP IoBuildSynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject, PVOID Buffer, ULONG Length, PLARGE_INTEGER StartingOffset, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock)',
     (ctx, [mj, device, buffer, length, offset, event, iosb]) => {
-      const irp = allocateIrp(ctx, ctx.mem.u8(device! + DEVICE_OBJECT.StackSize));
+      const { IRP: I } = ctx.mem.layouts;
+      const irp = allocateIrp(ctx, stackSizeOf(ctx, device!));
       if (!irp) return 0;
       const stack = nextStack(ctx, irp, mj!, device!);
-      ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters, length!);
-      if (offset) {
-        ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 8, ctx.mem.u32(offset));
-        ctx.mem.setU32(stack + IO_STACK_LOCATION.Parameters + 12, ctx.mem.u32(offset + 4));
-      }
-      ctx.mem.setU32(irp + IRP.UserBuffer, buffer!);
-      ctx.mem.setU32(irp + 0x28, iosb!);
-      ctx.mem.setU32(irp + 0x2c, event!);
+      // Parameters.Read/Write: Length, Key, ByteOffset (a LARGE_INTEGER, the third word).
+      ctx.mem.setU32(parameter(ctx, stack, 0), length!);
+      if (offset) ctx.mem.write(parameter(ctx, stack, 2), ctx.mem.bytes(offset, 8, 'StartingOffset'));
+      ctx.mem.setPtr(irp + I.UserBuffer, buffer!);
+      ctx.mem.setPtr(irp + I.UserIosb, iosb!);
+      ctx.mem.setPtr(irp + I.UserEvent, event!);
       return irp;
     },
   ),
   nt(
     'PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)',
     (ctx, [va, length, , , irp]) => {
-      const mdl = ctx.pool.allocate(MDL.size + 4 * pagesSpanned(va!, length!), 0, 'Mdl ', 'driver');
+      const mdl = ctx.pool.allocate(mdlBytes(ctx, va!, length!), 0, 'Mdl ', 'driver');
       if (mdl === null) return 0;
       initMdl(ctx, mdl, va!, length!, 0);
-      if (irp) ctx.mem.setU32(irp + IRP.MdlAddress, mdl);
+      if (irp) ctx.mem.setPtr(irp + ctx.mem.layouts.IRP.MdlAddress, mdl);
       return mdl;
     },
   ),
@@ -139,27 +161,24 @@ export const ioMoreExports: ExportHandler[] = [
     (ctx, [source, name, out]) => {
       const target = ctx.objects.lookup(ctx.mem.unicodeString(name!) ?? '');
       if (target?.kind !== 'device') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
+      const { DEVICE_OBJECT: D } = ctx.mem.layouts;
       const top = attachedTop(ctx.mem, target.address);
-      ctx.mem.setU32(top + DEVICE_OBJECT.AttachedDevice, source!);
-      ctx.mem.write(
-        source! + DEVICE_OBJECT.StackSize,
-        new Uint8Array([ctx.mem.u8(top + DEVICE_OBJECT.StackSize) + 1]),
-      );
-      ctx.mem.setU32(out!, top);
+      ctx.mem.setPtr(top + D.AttachedDevice, source!);
+      ctx.mem.write(source! + D.StackSize, new Uint8Array([stackSizeOf(ctx, top) + 1]));
+      ctx.mem.setPtr(out!, top);
       return NTSTATUS.SUCCESS;
     },
   ),
   nt('PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject)', (ctx, [file]) => {
-    // FILE_OBJECT.DeviceObject (0x04); the top of its stack (NULL for none).
-    const device = ctx.mem.u32(file! + 4);
+    // FILE_OBJECT.DeviceObject; the top of its stack (NULL for none).
+    const device = ctx.mem.ptr(file! + fileDevice(ctx));
     return device && attachedTop(ctx.mem, device);
   }),
   nt('PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)', (ctx, [d]) =>
     attachedTop(ctx.mem, d!),
   ),
   nt('VOID IoAcquireCancelSpinLock(OUT PKIRQL Irql)', (ctx, [out]) => {
-    const lock = ctx.statics.get('io.cancel-lock') ?? ctx.pool.allocateStatic(4);
-    ctx.statics.set('io.cancel-lock', lock);
+    const lock = cancelLock(ctx);
     if (acquireLock(ctx, lock, 'the cancel spin lock'))
       ctx.mem.write(out!, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
     return undefined;
@@ -170,28 +189,47 @@ export const ioMoreExports: ExportHandler[] = [
     swapIrql(ctx, irql!);
     return undefined;
   }),
+  /**
+   * Cancels the IRP: sets Irp->Cancel, takes the cancel spin lock (CancelIrql gets the old IRQL) and
+   * calls the IRP's CancelRoutine(DeviceObject, Irp), cleared first, which releases the lock; without
+   * one, releases the lock itself and returns FALSE (NT 4 IoCancelIrp; ReactOS irp.c).
+   */
+  nt('BOOLEAN IoCancelIrp(PIRP Irp)', (ctx, [irp]) => {
+    const { IRP: I, IO_STACK_LOCATION: S } = ctx.mem.layouts;
+    const lock = cancelLock(ctx);
+    if (!acquireLock(ctx, lock, 'the cancel spin lock')) return undefined;
+    const old = swapIrql(ctx, DISPATCH_LEVEL);
+    ctx.mem.write(irp! + I.Cancel, new Uint8Array([1]));
+    const routine = ctx.mem.ptr(irp! + I.CancelRoutine);
+    if (!routine) {
+      releaseLock(ctx, lock);
+      swapIrql(ctx, old);
+      return 0;
+    }
+    ctx.mem.setPtr(irp! + I.CancelRoutine, 0);
+    ctx.mem.write(irp! + I.CancelIrql, new Uint8Array([old]));
+    const device = ctx.mem.ptr(ctx.mem.ptr(irp! + I.CurrentStackLocation) + S.DeviceObject);
+    return guestCall(routine, [device, irp!], () => 1);
+  }),
   nt(
     'VOID IoStartPacket(PDEVICE_OBJECT DeviceObject, PIRP Irp, PULONG Key, PDRIVER_CANCEL CancelFunction)',
     (ctx, [device, irp]) => {
       // Model: the device is idle unless CurrentIrp is set; a busy device's packets wait in a host queue.
-      if (ctx.mem.u32(device! + DEVICE_OBJECT.CurrentIrp)) {
+      if (ctx.mem.ptr(device! + ctx.mem.layouts.DEVICE_OBJECT.CurrentIrp)) {
         const q = queues(ctx, device!);
         q.push(irp!);
         return undefined;
       }
-      ctx.mem.setU32(device! + DEVICE_OBJECT.CurrentIrp, irp!);
-      const driver = ctx.mem.u32(device! + DEVICE_OBJECT.DriverObject);
-      const startIo = ctx.mem.u32(driver + DRIVER_OBJECT.DriverStartIo);
-      return startIo ? guestCall(startIo, [device!, irp!], () => undefined) : undefined;
+      return startPacket(ctx, device!, irp!);
     },
   ),
   nt('VOID IoStartNextPacket(PDEVICE_OBJECT DeviceObject, BOOLEAN Cancelable)', (ctx, [device]) => {
     const next = queues(ctx, device!).shift() ?? 0;
-    ctx.mem.setU32(device! + DEVICE_OBJECT.CurrentIrp, next);
-    if (!next) return undefined;
-    const driver = ctx.mem.u32(device! + DEVICE_OBJECT.DriverObject);
-    const startIo = ctx.mem.u32(driver + DRIVER_OBJECT.DriverStartIo);
-    return startIo ? guestCall(startIo, [device!, next], () => undefined) : undefined;
+    if (!next) {
+      ctx.mem.setPtr(device! + ctx.mem.layouts.DEVICE_OBJECT.CurrentIrp, 0);
+      return undefined;
+    }
+    return startPacket(ctx, device!, next);
   }),
   nt(
     'NTSTATUS IoInitializeTimer(PDEVICE_OBJECT DeviceObject, PIO_TIMER_ROUTINE TimerRoutine, PVOID Context)',
@@ -221,7 +259,7 @@ export const ioMoreExports: ExportHandler[] = [
       ctx.mem.setU32(k + 0x0c, routine!);
       ctx.mem.setU32(k + 0x10, context!);
       ctx.mem.setU32(k + 0x20, vector!);
-      ctx.mem.setU32(out!, k);
+      ctx.mem.setPtr(out!, k);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -274,13 +312,28 @@ export const ioMoreExports: ExportHandler[] = [
       if (target?.kind !== 'device') return NTSTATUS.OBJECT_NAME_NOT_FOUND;
       const top = attachedTop(ctx.mem, target.address);
       const file = ctx.ob.create('file', { path: ctx.mem.unicodeString(name!) ?? '' });
-      ctx.mem.setU32(file.body + 4, target.address); // FILE_OBJECT.DeviceObject
-      ctx.mem.setU32(fileOut!, file.body);
-      ctx.mem.setU32(deviceOut!, top);
+      ctx.mem.setPtr(file.body + fileDevice(ctx), target.address);
+      ctx.mem.setPtr(fileOut!, file.body);
+      ctx.mem.setPtr(deviceOut!, top);
       return NTSTATUS.SUCCESS;
     },
   ),
 ];
+
+/** IopCancelSpinLock: one KSPIN_LOCK for every IRP's cancellation. */
+function cancelLock(ctx: KernelContext): number {
+  const lock = ctx.statics.get('io.cancel-lock') ?? ctx.pool.allocateStatic(4);
+  ctx.statics.set('io.cancel-lock', lock);
+  return lock;
+}
+
+/** Makes `irp` the device's CurrentIrp and calls its driver's StartIo(DeviceObject, Irp), if any. */
+function startPacket(ctx: KernelContext, device: number, irp: number): HandlerResult {
+  const { DEVICE_OBJECT: D, DRIVER_OBJECT: R } = ctx.mem.layouts;
+  ctx.mem.setPtr(device + D.CurrentIrp, irp);
+  const startIo = ctx.mem.ptr(ctx.mem.ptr(device + D.DriverObject) + R.DriverStartIo);
+  return startIo ? guestCall(startIo, [device, irp], () => undefined) : undefined;
+}
 
 const startQueues = new WeakMap<object, Map<number, number[]>>();
 function queues(ctx: KernelContext, device: number): number[] {

@@ -3,15 +3,25 @@
 // physical = virtual - 0x80000000 for the pool), I/O space mapping, pageable sections (no paging).
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { physicalOf } from '../hal/machine.js';
-import { initMdl, MDL, setMdlFlags } from './io-more.js';
+import { initMdl, mdlBytes, setMdlFlags } from './io-more.js';
 
 const nt = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ntoskrnl', prototype, impl });
 const MDL_MAPPED_TO_SYSTEM_VA = 0x1;
 const MDL_PAGES_LOCKED = 0x2;
 const MDL_SOURCE_IS_NONPAGED_POOL = 0x4;
-const mdlVa = (ctx: Parameters<ExportHandler['impl']>[0], mdl: number) =>
-  (ctx.mem.u32(mdl + MDL.StartVa) + ctx.mem.u32(mdl + MDL.ByteOffset)) >>> 0;
+type Ctx = Parameters<ExportHandler['impl']>[0];
+/** The MDL's buffer: StartVa + ByteOffset. */
+const mdlVa = (ctx: Ctx, mdl: number) =>
+  (ctx.mem.ptr(mdl + ctx.mem.layouts.MDL.StartVa) + ctx.mem.u32(mdl + ctx.mem.layouts.MDL.ByteOffset)) >>> 0;
+const byteCount = (ctx: Ctx, mdl: number) => ctx.mem.u32(mdl + ctx.mem.layouts.MDL.ByteCount);
+/** Maps the MDL's pages to system space (all resident: its own address) and says so in MdlFlags. */
+function mapLocked(ctx: Ctx, mdl: number): number {
+  const va = mdlVa(ctx, mdl);
+  ctx.mem.setPtr(mdl + ctx.mem.layouts.MDL.MappedSystemVa, va);
+  setMdlFlags(ctx, mdl, MDL_MAPPED_TO_SYSTEM_VA);
+  return va;
+}
 
 export const mmMoreExports: ExportHandler[] = [
   nt(
@@ -33,15 +43,15 @@ export const mmMoreExports: ExportHandler[] = [
   nt('PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)', (_ctx, [va]) => BigInt(physicalOf(va!))),
   nt('VOID MmBuildMdlForNonPagedPool(IN OUT PMDL MemoryDescriptorList)', (ctx, [mdl]) => {
     const va = mdlVa(ctx, mdl!);
-    initMdl(ctx, mdl!, va, ctx.mem.u32(mdl! + MDL.ByteCount), MDL_SOURCE_IS_NONPAGED_POOL);
-    ctx.mem.setU32(mdl! + MDL.MappedSystemVa, va);
+    initMdl(ctx, mdl!, va, byteCount(ctx, mdl!), MDL_SOURCE_IS_NONPAGED_POOL);
+    ctx.mem.setPtr(mdl! + ctx.mem.layouts.MDL.MappedSystemVa, va);
     return undefined;
   }),
   nt(
     'VOID MmProbeAndLockPages(IN OUT PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation)',
     (ctx, [mdl]) => {
       const va = mdlVa(ctx, mdl!);
-      const length = ctx.mem.u32(mdl! + MDL.ByteCount);
+      const length = byteCount(ctx, mdl!);
       // Probing touches every page: an unmapped one is the access violation NT raises (no SEH yet: a stop).
       ctx.mem.bytes(va, Math.min(length, 1), 'probed buffer');
       if (length > 1) ctx.mem.bytes(va + length - 1, 1, 'probed buffer');
@@ -50,33 +60,21 @@ export const mmMoreExports: ExportHandler[] = [
     },
   ),
   nt('VOID MmUnlockPages(IN OUT PMDL MemoryDescriptorList)', (ctx, [mdl]) => {
-    ctx.mem.setU16(mdl! + MDL.Size + 2, ctx.mem.u16(mdl! + MDL.Size + 2) & ~MDL_PAGES_LOCKED);
+    const flags = mdl! + ctx.mem.layouts.MDL.MdlFlags;
+    ctx.mem.setU16(flags, ctx.mem.u16(flags) & ~MDL_PAGES_LOCKED);
     return undefined;
   }),
-  nt('PVOID MmMapLockedPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode)', (ctx, [mdl]) => {
-    const va = mdlVa(ctx, mdl!);
-    ctx.mem.setU32(mdl! + MDL.MappedSystemVa, va);
-    setMdlFlags(ctx, mdl!, MDL_MAPPED_TO_SYSTEM_VA);
-    return va;
-  }),
+  nt('PVOID MmMapLockedPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode)', (ctx, [mdl]) =>
+    mapLocked(ctx, mdl!),
+  ),
   nt(
     'PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, MEMORY_CACHING_TYPE CacheType, PVOID BaseAddress, ULONG BugCheckOnFailure, ULONG Priority)',
-    (ctx, [mdl]) => {
-      const va = mdlVa(ctx, mdl!);
-      ctx.mem.setU32(mdl! + MDL.MappedSystemVa, va);
-      setMdlFlags(ctx, mdl!, MDL_MAPPED_TO_SYSTEM_VA);
-      return va;
-    },
+    (ctx, [mdl]) => mapLocked(ctx, mdl!),
   ),
   nt('VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)', () => undefined),
-  nt(
-    'SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)',
-    (_ctx, [va, n]) => MDL.size + 4 * (((va! & 0xfff) + n! + 0xfff) >>> 12 || 1),
-  ),
+  nt('SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)', (ctx, [va, n]) => mdlBytes(ctx, va!, n!)),
   nt('PMDL MmCreateMdl(PMDL MemoryDescriptorList, PVOID Base, SIZE_T Length)', (ctx, [mdl, va, n]) => {
-    const at =
-      mdl ||
-      ctx.pool.allocate(MDL.size + 4 * (((va! & 0xfff) + n! + 0xfff) >>> 12 || 1), 0, 'Mdl ', 'driver');
+    const at = mdl || ctx.pool.allocate(mdlBytes(ctx, va!, n!), 0, 'Mdl ', 'driver');
     if (!at) return 0;
     initMdl(ctx, at, va!, n!, 0);
     return at;

@@ -5,7 +5,7 @@
 import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
-import { ZwClose, ZwCreateFile, ZwQueryInformationFile, ZwReadFile } from './zw.js';
+import { setIoStatus, ZwClose, ZwCreateFile, ZwQueryInformationFile, ZwReadFile } from './zw.js';
 
 const nt = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ntoskrnl', prototype, impl });
@@ -13,11 +13,7 @@ const alias = (prototype: string, of: ExportHandler) => nt(prototype, of.impl);
 
 function writeDenied(ctx: KernelContext, handle: number, iosb: number): number {
   if (!ctx.ob.get(handle)) return NTSTATUS.INVALID_HANDLE;
-  if (iosb) {
-    ctx.mem.setU32(iosb, NTSTATUS.ACCESS_DENIED);
-    ctx.mem.setU32(iosb + 4, 0);
-  }
-  return NTSTATUS.ACCESS_DENIED; // model: files are a read-only view of the image set
+  return setIoStatus(ctx, iosb, NTSTATUS.ACCESS_DENIED, 0); // model: files are a read-only view of the image set
 }
 
 export const ntServiceExports: ExportHandler[] = [

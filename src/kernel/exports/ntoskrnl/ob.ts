@@ -17,7 +17,7 @@ export const ObReferenceObjectByHandle = defineExport({
     if (!object) return NTSTATUS.INVALID_HANDLE;
     if (type && ctx.ob.kindOfType(type) !== object.kind) return NTSTATUS.OBJECT_TYPE_MISMATCH;
     object.references++;
-    ctx.mem.setU32(out!, object.body);
+    ctx.mem.setPtr(out!, object.body);
     if (info) {
       ctx.mem.setU32(info!, 0); // HandleAttributes
       ctx.mem.setU32(info! + 4, access!); // GrantedAccess

@@ -89,7 +89,59 @@ function parseInteger(text: string, base: number): number | null {
 const rtl = (prototype: string, impl: ExportHandler['impl'], pure = true) =>
   defineExport({ module: 'ntoskrnl', prototype, pure, impl });
 
+/** ANSI (code page 1252's Latin-1 model, bytesA's) bytes of `n` UTF-16 units at `at`. */
+const unitsToAnsi = (ctx: KernelContext, at: number, n: number) => {
+  const b = ctx.mem.bytes(at, 2 * n, 'WCHAR string');
+  return Uint8Array.from({ length: n }, (_, i) => (b[2 * i + 1] ? 0x3f : b[2 * i]!));
+};
+/** UTF-16 of `n` ANSI bytes at `at` (Latin-1: each byte is its own code point). */
+const ansiToUnits = (ctx: KernelContext, at: number, n: number) => {
+  const b = ctx.mem.bytes(at, n, 'CHAR string');
+  const out = new Uint8Array(2 * n);
+  b.forEach((c, i) => {
+    out[2 * i] = c;
+  });
+  return out;
+};
+/** Writes ULONG `value` at `out` when the pointer is not NULL. */
+const setOptional = (ctx: KernelContext, out: number, value: number) => {
+  if (out) ctx.mem.setU32(out, value);
+};
+
 export const rtlStringExports: ExportHandler[] = [
+  // The counted-buffer conversions (no UNICODE_STRING): as many characters as fit, STATUS_SUCCESS.
+  rtl(
+    'NTSTATUS RtlMultiByteToUnicodeN(PWCH UnicodeString, ULONG MaxBytesInUnicodeString, OUT PULONG BytesInUnicodeString, const CHAR *MultiByteString, ULONG BytesInMultiByteString)',
+    (ctx, [dest, max, out, src, n]) => {
+      const count = Math.min(n!, Math.floor(max! / 2));
+      ctx.mem.write(dest!, ansiToUnits(ctx, src!, count));
+      setOptional(ctx, out!, 2 * count);
+      return NTSTATUS.SUCCESS;
+    },
+  ),
+  rtl(
+    'NTSTATUS RtlUnicodeToMultiByteN(PCHAR MultiByteString, ULONG MaxBytesInMultiByteString, OUT PULONG BytesInMultiByteString, PCWCH UnicodeString, ULONG BytesInUnicodeString)',
+    (ctx, [dest, max, out, src, n]) => {
+      const count = Math.min(Math.floor(n! / 2), max!);
+      ctx.mem.write(dest!, unitsToAnsi(ctx, src!, count));
+      setOptional(ctx, out!, count);
+      return NTSTATUS.SUCCESS;
+    },
+  ),
+  rtl(
+    'NTSTATUS RtlUnicodeToMultiByteSize(OUT PULONG BytesInMultiByteString, PCWCH UnicodeString, ULONG BytesInUnicodeString)',
+    (ctx, [out, , n]) => {
+      ctx.mem.setU32(out!, Math.floor(n! / 2)); // a single-byte code page: one byte per character
+      return NTSTATUS.SUCCESS;
+    },
+  ),
+  rtl(
+    'NTSTATUS RtlMultiByteToUnicodeSize(OUT PULONG BytesInUnicodeString, const CHAR *MultiByteString, ULONG BytesInMultiByteString)',
+    (ctx, [out, , n]) => {
+      ctx.mem.setU32(out!, 2 * n!);
+      return NTSTATUS.SUCCESS;
+    },
+  ),
   rtl('VOID RtlInitString(OUT PSTRING DestinationString, PCSZ SourceString)', (ctx, [dest, src]) => {
     const length = src ? Math.min(ctx.mem.cString(src, 0xfffe).length, 0xfffe) : 0;
     ctx.mem.setU16(dest!, length);

@@ -8,8 +8,17 @@ import { NTSTATUS } from '../status.js';
 const nt = (prototype: string, impl: ExportHandler['impl'], pure = false) =>
   defineExport({ module: 'ntoskrnl', prototype, impl, pure });
 
-/** SECURITY_DESCRIPTOR (absolute, x86): Revision, Sbz1, Control, Owner, Group, Sacl, Dacl. */
+/**
+ * SECURITY_DESCRIPTOR_RELATIVE (the same on every machine): Revision, Sbz1, Control, then the parts
+ * as ULONG offsets from the descriptor. `size` is the header's.
+ */
 const SD = { Control: 2, Owner: 4, Group: 8, Sacl: 12, Dacl: 16, size: 20 } as const;
+type Part = 'Owner' | 'Group' | 'Sacl' | 'Dacl';
+/** SECURITY_DESCRIPTOR (absolute): the parts are pointers, after Control at the pointer alignment. */
+const absolute = (ctx: KernelContext) => {
+  const p = ctx.mem.pointerSize;
+  return { Owner: p, Group: 2 * p, Sacl: 3 * p, Dacl: 4 * p, size: 5 * p } as const;
+};
 const SE_OWNER_DEFAULTED = 0x1;
 const SE_GROUP_DEFAULTED = 0x2;
 const SE_DACL_PRESENT = 0x4;
@@ -27,20 +36,21 @@ const validSid = (ctx: KernelContext, sid: number) =>
   sid !== 0 && ctx.mem.u8(sid) === 1 && ctx.mem.u8(sid + 1) <= 15;
 const aclSize = (ctx: KernelContext, acl: number) => ctx.mem.u16(acl + 2);
 
-/** A descriptor's pointer field: absolute pointers, or offsets from it when self-relative. */
-function field(ctx: KernelContext, sd: number, at: number): number {
-  const v = ctx.mem.u32(sd + at);
-  return ctx.mem.u16(sd + SD.Control) & SE_SELF_RELATIVE ? (v ? sd + v : 0) : v;
+/** A descriptor's part: an absolute one's pointer, or a self-relative one's offset from it. */
+function field(ctx: KernelContext, sd: number, part: Part): number {
+  if (!(ctx.mem.u16(sd + SD.Control) & SE_SELF_RELATIVE)) return ctx.mem.ptr(sd + absolute(ctx)[part]);
+  const v = ctx.mem.u32(sd + SD[part]);
+  return v ? sd + v : 0;
 }
 function sdLength(ctx: KernelContext, sd: number): number {
   let n = SD.size;
-  const owner = field(ctx, sd, SD.Owner);
-  const group = field(ctx, sd, SD.Group);
+  const owner = field(ctx, sd, 'Owner');
+  const group = field(ctx, sd, 'Group');
   const control = ctx.mem.u16(sd + SD.Control);
   if (owner) n += (sidLength(ctx, owner) + 3) & ~3;
   if (group) n += (sidLength(ctx, group) + 3) & ~3;
-  const sacl = control & SE_SACL_PRESENT ? field(ctx, sd, SD.Sacl) : 0;
-  const dacl = control & SE_DACL_PRESENT ? field(ctx, sd, SD.Dacl) : 0;
+  const sacl = control & SE_SACL_PRESENT ? field(ctx, sd, 'Sacl') : 0;
+  const dacl = control & SE_DACL_PRESENT ? field(ctx, sd, 'Dacl') : 0;
   if (sacl) n += (aclSize(ctx, sacl) + 3) & ~3;
   if (dacl) n += (aclSize(ctx, dacl) + 3) & ~3;
   return n;
@@ -53,19 +63,19 @@ function makeSelfRelative(ctx: KernelContext, sd: number, out: number): void {
   const v = new DataView(header.buffer);
   v.setUint16(SD.Control, control | SE_SELF_RELATIVE, true);
   let at = SD.size;
-  const copy = (src: number, length: number, slot: number) => {
+  const copy = (src: number, length: number, part: Part) => {
     ctx.mem.write(out + at, ctx.mem.bytes(src, length));
-    v.setUint32(slot, at, true);
+    v.setUint32(SD[part], at, true);
     at += (length + 3) & ~3;
   };
-  const owner = field(ctx, sd, SD.Owner);
-  const group = field(ctx, sd, SD.Group);
-  const sacl = control & SE_SACL_PRESENT ? field(ctx, sd, SD.Sacl) : 0;
-  const dacl = control & SE_DACL_PRESENT ? field(ctx, sd, SD.Dacl) : 0;
-  if (owner) copy(owner, sidLength(ctx, owner), SD.Owner);
-  if (group) copy(group, sidLength(ctx, group), SD.Group);
-  if (sacl) copy(sacl, aclSize(ctx, sacl), SD.Sacl);
-  if (dacl) copy(dacl, aclSize(ctx, dacl), SD.Dacl);
+  const owner = field(ctx, sd, 'Owner');
+  const group = field(ctx, sd, 'Group');
+  const sacl = control & SE_SACL_PRESENT ? field(ctx, sd, 'Sacl') : 0;
+  const dacl = control & SE_DACL_PRESENT ? field(ctx, sd, 'Dacl') : 0;
+  if (owner) copy(owner, sidLength(ctx, owner), 'Owner');
+  if (group) copy(group, sidLength(ctx, group), 'Group');
+  if (sacl) copy(sacl, aclSize(ctx, sacl), 'Sacl');
+  if (dacl) copy(dacl, aclSize(ctx, dacl), 'Dacl');
   ctx.mem.write(out, header);
 }
 /** Offset of the first free byte after the ACL's ACEs. */
@@ -100,7 +110,7 @@ function addAce(
 function setPart(
   ctx: KernelContext,
   sd: number,
-  slot: number,
+  part: Part,
   value: number,
   presentBit: number,
   defaultedBit: number,
@@ -114,7 +124,7 @@ function setPart(
     (present ? presentBit : 0) |
     (defaulted & 0xff ? defaultedBit : 0);
   ctx.mem.setU16(sd + SD.Control, control);
-  ctx.mem.setU32(sd + slot, present ? value : 0);
+  ctx.mem.setPtr(sd + absolute(ctx)[part], present ? value : 0);
   return NTSTATUS.SUCCESS;
 }
 
@@ -193,7 +203,7 @@ export const seExports: ExportHandler[] = [
       if (index! >= ctx.mem.u16(acl! + 4)) return NTSTATUS.INVALID_PARAMETER;
       let at = 8;
       for (let i = 0; i < index!; i++) at += ctx.mem.u16(acl! + at + 2);
-      ctx.mem.setU32(out!, acl! + at);
+      ctx.mem.setPtr(out!, acl! + at);
       return NTSTATUS.SUCCESS;
     },
     true,
@@ -202,7 +212,7 @@ export const seExports: ExportHandler[] = [
     'NTSTATUS RtlCreateSecurityDescriptor(PSECURITY_DESCRIPTOR SecurityDescriptor, ULONG Revision)',
     (ctx, [sd, rev]) => {
       if (rev !== 1) return STATUS_UNKNOWN_REVISION;
-      const b = new Uint8Array(SD.size);
+      const b = new Uint8Array(absolute(ctx).size);
       b[0] = 1;
       ctx.mem.write(sd!, b);
       return NTSTATUS.SUCCESS;
@@ -213,7 +223,7 @@ export const seExports: ExportHandler[] = [
     'BOOLEAN RtlValidSecurityDescriptor(PSECURITY_DESCRIPTOR SecurityDescriptor)',
     (ctx, [sd]) => {
       if (ctx.mem.u8(sd!) !== 1) return 0;
-      const owner = field(ctx, sd!, SD.Owner);
+      const owner = field(ctx, sd!, 'Owner');
       return owner === 0 || validSid(ctx, owner) ? 1 : 0;
     },
     true,
@@ -226,25 +236,23 @@ export const seExports: ExportHandler[] = [
   nt(
     'NTSTATUS RtlSetDaclSecurityDescriptor(IN OUT PSECURITY_DESCRIPTOR SecurityDescriptor, BOOLEAN DaclPresent, PACL Dacl, BOOLEAN DaclDefaulted)',
     (ctx, [sd, present, dacl, defaulted]) =>
-      setPart(ctx, sd!, SD.Dacl, dacl!, SE_DACL_PRESENT, SE_DACL_DEFAULTED, present! & 0xff, defaulted!),
+      setPart(ctx, sd!, 'Dacl', dacl!, SE_DACL_PRESENT, SE_DACL_DEFAULTED, present! & 0xff, defaulted!),
     true,
   ),
   nt(
     'NTSTATUS RtlSetSaclSecurityDescriptor(IN OUT PSECURITY_DESCRIPTOR SecurityDescriptor, BOOLEAN SaclPresent, PACL Sacl, BOOLEAN SaclDefaulted)',
     (ctx, [sd, present, sacl, defaulted]) =>
-      setPart(ctx, sd!, SD.Sacl, sacl!, SE_SACL_PRESENT, SE_SACL_DEFAULTED, present! & 0xff, defaulted!),
+      setPart(ctx, sd!, 'Sacl', sacl!, SE_SACL_PRESENT, SE_SACL_DEFAULTED, present! & 0xff, defaulted!),
     true,
   ),
   nt(
     'NTSTATUS RtlSetOwnerSecurityDescriptor(IN OUT PSECURITY_DESCRIPTOR SecurityDescriptor, PSID Owner, BOOLEAN OwnerDefaulted)',
-    (ctx, [sd, owner, defaulted]) =>
-      setPart(ctx, sd!, SD.Owner, owner!, 0, SE_OWNER_DEFAULTED, 1, defaulted!),
+    (ctx, [sd, owner, defaulted]) => setPart(ctx, sd!, 'Owner', owner!, 0, SE_OWNER_DEFAULTED, 1, defaulted!),
     true,
   ),
   nt(
     'NTSTATUS RtlSetGroupSecurityDescriptor(IN OUT PSECURITY_DESCRIPTOR SecurityDescriptor, PSID Group, BOOLEAN GroupDefaulted)',
-    (ctx, [sd, group, defaulted]) =>
-      setPart(ctx, sd!, SD.Group, group!, 0, SE_GROUP_DEFAULTED, 1, defaulted!),
+    (ctx, [sd, group, defaulted]) => setPart(ctx, sd!, 'Group', group!, 0, SE_GROUP_DEFAULTED, 1, defaulted!),
     true,
   ),
   nt(
@@ -253,7 +261,7 @@ export const seExports: ExportHandler[] = [
       const control = ctx.mem.u16(sd! + SD.Control);
       ctx.mem.write(present!, new Uint8Array([control & SE_DACL_PRESENT ? 1 : 0]));
       if (control & SE_DACL_PRESENT) {
-        ctx.mem.setU32(dacl!, field(ctx, sd!, SD.Dacl));
+        ctx.mem.setPtr(dacl!, field(ctx, sd!, 'Dacl'));
         ctx.mem.write(defaulted!, new Uint8Array([control & SE_DACL_DEFAULTED ? 1 : 0]));
       }
       return NTSTATUS.SUCCESS;
@@ -263,7 +271,7 @@ export const seExports: ExportHandler[] = [
   nt(
     'NTSTATUS RtlGetOwnerSecurityDescriptor(PSECURITY_DESCRIPTOR SecurityDescriptor, OUT PSID *Owner, OUT PBOOLEAN OwnerDefaulted)',
     (ctx, [sd, owner, defaulted]) => {
-      ctx.mem.setU32(owner!, field(ctx, sd!, SD.Owner));
+      ctx.mem.setPtr(owner!, field(ctx, sd!, 'Owner'));
       ctx.mem.write(defaulted!, new Uint8Array([ctx.mem.u16(sd! + SD.Control) & SE_OWNER_DEFAULTED ? 1 : 0]));
       return NTSTATUS.SUCCESS;
     },
@@ -272,7 +280,7 @@ export const seExports: ExportHandler[] = [
   nt(
     'NTSTATUS RtlGetGroupSecurityDescriptor(PSECURITY_DESCRIPTOR SecurityDescriptor, OUT PSID *Group, OUT PBOOLEAN GroupDefaulted)',
     (ctx, [sd, group, defaulted]) => {
-      ctx.mem.setU32(group!, field(ctx, sd!, SD.Group));
+      ctx.mem.setPtr(group!, field(ctx, sd!, 'Group'));
       ctx.mem.write(defaulted!, new Uint8Array([ctx.mem.u16(sd! + SD.Control) & SE_GROUP_DEFAULTED ? 1 : 0]));
       return NTSTATUS.SUCCESS;
     },
@@ -295,14 +303,14 @@ export const seExports: ExportHandler[] = [
     'NTSTATUS SeCaptureSecurityDescriptor(PSECURITY_DESCRIPTOR InputSecurityDescriptor, KPROCESSOR_MODE RequestorMode, POOL_TYPE PoolType, BOOLEAN CaptureIfKernel, OUT PSECURITY_DESCRIPTOR *OutputSecurityDescriptor)',
     (ctx, [sd, , poolType, , out]) => {
       if (!sd) {
-        ctx.mem.setU32(out!, 0);
+        ctx.mem.setPtr(out!, 0);
         return NTSTATUS.SUCCESS;
       }
       if (ctx.mem.u8(sd) !== 1) return STATUS_UNKNOWN_REVISION;
       const copy = ctx.pool.allocate(sdLength(ctx, sd), poolType!, 'SeSd', 'driver');
       if (copy === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
       makeSelfRelative(ctx, sd, copy);
-      ctx.mem.setU32(out!, copy);
+      ctx.mem.setPtr(out!, copy);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -317,7 +325,7 @@ export const seExports: ExportHandler[] = [
   nt(
     'BOOLEAN SeAccessCheck(PSECURITY_DESCRIPTOR SecurityDescriptor, PSECURITY_SUBJECT_CONTEXT SubjectSecurityContext, BOOLEAN SubjectContextLocked, ACCESS_MASK DesiredAccess, ACCESS_MASK PreviouslyGrantedAccess, OUT PPRIVILEGE_SET *Privileges, PGENERIC_MAPPING GenericMapping, KPROCESSOR_MODE AccessMode, OUT PACCESS_MASK GrantedAccess, OUT PNTSTATUS AccessStatus)',
     (ctx, [, , , desired, previous, privileges, , , granted, status]) => {
-      if (privileges) ctx.mem.setU32(privileges, 0);
+      if (privileges) ctx.mem.setPtr(privileges, 0);
       ctx.mem.setU32(granted!, desired! | previous!);
       ctx.mem.setU32(status!, NTSTATUS.SUCCESS);
       return 1; // model: kernel-mode callers in the System process are granted
@@ -338,7 +346,7 @@ export const seExports: ExportHandler[] = [
       let o = ctx.ob.byAddress(object!);
       // A kernel object nt351 did not make (a device object): give it a handle as a file-like object.
       if (!o) o = ctx.ob.create('file', { path: `\\Object\\${object!.toString(16)}` });
-      ctx.mem.setU32(out!, ctx.ob.open(o));
+      ctx.mem.setUlongPtr(out!, ctx.ob.open(o));
       return NTSTATUS.SUCCESS;
     },
   ),

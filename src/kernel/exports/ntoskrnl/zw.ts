@@ -3,11 +3,31 @@
 import type { KernelContext } from '../../context.js';
 import type { KernelObject } from '../../handles.js';
 import type { RegistryKey } from '../../hive.js';
+import { layoutOf, type StructDescription } from '../../layout.js';
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 
-/** OBJECT_ATTRIBUTES (x86): Length, RootDirectory, ObjectName, Attributes, SecurityDescriptor, SecurityQualityOfService. */
-const OBJECT_ATTRIBUTES = { RootDirectory: 0x4, ObjectName: 0x8 } as const;
+/** OBJECT_ATTRIBUTES (ntdef.h), laid out for the guest's pointers (x86: ObjectName at 8; AMD64: 0x10). */
+const OBJECT_ATTRIBUTES_D = {
+  name: 'OBJECT_ATTRIBUTES',
+  fields: [
+    ['Length', 'u32'],
+    ['RootDirectory', 'ptr'],
+    ['ObjectName', 'ptr'],
+    ['Attributes', 'u32'],
+    ['SecurityDescriptor', 'ptr'],
+    ['SecurityQualityOfService', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+type OaField = (typeof OBJECT_ATTRIBUTES_D)['fields'][number][0];
+const OBJECT_ATTRIBUTES = {
+  4: layoutOf<OaField>(OBJECT_ATTRIBUTES_D, 4),
+  8: layoutOf<OaField>(OBJECT_ATTRIBUTES_D, 8),
+};
+
+/** Writes a new handle to a PHANDLE: pointer-sized, zero-extended on AMD64. */
+export const setHandle = (ctx: KernelContext, out: number, handle: number) =>
+  ctx.mem.setUlongPtr(out, handle);
 /** Access bits that ask to change a file (FILE_WRITE_DATA, FILE_APPEND_DATA, DELETE, GENERIC_WRITE, GENERIC_ALL). */
 const WRITE_ACCESS = 0x2 | 0x4 | 0x10000 | 0x40000000 | 0x10000000;
 /** CreateDisposition values that open an existing file without changing it: FILE_OPEN, FILE_OPEN_IF. */
@@ -18,18 +38,20 @@ const REG_OPENED_EXISTING_KEY = 2;
 
 /** The full name an OBJECT_ATTRIBUTES gives: ObjectName, relative to RootDirectory's key if set. */
 function objectName(ctx: KernelContext, attributes: number): string | null {
-  const name = ctx.mem.unicodeString(ctx.mem.u32(attributes + OBJECT_ATTRIBUTES.ObjectName));
+  const oa = OBJECT_ATTRIBUTES[ctx.mem.pointerSize];
+  const name = ctx.mem.unicodeString(ctx.mem.ptr(attributes + oa.ObjectName));
   if (name === null) return null;
-  const root = ctx.mem.u32(attributes + OBJECT_ATTRIBUTES.RootDirectory);
+  const root = ctx.mem.ptr(attributes + oa.RootDirectory);
   if (!root) return name;
   const parent = ctx.ob.get(root);
   return parent?.path !== undefined ? `${parent.path}\\${name}` : null;
 }
 
-function setIoStatus(ctx: KernelContext, iosb: number, status: number, information: number): number {
+/** IO_STATUS_BLOCK { union { NTSTATUS Status; PVOID Pointer; }; ULONG_PTR Information; }: `status`, returned. */
+export function setIoStatus(ctx: KernelContext, iosb: number, status: number, information: number): number {
   if (iosb) {
-    ctx.mem.setU32(iosb, status);
-    ctx.mem.setU32(iosb + 4, information);
+    ctx.mem.setUlongPtr(iosb, status);
+    ctx.mem.setUlongPtr(iosb + ctx.mem.pointerSize, information);
   }
   return status;
 }
@@ -46,7 +68,7 @@ function openFile(
   if (data === null) return setIoStatus(ctx, iosb!, NTSTATUS.OBJECT_NAME_NOT_FOUND, 0);
   if (access! & WRITE_ACCESS || !OPENING.has(disposition))
     return setIoStatus(ctx, iosb!, NTSTATUS.ACCESS_DENIED, 0); // model: the files are a read-only view
-  ctx.mem.setU32(out!, ctx.ob.open(ctx.ob.create('file', { path, data, position: 0 })));
+  setHandle(ctx, out!, ctx.ob.open(ctx.ob.create('file', { path, data, position: 0 })));
   return setIoStatus(ctx, iosb!, NTSTATUS.SUCCESS, FILE_OPENED);
 }
 
@@ -146,7 +168,7 @@ export const ZwOpenKey = defineExport({
     const path = objectName(ctx, attributes!);
     if (path === null) return NTSTATUS.OBJECT_NAME_INVALID;
     if (!ctx.registry?.key(path)) return NTSTATUS.OBJECT_NAME_NOT_FOUND;
-    ctx.mem.setU32(out!, ctx.ob.open(ctx.ob.create('key', { path })));
+    setHandle(ctx, out!, ctx.ob.open(ctx.ob.create('key', { path })));
     return NTSTATUS.SUCCESS;
   },
 });
@@ -164,7 +186,7 @@ export const ZwCreateKey = defineExport({
     const parent = path.replace(/\\+[^\\]*\\*$/, '');
     if (!registry.key(parent)) return NTSTATUS.OBJECT_PATH_NOT_FOUND;
     const { created } = registry.key(path, true)!;
-    ctx.mem.setU32(out!, ctx.ob.open(ctx.ob.create('key', { path })));
+    setHandle(ctx, out!, ctx.ob.open(ctx.ob.create('key', { path })));
     if (disposition) ctx.mem.setU32(disposition!, created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY);
     return NTSTATUS.SUCCESS;
   },
