@@ -90,14 +90,20 @@ export class X64Abi implements Abi {
   }
   /**
    * A call from the current sp: the argument area (home space and stack arguments, 16-byte aligned),
-   * then the return address. Every argument is passed as a pointer would be (0 stays NULL): the
-   * routines the kernel calls take pointers (DriverEntry, dispatch, completion, DPC routines), and a
-   * 32-bit value read from the low half of its register is unchanged.
+   * then the return address. An argument is passed as a pointer would be (0 stays NULL; the routines
+   * the kernel calls mostly take pointers: DriverEntry, dispatch, completion, DPC routines, and a
+   * 32-bit value read from the low half of its register is unchanged) unless `scalars` names it: an
+   * integer (a size_t length) is passed zero-extended.
    */
-  prepareCall(_routine: number, args: readonly number[], returnAddress: number): void {
+  prepareCall(
+    _routine: number,
+    args: readonly number[],
+    returnAddress: number,
+    scalars?: readonly number[],
+  ): void {
     const base = (this.sp() - argumentArea(args.length)) & ~15;
     args.forEach((a, i) => {
-      const v = this.cpu.guestAddress(a);
+      const v = scalars?.includes(i) ? BigInt(a >>> 0) : this.cpu.guestAddress(a);
       const reg = REGISTER_ARGS[i];
       if (reg) this.cpu.setReg(reg, v);
       else this.setQword(base + 8 * i, v, 'stack argument');

@@ -24,7 +24,7 @@ import {
 } from '../kernel/index.js';
 import { formatStatus, type LoadedModule, SystemLoader, statusName } from '../loader/index.js';
 import { buildIrp, dispatchPlan } from './irp.js';
-import { fileOf, handlersForDriver, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
+import { fileOf, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
 import { describe, finish, isMiss } from './outcome.js';
 import type { CallReport, RunDriverOptions, RunDriverReport, SecurityCookieReport } from './report.js';
 
@@ -45,7 +45,7 @@ interface LoadedDriver {
 }
 
 export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
-  const registry = new HandlerRegistry(handlersForDriver(opts.driver, opts.handlers ?? ALL_HANDLERS));
+  const registry = new HandlerRegistry(opts.handlers ?? ALL_HANDLERS);
   const files = kernelFiles(opts, registry);
   const driverFile = fileOf(opts.driver, 'System32\\drivers');
   const report: RunDriverReport = {

@@ -75,4 +75,19 @@ describe('UnicornX64', () => {
     expect(c.reg('rax')).toBe(BigInt.asUintN(64, 5n * X64_WINDOW + 15n));
     expect(abi.result()).toBe(15);
   });
+
+  it('passes the arguments a call names as scalars zero-extended, not as window addresses', () => {
+    // The same routine: RCX + RDX + R8 + R9 + [RSP+28h]; arguments 2 and 4 are integers (size_t, ULONG).
+    const c = load([
+      0x48, 0x89, 0xc8, 0x48, 0x01, 0xd0, 0x4c, 0x01, 0xc0, 0x4c, 0x01, 0xc8, 0x48, 0x03, 0x44, 0x24, 0x28,
+      0xc3,
+    ]);
+    const { stackTop } = setupNtX64(c, { number: 0 });
+    const abi = abiFor(c);
+    abi.setSp(stackTop);
+    abi.prepareCall(CODE, [1, 2, 0x10, 4, 0x12e486], CODE + 0x800, [2, 4]);
+    expect(c.run({ start: CODE, until: CODE + 0x800 }).kind).toBe('returned');
+    expect(c.reg('r8')).toBe(0x10n);
+    expect(c.reg('rax')).toBe(BigInt.asUintN(64, 3n * X64_WINDOW + 7n + 0x10n + 0x12e486n));
+  });
 });

@@ -88,21 +88,28 @@ export const halIrqlExports: ExportHandler[] = [
     swapIrql(ctx, irql!);
     return undefined;
   }),
-  // KLOCK_QUEUE_HANDLE { KSPIN_LOCK_QUEUE { Next, Lock }; KIRQL OldIrql; }
-  hal(
-    'VOID FASTCALL KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, OUT PKLOCK_QUEUE_HANDLE LockHandle)',
-    (ctx, [lock, h]) => {
+  // KLOCK_QUEUE_HANDLE { KSPIN_LOCK_QUEUE { Next, Lock }; KIRQL OldIrql; }: pointers, so Lock at 4 or 8
+  // and OldIrql at 8 or 16. The HAL exports them on x86, the kernel on AMD64 (wdm.h).
+  ...defineShared(['hal', 'ntoskrnl'], {
+    prototype:
+      'VOID FASTCALL KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, OUT PKLOCK_QUEUE_HANDLE LockHandle)',
+    impl: (ctx, [lock, h]) => {
       if (!acquireLock(ctx, lock!, 'queued spin lock')) return undefined;
-      ctx.mem.setU32(h!, 0);
-      ctx.mem.setU32(h! + 4, lock!);
-      ctx.mem.write(h! + 8, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
+      const p = ctx.mem.pointerSize;
+      ctx.mem.setPtr(h!, 0);
+      ctx.mem.setPtr(h! + p, lock!);
+      ctx.mem.write(h! + 2 * p, new Uint8Array([swapIrql(ctx, DISPATCH_LEVEL)]));
       return undefined;
     },
-  ),
-  hal('VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)', (ctx, [h]) => {
-    releaseLock(ctx, ctx.mem.u32(h! + 4));
-    swapIrql(ctx, ctx.mem.u8(h! + 8));
-    return undefined;
+  }),
+  ...defineShared(['hal', 'ntoskrnl'], {
+    prototype: 'VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)',
+    impl: (ctx, [h]) => {
+      const p = ctx.mem.pointerSize;
+      releaseLock(ctx, ctx.mem.ptr(h! + p));
+      swapIrql(ctx, ctx.mem.u8(h! + 2 * p));
+      return undefined;
+    },
   }),
   nt('VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)', (ctx, [lock]) => {
     acquireLock(ctx, lock!, 'spin lock');

@@ -4,7 +4,7 @@
 // ntoskrnl/io/iomgr/error.c IopLogWorker, base/services/eventlog/eventlog.c ProcessPortMessage). Here
 // the packet becomes an `io-error-log` event; the boot turns those into records (src/kernel/system-log.ts).
 import type { KernelContext } from '../../context.js';
-import { DEVICE_OBJECT, DRIVER_OBJECT, IO_TYPE_DEVICE } from '../../objects.js';
+import { IO_TYPE_DEVICE } from '../../objects.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 
 /** IO_ERROR_LOG_PACKET (ntddk.h, x86): the header before DumpData, and the whole packet's size. */
@@ -33,8 +33,9 @@ const pending = new WeakMap<object, Map<number, { ioObject: number; size: number
 /** The service name of the driver behind `ioObject` ("\Driver\Foo" → "Foo"), and the device's name. */
 function namesOf(ctx: KernelContext, ioObject: number): { driver: string | null; device: string | null } {
   try {
+    const { DEVICE_OBJECT, DRIVER_OBJECT } = ctx.mem.layouts;
     const isDevice = ctx.mem.u16(ioObject) === IO_TYPE_DEVICE;
-    const driverObject = isDevice ? ctx.mem.u32(ioObject + DEVICE_OBJECT.DriverObject) : ioObject;
+    const driverObject = isDevice ? ctx.mem.ptr(ioObject + DEVICE_OBJECT.DriverObject) : ioObject;
     const full = driverObject ? ctx.mem.unicodeString(driverObject + DRIVER_OBJECT.DriverName) : null;
     const device = isDevice ? ctx.objects.nameOf(ioObject, 'device') : null;
     return { driver: full ? full.slice(full.lastIndexOf('\\') + 1) || null : null, device };
