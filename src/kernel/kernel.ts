@@ -210,6 +210,15 @@ export class EmulatedKernel {
         }
       },
     };
+    if (cpu.arch === 'amd64')
+      this.ctx.argSlot64 = (index) => {
+        try {
+          return this.abi.arg64(index, { conv: 'cdecl', argCount: index + 1 });
+        } catch (e) {
+          if (e instanceof AbiAccessError) throw new GuestAccessError(e.address, 'stack argument');
+          throw e;
+        }
+      };
     if (cpu.arch === 'x86') {
       this.exceptions = new ExceptionDispatcher(cpu, this.ctx);
       this.exceptions.install((h) => this.hostRoutine(h));

@@ -174,22 +174,18 @@ async function runDriverCode(
   kernel.ctx.registry = new RegistryModel();
   seedServiceKey(kernel.ctx.registry, servicesKey(serviceName), report.driver.ntPath);
   if (opts.imageset) kernel.ctx.files = imagesetFiles(opts.imageset);
-  // Model: the LDR_DATA_TABLE_ENTRY list is laid out for x86 only; an AMD64 run has none (DriverSection 0).
-  const moduleList =
-    cpu.arch === 'amd64'
-      ? null
-      : buildLoadedModuleList(
-          kernel,
-          loader.modules.map((m) => ({
-            ntPath: m.ntPath,
-            base: m.base,
-            size: m.size,
-            entryPoint: m.entryPoint,
-            checkSum: m.image.headers.optionalHeader.checkSum,
-            timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
-          })),
-        );
-  report.loadedModuleList = moduleList ? { head: moduleList.head, exported: moduleList.exported } : null;
+  const moduleList = buildLoadedModuleList(
+    kernel,
+    loader.modules.map((m) => ({
+      ntPath: m.ntPath,
+      base: m.base,
+      size: m.size,
+      entryPoint: m.entryPoint,
+      checkSum: m.image.headers.optionalHeader.checkSum,
+      timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
+    })),
+  );
+  report.loadedModuleList = { head: moduleList.head, exported: moduleList.exported };
   if (cpu.arch === 'amd64') report.addressBase = `0x${cpu.window.toString(16)}`;
   const tracer = opts.trace
     ? new Tracer(cpu, kernel.log, opts.trace, opts.traceLimit ?? DEFAULT_TRACE_LIMIT)
@@ -232,7 +228,7 @@ async function runDriverCode(
     entryPoint: driver.entryPoint,
   });
   const { DRIVER_OBJECT: D, DRIVER_EXTENSION, IRP, pointerSize } = kernel.mem.layouts;
-  kernel.mem.setPtr(driverObject + D.DriverSection, moduleList?.entries.get(driver.base) ?? 0);
+  kernel.mem.setPtr(driverObject + D.DriverSection, moduleList.entries.get(driver.base) ?? 0);
   if (driver.entryPoint === null) {
     report.outcome = 'driver-entry-failed';
     return finish(report, kernel);
