@@ -12,6 +12,13 @@ const MAX_OUTPUT = 512;
 export const MAX_DBGPRINT_EVENTS = 10_000;
 const printed = new WeakMap<object, number>();
 
+/** The next 64-bit argument: one slot where variadic arguments are 64-bit (`slot64`), else two, low first. */
+function next64(next: () => number, slot64?: () => bigint): bigint {
+  if (slot64) return BigInt.asUintN(64, slot64());
+  const lo = BigInt(next() >>> 0);
+  return lo | (BigInt(next() >>> 0) << 32n);
+}
+
 /**
  * Formats like the kernel's _vsnprintf: flags, width, precision, h/l/w/I64 sizes, and the
  * conversions %c %C %d %i %u %x %X %o %p %s %S %ws %Z %wZ %%. `next()` yields successive 32-bit args.
@@ -26,8 +33,7 @@ export function formatDbgPrint(
   next: () => number,
   options: { max?: number; wide?: boolean; slot64?: () => bigint } = {},
 ): string {
-  const limit = options.max ?? MAX_OUTPUT;
-  const { slot64 } = options;
+  const { max: limit = MAX_OUTPUT, slot64 } = options;
   const wideMode = options.wide === true;
   let out = '';
   const re = /%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|w|I64|I32|I)?([cCdiouxXpsSZn%])/g;
@@ -67,11 +73,7 @@ export function formatDbgPrint(
       case 'X': {
         let v: bigint;
         if (size === 'I64' || size === 'll' || (size === 'I' && slot64)) {
-          if (slot64) v = BigInt.asUintN(64, slot64());
-          else {
-            const lo = BigInt(next() >>> 0);
-            v = lo | (BigInt(next() >>> 0) << 32n);
-          }
+          v = next64(next, slot64);
           if (conv === 'd' || conv === 'i') v = BigInt.asIntN(64, v);
         } else {
           const raw = next();
@@ -104,7 +106,7 @@ export function formatDbgPrint(
       }
       case 'p':
         text = slot64
-          ? BigInt.asUintN(64, slot64()).toString(16).toUpperCase().padStart(16, '0')
+          ? next64(next, slot64).toString(16).toUpperCase().padStart(16, '0')
           : (next() >>> 0).toString(16).toUpperCase().padStart(8, '0');
         break;
       case 's':
