@@ -1,7 +1,8 @@
 // Benchmarks of the AMD64 CpuEngine (UnicornX64, Unicorn in UC_MODE_64 through the kernel's window)
 // against bare koffi + libunicorn in 64-bit mode doing the same work in the same run, with the same
 // targets as the x86 ones (bench/cpu.ts): (a) guest -> host handler -> guest API round trips through
-// the x64 convention's return (abi-x64.ts returnFromCall64: [RSP], RAX, RSP, RIP), (b) a tight loop.
+// the x64 convention's return (abi-x64.ts returnFromCall64: RSP, [RSP], then RAX, RSP and RIP in one
+// uc_reg_write_batch; the bare peer makes the five calls one by one), (b) a tight loop.
 // Like bench/cpu.ts, the bare peer binds libunicorn itself on purpose.
 // Alone: `npx tsx bench/cpu-x64.ts`; bench/run.ts calls benchCpuX64().
 import koffi from 'koffi';

@@ -212,7 +212,7 @@ sample services "$b/libntoskrnl.a"
 $DLLTOOL -k -d fixtures/src/samples/wdm.def -l "$b/libwdm.a"
 sample wdm "$b/libwdm.a"
 
-# --- AMD64 samples (fixtures/src/samples/ioctl.c, layered.c and wdm.c again), with Debian's x86_64 mingw-w64 ---
+# --- AMD64 samples (fixtures/src/samples/ioctl.c, layered.c, modules.c and wdm.c again), with Debian's x86_64 mingw-w64 ---
 # Same source and flags but for unwind tables (x64 images keep .pdata/.xdata, as WDK builds do); it
 # imports the kernel's undecorated names (the x86 import library's, without @N).
 CC64=x86_64-w64-mingw32-gcc
@@ -240,6 +240,7 @@ sample64() { # name [import library]: fixtures/src/samples/<name>.c -> samples/a
 }
 sample64 ioctl
 sample64 layered
+sample64 modules
 sample64 wdm "$b/libwdm64.a"
 
 # --- CD media and installed image sets, assembled from the images above ---

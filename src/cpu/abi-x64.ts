@@ -90,14 +90,20 @@ export class X64Abi implements Abi {
   }
   /**
    * A call from the current sp: the argument area (home space and stack arguments, 16-byte aligned),
-   * then the return address. Every argument is passed as a pointer would be (0 stays NULL): the
-   * routines the kernel calls take pointers (DriverEntry, dispatch, completion, DPC routines), and a
-   * 32-bit value read from the low half of its register is unchanged.
+   * then the return address. An argument is passed as a pointer would be (0 stays NULL; the routines
+   * the kernel calls mostly take pointers: DriverEntry, dispatch, completion, DPC routines, and a
+   * 32-bit value read from the low half of its register is unchanged) unless `scalars` names it: an
+   * integer (a size_t length) is passed zero-extended.
    */
-  prepareCall(_routine: number, args: readonly number[], returnAddress: number): void {
+  prepareCall(
+    _routine: number,
+    args: readonly number[],
+    returnAddress: number,
+    scalars?: readonly number[],
+  ): void {
     const base = (this.sp() - argumentArea(args.length)) & ~15;
     args.forEach((a, i) => {
-      const v = this.cpu.guestAddress(a);
+      const v = scalars?.includes(i) ? BigInt(a >>> 0) : this.cpu.guestAddress(a);
       const reg = REGISTER_ARGS[i];
       if (reg) this.cpu.setReg(reg, v);
       else this.setQword(base + 8 * i, v, 'stack argument');
@@ -134,18 +140,21 @@ export class X64Abi implements Abi {
   }
 }
 
+/** What returnFromCall64 writes, in one engine call. */
+const RETURN_REGS: readonly X64Reg[] = ['rax', 'rsp', 'rip'];
+const returnValues: bigint[] = [0n, 0n, 0n];
+
 /**
  * Returns at once from a routine entered by CALL (an x64 routine pops nothing): RAX = `result`, RSP
- * past the return address, RIP = the return address. One register read, one memory read and three
- * register writes, as x86-call.ts returnFromStdcall does for x86 (bench/cpu-x64.ts measures it).
+ * past the return address, RIP = the return address. Three engine calls: RSP read, the return
+ * address read, and RAX, RSP and RIP written together (bench/cpu-x64.ts measures it).
  */
 export function returnFromCall64(cpu: X64Cpu, result: bigint): void {
   const rsp = cpu.reg('rsp');
   const at = cpu.hostAddress(rsp);
   if (at === null) throw new AbiAccessError(Number(rsp & 0xffffffffn), 'return address');
-  const b = cpu.read(at, 8);
-  const ret = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
-  cpu.setReg('rax', result);
-  cpu.setReg('rsp', rsp + 8n);
-  cpu.setReg('rip', ret);
+  returnValues[0] = result;
+  returnValues[1] = rsp + 8n;
+  returnValues[2] = cpu.readU64(at);
+  cpu.setRegs(RETURN_REGS, returnValues);
 }

@@ -94,8 +94,14 @@ export interface Abi {
   /**
    * Sets up a call of `routine` with `args` from the current sp, returning to `returnAddress`: x86
    * pushes args and the return address; Alpha fills a0-a5, stack slots, ra and t12. pc is not set.
+   * `scalars`: indexes of args that are integers, not pointers (where the two are passed differently).
    */
-  prepareCall(routine: number, args: readonly number[], returnAddress: number): void;
+  prepareCall(
+    routine: number,
+    args: readonly number[],
+    returnAddress: number,
+    scalars?: readonly number[],
+  ): void;
   /** Whether a call with `argCount` arguments can take over the caller's frame (a tail call). */
   canTailCall(argCount: number): boolean;
   /**

@@ -251,6 +251,10 @@ export interface X64Cpu extends CpuCore<X64> {
   /** Writes a model-specific register (WRMSR): IA32_GS_BASE, IA32_KERNEL_GS_BASE, IA32_EFER… */
   writeMsr(id: number, value: bigint): void;
   hookPortIo(io: PortIo): HookHandle;
+  /** Writes several registers at once (one engine call; at most 8), `values[i]` to `names[i]`. */
+  setRegs(names: readonly X64Reg[], values: readonly bigint[]): void;
+  /** The 64-bit little-endian value at host address `address`. */
+  readU64(address: number): bigint;
 }
 
 /** An Alpha AXP CPU (AlphaInterpreter, src/cpu/alpha/interpreter.ts); nothing beyond the core. */

@@ -21,9 +21,9 @@ import { UC_X86_MMR, UC_X86_MSR, UcX64Reg, UcX86Reg } from './unicorn-abi.js';
 export const X64_WINDOW = 0xfffff80000000000n;
 const WINDOW_SIZE = 0x100000000n;
 
-/** The uc_x86_reg id of an AMD64 register name. */
-const regId = (name: X64Reg): number =>
-  name in UcX64Reg ? UcX64Reg[name as keyof typeof UcX64Reg] : UcX86Reg[name as keyof typeof UcX86Reg];
+/** The uc_x86_reg id of each AMD64 register name (one lookup per access: reg/setReg are per-call paths). */
+const REG_IDS = new Map<string, number>([...Object.entries(UcX86Reg), ...Object.entries(UcX64Reg)]);
+const regId = (name: X64Reg): number => REG_IDS.get(name)!;
 
 export class UnicornX64 implements X64Cpu {
   readonly arch = 'amd64' as const;
@@ -32,6 +32,7 @@ export class UnicornX64 implements X64Cpu {
   private readonly uc: UnicornX86;
   private readonly bytes = new Uint8Array(8);
   private readonly view = new DataView(this.bytes.buffer);
+  private readonly ids: number[] = [];
 
   /** `counting` and `maxMappedBytes` as UnicornOptions has them (default: counting 'always'). */
   constructor(options: { maxMappedBytes?: number; counting?: 'always' | 'on-demand' } = {}) {
@@ -89,6 +90,15 @@ export class UnicornX64 implements X64Cpu {
   setReg(name: X64Reg, value: bigint): void {
     this.view.setBigUint64(0, BigInt.asUintN(64, value), true);
     this.uc.setRegRaw(regId(name), this.bytes);
+  }
+  setRegs(names: readonly X64Reg[], values: readonly bigint[]): void {
+    const ids = this.ids;
+    ids.length = names.length;
+    for (let i = 0; i < names.length; i++) ids[i] = regId(names[i]!);
+    this.uc.setRegsRaw64(ids, values);
+  }
+  readU64(address: number): bigint {
+    return this.uc.readU64(address);
   }
   setDescriptorTable(which: 'gdtr' | 'idtr', base: bigint, limit: number): void {
     const mmr = new Uint8Array(UC_X86_MMR.size);

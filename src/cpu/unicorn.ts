@@ -102,6 +102,8 @@ interface Api {
   memWrite: (uc: Uc, address: number, bytes: Uint8Array, size: number) => number;
   regRead: (uc: Uc, reg: number, value: Uint8Array) => number;
   regWrite: (uc: Uc, reg: number, value: Uint8Array) => number;
+  /** `regs` and `vals` are native addresses (an int array, an array of pointers to the values). */
+  regWriteBatch: (uc: Uc, regs: bigint, vals: bigint, count: number) => number;
   emuStart: (uc: Uc, begin: number, until: number, timeout: number, count: number) => number;
   emuStop: (uc: Uc) => number;
   hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
@@ -162,6 +164,7 @@ function bind(library: string): Api {
     memWrite: lib.func('int uc_mem_write(void *uc, uint64_t address, const void *bytes, size_t size)'),
     regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
     regWrite: lib.func('int uc_reg_write(void *uc, int regid, const void *value)'),
+    regWriteBatch: lib.func('int uc_reg_write_batch(void *uc, void *regs, void *vals, int count)'),
     emuStart: lib.func(
       'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
     ),
@@ -181,6 +184,9 @@ function bind(library: string): Api {
   apis.set(library, api);
   return api;
 }
+
+/** Most registers one setRegsRaw64 call writes. */
+const BATCH = 8;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
@@ -312,6 +318,11 @@ export class UnicornX86 implements X86Cpu {
   private uc: Uc;
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
+  /**
+   * Native memory for uc_reg_write_batch (setRegsRaw64): up to BATCH values, pointers to them, and
+   * their register ids, made on first use; koffi would otherwise convert JS arrays on every call.
+   */
+  private batch: { block: unknown; values: BigUint64Array; ids: Int32Array; base: bigint } | null = null;
   /** Registered trampolines stay referenced here until removed or closed (koffi requires it). */
   private readonly callbacks = new Set<koffi.IKoffiRegisteredCallback>();
   /** Trampolines removed during a run, unregistered when it ends (one of them may be executing). */
@@ -816,6 +827,30 @@ export class UnicornX86 implements X86Cpu {
     const err = this.api.regRead(this.uc, id, out);
     if (err !== UcErr.OK) this.check(err, `uc_reg_read ${id}`);
   }
+  /**
+   * Writes registers `ids` (uc_x86_reg values, at most 8) from `values` (8 bytes each, as uc_reg_write
+   * takes a 64-bit register) in one uc_reg_write_batch call instead of one call each.
+   */
+  setRegsRaw64(ids: readonly number[], values: readonly bigint[]): void {
+    const n = ids.length;
+    if (n > BATCH) throw new RangeError(`setRegsRaw64: ${n} registers (at most ${BATCH})`);
+    if (!this.batch) {
+      // [values: BATCH x 8][pointers: BATCH x 8][ids: BATCH x 4]
+      const block = koffi.alloc('uint8_t', BATCH * 20);
+      const base = koffi.address(block) as bigint;
+      const buffer = koffi.view(block, BATCH * 20);
+      const words = new BigUint64Array(buffer, 0, 2 * BATCH);
+      for (let i = 0; i < BATCH; i++) words[BATCH + i] = base + BigInt(8 * i);
+      this.batch = { block, values: words, ids: new Int32Array(buffer, 16 * BATCH, BATCH), base };
+    }
+    const b = this.batch;
+    for (let i = 0; i < n; i++) {
+      b.ids[i] = ids[i]!;
+      b.values[i] = BigInt.asUintN(64, values[i]!);
+    }
+    const err = this.api.regWriteBatch(this.uc, b.base + BigInt(16 * BATCH), b.base + BigInt(8 * BATCH), n);
+    if (err !== UcErr.OK) this.check(err, 'uc_reg_write_batch');
+  }
   /** Writes register `id` (a uc_x86_reg value) from `bytes` (an MSR: a uc_x86_msr). */
   setRegRaw(id: number, bytes: Uint8Array): void {
     const err = this.api.regWrite(this.uc, id, bytes);
@@ -1080,11 +1115,13 @@ export class UnicornX86 implements X86Cpu {
   }
   private readScratch(address: number, size: number): DataView {
     this.beforeRead(address, size);
-    this.check(
-      this.api.memRead(this.uc, address, this.scratch, size),
-      `uc_mem_read 0x${address.toString(16)}`,
-    );
+    const err = this.api.memRead(this.uc, address, this.scratch, size);
+    if (err !== UcErr.OK) this.check(err, `uc_mem_read 0x${address.toString(16)}`);
     return this.scratchView;
+  }
+  /** A little-endian 64-bit value at `address` (AMD64's stack words, unicorn-x64.ts). */
+  readU64(address: number): bigint {
+    return this.readScratch(address, 8).getBigUint64(0, true);
   }
   private writeScratch(address: number, size: number): void {
     this.writeBytes(address, this.scratch, size);
@@ -1363,6 +1400,8 @@ export class UnicornX86 implements X86Cpu {
     this.initialContext = null;
     this.api.close(this.uc);
     this.uc = null;
+    if (this.batch) koffi.free(this.batch.block);
+    this.batch = null;
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.clear();
     this.interruptHooks.clear();

@@ -26,6 +26,11 @@ export interface KernelContext {
    * arguments past the declared ones handlers read themselves. Throws GuestAccessError.
    */
   arg(index: number): number;
+  /**
+   * Where variadic arguments are 64-bit slots (AMD64): argument `index` whole, as the guest passed it
+   * (a pointer is its 64-bit address, not a window offset), for %p, %I64x and %Ix. Absent elsewhere.
+   */
+  argSlot64?(index: number): bigint;
   /** Ends the current run (e.g. KeBugCheckEx); the report shows `reason`. */
   stop(reason: string): void;
   /** Kernel-owned guest structures created on first use (e.g. CONFIGURATION_INFORMATION), by name. */

@@ -105,11 +105,12 @@ const shapeOf = (h: ExportHandler): RoutineShape =>
     : { conv: h.conv, argCount: h.args.length };
 /**
  * Whether `h` returns a pointer (PVOID, PDEVICE_OBJECT, `char *`…), which is wider than 32 bits on
- * AMD64: the prototype's return type names a pointer type (P…, LP…) or has a star. 64-bit scalars
+ * AMD64: the prototype's return type names a pointer type (P…, LP…; KMDF's object handles WDFDEVICE…,
+ * pointers in KMDF) or has a star. 64-bit scalars
  * (PHYSICAL_ADDRESS) are returned as bigints and never reach here.
  */
 const returnsPointer = (h: ExportHandler): boolean =>
-  h.returns.includes('*') || (/^L?P[A-Z0-9_]*$/.test(h.returns) && h.returnWidth === 4);
+  h.returns.includes('*') || (/^(L?P[A-Z0-9_]*|WDF[A-Z]+)$/.test(h.returns) && h.returnWidth === 4);
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -209,6 +210,15 @@ export class EmulatedKernel {
         }
       },
     };
+    if (cpu.arch === 'amd64')
+      this.ctx.argSlot64 = (index) => {
+        try {
+          return this.abi.arg64(index, { conv: 'cdecl', argCount: index + 1 });
+        } catch (e) {
+          if (e instanceof AbiAccessError) throw new GuestAccessError(e.address, 'stack argument');
+          throw e;
+        }
+      };
     if (cpu.arch === 'x86') {
       this.exceptions = new ExceptionDispatcher(cpu, this.ctx);
       this.exceptions.install((h) => this.hostRoutine(h));
@@ -484,7 +494,12 @@ export class EmulatedKernel {
       const marker = abi.pushMarker(id);
       const esp = abi.spAtMarkerReturn(marker, result.args.length);
       this.continuations.set(id, { frame, onReturn, esp, marker });
-      abi.prepareCall(result.routine, result.args, KERNEL_ROUTINES);
+      abi.prepareCall(
+        result.routine,
+        result.args,
+        KERNEL_ROUTINES,
+        result.kind === 'guest-call' ? result.scalars : undefined,
+      );
       abi.setPc(result.routine);
       return;
     }

@@ -3,28 +3,10 @@
 // DRIVER_OBJECT.DriverSection points at its entry, so guest code that walks the list works.
 import { utf16z } from './guest.js';
 import type { EmulatedKernel } from './kernel.js';
+import { X86_STRUCTURES } from './objects.js';
 
-/**
- * LDR_DATA_TABLE_ENTRY (x86, NT 3.10 to NT 4; Geoff Chappell's ldr_data_table_entry study and
- * ReactOS's ldrtypes.h agree on these offsets): 0x48 bytes.
- */
-export const LDR_DATA_TABLE_ENTRY = {
-  size: 0x48,
-  InLoadOrderLinks: 0x00,
-  InMemoryOrderLinks: 0x08,
-  InInitializationOrderLinks: 0x10,
-  DllBase: 0x18,
-  EntryPoint: 0x1c,
-  SizeOfImage: 0x20,
-  FullDllName: 0x24,
-  BaseDllName: 0x2c,
-  Flags: 0x34,
-  LoadCount: 0x38,
-  TlsIndex: 0x3a,
-  SectionPointer: 0x3c,
-  CheckSum: 0x40,
-  TimeDateStamp: 0x44,
-} as const;
+/** LDR_DATA_TABLE_ENTRY (x86): 0x48 bytes; `mem.layouts.LDR_DATA_TABLE_ENTRY` is the running machine's. */
+export const LDR_DATA_TABLE_ENTRY = X86_STRUCTURES.LDR_DATA_TABLE_ENTRY;
 
 export interface ListedModule {
   ntPath: string;
@@ -48,13 +30,14 @@ export interface LoadedModuleList {
  * Builds the list for `modules` in load order (the kernel, the HAL, then drivers and their
  * dependencies). The head is the kernel's exported PsLoadedModuleList when the image has one (later
  * NTs export it; NT 3.51 does not), else a kernel variable in kernel pool (report its address).
- * Entries and name buffers live in kernel pool. Model: Flags 0, LoadCount 1 for every entry.
+ * Entries and name buffers live in kernel pool, laid out for the machine (x86 or AMD64 offsets,
+ * pointers 4 or 8 bytes). Model: Flags 0, LoadCount 1 for every entry.
  */
 export function buildLoadedModuleList(kernel: EmulatedKernel, modules: ListedModule[]): LoadedModuleList {
   const { mem, pool } = kernel;
-  const L = LDR_DATA_TABLE_ENTRY;
+  const { LDR_DATA_TABLE_ENTRY: L, UNICODE_STRING: U, pointerSize: p } = mem.layouts;
   const exportedHead = kernel.ctx.systemRoutine('PsLoadedModuleList');
-  const head = exportedHead ?? pool.allocateStatic(8);
+  const head = exportedHead ?? pool.allocateStatic(2 * p);
   kernel.ctx.statics.set('PsLoadedModuleList', head);
   const entries = new Map<number, number>();
   let last = head;
@@ -66,12 +49,12 @@ export function buildLoadedModuleList(kernel: EmulatedKernel, modules: ListedMod
     mem.write(full, utf16z(m.ntPath));
     mem.write(base, utf16z(baseName));
     const unicode = (at: number, text: string, buffer: number) => {
-      mem.setU16(at, text.length * 2);
-      mem.setU16(at + 2, text.length * 2 + 2);
-      mem.setU32(at + 4, buffer);
+      mem.setU16(at + U.Length, text.length * 2);
+      mem.setU16(at + U.MaximumLength, text.length * 2 + 2);
+      mem.setPtr(at + U.Buffer, buffer);
     };
-    mem.setU32(entry + L.DllBase, m.base);
-    mem.setU32(entry + L.EntryPoint, m.entryPoint ?? 0);
+    mem.setPtr(entry + L.DllBase, m.base);
+    mem.setPtr(entry + L.EntryPoint, m.entryPoint ?? 0);
     mem.setU32(entry + L.SizeOfImage, m.size);
     unicode(entry + L.FullDllName, m.ntPath, full);
     unicode(entry + L.BaseDllName, baseName, base);
@@ -81,17 +64,17 @@ export function buildLoadedModuleList(kernel: EmulatedKernel, modules: ListedMod
     mem.setU32(entry + L.TimeDateStamp, m.timeDateStamp);
     // InsertTailList(&PsLoadedModuleList, &entry->InLoadOrderLinks); the other two links are
     // kept empty (self-pointing), as kernel-mode entries leave them unused.
-    mem.setU32(entry + L.InLoadOrderLinks, head);
-    mem.setU32(entry + L.InLoadOrderLinks + 4, last);
-    mem.setU32(last, entry);
+    mem.setPtr(entry + L.InLoadOrderLinks, head);
+    mem.setPtr(entry + L.InLoadOrderLinks + p, last);
+    mem.setPtr(last, entry);
     for (const links of [L.InMemoryOrderLinks, L.InInitializationOrderLinks]) {
-      mem.setU32(entry + links, entry + links);
-      mem.setU32(entry + links + 4, entry + links);
+      mem.setPtr(entry + links, entry + links);
+      mem.setPtr(entry + links + p, entry + links);
     }
     last = entry;
     entries.set(m.base, entry);
   }
-  mem.setU32(last, head);
-  mem.setU32(head + 4, last);
+  mem.setPtr(last, head);
+  mem.setPtr(head + p, last);
   return { head, exported: exportedHead !== null, entries };
 }

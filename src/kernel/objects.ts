@@ -254,6 +254,57 @@ export const MDL_D = {
   ],
 } as const satisfies StructDescription;
 
+/**
+ * LDR_DATA_TABLE_ENTRY as the kernel keeps it for loaded modules (NT 3.10 to NT 4 on x86: 0x48 bytes,
+ * Geoff Chappell's ldr_data_table_entry study and ReactOS's ldrtypes.h; AMD64: DllBase 0x30,
+ * FullDllName 0x48, BaseDllName 0x58, Flags 0x68, as x64 Windows' KLDR_DATA_TABLE_ENTRY has them,
+ * where the second and third LIST_ENTRYs are ExceptionTable/GpValue words of the same size).
+ */
+export const LDR_DATA_TABLE_ENTRY_D = {
+  name: 'LDR_DATA_TABLE_ENTRY',
+  fields: [
+    ['InLoadOrderLinks', struct(LIST_ENTRY_D)],
+    ['InMemoryOrderLinks', struct(LIST_ENTRY_D)],
+    ['InInitializationOrderLinks', struct(LIST_ENTRY_D)],
+    ['DllBase', 'ptr'],
+    ['EntryPoint', 'ptr'],
+    ['SizeOfImage', 'u32'],
+    ['FullDllName', struct(UNICODE_STRING_D)],
+    ['BaseDllName', struct(UNICODE_STRING_D)],
+    ['Flags', 'u32'],
+    ['LoadCount', 'u16'],
+    ['TlsIndex', 'u16'],
+    [
+      'HashLinks',
+      {
+        union: [
+          ['HashLinks_', struct(LIST_ENTRY_D)],
+          [
+            'Section',
+            {
+              struct: [
+                ['SectionPointer', 'ptr'],
+                ['CheckSum', 'u32'],
+              ],
+              flatten: true,
+            },
+          ],
+        ],
+        flatten: true,
+      },
+    ],
+    [
+      'TimeDateStamp',
+      {
+        union: [
+          ['TimeDateStamp_', 'u32'],
+          ['LoadedImports', 'ptr'],
+        ],
+      },
+    ],
+  ],
+} as const satisfies StructDescription;
+
 type Names<D extends StructDescription> = D['fields'][number][0];
 /** The I/O manager's structures laid out for pointers of `p` bytes. */
 export function ioStructures(p: PointerSize) {
@@ -280,6 +331,10 @@ export function ioStructures(p: PointerSize) {
     IO_STACK_LOCATION: layoutOf<Names<typeof IO_STACK_LOCATION_D>>(IO_STACK_LOCATION_D, p),
     MDL: layoutOf<Names<typeof MDL_D>>(MDL_D, p),
     KEVENT: layoutOf<Names<typeof KEVENT_D>>(KEVENT_D, p),
+    LDR_DATA_TABLE_ENTRY: layoutOf<Names<typeof LDR_DATA_TABLE_ENTRY_D> | 'SectionPointer' | 'CheckSum'>(
+      LDR_DATA_TABLE_ENTRY_D,
+      p,
+    ),
   };
 }
 export type IoStructures = ReturnType<typeof ioStructures>;

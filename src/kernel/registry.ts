@@ -40,6 +40,8 @@ export interface GuestCall {
   routine: number;
   args: number[];
   onReturn: (eax: number) => HandlerResult;
+  /** Indexes of `args` that are integers (lengths, codes), not pointers: AMD64 passes them zero-extended. */
+  scalars?: readonly number[];
 }
 
 /**
@@ -66,12 +68,15 @@ export interface ContinueContext {
  */
 export type HandlerResult = number | bigint | undefined | GuestCall | TailCall | ContinueContext;
 
-export const guestCall = (routine: number, args: number[], onReturn: GuestCall['onReturn']): GuestCall => ({
-  kind: 'guest-call',
-  routine,
-  args,
-  onReturn,
-});
+export const guestCall = (
+  routine: number,
+  args: number[],
+  onReturn: GuestCall['onReturn'],
+  scalars?: readonly number[],
+): GuestCall =>
+  scalars
+    ? { kind: 'guest-call', routine, args, onReturn, scalars }
+    : { kind: 'guest-call', routine, args, onReturn };
 export const tailCall = (routine: number, args: number[]): TailCall => ({ kind: 'tail-call', routine, args });
 
 /**

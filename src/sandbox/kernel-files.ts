@@ -4,8 +4,8 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INPUT_LIMITS, InputFileError, openRegularFile, readRegularFile } from '../input/index.js';
-import type { ExportHandler, FileProvider, HandlerRegistry } from '../kernel/index.js';
+import { INPUT_LIMITS, InputFileError, readRegularFile } from '../input/index.js';
+import type { FileProvider, HandlerRegistry } from '../kernel/index.js';
 import { importedNames, moduleOfDll, syntheticImage } from '../kernel/index.js';
 import type { ModuleFile, ModuleSource } from '../loader/index.js';
 import { PeImage } from '../pe/index.js';
@@ -189,27 +189,6 @@ function registryKernel(
       bytes: syntheticImage('hal.dll', byModule('hal'), 0x80400000, missingOf('hal'), machine),
     },
   };
-}
-
-/** Export modules whose handlers know only the x86 layouts of their structures. */
-const X86_ONLY_MODULES: ReadonlySet<string> = new Set(['wdfldr', 'wdf01000', 'fwpkclnt']);
-
-/**
- * The handlers a run of `driverPath` may use: KMDF and WFP read their structures at x86 offsets
- * only, so for an AMD64 driver their routines are call-time misses (reported when called), not
- * handlers that would misread 64-bit structures. Only the driver's headers are read; a driver that
- * cannot be read keeps them all (kernelFiles and the loader report it).
- */
-export function handlersForDriver(driverPath: string, handlers: readonly ExportHandler[]): ExportHandler[] {
-  let amd64 = false;
-  try {
-    const image = PeImage.open(() => openRegularFile(driverPath, INPUT_LIMITS.image, true), driverPath);
-    amd64 = image.headers.fileHeader.machine === 0x8664;
-    image.release();
-  } catch {
-    // reported by kernelFiles
-  }
-  return amd64 ? handlers.filter((h) => !X86_ONLY_MODULES.has(h.module)) : [...handlers];
 }
 
 /** 'amd64' for an AMD64 image (machine 0x8664), else 'x86' (what the loader then checks and reports). */

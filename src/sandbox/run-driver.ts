@@ -24,7 +24,7 @@ import {
 } from '../kernel/index.js';
 import { formatStatus, type LoadedModule, SystemLoader, statusName } from '../loader/index.js';
 import { buildIrp, dispatchPlan } from './irp.js';
-import { fileOf, handlersForDriver, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
+import { fileOf, imagesetFiles, type KernelFiles, kernelFiles } from './kernel-files.js';
 import { describe, finish, isMiss } from './outcome.js';
 import type { CallReport, RunDriverOptions, RunDriverReport, SecurityCookieReport } from './report.js';
 
@@ -45,7 +45,7 @@ interface LoadedDriver {
 }
 
 export async function runDriver(opts: RunDriverOptions): Promise<RunDriverReport> {
-  const registry = new HandlerRegistry(handlersForDriver(opts.driver, opts.handlers ?? ALL_HANDLERS));
+  const registry = new HandlerRegistry(opts.handlers ?? ALL_HANDLERS);
   const files = kernelFiles(opts, registry);
   const driverFile = fileOf(opts.driver, 'System32\\drivers');
   const report: RunDriverReport = {
@@ -175,22 +175,18 @@ async function runDriverCode(
   kernel.ctx.registry = new RegistryModel();
   seedServiceKey(kernel.ctx.registry, servicesKey(serviceName), report.driver.ntPath);
   if (opts.imageset) kernel.ctx.files = imagesetFiles(opts.imageset);
-  // Model: the LDR_DATA_TABLE_ENTRY list is laid out for x86 only; an AMD64 run has none (DriverSection 0).
-  const moduleList =
-    cpu.arch === 'amd64'
-      ? null
-      : buildLoadedModuleList(
-          kernel,
-          loader.modules.map((m) => ({
-            ntPath: m.ntPath,
-            base: m.base,
-            size: m.size,
-            entryPoint: m.entryPoint,
-            checkSum: m.image.headers.optionalHeader.checkSum,
-            timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
-          })),
-        );
-  report.loadedModuleList = moduleList ? { head: moduleList.head, exported: moduleList.exported } : null;
+  const moduleList = buildLoadedModuleList(
+    kernel,
+    loader.modules.map((m) => ({
+      ntPath: m.ntPath,
+      base: m.base,
+      size: m.size,
+      entryPoint: m.entryPoint,
+      checkSum: m.image.headers.optionalHeader.checkSum,
+      timeDateStamp: m.image.headers.fileHeader.timeDateStamp,
+    })),
+  );
+  report.loadedModuleList = { head: moduleList.head, exported: moduleList.exported };
   if (cpu.arch === 'amd64') report.addressBase = `0x${cpu.window.toString(16)}`;
   const tracer = opts.trace
     ? new Tracer(cpu, kernel.log, opts.trace, opts.traceLimit ?? DEFAULT_TRACE_LIMIT)
@@ -233,7 +229,7 @@ async function runDriverCode(
     entryPoint: driver.entryPoint,
   });
   const { DRIVER_OBJECT: D, DRIVER_EXTENSION, IRP, pointerSize } = kernel.mem.layouts;
-  kernel.mem.setPtr(driverObject + D.DriverSection, moduleList?.entries.get(driver.base) ?? 0);
+  kernel.mem.setPtr(driverObject + D.DriverSection, moduleList.entries.get(driver.base) ?? 0);
   if (driver.entryPoint === null) {
     report.outcome = 'driver-entry-failed';
     return finish(report, kernel);

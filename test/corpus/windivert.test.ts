@@ -1,5 +1,6 @@
-// WinDivert 2.2 (test/corpus/windivert-2.2/WinDivert32.sys, a WDK-built KMDF 1.9 driver using the
-// Windows Filtering Platform and NDIS 6) run end to end under `--kernel registry`: DriverEntry
+// WinDivert 2.2 (test/corpus/windivert-2.2/WinDivert32.sys and its AMD64 twin WinDivert64.sys,
+// WDK-built KMDF 1.9 drivers using the Windows Filtering Platform and NDIS 6) run end to end under
+// `--kernel registry`, with the same report for both builds apart from addresses: DriverEntry
 // binds to KMDF and creates its secured control device and link, registers its WFP provider and
 // sublayers; a create, an IOCTL and a close reach its file-object and queue callbacks; unload
 // undoes it all. The IOCTL is IOCTL_WINDIVERT_INITIALIZE = CTL_CODE(FILE_DEVICE_NETWORK, 0x921,
@@ -13,30 +14,34 @@ import { run } from '../../src/cli/main.js';
 import type { KernelEvent, RunDriverReport } from '../../src/sandbox/index.js';
 import { runDriver } from '../../src/sandbox/index.js';
 
-const DRIVER = join(fileURLToPath(new URL('.', import.meta.url)), 'windivert-2.2', 'WinDivert32.sys');
+const HERE = fileURLToPath(new URL('.', import.meta.url));
 const IOCTL_WINDIVERT_INITIALIZE = 0x0012e486;
 const SDDL_DEVOBJ_SYS_ALL_ADM_ALL = 'D:P(A;;GA;;;SY)(A;;GA;;;BA)';
 /** The provider key WinDivert 2.2 registers its WFP objects under. */
 const PROVIDER = '{450ec398-1eaf-49f5-85e0-228f0d293921}';
 
-let report: RunDriverReport;
-beforeAll(async () => {
-  report = await runDriver({ driver: DRIVER, kernel: 'registry', ioctls: [IOCTL_WINDIVERT_INITIALIZE] });
-}, 60_000);
+describe.each([
+  ['WinDivert32.sys', 'x86'],
+  ['WinDivert64.sys', 'AMD64'],
+])('WinDivert 2.2 %s (%s: KMDF 1.9, WFP, NDIS 6) under --kernel registry', (file) => {
+  const DRIVER = join(HERE, 'windivert-2.2', file);
+  let report: RunDriverReport;
+  beforeAll(async () => {
+    report = await runDriver({ driver: DRIVER, kernel: 'registry', ioctls: [IOCTL_WINDIVERT_INITIALIZE] });
+  }, 60_000);
 
-const call = (routine: string) => {
-  const c = report.calls.find((x) => x.routine === routine);
-  if (!c) throw new Error(`no ${routine} in ${report.calls.map((x) => x.routine).join(', ')}`);
-  return c;
-};
-const eventsOf = (routine: string): KernelEvent[] => {
-  const c = call(routine);
-  return report.events.slice(c.firstEvent, c.firstEvent + c.eventCount);
-};
-const apiNames = (routine: string) =>
-  eventsOf(routine).flatMap((e) => (e.type === 'api-call' ? [`${e.module}!${e.name}`] : []));
+  const call = (routine: string) => {
+    const c = report.calls.find((x) => x.routine === routine);
+    if (!c) throw new Error(`no ${routine} in ${report.calls.map((x) => x.routine).join(', ')}`);
+    return c;
+  };
+  const eventsOf = (routine: string): KernelEvent[] => {
+    const c = call(routine);
+    return report.events.slice(c.firstEvent, c.firstEvent + c.eventCount);
+  };
+  const apiNames = (routine: string) =>
+    eventsOf(routine).flatMap((e) => (e.type === 'api-call' ? [`${e.module}!${e.name}`] : []));
 
-describe('WinDivert 2.2 (KMDF 1.9, WFP, NDIS 6) under --kernel registry', () => {
   it('runs every entry point to its return with no routine left unimplemented', () => {
     expect(report.outcome).toBe('ok');
     expect(report.calls.map((c) => c.routine)).toEqual([
@@ -141,5 +146,52 @@ describe('WinDivert 2.2 (KMDF 1.9, WFP, NDIS 6) under --kernel registry', () => 
     expect(out).toContain(`WFP provider added: ${PROVIDER} "WinDivert"`);
     expect(out).toMatch(/IRP_MJ_DEVICE_CONTROL 0x0012e486 at 0x[0-9a-f]+ -> 0xC000000D/);
     expect(out).toContain('Outcome: ok');
+  }, 60_000);
+});
+
+/** What a report says apart from addresses and the compiler's helper calls (x86's _alldiv, memset…). */
+function behaviour(r: RunDriverReport) {
+  const HELPERS = /^ntoskrnl!(_all\w+|_aull\w+|mem\w+)$/;
+  return r.calls.map((c) => ({
+    routine: c.routine,
+    status: c.status,
+    irpStatus: c.irpStatus,
+    events: r.events.slice(c.firstEvent, c.firstEvent + c.eventCount).flatMap((e) => {
+      if (e.type === 'api-call') {
+        const name = `${e.module}!${e.name}`;
+        return HELPERS.test(name) ? [] : [name];
+      }
+      if (e.type === 'wfp-object')
+        return [
+          `${e.kind} ${e.action} ${e.kind === 'engine' || e.kind === 'injection-handle' ? '' : e.key} ${e.name ?? ''}`,
+        ];
+      if (e.type === 'device-created') return [`device ${e.name} 0x${e.deviceType.toString(16)} ${e.sddl}`];
+      if (e.type === 'symlink-created') return [`link ${e.link} -> ${e.target}`];
+      if (e.type === 'io-error-log') return [`error log ${e.errorCode} ${e.strings.join(',')}`];
+      return [e.type];
+    }),
+  }));
+}
+
+describe('WinDivert 2.2: the AMD64 build', () => {
+  it('does what the x86 build does, call for call, apart from addresses and compiler helpers', async () => {
+    const run = (file: string) =>
+      runDriver({
+        driver: join(HERE, 'windivert-2.2', file),
+        kernel: 'registry',
+        ioctls: [IOCTL_WINDIVERT_INITIALIZE],
+      });
+    const [x86, amd64] = [await run('WinDivert32.sys'), await run('WinDivert64.sys')];
+    const b64 = behaviour(amd64);
+    expect(b64.flatMap((c) => c.events)).toContain('wdf01000!WdfIoQueueCreate');
+    // The driver's own names differ (the service key is the file's name), and the x86 spin lock
+    // routines are HAL exports where AMD64's are the kernel's.
+    const same = (b: ReturnType<typeof behaviour>) =>
+      JSON.parse(
+        JSON.stringify(b)
+          .replaceAll(/WinDivert(32|64)/g, 'WinDivertNN')
+          .replaceAll(/(hal|ntoskrnl)!(Ke\w+InStackQueuedSpinLock)/g, '$2'),
+      );
+    expect(same(b64)).toEqual(same(behaviour(x86)));
   }, 60_000);
 });

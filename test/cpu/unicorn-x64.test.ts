@@ -3,6 +3,7 @@
 // calling convention (abi-x64.ts) as the kernel uses it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { abiFor } from '../../src/cpu/abi.js';
+import { returnFromCall64 } from '../../src/cpu/abi-x64.js';
 import { RX, type X64Cpu } from '../../src/cpu/engine.js';
 import { createCpu, disassembleAt, setupNtX64, X64_WINDOW } from '../../src/cpu/index.js';
 
@@ -74,5 +75,45 @@ describe('UnicornX64', () => {
     // Each argument went in as a window address (pointers): X64_WINDOW * 5 + 15, modulo 2^64.
     expect(c.reg('rax')).toBe(BigInt.asUintN(64, 5n * X64_WINDOW + 15n));
     expect(abi.result()).toBe(15);
+  });
+
+  it('passes the arguments a call names as scalars zero-extended, not as window addresses', () => {
+    // The same routine: RCX + RDX + R8 + R9 + [RSP+28h]; arguments 2 and 4 are integers (size_t, ULONG).
+    const c = load([
+      0x48, 0x89, 0xc8, 0x48, 0x01, 0xd0, 0x4c, 0x01, 0xc0, 0x4c, 0x01, 0xc8, 0x48, 0x03, 0x44, 0x24, 0x28,
+      0xc3,
+    ]);
+    const { stackTop } = setupNtX64(c, { number: 0 });
+    const abi = abiFor(c);
+    abi.setSp(stackTop);
+    abi.prepareCall(CODE, [1, 2, 0x10, 4, 0x12e486], CODE + 0x800, [2, 4]);
+    expect(c.run({ start: CODE, until: CODE + 0x800 }).kind).toBe('returned');
+    expect(c.reg('r8')).toBe(0x10n);
+    expect(c.reg('rax')).toBe(BigInt.asUintN(64, 3n * X64_WINDOW + 7n + 0x10n + 0x12e486n));
+  });
+
+  it('writes several registers in one call (setRegs) and reads 64-bit words (readU64); returnFromCall64 uses both', () => {
+    const c = load([0xf4]); // nothing runs: the registers and memory are checked directly
+    const { stackTop } = setupNtX64(c, { number: 0 });
+    c.setRegs(['rax', 'rbx', 'r15', 'rip'], [0x1122334455667788n, -1n, 7n, X64_WINDOW + BigInt(CODE)]);
+    expect([c.reg('rax'), c.reg('rbx'), c.reg('r15'), c.reg('rip')]).toEqual([
+      0x1122334455667788n,
+      0xffffffffffffffffn,
+      7n,
+      X64_WINDOW + BigInt(CODE),
+    ]);
+    const sp = stackTop - 0x40;
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, X64_WINDOW + BigInt(CODE + 0x10), true);
+    c.write(sp, b);
+    expect(c.readU64(sp)).toBe(X64_WINDOW + BigInt(CODE + 0x10));
+    c.setReg('rsp', X64_WINDOW + BigInt(sp));
+    returnFromCall64(c, 0x5an);
+    expect([c.reg('rax'), c.reg('rsp'), c.reg('rip')]).toEqual([
+      0x5an,
+      X64_WINDOW + BigInt(sp + 8),
+      X64_WINDOW + BigInt(CODE + 0x10),
+    ]);
+    expect(() => c.setRegs(Array(9).fill('rax'), Array(9).fill(0n))).toThrow(RangeError);
   });
 });

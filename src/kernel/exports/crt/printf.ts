@@ -21,9 +21,30 @@ function format(
 ): number {
   const text = wide ? ctx.mem.wString(fmt, 4096) : ctx.mem.cString(fmt, 4096);
   let i = 0;
+  // A va_list walks pointer-sized slots: 8 bytes each on AMD64, where %p and 64-bit integers take
+  // one slot whole (slot64) and other conversions its low 32 bits (a pointer: its window offset).
+  const p = ctx.mem.pointerSize;
   const next =
-    'stack' in from ? () => ctx.arg(from.stack + i++) : () => ctx.mem.u32(from.vaList + 4 * i++, 'va_list');
-  const out = formatDbgPrint(ctx.mem, text, next, { wide, max: count === null ? UNBOUNDED : count + 1 });
+    'stack' in from
+      ? () => ctx.arg(from.stack + i++)
+      : () =>
+          p === 8
+            ? ctx.mem.ptr(from.vaList + 8 * i++, 'va_list')
+            : ctx.mem.u32(from.vaList + 4 * i++, 'va_list');
+  const slot64 =
+    p !== 8
+      ? undefined
+      : 'stack' in from
+        ? ctx.argSlot64 && (() => ctx.argSlot64!(from.stack + i++))
+        : () => {
+            const b = ctx.mem.bytes(from.vaList + 8 * i++, 8, 'va_list');
+            return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+          };
+  const out = formatDbgPrint(ctx.mem, text, next, {
+    wide,
+    max: count === null ? UNBOUNDED : count + 1,
+    ...(slot64 ? { slot64 } : {}),
+  });
   // _snprintf: when the output fills Count, no NUL is written and the result is -1.
   if (count !== null && out.length >= count) {
     const cut = out.slice(0, count);

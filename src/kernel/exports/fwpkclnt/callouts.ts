@@ -6,6 +6,7 @@ import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 import { guidAt, STATUS_FWP, wfp } from './engine.js';
+import { wfpLayouts } from './layouts.js';
 
 const fwps = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'fwpkclnt', prototype, impl });
@@ -41,20 +42,24 @@ function handles(ctx: KernelContext): Set<number> {
 }
 
 export const wfpCalloutExports: ExportHandler[] = [
-  // FWPS_CALLOUT0 (x86): calloutKey, flags 16, classifyFn 20, notifyFn 24, flowDeleteFn 28.
   fwps(
     'NTSTATUS FwpsCalloutRegister0(void *deviceObject, const FWPS_CALLOUT0 *callout, UINT32 *calloutId)',
     (ctx, [, callout, out]) => {
-      if (!callout || !ctx.mem.u32(callout + 20) || !ctx.mem.u32(callout + 24))
+      const { FWPS_CALLOUT } = wfpLayouts(ctx);
+      if (
+        !callout ||
+        !ctx.mem.ptr(callout + FWPS_CALLOUT.classifyFn) ||
+        !ctx.mem.ptr(callout + FWPS_CALLOUT.notifyFn)
+      )
         return NTSTATUS.INVALID_PARAMETER;
       const key = guidAt(ctx, callout);
       const m = registered(ctx);
       if (m.has(key)) return STATUS_FWP.ALREADY_EXISTS;
       const r: Registration = {
         id: wfp(ctx).nextId++,
-        classify: ctx.mem.u32(callout + 20),
-        notify: ctx.mem.u32(callout + 24),
-        flowDelete: ctx.mem.u32(callout + 28),
+        classify: ctx.mem.ptr(callout + FWPS_CALLOUT.classifyFn),
+        notify: ctx.mem.ptr(callout + FWPS_CALLOUT.notifyFn),
+        flowDelete: ctx.mem.ptr(callout + FWPS_CALLOUT.flowDeleteFn),
       };
       m.set(key, r);
       if (out) ctx.mem.setU32(out, r.id);
@@ -94,7 +99,7 @@ export const wfpCalloutExports: ExportHandler[] = [
       if (h === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
       ctx.mem.write(h, new Uint8Array(0x10));
       handles(ctx).add(h);
-      ctx.mem.setU32(out, h);
+      ctx.mem.setPtr(out, h);
       const af = family! & 0xffff;
       ctx.log.add({
         type: 'wfp-object',

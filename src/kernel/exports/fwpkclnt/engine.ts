@@ -7,6 +7,7 @@
 import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
+import { wfpLayouts } from './layouts.js';
 
 const fwpm = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'fwpkclnt', prototype, impl });
@@ -76,7 +77,7 @@ export function guidAt(ctx: KernelContext, at: number): string {
 
 /** FWPM_DISPLAY_DATA0.name (a wchar_t * at `at`), or null. */
 function displayName(ctx: KernelContext, at: number): string | null {
-  const p = ctx.mem.u32(at);
+  const p = ctx.mem.ptr(at);
   return p ? ctx.mem.wString(p, 256) : null;
 }
 
@@ -117,7 +118,7 @@ function engineOf(ctx: KernelContext, handle: number): Engine | undefined {
 
 /** An optional `GUID *` at `at` as a dependency on a provider. */
 function providerUse(ctx: KernelContext, at: number): string[] {
-  const p = ctx.mem.u32(at);
+  const p = ctx.mem.ptr(at);
   return p ? [keyOf('provider', guidAt(ctx, p))] : [];
 }
 
@@ -153,9 +154,10 @@ export const wfpEngineExports: ExportHandler[] = [
       if (server || (authn !== 10 && authn !== 0xffffffff) || !out) return NTSTATUS.INVALID_PARAMETER;
       const handle = ctx.pool.allocate(0x10, 0, 'FwEn', 'kernel');
       if (handle === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
-      const dynamic = session ? (ctx.mem.u32(session + 24) & SESSION_FLAG_DYNAMIC) !== 0 : false;
+      const { SESSION } = wfpLayouts(ctx);
+      const dynamic = session ? (ctx.mem.u32(session + SESSION.flags) & SESSION_FLAG_DYNAMIC) !== 0 : false;
       wfp(ctx).engines.set(handle, { dynamic, txn: null });
-      ctx.mem.setU32(out, handle);
+      ctx.mem.setPtr(out, handle);
       ctx.log.add({
         type: 'wfp-object',
         action: 'added',
@@ -216,63 +218,60 @@ export const wfpEngineExports: ExportHandler[] = [
     undo(ctx, engine);
     return NTSTATUS.SUCCESS;
   }),
-  // FWPM_PROVIDER0 (x86): providerKey, displayData {name, description} at 16, flags 24, …
+  // The structures' offsets: layouts.ts (x86 and AMD64).
   adder(
     'NTSTATUS FwpmProviderAdd0(HANDLE engineHandle, const FWPM_PROVIDER0 *provider, PSECURITY_DESCRIPTOR sd)',
     (ctx, p, engine) => ({
       kind: 'provider',
       key: guidAt(ctx, p),
-      name: displayName(ctx, p + 16),
+      name: displayName(ctx, p + wfpLayouts(ctx).PROVIDER.displayData),
       id: null,
       engine,
       uses: [],
     }),
   ),
   deleter('provider', 'NTSTATUS FwpmProviderDeleteByKey0(HANDLE engineHandle, const GUID *key)'),
-  // FWPM_SUBLAYER0 (x86): subLayerKey, displayData 16, flags 24, providerKey (GUID *) 28, providerData 32, weight 40.
   adder(
     'NTSTATUS FwpmSubLayerAdd0(HANDLE engineHandle, const FWPM_SUBLAYER0 *subLayer, PSECURITY_DESCRIPTOR sd)',
     (ctx, p, engine) => ({
       kind: 'sublayer',
       key: guidAt(ctx, p),
-      name: displayName(ctx, p + 16),
+      name: displayName(ctx, p + wfpLayouts(ctx).SUBLAYER.displayData),
       id: null,
       engine,
-      uses: providerUse(ctx, p + 28),
+      uses: providerUse(ctx, p + wfpLayouts(ctx).SUBLAYER.providerKey),
     }),
   ),
   deleter('sublayer', 'NTSTATUS FwpmSubLayerDeleteByKey0(HANDLE engineHandle, const GUID *key)'),
-  // FWPM_CALLOUT0 (x86): calloutKey, displayData 16, flags 24, providerKey 28, providerData 32, applicableLayer 40, calloutId 56.
   adder(
     'NTSTATUS FwpmCalloutAdd0(HANDLE engineHandle, const FWPM_CALLOUT0 *callout, PSECURITY_DESCRIPTOR sd, UINT32 *id)',
     (ctx, p, engine) => ({
       kind: 'callout',
       key: guidAt(ctx, p),
-      name: displayName(ctx, p + 16),
+      name: displayName(ctx, p + wfpLayouts(ctx).CALLOUT.displayData),
       id: wfp(ctx).nextId++,
       engine,
-      uses: providerUse(ctx, p + 28),
+      uses: providerUse(ctx, p + wfpLayouts(ctx).CALLOUT.providerKey),
     }),
     (ctx, [, , , out], o) => {
       if (out) ctx.mem.setU32(out, o.id!);
     },
   ),
   deleter('callout', 'NTSTATUS FwpmCalloutDeleteByKey0(HANDLE engineHandle, const GUID *key)'),
-  // FWPM_FILTER0 (x86): filterKey, displayData 16, flags 24, providerKey 28, providerData 32,
-  // layerKey 40, subLayerKey 56, weight 72, numFilterConditions 80, filterCondition 84,
-  // action {type 88, filterType/calloutKey 92}, …
   adder(
     'NTSTATUS FwpmFilterAdd0(HANDLE engineHandle, const FWPM_FILTER0 *filter, PSECURITY_DESCRIPTOR sd, UINT64 *id)',
     (ctx, p, engine) => {
-      const uses = providerUse(ctx, p + 28);
-      const sublayer = guidAt(ctx, p + 56);
+      const { FILTER } = wfpLayouts(ctx);
+      const uses = providerUse(ctx, p + FILTER.providerKey);
+      const sublayer = guidAt(ctx, p + FILTER.subLayerKey);
       // A zero sublayer key means FWPM_SUBLAYER_UNIVERSAL, the engine's own.
       if (sublayer !== '{00000000-0000-0000-0000-000000000000}') uses.push(keyOf('sublayer', sublayer));
-      if (ctx.mem.u32(p + 88) & ACTION_FLAG_CALLOUT) uses.push(keyOf('callout', guidAt(ctx, p + 92)));
+      if (ctx.mem.u32(p + FILTER.actionType) & ACTION_FLAG_CALLOUT)
+        uses.push(keyOf('callout', guidAt(ctx, p + FILTER.actionCalloutKey)));
       return {
         kind: 'filter',
         key: guidAt(ctx, p),
-        name: displayName(ctx, p + 16),
+        name: displayName(ctx, p + FILTER.displayData),
         id: wfp(ctx).nextId++,
         engine,
         uses,

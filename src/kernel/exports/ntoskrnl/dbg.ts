@@ -12,19 +12,28 @@ const MAX_OUTPUT = 512;
 export const MAX_DBGPRINT_EVENTS = 10_000;
 const printed = new WeakMap<object, number>();
 
+/** The next 64-bit argument: one slot where variadic arguments are 64-bit (`slot64`), else two, low first. */
+function next64(next: () => number, slot64?: () => bigint): bigint {
+  if (slot64) return BigInt.asUintN(64, slot64());
+  const lo = BigInt(next() >>> 0);
+  return lo | (BigInt(next() >>> 0) << 32n);
+}
+
 /**
  * Formats like the kernel's _vsnprintf: flags, width, precision, h/l/w/I64 sizes, and the
  * conversions %c %C %d %i %u %x %X %o %p %s %S %ws %Z %wZ %%. `next()` yields successive 32-bit args.
  * `wide` formats as swprintf does (%s and %c take wide characters, %S and %C narrow ones); the
- * output is cut at `max` characters (DbgPrint's 512 by default).
+ * output is cut at `max` characters (DbgPrint's 512 by default). With `slot64` (AMD64, where each
+ * variadic argument is one 64-bit slot) %p, %I64/%ll and %I take the next slot whole: %p prints 16
+ * digits, a 64-bit integer is one argument, not two.
  */
 export function formatDbgPrint(
   mem: GuestMemory,
   format: string,
   next: () => number,
-  options: { max?: number; wide?: boolean } = {},
+  options: { max?: number; wide?: boolean; slot64?: () => bigint } = {},
 ): string {
-  const limit = options.max ?? MAX_OUTPUT;
+  const { max: limit = MAX_OUTPUT, slot64 } = options;
   const wideMode = options.wide === true;
   let out = '';
   const re = /%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|w|I64|I32|I)?([cCdiouxXpsSZn%])/g;
@@ -63,9 +72,8 @@ export function formatDbgPrint(
       case 'x':
       case 'X': {
         let v: bigint;
-        if (size === 'I64' || size === 'll') {
-          const lo = BigInt(next() >>> 0);
-          v = lo | (BigInt(next() >>> 0) << 32n);
+        if (size === 'I64' || size === 'll' || (size === 'I' && slot64)) {
+          v = next64(next, slot64);
           if (conv === 'd' || conv === 'i') v = BigInt.asIntN(64, v);
         } else {
           const raw = next();
@@ -97,7 +105,9 @@ export function formatDbgPrint(
         break;
       }
       case 'p':
-        text = (next() >>> 0).toString(16).toUpperCase().padStart(8, '0');
+        text = slot64
+          ? next64(next, slot64).toString(16).toUpperCase().padStart(16, '0')
+          : (next() >>> 0).toString(16).toUpperCase().padStart(8, '0');
         break;
       case 's':
       case 'S': {
@@ -135,7 +145,10 @@ export const DbgPrint = defineExport({
       return 0;
     }
     let index = 1; // the arguments after Format
-    const text = formatDbgPrint(ctx.mem, ctx.mem.cString(format!, 1024), () => ctx.arg(index++));
+    const slot64 = ctx.argSlot64 && (() => ctx.argSlot64!(index++));
+    const text = formatDbgPrint(ctx.mem, ctx.mem.cString(format!, 1024), () => ctx.arg(index++), {
+      ...(slot64 ? { slot64 } : {}),
+    });
     ctx.log.add({ type: 'dbgprint', text, caller: ctx.caller });
     return 0;
   },

@@ -33,8 +33,8 @@ const pending = new WeakMap<object, Map<number, { ioObject: number; size: number
 /** The service name of the driver behind `ioObject` ("\Driver\Foo" → "Foo"), and the device's name. */
 function namesOf(ctx: KernelContext, ioObject: number): { driver: string | null; device: string | null } {
   try {
-    const isDevice = ctx.mem.u16(ioObject) === IO_TYPE_DEVICE;
     const { DEVICE_OBJECT, DRIVER_OBJECT } = ctx.mem.layouts;
+    const isDevice = ctx.mem.u16(ioObject) === IO_TYPE_DEVICE;
     const driverObject = isDevice ? ctx.mem.ptr(ioObject + DEVICE_OBJECT.DriverObject) : ioObject;
     const full = driverObject ? ctx.mem.unicodeString(driverObject + DRIVER_OBJECT.DriverName) : null;
     const device = isDevice ? ctx.objects.nameOf(ioObject, 'device') : null;

@@ -1,6 +1,5 @@
 // Process structure exports (ntoskrnl!Ps*, IoGetCurrentProcess): the System process and thread all
 // driver code runs in (model), system threads, and the version query NT 3.51 did not have.
-import { IRP } from '../../objects.js';
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 
@@ -95,7 +94,7 @@ export const IoGetRequestorProcess = defineExport({
   module: 'ntoskrnl',
   prototype: 'PEPROCESS IoGetRequestorProcess(PIRP Irp)',
   impl(ctx, [irp]) {
-    const thread = ctx.mem.u32(irp! + IRP.Thread);
+    const thread = ctx.mem.ptr(irp! + ctx.mem.layouts.IRP.Thread);
     if (!thread) return 0;
     const system = ctx.ob.systemContext();
     return thread === system.thread.body ? system.process.body : 0;

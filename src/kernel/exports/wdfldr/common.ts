@@ -11,12 +11,13 @@ export const wdfFunction = (prototype: string, impl: ExportHandler['impl']): Exp
 
 /** A UNICODE_STRING and its buffer in kernel pool (the framework's copy of a driver's string). */
 export function poolUnicodeString(ctx: KernelContext, text: string): number | null {
-  const us = ctx.pool.allocate(8 + text.length * 2 + 2, 0, 'FxUs', 'kernel');
+  const { UNICODE_STRING } = ctx.mem.layouts;
+  const us = ctx.pool.allocate(UNICODE_STRING.size + text.length * 2 + 2, 0, 'FxUs', 'kernel');
   if (us === null) return null;
-  ctx.mem.write(us + 8, utf16z(text));
-  ctx.mem.setU16(us, text.length * 2);
-  ctx.mem.setU16(us + 2, text.length * 2 + 2);
-  ctx.mem.setU32(us + 4, us + 8);
+  ctx.mem.write(us + UNICODE_STRING.size, utf16z(text));
+  ctx.mem.setU16(us + UNICODE_STRING.Length, text.length * 2);
+  ctx.mem.setU16(us + UNICODE_STRING.MaximumLength, text.length * 2 + 2);
+  ctx.mem.setPtr(us + UNICODE_STRING.Buffer, us + UNICODE_STRING.size);
   return us;
 }
 

@@ -3,7 +3,6 @@
 // the DEVICE_OBJECT through the I/O manager with the SDDL's security descriptor on it, symbolic
 // links, and their teardown when the device object is deleted.
 import type { KernelContext } from '../../context.js';
-import { DEVICE_OBJECT } from '../../objects.js';
 import type { ExportHandler } from '../../registry.js';
 import {
   IoCreateDevice,
@@ -13,11 +12,10 @@ import {
 } from '../ntoskrnl/io.js';
 import { NTSTATUS } from '../status.js';
 import { badHandle, poolUnicodeString, wdfFunction } from './common.js';
+import { wdfLayouts } from './layouts.js';
 import { createObject, objectOf, type WdfObject, wdf } from './objects.js';
 import { SddlError, securityDescriptorOf } from './sddl.js';
 
-/** DEVICE_OBJECT.SecurityDescriptor (x86, NT 4 and later ntddk.h; not yet in src/kernel/objects.ts). */
-const DEVICE_SECURITY_DESCRIPTOR = 0x98;
 /** DEVICE_OBJECT.Flags bits (ntddk.h). */
 const DO_BUFFERED_IO = 0x4;
 const DO_EXCLUSIVE = 0x8;
@@ -25,8 +23,6 @@ const DO_DIRECT_IO = 0x10;
 const DO_DEVICE_INITIALIZING = 0x80;
 /** WDF_DEVICE_IO_TYPE: Undefined, Neither, Buffered, Direct (wdfdevice.h). */
 const IO_TYPE_FLAGS = [0, 0, DO_BUFFERED_IO, DO_DIRECT_IO];
-/** WDF_FILEOBJECT_CONFIG (x86): Size, EvtDeviceFileCreate, EvtFileClose, EvtFileCleanup, … */
-const FILEOBJECT_CONFIG = { EvtDeviceFileCreate: 4, EvtFileClose: 8, EvtFileCleanup: 12 } as const;
 const FILE_DEVICE_UNKNOWN = 0x22;
 
 /** What a WDFDEVICE_INIT collects before WdfDeviceCreate. */
@@ -87,7 +83,7 @@ export function releaseDevice(ctx: KernelContext, o: WdfObject): void {
   }
   d.links = [];
   if (d.deviceObject) {
-    const sd = ctx.mem.u32(d.deviceObject + DEVICE_SECURITY_DESCRIPTOR);
+    const sd = ctx.mem.ptr(d.deviceObject + ctx.mem.layouts.DEVICE_OBJECT.SecurityDescriptor);
     IoDeleteDevice.impl(ctx, [d.deviceObject]);
     if (sd) ctx.pool.free(sd);
     d.deviceObject = 0;
@@ -110,17 +106,16 @@ const initSetter = (
     return undefined;
   });
 
-/** WDF_OBJECT_ATTRIBUTES' size (x86). */
-const OBJECT_ATTRIBUTES_SIZE = 32;
 /**
  * The framework's own copy of attributes a driver passes for later use (file objects, requests):
  * the driver's structure is usually on its stack. 0 for none.
  */
 function copyAttributes(ctx: KernelContext, attributes: number): number {
   if (!attributes) return 0;
-  const copy = ctx.pool.allocate(OBJECT_ATTRIBUTES_SIZE, 0, 'FxOa', 'kernel');
+  const { size } = wdfLayouts(ctx).OBJECT_ATTRIBUTES;
+  const copy = ctx.pool.allocate(size, 0, 'FxOa', 'kernel');
   if (copy === null) return 0;
-  ctx.mem.write(copy, ctx.mem.bytes(attributes, OBJECT_ATTRIBUTES_SIZE));
+  ctx.mem.write(copy, ctx.mem.bytes(attributes, size));
   return copy;
 }
 
@@ -225,9 +220,10 @@ export const wdfDeviceExports: ExportHandler[] = [
       const init = initOf(ctx, block!);
       if (!init) return badHandle(ctx, block!, 'PWDFDEVICE_INIT');
       if (config) {
-        init.fileCreate = ctx.mem.u32(config + FILEOBJECT_CONFIG.EvtDeviceFileCreate);
-        init.fileClose = ctx.mem.u32(config + FILEOBJECT_CONFIG.EvtFileClose);
-        init.fileCleanup = ctx.mem.u32(config + FILEOBJECT_CONFIG.EvtFileCleanup);
+        const { FILEOBJECT_CONFIG } = wdfLayouts(ctx);
+        init.fileCreate = ctx.mem.ptr(config + FILEOBJECT_CONFIG.EvtDeviceFileCreate);
+        init.fileClose = ctx.mem.ptr(config + FILEOBJECT_CONFIG.EvtFileClose);
+        init.fileCleanup = ctx.mem.ptr(config + FILEOBJECT_CONFIG.EvtFileCleanup);
       }
       init.fileAttributes = copyAttributes(ctx, attributes!);
       return undefined;
@@ -271,7 +267,7 @@ export const wdfDeviceExports: ExportHandler[] = [
     (ctx, [, device]) => {
       const o = objectOf(ctx, device!, 'device');
       if (!o) return badHandle(ctx, device!, 'WDFDEVICE');
-      const at = deviceData(o).deviceObject + DEVICE_OBJECT.Flags;
+      const at = deviceData(o).deviceObject + ctx.mem.layouts.DEVICE_OBJECT.Flags;
       ctx.mem.setU32(at, ctx.mem.u32(at) & ~DO_DEVICE_INITIALIZING);
       return undefined;
     },
@@ -313,12 +309,12 @@ function createDevice(
   attributes: number,
   out: number,
 ): number | undefined {
-  const block = ctx.mem.u32(initPtr);
+  const block = ctx.mem.ptr(initPtr);
   const init = initOf(ctx, block);
   if (!init) return badHandle(ctx, block, 'PWDFDEVICE_INIT');
   const s = wdf(ctx);
   const nameString = init.name !== null ? poolUnicodeString(ctx, init.name) : 0;
-  const scratch = ctx.pool.allocate(4, 0, 'FxTm', 'kernel');
+  const scratch = ctx.pool.allocate(ctx.mem.pointerSize, 0, 'FxTm', 'kernel');
   if (nameString === null || scratch === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
   const status = IoCreateDevice.impl(ctx, [
     s.driverObject,
@@ -329,7 +325,7 @@ function createDevice(
     init.exclusive ? 1 : 0,
     scratch,
   ]) as number;
-  const deviceObject = ctx.mem.u32(scratch);
+  const deviceObject = ctx.mem.ptr(scratch);
   ctx.pool.free(scratch);
   if (status !== NTSTATUS.SUCCESS) {
     if (nameString) ctx.pool.free(nameString);
@@ -337,13 +333,14 @@ function createDevice(
   }
   const flags =
     (IO_TYPE_FLAGS[init.ioType] ?? 0) | (init.exclusive ? DO_EXCLUSIVE : 0) | DO_DEVICE_INITIALIZING;
+  const { DEVICE_OBJECT } = ctx.mem.layouts;
   ctx.mem.setU32(deviceObject + DEVICE_OBJECT.Flags, flags);
   let sd = 0;
   if (init.sddl !== null) {
     const bytes = securityDescriptorOf(init.sddl);
     sd = ctx.pool.allocate(bytes.length, 0, 'FxSd', 'kernel') ?? 0;
     if (sd) ctx.mem.write(sd, bytes);
-    ctx.mem.setU32(deviceObject + DEVICE_SECURITY_DESCRIPTOR, sd);
+    ctx.mem.setPtr(deviceObject + DEVICE_OBJECT.SecurityDescriptor, sd);
   }
   // The I/O manager's device-created event just logged: what secures the device goes with it.
   const created = ctx.log.events[ctx.log.events.length - 1];
@@ -373,7 +370,7 @@ function createDevice(
   }
   s.inits.delete(block);
   ctx.pool.free(block);
-  ctx.mem.setU32(initPtr, 0);
-  if (out) ctx.mem.setU32(out, o.handle);
+  ctx.mem.setPtr(initPtr, 0);
+  if (out) ctx.mem.setPtr(out, o.handle);
   return NTSTATUS.SUCCESS;
 }

@@ -3,13 +3,14 @@
 // the framework's unload routine that calls EvtDriverUnload and deletes what the driver left, and
 // WdfObject* (typed contexts, references, deletion), locks and memory objects.
 import type { KernelContext } from '../../context.js';
-import { DRIVER_OBJECT, IRP_MJ_COUNT } from '../../objects.js';
+import { IRP_MJ_COUNT } from '../../objects.js';
 import { defineExport, type ExportHandler, guestCall } from '../../registry.js';
 import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
 import { NTSTATUS } from '../status.js';
 import { badHandle, wdfFunction } from './common.js';
 import { releaseDevice } from './device.js';
 import { FxDeviceDispatch } from './io.js';
+import { wdfLayouts } from './layouts.js';
 import {
   addContext,
   contextOf,
@@ -21,23 +22,7 @@ import {
   wdf,
 } from './objects.js';
 
-/** WDF_DRIVER_CONFIG (x86): Size, EvtDriverDeviceAdd, EvtDriverUnload, DriverInitFlags, DriverPoolTag. */
-const DRIVER_CONFIG = {
-  EvtDriverDeviceAdd: 4,
-  EvtDriverUnload: 8,
-  DriverInitFlags: 12,
-  DriverPoolTag: 16,
-} as const;
 const WdfDriverInitNonPnpDriver = 1;
-/** WDF_DRIVER_GLOBALS (wdfglobals.h): Driver, DriverFlags, DriverTag, DriverName[32], DisplaceDriverUnload. */
-export const DRIVER_GLOBALS = {
-  size: 0x30,
-  Driver: 0,
-  DriverFlags: 4,
-  DriverTag: 8,
-  DriverName: 12,
-  DisplaceDriverUnload: 44,
-};
 const STATUS_OBJECT_NAME_EXISTS = 0x40000000;
 
 /** What deleting an object of each kind releases beyond its pool (a device's DEVICE_OBJECT and links). */
@@ -88,10 +73,12 @@ export const wdfDriverExports: ExportHandler[] = [
     (ctx, [globals, driverObject, , attributes, config, out]) => {
       const s = wdf(ctx);
       if (s.driver !== null || globals !== s.globals) return NTSTATUS.INVALID_DEVICE_STATE;
+      const { DRIVER_CONFIG, DRIVER_GLOBALS } = wdfLayouts(ctx);
+      const { DRIVER_OBJECT, pointerSize } = ctx.mem.layouts;
       const flags = ctx.mem.u32(config! + DRIVER_CONFIG.DriverInitFlags);
-      const unload = ctx.mem.u32(config! + DRIVER_CONFIG.EvtDriverUnload);
+      const unload = ctx.mem.ptr(config! + DRIVER_CONFIG.EvtDriverUnload);
       const o = createObject(ctx, 'driver', attributes!, null, {
-        deviceAdd: ctx.mem.u32(config! + DRIVER_CONFIG.EvtDriverDeviceAdd),
+        deviceAdd: ctx.mem.ptr(config! + DRIVER_CONFIG.EvtDriverDeviceAdd),
         unload,
         flags,
       });
@@ -101,16 +88,16 @@ export const wdfDriverExports: ExportHandler[] = [
       // FxDriver::Initialize: every major function goes to the framework's dispatcher.
       const dispatch = routineAddress(ctx, FxDeviceDispatch);
       for (let i = 0; i < IRP_MJ_COUNT; i++)
-        ctx.mem.setU32(driverObject! + DRIVER_OBJECT.MajorFunction + 4 * i, dispatch);
+        ctx.mem.setPtr(driverObject! + DRIVER_OBJECT.MajorFunction + pointerSize * i, dispatch);
       if (unload || !(flags & WdfDriverInitNonPnpDriver)) {
-        ctx.mem.setU32(driverObject! + DRIVER_OBJECT.DriverUnload, routineAddress(ctx, FxDriverUnload));
+        ctx.mem.setPtr(driverObject! + DRIVER_OBJECT.DriverUnload, routineAddress(ctx, FxDriverUnload));
         ctx.mem.write(globals! + DRIVER_GLOBALS.DisplaceDriverUnload, new Uint8Array([1]));
       }
-      ctx.mem.setU32(globals! + DRIVER_GLOBALS.Driver, o.handle);
+      ctx.mem.setPtr(globals! + DRIVER_GLOBALS.Driver, o.handle);
       ctx.mem.setU32(globals! + DRIVER_GLOBALS.DriverFlags, flags);
       const tag = ctx.mem.u32(config! + DRIVER_CONFIG.DriverPoolTag);
       if (tag) ctx.mem.setU32(globals! + DRIVER_GLOBALS.DriverTag, tag);
-      if (out) ctx.mem.setU32(out, o.handle);
+      if (out) ctx.mem.setPtr(out, o.handle);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -127,7 +114,7 @@ export const wdfDriverExports: ExportHandler[] = [
     'PWSTR WdfDriverGetRegistryPath(PWDF_DRIVER_GLOBALS DriverGlobals, WDFDRIVER Driver)',
     (ctx, [, driver]) =>
       objectOf(ctx, driver!, 'driver')
-        ? ctx.mem.u32(wdf(ctx).registryPath + 4)
+        ? ctx.mem.ptr(wdf(ctx).registryPath + ctx.mem.layouts.UNICODE_STRING.Buffer)
         : badHandle(ctx, driver!, 'WDFDRIVER'),
   ),
   // Declared FASTCALL in wdfobject.h (DriverGlobals in ECX, Handle in EDX), unlike the other DDIs.
@@ -143,15 +130,15 @@ export const wdfDriverExports: ExportHandler[] = [
     (ctx, [, handle, attributes, out]) => {
       const o = objectOf(ctx, handle!);
       if (!o) return badHandle(ctx, handle!, 'WDFOBJECT');
-      const info = ctx.mem.u32(attributes! + 28);
+      const info = ctx.mem.ptr(attributes! + wdfLayouts(ctx).OBJECT_ATTRIBUTES.ContextTypeInfo);
       if (!info) return NTSTATUS.INVALID_PARAMETER;
       const existing = contextOf(ctx, o, info);
       if (existing) {
-        if (out) ctx.mem.setU32(out, existing);
+        if (out) ctx.mem.setPtr(out, existing);
         return STATUS_OBJECT_NAME_EXISTS;
       }
       if (!addContext(ctx, o, attributes!)) return NTSTATUS.INSUFFICIENT_RESOURCES;
-      if (out) ctx.mem.setU32(out, contextOf(ctx, o, info));
+      if (out) ctx.mem.setPtr(out, contextOf(ctx, o, info));
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -164,7 +151,7 @@ export const wdfDriverExports: ExportHandler[] = [
     (ctx, [, attributes, out]) => {
       const o = createObject(ctx, 'object', attributes!, wdf(ctx).driver);
       if (!o) return NTSTATUS.INSUFFICIENT_RESOURCES;
-      ctx.mem.setU32(out!, o.handle);
+      ctx.mem.setPtr(out!, o.handle);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -197,7 +184,7 @@ export const wdfDriverExports: ExportHandler[] = [
     (ctx, [, attributes, out]) => {
       const o = createObject(ctx, 'spinlock', attributes!, wdf(ctx).driver, { irql: 0 });
       if (!o) return NTSTATUS.INSUFFICIENT_RESOURCES;
-      ctx.mem.setU32(out!, o.handle);
+      ctx.mem.setPtr(out!, o.handle);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -229,7 +216,7 @@ export const wdfDriverExports: ExportHandler[] = [
         owned: false,
       });
       if (!o) return NTSTATUS.INSUFFICIENT_RESOURCES;
-      ctx.mem.setU32(out!, o.handle);
+      ctx.mem.setPtr(out!, o.handle);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -238,7 +225,7 @@ export const wdfDriverExports: ExportHandler[] = [
     (ctx, [, handle, size]) => {
       const o = objectOf(ctx, handle!, 'memory');
       if (!o) return badHandle(ctx, handle!, 'WDFMEMORY');
-      if (size) ctx.mem.setU32(size, o.data.size as number);
+      if (size) ctx.mem.setUlongPtr(size, o.data.size as number);
       return o.data.buffer as number;
     },
   ),

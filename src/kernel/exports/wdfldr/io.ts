@@ -6,27 +6,18 @@
 // queue runs its callback at once; work items are recorded, not run.
 import type { KernelContext } from '../../context.js';
 import { completeRequest } from '../../irp.js';
-import { IO_STACK_LOCATION, IRP, IRP_MJ, SL } from '../../objects.js';
+import { IRP_MJ, SL } from '../../objects.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 import { badHandle, wdfFunction } from './common.js';
 import { deviceByObject, deviceData } from './device.js';
+import { wdfLayouts } from './layouts.js';
 import { callInTurn, createObject, deleteObject, objectOf, type WdfObject, wdf } from './objects.js';
 
 const STATUS_PENDING = 0x103;
 const STATUS_CANCELLED = 0xc0000120;
 const STATUS_NO_MORE_ENTRIES = 0x8000001a;
 const STATUS_BUFFER_TOO_SMALL = 0xc0000023;
-/** WDF_IO_QUEUE_CONFIG (x86, KMDF 1.9): Size, DispatchType, PowerManaged, AllowZeroLengthRequests, DefaultQueue, EvtIo*. */
-const QUEUE_CONFIG = {
-  DispatchType: 4,
-  DefaultQueue: 13,
-  EvtIoDefault: 16,
-  EvtIoRead: 20,
-  EvtIoWrite: 24,
-  EvtIoDeviceControl: 28,
-  EvtIoInternalDeviceControl: 32,
-} as const;
 /** WdfIoQueueDispatchManual (wdfio.h): requests wait until the driver retrieves them. */
 const DISPATCH_MANUAL = 3;
 /** IRP_MJ_INTERNAL_DEVICE_CONTROL. */
@@ -53,16 +44,26 @@ interface RequestData {
 const queueData = (o: WdfObject) => o.data as unknown as QueueData;
 const requestData = (o: WdfObject) => o.data as unknown as RequestData;
 
-const currentStack = (ctx: KernelContext, irp: number) => ctx.mem.u32(irp + IRP.CurrentStackLocation);
+const currentStack = (ctx: KernelContext, irp: number) =>
+  ctx.mem.ptr(irp + ctx.mem.layouts.IRP.CurrentStackLocation);
 const majorOf = (ctx: KernelContext, irp: number) =>
-  ctx.mem.u8(currentStack(ctx, irp) + IO_STACK_LOCATION.MajorFunction);
-const parameter = (ctx: KernelContext, irp: number, i: number) =>
-  ctx.mem.u32(currentStack(ctx, irp) + IO_STACK_LOCATION.Parameters + 4 * i);
+  ctx.mem.u8(currentStack(ctx, irp) + ctx.mem.layouts.IO_STACK_LOCATION.MajorFunction);
+/** Parameters word `i` of the current stack location, a length or code: its low 32 bits. */
+const parameter = (ctx: KernelContext, irp: number, i: number) => {
+  const { IO_STACK_LOCATION, pointerSize } = ctx.mem.layouts;
+  return ctx.mem.u32(currentStack(ctx, irp) + IO_STACK_LOCATION.Parameters + pointerSize * i);
+};
+
+/** IoStatus of `irp`: Status, and Information (a ULONG_PTR). */
+function setIoStatus(ctx: KernelContext, irp: number, status: number, information: number): void {
+  const { IRP } = ctx.mem.layouts;
+  ctx.mem.setU32(irp + IRP.IoStatusStatus, status);
+  ctx.mem.setUlongPtr(irp + IRP.IoStatusInformation, information);
+}
 
 /** Completes an IRP the framework answers itself (no WDFREQUEST): IoStatus, then IoCompleteRequest. */
 function completeIrp(ctx: KernelContext, irp: number, status: number, information = 0): HandlerResult {
-  ctx.mem.setU32(irp + IRP.IoStatusStatus, status);
-  ctx.mem.setU32(irp + IRP.IoStatusInformation, information);
+  setIoStatus(ctx, irp, status, information);
   return completeRequest(ctx, irp, () => status);
 }
 
@@ -88,8 +89,7 @@ function completeWdfRequest(
     o,
     () => undefined,
     () => {
-      ctx.mem.setU32(r.irp + IRP.IoStatusStatus, status);
-      ctx.mem.setU32(r.irp + IRP.IoStatusInformation, r.information);
+      setIoStatus(ctx, r.irp, status, r.information);
       return completeRequest(ctx, r.irp, () => undefined);
     },
   );
@@ -100,7 +100,7 @@ function outcomeOf(ctx: KernelContext, o: WdfObject): number {
   const r = requestData(o);
   if (r.completedWith !== null) return r.completedWith;
   // IoMarkIrpPending: the driver still owns the request.
-  const control = currentStack(ctx, r.irp) + IO_STACK_LOCATION.Control;
+  const control = currentStack(ctx, r.irp) + ctx.mem.layouts.IO_STACK_LOCATION.Control;
   ctx.mem.write(control, new Uint8Array([ctx.mem.u8(control) | SL.PENDING_RETURNED]));
   return STATUS_PENDING;
 }
@@ -120,11 +120,12 @@ function present(ctx: KernelContext, queue: WdfObject, request: WdfObject): Hand
   }
   const mj = majorOf(ctx, r.irp);
   const c = q.callbacks;
-  let call: { routine: number; args: number[] } | null = null;
+  // The lengths (size_t) and the control code are integers, not pointers (scalars: passed as such on AMD64).
+  let call: { routine: number; args: number[]; scalars?: number[] } | null = null;
   if (mj === IRP_MJ.READ && c.read)
-    call = { routine: c.read, args: [queue.handle, request.handle, parameter(ctx, r.irp, 0)] };
+    call = { routine: c.read, args: [queue.handle, request.handle, parameter(ctx, r.irp, 0)], scalars: [2] };
   else if (mj === IRP_MJ.WRITE && c.write)
-    call = { routine: c.write, args: [queue.handle, request.handle, parameter(ctx, r.irp, 0)] };
+    call = { routine: c.write, args: [queue.handle, request.handle, parameter(ctx, r.irp, 0)], scalars: [2] };
   else if (
     (mj === IRP_MJ.DEVICE_CONTROL && c.ioctl) ||
     (mj === IRP_MJ_INTERNAL_DEVICE_CONTROL && c.internal)
@@ -140,15 +141,16 @@ function present(ctx: KernelContext, queue: WdfObject, request: WdfObject): Hand
         parameter(ctx, r.irp, 1),
         parameter(ctx, r.irp, 2),
       ],
+      scalars: [2, 3, 4],
     };
   } else if (c.default) call = { routine: c.default, args: [queue.handle, request.handle] };
   if (!call) return completeWdfRequest(ctx, request, NTSTATUS.INVALID_DEVICE_REQUEST);
-  return guestCall(call.routine, call.args, () => NTSTATUS.SUCCESS);
+  return guestCall(call.routine, call.args, () => NTSTATUS.SUCCESS, call.scalars);
 }
 
 /** The WDFFILEOBJECT for the IRP's FILE_OBJECT (0 when the IRP has none: the sandbox's opens). */
 function fileFor(ctx: KernelContext, device: WdfObject, irp: number): number {
-  const fileObject = ctx.mem.u32(currentStack(ctx, irp) + IO_STACK_LOCATION.FileObject);
+  const fileObject = ctx.mem.ptr(currentStack(ctx, irp) + ctx.mem.layouts.IO_STACK_LOCATION.FileObject);
   return deviceData(device).files.get(fileObject) ?? 0;
 }
 
@@ -183,7 +185,7 @@ export const FxDeviceDispatch = defineExport({
     if (!device) return completeIrp(ctx, irp!, NTSTATUS.INVALID_DEVICE_REQUEST);
     const d = deviceData(device);
     const mj = majorOf(ctx, irp!);
-    const fileObject = ctx.mem.u32(currentStack(ctx, irp!) + IO_STACK_LOCATION.FileObject);
+    const fileObject = ctx.mem.ptr(currentStack(ctx, irp!) + ctx.mem.layouts.IO_STACK_LOCATION.FileObject);
     if (mj === IRP_MJ.CREATE) {
       const file = createObject(ctx, 'file', d.fileAttributes, device.handle, {
         fileObject,
@@ -248,7 +250,7 @@ export const FxDeviceDispatch = defineExport({
 /** Runs `next` after `r` (a handler result that may be a guest call), returning what `next` returns. */
 function then(r: HandlerResult, next: () => HandlerResult): HandlerResult {
   if (typeof r === 'object' && r.kind === 'guest-call') {
-    return guestCall(r.routine, r.args, (eax) => then(r.onReturn(eax), next));
+    return guestCall(r.routine, r.args, (eax) => then(r.onReturn(eax), next), r.scalars);
   }
   return next();
 }
@@ -262,16 +264,17 @@ function bufferOf(
   output: boolean,
 ): { status: number; address: number; length: number } {
   const mj = majorOf(ctx, r.irp);
-  const system = ctx.mem.u32(r.irp + IRP.SystemBuffer);
+  const { IRP, MDL } = ctx.mem.layouts;
+  const system = ctx.mem.ptr(r.irp + IRP.SystemBuffer);
   if (mj === IRP_MJ.DEVICE_CONTROL || mj === IRP_MJ_INTERNAL_DEVICE_CONTROL) {
     const method = parameter(ctx, r.irp, 2) & 3;
     const length = parameter(ctx, r.irp, output ? 0 : 1);
     // METHOD_NEITHER buffers are user addresses: KMDF hands them out only through the Unsafe calls.
     if (method === 3) return { status: NTSTATUS.INVALID_DEVICE_REQUEST, address: 0, length: 0 };
     if (output && method !== 0) {
-      const mdl = ctx.mem.u32(r.irp + IRP.MdlAddress);
+      const mdl = ctx.mem.ptr(r.irp + IRP.MdlAddress);
       // Model: with no MDL built for the direct buffer, the IRP's UserBuffer stands for its system address.
-      const address = mdl ? ctx.mem.u32(mdl + 0x0c) : ctx.mem.u32(r.irp + IRP.UserBuffer);
+      const address = mdl ? ctx.mem.ptr(mdl + MDL.MappedSystemVa) : ctx.mem.ptr(r.irp + IRP.UserBuffer);
       return { status: NTSTATUS.SUCCESS, address, length };
     }
     return { status: NTSTATUS.SUCCESS, address: system, length };
@@ -279,7 +282,7 @@ function bufferOf(
   if ((mj === IRP_MJ.WRITE && !output) || (mj === IRP_MJ.READ && output))
     return {
       status: NTSTATUS.SUCCESS,
-      address: system || ctx.mem.u32(r.irp + IRP.UserBuffer),
+      address: system || ctx.mem.ptr(r.irp + IRP.UserBuffer),
       length: parameter(ctx, r.irp, 0),
     };
   return { status: NTSTATUS.INVALID_DEVICE_REQUEST, address: 0, length: 0 };
@@ -292,8 +295,8 @@ function retrieve(ctx: KernelContext, args: number[], output: boolean): number |
   const b = bufferOf(ctx, requestData(o), output);
   if (b.status !== NTSTATUS.SUCCESS) return b.status;
   if (b.length === 0 || b.length < minimum! || !b.address) return STATUS_BUFFER_TOO_SMALL;
-  ctx.mem.setU32(bufferOut!, b.address);
-  if (lengthOut) ctx.mem.setU32(lengthOut, b.length);
+  ctx.mem.setPtr(bufferOut!, b.address);
+  if (lengthOut) ctx.mem.setUlongPtr(lengthOut, b.length);
   return NTSTATUS.SUCCESS;
 }
 
@@ -312,24 +315,25 @@ export const wdfIoExports: ExportHandler[] = [
     (ctx, [, device, config, attributes, out]) => {
       const dev = objectOf(ctx, device!, 'device');
       if (!dev) return badHandle(ctx, device!, 'WDFDEVICE');
+      const QUEUE_CONFIG = wdfLayouts(ctx).IO_QUEUE_CONFIG;
       const isDefault = ctx.mem.u8(config! + QUEUE_CONFIG.DefaultQueue) !== 0;
       if (isDefault && deviceData(dev).defaultQueue) return NTSTATUS.INVALID_DEVICE_STATE; // one default queue
       const data: QueueData = {
         device: device!,
         dispatch: ctx.mem.u32(config! + QUEUE_CONFIG.DispatchType),
         callbacks: {
-          default: ctx.mem.u32(config! + QUEUE_CONFIG.EvtIoDefault),
-          read: ctx.mem.u32(config! + QUEUE_CONFIG.EvtIoRead),
-          write: ctx.mem.u32(config! + QUEUE_CONFIG.EvtIoWrite),
-          ioctl: ctx.mem.u32(config! + QUEUE_CONFIG.EvtIoDeviceControl),
-          internal: ctx.mem.u32(config! + QUEUE_CONFIG.EvtIoInternalDeviceControl),
+          default: ctx.mem.ptr(config! + QUEUE_CONFIG.EvtIoDefault),
+          read: ctx.mem.ptr(config! + QUEUE_CONFIG.EvtIoRead),
+          write: ctx.mem.ptr(config! + QUEUE_CONFIG.EvtIoWrite),
+          ioctl: ctx.mem.ptr(config! + QUEUE_CONFIG.EvtIoDeviceControl),
+          internal: ctx.mem.ptr(config! + QUEUE_CONFIG.EvtIoInternalDeviceControl),
         },
         waiting: [],
       };
       const q = createObject(ctx, 'queue', attributes!, device!, data as unknown as Record<string, unknown>);
       if (!q) return NTSTATUS.INSUFFICIENT_RESOURCES;
       if (isDefault) deviceData(dev).defaultQueue = q.handle;
-      if (out) ctx.mem.setU32(out, q.handle);
+      if (out) ctx.mem.setPtr(out, q.handle);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -347,7 +351,7 @@ export const wdfIoExports: ExportHandler[] = [
       if (!q) return badHandle(ctx, queue!, 'WDFQUEUE');
       const next = queueData(q).waiting.shift();
       if (next === undefined) return STATUS_NO_MORE_ENTRIES;
-      ctx.mem.setU32(out!, next);
+      ctx.mem.setPtr(out!, next);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -418,7 +422,7 @@ export const wdfIoExports: ExportHandler[] = [
   ),
   requestGetter(
     'NTSTATUS WdfRequestGetStatus(PWDF_DRIVER_GLOBALS DriverGlobals, WDFREQUEST Request)',
-    (ctx, r) => ctx.mem.u32(r.irp + IRP.IoStatusStatus),
+    (ctx, r) => ctx.mem.u32(r.irp + ctx.mem.layouts.IRP.IoStatusStatus),
   ),
   requestGetter(
     'PIRP WdfRequestWdmGetIrp(PWDF_DRIVER_GLOBALS DriverGlobals, WDFREQUEST Request)',
@@ -434,7 +438,7 @@ export const wdfIoExports: ExportHandler[] = [
   ),
   requestGetter(
     'KPROCESSOR_MODE WdfRequestGetRequestorMode(PWDF_DRIVER_GLOBALS DriverGlobals, WDFREQUEST Request)',
-    (ctx, r) => ctx.mem.u8(r.irp + IRP.RequestorMode),
+    (ctx, r) => ctx.mem.u8(r.irp + ctx.mem.layouts.IRP.RequestorMode),
   ),
   wdfFunction(
     'VOID WdfRequestGetParameters(PWDF_DRIVER_GLOBALS DriverGlobals, WDFREQUEST Request, PWDF_REQUEST_PARAMETERS Parameters)',
@@ -443,11 +447,19 @@ export const wdfIoExports: ExportHandler[] = [
       if (!o) return badHandle(ctx, handle!, 'WDFREQUEST');
       const irp = requestData(o).irp;
       const stack = currentStack(ctx, irp);
-      // WDF_REQUEST_PARAMETERS (x86): Size (USHORT), MinorFunction (UCHAR), Type (the IRP_MJ code, at 4),
-      // then the Parameters union at 8, laid out as IO_STACK_LOCATION's first four words.
-      ctx.mem.write(params! + 2, new Uint8Array([ctx.mem.u8(stack + IO_STACK_LOCATION.MinorFunction)]));
-      ctx.mem.setU32(params! + 4, ctx.mem.u8(stack + IO_STACK_LOCATION.MajorFunction));
-      ctx.mem.write(params! + 8, ctx.mem.bytes(stack + IO_STACK_LOCATION.Parameters, 16));
+      const { IO_STACK_LOCATION, pointerSize } = ctx.mem.layouts;
+      const P = wdfLayouts(ctx).REQUEST_PARAMETERS;
+      // Type is the IRP_MJ code; the Parameters union is laid out as IO_STACK_LOCATION's words
+      // (size_t lengths there are ULONGs here, POINTER_ALIGNMENT padding zeroed).
+      ctx.mem.write(
+        params! + P.MinorFunction,
+        new Uint8Array([ctx.mem.u8(stack + IO_STACK_LOCATION.MinorFunction)]),
+      );
+      ctx.mem.setU32(params! + P.Type, ctx.mem.u8(stack + IO_STACK_LOCATION.MajorFunction));
+      ctx.mem.write(
+        params! + P.Parameters,
+        ctx.mem.bytes(stack + IO_STACK_LOCATION.Parameters, 4 * pointerSize),
+      );
       return undefined;
     },
   ),
@@ -464,9 +476,9 @@ export const wdfIoExports: ExportHandler[] = [
     (ctx, [, handle, out]) => {
       const o = request(ctx, handle!);
       if (!o) return badHandle(ctx, handle!, 'WDFREQUEST');
-      const mdl = ctx.mem.u32(requestData(o).irp + IRP.MdlAddress);
+      const mdl = ctx.mem.ptr(requestData(o).irp + ctx.mem.layouts.IRP.MdlAddress);
       if (!mdl) return STATUS_BUFFER_TOO_SMALL;
-      ctx.mem.setU32(out!, mdl);
+      ctx.mem.setPtr(out!, mdl);
       return NTSTATUS.SUCCESS;
     },
   ),
@@ -488,13 +500,15 @@ export const wdfIoExports: ExportHandler[] = [
     'NTSTATUS WdfWorkItemCreate(PWDF_DRIVER_GLOBALS DriverGlobals, PWDF_WORKITEM_CONFIG Config, PWDF_OBJECT_ATTRIBUTES Attributes, WDFWORKITEM *WorkItem)',
     (ctx, [, config, attributes, out]) => {
       // KMDF requires a parent (device, queue, file object…) in the attributes.
-      if (!attributes || !ctx.mem.u32(attributes + 20)) return NTSTATUS.INVALID_PARAMETER;
+      const { OBJECT_ATTRIBUTES, WORKITEM_CONFIG } = wdfLayouts(ctx);
+      if (!attributes || !ctx.mem.ptr(attributes + OBJECT_ATTRIBUTES.ParentObject))
+        return NTSTATUS.INVALID_PARAMETER;
       const o = createObject(ctx, 'workitem', attributes, null, {
-        routine: ctx.mem.u32(config! + 4),
+        routine: ctx.mem.ptr(config! + WORKITEM_CONFIG.EvtWorkItemFunc),
         enqueued: 0,
       });
       if (!o) return NTSTATUS.INSUFFICIENT_RESOURCES;
-      ctx.mem.setU32(out!, o.handle);
+      ctx.mem.setPtr(out!, o.handle);
       return NTSTATUS.SUCCESS;
     },
   ),

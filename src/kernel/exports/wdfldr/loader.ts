@@ -9,12 +9,10 @@ import type { KernelContext } from '../../context.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
 import { wdfFunctionHandlers } from './catalog.js';
-import { DRIVER_GLOBALS } from './driver.js';
 import { WDF_FUNCTION_COUNT_1_9, WDF_FUNCTIONS_1_9 } from './function-table.js';
+import { wdfLayouts } from './layouts.js';
 import { wdf } from './objects.js';
 
-/** WDF_BIND_INFO (fxldr.h, x86): Size, Component, Version {Major, Minor, Build}, FuncCount, FuncTable, Module. */
-const BIND_INFO = { Component: 4, Major: 8, Minor: 12, Build: 16, FuncCount: 20, FuncTable: 24 } as const;
 /** Model: the library here is KMDF 1.9; a driver built for a later one is refused. */
 const STATUS_REVISION_MISMATCH = 0xc0000059;
 
@@ -41,12 +39,13 @@ export const wdfLoaderExports: ExportHandler[] = [
       'NTSTATUS WdfVersionBind(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath, PWDF_BIND_INFO BindInfo, PWDF_COMPONENT_GLOBALS *ComponentGlobals)',
     impl(ctx, [driverObject, registryPath, info, out]) {
       if (!info || !out) return NTSTATUS.INVALID_PARAMETER;
-      const component = ctx.mem.u32(info + BIND_INFO.Component);
+      const { BIND_INFO, DRIVER_GLOBALS } = wdfLayouts(ctx);
+      const component = ctx.mem.ptr(info + BIND_INFO.Component);
       if (!component || ctx.mem.wString(component, 64) !== 'KmdfLibrary')
         return NTSTATUS.OBJECT_NAME_NOT_FOUND;
       const major = ctx.mem.u32(info + BIND_INFO.Major);
       const count = ctx.mem.u32(info + BIND_INFO.FuncCount);
-      const table = ctx.mem.u32(info + BIND_INFO.FuncTable);
+      const table = ctx.mem.ptr(info + BIND_INFO.FuncTable);
       if (!table || count === 0) return NTSTATUS.INVALID_PARAMETER;
       if (major !== 1 || count > WDF_FUNCTION_COUNT_1_9) return STATUS_REVISION_MISMATCH;
       const addresses = tableAddresses(ctx, count);
@@ -59,17 +58,15 @@ export const wdfLoaderExports: ExportHandler[] = [
       const name = (path.split('\\').pop() ?? '').slice(0, 31);
       ctx.mem.write(globals + DRIVER_GLOBALS.DriverName, new TextEncoder().encode(name));
       ctx.mem.write(globals + DRIVER_GLOBALS.DriverTag, new TextEncoder().encode('FxDr'));
-      const bytes = new Uint8Array(4 * count);
-      const v = new DataView(bytes.buffer);
+      // The table's entries are pointers: 8 bytes holding 64-bit addresses on AMD64.
       addresses.forEach((a, i) => {
-        v.setUint32(4 * i, a, true);
+        ctx.mem.setPtr(table + ctx.mem.pointerSize * i, a, 'WdfFunctions');
       });
-      ctx.mem.write(table, bytes);
       const s = wdf(ctx);
       s.globals = globals;
       s.driverObject = driverObject!;
       s.registryPath = registryPath!;
-      ctx.mem.setU32(out, globals);
+      ctx.mem.setPtr(out, globals);
       return NTSTATUS.SUCCESS;
     },
   }),

@@ -4,19 +4,7 @@
 // cleanup and destroy callbacks the driver gave, run when the object is deleted.
 import type { KernelContext } from '../../context.js';
 import { guestCall, type HandlerResult } from '../../registry.js';
-
-/** WDF_OBJECT_ATTRIBUTES (wdfobject.h, x86): Size, EvtCleanupCallback, EvtDestroyCallback, … */
-export const OBJECT_ATTRIBUTES = {
-  EvtCleanupCallback: 4,
-  EvtDestroyCallback: 8,
-  ExecutionLevel: 12,
-  SynchronizationScope: 16,
-  ParentObject: 20,
-  ContextSizeOverride: 24,
-  ContextTypeInfo: 28,
-} as const;
-/** WDF_OBJECT_CONTEXT_TYPE_INFO: Size, ContextName, ContextSize, UniqueType, EvtDriverGetUniqueContextType. */
-const CONTEXT_TYPE_INFO = { ContextName: 4, ContextSize: 8, UniqueType: 12 } as const;
+import { wdfLayouts } from './layouts.js';
 
 export type WdfKind =
   | 'driver'
@@ -123,9 +111,10 @@ export function createObject(
     data,
   };
   if (attributes) {
-    o.cleanup = ctx.mem.u32(attributes + OBJECT_ATTRIBUTES.EvtCleanupCallback);
-    o.destroy = ctx.mem.u32(attributes + OBJECT_ATTRIBUTES.EvtDestroyCallback);
-    const parent = ctx.mem.u32(attributes + OBJECT_ATTRIBUTES.ParentObject);
+    const { OBJECT_ATTRIBUTES } = wdfLayouts(ctx);
+    o.cleanup = ctx.mem.ptr(attributes + OBJECT_ATTRIBUTES.EvtCleanupCallback);
+    o.destroy = ctx.mem.ptr(attributes + OBJECT_ATTRIBUTES.EvtDestroyCallback);
+    const parent = ctx.mem.ptr(attributes + OBJECT_ATTRIBUTES.ParentObject);
     if (parent) o.parent = parent;
     if (!addContext(ctx, o, attributes)) {
       ctx.pool.free(handle);
@@ -138,15 +127,17 @@ export function createObject(
 
 /** The unique type a context type info stands for (WDF_DECLARE_CONTEXT_TYPE's UniqueType, else itself). */
 const uniqueType = (ctx: KernelContext, info: number) =>
-  ctx.mem.u32(info + CONTEXT_TYPE_INFO.UniqueType) || info;
+  ctx.mem.ptr(info + wdfLayouts(ctx).CONTEXT_TYPE_INFO.UniqueType) || info;
 
 /**
  * Adds the context area `attributes` describes (ContextTypeInfo, ContextSizeOverride), zeroed, as
  * KMDF's FxObject does. False when pool runs out; true when the attributes have no context type.
  */
 export function addContext(ctx: KernelContext, o: WdfObject, attributes: number): boolean {
-  const info = ctx.mem.u32(attributes + OBJECT_ATTRIBUTES.ContextTypeInfo);
+  const { OBJECT_ATTRIBUTES, CONTEXT_TYPE_INFO } = wdfLayouts(ctx);
+  const info = ctx.mem.ptr(attributes + OBJECT_ATTRIBUTES.ContextTypeInfo);
   if (!info) return true;
+  // size_t fields: their low 32 bits (a context of 4 GiB or more is not one pool can give).
   const size = Math.max(
     ctx.mem.u32(info + CONTEXT_TYPE_INFO.ContextSize),
     ctx.mem.u32(attributes + OBJECT_ATTRIBUTES.ContextSizeOverride),
@@ -154,7 +145,7 @@ export function addContext(ctx: KernelContext, o: WdfObject, attributes: number)
   const address = ctx.pool.allocate(Math.max(size, 4), 0, 'FxCx', 'kernel');
   if (address === null) return false;
   ctx.mem.write(address, new Uint8Array(Math.max(size, 4)));
-  const namePtr = ctx.mem.u32(info + CONTEXT_TYPE_INFO.ContextName);
+  const namePtr = ctx.mem.ptr(info + CONTEXT_TYPE_INFO.ContextName);
   let name: string | null = null;
   try {
     name = namePtr ? ctx.mem.cString(namePtr, 128) : null;
