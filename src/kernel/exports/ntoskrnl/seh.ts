@@ -6,7 +6,7 @@
 import type { KernelContext } from '../../context.js';
 import { calleeCleanup, defineExport, type ExportHandler, type HandlerResult } from '../../registry.js';
 import { cSpecificHandler } from '../../seh/c-specific.js';
-import { LanguageHandler } from '../../seh/language.js';
+import { EH4_FORMAT, LanguageHandler } from '../../seh/language.js';
 import { Disposition, ExceptionCode, ExceptionFlag } from '../../seh/layout.js';
 import { CONTEXT64 } from '../../seh/layout64.js';
 import { type Context64, virtualUnwind } from '../../seh/unwind64.js';
@@ -184,7 +184,46 @@ export const LocalUnwind2: ExportHandler = defineExport({
   impl: (ctx, [frame, stop]) => language(ctx)?.localUnwind(frame!, stop! | 0, () => undefined),
 });
 
-export const sehLanguageExports = [ExceptHandler3, GlobalUnwind2, LocalUnwind2];
+/**
+ * The /GS-era handler's common part (chandler4.c), which a driver's statically linked _except_handler4
+ * stub calls with its image's cookie and cookie check routine: EH4 frames, whose scope table pointer
+ * is XORed with the cookie. The CRT DLLs export it (Wine's msvcrt.spec); nt351 answers it in ntoskrnl.
+ */
+export const ExceptHandler4Common: ExportHandler = defineExport({
+  module: 'ntoskrnl',
+  prototype:
+    'EXCEPTION_DISPOSITION __cdecl _except_handler4_common(PULONG CookiePointer, PVOID CookieCheckFunction, PEXCEPTION_RECORD ExceptionRecord, PVOID EstablisherFrame, PCONTEXT ContextRecord, PVOID DispatcherContext)',
+  impl: (ctx, [cookie, check, record, frame, context]) =>
+    ctx.exceptions
+      ? new LanguageHandler(ctx, ctx.exceptions, EH4_FORMAT(ctx, cookie!, check!)).exceptHandler(
+          record!,
+          frame!,
+          context!,
+        )
+      : Disposition.ContinueSearch,
+});
+
+/** _local_unwind4(CookiePointer, EstablisherFrame, TryLevel): an EH4 frame's __finally blocks out to TryLevel. */
+export const LocalUnwind4: ExportHandler = defineExport({
+  module: 'ntoskrnl',
+  prototype: 'VOID __cdecl _local_unwind4(PULONG CookiePointer, PVOID EstablisherFrame, ULONG TryLevel)',
+  impl: (ctx, [cookie, frame, stop]) =>
+    ctx.exceptions
+      ? new LanguageHandler(ctx, ctx.exceptions, EH4_FORMAT(ctx, cookie!, 0)).localUnwind(
+          frame!,
+          stop! | 0,
+          () => undefined,
+        )
+      : undefined,
+});
+
+export const sehLanguageExports = [
+  ExceptHandler3,
+  GlobalUnwind2,
+  LocalUnwind2,
+  ExceptHandler4Common,
+  LocalUnwind4,
+];
 
 // ---- AMD64 (src/kernel/seh/dispatch64.ts, unwind64.ts, c-specific.ts) ----
 
