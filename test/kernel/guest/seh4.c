@@ -26,6 +26,7 @@ void NTAPI ExRaiseStatus(NTSTATUS);
 void NTAPI RtlRaiseException(EXCEPTION_RECORD *);
 void NTAPI RtlUnwind(PVOID, PVOID, EXCEPTION_RECORD *, PVOID);
 int __cdecl _except_handler4_common(ULONG *, void(__fastcall *)(ULONG), PVOID, PVOID, PVOID, PVOID);
+void __cdecl _local_unwind4(ULONG *, PVOID, ULONG);
 
 #include "check.h"
 
@@ -55,8 +56,9 @@ ULONG seh4_code, seh4_finally_count;
 long seh4_verdict;
 EXCEPTION_RECORD seh4_record = {0xE0000004, 0, 0, 0, 0, {0}};
 /* seh4_raise(mode): 0 faults, 1 raises seh4_record (continuable) with RtlRaiseException, 2 corrupts
- * the EH cookie then raises 0xC0000301, anything else ExRaiseStatus(mode). Returns the __except
- * block's code, or 0x42 when the body goes on. */
+ * the EH cookie then raises 0xC0000301, 3 calls _local_unwind4 out of both levels (returns the
+ * TryLevel left), anything else ExRaiseStatus(mode). Returns the __except block's code, or 0x42 when
+ * the body goes on. */
 ULONG __cdecl seh4_raise(ULONG mode);
 __asm__(".text\n"
         ".globl _seh4_raise\n"
@@ -92,6 +94,17 @@ __asm__(".text\n"
         "  movl $0x42, %eax\n"
         "  jmp 1f\n"
         "3:\n"
+        "  cmpl $3, %eax\n"                   /* mode 3: _local_unwind4 to TOPMOST_TRY_LEVEL */
+        "  jne 5f\n"
+        "  pushl $-2\n"
+        "  leal -0x10(%ebp), %eax\n"
+        "  pushl %eax\n"
+        "  pushl $_seh4_cookie\n"
+        "  call *__imp___local_unwind4\n"
+        "  addl $12, %esp\n"
+        "  movl -4(%ebp), %eax\n"             /* the TryLevel it left */
+        "  jmp 1f\n"
+        "5:\n"
         "  cmpl $2, %eax\n"
         "  jne 4f\n"
         "  notl -0x28(%ebp)\n"                 /* mode 2: overwrite the EH cookie */
@@ -187,6 +200,11 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     int checks = cookie_checks;
     CHECK(seh4_raise(2) == 0xC0000301, "EH4: the handler still runs after a failed check that returns");
     CHECK(cookie_failures > 0 && cookie_checks > checks, "EH4: an overwritten EH cookie is reported to the check routine");
+    PVOID volatile keep = (PVOID)_local_unwind4; /* imported: the asm above names its IAT slot */
+    (void)keep;
+    ULONG finallies = seh4_finally_count;
+    CHECK(seh4_raise(3) == (ULONG)-2, "_local_unwind4: TryLevel left at TOPMOST_TRY_LEVEL");
+    CHECK(seh4_finally_count == finallies + 1, "_local_unwind4: the __finally level ran, once");
     DbgPrint("seh4: %d passed, %d failed\n", passed, failed);
     return failed ? 0xC0000001 : 0;
 }

@@ -92,6 +92,26 @@ int own_handler(EXCEPTION_RECORD *rec, PVOID frame, CONTEXT *ctx, DISPATCHER_CON
     return 0; /* ExceptionContinueExecution */
 }
 
+/* A language handler that unwinds by itself (as a C++ or longjmp runtime does): RtlUnwindEx to its
+ * frame's unwind_target with the exception code as RAX; called again while unwinding, it counts. */
+void RtlUnwindEx(PVOID, PVOID, EXCEPTION_RECORD *, PVOID, CONTEXT *, PVOID);
+extern char unwind_target[];
+int unwind_calls;
+ULONG unwind_flags;
+int unwinding_handler(EXCEPTION_RECORD *rec, PVOID frame, CONTEXT *ctx, DISPATCHER_CONTEXT *dc)
+{
+    CONTEXT scratch;
+    (void)ctx, (void)dc;
+    if (rec->ExceptionFlags & 6) {
+        unwind_calls++;
+        unwind_flags = rec->ExceptionFlags;
+        return 1;
+    }
+    RtlUnwindEx(frame, unwind_target, rec, (PVOID)(ULONG64)rec->ExceptionCode, &scratch, NULL);
+    return 1; /* not reached */
+}
+int own_unwind(int *p);
+
 int try_execute(int *p);
 int try_fix(int *p);
 int try_nested(int *p);
@@ -155,6 +175,13 @@ __asm__(
     "  push %rbx\n .seh_pushreg %rbx\n sub $32, %rsp\n .seh_stackalloc 32\n .seh_endprologue\n"
     "  call RtlRaiseException\n mov $55, %eax\n add $32, %rsp\n pop %rbx\n ret\n"
     " .seh_handler own_handler, @except\n .seh_handlerdata\n .long 0x5e64da7b\n .text\n .seh_endproc\n"
+
+    /* int own_unwind(int *p): calls fin_inner, whose fault unwinding_handler takes */
+    ".globl own_unwind\n .globl unwind_target\n .seh_proc own_unwind\nown_unwind:\n"
+    "  push %rbx\n .seh_pushreg %rbx\n sub $32, %rsp\n .seh_stackalloc 32\n .seh_endprologue\n"
+    "  call fin_inner\n xor %eax, %eax\n"
+    "unwind_target: add $32, %rsp\n pop %rbx\n ret\n"
+    " .seh_handler unwinding_handler, @except, @unwind\n .seh_handlerdata\n .long 0\n .text\n .seh_endproc\n"
 
     /* inner_nv(mode): saves the nonvolatile registers every way the unwind codes can say (push,
      * a large allocation, a frame register with an offset, mov saves, an XMM save), clobbers them,
@@ -255,6 +282,12 @@ LONG DriverEntry(PVOID driver, PVOID path)
     CHECK(exc_code == 0xC0000005, "the fault's code");
     CHECK(outer_nv(1) == 8, "after ExRaiseStatus: the 8 nonvolatile registers restored");
     CHECK(exc_code == 0xC0000123, "ExRaiseStatus's status");
+    /* RtlUnwindEx called by a language handler: through the dispatcher's frames to the faulting
+     * function, running the __finally on the way, then the handler's own frame as the target */
+    fin_calls = 0;
+    CHECK((ULONG)own_unwind(NULL) == 0xC0000005, "RtlUnwindEx: the target runs with ReturnValue in RAX");
+    CHECK(fin_calls == 1, "RtlUnwindEx: the __finally of the frame between ran");
+    CHECK(unwind_calls == 1 && (unwind_flags & 0x22) == 0x22, "the target frame's handler: EXCEPTION_UNWINDING | EXCEPTION_TARGET_UNWIND");
     check_unwind_api();
     DbgPrint("seh64: %d passed, %d failed\n", passed, failed);
     return 0;
