@@ -13,6 +13,7 @@ import {
   type Context64,
   imageBaseOf,
   lookupFunctionEntry,
+  UnwindDataError,
   type UnwindMemory,
   virtualUnwind,
 } from '../../src/kernel/seh/unwind64.js';
@@ -173,4 +174,64 @@ describe('RtlVirtualUnwind against real unwind data', () => {
       }
     },
   );
+});
+
+describe('RtlVirtualUnwind in an epilogue and on handler lookup (synthetic function)', () => {
+  // push rbx; sub rsp, 20h | body: nop | add rsp, 20h; pop rbx; ret   and a second exit: jmp out.
+  const code = [0x53, 0x48, 0x83, 0xec, 0x20, 0x90, 0x48, 0x83, 0xc4, 0x20, 0x5b, 0xc3];
+  const CODE = 0x1000;
+  const INFO = 0x2000;
+  // UNWIND_INFO v1, UNW_FLAG_EHANDLER, prolog 5, 2 codes: ALLOC_SMALL 20h at 5, PUSH_NONVOL rbx at 1;
+  // handler RVA 0x3000, then its data.
+  const info = [0x09, 0x05, 0x02, 0x00, 0x05, 0x32, 0x01, 0x30, 0x00, 0x30, 0x00, 0x00, 0xaa, 0xbb];
+  const image = new Uint8Array(0x4000);
+  image.set(code, CODE);
+  image.set(info, INFO);
+  const base = 0x7000_0000n;
+  const mem: UnwindMemory = {
+    read: (a, n) => image.subarray(Number(a - base), Number(a - base) + n),
+  };
+  const entry = { address: base, begin: CODE, end: CODE + code.length, unwindData: INFO };
+  const STACK_TOP = 0x3800;
+  /** The stack as the function leaves it at `offset` into its code, and a context there. */
+  const at = (offset: number, rsp: number) => {
+    const v = new DataView(image.buffer);
+    v.setBigUint64(0x3800, RETURN, true); // the return address
+    v.setBigUint64(0x37f8, 0xb0b0n, true); // the caller's rbx, pushed
+    const gpr = new Array<bigint>(16).fill(0n);
+    gpr[4] = base + BigInt(rsp);
+    gpr[3] = 0xdeadn; // the function's own rbx
+    return { gpr, rip: base + BigInt(CODE + offset), xmm: new Array<bigint>(32).fill(0n) } as Context64;
+  };
+  const cases: [string, number, number][] = [
+    ['body', 5, STACK_TOP - 8 - 0x20],
+    ['add rsp (epilogue)', 6, STACK_TOP - 8 - 0x20],
+    ['pop rbx (epilogue)', 10, STACK_TOP - 8],
+  ];
+  for (const [where, offset, rsp] of cases) {
+    it(`${where}: the caller's RSP, RIP and rbx`, () => {
+      const ctx = at(offset, rsp);
+      const r = virtualUnwind(mem, UnwindFlag.EHANDLER, base, ctx.rip, entry, ctx);
+      expect(ctx.rip).toBe(RETURN);
+      expect(ctx.gpr[4]).toBe(base + BigInt(STACK_TOP + 8));
+      expect(ctx.gpr[3]).toBe(0xb0b0n);
+      // The handler is named only in the body, never in an epilogue (Microsoft: "Unwind procedure").
+      expect(r.handler).toBe(offset === 5 ? base + 0x3000n : null);
+      if (offset === 5) expect(r.handlerData).toBe(base + BigInt(INFO + 8 + 4));
+    });
+  }
+  it('ret: only the return address is left', () => {
+    const ctx = at(11, STACK_TOP);
+    ctx.gpr[3] = 0xb0b0n;
+    virtualUnwind(mem, UnwindFlag.EHANDLER, base, ctx.rip, entry, ctx);
+    expect(ctx.rip).toBe(RETURN);
+    expect(ctx.gpr[4]).toBe(base + BigInt(STACK_TOP + 8));
+  });
+  it('an unknown unwind operation is malformed data, not a host error', () => {
+    const bad = image.slice();
+    bad[INFO + 5] = 0x3b; // op 11
+    const m: UnwindMemory = { read: (a, n) => bad.subarray(Number(a - base), Number(a - base) + n) };
+    const ctx = at(5, STACK_TOP - 8 - 0x20);
+    expect(() => virtualUnwind(m, UnwindFlag.EHANDLER, base, ctx.rip, entry, ctx)).toThrow(UnwindDataError);
+  });
 });
