@@ -151,16 +151,6 @@ export const ProbeForWrite: ExportHandler = defineExport({
   impl: (ctx, [a, l, al]) => probe(ctx, ProbeForWrite, a!, l!, al!, true),
 });
 
-export const sehExports: ExportHandler[] = [
-  ExRaiseStatus,
-  ExRaiseAccessViolation,
-  ExRaiseDatatypeMisalignment,
-  RtlRaiseException,
-  RtlUnwind,
-  ProbeForRead,
-  ProbeForWrite,
-];
-
 /** The compiler's SEH3 language handler and its helpers (src/kernel/seh/language.ts), x86 only. */
 const language = (ctx: KernelContext) => (ctx.exceptions ? new LanguageHandler(ctx, ctx.exceptions) : null);
 
@@ -329,11 +319,18 @@ export const CSpecificHandler: ExportHandler = defineExport({
   },
 });
 
-export const sehX64Exports = [
+/** The raising, probing and unwinding routines, x86 and AMD64. */
+export const sehExports: readonly ExportHandler[] = [
+  ExRaiseStatus,
+  ExRaiseAccessViolation,
+  ExRaiseDatatypeMisalignment,
+  RtlRaiseException,
+  RtlUnwind,
+  ProbeForRead,
+  ProbeForWrite,
   RtlLookupFunctionEntry,
   RtlVirtualUnwind,
   RtlUnwindEx,
   RtlCaptureContext,
   CSpecificHandler,
 ];
-sehExports.push(...sehX64Exports);
