@@ -319,7 +319,10 @@ export class X64ExceptionDispatcher {
     const context = area + AREA.context;
     const dispatcher = area + AREA.dispatcher;
     this.active.push({ area });
-    const walk = this.readContext(context);
+    // The dispatch this exception was raised inside (a handler's fault or raise), if any.
+    let outer = this.active.length - 2;
+    const slot = this.g(this.continuationSlot);
+    let walk = this.readContext(context);
     let walked = 0;
     const end = (): HandlerResult => {
       this.active.pop();
@@ -327,6 +330,16 @@ export class X64ExceptionDispatcher {
     };
     const step = (): HandlerResult => {
       if (++walked > MAX_FRAMES) return end();
+      if (walk.rip === slot) {
+        // A handler's return into the dispatcher of an outer exception: the search goes on from that
+        // exception's context (Windows' walk passes the dispatcher's frames and the trap frame),
+        // as a nested exception.
+        const d = this.active[outer--];
+        if (!d) return end();
+        this.setFlags(record, ExceptionFlag.NESTED_CALL);
+        walk = this.readContext(d.area + AREA.context);
+        return step();
+      }
       const pc = walk.rip;
       const rsp = walk.gpr[RSP]!;
       if (!this.frameValid(rsp)) return end();
@@ -513,11 +526,14 @@ export class X64ExceptionDispatcher {
     let walk = copy(from);
     let walked = 0;
     const slot = this.g(this.continuationSlot);
+    // The dispatch whose handler call the walk returns into next: the innermost one, above the
+    // caller's frames, or the one below it when the walk starts at the innermost exception's context.
+    let nextDispatch = start ? this.active.length - 1 : this.active.length - 2;
     const step = (): HandlerResult => {
       if (++walked > MAX_FRAMES) return fail(ExceptionCode.BAD_STACK);
       if (walk.rip === slot) {
-        // A handler's return into the dispatcher: go on from the exception's own context.
-        const d = this.active.at(-1);
+        // A handler's return into the dispatcher: go on from that exception's own context.
+        const d = this.active[nextDispatch--];
         if (!d) return fail(ExceptionCode.BAD_STACK);
         walk = this.readContext(d.area + AREA.context);
         return step();

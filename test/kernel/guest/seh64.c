@@ -68,6 +68,19 @@ LONG filter_fix(EXCEPTION_POINTERS *p, PVOID frame)
     p->ContextRecord->Rcx = (ULONG64)&good_value; /* retry the load from a good address */
     return -1; /* EXCEPTION_CONTINUE_EXECUTION */
 }
+/* A filter that faults the first time it runs: the nested exception's search passes the dispatcher's
+ * frames back to the same function, whose filter then takes it. */
+int nested_calls;
+ULONG nested_flags;
+volatile int *nowhere; /* NULL */
+LONG filter_nested(EXCEPTION_POINTERS *p, PVOID frame)
+{
+    (void)frame;
+    if (nested_calls++ == 0) *nowhere = 1;
+    nested_flags = p->ExceptionRecord->ExceptionFlags;
+    return 1;
+}
+int try_filter_fault(int *p);
 void finally_block(unsigned char abnormal, PVOID frame)
 {
     (void)frame;
@@ -175,6 +188,14 @@ __asm__(
     "  push %rbx\n .seh_pushreg %rbx\n sub $32, %rsp\n .seh_stackalloc 32\n .seh_endprologue\n"
     "  call RtlRaiseException\n mov $55, %eax\n add $32, %rsp\n pop %rbx\n ret\n"
     " .seh_handler own_handler, @except\n .seh_handlerdata\n .long 0x5e64da7b\n .text\n .seh_endproc\n"
+
+    /* int try_filter_fault(int *p): __try { *p } __except (filter_nested()) { code } */
+    ".globl try_filter_fault\n .seh_proc try_filter_fault\ntry_filter_fault:\n"
+    "  sub $40, %rsp\n .seh_stackalloc 40\n .seh_endprologue\n"
+    "1: movl (%rcx), %eax\n nop\n2: add $40, %rsp\n ret\n"
+    "3: add $40, %rsp\n ret\n"
+    " .seh_handler __C_specific_handler, @except\n .seh_handlerdata\n"
+    " .long 1\n .rva 1b, 2b, filter_nested, 3b\n .text\n .seh_endproc\n"
 
     /* int own_unwind(int *p): calls fin_inner, whose fault unwinding_handler takes */
     ".globl own_unwind\n .globl unwind_target\n .seh_proc own_unwind\nown_unwind:\n"
@@ -288,6 +309,10 @@ LONG DriverEntry(PVOID driver, PVOID path)
     CHECK((ULONG)own_unwind(NULL) == 0xC0000005, "RtlUnwindEx: the target runs with ReturnValue in RAX");
     CHECK(fin_calls == 1, "RtlUnwindEx: the __finally of the frame between ran");
     CHECK(unwind_calls == 1 && (unwind_flags & 0x22) == 0x22, "the target frame's handler: EXCEPTION_UNWINDING | EXCEPTION_TARGET_UNWIND");
+    /* an exception inside a filter: searched as a nested exception through the outer one's frames */
+    CHECK((ULONG)try_filter_fault(NULL) == 0xC0000005, "the filter's own fault is taken by the same __except");
+    CHECK(nested_calls == 2 && (nested_flags & 0x10), "the filter ran again for it, with EXCEPTION_NESTED_CALL");
+    CHECK(try_execute(&ok) == 42, "dispatching works on after the nested exception");
     check_unwind_api();
     DbgPrint("seh64: %d passed, %d failed\n", passed, failed);
     return 0;
