@@ -470,6 +470,26 @@ export class X64ExceptionDispatcher {
 
   // ---- RtlUnwindEx ----
 
+  /** RtlRaiseStatus of a noncontinuable `code` where the guest is now. */
+  private raiseNoncontinuable(code: number): HandlerResult {
+    const regs = this.registers();
+    this.raise({ code, flags: ExceptionFlag.NONCONTINUABLE, address: regs.rip, nested: 0 }, regs);
+    return CONTINUE;
+  }
+
+  /**
+   * RtlRestoreContext at an unwind's target: `frame` goes on at `targetIp` with RAX = `returnValue`;
+   * the dispatches whose records lie below the target frame are over (their frames are gone).
+   */
+  private resume(frame: Registers64, targetIp: bigint, returnValue: bigint): HandlerResult {
+    frame.rip = targetIp;
+    frame.gpr[0] = returnValue;
+    this.loadRegisters(frame);
+    const rsp = this.h(frame.gpr[RSP]!);
+    while (this.active.length > 0 && this.active.at(-1)!.area < rsp) this.active.pop();
+    return CONTINUE;
+  }
+
   /**
    * RtlUnwindEx(TargetFrame, TargetIp, ExceptionRecord, ReturnValue, ContextRecord, HistoryTable):
    * from `start` (the caller's context) each frame is unwound virtually; a frame with an unwind
@@ -509,19 +529,11 @@ export class X64ExceptionDispatcher {
     this.setFlags(record, ExceptionFlag.UNWINDING | (target === 0n ? ExceptionFlag.EXIT_UNWIND : 0));
     const fail = (code: number): HandlerResult => {
       this.ctx.pool.free(block);
-      const regs = this.registers();
-      this.raise({ code, flags: ExceptionFlag.NONCONTINUABLE, address: regs.rip, nested: 0 }, regs);
-      return CONTINUE;
+      return this.raiseNoncontinuable(code);
     };
     const finish = (frame: Registers64): HandlerResult => {
       this.ctx.pool.free(block);
-      frame.rip = targetIp;
-      frame.gpr[0] = returnValue;
-      this.loadRegisters(frame);
-      // The dispatches whose records lie below the target frame are over (their frames are gone).
-      const rsp = this.h(frame.gpr[RSP]!);
-      while (this.active.length > 0 && this.active.at(-1)!.area < rsp) this.active.pop();
-      return CONTINUE;
+      return this.resume(frame, targetIp, returnValue);
     };
     let walk = copy(from);
     let walked = 0;

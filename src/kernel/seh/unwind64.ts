@@ -260,7 +260,7 @@ export function virtualUnwind(
   entry: FunctionEntry,
   ctx: Context64,
 ): UnwindResult {
-  let info = readInfo(mem, imageBase + BigInt(entry.unwindData));
+  const info = readInfo(mem, imageBase + BigInt(entry.unwindData));
   const offset = Number(pc - imageBase) - entry.begin;
   const inProlog = offset >= 0 && offset < info.prologSize;
   // The establisher frame: the frame register's base once the prologue set it, else RSP.
@@ -279,8 +279,45 @@ export function virtualUnwind(
     return { handler: null, handlerData: 0n, establisherFrame };
 
   const primary = info;
+  const machineFrame = applyCodes(
+    mem,
+    imageBase,
+    info,
+    inProlog ? offset : Number.POSITIVE_INFINITY,
+    establisherFrame,
+    ctx,
+  );
+  if (!machineFrame) {
+    const rsp = ctx.gpr[RSP]!;
+    ctx.rip = rdU64(mem, rsp);
+    ctx.gpr[RSP] = u64(rsp + 8n);
+  }
+  const wanted = primary.flags & handlerType & (UnwindFlag.EHANDLER | UnwindFlag.UHANDLER);
+  if (wanted === 0 || inProlog || primary.flags & UnwindFlag.CHAININFO)
+    return { handler: null, handlerData: 0n, establisherFrame };
+  return {
+    handler: imageBase + BigInt(rdU32(mem, primary.trailer)),
+    handlerData: primary.trailer + 4n,
+    establisherFrame,
+  };
+}
+
+/**
+ * Undoes the unwind codes of `first` and of the UNWIND_INFO chained to it (at most MAX_CHAIN links):
+ * those whose offset the pc has passed (`prologOffset`; every code once past the prologue). Returns
+ * whether a machine frame gave RIP and RSP (then no return address is popped).
+ */
+function applyCodes(
+  mem: UnwindMemory,
+  imageBase: bigint,
+  first: UnwindInfo,
+  prologOffsetAtFirst: number,
+  establisherFrame: bigint,
+  ctx: Context64,
+): boolean {
+  let info = first;
   let machineFrame = false;
-  let prologOffset = inProlog ? offset : Number.POSITIVE_INFINITY;
+  let prologOffset = prologOffsetAtFirst;
   for (let depth = 0; ; depth++) {
     for (let i = 0; i < info.codeCount; ) {
       const at = info.at + 4n + BigInt(2 * i);
@@ -344,19 +381,7 @@ export function virtualUnwind(
     info = readInfo(mem, imageBase + BigInt(chained.unwindData));
     prologOffset = Number.POSITIVE_INFINITY;
   }
-  if (!machineFrame) {
-    const rsp = ctx.gpr[RSP]!;
-    ctx.rip = rdU64(mem, rsp);
-    ctx.gpr[RSP] = u64(rsp + 8n);
-  }
-  const wanted = primary.flags & handlerType & (UnwindFlag.EHANDLER | UnwindFlag.UHANDLER);
-  if (wanted === 0 || inProlog || primary.flags & UnwindFlag.CHAININFO)
-    return { handler: null, handlerData: 0n, establisherFrame };
-  return {
-    handler: imageBase + BigInt(rdU32(mem, primary.trailer)),
-    handlerData: primary.trailer + 4n,
-    establisherFrame,
-  };
+  return machineFrame;
 }
 
 /** A leaf function (no RUNTIME_FUNCTION): RIP is at [RSP]; the caller's frame is above it. */

@@ -66,7 +66,7 @@ __asm__(".text\n"
         "  pushl %ebp\n"
         "  movl %esp, %ebp\n"
         "  pushl $-2\n"                        /* [ebp-4] TryLevel: TOPMOST_TRY_LEVEL */
-        "  pushl $_seh4_scope\n"               /* [ebp-8] scope table, encoded below */
+        "  pushl _seh4_table\n"                /* [ebp-8] scope table, encoded below */
         "  pushl $_seh4_except_handler4\n"     /* [ebp-0Ch] Handler */
         "  pushl %fs:0\n"                      /* [ebp-10h] Next */
         "  subl $8, %esp\n"                    /* [ebp-14h] xpointers, [ebp-18h] saved ESP */
@@ -139,11 +139,18 @@ __asm__(".text\n"
         "  popl %ebp\n"
         "  ret\n"
         ".data\n"
+        ".globl _seh4_scope\n .globl _seh4_scope_gs\n"
         "_seh4_scope:\n"
         "  .long -2, 0, -0x28, 0\n"            /* no GS cookie; EH cookie at [ebp-28h], XOR offset 0 */
         "  .long -2, _seh4_filter0, _seh4_handler0\n"
         "  .long 0, 0, _seh4_finally1\n"
+        "_seh4_scope_gs:\n"                   /* the same with a GS cookie: the one slot, XORed with EBP+0 */
+        "  .long -0x28, 0, -0x28, 0\n"
+        "  .long -2, _seh4_filter0, _seh4_handler0\n"
+        "  .long 0, 0, _seh4_finally1\n"
         ".text\n");
+extern char seh4_scope[], seh4_scope_gs[];
+PVOID seh4_table = seh4_scope;
 
 /* An outer frame of the driver's own that takes what seh4_raise's filter declines. */
 typedef struct {
@@ -202,6 +209,12 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     CHECK(cookie_failures > 0 && cookie_checks > checks, "EH4: an overwritten EH cookie is reported to the check routine");
     PVOID volatile keep = (PVOID)_local_unwind4; /* imported: the asm above names its IAT slot */
     (void)keep;
+    seh4_table = seh4_scope_gs;
+    checks = cookie_checks;
+    int failures = cookie_failures;
+    CHECK(seh4_raise(0xC0000303) == 0xC0000303, "EH4 with a GS cookie: caught");
+    CHECK(cookie_checks == checks + 4 && cookie_failures == failures, "EH4: the GS cookie is validated too, and holds");
+    seh4_table = seh4_scope;
     ULONG finallies = seh4_finally_count;
     CHECK(seh4_raise(3) == (ULONG)-2, "_local_unwind4: TryLevel left at TOPMOST_TRY_LEVEL");
     CHECK(seh4_finally_count == finallies + 1, "_local_unwind4: the __finally level ran, once");
