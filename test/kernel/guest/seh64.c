@@ -124,6 +124,17 @@ int unwinding_handler(EXCEPTION_RECORD *rec, PVOID frame, CONTEXT *ctx, DISPATCH
     return 1; /* not reached */
 }
 int own_unwind(int *p);
+/* The same through RtlUnwind, with a return value of its own. */
+void RtlUnwind(PVOID, PVOID, EXCEPTION_RECORD *, PVOID);
+extern char unwind_target2[];
+int unwinding_handler2(EXCEPTION_RECORD *rec, PVOID frame, CONTEXT *ctx, DISPATCHER_CONTEXT *dc)
+{
+    (void)ctx, (void)dc;
+    if (rec->ExceptionFlags & 6) return 1;
+    RtlUnwind(frame, unwind_target2, rec, (PVOID)0x1234);
+    return 1; /* not reached */
+}
+int own_unwind2(int *p);
 
 int try_execute(int *p);
 int try_fix(int *p);
@@ -203,6 +214,12 @@ __asm__(
     "  call fin_inner\n xor %eax, %eax\n"
     "unwind_target: add $32, %rsp\n pop %rbx\n ret\n"
     " .seh_handler unwinding_handler, @except, @unwind\n .seh_handlerdata\n .long 0\n .text\n .seh_endproc\n"
+
+    ".globl own_unwind2\n .globl unwind_target2\n .seh_proc own_unwind2\nown_unwind2:\n"
+    "  push %rbx\n .seh_pushreg %rbx\n sub $32, %rsp\n .seh_stackalloc 32\n .seh_endprologue\n"
+    "  call fin_inner\n xor %eax, %eax\n"
+    "unwind_target2: add $32, %rsp\n pop %rbx\n ret\n"
+    " .seh_handler unwinding_handler2, @except\n .seh_handlerdata\n .long 0\n .text\n .seh_endproc\n"
 
     /* inner_nv(mode): saves the nonvolatile registers every way the unwind codes can say (push,
      * a large allocation, a frame register with an offset, mov saves, an XMM save), clobbers them,
@@ -309,6 +326,7 @@ LONG DriverEntry(PVOID driver, PVOID path)
     CHECK((ULONG)own_unwind(NULL) == 0xC0000005, "RtlUnwindEx: the target runs with ReturnValue in RAX");
     CHECK(fin_calls == 1, "RtlUnwindEx: the __finally of the frame between ran");
     CHECK(unwind_calls == 1 && (unwind_flags & 0x22) == 0x22, "the target frame's handler: EXCEPTION_UNWINDING | EXCEPTION_TARGET_UNWIND");
+    CHECK(own_unwind2(NULL) == 0x1234 && fin_calls == 2, "RtlUnwind on AMD64: the same, with its ReturnValue");
     /* an exception inside a filter: searched as a nested exception through the outer one's frames */
     CHECK((ULONG)try_filter_fault(NULL) == 0xC0000005, "the filter's own fault is taken by the same __except");
     CHECK(nested_calls == 2 && (nested_flags & 0x10), "the filter ran again for it, with EXCEPTION_NESTED_CALL");
