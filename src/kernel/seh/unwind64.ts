@@ -4,7 +4,7 @@
 // handling" (unwind data, "Unwind procedure") and ReactOS's sdk/lib/rtl/amd64/unwind.c / Wine's
 // dlls/ntdll/signal_x86_64.c (RtlVirtualUnwind, is_inside_epilog). Pure over a memory reader, so a
 // test can check it against real images' unwind data.
-import { GPR64, RSP, RUNTIME_FUNCTION, UnwindFlag, UnwindOp } from './layout64.js';
+import { RSP, RUNTIME_FUNCTION, UnwindFlag, UnwindOp } from './layout64.js';
 
 /** Guest memory as the unwinder reads it: 64-bit guest addresses; throws when not mapped. */
 export interface UnwindMemory {
@@ -390,6 +390,3 @@ export function unwindLeaf(mem: UnwindMemory, ctx: Context64): void {
   ctx.rip = rdU64(mem, rsp);
   ctx.gpr[RSP] = u64(rsp + 8n);
 }
-
-/** The register name of unwind register number `n`. */
-export const gprName = (n: number) => GPR64[n]!;
