@@ -10,6 +10,7 @@ import type { ObjectNamespace } from './objects.js';
 import type { Pool } from './pool.js';
 import type { ExportHandler } from './registry.js';
 import type { ExceptionDispatcher } from './seh/dispatch.js';
+import type { X64ExceptionDispatcher } from './seh/dispatch64.js';
 
 export interface KernelContext {
   /** The CPU (x86 or Alpha AXP); handlers read arguments through `arg`, not its registers. */
@@ -60,6 +61,8 @@ export interface KernelContext {
   registry?: RegistryModel;
   /** Structured exception handling (x86): raising, the FS:[0] chain, RtlUnwind. Absent on Alpha. */
   exceptions?: ExceptionDispatcher;
+  /** Structured exception handling on AMD64: raising, .pdata unwinding, RtlUnwindEx. */
+  exceptions64?: X64ExceptionDispatcher;
 }
 
 /** I/O port access of `size` bytes (1, 2 or 4). */

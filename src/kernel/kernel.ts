@@ -45,6 +45,7 @@ import {
   type HandlerResult,
 } from './registry.js';
 import { ExceptionDispatcher } from './seh/dispatch.js';
+import { X64ExceptionDispatcher } from './seh/dispatch64.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
 export const CALL_SENTINEL = 0x80030000;
@@ -135,6 +136,8 @@ export class EmulatedKernel {
   droppedApiCalls = 0;
   /** Structured exception handling (x86 only): CPU faults in guest code go to the FS:[0] chain. */
   readonly exceptions: ExceptionDispatcher | null = null;
+  /** AMD64 structured exception handling (.pdata unwinding, src/kernel/seh/dispatch64.ts). */
+  readonly exceptions64: X64ExceptionDispatcher | null = null;
   /** What calling a routine without a handler does (stubs: `fail` is what their own code does). */
   onUnimplemented: UnimplementedPolicy = 'fail';
   private readonly exportsByName = new Map<string, number>();
@@ -223,6 +226,10 @@ export class EmulatedKernel {
       this.exceptions = new ExceptionDispatcher(cpu, this.ctx);
       this.exceptions.install((h) => this.hostRoutine(h));
       this.ctx.exceptions = this.exceptions;
+    } else if (cpu.arch === 'amd64') {
+      this.exceptions64 = new X64ExceptionDispatcher(cpu, this.ctx, KERNEL_ROUTINES);
+      this.exceptions64.install((h) => this.hostRoutine(h));
+      this.ctx.exceptions64 = this.exceptions64;
     }
   }
 
@@ -563,7 +570,8 @@ export class EmulatedKernel {
   }
 
   /**
-   * CPU faults in guest code go to its exception handlers (x86: the FS:[0] chain, src/kernel/seh/):
+   * CPU faults in guest code go to its exception handlers (x86: the FS:[0] chain; AMD64: the frames'
+   * unwind data; src/kernel/seh/):
    * while a fault can be dispatched the run goes on from the dispatcher, with the time left and at
    * most MAX_EXCEPTIONS_PER_CALL exceptions (model: Unicorn does not say how many instructions a
    * faulting run took, so each resumed run gets the instruction budget anew). A fault no handler
@@ -573,7 +581,7 @@ export class EmulatedKernel {
     first: RunResult,
     budget: { maxInstructions?: number; maxMillis?: number },
   ): RunResult {
-    const seh = this.exceptions;
+    const seh = this.exceptions ?? this.exceptions64;
     let run = first;
     for (let n = 0; seh && run.kind === 'fault' && n < MAX_EXCEPTIONS_PER_CALL; n++) {
       if (!seh.deliverFault(run)) break;
@@ -643,6 +651,7 @@ export class EmulatedKernel {
     this.abi.setSp(this.stackTop);
     this.abi.prepareCall(address, args, CALL_SENTINEL);
     this.exceptions?.reset();
+    this.exceptions64?.reset();
     let run = this.cpu.run({ start: address, until: CALL_SENTINEL, ...budget });
     run = this.deliverFaults(run, budget);
     if (run.kind === 'stopped' && this.overBudgetAt !== null)

@@ -99,3 +99,17 @@ describe.skipIf(!haveMingw())('exceptions no handler takes (needs gcc-mingw-w64-
     expect(r.calls.every((c) => c.outcome.kind !== 'host-error')).toBe(true);
   });
 });
+
+describe.skipIf(!haveMingw())('the /GS-era handler, EH4 (needs gcc-mingw-w64-i686)', () => {
+  it('seh4.c: an EH4 frame built as MSVC does, served by _except_handler4_common', async () => {
+    const source = 'test/kernel/guest/seh4.c';
+    const r = await runDriver({ driver: buildGuestDriver(source, 'seh4'), kernel: 'registry' });
+    const printed = r.events.flatMap((e) => (e.type === 'dbgprint' ? [e.text] : []));
+    expect(printed.filter((t) => t.startsWith('FAIL'))).toEqual([]);
+    const summary = printed.at(-1) ?? '';
+    expect(summary).toMatch(/^seh4: \d+ passed, 0 failed\n$/);
+    const checks = readFileSync(source, 'utf8').match(/^\s+CHECK\(/gm)?.length;
+    expect(Number(/(\d+) passed/.exec(summary)?.[1])).toBe(checks);
+    expect(r.outcome).toBe('ok');
+  });
+});
