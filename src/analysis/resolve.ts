@@ -267,15 +267,21 @@ export function resolveImages(
       miss: Omit<ResolveMiss, 'image' | 'ntPath' | 'caption' | 'message' | 'status' | 'statusName'>,
       code: number,
     ) => {
-      const msg = snapFailureMessage(code, shown, miss.module, miss);
+      // NT's message is rendered when first read: the summary shows few of thousands of misses.
+      let msg: ReturnType<typeof snapFailureMessage> | undefined;
+      const text = () => (msg ??= snapFailureMessage(code, shown, miss.module, miss));
       missing.push({
         image: m.path,
         ntPath,
         ...miss,
         status: formatStatus(code),
         statusName: statusName(code),
-        caption: msg.caption,
-        message: msg.text,
+        get caption() {
+          return text().caption;
+        },
+        get message() {
+          return text().text;
+        },
       });
     };
     try {

@@ -1,5 +1,6 @@
 // Human-readable rendering of the inspect and resolve reports. The JSON output is the same objects.
 import type { InspectReport, ResolveMiss, ResolveReport } from '../analysis/index.js';
+import { compareText } from '../input/index.js';
 import type { MalformedPeDetails } from '../pe/index.js';
 
 /** `0x` and `width` hex digits (8: a 32-bit address or status). */
@@ -136,7 +137,7 @@ export function groupMisses(misses: readonly ResolveMiss[]) {
       importers: [...new Set(g.misses.map((m) => m.ntPath ?? m.image))],
       reasons: [...new Set(g.misses.map((m) => m.reason))],
     }))
-    .sort((a, b) => b.misses.length - a.misses.length || a.module.localeCompare(b.module));
+    .sort((a, b) => b.misses.length - a.misses.length || compareText(a.module, b.module));
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { CallingConvention } from '../cpu/abi.js';
 import { x86CalleeCleanup } from '../cpu/abi-x86.js';
 import type { KernelContext } from './context.js';
-import { type ParamSpec, parsePrototype } from './prototype.js';
+import { type ParamSpec, type Prototype, PrototypeError, parsePrototype } from './prototype.js';
 
 /** x86 conventions; on Alpha every handler takes NT's one calling standard (src/cpu/abi.ts). */
 export type { CallingConvention } from '../cpu/abi.js';
@@ -140,22 +140,68 @@ export function calleeCleanup(h: Pick<ExportHandler, 'conv' | 'args' | 'widths'>
 
 export const handlerKey = (module: string, name: string) => `${module.toLowerCase()}!${name}`;
 
-/** Declares a handler from its prototype and body; used by src/kernel/exports/**. */
+/** The routine name of a prototype without parsing it: the last identifier before the first `(`. */
+const ROUTINE_NAME = /([A-Za-z_]\w*)\s*\(/;
+
+/**
+ * A declared handler whose prototype is parsed when a field derived from it is first read (a boot
+ * calls a few dozen of the ~600 handlers; parsing them all cost ~30 ms of every CLI start, issue 19).
+ * The derived fields are getters on the class, so the objects keep one fast shape.
+ */
+class DeclaredExport implements ExportHandler {
+  readonly pure?: boolean;
+  #parsed: { p: Prototype; widths: readonly (4 | 8)[] | undefined } | undefined;
+
+  constructor(
+    readonly module: ExportModule,
+    readonly name: string,
+    private readonly declared: string,
+    pure: boolean | undefined,
+    readonly impl: ExportHandler['impl'],
+  ) {
+    if (pure) this.pure = true;
+  }
+
+  #parse() {
+    if (this.#parsed) return this.#parsed;
+    const p = parsePrototype(this.declared);
+    if (p.name !== this.name)
+      throw new PrototypeError(this.declared, `name read as ${this.name} but parsed as ${p.name}`);
+    const wide = p.params.some((a) => a.width === 8);
+    this.#parsed = { p, widths: wide ? p.params.map((a) => a.width) : undefined };
+    return this.#parsed;
+  }
+  get prototype(): string {
+    return this.#parse().p.text;
+  }
+  get conv(): CallingConvention {
+    return this.#parse().p.conv;
+  }
+  get args(): readonly ArgSpec[] {
+    return this.#parse().p.params;
+  }
+  get returns(): string {
+    return this.#parse().p.returns;
+  }
+  get returnWidth(): 0 | 4 | 8 {
+    return this.#parse().p.returnWidth;
+  }
+  get widths(): readonly (4 | 8)[] | undefined {
+    return this.#parse().widths;
+  }
+}
+
+/**
+ * Declares a handler from its prototype and body; used by src/kernel/exports/**. Only the name is read
+ * now; the rest is parsed on first use (DeclaredExport), so a bad prototype throws PrototypeError then
+ * (test/kernel/lazy-prototypes.test.ts parses every declaration).
+ */
 export function defineExport(d: ExportDeclaration): ExportHandler {
-  const p = parsePrototype(d.prototype);
-  const wide = p.params.some((a) => a.width === 8);
-  return {
-    module: d.module,
-    name: p.name,
-    prototype: p.text,
-    conv: p.conv,
-    args: p.params,
-    returns: p.returns,
-    returnWidth: p.returnWidth,
-    ...(wide ? { widths: p.params.map((a) => a.width) } : {}),
-    ...(d.pure ? { pure: true } : {}),
-    impl: d.impl,
-  };
+  const open = d.prototype.indexOf('(');
+  const name =
+    (open >= 0 ? ROUTINE_NAME.exec(`${d.prototype.slice(0, open)}(`)?.[1] : undefined) ??
+    parsePrototype(d.prototype).name;
+  return new DeclaredExport(d.module, name, d.prototype, d.pure, d.impl);
 }
 
 /**

@@ -3,6 +3,7 @@
 // Win32 services are modelled by what they do that the kernel can see (load a driver with
 // NtLoadDriver, open a device); their errors flow through NT's status → Win32 error mapping into the
 // SCM's events, so Event 7023's text is derived, never typed in (nt351-facts.md "Messages", model).
+import { compareText } from '../input/index.js';
 import { ntStatusToDosError } from '../loader/messages.js';
 import { type SystemLog, statusData } from './system-log.js';
 
@@ -123,7 +124,7 @@ export function inGroupOrder<T extends { name: string; group: string | null; tag
     (a, b) =>
       rank(a.group) - rank(b.group) ||
       tagRank(a) - tagRank(b) ||
-      a.name.toLowerCase().localeCompare(b.name.toLowerCase()),
+      compareText(a.name.toLowerCase(), b.name.toLowerCase()),
   );
 }
 

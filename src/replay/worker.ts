@@ -1,20 +1,19 @@
-// A replay worker thread (pool.ts): loads the emulator once, then runs the scenarios it is sent one
-// at a time, in the order they arrive, and posts each result back.
+// A replay worker thread (pool.ts): loads the emulator once, then takes scenarios from the back of
+// the pool's shared queue one at a time until it is empty, and posts each result back. It says when
+// it has loaded (tests wait for that; the pool does not).
 import { parentPort } from 'node:worker_threads';
-import type { WorkerReply, WorkerRequest } from './pool.js';
+import { takeScenario, type WorkerReply, type WorkerRequest } from './pool.js';
 import { runScenario } from './run.js';
 
-// Requests queue up in the port while one runs (the pool keeps the next one waiting here); each
-// starts after the previous one ended, never interleaved with it at an await.
-let last: Promise<void> = Promise.resolve();
-parentPort?.on('message', (m: WorkerRequest) => {
-  last = last.then(async () => {
+parentPort?.on('message', async (m: WorkerRequest) => {
+  for (let index = takeScenario(m.queue, true); index >= 0; index = takeScenario(m.queue, true)) {
     let reply: WorkerReply;
     try {
-      reply = { index: m.index, result: await runScenario(m.scenario, m.opts) };
+      reply = { index, result: await runScenario(m.scenarios[index]!, m.opts) };
     } catch (e) {
-      reply = { index: m.index, error: (e as Error).stack ?? String(e) };
+      reply = { index, error: (e as Error).stack ?? String(e) };
     }
     parentPort!.postMessage(reply);
-  });
+  }
 });
+parentPort?.postMessage({ ready: true } satisfies WorkerReply);

@@ -6,6 +6,7 @@ import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import {
+  compareText,
   INPUT_LIMITS,
   InputFileError,
   readRegularFile,
@@ -281,7 +282,7 @@ export class ImageSet {
       const e = this.overlay.has(k) ? this.overlay.get(k) : this.base.get(k);
       if (e) out.push(e.path);
     }
-    return out.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+    return out.sort((a, b) => compareText(a.toLowerCase(), b.toLowerCase()));
   }
 
   /** Files written or deleted through the overlay (set-relative path, null for a deletion). */

@@ -1,8 +1,11 @@
 // What each command loads before it works (issue 19: commands import only what they use): `--version`
 // none of the CLI, `inspect` and `resolve` not the emulator, the kernel, the system layer or yaml.
 // Start-up time itself is measured in bench/cli-start.ts, not here. Needs dist/ (npm test builds it).
+// From the bundle (dist/bundle/, npm run bundle), a loaded file stands for the modules esbuild put in it,
+// which it names in `// path` comments.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // A loader hook reporting each module URL to the main thread, which prints them at exit.
@@ -23,7 +26,15 @@ function modules(...args: string[]): { stdout: string; loaded: string[] } {
   );
   const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
   if (!line) throw new Error(`no module list: ${r.stderr}`);
-  return { stdout: r.stdout, loaded: JSON.parse(line.slice(8)) as string[] };
+  const urls = JSON.parse(line.slice(8)) as string[];
+  return { stdout: r.stdout, loaded: urls.flatMap(modulesIn) };
+}
+
+/** The module `url` is, or for a file of the bundle the modules it holds (as `/path`). */
+function modulesIn(url: string): string[] {
+  if (!url.includes('/dist/bundle/')) return [url];
+  const text = readFileSync(fileURLToPath(url), 'utf8');
+  return [...text.matchAll(/^\/\/ (\S+\.[cm]?js)$/gm)].map((m) => `/${m[1]}`);
 }
 
 const heavy = /\/dist\/(kernel|cpu|boot|system|sandbox|replay|hal|regf)\/|\/node_modules\/(yaml|koffi)\//;

@@ -29,6 +29,7 @@ function node(code: string): string {
     writeFileSync(file, code.replaceAll('DIST', pathToFileURL(resolve('dist')).href));
     return execFileSync(process.execPath, [file], {
       encoding: 'utf8',
+      timeout: 120_000,
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 64 << 20,
     });
@@ -63,6 +64,8 @@ describe.skipIf(!built || !haveUnicorn)(`replay --jobs${skipped}`, () => {
         .filter((s) => (s.file + ' ' + s.name).toLowerCase().includes(${JSON.stringify(FILTER)}));
       const [w] = startWorkers(1);
       let fromWorker = [];
+      // Once the worker has loaded, it takes a scenario as soon as the pool posts the queue.
+      await new Promise((ready) => w.once('message', ready));
       w.on('message', (m) => fromWorker.push(m.index));
       const pooled = await inPool(scenarios, {}, [w]);
       await w.terminate();
@@ -80,5 +83,27 @@ describe.skipIf(!built || !haveUnicorn)(`replay --jobs${skipped}`, () => {
     expect(r.fromWorker.length).toBeGreaterThan(0);
     expect(r.fromWorker.length).toBeLessThan(r.total);
     expect(Math.max(...r.fromWorker)).toBe(r.total - 1);
+  });
+
+  it('a worker that never takes work does not hold the pool: this thread runs every scenario', () => {
+    const out = node(`
+      import { readFileSync } from 'node:fs';
+      import { Worker } from 'node:worker_threads';
+      import { mediaCatalog, scenarioFiles } from 'DIST/replay/index.js';
+      import { inPool } from 'DIST/replay/pool.js';
+      import { parseScenarios } from 'DIST/replay/scenario.js';
+      const media = mediaCatalog('fixtures/media');
+      const scenarios = scenarioFiles(['scenarios/kb138713'])
+        .flatMap((f) => parseScenarios(readFileSync(f, 'utf8'), f, { media }))
+        .filter((s) => (s.file + ' ' + s.name).toLowerCase().includes(${JSON.stringify(FILTER)}));
+      // A worker still loading (here: forever) when the suite ends.
+      const stuck = new Worker('setInterval(() => {}, 1000)', { eval: true });
+      const pooled = await inPool(scenarios, {}, [stuck]);
+      await stuck.terminate();
+      process.stdout.write(JSON.stringify({ total: scenarios.length, results: pooled.filter(Boolean).length }));
+    `);
+    const r = JSON.parse(out) as { total: number; results: number };
+    expect(r.total).toBeGreaterThan(4);
+    expect(r.results).toBe(r.total);
   });
 });
