@@ -64,9 +64,9 @@ export function callDriver(ctx: KernelContext, device: number, irp: number): Han
  * when Control asks for it given IoStatus.Status (SL_INVOKE_ON_SUCCESS/ERROR) or Irp->Cancel
  * (SL_INVOKE_ON_CANCEL), and stops when one returns STATUS_MORE_PROCESSING_REQUIRED (the driver then
  * owns the IRP again). Completing an IRP already completed is NT's MULTIPLE_IRP_COMPLETE_REQUESTS
- * (0x44) bugcheck. `done` gives the handler's return value once the walk ends. Model: the final
- * stage (copying IoStatus to the requester, signalling its event, freeing the IRP) is left out; the
- * IRP stays readable for the report.
+ * (0x44) bugcheck. `done` gives the handler's return value once the walk ends. An IRP a driver
+ * built with IoBuild*Request then gets the final stage (finishRequest); the I/O manager's own
+ * requests (the sandbox's and the boot's) stay readable for the report.
  */
 export function completeRequest(
   ctx: KernelContext,
@@ -126,6 +126,7 @@ export function completeRequest(
         mem.write(above, new Uint8Array([mem.u8(above) | SL.PENDING_RETURNED]));
       }
     }
+    finishRequest(ctx, irp);
     return done();
   };
   advance();
@@ -140,4 +141,46 @@ function zeroStackLocation(ctx: KernelContext, stack: number): void {
   const { IO_STACK_LOCATION: S } = ctx.mem.layouts;
   ctx.mem.write(stack + S.MinorFunction, new Uint8Array(S.DeviceObject - S.MinorFunction));
   ctx.mem.setPtr(stack + S.FileObject, 0);
+}
+
+/** IRP.Flags bits (wdm.h). */
+export const IRP_FLAG = { BUFFERED_IO: 0x10, DEALLOCATE_BUFFER: 0x20, INPUT_OPERATION: 0x40 } as const;
+
+/**
+ * The final stage of completion (ReactOS IopCompleteRequest, run there as a kernel APC in the
+ * requesting thread) for an IRP with a requesting thread and a UserIosb or UserEvent, as
+ * IoBuildDeviceIoControlRequest and IoBuildSynchronousFsdRequest make them: buffered output is
+ * copied to UserBuffer (IRP_INPUT_OPERATION, not on an error), the system buffer and the MDL chain are
+ * freed, IoStatus goes to *UserIosb, UserEvent is signalled, and the IRP is freed. On an error the
+ * IO_STATUS_BLOCK is written only when there is an event, as there. Model: it runs at once, not when
+ * the thread next drops below APC_LEVEL.
+ */
+function finishRequest(ctx: KernelContext, irp: number): void {
+  const { mem } = ctx;
+  const { IRP, MDL } = mem.layouts;
+  const iosb = mem.ptr(irp + IRP.UserIosb);
+  const event = mem.ptr(irp + IRP.UserEvent);
+  if (mem.ptr(irp + IRP.Thread) === 0 || (iosb === 0 && event === 0)) return;
+  const flags = mem.u32(irp + IRP.Flags);
+  const status = mem.u32(irp + IRP.IoStatusStatus) | 0;
+  const information = mem.ptr(irp + IRP.IoStatusInformation);
+  const error = status >>> 30 === 3;
+  const system = mem.ptr(irp + IRP.SystemBuffer);
+  if (flags & IRP_FLAG.BUFFERED_IO && system) {
+    const user = mem.ptr(irp + IRP.UserBuffer);
+    if (flags & IRP_FLAG.INPUT_OPERATION && !error && user && information)
+      mem.write(user, mem.bytes(system, information, 'IRP.AssociatedIrp.SystemBuffer'));
+    if (flags & IRP_FLAG.DEALLOCATE_BUFFER) ctx.pool.free(system);
+  }
+  for (let mdl = mem.ptr(irp + IRP.MdlAddress), guard = 0; mdl !== 0 && guard < 64; guard++) {
+    const next = mem.ptr(mdl + MDL.Next);
+    ctx.pool.free(mdl);
+    mdl = next;
+  }
+  if (iosb !== 0 && (!error || event !== 0)) {
+    mem.setUlongPtr(iosb, status >>> 0);
+    mem.setUlongPtr(iosb + mem.pointerSize, information);
+  }
+  if (event !== 0) mem.setU32(event + mem.layouts.KEVENT.SignalState, 1);
+  ctx.pool.free(irp);
 }

@@ -45,6 +45,18 @@ static VOID NTAPI Cancel(PDEVICE_OBJECT d, PIRP irp) {
     IoReleaseCancelSpinLock(irp->CancelIrql);
 }
 
+/* IRP_MJ_DEVICE_CONTROL: answers two bytes in the system buffer and completes the IRP. */
+static NTSTATUS NTAPI Control(PDEVICE_OBJECT d, PIRP irp) {
+    UCHAR *b = irp->AssociatedIrp.SystemBuffer;
+    (void)d;
+    b[0] = b[7] + 1;
+    b[1] = 0x5a;
+    irp->IoStatus.Status = STATUS_SUCCESS;
+    irp->IoStatus.Information = 2;
+    IoCompleteRequest(irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+
 static void irps(PDEVICE_OBJECT dev) {
     PIRP irp = IoAllocateIrp(3, FALSE);
     CHECK(irp != NULL, "IoAllocateIrp");
@@ -80,6 +92,20 @@ static void irps(PDEVICE_OBJECT dev) {
     CHECK(irp->AssociatedIrp.SystemBuffer != NULL && ((UCHAR *)irp->AssociatedIrp.SystemBuffer)[7] == 8,
           "ioctl: SystemBuffer holds the input");
     IoFreeIrp(irp);
+
+    /* The driver completes it: IoCompleteRequest's final stage copies the output to the caller's
+     * buffer, fills the IO_STATUS_BLOCK, signals the event and frees the IRP (no pool leak). */
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    out[0] = out[1] = 0;
+    iosb.Status = 0x55;
+    iosb.Information = 0x55;
+    irp = IoBuildDeviceIoControlRequest(0x222004, dev, in, sizeof in, out, sizeof out, FALSE, &event, &iosb);
+    if (irp) {
+        CHECK(IoCallDriver(dev, irp) == STATUS_SUCCESS, "ioctl: IoCallDriver");
+        CHECK(iosb.Status == STATUS_SUCCESS && iosb.Information == 2, "ioctl: the IO_STATUS_BLOCK filled");
+        CHECK(out[0] == 9 && out[1] == 0x5a, "ioctl: the output copied to the caller's buffer");
+        CHECK(event.Header.SignalState == 1, "ioctl: UserEvent signalled");
+    }
 
     LARGE_INTEGER at;
     at.QuadPart = 0x123456789abLL;
@@ -320,6 +346,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
     PDEVICE_OBJECT dev;
     UNICODE_STRING n = name(L"\\Device\\WdmIo");
     driver->DriverStartIo = StartIo;
+    driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = Control;
     driver->DriverExtension->AddDevice = AddDevice;
     driver->DriverUnload = Unload;
     NTSTATUS st = IoCreateDevice(driver, 0, &n, FILE_DEVICE_UNKNOWN, 0, FALSE, &dev);

@@ -2,7 +2,7 @@
 // queues (StartPacket/StartNextPacket), the cancel spin lock, timers, interrupts (connected, never
 // raised: the model machine has no devices), error log entries, share access, configuration queries.
 import type { KernelContext } from '../../context.js';
-import { attachedTop } from '../../irp.js';
+import { attachedTop, IRP_FLAG } from '../../irp.js';
 import { IO_TYPE_IRP } from '../../objects.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
@@ -81,6 +81,16 @@ function nextStack(ctx: KernelContext, irp: number, mj: number, device: number):
   ctx.mem.setPtr(stack + S.DeviceObject, device);
   return stack;
 }
+/**
+ * A threaded IRP's requester: the IO_STATUS_BLOCK and event IoCompleteRequest's final stage fills
+ * and signals, and the current thread (Tail.Overlay.Thread), as IoBuild*Request set them.
+ */
+function requestedBy(ctx: KernelContext, irp: number, iosb: number, event: number): void {
+  const { IRP: I } = ctx.mem.layouts;
+  ctx.mem.setPtr(irp + I.UserIosb, iosb);
+  ctx.mem.setPtr(irp + I.UserEvent, event);
+  ctx.mem.setPtr(irp + I.Thread, ctx.ob.systemContext().thread.body);
+}
 /** The `i`th pointer-sized word of a stack location's Parameters (POINTER_ALIGNMENT on AMD64). */
 const parameter = (ctx: KernelContext, stack: number, i: number) =>
   stack + ctx.mem.layouts.IO_STACK_LOCATION.Parameters + i * ctx.mem.pointerSize;
@@ -114,15 +124,17 @@ export const ioMoreExports: ExportHandler[] = [
       ctx.mem.setU32(parameter(ctx, stack, 2), code!);
       ctx.mem.setPtr(parameter(ctx, stack, 3), inBuf!);
       // Model of METHOD_BUFFERED: one system buffer holding the input, large enough for the output.
+      // IoCompleteRequest copies the output back and frees the buffer (IRP_FLAG, finishRequest).
       const size = Math.max(inLen!, outLen!);
       if (size) {
         const buffer = ctx.pool.allocate(size, 0, 'IoSb', 'kernel') ?? 0;
         if (inLen) ctx.mem.write(buffer, ctx.mem.bytes(inBuf!, inLen!));
         ctx.mem.setPtr(irp + I.SystemBuffer, buffer);
+        const flags = IRP_FLAG.BUFFERED_IO | IRP_FLAG.DEALLOCATE_BUFFER;
+        ctx.mem.setU32(irp + I.Flags, outLen ? flags | IRP_FLAG.INPUT_OPERATION : flags);
       }
       ctx.mem.setPtr(irp + I.UserBuffer, outBuf!);
-      ctx.mem.setPtr(irp + I.UserIosb, iosb!);
-      ctx.mem.setPtr(irp + I.UserEvent, event!);
+      requestedBy(ctx, irp, iosb!, event!);
       return irp;
     },
   ),
@@ -137,8 +149,7 @@ export const ioMoreExports: ExportHandler[] = [
       ctx.mem.setU32(parameter(ctx, stack, 0), length!);
       if (offset) ctx.mem.write(parameter(ctx, stack, 2), ctx.mem.bytes(offset, 8, 'StartingOffset'));
       ctx.mem.setPtr(irp + I.UserBuffer, buffer!);
-      ctx.mem.setPtr(irp + I.UserIosb, iosb!);
-      ctx.mem.setPtr(irp + I.UserEvent, event!);
+      requestedBy(ctx, irp, iosb!, event!);
       return irp;
     },
   ),
