@@ -118,12 +118,18 @@ static int queue[8], queued, total;
 static PVOID worker, mainThread;
 static ULONG workerStack;
 
+/* An SEH registration record the worker leaves at its FS:[0] while it waits (never used: nothing raises). */
+typedef struct { ULONG Next; PVOID Handler; } REGISTRATION;
+static REGISTRATION workerFrame = { 0xFFFFFFFF, NULL };
+static inline void set_fs0(ULONG r) { __asm__ volatile("movl %0, %%fs:0" : : "r"(r) : "memory"); }
+
 static void NTAPI Worker(PVOID context)
 {
     PVOID events[2] = { &work, &stop };
     step('W');
     CHECK(context == (PVOID)0x5151, "the worker gets its StartContext");
     CHECK(fs0() == 0xFFFFFFFF, "a new thread starts with an empty SEH chain");
+    set_fs0((ULONG)&workerFrame);
     workerStack = esp();
     CHECK(PsGetCurrentThread() != mainThread && KeGetCurrentThread() == PsGetCurrentThread(),
           "the worker is a thread of its own");
@@ -131,6 +137,7 @@ static void NTAPI Worker(PVOID context)
         NTSTATUS s = KeWaitForMultipleObjects(2, events, 1 /* WaitAny */, 0, 0, 0, NULL, NULL);
         if (s == 1) {
             step('S');
+            CHECK(fs0() == (ULONG)&workerFrame, "the worker's SEH chain is its own across waits");
             PsTerminateSystemThread(0x1234);
             DbgPrint("FAIL: PsTerminateSystemThread returned\n");
         }
@@ -166,6 +173,22 @@ static void NTAPI Contender(PVOID context)
     step('m');
 }
 
+/* Pacer delays and then sets `paced`; Quick ends at once while Pacer and DriverEntry wait, so time
+ * passes at a thread's end. */
+static KEVENT paced;
+static void NTAPI Pacer(PVOID context)
+{
+    LONGLONG fiveMs = -50000;
+    step('X');
+    KeDelayExecutionThread(0, 0, &fiveMs);
+    step('x');
+    KeSetEvent(&paced, 0, 0);
+}
+static void NTAPI Quick(PVOID context)
+{
+    step('Y');
+}
+
 static int lateRan;
 static void NTAPI Late(PVOID context)
 {
@@ -178,12 +201,12 @@ static void NTAPI Unload(PVOID driver)
 {
     LONGLONG zero = 0;
     CHECK(lateRan == 1, "a thread made just before DriverEntry returned ran after it returned");
-    CHECK(same(order, "WPDdMmL"), "threads ran in order before unload");
+    CHECK(same(order, "WPDdMmXYxL"), "threads ran in order before unload");
     step('U');
     KeSetEvent(&stop, 0, 0);
     CHECK(KeWaitForSingleObject(worker, 0, 0, 0, &zero) == STATUS_TIMEOUT, "the worker still runs");
     CHECK(KeWaitForSingleObject(worker, 0, 0, 0, NULL) == 0, "unload waits for the worker to end");
-    CHECK(same(order, "WPDdMmLUS"), "the worker saw the stop event and terminated");
+    CHECK(same(order, "WPDdMmXYxLUS"), "the worker saw the stop event and terminated");
     ObDereferenceObject(worker);
     DbgPrint("threads: %d passed, %d failed\n", passed, failed);
 }
@@ -215,6 +238,7 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     CHECK(workerStack != 0 && (workerStack < esp() - 0x1000 || workerStack > esp() + 0x1000),
           "the worker ran on a stack of its own (4 KiB and more away from DriverEntry's frame)");
     CHECK(PsGetCurrentThread() == mainThread, "back on DriverEntry's thread");
+    CHECK(fs0() == 0xFFFFFFFF, "DriverEntry's SEH chain is not the worker's");
 
     /* A thread that delays and returns: waiting for its object lets the clock pass its delay. */
     before = KeQueryInterruptTime();
@@ -242,14 +266,23 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     CHECK(same(order, "WPDdMm"), "the contender ran after the release");
     ObDereferenceObject(contender);
 
+    /* Threads run in creation order; when the last runnable one ends, time passes for the others. */
+    KeInitializeEvent(&paced, 0, 0);
+    before = KeQueryInterruptTime();
+    CHECK(PsCreateSystemThread(&h, 0, NULL, NULL, NULL, Pacer, NULL) == 0 && ZwClose(h) == 0, "PsCreateSystemThread(Pacer)");
+    CHECK(PsCreateSystemThread(&h, 0, NULL, NULL, NULL, Quick, NULL) == 0 && ZwClose(h) == 0, "PsCreateSystemThread(Quick)");
+    CHECK(KeWaitForSingleObject(&paced, 0, 0, 0, NULL) == 0, "DriverEntry waits for the pacer's event");
+    CHECK(same(order, "WPDdMmXYx"), "the pacer, the quick thread, then the pacer again");
+    CHECK(KeQueryInterruptTime() - before >= 50000, "the pacer's delay passed after the quick thread ended");
+
     CHECK(PsTerminateSystemThread(0) == STATUS_INVALID_PARAMETER, "DriverEntry's thread is not a system thread");
 
     /* A thread made last runs once DriverEntry returns. */
     CHECK(PsCreateSystemThread(&h, 0, NULL, NULL, NULL, Late, &entryReturned) == 0, "PsCreateSystemThread(Late)");
     ZwClose(h);
     ((PVOID *)driver)[0x34 / 4] = (PVOID)Unload; /* DRIVER_OBJECT.DriverUnload */
-    CHECK(!lateRan && same(order, "WPDdMm"), "no thread runs while DriverEntry neither waits nor returns");
+    CHECK(!lateRan && same(order, "WPDdMmXYx"), "no thread runs while DriverEntry neither waits nor returns");
     entryReturned = 1;
-    return 0;
+    return 0x40000000; /* STATUS_OBJECT_NAME_EXISTS: a success the late thread must not change */
 }
 #endif
