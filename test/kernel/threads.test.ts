@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runDriver } from '../../src/sandbox/index.js';
 import { buildGuestDriver, haveMingw } from './guest-driver.js';
+import { buildGuestDriver64, haveMingw64 } from './guest-driver64.js';
 
 const printed = (events: { type: string; text?: string }[]) =>
   events.flatMap((e) => (e.type === 'dbgprint' ? [e.text ?? ''] : []));
@@ -61,5 +62,23 @@ describe.skipIf(!haveMingw())('system threads (needs gcc-mingw-w64-i686)', () =>
     expect(o.kind === 'stopped' && o.reason).toMatch(
       /^hang: the thread waits for 0x[0-9a-f]+, which nothing can signal; 1 other thread waits too$/,
     );
+  });
+});
+
+describe.skipIf(!haveMingw64())('system threads on AMD64 (needs gcc-mingw-w64-x86-64)', () => {
+  it('threads-amd64.c: a worker and a late thread, checked in guest code', async () => {
+    const source = 'test/kernel/guest/threads-amd64.c';
+    const r = await runDriver({ driver: buildGuestDriver64(source, 'threads64'), kernel: 'registry' });
+    const out = printed(r.events);
+    expect(out.filter((t) => t.startsWith('FAIL'))).toEqual([]);
+    const summary = out.at(-1) ?? '';
+    expect(summary).toMatch(/^threads-amd64: \d+ passed, 0 failed\n$/);
+    const checks = readFileSync(source, 'utf8').match(/^\s+CHECK\(/gm)?.length;
+    expect(Number(/(\d+) passed/.exec(summary)?.[1])).toBe(checks);
+    expect(r.outcome).toBe('ok');
+    expect(r.events.filter((e) => e.type === 'thread-ended')).toMatchObject([
+      { how: 'returned' },
+      { how: 'returned' },
+    ]);
   });
 });
