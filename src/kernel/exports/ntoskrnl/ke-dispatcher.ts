@@ -50,10 +50,11 @@ const setState = (ctx: KernelContext, o: number, v: number) => ctx.mem.setU32(o 
 export const currentThread = (ctx: KernelContext): number =>
   ctx.threads ? ctx.threads.current.body : ctx.ob.systemContext().thread.body;
 
-/** Whether `thread` could acquire `o` now. */
-function signalled(ctx: KernelContext, o: number, thread = currentThread(ctx)): boolean {
+/** Whether `thread` (default: the running one) could acquire `o` now. */
+function signalled(ctx: KernelContext, o: number, thread?: number): boolean {
   const type = ctx.mem.u8(o + H.Type);
-  if (type === Type.Mutant) return state(ctx, o) > 0 || ctx.mem.u32(o + MUTEX_OWNER) === thread;
+  if (type === Type.Mutant)
+    return state(ctx, o) > 0 || ctx.mem.u32(o + MUTEX_OWNER) === (thread ?? currentThread(ctx));
   return state(ctx, o) > 0;
 }
 /** Satisfies a wait on `o`: synchronization objects are reset, semaphores counted down, mutexes owned. */
@@ -136,7 +137,8 @@ function block(ctx: KernelContext, wait: ThreadWait, retry: () => HandlerResult)
  */
 function wait(ctx: KernelContext, objects: number[], all: boolean, timeout: number): HandlerResult {
   const deadline = timeout ? ctx.clock.dueTime(read64(ctx, timeout)) : null;
-  const thread = currentThread(ctx);
+  // The waiting thread, for other threads asking whether it could go on (a mutex it owns).
+  const thread = ctx.threads?.active ? ctx.threads.current.body : undefined;
   const can = (o: number) => signalled(ctx, o, thread);
   const ready = () =>
     (all ? objects.every(can) : objects.some(can)) || (deadline !== null && ctx.clock.elapsed >= deadline);
