@@ -44,7 +44,7 @@ import {
   type HandlerRegistry,
   type HandlerResult,
 } from './registry.js';
-import { Scheduler } from './scheduler.js';
+import { cutReason, Scheduler } from './scheduler.js';
 import { ExceptionDispatcher } from './seh/dispatch.js';
 
 /** Return address of host-initiated calls: reaching it ends the run with `returned`. */
@@ -101,18 +101,6 @@ interface Continuation {
   /** The thread whose stack holds it (src/kernel/scheduler.ts): a waiting thread's outlive a host call. */
   thread: number;
 }
-
-/** Why a run ended, for a system thread it cut off. */
-const endReason = (run: RunResult): string =>
-  run.kind === 'budget'
-    ? `the ${run.which} budget ran out at 0x${run.pc.toString(16)}`
-    : run.kind === 'fault'
-      ? `a ${run.fault} fault at 0x${run.pc.toString(16)}`
-      : run.kind === 'stopped'
-        ? `the run stopped: ${run.reason}`
-        : run.kind === 'host-error'
-          ? 'a host error'
-          : 'the run ended';
 
 const shapeOf = (h: ExportHandler): RoutineShape =>
   h.widths
@@ -676,7 +664,7 @@ export class EmulatedKernel {
             });
       run = this.deliverFaults(run, budget);
     }
-    if (run.kind !== 'returned') this.threads.cutRunning(endReason(run));
+    if (run.kind !== 'returned') this.threads.cutRunning(cutReason(run));
     if (run.kind === 'stopped' && this.overBudgetAt !== null)
       run = { kind: 'budget', which: 'time', pc: this.overBudgetAt };
     this.deadline = Number.POSITIVE_INFINITY;

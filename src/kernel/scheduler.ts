@@ -6,7 +6,7 @@
 // save and load, choosing the next thread); when to switch and when time passes instead is the
 // dispatcher's (exports/ntoskrnl/ke-dispatcher.ts).
 import type { Abi, AnyCpu } from '../cpu/abi.js';
-import { RW } from '../cpu/engine.js';
+import { type RunResult, RW } from '../cpu/engine.js';
 import { KPRCB64 } from '../cpu/x64-setup.js';
 import { KPCR, KPRCB, KPRCB_OFFSET } from '../cpu/x86-setup.js';
 import type { EventLog } from './events.js';
@@ -19,6 +19,17 @@ import type { GuestMemory } from './guest.js';
  * x86 and 24 KiB on AMD64 (ReactOS ndk/{i386,amd64}/ketypes.h).
  */
 export const THREAD_STACKS = { base: 0x80080000, slot: 0x8000, guard: 0x2000, count: 16 } as const;
+/** Why a run ended, for the system thread it cut off (`thread-ended`'s reason). */
+export const cutReason = (run: RunResult): string =>
+  run.kind === 'budget'
+    ? `the ${run.which} budget ran out at 0x${run.pc.toString(16)}`
+    : run.kind === 'fault'
+      ? `a ${run.fault} fault at 0x${run.pc.toString(16)}`
+      : run.kind === 'stopped'
+        ? `the run stopped: ${run.reason}`
+        : run.kind === 'host-error'
+          ? 'a host error'
+          : 'the run ended';
 /** EXCEPTION_CHAIN_END: a new thread's empty SEH chain (x86 KPCR.NtTib.ExceptionList). */
 const CHAIN_END = 0xffffffff;
 

@@ -65,6 +65,19 @@ describe.skipIf(!haveMingw())('system threads (needs gcc-mingw-w64-i686)', () =>
   });
 });
 
+describe.skipIf(!haveMingw())('system threads, the last one ending (needs gcc-mingw-w64-i686)', () => {
+  it('a thread that ends while DriverEntry waits for what nothing sets stops the run as a hang', async () => {
+    const driver = buildGuestDriver('test/kernel/guest/threads.c', 'orphan', ['-DORPHAN']);
+    const r = await runDriver({ driver, kernel: 'registry' });
+    expect(printed(r.events)).toEqual(['brief: ends at once\n']);
+    const o = r.calls[0]!.outcome;
+    expect(o.kind === 'stopped' && o.reason).toMatch(
+      /^hang: a system thread ended and every other thread waits for what nothing can signal \(0x[0-9a-f]+\)$/,
+    );
+    expect(r.events.find((e) => e.type === 'thread-ended')).toMatchObject({ how: 'returned' });
+  });
+});
+
 describe.skipIf(!haveMingw64())('system threads on AMD64 (needs gcc-mingw-w64-x86-64)', () => {
   it('threads-amd64.c: a worker and a late thread, checked in guest code', async () => {
     const source = 'test/kernel/guest/threads-amd64.c';

@@ -3,8 +3,9 @@
  * PsTerminateSystemThread; a thread that delays and returns, waited for by its object; a thread that
  * waits for a mutex DriverEntry owns; a thread that only runs once DriverEntry has returned. Unload
  * signals the stop event and waits for the worker. Built by test/kernel/threads.test.ts; the last line
- * is "threads: <passed> passed, <failed> failed". With -DSPIN or -DDEADLOCK it is the hostile driver
- * instead: a thread that spins forever, or two threads that wait for each other. */
+ * is "threads: <passed> passed, <failed> failed". With -DSPIN, -DDEADLOCK or -DORPHAN it is a hostile
+ * driver instead: a thread that spins forever, two threads that wait for each other, or DriverEntry
+ * waiting for an event nobody sets while its one thread ends. */
 typedef unsigned char UCHAR, BOOLEAN;
 typedef long LONG, NTSTATUS;
 typedef unsigned long ULONG;
@@ -68,6 +69,21 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     ObReferenceObjectByHandle(h, 0, NULL, 0, &thread, NULL);
     KeWaitForSingleObject(thread, 0, 0, 0, NULL);
     DbgPrint("deadlock: never printed\n");
+    return 0;
+}
+#elif defined(ORPHAN)
+static KEVENT never;
+static void NTAPI Brief(PVOID context)
+{
+    DbgPrint("brief: ends at once\n");
+}
+NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
+{
+    HANDLE h;
+    KeInitializeEvent(&never, 0, 0);
+    PsCreateSystemThread(&h, 0, NULL, NULL, NULL, Brief, NULL);
+    KeWaitForSingleObject(&never, 0, 0, 0, NULL);
+    DbgPrint("orphan: never printed\n");
     return 0;
 }
 #else
