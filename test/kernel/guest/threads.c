@@ -139,12 +139,45 @@ typedef struct { ULONG Next; PVOID Handler; } REGISTRATION;
 static REGISTRATION workerFrame = { 0xFFFFFFFF, NULL };
 static inline void set_fs0(ULONG r) { __asm__ volatile("movl %0, %%fs:0" : : "r"(r) : "memory"); }
 
+/* A frame on the worker's own stack that takes a fault (as seh.c's CATCH): the dispatcher accepts it
+ * only within the running thread's stack bounds (KPCR StackBase/StackLimit, switched per thread). */
+typedef struct { ULONG ExceptionCode, ExceptionFlags; PVOID Record, Address; ULONG NumberParameters, Information[15]; } EXCEPTION_RECORD;
+void NTAPI RtlUnwind(PVOID, PVOID, EXCEPTION_RECORD *, PVOID);
+typedef struct { REGISTRATION reg; void *buf[5]; ULONG code; } CATCH;
+static int __cdecl catch_handler(EXCEPTION_RECORD *rec, REGISTRATION *frame, PVOID ctx, PVOID dc)
+{
+    CATCH *c = (CATCH *)frame;
+    (void)ctx, (void)dc;
+    if (rec->ExceptionFlags & 6) return 1; /* unwinding: ExceptionContinueSearch */
+    c->code = rec->ExceptionCode;
+    RtlUnwind(frame, NULL, rec, 0);
+    __builtin_longjmp(c->buf, 1);
+}
+static void read_at(ULONG a) { (void)*(volatile ULONG *)a; }
+/* Runs fn(arg) under a CATCH frame; returns the code caught, or 0 when fn returned normally. */
+static __attribute__((noinline)) ULONG guarded(void (*fn)(ULONG), ULONG arg, CATCH *c)
+{
+    c->code = 0;
+    c->reg.Handler = (PVOID)catch_handler;
+    c->reg.Next = fs0();
+    if (__builtin_setjmp(c->buf) == 0) {
+        set_fs0((ULONG)&c->reg);
+        fn(arg);
+        set_fs0(c->reg.Next);
+        return 0;
+    }
+    set_fs0(c->reg.Next);
+    return c->code;
+}
+
 static void NTAPI Worker(PVOID context)
 {
     PVOID events[2] = { &work, &stop };
+    CATCH caught;
     step('W');
     CHECK(context == (PVOID)0x5151, "the worker gets its StartContext");
     CHECK(fs0() == 0xFFFFFFFF, "a new thread starts with an empty SEH chain");
+    CHECK(guarded(read_at, 0, &caught) == 0xC0000005 && fs0() == 0xFFFFFFFF, "a fault in the worker reaches its own handler");
     set_fs0((ULONG)&workerFrame);
     workerStack = esp();
     CHECK(PsGetCurrentThread() != mainThread && KeGetCurrentThread() == PsGetCurrentThread(),
