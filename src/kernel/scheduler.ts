@@ -75,6 +75,8 @@ export interface KernelThread {
 export class Scheduler {
   readonly threads: KernelThread[];
   current: KernelThread;
+  /** Where system threads' start routines return to (the dispatcher's PspExitThread routine). */
+  exitRoutine = 0;
   private prcb: number | null = null;
   private nextId = 1;
   private readonly mappedStacks = new Set<number>();
@@ -115,18 +117,11 @@ export class Scheduler {
 
   /**
    * A new system thread, ready to run StartRoutine(StartContext) on its own stack, returning to
-   * `exitRoutine`; null when all stack slots are taken by live threads.
+   * `exitRoutine`; null when all stack slots are taken by live threads (THREAD_STACKS.count).
    */
   create(body: number, startRoutine: number, startContext: number): KernelThread | null {
-    // Ended threads other than the running one give their stack slots back.
-    for (let i = this.threads.length - 1; i > 0; i--) {
-      const t = this.threads[i]!;
-      if (t.state === 'ended' && t !== this.current) this.threads.splice(i, 1);
-    }
-    const taken = new Set(this.threads.map((t) => t.stack));
-    let slot = 0;
-    while (slot < THREAD_STACKS.count && taken.has(slot)) slot++;
-    if (slot === THREAD_STACKS.count) return null;
+    const slot = this.freeSlot();
+    if (slot === null) return null;
     const t: KernelThread = {
       id: this.nextId++,
       body,
@@ -141,9 +136,20 @@ export class Scheduler {
     return t;
   }
 
-  /** The thread a body belongs to, when it is one of ours. */
-  byBody(body: number): KernelThread | undefined {
-    return this.threads.find((t) => t.body === body);
+  /** Whether a thread can be created now (a stack slot is free). */
+  hasRoom(): boolean {
+    return this.freeSlot() !== null;
+  }
+
+  /** A free stack slot, or null; ended threads other than the running one give theirs back. */
+  private freeSlot(): number | null {
+    for (let i = this.threads.length - 1; i > 0; i--) {
+      const t = this.threads[i]!;
+      if (t.state === 'ended' && t !== this.current) this.threads.splice(i, 1);
+    }
+    const taken = new Set(this.threads.map((t) => t.stack));
+    for (let slot = 0; slot < THREAD_STACKS.count; slot++) if (!taken.has(slot)) return slot;
+    return null;
   }
 
   /** Whether `t` could run now (not counting the parked initial thread). */
@@ -307,9 +313,6 @@ export class Scheduler {
       startContext: t.startContext,
     });
   }
-
-  /** Where system threads return to (PspSystemThreadStartup's exit): set by the dispatcher's install. */
-  exitRoutine = 0;
 
   /** The stack of slot `i`, mapped on first use. */
   private stackOf(i: number): { low: number; high: number } {

@@ -78,6 +78,16 @@ describe.skipIf(!haveMingw())('system threads, the last one ending (needs gcc-mi
   });
 });
 
+describe.skipIf(!haveMingw())('many system threads (needs gcc-mingw-w64-i686)', () => {
+  it('the 17th live thread is refused with STATUS_INSUFFICIENT_RESOURCES; the 16 run and wait', async () => {
+    const driver = buildGuestDriver('test/kernel/guest/threads.c', 'many', ['-DMANY']);
+    const r = await runDriver({ driver, kernel: 'registry' });
+    expect(printed(r.events)).toEqual(['many: 16 created, then c000009a\n']);
+    expect(r.events.filter((e) => e.type === 'thread-started')).toHaveLength(16);
+    expect(r.calls[0]!.outcome.kind).toBe('returned');
+  });
+});
+
 describe.skipIf(!haveMingw64())('system threads on AMD64 (needs gcc-mingw-w64-x86-64)', () => {
   it('threads-amd64.c: a worker and a late thread, checked in guest code', async () => {
     const source = 'test/kernel/guest/threads-amd64.c';

@@ -3,9 +3,10 @@
  * PsTerminateSystemThread; a thread that delays and returns, waited for by its object; a thread that
  * waits for a mutex DriverEntry owns; a thread that only runs once DriverEntry has returned. Unload
  * signals the stop event and waits for the worker. Built by test/kernel/threads.test.ts; the last line
- * is "threads: <passed> passed, <failed> failed". With -DSPIN, -DDEADLOCK or -DORPHAN it is a hostile
- * driver instead: a thread that spins forever, two threads that wait for each other, or DriverEntry
- * waiting for an event nobody sets while its one thread ends. */
+ * is "threads: <passed> passed, <failed> failed". With -DSPIN, -DDEADLOCK, -DORPHAN or -DMANY it is a
+ * hostile driver instead: a thread that spins forever, two threads that wait for each other,
+ * DriverEntry waiting for an event nobody sets while its one thread ends, or threads created until
+ * PsCreateSystemThread refuses. */
 typedef unsigned char UCHAR, BOOLEAN;
 typedef long LONG, NTSTATUS;
 typedef unsigned long ULONG;
@@ -69,6 +70,23 @@ NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
     ObReferenceObjectByHandle(h, 0, NULL, 0, &thread, NULL);
     KeWaitForSingleObject(thread, 0, 0, 0, NULL);
     DbgPrint("deadlock: never printed\n");
+    return 0;
+}
+#elif defined(MANY)
+static KEVENT never;
+static void NTAPI Idle(PVOID context)
+{
+    KeWaitForSingleObject(&never, 0, 0, 0, NULL);
+}
+NTSTATUS NTAPI DriverEntry(PVOID driver, PVOID path)
+{
+    HANDLE h;
+    NTSTATUS s = 0;
+    int made = 0;
+    KeInitializeEvent(&never, 0, 0);
+    while (made < 100 && (s = PsCreateSystemThread(&h, 0, NULL, NULL, NULL, Idle, NULL)) == 0)
+        made++;
+    DbgPrint("many: %d created, then %08x\n", made, s);
     return 0;
 }
 #elif defined(ORPHAN)

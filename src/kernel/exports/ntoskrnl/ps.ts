@@ -40,10 +40,10 @@ export const PsCreateSystemThread = defineExport({
     'NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle, PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine, PVOID StartContext)',
   impl(ctx, [out, , , , clientId, startRoutine, startContext]) {
     const threads = ctx.threads && ctx.hostRoutine ? ctx.threads : null;
+    if (threads && !threads.hasRoom()) return STATUS_INSUFFICIENT_RESOURCES;
     if (threads) threads.exitRoutine = threadRoutines(ctx).exit;
     const thread = ctx.ob.create('thread', { startRoutine: startRoutine!, startContext: startContext! });
-    if (threads && !threads.create(thread.body, startRoutine!, startContext!))
-      return STATUS_INSUFFICIENT_RESOURCES;
+    threads?.create(thread.body, startRoutine!, startContext!);
     const handle = ctx.ob.open(thread);
     ctx.mem.setU32(out!, handle);
     if (clientId) {
