@@ -43,7 +43,17 @@ function event(e: KernelEvent): string {
     case 'completion-routine':
       return `completion routine ${hex(e.routine)}(DeviceObject=${hex(e.device)}, Irp=${hex(e.irp)}, Context=${hex(e.context)})${e.result === null ? '' : ` = ${hex(e.result)}`}`;
     case 'system-thread':
-      return `system thread created: start routine ${hex(e.startRoutine)}(${hex(e.startContext)}), handle ${hex(e.handle)} (not run: nt351 has no scheduler)`;
+      return `system thread ${hex(e.thread)} created: start routine ${hex(e.startRoutine)}(${hex(e.startContext)}), handle ${hex(e.handle)}`;
+    case 'thread-started':
+      return `system thread ${hex(e.thread)} started: ${hex(e.startRoutine)}(${hex(e.startContext)})`;
+    case 'thread-ended':
+      return `system thread ${hex(e.thread)} (${hex(e.startRoutine)}) ended: ${
+        e.how === 'returned'
+          ? 'its start routine returned'
+          : e.how === 'terminated'
+            ? `PsTerminateSystemThread(${hex(e.exitStatus ?? 0)})`
+            : `cut off, ${e.reason ?? 'the run ended while it ran'}`
+      }`;
     case 'trace':
       return e.unit === 'insn'
         ? `${hex(e.address)}  ${e.instructions[0]?.text ?? '(undecodable)'}`

@@ -9,6 +9,7 @@ import type { RegistryModel } from './hive.js';
 import type { ObjectNamespace } from './objects.js';
 import type { Pool } from './pool.js';
 import type { ExportHandler } from './registry.js';
+import type { Scheduler } from './scheduler.js';
 import type { ExceptionDispatcher } from './seh/dispatch.js';
 import type { X64ExceptionDispatcher } from './seh/dispatch64.js';
 
@@ -42,7 +43,7 @@ export interface KernelContext {
    * A guest address whose call runs handler `h` (routines reached by address, not by import: a KMDF
    * function table, a framework's dispatch routine). Absent in contexts without a kernel to hook.
    */
-  hostRoutine?: (h: ExportHandler) => number;
+  hostRoutine?: (h: ExportHandler, options?: { silent?: boolean }) => number;
   /** A guest address whose call is an `unimplemented-routine` event for `module!name`. */
   hostMiss?: (module: string, name: string) => number;
   /** The version the loaded kernel answers with (PsGetVersion, IoIsWdmVersionAvailable). */
@@ -63,6 +64,8 @@ export interface KernelContext {
   exceptions?: ExceptionDispatcher;
   /** Structured exception handling on AMD64: raising, .pdata unwinding, RtlUnwindEx. */
   exceptions64?: X64ExceptionDispatcher;
+  /** The processor's threads (src/kernel/scheduler.ts); absent in contexts without a kernel. */
+  threads?: Scheduler;
 }
 
 /** I/O port access of `size` bytes (1, 2 or 4). */

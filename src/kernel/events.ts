@@ -134,8 +134,33 @@ export type KernelEvent =
       /** Why NDIS failed an initialisation the miniport returned success for (a medium it never offered). */
       reason?: string;
     }
-  /** PsCreateSystemThread: the thread is recorded, not run (model: no scheduler). */
-  | { type: 'system-thread'; startRoutine: number; startContext: number; handle: number; caller: number }
+  /**
+   * PsCreateSystemThread made a thread (`thread`: its ETHREAD). It runs when the running thread waits,
+   * delays or ends, or when the entry point the host called returns (src/kernel/scheduler.ts).
+   */
+  | {
+      type: 'system-thread';
+      startRoutine: number;
+      startContext: number;
+      handle: number;
+      caller: number;
+      thread: number;
+    }
+  /** A system thread ran for the first time: StartRoutine(StartContext) on its own stack. */
+  | { type: 'thread-started'; thread: number; startRoutine: number; startContext: number }
+  /**
+   * A system thread ended: its start routine `returned`, it called PsTerminateSystemThread
+   * (`terminated`, with its ExitStatus), or the run ended while it ran (`cut`: a budget, fault or stop,
+   * `reason`); its object is signalled unless cut.
+   */
+  | {
+      type: 'thread-ended';
+      thread: number;
+      startRoutine: number;
+      how: 'returned' | 'terminated' | 'cut';
+      exitStatus: number | null;
+      reason?: string;
+    }
   /** --trace: a basic block or instruction the guest executed, disassembled. */
   | {
       type: 'trace';

@@ -44,6 +44,7 @@ import {
   type HandlerRegistry,
   type HandlerResult,
 } from './registry.js';
+import { cutReason, Scheduler } from './scheduler.js';
 import { ExceptionDispatcher } from './seh/dispatch.js';
 import { X64ExceptionDispatcher } from './seh/dispatch64.js';
 
@@ -98,6 +99,8 @@ interface Continuation {
   esp: number;
   /** Where the continuation id was put on the stack (x86: at `esp`; Alpha: above the stack arguments). */
   marker: number;
+  /** The thread whose stack holds it (src/kernel/scheduler.ts): a waiting thread's outlive a host call. */
+  thread: number;
 }
 
 const shapeOf = (h: ExportHandler): RoutineShape =>
@@ -138,6 +141,8 @@ export class EmulatedKernel {
   readonly exceptions: ExceptionDispatcher | null = null;
   /** AMD64 structured exception handling (.pdata unwinding, src/kernel/seh/dispatch64.ts). */
   readonly exceptions64: X64ExceptionDispatcher | null = null;
+  /** The processor's threads: the one running host calls and PsCreateSystemThread's. */
+  readonly threads: Scheduler;
   /** What calling a routine without a handler does (stubs: `fail` is what their own code does). */
   onUnimplemented: UnimplementedPolicy = 'fail';
   private readonly exportsByName = new Map<string, number>();
@@ -197,7 +202,7 @@ export class EmulatedKernel {
       statics: new Map(),
       stop: (reason) => this.halt(reason),
       systemRoutine: (name) => this.exportsByName.get(name) ?? null,
-      hostRoutine: (h) => this.hostRoutine(h),
+      hostRoutine: (h, options) => this.hostRoutine(h, options),
       hostMiss: (module, name) => this.hostMiss(module, name),
       version: NT351_VERSION,
       ob: this.ob,
@@ -222,6 +227,15 @@ export class EmulatedKernel {
           throw e;
         }
       };
+    this.threads = new Scheduler(
+      cpu,
+      this.abi,
+      this.mem,
+      this.log,
+      { get: () => this.ctx.irql, set: (v) => (this.ctx.irql = v) },
+      () => this.ob.systemContext().thread.body,
+    );
+    this.ctx.threads = this.threads;
     if (cpu.arch === 'x86') {
       this.exceptions = new ExceptionDispatcher(cpu, this.ctx);
       this.exceptions.install((h) => this.hostRoutine(h));
@@ -241,6 +255,7 @@ export class EmulatedKernel {
   enterSystemThread(prcb: number): void {
     const current = this.cpu.arch === 'amd64' ? KPRCB64.CurrentThread : KPRCB.CurrentThread;
     this.mem.setPtr(prcb + current, this.ob.systemContext().thread.body);
+    this.threads.setPrcb(prcb);
     const types = { PsProcessType: 'process', PsThreadType: 'thread', IoFileObjectType: 'file' } as const;
     for (const [name, kind] of Object.entries(types)) {
       const variable = this.exportsByName.get(name);
@@ -421,7 +436,7 @@ export class EmulatedKernel {
     }
   }
 
-  private dispatch(h: ExportHandler, caller: number): void {
+  private dispatch(h: ExportHandler, caller: number, silent = false): void {
     this.ctx.caller = caller;
     if (performance.now() >= this.deadline) {
       this.overBudgetAt = caller;
@@ -449,10 +464,10 @@ export class EmulatedKernel {
     const result = this.guarded(h, () => h.impl(this.ctx, args));
     if (result === STOPPED) return;
     let event: ApiCallEvent | null = null;
-    if (this.apiEvents++ < MAX_API_EVENTS) {
+    if (!silent && this.apiEvents++ < MAX_API_EVENTS) {
       event = { type: 'api-call', module: h.module, name: h.name, args: decoded, result: null, caller };
       this.log.events.splice(at, 0, event);
-    } else {
+    } else if (!silent) {
       this.droppedApiCalls++;
     }
     const frame: Frame = {
@@ -500,7 +515,7 @@ export class EmulatedKernel {
       const id = this.nextContinuation++;
       const marker = abi.pushMarker(id);
       const esp = abi.spAtMarkerReturn(marker, result.args.length);
-      this.continuations.set(id, { frame, onReturn, esp, marker });
+      this.continuations.set(id, { frame, onReturn, esp, marker, thread: this.threads.current.id });
       abi.prepareCall(
         result.routine,
         result.args,
@@ -558,13 +573,14 @@ export class EmulatedKernel {
 
   /**
    * A guest address for a routine of the emulator's own (e.g. the model bus driver's dispatch
-   * routine): guest code calls it like any routine and `h` handles it as an export handler would.
+   * routine): guest code calls it like any routine and `h` handles it as an export handler would;
+   * `silent` ones are not listed as API calls (the scheduler's switch and thread exit).
    */
-  hostRoutine(h: ExportHandler): number {
+  hostRoutine(h: ExportHandler, options: { silent?: boolean } = {}): number {
     const address = this.takeSlot();
     this.cpu.hookCode(address, address, () => {
       const caller = this.callerOrHalt(h.name);
-      if (caller !== null) this.dispatch(h, caller);
+      if (caller !== null) this.dispatch(h, caller, options.silent === true);
     });
     return address;
   }
@@ -643,7 +659,10 @@ export class EmulatedKernel {
     args: number[],
     budget: { maxInstructions?: number; maxMillis?: number },
   ): CallResult {
-    this.continuations.clear(); // left over only by a run that ended inside a routine
+    // Left over by a run that ended inside a routine; those of waiting system threads stay.
+    this.threads.beginCall();
+    for (const [id, c] of this.continuations)
+      if (!this.threads.keeps(c.thread)) this.continuations.delete(id);
     this.stopping = false;
     this.overBudgetAt = null;
     this.deadline =
@@ -654,6 +673,22 @@ export class EmulatedKernel {
     this.exceptions64?.reset();
     let run = this.cpu.run({ start: address, until: CALL_SENTINEL, ...budget });
     run = this.deliverFaults(run, budget);
+    // System threads that can run get the processor before the run ends (the entry point has
+    // returned: they run until each waits or ends, with the time left and the instruction budget anew).
+    if (run.kind === 'returned' && this.threads.parkInitial()) {
+      const left = this.deadline - performance.now();
+      run =
+        left <= 0
+          ? { kind: 'budget', which: 'time', pc: this.abi.pc() }
+          : this.cpu.run({
+              start: this.abi.pc(),
+              until: CALL_SENTINEL,
+              ...budget,
+              ...(Number.isFinite(left) ? { maxMillis: left } : {}),
+            });
+      run = this.deliverFaults(run, budget);
+    }
+    if (run.kind !== 'returned') this.threads.cutRunning(cutReason(run));
     if (run.kind === 'stopped' && this.overBudgetAt !== null)
       run = { kind: 'budget', which: 'time', pc: this.overBudgetAt };
     this.deadline = Number.POSITIVE_INFINITY;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runDriver } from '../../src/sandbox/index.js';
-import { buildGuestDriver64, haveMingw64 } from './guest-driver64.js';
+import { buildGuestDriver64, haveMingw64 } from './guest-driver.js';
 
 describe.skipIf(!haveMingw64())(
   'AMD64 structured exception handling in guest code (needs gcc-mingw-w64-x86-64)',

@@ -43,9 +43,12 @@ describe('Zw*, Ps* and Ob* from guest code', () => {
       'services: PsCreateSystemThread = 00000000',
       'services: ObReferenceObjectByHandle = 00000000, the current thread: no',
       'services: PsGetCurrentThread is FS:[0x124]: yes',
+      // The system thread runs once DriverEntry has returned (src/kernel/scheduler.ts).
+      'services: worker thread running with 00001234',
     ]);
     const thread = r.events.find((e) => e.type === 'system-thread');
     expect(thread).toMatchObject({ startContext: 0x1234, startRoutine: expect.any(Number) });
+    expect(r.events.filter((e) => e.type === 'thread-ended')).toMatchObject([{ how: 'returned' }]);
   });
 
   it('opens and reads the image set kernel through \\SystemRoot, refusing a write open', async () => {

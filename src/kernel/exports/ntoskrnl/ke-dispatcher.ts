@@ -1,10 +1,19 @@
-// The dispatcher on the virtual clock (model: one processor, one thread, deterministic): mutexes,
-// semaphores, timers, DPCs, waits and delays, work items. Nothing runs behind the driver's back: a
-// wait that is not satisfied lets time pass to the next timer (running the DPCs it queues) until the
-// object is signalled, the timeout passes, or nothing is left that could signal it, where the run
-// stops as a hang. DPCs run when queued below DISPATCH_LEVEL and at waits; work items at waits.
+// The dispatcher on the virtual clock (model: one processor, deterministic, cooperative threads in
+// src/kernel/scheduler.ts): mutexes, semaphores, timers, DPCs, waits and delays, work items, thread
+// switches. Nothing runs behind the driver's back: a wait that is not satisfied gives the processor
+// to another thread that can run; when none can, time passes to the next timer or timeout (running
+// the DPCs it queues) until the object is signalled, the timeout passes, or nothing is left that
+// could signal it, where the run stops as a hang. DPCs run when queued below DISPATCH_LEVEL and at
+// waits; work items at waits.
 import type { KernelContext } from '../../context.js';
-import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
+import {
+  type ContinueContext,
+  defineExport,
+  type ExportHandler,
+  guestCall,
+  type HandlerResult,
+} from '../../registry.js';
+import type { ThreadWait } from '../../scheduler.js';
 import { NTSTATUS } from '../status.js';
 import { advanceClock, KDPC, KTIMER, queueDpc } from './ke-clock.js';
 
@@ -37,11 +46,15 @@ function initHeader(ctx: KernelContext, at: number, type: number, sizeBytes: num
 const state = (ctx: KernelContext, o: number) => ctx.mem.u32(o + H.SignalState) | 0;
 const setState = (ctx: KernelContext, o: number, v: number) => ctx.mem.setU32(o + H.SignalState, v);
 
-/** Whether the current thread could acquire `o` now. */
-function signalled(ctx: KernelContext, o: number): boolean {
+/** The running thread's ETHREAD (the System thread until a system thread runs). */
+export const currentThread = (ctx: KernelContext): number =>
+  ctx.threads ? ctx.threads.current.body : ctx.ob.systemContext().thread.body;
+
+/** Whether `thread` (default: the running one) could acquire `o` now. */
+function signalled(ctx: KernelContext, o: number, thread?: number): boolean {
   const type = ctx.mem.u8(o + H.Type);
   if (type === Type.Mutant)
-    return state(ctx, o) > 0 || ctx.mem.u32(o + MUTEX_OWNER) === ctx.ob.systemContext().thread.body;
+    return state(ctx, o) > 0 || ctx.mem.u32(o + MUTEX_OWNER) === (thread ?? currentThread(ctx));
   return state(ctx, o) > 0;
 }
 /** Satisfies a wait on `o`: synchronization objects are reset, semaphores counted down, mutexes owned. */
@@ -51,7 +64,7 @@ function satisfy(ctx: KernelContext, o: number): void {
   else if (type === Type.Semaphore) setState(ctx, o, state(ctx, o) - 1);
   else if (type === Type.Mutant) {
     setState(ctx, o, state(ctx, o) - 1);
-    ctx.mem.setU32(o + MUTEX_OWNER, ctx.ob.systemContext().thread.body);
+    ctx.mem.setU32(o + MUTEX_OWNER, currentThread(ctx));
   }
 }
 
@@ -90,35 +103,121 @@ function runWork(ctx: KernelContext, then: () => HandlerResult): HandlerResult {
 const read64 = (ctx: KernelContext, at: number) =>
   BigInt.asIntN(64, (BigInt(ctx.mem.u32(at + 4)) << 32n) | BigInt(ctx.mem.u32(at)));
 
+const earliest = (...times: (number | null)[]): number | null =>
+  times.reduce<number | null>((a, t) => (t === null ? a : a === null || t < a ? t : a), null);
+const CONTINUE: ContinueContext = { kind: 'continue' };
+
 /**
- * Waits for `objects` (all of them, or any): lets time pass to the next timer while nothing is
- * signalled, until `timeout` (a PLARGE_INTEGER, 0 for none) passes.
+ * The current thread cannot go on until `wait.ready()`: another thread that can run gets the
+ * processor (the wait is a guest call of the switch routine, and `retry` runs when this thread is
+ * switched back in); when none can, time passes to the next timer or timeout, any thread's, running
+ * the DPCs due, and `retry` runs; when nothing is due either, the run stops as a hang.
+ */
+function block(ctx: KernelContext, wait: ThreadWait, retry: () => HandlerResult): HandlerResult {
+  const threads = ctx.threads?.active ? ctx.threads : null;
+  if (threads && threads.next() !== null && ctx.hostRoutine) {
+    threads.current.wait = wait;
+    return guestCall(threadRoutines(ctx).swap, [], retry);
+  }
+  const until = earliest(ctx.clock.nextDue(), wait.deadline, threads?.nextDeadline() ?? null);
+  if (until === null) {
+    const others = threads?.othersWaiting().length ?? 0;
+    ctx.stop(
+      `hang: the thread waits for ${wait.what}, which nothing can signal${others ? `; ${others} other thread${others > 1 ? 's wait' : ' waits'} too` : ''}`,
+    );
+    return undefined;
+  }
+  advanceClock(ctx, until - ctx.clock.elapsed);
+  return runDpcs(ctx, retry);
+}
+
+/**
+ * Waits for `objects` (all of them, or any) until `timeout` (a PLARGE_INTEGER, 0 for none) passes;
+ * while it cannot be satisfied, other threads run or time passes (block).
  */
 function wait(ctx: KernelContext, objects: number[], all: boolean, timeout: number): HandlerResult {
   const deadline = timeout ? ctx.clock.dueTime(read64(ctx, timeout)) : null;
+  // The waiting thread, for other threads asking whether it could go on (a mutex it owns).
+  const thread = ctx.threads?.active ? ctx.threads.current.body : undefined;
+  const can = (o: number) => signalled(ctx, o, thread);
+  const ready = () =>
+    (all ? objects.every(can) : objects.some(can)) || (deadline !== null && ctx.clock.elapsed >= deadline);
+  const what = objects.map((o) => `0x${o.toString(16)}`).join(', ');
   const attempt = (): HandlerResult => {
-    if (all ? objects.every((o) => signalled(ctx, o)) : objects.some((o) => signalled(ctx, o))) {
+    if (all ? objects.every(can) : objects.some(can)) {
       if (all) {
         for (const o of objects) satisfy(ctx, o);
         return NTSTATUS.SUCCESS;
       }
-      const i = objects.findIndex((o) => signalled(ctx, o));
+      const i = objects.findIndex(can);
       satisfy(ctx, objects[i]!);
       return i;
     }
     if (deadline !== null && ctx.clock.elapsed >= deadline) return STATUS_TIMEOUT;
-    const next = ctx.clock.nextDue();
-    const until = next !== null && (deadline === null || next <= deadline) ? next : deadline;
+    return block(ctx, { ready, deadline, what }, attempt);
+  };
+  return runDpcs(ctx, () => runWork(ctx, attempt));
+}
+
+/**
+ * The scheduler's two routines of the emulator's own (made at the first PsCreateSystemThread): `swap`,
+ * which a waiting thread calls to give the processor to the next, and `exit`, where a system thread's
+ * start routine returns (PsTerminateSystemThread(STATUS_SUCCESS), as PspSystemThreadStartup does).
+ */
+export function threadRoutines(ctx: KernelContext): { swap: number; exit: number } {
+  let swap = ctx.statics.get('KiSwapThread');
+  let exit = ctx.statics.get('PspExitThread');
+  if (swap === undefined || exit === undefined) {
+    swap = ctx.hostRoutine!(KiSwapThread, { silent: true });
+    exit = ctx.hostRoutine!(PspExitThread, { silent: true });
+    ctx.statics.set('KiSwapThread', swap);
+    ctx.statics.set('PspExitThread', exit);
+  }
+  return { swap, exit };
+}
+
+const KiSwapThread = defineExport({
+  module: 'nt351',
+  prototype: 'VOID KiSwapThread(VOID)',
+  impl(ctx) {
+    const threads = ctx.threads!;
+    if (threads.next() === null) return undefined; // nobody else can run after all: retry at once
+    threads.switchFromCall();
+    return CONTINUE;
+  },
+});
+
+const PspExitThread = defineExport({
+  module: 'nt351',
+  prototype: 'VOID PspExitThread(VOID)',
+  impl: (ctx) => exitThread(ctx, NTSTATUS.SUCCESS, 'returned'),
+});
+
+/**
+ * Ends the current system thread (its object is signalled) and runs the next thread that can run;
+ * while none can, time passes for the waiting ones as in `block`, or the run stops as a hang.
+ */
+export function exitThread(
+  ctx: KernelContext,
+  status: number,
+  how: 'returned' | 'terminated',
+): HandlerResult {
+  const threads = ctx.threads!;
+  threads.end(how, status);
+  const idle = (): HandlerResult => {
+    if (threads.leave()) return CONTINUE;
+    const until = earliest(ctx.clock.nextDue(), threads.nextDeadline());
     if (until === null) {
+      const waiting = threads.othersWaiting().map((t) => t.wait?.what ?? '?');
       ctx.stop(
-        `hang: the thread waits for ${objects.map((o) => `0x${o.toString(16)}`).join(', ')}, which nothing can signal`,
+        `hang: a system thread ended and every other thread waits for what nothing can signal (${waiting.join('; ')})`,
       );
       return undefined;
     }
     advanceClock(ctx, until - ctx.clock.elapsed);
-    return runDpcs(ctx, attempt);
+    return runDpcs(ctx, idle);
   };
-  return runDpcs(ctx, () => runWork(ctx, attempt));
+  return idle();
 }
 
 const nt = (prototype: string, impl: ExportHandler['impl']) =>
@@ -147,7 +246,7 @@ export const keDispatcherExports: ExportHandler[] = [
   }),
   nt('LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)', (ctx, [m]) => {
     const old = state(ctx, m!);
-    if (ctx.mem.u32(m! + MUTEX_OWNER) !== ctx.ob.systemContext().thread.body) {
+    if (ctx.mem.u32(m! + MUTEX_OWNER) !== currentThread(ctx)) {
       // Releasing a mutex the thread does not own: THREAD_NOT_MUTEX_OWNER (0x11).
       ctx.log.add({ type: 'bugcheck', code: 0x11, parameters: [m!, 0, 0, 0], caller: ctx.caller });
       ctx.stop('bugcheck 0x11 THREAD_NOT_MUTEX_OWNER');
@@ -249,18 +348,15 @@ export const keDispatcherExports: ExportHandler[] = [
     'NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)',
     (ctx, [, , interval]) => {
       const until = ctx.clock.dueTime(read64(ctx, interval!));
-      const step = (): HandlerResult => {
-        if (ctx.clock.elapsed >= until) return NTSTATUS.SUCCESS;
-        const next = ctx.clock.nextDue();
-        advanceClock(ctx, (next !== null && next < until ? next : until) - ctx.clock.elapsed);
-        return runDpcs(ctx, step);
-      };
+      const ready = () => ctx.clock.elapsed >= until;
+      const step = (): HandlerResult =>
+        ready() ? NTSTATUS.SUCCESS : block(ctx, { ready, deadline: until, what: 'a delay' }, step);
       return runDpcs(ctx, () => runWork(ctx, step));
     },
   ),
   nt('VOID KeEnterCriticalRegion(VOID)', () => undefined),
   nt('VOID KeLeaveCriticalRegion(VOID)', () => undefined),
-  nt('PKTHREAD KeGetCurrentThread(VOID)', (ctx) => ctx.ob.systemContext().thread.body),
+  nt('PKTHREAD KeGetCurrentThread(VOID)', (ctx) => currentThread(ctx)),
   nt('KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)', (ctx, [t, p]) => {
     const key = `priority:${t}`;
     const old = ctx.statics.get(key) ?? 8;

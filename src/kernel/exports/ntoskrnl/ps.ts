@@ -1,7 +1,11 @@
-// Process structure exports (ntoskrnl!Ps*, IoGetCurrentProcess): the System process and thread all
-// driver code runs in (model), system threads, and the version query NT 3.51 did not have.
+// Process structure exports (ntoskrnl!Ps*, IoGetCurrentProcess): the System process all driver code
+// runs in (model), system threads (run cooperatively, src/kernel/scheduler.ts), and the version query
+// NT 3.51 did not have.
 import { defineExport } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
+import { currentThread, exitThread, threadRoutines } from './ke-dispatcher.js';
+
+const STATUS_INSUFFICIENT_RESOURCES = 0xc000009a;
 
 /** The System process (model: drivers run in no other). */
 export const PsGetCurrentProcess = defineExport({
@@ -15,23 +19,30 @@ export const IoGetCurrentProcess = defineExport({
   prototype: 'PEPROCESS IoGetCurrentProcess(VOID)',
 });
 
-/** The System thread, also at KPRCB.CurrentThread. */
+/** The running thread (the System thread, or a system thread), also at KPRCB.CurrentThread. */
 export const PsGetCurrentThread = defineExport({
   module: 'ntoskrnl',
   prototype: 'PETHREAD PsGetCurrentThread(VOID)',
-  impl: (ctx) => ctx.ob.systemContext().thread.body,
+  impl: (ctx) => currentThread(ctx),
 });
 
 /**
- * Model: the thread object and its handle are made and a `system-thread` event records the start
- * routine, but the thread never runs (there is no scheduler).
+ * Makes the thread object and its handle (a `system-thread` event) and a ready thread that runs
+ * StartRoutine(StartContext) on its own stack when the running thread waits, delays or ends, or when
+ * the entry point the host called returns (src/kernel/scheduler.ts). Model: at most 16 live system
+ * threads (their stacks); beyond, STATUS_INSUFFICIENT_RESOURCES. Without a kernel to run it (no
+ * scheduler), the thread is only recorded.
  */
 export const PsCreateSystemThread = defineExport({
   module: 'ntoskrnl',
   prototype:
     'NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle, PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine, PVOID StartContext)',
   impl(ctx, [out, , , , clientId, startRoutine, startContext]) {
+    const threads = ctx.threads && ctx.hostRoutine ? ctx.threads : null;
+    if (threads && !threads.hasRoom()) return STATUS_INSUFFICIENT_RESOURCES;
+    if (threads) threads.exitRoutine = threadRoutines(ctx).exit;
     const thread = ctx.ob.create('thread', { startRoutine: startRoutine!, startContext: startContext! });
+    threads?.create(thread.body, startRoutine!, startContext!);
     const handle = ctx.ob.open(thread);
     ctx.mem.setU32(out!, handle);
     if (clientId) {
@@ -44,19 +55,24 @@ export const PsCreateSystemThread = defineExport({
       startContext: startContext!,
       handle,
       caller: ctx.caller,
+      thread: thread.body,
     });
     return NTSTATUS.SUCCESS;
   },
 });
 
 /**
- * NT answers STATUS_INVALID_PARAMETER when the caller is not a system thread it created, which is
- * always the case here (threads never run).
+ * Ends the calling system thread (it does not return: the next thread runs). NT answers
+ * STATUS_INVALID_PARAMETER when the caller is not a system thread (the thread running DriverEntry or
+ * a dispatch routine).
  */
 export const PsTerminateSystemThread = defineExport({
   module: 'ntoskrnl',
   prototype: 'NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)',
-  impl: () => NTSTATUS.INVALID_PARAMETER,
+  impl: (ctx, [status]) =>
+    ctx.threads && ctx.threads.current.id !== 0
+      ? exitThread(ctx, status!, 'terminated')
+      : NTSTATUS.INVALID_PARAMETER,
 });
 
 /**
