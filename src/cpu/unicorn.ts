@@ -18,6 +18,7 @@
 // hookCode drops the cached translations of its range for the same reason.
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
+import { HostMemory } from './unicorn-memory.js';
 import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
 
 export { GuestMemoryLimitError };
@@ -309,6 +310,10 @@ export class UnicornX86 implements X86Cpu {
   readonly arch = 'x86' as const;
   readonly pageSize = 0x1000;
   private readonly api: Api;
+  /** The binding without HostMemory (bench/unicorn-regions.ts measures libunicorn through it). */
+  private readonly rawApi: Api;
+  /** Guest memory over host pages (unicorn-memory.ts); null in long mode or without uc_mem_map_ptr. */
+  private readonly memory: HostMemory | null;
   private uc: Uc;
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
@@ -384,9 +389,12 @@ export class UnicornX86 implements X86Cpu {
   private lastWritePage = -1;
 
   constructor(options: UnicornOptions = {}) {
-    const raw = bind(options.library ?? 'libunicorn.so.2');
+    const library = options.library ?? 'libunicorn.so.2';
+    const raw = bind(library);
     this.window = options.longMode?.window ?? 0n;
-    this.api = options.longMode ? windowed(raw, this.window) : raw;
+    this.rawApi = options.longMode ? windowed(raw, this.window) : raw;
+    this.memory = options.longMode ? null : HostMemory.create(raw, library);
+    this.api = this.memory ? this.memory.api(raw) : this.rawApi;
     // 'always' installs the hook at the first uc_emu_start, before anything is translated.
     this.counting = (options.counting ?? 'always') === 'always';
     this.maxMappedBytes = options.maxMappedBytes ?? DEFAULT_MAX_MAPPED_BYTES;
@@ -1362,6 +1370,7 @@ export class UnicornX86 implements X86Cpu {
     if (this.initialContext) this.api.contextFree(this.initialContext);
     this.initialContext = null;
     this.api.close(this.uc);
+    this.memory?.release();
     this.uc = null;
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.clear();
