@@ -136,6 +136,12 @@ export class HostMemory {
     return r;
   }
 
+  /** Whether any region overlaps [begin, end). */
+  mappedIn(begin: number, end: number): boolean {
+    const r = this.regions[this.from(begin)];
+    return r !== undefined && r.address < end;
+  }
+
   private map(uc: unknown, address: number, size: number, perms: number): number {
     // Anonymous pages come zero-filled and are committed only when touched, as uc_mem_map's are.
     const pointer = size > 0 ? this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0) : null;

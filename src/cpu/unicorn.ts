@@ -211,8 +211,8 @@ interface StaleRegion {
   size: number;
   perms: number;
   guarded: boolean;
-  /** The write hook guarding a writable stale region (see guardStale). */
-  watch?: HookHandle;
+  /** A guest write reached it, and its write permission was taken away (see watchStale). */
+  closed?: boolean;
 }
 
 const ucPerms = (p: Perm) =>
@@ -347,6 +347,12 @@ export class UnicornX86 implements X86Cpu {
   /** Every stale region is guarded (guardStale has nothing to do until the next park). */
   private staleGuarded = true;
   /**
+   * Write hooks over runs of stale regions (see watchStale), and whether the runs changed since they
+   * were installed (a stale region taken over or dropped splits or ends its run).
+   */
+  private staleWatches: { begin: number; end: number; hook: HookHandle }[] = [];
+  private staleWatchesStale = false;
+  /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
    * written over its sections' regions). uc_mem_write drops translated code in what it writes.
@@ -469,7 +475,7 @@ export class UnicornX86 implements X86Cpu {
   private park(): boolean {
     if (this.running || !this.initialContext) return false;
     for (const h of [...this.userHooks]) h.remove();
-    for (const r of this.stale) r.watch?.remove();
+    this.unwatchStale();
     this.interruptHooks.clear();
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
@@ -550,32 +556,95 @@ export class UnicornX86 implements X86Cpu {
         this.api.memProtect(this.uc, r.address, r.size, writable ? UC_PROT_WRITE : 0),
         `uc_mem_protect 0x${r.address.toString(16)}`,
       );
-      if (writable) r.watch = this.watchStale(r);
       r.guarded = true;
     }
     this.staleGuarded = true;
+    this.staleWatchesStale = true;
   }
 
   /**
-   * The write hook of a writable stale region: a guest write there takes the region's write
-   * permission away before libunicorn checks it (the hook runs first), so the write faults as it
-   * would on a new engine, where nothing is mapped there (the fault hook reports stale regions as
-   * unmapped). That rare case pays the memory-map rebuild.
+   * Before a run: one write hook per run of stale regions with no live mapping between them, over
+   * the runs holding a writable region. libunicorn checks every write hook's range on every guest
+   * store, so one hook per writable stale region (up to hundreds after a boot with many drivers) made
+   * all guest code slower (issue 19); the runs are a handful, as a user maps what the previous one did.
    */
-  private watchStale(r: StaleRegion): HookHandle {
+  private watchStaleRuns(): void {
+    this.staleWatchesStale = false;
+    this.unwatchStale();
+    const live = this.stale.length > 0 && !this.memory ? this.regions() : null;
+    const mappedBetween = (begin: number, end: number) =>
+      begin < end &&
+      (this.memory ? this.memory.mappedIn(begin, end) : live!.some((r) => r.begin < end && begin <= r.end));
+    for (let i = 0; i < this.stale.length; ) {
+      let j = i;
+      let writable = false;
+      for (;;) {
+        const r = this.stale[j]!;
+        if (r.perms & UC_PROT_WRITE && r.guarded && !r.closed) writable = true;
+        const next = this.stale[j + 1];
+        if (!next || mappedBetween(r.address + r.size, next.address)) break;
+        j++;
+      }
+      const first = this.stale[i]!;
+      const last = this.stale[j]!;
+      if (writable) this.addStaleWatch(first.address, last.address + last.size - 1);
+      i = j + 1;
+    }
+  }
+
+  private unwatchStale(): void {
+    for (const w of this.staleWatches.splice(0)) w.hook.remove();
+  }
+
+  private addStaleWatch(begin: number, end: number): void {
+    this.staleWatches.push({ begin, end, hook: this.watchStale(begin, end) });
+  }
+
+  /**
+   * [address, address + size) is becoming live memory (mapped, taken over, or unmapped): between runs
+   * the watches are rebuilt before the next one; during a run (a handler mapping pool pages) the watch
+   * over it is split at once, or every guest write there would call the hook.
+   */
+  private unwatch(address: number, size: number): void {
+    if (this.staleWatches.length === 0) return;
+    if (!this.running) {
+      this.staleWatchesStale = true;
+      return;
+    }
+    const end = address + size - 1;
+    const hit = this.staleWatches.filter((w) => w.begin <= end && address <= w.end);
+    if (hit.length === 0) return;
+    this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
+    for (const w of hit) {
+      w.hook.remove();
+      if (w.begin < address) this.addStaleWatch(w.begin, address - 1);
+      if (end < w.end) this.addStaleWatch(end + 1, w.end);
+    }
+  }
+
+  /**
+   * The write hook over a run of stale regions [begin, end]: a guest write to a writable stale region
+   * takes the region's write permission away before libunicorn checks it (the hook runs first), so the
+   * write faults as it would on a new engine, where nothing is mapped there (the fault hook reports
+   * stale regions as unmapped). That rare case pays the memory-map rebuild.
+   */
+  private watchStale(begin: number, end: number): HookHandle {
     const hook = this.addHook(
       UC_HOOK_MEM_WRITE,
       protos!.mem,
-      (): boolean => {
-        if (this.stale.includes(r) && r.guarded) {
+      (_uc: Uc, _type: number, address: number | bigint): boolean => {
+        const at = this.host(address);
+        const r = this.stale[this.staleFrom(at)];
+        if (r && r.address <= at && r.guarded && !r.closed && r.perms & UC_PROT_WRITE) {
+          r.closed = true;
           const err = this.api.memProtect(this.uc, r.address, r.size, 0);
           if (err !== UcErr.OK) this.hostFailure(new UnicornError(`uc_mem_protect: uc_err ${err}`, err));
         }
         return true;
       },
-      [r.address, r.address + r.size - 1],
+      [begin, end],
     );
-    this.userHooks.delete(hook); // removed with the region's reuse or drop, or by park()
+    this.userHooks.delete(hook); // removed when the runs change, or by park()
     return hook;
   }
 
@@ -606,8 +675,8 @@ export class UnicornX86 implements X86Cpu {
     const from = this.staleFrom(address);
     let to = from;
     while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
+    if (to > from) this.staleWatchesStale = true;
     for (const r of this.stale.splice(from, to - from)) {
-      r.watch?.remove();
       this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
     }
   }
@@ -921,6 +990,7 @@ export class UnicornX86 implements X86Cpu {
     this.flushPage();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
+    this.unwatch(address, size);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
       this.mappedBytes += size;
       if (this.codeGuard) this.trackExec(address, size, perm);
@@ -942,13 +1012,16 @@ export class UnicornX86 implements X86Cpu {
       return false;
     }
     const [r] = this.stale.splice(i, 1);
-    r!.watch?.remove();
+    this.staleWatchesStale = true;
     if (r!.perms !== perms || r!.guarded)
       this.check(
         this.api.memProtect(this.uc, address, size, perms),
         `uc_mem_protect 0x${address.toString(16)}`,
       );
     this.unzeroed.push({ address, size });
+    // During a run (a handler mapping pool pages) the guest may write there before the host touches
+    // it: zeroed now, or a later zero-fill would wipe what the guest wrote.
+    if (this.running) this.zeroPending();
     return true;
   }
 
@@ -1236,6 +1309,7 @@ export class UnicornX86 implements X86Cpu {
     this.flushPage();
     if (this.unzeroed.length > 0) this.zeroPending();
     if (!this.staleGuarded) this.guardStale();
+    if (this.staleWatchesStale) this.watchStaleRuns();
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;

@@ -49,11 +49,11 @@ export function readSystemHive(bytes: Uint8Array, file: string, lastKnownGood = 
   // Warm boots of one image set read the same hive bytes again (forks share them): each gets its own
   // copy of the configuration read the first time (issue 19: parsing it was ~5% of a warm boot).
   const key = `${lastKnownGood ? 1 : 0}${file}`;
-  let seen = readHives.get(bytes);
-  const hit = seen?.get(key);
+  const seen = readHives.get(bytes) ?? new Map<string, SystemConfiguration>();
+  const hit = seen.get(key);
   if (hit) return structuredClone(hit);
   const c = parseSystemHive(bytes, file, lastKnownGood);
-  if (!seen) readHives.set(bytes, (seen = new Map()));
+  readHives.set(bytes, seen);
   seen.set(key, structuredClone(c));
   return c;
 }
