@@ -202,6 +202,9 @@ const MAX_REUSED_REGION = 0x400000;
 const SMALL_WRITE = 64;
 let zeros = new Uint8Array(0);
 
+/** Registers that read back exactly what setReg wrote (see UnicornX86.regCache). */
+const GENERAL_REGS = new Set<X86Reg>(['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip']);
+
 /** Whether region `r` and [address, address + size) share a byte. */
 const overlaps = (r: { address: number; size: number }, address: number, size: number) =>
   address < r.address + r.size && r.address < address + size;
@@ -316,6 +319,12 @@ export class UnicornX86 implements X86Cpu {
   private readonly memory: HostMemory | null;
   private uc: Uc;
   private readonly scratch = new Uint8Array(8);
+  /**
+   * Registers read since the guest last ran (cleared when a run starts or ends and when a hook is
+   * called): a handler reads ESP, EIP and its arguments' registers several times (issue 19: ~160
+   * uc_reg_read per KB boot).
+   */
+  private readonly regCache = new Map<X86Reg, number>();
   private readonly scratchView = new DataView(this.scratch.buffer);
   /** Registered trampolines stay referenced here until removed or closed (koffi requires it). */
   private readonly callbacks = new Set<koffi.IKoffiRegisteredCallback>();
@@ -477,6 +486,7 @@ export class UnicornX86 implements X86Cpu {
     for (const h of [...this.userHooks]) h.remove();
     this.unwatchStale();
     this.interruptHooks.clear();
+    this.regCache.clear();
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
     this.mappedBytes = 0; // the regions below are unmapped to the next user until it maps them
@@ -895,6 +905,7 @@ export class UnicornX86 implements X86Cpu {
   }
   /** Writes register `id` (a uc_x86_reg value) from `bytes` (an MSR: a uc_x86_msr). */
   setRegRaw(id: number, bytes: Uint8Array): void {
+    this.regCache.clear();
     const err = this.api.regWrite(this.uc, id, bytes);
     if (err !== UcErr.OK) this.check(err, `uc_reg_write ${id}`);
   }
@@ -915,7 +926,11 @@ export class UnicornX86 implements X86Cpu {
     variadic: unknown[],
   ): HookHandle {
     if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
-    const cb = koffi.register(fn, koffi.pointer(proto));
+    // The guest ran since the last callback: registers read before are stale.
+    const cb = koffi.register((...args: never[]) => {
+      this.regCache.clear();
+      return fn(...args);
+    }, koffi.pointer(proto));
     this.callbacks.add(cb);
     const hh = [0];
     const [begin, end, ...extra] = variadic;
@@ -1193,14 +1208,21 @@ export class UnicornX86 implements X86Cpu {
   }
 
   reg(name: X86Reg): number {
+    const known = this.regCache.get(name);
+    if (known !== undefined) return known;
     this.scratchView.setBigUint64(0, 0n);
     this.check(this.api.regRead(this.uc, UcX86Reg[name], this.scratch), `uc_reg_read ${name}`);
-    return this.scratchView.getUint32(0, true);
+    const value = this.scratchView.getUint32(0, true);
+    this.regCache.set(name, value);
+    return value;
   }
   setReg(name: X86Reg, value: number): void {
     this.scratchView.setBigUint64(0, 0n);
     this.scratchView.setUint32(0, value >>> 0, true);
     this.check(this.api.regWrite(this.uc, UcX86Reg[name], this.scratch), `uc_reg_write ${name}`);
+    // A general register reads back as written; others (EFLAGS' fixed bits, selectors) are read again.
+    if (GENERAL_REGS.has(name)) this.regCache.set(name, value >>> 0);
+    else this.regCache.clear();
   }
   setDescriptorTable(which: 'gdtr' | 'idtr', base: number, limit: number): void {
     const mmr = new Uint8Array(UC_X86_MMR.size);
@@ -1208,6 +1230,7 @@ export class UnicornX86 implements X86Cpu {
     v.setBigUint64(UC_X86_MMR.base, BigInt(base >>> 0), true);
     v.setUint32(UC_X86_MMR.limit, limit >>> 0, true);
     this.check(this.api.regWrite(this.uc, UcX86Reg[which], mmr), `uc_reg_write ${which}`);
+    this.regCache.clear();
   }
 
   hookCode(begin: number, end: number, hook: CodeHook): HookHandle {
@@ -1340,7 +1363,9 @@ export class UnicornX86 implements X86Cpu {
           this.exitsUntil = opts.until >>> 0;
           this.installExits(this.exitsUntil);
         }
+        this.regCache.clear();
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
+        this.regCache.clear();
         const g = this.codeGuard ? this.guardOutcome(err, opts.until >>> 0) : null;
         if (g === 'resume') {
           // How many instructions ran before the guard stopped the run is unknown: at least one.
