@@ -136,6 +136,19 @@ export class HostMemory {
     return r;
   }
 
+  /** The bytes of [address, address + size) as they are (not a copy) when one region holds them, else null. */
+  view(address: number, size: number): Uint8Array | null {
+    const r = this.holding(address, size);
+    if (!r) return null;
+    const o = r.offset + (address - r.address);
+    return r.block.bytes.subarray(o, o + size);
+  }
+
+  /** Whether [address, address + size) is wholly mapped. */
+  covers(address: number, size: number): boolean {
+    return this.pieces(address, size, () => {});
+  }
+
   /** Whether any region overlaps [begin, end). */
   mappedIn(begin: number, end: number): boolean {
     const r = this.regions[this.from(begin)];

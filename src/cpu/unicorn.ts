@@ -1153,20 +1153,24 @@ export class UnicornX86 implements X86Cpu {
    * which uc_mem_write would drop, and cost a read instead of a write.
    */
   private writeChanged(address: number, bytes: Uint8Array): void {
-    const now = new Uint8Array(bytes.length);
-    this.check(
-      this.api.memRead(this.uc, address, now, bytes.length),
-      `uc_mem_read 0x${address.toString(16)}`,
-    );
-    const a = Buffer.from(now.buffer, now.byteOffset, now.length);
-    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    // Host-backed memory is compared where it is; otherwise it is read first (failing if unmapped).
+    let now: Uint8Array | null = null;
+    if (!this.memory?.covers(address, bytes.length)) {
+      now = new Uint8Array(bytes.length);
+      this.check(
+        this.api.memRead(this.uc, address, now, bytes.length),
+        `uc_mem_read 0x${address.toString(16)}`,
+      );
+    }
     const page = this.pageSize;
     for (let at = 0; at < bytes.length; ) {
       // Chunks end on page boundaries of guest addresses.
       const end = Math.min(bytes.length, at + page - ((address + at) % page));
-      if (a.compare(b, at, end, at, end) !== 0) {
+      const had = now ? now.subarray(at, end) : this.memory!.view(address + at, end - at);
+      const want = bytes.subarray(at, end);
+      if (!had || Buffer.compare(had, want) !== 0) {
         this.check(
-          this.api.memWrite(this.uc, address + at, bytes.subarray(at, end), end - at),
+          this.api.memWrite(this.uc, address + at, want, end - at),
           `uc_mem_write 0x${(address + at).toString(16)}`,
         );
         this.dropTranslations(address + at, end - at);
