@@ -4,7 +4,7 @@
 import { UnicornX86 } from '../src/cpu/unicorn.js';
 
 interface Raw {
-  api: {
+  rawApi: {
     memMap(uc: unknown, a: number, s: number, p: number): number;
     memUnmap(uc: unknown, a: number, s: number): number;
     memProtect(uc: unknown, a: number, s: number, p: number): number;
@@ -20,7 +20,7 @@ const EXEC = 4;
 function costs(regions: number, k: number): Record<string, number> {
   const cpu = new UnicornX86({ codeGuard: false });
   const raw = cpu as unknown as Raw;
-  const { api, uc } = raw;
+  const { rawApi: api, uc } = raw;
   const base = 0x80100000;
   for (let i = 0; i < regions; i++)
     api.memMap(uc, base + i * 0x10000, 0x1000, i % 2 ? READ | WRITE : READ | EXEC);

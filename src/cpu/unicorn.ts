@@ -18,6 +18,7 @@
 // hookCode drops the cached translations of its range for the same reason.
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
+import { HostMemory } from './unicorn-memory.js';
 import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
 
 export { GuestMemoryLimitError };
@@ -207,6 +208,9 @@ const MAX_REUSED_REGION = 0x400000;
 const SMALL_WRITE = 64;
 let zeros = new Uint8Array(0);
 
+/** Registers that read back exactly what setReg wrote (see UnicornX86.regCache). */
+const GENERAL_REGS = new Set<X86Reg>(['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip']);
+
 /** Whether region `r` and [address, address + size) share a byte. */
 const overlaps = (r: { address: number; size: number }, address: number, size: number) =>
   address < r.address + r.size && r.address < address + size;
@@ -216,8 +220,8 @@ interface StaleRegion {
   size: number;
   perms: number;
   guarded: boolean;
-  /** The write hook guarding a writable stale region (see guardStale). */
-  watch?: HookHandle;
+  /** A guest write reached it, and its write permission was taken away (see watchStale). */
+  closed?: boolean;
 }
 
 const ucPerms = (p: Perm) =>
@@ -315,8 +319,18 @@ export class UnicornX86 implements X86Cpu {
   readonly arch = 'x86' as const;
   readonly pageSize = 0x1000;
   private readonly api: Api;
+  /** The binding without HostMemory (bench/unicorn-regions.ts measures libunicorn through it). */
+  private readonly rawApi: Api;
+  /** Guest memory over host pages (unicorn-memory.ts); null in long mode or without uc_mem_map_ptr. */
+  private readonly memory: HostMemory | null;
   private uc: Uc;
   private readonly scratch = new Uint8Array(8);
+  /**
+   * Registers read since the guest last ran (cleared when a run starts or ends and when a hook is
+   * called): a handler reads ESP, EIP and its arguments' registers several times (issue 19: ~160
+   * uc_reg_read per KB boot).
+   */
+  private readonly regCache = new Map<X86Reg, number>();
   private readonly scratchView = new DataView(this.scratch.buffer);
   /**
    * Native memory for uc_reg_write_batch (setRegsRaw64): up to BATCH values, pointers to them, and
@@ -352,6 +366,12 @@ export class UnicornX86 implements X86Cpu {
   private stale: StaleRegion[] = [];
   /** Every stale region is guarded (guardStale has nothing to do until the next park). */
   private staleGuarded = true;
+  /**
+   * Write hooks over runs of stale regions (see watchStale), and whether the runs changed since they
+   * were installed (a stale region taken over or dropped splits or ends its run).
+   */
+  private staleWatches: { begin: number; end: number; hook: HookHandle }[] = [];
+  private staleWatchesStale = false;
   /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
@@ -395,9 +415,12 @@ export class UnicornX86 implements X86Cpu {
   private lastWritePage = -1;
 
   constructor(options: UnicornOptions = {}) {
-    const raw = bind(options.library ?? 'libunicorn.so.2');
+    const library = options.library ?? 'libunicorn.so.2';
+    const raw = bind(library);
     this.window = options.longMode?.window ?? 0n;
-    this.api = options.longMode ? windowed(raw, this.window) : raw;
+    this.rawApi = options.longMode ? windowed(raw, this.window) : raw;
+    this.memory = options.longMode ? null : HostMemory.create(raw, library);
+    this.api = this.memory ? this.memory.api(raw) : this.rawApi;
     // 'always' installs the hook at the first uc_emu_start, before anything is translated.
     this.counting = (options.counting ?? 'always') === 'always';
     this.maxMappedBytes = options.maxMappedBytes ?? DEFAULT_MAX_MAPPED_BYTES;
@@ -472,8 +495,9 @@ export class UnicornX86 implements X86Cpu {
   private park(): boolean {
     if (this.running || !this.initialContext) return false;
     for (const h of [...this.userHooks]) h.remove();
-    for (const r of this.stale) r.watch?.remove();
+    this.unwatchStale();
     this.interruptHooks.clear();
+    this.regCache.clear();
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
     this.mappedBytes = 0; // the regions below are unmapped to the next user until it maps them
@@ -553,32 +577,95 @@ export class UnicornX86 implements X86Cpu {
         this.api.memProtect(this.uc, r.address, r.size, writable ? UC_PROT_WRITE : 0),
         `uc_mem_protect 0x${r.address.toString(16)}`,
       );
-      if (writable) r.watch = this.watchStale(r);
       r.guarded = true;
     }
     this.staleGuarded = true;
+    this.staleWatchesStale = true;
   }
 
   /**
-   * The write hook of a writable stale region: a guest write there takes the region's write
-   * permission away before libunicorn checks it (the hook runs first), so the write faults as it
-   * would on a new engine, where nothing is mapped there (the fault hook reports stale regions as
-   * unmapped). That rare case pays the memory-map rebuild.
+   * Before a run: one write hook per run of stale regions with no live mapping between them, over
+   * the runs holding a writable region. libunicorn checks every write hook's range on every guest
+   * store, so one hook per writable stale region (up to hundreds after a boot with many drivers) made
+   * all guest code slower (issue 19); the runs are a handful, as a user maps what the previous one did.
    */
-  private watchStale(r: StaleRegion): HookHandle {
+  private watchStaleRuns(): void {
+    this.staleWatchesStale = false;
+    this.unwatchStale();
+    const live = this.stale.length > 0 && !this.memory ? this.regions() : null;
+    const mappedBetween = (begin: number, end: number) =>
+      begin < end &&
+      (this.memory ? this.memory.mappedIn(begin, end) : live!.some((r) => r.begin < end && begin <= r.end));
+    for (let i = 0; i < this.stale.length; ) {
+      let j = i;
+      let writable = false;
+      for (;;) {
+        const r = this.stale[j]!;
+        if (r.perms & UC_PROT_WRITE && r.guarded && !r.closed) writable = true;
+        const next = this.stale[j + 1];
+        if (!next || mappedBetween(r.address + r.size, next.address)) break;
+        j++;
+      }
+      const first = this.stale[i]!;
+      const last = this.stale[j]!;
+      if (writable) this.addStaleWatch(first.address, last.address + last.size - 1);
+      i = j + 1;
+    }
+  }
+
+  private unwatchStale(): void {
+    for (const w of this.staleWatches.splice(0)) w.hook.remove();
+  }
+
+  private addStaleWatch(begin: number, end: number): void {
+    this.staleWatches.push({ begin, end, hook: this.watchStale(begin, end) });
+  }
+
+  /**
+   * [address, address + size) is becoming live memory (mapped, taken over, or unmapped): between runs
+   * the watches are rebuilt before the next one; during a run (a handler mapping pool pages) the watch
+   * over it is split at once, or every guest write there would call the hook.
+   */
+  private unwatch(address: number, size: number): void {
+    if (this.staleWatches.length === 0) return;
+    if (!this.running) {
+      this.staleWatchesStale = true;
+      return;
+    }
+    const end = address + size - 1;
+    const hit = this.staleWatches.filter((w) => w.begin <= end && address <= w.end);
+    if (hit.length === 0) return;
+    this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
+    for (const w of hit) {
+      w.hook.remove();
+      if (w.begin < address) this.addStaleWatch(w.begin, address - 1);
+      if (end < w.end) this.addStaleWatch(end + 1, w.end);
+    }
+  }
+
+  /**
+   * The write hook over a run of stale regions [begin, end]: a guest write to a writable stale region
+   * takes the region's write permission away before libunicorn checks it (the hook runs first), so the
+   * write faults as it would on a new engine, where nothing is mapped there (the fault hook reports
+   * stale regions as unmapped). That rare case pays the memory-map rebuild.
+   */
+  private watchStale(begin: number, end: number): HookHandle {
     const hook = this.addHook(
       UC_HOOK_MEM_WRITE,
       protos!.mem,
-      (): boolean => {
-        if (this.stale.includes(r) && r.guarded) {
+      (_uc: Uc, _type: number, address: number | bigint): boolean => {
+        const at = this.host(address);
+        const r = this.stale[this.staleFrom(at)];
+        if (r && r.address <= at && r.guarded && !r.closed && r.perms & UC_PROT_WRITE) {
+          r.closed = true;
           const err = this.api.memProtect(this.uc, r.address, r.size, 0);
           if (err !== UcErr.OK) this.hostFailure(new UnicornError(`uc_mem_protect: uc_err ${err}`, err));
         }
         return true;
       },
-      [r.address, r.address + r.size - 1],
+      [begin, end],
     );
-    this.userHooks.delete(hook); // removed with the region's reuse or drop, or by park()
+    this.userHooks.delete(hook); // removed when the runs change, or by park()
     return hook;
   }
 
@@ -609,8 +696,8 @@ export class UnicornX86 implements X86Cpu {
     const from = this.staleFrom(address);
     let to = from;
     while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
+    if (to > from) this.staleWatchesStale = true;
     for (const r of this.stale.splice(from, to - from)) {
-      r.watch?.remove();
       this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
     }
   }
@@ -853,6 +940,7 @@ export class UnicornX86 implements X86Cpu {
   }
   /** Writes register `id` (a uc_x86_reg value) from `bytes` (an MSR: a uc_x86_msr). */
   setRegRaw(id: number, bytes: Uint8Array): void {
+    this.regCache.clear();
     const err = this.api.regWrite(this.uc, id, bytes);
     if (err !== UcErr.OK) this.check(err, `uc_reg_write ${id}`);
   }
@@ -873,7 +961,11 @@ export class UnicornX86 implements X86Cpu {
     variadic: unknown[],
   ): HookHandle {
     if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
-    const cb = koffi.register(fn, koffi.pointer(proto));
+    // The guest ran since the last callback: registers read before are stale.
+    const cb = koffi.register((...args: never[]) => {
+      this.regCache.clear();
+      return fn(...args);
+    }, koffi.pointer(proto));
     this.callbacks.add(cb);
     const hh = [0];
     const [begin, end, ...extra] = variadic;
@@ -948,6 +1040,7 @@ export class UnicornX86 implements X86Cpu {
     this.flushPage();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
+    this.unwatch(address, size);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
       this.mappedBytes += size;
       if (this.codeGuard) this.trackExec(address, size, perm);
@@ -969,13 +1062,16 @@ export class UnicornX86 implements X86Cpu {
       return false;
     }
     const [r] = this.stale.splice(i, 1);
-    r!.watch?.remove();
+    this.staleWatchesStale = true;
     if (r!.perms !== perms || r!.guarded)
       this.check(
         this.api.memProtect(this.uc, address, size, perms),
         `uc_mem_protect 0x${address.toString(16)}`,
       );
     this.unzeroed.push({ address, size });
+    // During a run (a handler mapping pool pages) the guest may write there before the host touches
+    // it: zeroed now, or a later zero-fill would wipe what the guest wrote.
+    if (this.running) this.zeroPending();
     return true;
   }
 
@@ -1092,20 +1188,24 @@ export class UnicornX86 implements X86Cpu {
    * which uc_mem_write would drop, and cost a read instead of a write.
    */
   private writeChanged(address: number, bytes: Uint8Array): void {
-    const now = new Uint8Array(bytes.length);
-    this.check(
-      this.api.memRead(this.uc, address, now, bytes.length),
-      `uc_mem_read 0x${address.toString(16)}`,
-    );
-    const a = Buffer.from(now.buffer, now.byteOffset, now.length);
-    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    // Host-backed memory is compared where it is; otherwise it is read first (failing if unmapped).
+    let now: Uint8Array | null = null;
+    if (!this.memory?.covers(address, bytes.length)) {
+      now = new Uint8Array(bytes.length);
+      this.check(
+        this.api.memRead(this.uc, address, now, bytes.length),
+        `uc_mem_read 0x${address.toString(16)}`,
+      );
+    }
     const page = this.pageSize;
     for (let at = 0; at < bytes.length; ) {
       // Chunks end on page boundaries of guest addresses.
       const end = Math.min(bytes.length, at + page - ((address + at) % page));
-      if (a.compare(b, at, end, at, end) !== 0) {
+      const had = now ? now.subarray(at, end) : this.memory!.view(address + at, end - at);
+      const want = bytes.subarray(at, end);
+      if (!had || Buffer.compare(had, want) !== 0) {
         this.check(
-          this.api.memWrite(this.uc, address + at, bytes.subarray(at, end), end - at),
+          this.api.memWrite(this.uc, address + at, want, end - at),
           `uc_mem_write 0x${(address + at).toString(16)}`,
         );
         this.dropTranslations(address + at, end - at);
@@ -1149,14 +1249,21 @@ export class UnicornX86 implements X86Cpu {
   }
 
   reg(name: X86Reg): number {
+    const known = this.regCache.get(name);
+    if (known !== undefined) return known;
     this.scratchView.setBigUint64(0, 0n);
     this.check(this.api.regRead(this.uc, UcX86Reg[name], this.scratch), `uc_reg_read ${name}`);
-    return this.scratchView.getUint32(0, true);
+    const value = this.scratchView.getUint32(0, true);
+    this.regCache.set(name, value);
+    return value;
   }
   setReg(name: X86Reg, value: number): void {
     this.scratchView.setBigUint64(0, 0n);
     this.scratchView.setUint32(0, value >>> 0, true);
     this.check(this.api.regWrite(this.uc, UcX86Reg[name], this.scratch), `uc_reg_write ${name}`);
+    // A general register reads back as written; others (EFLAGS' fixed bits, selectors) are read again.
+    if (GENERAL_REGS.has(name)) this.regCache.set(name, value >>> 0);
+    else this.regCache.clear();
   }
   setDescriptorTable(which: 'gdtr' | 'idtr', base: number, limit: number): void {
     const mmr = new Uint8Array(UC_X86_MMR.size);
@@ -1164,6 +1271,7 @@ export class UnicornX86 implements X86Cpu {
     v.setBigUint64(UC_X86_MMR.base, BigInt(base >>> 0), true);
     v.setUint32(UC_X86_MMR.limit, limit >>> 0, true);
     this.check(this.api.regWrite(this.uc, UcX86Reg[which], mmr), `uc_reg_write ${which}`);
+    this.regCache.clear();
   }
 
   hookCode(begin: number, end: number, hook: CodeHook): HookHandle {
@@ -1265,6 +1373,7 @@ export class UnicornX86 implements X86Cpu {
     this.flushPage();
     if (this.unzeroed.length > 0) this.zeroPending();
     if (!this.staleGuarded) this.guardStale();
+    if (this.staleWatchesStale) this.watchStaleRuns();
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
@@ -1295,7 +1404,9 @@ export class UnicornX86 implements X86Cpu {
           this.exitsUntil = opts.until >>> 0;
           this.installExits(this.exitsUntil);
         }
+        this.regCache.clear();
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
+        this.regCache.clear();
         const g = this.codeGuard ? this.guardOutcome(err, opts.until >>> 0) : null;
         if (g === 'resume') {
           // How many instructions ran before the guard stopped the run is unknown: at least one.
@@ -1399,6 +1510,7 @@ export class UnicornX86 implements X86Cpu {
     if (this.initialContext) this.api.contextFree(this.initialContext);
     this.initialContext = null;
     this.api.close(this.uc);
+    this.memory?.release();
     this.uc = null;
     if (this.batch) koffi.free(this.batch.block);
     this.batch = null;

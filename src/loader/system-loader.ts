@@ -2,14 +2,16 @@
 // relocates each image into the kernel address space, loads its dependencies (System32, then
 // System32\drivers), snaps every import with NT's rules and keeps the loaded-module list in load order.
 // Guest problems are results (LoadFailure), not exceptions.
+
 import {
   applyRelocations,
   IMAGE_FILE_UP_SYSTEM_ONLY,
   layout,
   MalformedPeError,
-  PeImage,
+  type PeImage,
 } from '../pe/index.js';
 import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
+import { parseCached } from './image-cache.js';
 import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
 import { initSecurityCookie, type SecurityCookieResult } from './security-cookie.js';
@@ -218,7 +220,7 @@ export class SystemLoader {
   ): { ok: true; module: LoadedModule } | LoadFailure {
     let image: PeImage;
     try {
-      image = PeImage.parse(file.bytes, file.ntPath);
+      image = parseCached(file.bytes, file.ntPath);
     } catch (e) {
       if (!(e instanceof MalformedPeError)) throw e;
       return this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []);

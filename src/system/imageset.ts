@@ -76,6 +76,9 @@ interface Entry {
   bytes: Uint8Array | null;
 }
 
+/** Most paths an image set and its forks remember resolving (see ImageSet.resolved). */
+const MAX_RESOLVED = 4096;
+
 export class ImageSet {
   /** Lower-cased relative path (`\`-separated) → entry; a null entry is a deletion in the overlay. */
   private readonly base = new Map<string, Entry>();
@@ -84,6 +87,12 @@ export class ImageSet {
   private readonly dirs = new Map<string, string>();
   /** Entries of the folder left out, one warning each (names not valid UTF-8, unreadable entries). */
   readonly skipped: string[] = [];
+  /**
+   * resolve()'s answers (path → system root it was resolved under, result), shared with forks: a
+   * warm boot resolves the same few dozen paths again, each through regular expressions and a
+   * device-name check per part (issue 19: ~5% of a boot with 128 extra drivers). Bounded.
+   */
+  private resolved = new Map<string, { root: string; rel: string }>();
 
   private constructor(
     /** The folder on disk, or null for a set built in memory. */
@@ -199,6 +208,15 @@ export class ImageSet {
    * root. Rejects `..`, drive letters, UNC and device names (CON, NUL, AUX…).
    */
   resolve(winPath: string): string {
+    const known = this.resolved.get(winPath);
+    if (known && known.root === this.manifest.systemRoot) return known.rel;
+    const rel = this.resolveNew(winPath);
+    if (this.resolved.size >= MAX_RESOLVED) this.resolved.clear();
+    this.resolved.set(winPath, { root: this.manifest.systemRoot, rel });
+    return rel;
+  }
+
+  private resolveNew(winPath: string): string {
     let p = winPath.replace(/\//g, '\\');
     // A set opened at its system root has systemRoot '': \SystemRoot\X is then X.
     const under = (rest: string) =>
@@ -310,6 +328,7 @@ export class ImageSet {
     for (const [k, v] of this.base) copy.base.set(k, v);
     for (const [k, v] of this.overlay) copy.overlay.set(k, v);
     for (const [k, v] of this.dirs) copy.dirs.set(k, v);
+    copy.resolved = this.resolved;
     return copy;
   }
 }

@@ -81,6 +81,51 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     cpu.close();
   });
 
+  it('faults guest writes to stale regions as unmapped, on both sides of a range mapped again', () => {
+    const cpu = reused((c) => {
+      c.map(0x10000, 0x1000, RW);
+      c.map(0x20000, 0x1000, RW);
+      c.map(0x30000, 0x1000, RW);
+    });
+    cpu.map(0x20000, 0x1000, RW); // taken over: splits the stale regions' write watch in two
+    cpu.map(CODE, 0x1000, RWX);
+    // mov dword [addr], 0x12345678 (c7 05 addr imm32): 10 bytes, then the run stops at CODE + 10
+    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
+    const run = () => cpu.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
+    for (const addr of [0x10010, 0x30020]) {
+      cpu.write(CODE, new Uint8Array(store(addr)));
+      expect(run()).toMatchObject({ kind: 'fault', fault: 'unmapped', access: 'write', address: addr });
+    }
+    cpu.write(CODE, new Uint8Array(store(0x20030)));
+    expect(run()).toEqual({ kind: 'returned', pc: CODE + 10 });
+    expect(cpu.readU32(0x20030)).toBe(0x12345678);
+    // A stale region mapped again after a guest wrote to it is writable as new.
+    cpu.map(0x10000, 0x1000, RW);
+    cpu.write(CODE, new Uint8Array(store(0x10010)));
+    expect(run()).toEqual({ kind: 'returned', pc: CODE + 10 });
+    expect(cpu.readU32(0x10010)).toBe(0x12345678);
+    cpu.close();
+  });
+
+  it('keeps what the guest writes to a range a hook mapped during a run, and the stale regions around it guarded', () => {
+    const cpu = reused((c) => {
+      for (const a of [0x10000, 0x20000, 0x30000]) c.map(a, 0x1000, RW);
+    });
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.hookInterrupt(() => cpu.map(0x20000, 0x1000, RW));
+    // int3; mov dword [0x20030], 0x12345678; mov dword [0x30020], 0x12345678
+    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
+    cpu.write(CODE, new Uint8Array([0xcc, ...store(0x20030), ...store(0x30020), 0x90]));
+    expect(cpu.run({ start: CODE, until: CODE + 21, maxInstructions: 100 })).toMatchObject({
+      kind: 'fault',
+      fault: 'unmapped',
+      access: 'write',
+      address: 0x30020,
+    });
+    expect(cpu.readU32(0x20030)).toBe(0x12345678);
+    cpu.close();
+  });
+
   it('a range mapped again reads as zeros, also around a partial write and after a run', () => {
     const cpu = reused((c) => {
       c.map(0x10000, 0x2000, RW);

@@ -1,0 +1,322 @@
+// Host-backed guest memory for UnicornX86: every region is mapped with uc_mem_map_ptr over pages this
+// module owns (anonymous mmap), so host reads and writes of guest memory are plain typed-array copies
+// instead of libunicorn calls (issue 19: ~650 uc_mem_read/uc_mem_write per boot at ~1-5 µs each, and a
+// write to a read-only region made libunicorn 2.0.1 rebuild its memory map twice, ~1 ms at 850 regions).
+//
+// What the C calls did and this keeps: uc_mem_read/uc_mem_write ignore protections and fail with
+// UC_ERR_*_UNMAPPED unless the range is mapped (anything not inside one region goes to libunicorn, which
+// answers as before); uc_mem_write drops translated code on the pages it writes, so a direct write to an
+// executable page drops it with UC_CTL_TB_REMOVE_CACHE, and one to a page that was executable and is
+// not now (where that control does nothing) is remembered and dropped when the page becomes executable.
+// Splits: a uc_mem_protect or uc_mem_unmap over part of a region makes libunicorn split it
+// (split_region in uc.c), and some 2.0.x sources find the region's RAM block there by comparing a RAM
+// offset with a guest address, which for a uc_mem_map_ptr block could remap the pieces over another
+// block's pages (later fixed as `block = mr->ram_block`; not reproduced with Debian's 2.0.1 build). This
+// module splits regions itself instead, as split_region does (unmap whole, map the pieces over the same
+// host pages), so its table and libunicorn's map stay in step whatever the build does.
+import koffi from 'koffi';
+import { UC_CTL_TB_REMOVE_CACHE_WRITE, UC_PROT_EXEC, UcErr } from './unicorn-abi.js';
+
+/** The libunicorn calls this module takes over or needs (a subset of unicorn.ts's binding). */
+export interface MemoryApi {
+  memMap: (uc: unknown, address: number, size: number, perms: number) => number;
+  memUnmap: (uc: unknown, address: number, size: number) => number;
+  memProtect: (uc: unknown, address: number, size: number, perms: number) => number;
+  memRead: (uc: unknown, address: number, bytes: Uint8Array, size: number) => number;
+  memWrite: (uc: unknown, address: number, bytes: Uint8Array, size: number) => number;
+  ctl: (uc: unknown, control: number, ...rest: unknown[]) => number;
+}
+
+interface Native {
+  mapPtr: (uc: unknown, address: number, size: number, perms: number, ptr: bigint) => number;
+  mmap: (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown;
+  munmap: (addr: unknown, length: number) => number;
+}
+const natives = new Map<string, Native | null>();
+
+/** Binds uc_mem_map_ptr and libc's mmap/munmap once per library; null when either is missing. */
+function bindNative(library: string): Native | null {
+  if (natives.has(library)) return natives.get(library)!;
+  let n: Native | null = null;
+  try {
+    const uc = koffi.load(library);
+    const libc = koffi.load('libc.so.6');
+    n = {
+      mapPtr: uc.func(
+        'int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, uintptr_t ptr)',
+      ),
+      mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)'),
+      munmap: libc.func('int munmap(void *addr, size_t length)'),
+    };
+  } catch {
+    n = null;
+  }
+  natives.set(library, n);
+  return n;
+}
+
+/** mmap's PROT_READ | PROT_WRITE and MAP_PRIVATE | MAP_ANONYMOUS (Linux). */
+const PROT_RW = 3;
+const MAP_ANON_PRIVATE = 0x22;
+const MAP_FAILED = 0xffffffffffffffffn;
+
+/** Host pages backing one uc_mem_map call; unmapped (munmap) when no region uses them any more. */
+interface Block {
+  pointer: unknown;
+  address: bigint;
+  size: number;
+  bytes: Uint8Array;
+  /** Bytes of the block still mapped in the engine. */
+  live: number;
+}
+
+/** One libunicorn region as this module mapped it: [address, end) over `block` from `offset`. */
+interface Region {
+  address: number;
+  end: number;
+  perms: number;
+  block: Block;
+  offset: number;
+}
+
+/**
+ * The guest memory of one engine, over host pages. `api()` is the binding with the memory calls
+ * replaced; release() (after uc_close) returns the host pages.
+ */
+export class HostMemory {
+  /** Regions in address order, not overlapping: libunicorn's map, mirrored. */
+  private regions: Region[] = [];
+  /** Pages (address / 4096) that were ever executable, and those written since they stopped being so. */
+  private readonly everExec = new Set<number>();
+  private readonly dirtyCode = new Set<number>();
+  private last: Region | null = null;
+
+  private constructor(
+    private readonly raw: MemoryApi,
+    private readonly native: Native,
+  ) {}
+
+  /** Host-backed memory over `raw`, or null when uc_mem_map_ptr or mmap cannot be bound. */
+  static create(raw: MemoryApi, library: string): HostMemory | null {
+    const native = bindNative(library);
+    return native ? new HostMemory(raw, native) : null;
+  }
+
+  /** `raw` with map, unmap, protect, read and write going through this memory. */
+  api<T extends MemoryApi>(raw: T): T {
+    return {
+      ...raw,
+      memMap: (uc, a, size, perms) => this.map(uc, a, size, perms),
+      memUnmap: (uc, a, size) => this.unmap(uc, a, size),
+      memProtect: (uc, a, size, perms) => this.protect(uc, a, size, perms),
+      memRead: (uc, a, bytes, size) => this.read(uc, a, bytes, size),
+      memWrite: (uc, a, bytes, size) => this.write(uc, a, bytes, size),
+    };
+  }
+
+  /** Index of the first region ending above `address`. */
+  private from(address: number): number {
+    let lo = 0;
+    let hi = this.regions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.regions[mid]!.end <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The region holding all of [address, address + size), or null. */
+  private holding(address: number, size: number): Region | null {
+    const l = this.last;
+    if (l && address >= l.address && address + size <= l.end) return l;
+    const r = this.regions[this.from(address)];
+    if (!r || address < r.address || address + size > r.end) return null;
+    this.last = r;
+    return r;
+  }
+
+  /** The bytes of [address, address + size) as they are (not a copy) when one region holds them, else null. */
+  view(address: number, size: number): Uint8Array | null {
+    const r = this.holding(address, size);
+    if (!r) return null;
+    const o = r.offset + (address - r.address);
+    return r.block.bytes.subarray(o, o + size);
+  }
+
+  /** Whether [address, address + size) is wholly mapped. */
+  covers(address: number, size: number): boolean {
+    return this.pieces(address, size, () => {});
+  }
+
+  /** Whether any region overlaps [begin, end). */
+  mappedIn(begin: number, end: number): boolean {
+    const r = this.regions[this.from(begin)];
+    return r !== undefined && r.address < end;
+  }
+
+  private map(uc: unknown, address: number, size: number, perms: number): number {
+    // Anonymous pages come zero-filled and are committed only when touched, as uc_mem_map's are.
+    const pointer = size > 0 ? this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0) : null;
+    const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
+    if (at === MAP_FAILED || at === 0n) return this.raw.memMap(uc, address, size, perms); // its own error
+    const block: Block = {
+      pointer,
+      address: at,
+      size,
+      bytes: new Uint8Array(koffi.view(pointer, size)),
+      live: size,
+    };
+    const err = this.native.mapPtr(uc, address, size, perms, at);
+    if (err !== UcErr.OK) {
+      this.native.munmap(pointer, size);
+      return err;
+    }
+    this.insert({ address, end: address + size, perms, block, offset: 0 });
+    if (perms & UC_PROT_EXEC) this.markExec(address, size);
+    return UcErr.OK;
+  }
+
+  private insert(r: Region): void {
+    this.regions.splice(this.from(r.address), 0, r);
+  }
+
+  private markExec(address: number, size: number): void {
+    for (let p = Math.floor(address / 0x1000); p * 0x1000 < address + size; p++) this.everExec.add(p);
+  }
+
+  /**
+   * Splits the regions at `address` and `address + size` so that libunicorn's own split never runs:
+   * false when [address, address + size) is not wholly mapped (libunicorn then fails the call itself).
+   */
+  private splitAround(uc: unknown, address: number, size: number): boolean {
+    const end = address + size;
+    let i = this.from(address);
+    for (let at = address; at < end; ) {
+      const r = this.regions[i];
+      if (!r || r.address > at) return false;
+      at = r.end;
+      i++;
+    }
+    return this.splitAt(uc, address) && this.splitAt(uc, end);
+  }
+
+  /** Makes `address` a region boundary (it lies in a mapped region or at its edge). */
+  private splitAt(uc: unknown, address: number): boolean {
+    const i = this.from(address);
+    const r = this.regions[i];
+    if (!r || r.address >= address) return true;
+    if (this.raw.memUnmap(uc, r.address, r.end - r.address) !== UcErr.OK) return false;
+    const left: Region = { ...r, end: address };
+    const right: Region = { ...r, address, offset: r.offset + (address - r.address) };
+    for (const part of [left, right]) {
+      const err = this.native.mapPtr(
+        uc,
+        part.address,
+        part.end - part.address,
+        part.perms,
+        part.block.address + BigInt(part.offset),
+      );
+      if (err !== UcErr.OK) throw new Error(`uc_mem_map_ptr 0x${part.address.toString(16)}: uc_err ${err}`);
+    }
+    this.regions.splice(i, 1, left, right);
+    this.last = null;
+    return true;
+  }
+
+  private unmap(uc: unknown, address: number, size: number): number {
+    if (!this.splitAround(uc, address, size)) return this.raw.memUnmap(uc, address, size);
+    const err = this.raw.memUnmap(uc, address, size);
+    if (err !== UcErr.OK) return err;
+    const from = this.from(address);
+    let to = from;
+    while (to < this.regions.length && this.regions[to]!.address < address + size) to++;
+    for (const r of this.regions.splice(from, to - from)) {
+      r.block.live -= r.end - r.address;
+      if (r.block.live === 0) this.native.munmap(r.block.pointer, r.block.size);
+    }
+    this.last = null;
+    return UcErr.OK;
+  }
+
+  private protect(uc: unknown, address: number, size: number, perms: number): number {
+    if (!this.splitAround(uc, address, size)) return this.raw.memProtect(uc, address, size, perms);
+    const err = this.raw.memProtect(uc, address, size, perms);
+    if (err !== UcErr.OK) return err;
+    for (let i = this.from(address); i < this.regions.length; i++) {
+      const r = this.regions[i]!;
+      if (r.address >= address + size) break;
+      r.perms = perms;
+    }
+    if (perms & UC_PROT_EXEC) {
+      this.markExec(address, size);
+      // Code written while the page could not run: uc_mem_write would have dropped its translations.
+      if (this.dirtyCode.size > 0)
+        for (let p = Math.floor(address / 0x1000); p * 0x1000 < address + size; p++)
+          if (this.dirtyCode.delete(p)) this.drop(uc, p * 0x1000, 0x1000);
+    }
+    return UcErr.OK;
+  }
+
+  /**
+   * Calls `each(region, from, to)` for the parts of [address, address + size) (offsets from `address`)
+   * when the range is wholly mapped, and returns true; false (nothing called) when it is not.
+   */
+  private pieces(
+    address: number,
+    size: number,
+    each: (r: Region, from: number, to: number) => void,
+  ): boolean {
+    const one = this.holding(address, size);
+    if (one) {
+      each(one, 0, size);
+      return true;
+    }
+    const end = address + size;
+    const first = this.from(address);
+    let i = first;
+    for (let at = address; at < end; i++) {
+      const r = this.regions[i];
+      if (!r || r.address > at) return false;
+      at = r.end;
+    }
+    for (let j = first; j < i; j++) {
+      const r = this.regions[j]!;
+      each(r, Math.max(address, r.address) - address, Math.min(end, r.end) - address);
+    }
+    return true;
+  }
+
+  private read(uc: unknown, address: number, bytes: Uint8Array, size: number): number {
+    const done = this.pieces(address, size, (r, from, to) => {
+      const o = r.offset + (address + from - r.address);
+      bytes.set(r.block.bytes.subarray(o, o + (to - from)), from);
+    });
+    return done ? UcErr.OK : this.raw.memRead(uc, address, bytes, size);
+  }
+
+  private write(uc: unknown, address: number, bytes: Uint8Array, size: number): number {
+    const done = this.pieces(address, size, (r, from, to) => {
+      const o = r.offset + (address + from - r.address);
+      r.block.bytes.set(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to), o);
+      const at = address + from;
+      if (r.perms & UC_PROT_EXEC) this.drop(uc, at, to - from);
+      else if (this.everExec.size > 0)
+        for (let p = Math.floor(at / 0x1000); p * 0x1000 < address + to; p++)
+          if (this.everExec.has(p)) this.dirtyCode.add(p);
+    });
+    return done ? UcErr.OK : this.raw.memWrite(uc, address, bytes, size);
+  }
+
+  private drop(uc: unknown, address: number, size: number): void {
+    this.raw.ctl(uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
+  }
+
+  /** Returns the host pages; call after uc_close (libunicorn no longer points into them). */
+  release(): void {
+    const blocks = new Set(this.regions.map((r) => r.block));
+    this.regions = [];
+    this.last = null;
+    for (const b of blocks) this.native.munmap(b.pointer, b.size);
+  }
+}

@@ -1,0 +1,111 @@
+// Host-backed guest memory (src/cpu/unicorn-memory.ts): host reads and writes bypass libunicorn, so
+// these check what uc_mem_read/uc_mem_write used to guarantee: the guest and the host see the same
+// bytes, parts of a split region keep their own contents (the module splits regions itself),
+// host-written code replaces translated code,
+// also on a page that was not executable when written, and unmapped ranges still fail.
+import { describe, expect, it } from 'vitest';
+import { R, RW, RWX, RX } from '../../src/cpu/engine.js';
+import { UnicornError, UnicornX86 } from '../../src/cpu/unicorn.js';
+import { setupNtX86 } from '../../src/cpu/x86-setup.js';
+
+const CODE = 0x80101000;
+const DONE = 0x80101f00;
+const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+const jmpDone = (from: number) => [0xe9, ...le(DONE - (from + 5))];
+/** mov eax, imm32; jmp DONE */
+const movEax = (v: number) => [0xb8, ...le(v), ...jmpDone(CODE + 5)];
+
+function cpu(): UnicornX86 {
+  const c = new UnicornX86({ codeGuard: false });
+  setupNtX86(c, { number: 0 });
+  return c;
+}
+
+describe('host-backed guest memory', () => {
+  it('shows the guest what the host wrote and the host what the guest wrote', () => {
+    const c = cpu();
+    c.map(CODE, 0x1000, RWX);
+    c.map(0x80300000, 0x1000, RW);
+    c.writeU32(0x80300000, 0x11223344);
+    // mov eax, [0x80300000]; mov dword [0x80300004], 0xCAFEF00D; jmp DONE
+    const code = [0xa1, ...le(0x80300000), 0xc7, 0x05, ...le(0x80300004), ...le(0xcafef00d)];
+    c.write(CODE, new Uint8Array([...code, ...jmpDone(CODE + code.length)]));
+    expect(c.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(c.reg('eax')).toBe(0x11223344);
+    expect(c.readU32(0x80300004)).toBe(0xcafef00d);
+    c.close();
+  });
+
+  it('keeps each part of a region split by protect and by a partial unmap', () => {
+    const c = cpu();
+    // A larger region first: libunicorn 2.0.1 would take its pages as the backing of a split piece.
+    c.map(0x80400000, 0x40000, RW);
+    c.write(0x80400000, new Uint8Array(0x40000).fill(0xee));
+    c.map(0x80500000, 0x4000, RW);
+    for (let i = 0; i < 4; i++) c.write(0x80500000 + i * 0x1000, new Uint8Array(0x1000).fill(i + 1));
+    c.protect(0x80501000, 0x1000, R);
+    c.unmap(0x80503000, 0x1000);
+    expect([0, 1, 2].map((i) => c.readU8(0x80500000 + i * 0x1000 + 7))).toEqual([1, 2, 3]);
+    expect(c.readU8(0x80400123)).toBe(0xee);
+    expect(() => c.readU8(0x80503000)).toThrow(UnicornError);
+    expect(c.regions().filter((r) => r.begin >= 0x80500000 && r.begin < 0x80510000)).toEqual([
+      { begin: 0x80500000, end: 0x80500fff, perm: RW },
+      { begin: 0x80501000, end: 0x80501fff, perm: R },
+      { begin: 0x80502000, end: 0x80502fff, perm: RW },
+    ]);
+    // The read-only page faults a guest write; the host still writes through it, as uc_mem_write did.
+    c.map(CODE, 0x1000, RWX);
+    const store = [0xc7, 0x05, ...le(0x80501010), ...le(1)];
+    c.write(CODE, new Uint8Array([...store, ...jmpDone(CODE + store.length)]));
+    expect(c.run({ start: CODE, until: DONE })).toMatchObject({
+      kind: 'fault',
+      fault: 'protection',
+      access: 'write',
+      address: 0x80501010,
+    });
+    c.writeU32(0x80501010, 0x5a5a5a5a);
+    expect(c.readU32(0x80501010)).toBe(0x5a5a5a5a);
+    c.close();
+  });
+
+  it('reads and writes across adjacent regions, and refuses a range with an unmapped hole', () => {
+    const c = cpu();
+    c.map(0x80600000, 0x1000, RW);
+    c.map(0x80601000, 0x1000, RX);
+    c.write(0x80600ffe, new Uint8Array([1, 2, 3, 4]));
+    expect([...c.read(0x80600ffe, 4)]).toEqual([1, 2, 3, 4]);
+    c.map(0x80603000, 0x1000, RW);
+    expect(() => c.read(0x80601ffe, 0x1004)).toThrow(UnicornError);
+    expect(() => c.write(0x80601ffe, new Uint8Array(0x1004))).toThrow(UnicornError);
+    c.close();
+  });
+
+  it('runs code the host rewrote after it was translated', () => {
+    const c = cpu();
+    c.map(CODE, 0x1000, RX);
+    c.write(CODE, new Uint8Array(movEax(1)));
+    expect(c.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(c.reg('eax')).toBe(1);
+    c.write(CODE, new Uint8Array(movEax(2)));
+    expect(c.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(c.reg('eax')).toBe(2);
+    // Written while not executable, then made executable again.
+    c.protect(CODE, 0x1000, RW);
+    c.write(CODE, new Uint8Array(movEax(3)));
+    c.protect(CODE, 0x1000, RX);
+    expect(c.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(c.reg('eax')).toBe(3);
+    c.close();
+  });
+
+  it('gives a parked engine to the next user with zeroed memory', () => {
+    const a = UnicornX86.acquire();
+    a.map(0x80700000, 0x2000, RW);
+    a.writeU32(0x80701000, 0xdeadbeef);
+    a.close();
+    const b = UnicornX86.acquire();
+    b.map(0x80700000, 0x2000, RW);
+    expect(b.readU32(0x80701000)).toBe(0);
+    b.close();
+  });
+});
