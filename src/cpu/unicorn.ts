@@ -191,6 +191,10 @@ const BATCH = 8;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
+/** Rescans of fewer bytes than this are not remembered (a guest's store into code, a few bytes). */
+const SCAN_CACHE_MIN = 1024;
+/** Bytes of scanned code remembered at most (module code sections of a large image set). */
+const SCAN_CACHE_BYTES = 64 * 2 ** 20;
 /** Instructions per slice when a wall-clock budget is checked between slices (a few ms of guest code). */
 const TIME_SLICE = 1_000_000;
 const HLT = 0xf4;
@@ -395,6 +399,9 @@ export class UnicornX86 implements X86Cpu {
   private readonly window: bigint;
   /** The faulting guest address of the last run's memory fault, as Unicorn gave it (64 bits). */
   faultAddress64: bigint | null = null;
+  /** Code guard: the last scan of each range by its first address, with the bytes scanned (hazardsIn). */
+  private readonly scanCache = new Map<number, { startsEnd: number; bytes: Uint8Array; found: number[] }>();
+  private scanCacheBytes = 0;
   /** Pages (address / pageSize) mapped executable: only bytes there can become code to guard. */
   private readonly execPages = new Set<number>();
   /** Ranges the guest wrote in writable and executable memory, rescanned before the run goes on. */
@@ -717,16 +724,17 @@ export class UnicornX86 implements X86Cpu {
       const before = this.readRaw(lo, address - lo);
       if (!before.includes(0xff) && !before.includes(0xf0)) return;
     }
-    const bytes = this.readRaw(lo, hi - lo);
     const startsEnd = address + size;
-    const found = new Set(hazardStarts(bytes, lo, 0, startsEnd - lo));
+    const found = new Set(this.hazardsIn(lo, hi, startsEnd));
     const changed: number[] = [];
     if (this.guardExits.size > 0) {
-      const drop = (a: number) => {
+      // Exits in [lo, startsEnd) the scan no longer finds go (by address or by exit, the fewer).
+      const candidates = startsEnd - lo < this.guardExits.size ? null : [...this.guardExits];
+      const n = candidates ? candidates.length : startsEnd - lo;
+      for (let i = 0; i < n; i++) {
+        const a = candidates ? candidates[i]! : lo + i;
         if (a >= lo && a < startsEnd && !found.has(a) && this.guardExits.delete(a)) changed.push(a);
-      };
-      if (startsEnd - lo < this.guardExits.size) for (let a = lo; a < startsEnd; a++) drop(a);
-      else for (const a of [...this.guardExits]) drop(a);
+      }
     }
     for (const a of found) {
       if (this.guardExits.has(a)) continue;
@@ -738,6 +746,29 @@ export class UnicornX86 implements X86Cpu {
     // One drop for the written range (mapped: the write succeeded); exits in the context before it alone.
     this.dropTranslations(address, size);
     for (const a of changed) if (a < address || a >= address + size) this.dropTranslations(a, 1);
+  }
+
+  /**
+   * Code guard: hazardStarts over the bytes of [lo, hi) for the starts before `startsEnd`, remembered
+   * with those bytes: a warm boot writes the same module code at the same addresses again, and a
+   * memcmp is much cheaper than the scan (issue 19).
+   */
+  private hazardsIn(lo: number, hi: number, startsEnd: number): number[] {
+    const size = hi - lo;
+    const bytes = this.readRaw(lo, size);
+    if (size < SCAN_CACHE_MIN) return hazardStarts(bytes, lo, 0, startsEnd - lo);
+    const known = this.scanCache.get(lo);
+    if (known && known.startsEnd === startsEnd && Buffer.compare(known.bytes, bytes) === 0)
+      return known.found;
+    const found = hazardStarts(bytes, lo, 0, startsEnd - lo);
+    if (known) this.scanCacheBytes -= known.bytes.length;
+    if (this.scanCacheBytes + size > SCAN_CACHE_BYTES) {
+      this.scanCache.clear();
+      this.scanCacheBytes = 0;
+    }
+    this.scanCache.set(lo, { startsEnd, bytes, found });
+    this.scanCacheBytes += size;
+    return found;
   }
 
   /** Code guard: records whether [address, address + size) is executable (and watches W+X writes). */
