@@ -1044,6 +1044,17 @@ export class UnicornX86 implements X86Cpu {
   /** uc_mem_regions as it is, stale regions included. */
   private allRegions(): { begin: number; end: number; perm: Perm }[] {
     if (this.pageAt >= 0) this.flushPage();
+    const mirrored = this.memory?.list();
+    if (mirrored)
+      return mirrored.map((r) => ({
+        begin: r.begin,
+        end: r.end,
+        perm: {
+          read: (r.perms & UC_PROT_READ) !== 0,
+          write: (r.perms & UC_PROT_WRITE) !== 0,
+          execute: (r.perms & UC_PROT_EXEC) !== 0,
+        },
+      }));
     const out: unknown[] = [null];
     const count = [0];
     this.check(this.api.memRegions(this.uc, out, count), 'uc_mem_regions');
