@@ -389,6 +389,13 @@ export class UnicornX86 implements X86Cpu {
   private readonly codeGuard: boolean;
   /** Guard exits: addresses where an instruction libunicorn aborts on would start (x86-code-guard.ts). */
   private readonly guardExits = new Set<number>();
+  /**
+   * Guard exits of earlier users that translated code kept by park() was made with (Unicorn stops
+   * translating at an exit), until a rescan finds them again (kept: no drop, issue 19: the kernel's
+   * code was translated again on every warm boot, ~1 ms) or not (dropped), or their translations go.
+   * Forgetting one is always safe: it only costs a drop.
+   */
+  private readonly parkedExits = new Set<number>();
   /** Unicorn's exit list (guard exits and the run's `until`) needs installing before the next run. */
   private exitsStale = false;
   /** The current run's `until`, and the one in Unicorn's exit list (exits replace it once in use). */
@@ -521,6 +528,7 @@ export class UnicornX86 implements X86Cpu {
     this.fault = null;
     this.unhandledVector = null;
     // The next user's bytes are zeros or its own writes, scanned as they are written.
+    for (const a of this.guardExits) this.parkedExits.add(a);
     this.guardExits.clear();
     this.execPages.clear(); // the stale regions are unmapped to the next user
     this.exitsStale = this.usingExits;
@@ -546,6 +554,9 @@ export class UnicornX86 implements X86Cpu {
    * translated in a run that ended in a fault was still run after the page was rewritten (measured).
    */
   private dropTranslations(address: number, size: number): void {
+    if (this.parkedExits.size > 0)
+      for (const a of [...this.parkedExits])
+        if (a >= address && a < address + size) this.parkedExits.delete(a);
     this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
   }
 
@@ -720,7 +731,13 @@ export class UnicornX86 implements X86Cpu {
     // so only a write that holds no FF/F0 and has none in the bytes just before it is skipped.
     const lo = Math.max(0, address - GUARD_CONTEXT);
     const hi = Math.min(2 ** 32, address + size + GUARD_CONTEXT);
-    if (written && this.guardExits.size === 0 && !written.includes(0xff) && !written.includes(0xf0)) {
+    if (
+      written &&
+      this.guardExits.size === 0 &&
+      !written.includes(0xff) &&
+      !written.includes(0xf0) &&
+      !this.parkedIn(lo, address + size)
+    ) {
       const before = this.readRaw(lo, address - lo);
       if (!before.includes(0xff) && !before.includes(0xf0)) return;
     }
@@ -736,13 +753,23 @@ export class UnicornX86 implements X86Cpu {
         if (a >= lo && a < startsEnd && !found.has(a) && this.guardExits.delete(a)) changed.push(a);
       }
     }
+    let added = false;
     for (const a of found) {
       if (this.guardExits.has(a)) continue;
       this.guardExits.add(a);
-      changed.push(a);
+      added = true;
+      // Translations there were made with this exit (see parkedExits): they stay.
+      if (!this.parkedExits.delete(a)) changed.push(a);
     }
+    // Parked exits the scan does not find again: translations there stop at them for nothing.
+    if (this.parkedIn(lo, startsEnd))
+      for (const a of [...this.parkedExits])
+        if (a >= lo && a < startsEnd && !found.has(a)) {
+          this.parkedExits.delete(a);
+          changed.push(a);
+        }
+    if (added || changed.length > 0) this.exitsStale = true;
     if (changed.length === 0) return;
-    this.exitsStale = true;
     // One drop for the written range (mapped: the write succeeded); exits in the context before it alone.
     this.dropTranslations(address, size);
     for (const a of changed) if (a < address || a >= address + size) this.dropTranslations(a, 1);
@@ -769,6 +796,21 @@ export class UnicornX86 implements X86Cpu {
     this.scanCache.set(lo, { startsEnd, bytes, found });
     this.scanCacheBytes += size;
     return found;
+  }
+
+  /** Code guard: whether a parked exit lies in [begin, end). */
+  private parkedIn(begin: number, end: number): boolean {
+    if (this.parkedExits.size === 0) return false;
+    for (const a of this.parkedExits) if (a >= begin && a < end) return true;
+    return false;
+  }
+
+  /**
+   * Code guard, before a run: parked exits in live memory that no rescan took up lose their
+   * translations (only code in stale regions, which no run can reach, keeps them parked).
+   */
+  private settleParkedExits(): void {
+    for (const a of [...this.parkedExits]) if (!this.inStale(a, 1)) this.dropTranslations(a, 1);
   }
 
   /** Code guard: records whether [address, address + size) is executable (and watches W+X writes). */
@@ -1416,6 +1458,7 @@ export class UnicornX86 implements X86Cpu {
     if (this.unzeroed.length > 0) this.zeroPending();
     if (!this.staleGuarded) this.guardStale();
     if (this.staleWatchesStale) this.watchStaleRuns();
+    if (this.parkedExits.size > 0) this.settleParkedExits();
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
