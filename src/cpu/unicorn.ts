@@ -191,6 +191,15 @@ const BATCH = 8;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
+/** A registered koffi callback that calls `fn`, set per hook (see UnicornX86.spare). */
+interface Trampoline {
+  cb: koffi.IKoffiRegisteredCallback;
+  fn: (...args: never[]) => unknown;
+  pool: Trampoline[];
+}
+/** What a trampoline with no hook calls (libunicorn no longer does once the hook is deleted). */
+const idle = (): boolean => true;
+
 /** Rescans of fewer bytes than this are not remembered (a guest's store into code, a few bytes). */
 const SCAN_CACHE_MIN = 1024;
 /** Bytes of scanned code remembered at most (module code sections of a large image set). */
@@ -344,7 +353,12 @@ export class UnicornX86 implements X86Cpu {
   /** Registered trampolines stay referenced here until removed or closed (koffi requires it). */
   private readonly callbacks = new Set<koffi.IKoffiRegisteredCallback>();
   /** Trampolines removed during a run, unregistered when it ends (one of them may be executing). */
-  private readonly retired: koffi.IKoffiRegisteredCallback[] = [];
+  private readonly retired: Trampoline[] = [];
+  /**
+   * Trampolines of removed hooks by prototype, for the next addHook: registering one with koffi cost
+   * a few µs and a warm boot adds a dozen hooks (issue 19). They stay registered until close().
+   */
+  private readonly spare = new Map<koffi.IKoffiCType, Trampoline[]>();
   private readonly interruptHooks = new Set<InterruptHook>();
   private running = false;
   private hostError: Error | null = null;
@@ -1034,18 +1048,20 @@ export class UnicornX86 implements X86Cpu {
     variadic: unknown[],
   ): HookHandle {
     if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
-    // The guest ran since the last callback: registers read before are stale.
-    const cb = koffi.register((...args: never[]) => {
-      this.regCache.clear();
-      return fn(...args);
-    }, koffi.pointer(proto));
-    this.callbacks.add(cb);
+    let spare = this.spare.get(proto);
+    if (!spare) {
+      spare = [];
+      this.spare.set(proto, spare);
+    }
+    const t = spare.pop() ?? this.trampoline(proto, spare);
+    t.fn = fn;
+    const cb = t.cb;
     const hh = [0];
     const [begin, end, ...extra] = variadic;
     const err = this.api.hookAdd(this.uc, hh, type, cb, null, 'uint64_t', begin, 'uint64_t', end, ...extra);
     if (err !== UcErr.OK) {
-      this.callbacks.delete(cb);
-      koffi.unregister(cb);
+      t.fn = idle;
+      spare.push(t);
       this.check(err, 'uc_hook_add');
     }
     const handle = hh[0]!;
@@ -1056,13 +1072,27 @@ export class UnicornX86 implements X86Cpu {
         removed = true;
         this.userHooks.delete(hook);
         this.check(this.api.hookDel(this.uc, handle), 'uc_hook_del');
-        this.callbacks.delete(cb);
-        if (this.running) this.retired.push(cb);
-        else koffi.unregister(cb);
+        if (this.running) this.retired.push(t);
+        else {
+          t.fn = idle;
+          spare.push(t);
+        }
       },
     };
     if (this.ownHooksAdded) this.userHooks.add(hook);
     return hook;
+  }
+
+  /** A new trampoline for hooks of prototype `proto` (returned to `pool` when its hook goes). */
+  private trampoline(proto: koffi.IKoffiCType, pool: Trampoline[]): Trampoline {
+    const t: Trampoline = { cb: null as unknown as koffi.IKoffiRegisteredCallback, fn: idle, pool };
+    // The guest ran since the last callback: registers read before are stale.
+    t.cb = koffi.register((...args: never[]) => {
+      this.regCache.clear();
+      return t.fn(...args);
+    }, koffi.pointer(proto));
+    this.callbacks.add(t.cb);
+    return t;
   }
 
   /**
@@ -1517,7 +1547,10 @@ export class UnicornX86 implements X86Cpu {
       }
     } finally {
       this.running = false;
-      for (const cb of this.retired.splice(0)) koffi.unregister(cb);
+      for (const t of this.retired.splice(0)) {
+        t.fn = idle;
+        t.pool.push(t);
+      }
     }
   }
 
@@ -1601,6 +1634,7 @@ export class UnicornX86 implements X86Cpu {
     this.batch = null;
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.clear();
+    this.spare.clear();
     this.interruptHooks.clear();
   }
 }
