@@ -249,7 +249,10 @@ export class HandlerRegistry {
       this.handlers.set(key, h);
       const module = h.module.toLowerCase();
       let names = this.byModule.get(module);
-      if (!names) this.byModule.set(module, (names = new Map()));
+      if (!names) {
+        names = new Map();
+        this.byModule.set(module, names);
+      }
       names.set(h.name, h);
     }
   }
