@@ -18,6 +18,16 @@ import { formatStatus } from '../loader/index.js';
 import type { BootContext } from './context.js';
 import type { LoadedSystem } from './os-loader.js';
 
+/**
+ * The registry of every handler, built once: it only maps names to the shared handler objects, and
+ * building it (~600 keys) was a measurable part of every warm boot (issue 19).
+ */
+let allHandlers: HandlerRegistry | null = null;
+const handlers = (): HandlerRegistry => {
+  allHandlers ??= new HandlerRegistry(ALL_HANDLERS);
+  return allHandlers;
+};
+
 export class BootKernel {
   readonly kernel: EmulatedKernel;
   readonly processors: Processors;
@@ -36,7 +46,7 @@ export class BootKernel {
     const { report, opts } = ctx;
     this.processors = setupProcessors(cpu);
     const ports = new Map(Object.entries(ctx.machine.hal.profile.ports).map(([k, v]) => [Number(k), v]));
-    this.kernel = new EmulatedKernel(cpu, new HandlerRegistry(ALL_HANDLERS), this.processors.stackTop, ports);
+    this.kernel = new EmulatedKernel(cpu, handlers(), this.processors.stackTop, ports);
     for (const mod of sys.loader.modules) this.kernel.mapModule(mod);
     this.kernel.hookExports(sys.kernel, 'ntoskrnl');
     this.kernel.hookExports(sys.hal, 'hal');

@@ -90,6 +90,8 @@ export class HostMemory {
   private readonly everExec = new Set<number>();
   private readonly dirtyCode = new Set<number>();
   private last: Region | null = null;
+  /** A region was mapped by libunicorn itself (mmap failed): the table no longer mirrors its map. */
+  private unmirrored = false;
 
   private constructor(
     private readonly raw: MemoryApi,
@@ -144,6 +146,15 @@ export class HostMemory {
     return r.block.bytes.subarray(o, o + size);
   }
 
+  /**
+   * libunicorn's regions as uc_mem_regions lists them (`end` inclusive, in address order) without the
+   * call, or null when the table does not mirror its map.
+   */
+  list(): { begin: number; end: number; perms: number }[] | null {
+    if (this.unmirrored) return null;
+    return this.regions.map((r) => ({ begin: r.address, end: r.end - 1, perms: r.perms }));
+  }
+
   /** Whether [address, address + size) is wholly mapped. */
   covers(address: number, size: number): boolean {
     return this.pieces(address, size, () => {});
@@ -159,7 +170,11 @@ export class HostMemory {
     // Anonymous pages come zero-filled and are committed only when touched, as uc_mem_map's are.
     const pointer = size > 0 ? this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0) : null;
     const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
-    if (at === MAP_FAILED || at === 0n) return this.raw.memMap(uc, address, size, perms); // its own error
+    if (at === MAP_FAILED || at === 0n) {
+      const err = this.raw.memMap(uc, address, size, perms); // its own error
+      if (err === UcErr.OK) this.unmirrored = true;
+      return err;
+    }
     const block: Block = {
       pointer,
       address: at,

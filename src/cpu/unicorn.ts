@@ -191,6 +191,19 @@ const BATCH = 8;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
+/** A registered koffi callback that calls `fn`, set per hook (see UnicornX86.spare). */
+interface Trampoline {
+  cb: koffi.IKoffiRegisteredCallback;
+  fn: (...args: never[]) => unknown;
+  pool: Trampoline[];
+}
+/** What a trampoline with no hook calls (libunicorn no longer does once the hook is deleted). */
+const idle = (): boolean => true;
+
+/** Rescans of fewer bytes than this are not remembered (a guest's store into code, a few bytes). */
+const SCAN_CACHE_MIN = 1024;
+/** Bytes of scanned code remembered at most (module code sections of a large image set). */
+const SCAN_CACHE_BYTES = 64 * 2 ** 20;
 /** Instructions per slice when a wall-clock budget is checked between slices (a few ms of guest code). */
 const TIME_SLICE = 1_000_000;
 const HLT = 0xf4;
@@ -340,7 +353,12 @@ export class UnicornX86 implements X86Cpu {
   /** Registered trampolines stay referenced here until removed or closed (koffi requires it). */
   private readonly callbacks = new Set<koffi.IKoffiRegisteredCallback>();
   /** Trampolines removed during a run, unregistered when it ends (one of them may be executing). */
-  private readonly retired: koffi.IKoffiRegisteredCallback[] = [];
+  private readonly retired: Trampoline[] = [];
+  /**
+   * Trampolines of removed hooks by prototype, for the next addHook: registering one with koffi cost
+   * a few µs and a warm boot adds a dozen hooks (issue 19). They stay registered until close().
+   */
+  private readonly spare = new Map<koffi.IKoffiCType, Trampoline[]>();
   private readonly interruptHooks = new Set<InterruptHook>();
   private running = false;
   private hostError: Error | null = null;
@@ -385,6 +403,13 @@ export class UnicornX86 implements X86Cpu {
   private readonly codeGuard: boolean;
   /** Guard exits: addresses where an instruction libunicorn aborts on would start (x86-code-guard.ts). */
   private readonly guardExits = new Set<number>();
+  /**
+   * Guard exits of earlier users that translated code kept by park() was made with (Unicorn stops
+   * translating at an exit), until a rescan finds them again (kept: no drop, issue 19: the kernel's
+   * code was translated again on every warm boot, ~1 ms) or not (dropped), or their translations go.
+   * Forgetting one is always safe: it only costs a drop.
+   */
+  private readonly parkedExits = new Set<number>();
   /** Unicorn's exit list (guard exits and the run's `until`) needs installing before the next run. */
   private exitsStale = false;
   /** The current run's `until`, and the one in Unicorn's exit list (exits replace it once in use). */
@@ -395,6 +420,9 @@ export class UnicornX86 implements X86Cpu {
   private readonly window: bigint;
   /** The faulting guest address of the last run's memory fault, as Unicorn gave it (64 bits). */
   faultAddress64: bigint | null = null;
+  /** Code guard: the last scan of each range by its first address, with the bytes scanned (hazardsIn). */
+  private readonly scanCache = new Map<number, { startsEnd: number; bytes: Uint8Array; found: number[] }>();
+  private scanCacheBytes = 0;
   /** Pages (address / pageSize) mapped executable: only bytes there can become code to guard. */
   private readonly execPages = new Set<number>();
   /** Ranges the guest wrote in writable and executable memory, rescanned before the run goes on. */
@@ -514,6 +542,7 @@ export class UnicornX86 implements X86Cpu {
     this.fault = null;
     this.unhandledVector = null;
     // The next user's bytes are zeros or its own writes, scanned as they are written.
+    for (const a of this.guardExits) this.parkedExits.add(a);
     this.guardExits.clear();
     this.execPages.clear(); // the stale regions are unmapped to the next user
     this.exitsStale = this.usingExits;
@@ -539,6 +568,9 @@ export class UnicornX86 implements X86Cpu {
    * translated in a run that ended in a fault was still run after the page was rewritten (measured).
    */
   private dropTranslations(address: number, size: number): void {
+    if (this.parkedExits.size > 0)
+      for (const a of [...this.parkedExits])
+        if (a >= address && a < address + size) this.parkedExits.delete(a);
     this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
   }
 
@@ -713,31 +745,86 @@ export class UnicornX86 implements X86Cpu {
     // so only a write that holds no FF/F0 and has none in the bytes just before it is skipped.
     const lo = Math.max(0, address - GUARD_CONTEXT);
     const hi = Math.min(2 ** 32, address + size + GUARD_CONTEXT);
-    if (written && this.guardExits.size === 0 && !written.includes(0xff) && !written.includes(0xf0)) {
+    if (
+      written &&
+      this.guardExits.size === 0 &&
+      !written.includes(0xff) &&
+      !written.includes(0xf0) &&
+      !this.parkedIn(lo, address + size)
+    ) {
       const before = this.readRaw(lo, address - lo);
       if (!before.includes(0xff) && !before.includes(0xf0)) return;
     }
-    const bytes = this.readRaw(lo, hi - lo);
     const startsEnd = address + size;
-    const found = new Set(hazardStarts(bytes, lo, 0, startsEnd - lo));
+    const found = new Set(this.hazardsIn(lo, hi, startsEnd));
     const changed: number[] = [];
     if (this.guardExits.size > 0) {
-      const drop = (a: number) => {
+      // Exits in [lo, startsEnd) the scan no longer finds go (by address or by exit, the fewer).
+      const candidates = startsEnd - lo < this.guardExits.size ? null : [...this.guardExits];
+      const n = candidates ? candidates.length : startsEnd - lo;
+      for (let i = 0; i < n; i++) {
+        const a = candidates ? candidates[i]! : lo + i;
         if (a >= lo && a < startsEnd && !found.has(a) && this.guardExits.delete(a)) changed.push(a);
-      };
-      if (startsEnd - lo < this.guardExits.size) for (let a = lo; a < startsEnd; a++) drop(a);
-      else for (const a of [...this.guardExits]) drop(a);
+      }
     }
+    let added = false;
     for (const a of found) {
       if (this.guardExits.has(a)) continue;
       this.guardExits.add(a);
-      changed.push(a);
+      added = true;
+      // Translations there were made with this exit (see parkedExits): they stay.
+      if (!this.parkedExits.delete(a)) changed.push(a);
     }
+    // Parked exits the scan does not find again: translations there stop at them for nothing.
+    if (this.parkedIn(lo, startsEnd))
+      for (const a of [...this.parkedExits])
+        if (a >= lo && a < startsEnd && !found.has(a)) {
+          this.parkedExits.delete(a);
+          changed.push(a);
+        }
+    if (added || changed.length > 0) this.exitsStale = true;
     if (changed.length === 0) return;
-    this.exitsStale = true;
     // One drop for the written range (mapped: the write succeeded); exits in the context before it alone.
     this.dropTranslations(address, size);
     for (const a of changed) if (a < address || a >= address + size) this.dropTranslations(a, 1);
+  }
+
+  /**
+   * Code guard: hazardStarts over the bytes of [lo, hi) for the starts before `startsEnd`, remembered
+   * with those bytes: a warm boot writes the same module code at the same addresses again, and a
+   * memcmp is much cheaper than the scan (issue 19).
+   */
+  private hazardsIn(lo: number, hi: number, startsEnd: number): number[] {
+    const size = hi - lo;
+    const bytes = this.readRaw(lo, size);
+    if (size < SCAN_CACHE_MIN) return hazardStarts(bytes, lo, 0, startsEnd - lo);
+    const known = this.scanCache.get(lo);
+    if (known && known.startsEnd === startsEnd && Buffer.compare(known.bytes, bytes) === 0)
+      return known.found;
+    const found = hazardStarts(bytes, lo, 0, startsEnd - lo);
+    if (known) this.scanCacheBytes -= known.bytes.length;
+    if (this.scanCacheBytes + size > SCAN_CACHE_BYTES) {
+      this.scanCache.clear();
+      this.scanCacheBytes = 0;
+    }
+    this.scanCache.set(lo, { startsEnd, bytes, found });
+    this.scanCacheBytes += size;
+    return found;
+  }
+
+  /** Code guard: whether a parked exit lies in [begin, end). */
+  private parkedIn(begin: number, end: number): boolean {
+    if (this.parkedExits.size === 0) return false;
+    for (const a of this.parkedExits) if (a >= begin && a < end) return true;
+    return false;
+  }
+
+  /**
+   * Code guard, before a run: parked exits in live memory that no rescan took up lose their
+   * translations (only code in stale regions, which no run can reach, keeps them parked).
+   */
+  private settleParkedExits(): void {
+    for (const a of [...this.parkedExits]) if (!this.inStale(a, 1)) this.dropTranslations(a, 1);
   }
 
   /** Code guard: records whether [address, address + size) is executable (and watches W+X writes). */
@@ -961,18 +1048,20 @@ export class UnicornX86 implements X86Cpu {
     variadic: unknown[],
   ): HookHandle {
     if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
-    // The guest ran since the last callback: registers read before are stale.
-    const cb = koffi.register((...args: never[]) => {
-      this.regCache.clear();
-      return fn(...args);
-    }, koffi.pointer(proto));
-    this.callbacks.add(cb);
+    let spare = this.spare.get(proto);
+    if (!spare) {
+      spare = [];
+      this.spare.set(proto, spare);
+    }
+    const t = spare.pop() ?? this.trampoline(proto, spare);
+    t.fn = fn;
+    const cb = t.cb;
     const hh = [0];
     const [begin, end, ...extra] = variadic;
     const err = this.api.hookAdd(this.uc, hh, type, cb, null, 'uint64_t', begin, 'uint64_t', end, ...extra);
     if (err !== UcErr.OK) {
-      this.callbacks.delete(cb);
-      koffi.unregister(cb);
+      t.fn = idle;
+      spare.push(t);
       this.check(err, 'uc_hook_add');
     }
     const handle = hh[0]!;
@@ -983,13 +1072,27 @@ export class UnicornX86 implements X86Cpu {
         removed = true;
         this.userHooks.delete(hook);
         this.check(this.api.hookDel(this.uc, handle), 'uc_hook_del');
-        this.callbacks.delete(cb);
-        if (this.running) this.retired.push(cb);
-        else koffi.unregister(cb);
+        if (this.running) this.retired.push(t);
+        else {
+          t.fn = idle;
+          spare.push(t);
+        }
       },
     };
     if (this.ownHooksAdded) this.userHooks.add(hook);
     return hook;
+  }
+
+  /** A new trampoline for hooks of prototype `proto` (returned to `pool` when its hook goes). */
+  private trampoline(proto: koffi.IKoffiCType, pool: Trampoline[]): Trampoline {
+    const t: Trampoline = { cb: null as unknown as koffi.IKoffiRegisteredCallback, fn: idle, pool };
+    // The guest ran since the last callback: registers read before are stale.
+    t.cb = koffi.register((...args: never[]) => {
+      this.regCache.clear();
+      return t.fn(...args);
+    }, koffi.pointer(proto));
+    this.callbacks.add(t.cb);
+    return t;
   }
 
   /**
@@ -1013,6 +1116,17 @@ export class UnicornX86 implements X86Cpu {
   /** uc_mem_regions as it is, stale regions included. */
   private allRegions(): { begin: number; end: number; perm: Perm }[] {
     if (this.pageAt >= 0) this.flushPage();
+    const mirrored = this.memory?.list();
+    if (mirrored)
+      return mirrored.map((r) => ({
+        begin: r.begin,
+        end: r.end,
+        perm: {
+          read: (r.perms & UC_PROT_READ) !== 0,
+          write: (r.perms & UC_PROT_WRITE) !== 0,
+          execute: (r.perms & UC_PROT_EXEC) !== 0,
+        },
+      }));
     const out: unknown[] = [null];
     const count = [0];
     this.check(this.api.memRegions(this.uc, out, count), 'uc_mem_regions');
@@ -1374,6 +1488,7 @@ export class UnicornX86 implements X86Cpu {
     if (this.unzeroed.length > 0) this.zeroPending();
     if (!this.staleGuarded) this.guardStale();
     if (this.staleWatchesStale) this.watchStaleRuns();
+    if (this.parkedExits.size > 0) this.settleParkedExits();
     this.hostError = null;
     this.stopReason = null;
     this.fault = null;
@@ -1432,7 +1547,10 @@ export class UnicornX86 implements X86Cpu {
       }
     } finally {
       this.running = false;
-      for (const cb of this.retired.splice(0)) koffi.unregister(cb);
+      for (const t of this.retired.splice(0)) {
+        t.fn = idle;
+        t.pool.push(t);
+      }
     }
   }
 
@@ -1516,6 +1634,7 @@ export class UnicornX86 implements X86Cpu {
     this.batch = null;
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.clear();
+    this.spare.clear();
     this.interruptHooks.clear();
   }
 }

@@ -239,17 +239,26 @@ export function defineShared(
 
 export class HandlerRegistry {
   private readonly handlers = new Map<string, ExportHandler>();
+  /** The handlers by module (lower case), then by name: get() builds no key string. */
+  private readonly byModule = new Map<string, Map<string, ExportHandler>>();
 
   constructor(handlers: readonly ExportHandler[]) {
     for (const h of handlers) {
       const key = handlerKey(h.module, h.name);
       if (this.handlers.has(key)) throw new Error(`duplicate export handler ${key}`);
       this.handlers.set(key, h);
+      const module = h.module.toLowerCase();
+      let names = this.byModule.get(module);
+      if (!names) {
+        names = new Map();
+        this.byModule.set(module, names);
+      }
+      names.set(h.name, h);
     }
   }
 
   get(module: string, name: string): ExportHandler | undefined {
-    return this.handlers.get(handlerKey(module, name));
+    return (this.byModule.get(module) ?? this.byModule.get(module.toLowerCase()))?.get(name);
   }
 
   all(): ExportHandler[] {

@@ -153,4 +153,35 @@ describe.skipIf(!haveUnicorn)('the code guard keeps libunicorn from aborting', (
     expect(run(cpu)).toMatchObject({ kind: 'returned', pc: UNTIL });
     cpu.close();
   });
+
+  it('a reused engine keeps guard exits consistent with the code it kept translated', () => {
+    // nops up to FF D8 at CODE + 0x10: the first user's run translates them with the exit there.
+    const hazard = Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]);
+    const first = UnicornX86.acquire();
+    first.map(CODE, 0x10000, RWX);
+    first.write(CODE, hazard);
+    expect(run(first)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
+    first.close();
+    // The same bytes again: the exit the kept translations stop at is the guard's again.
+    const second = UnicornX86.acquire();
+    expect(second).toBe(first);
+    second.map(CODE, 0x10000, RWX);
+    second.write(CODE, hazard);
+    expect(run(second)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
+    second.close();
+    // Other bytes there: no exit is left where the hazard was, the code runs through.
+    const third = UnicornX86.acquire();
+    third.map(CODE, 0x10000, RWX);
+    third.write(CODE, Uint8Array.from([...new Array(0x12).fill(0x90), ...jmpUntil(CODE + 0x12)]));
+    expect(run(third)).toMatchObject({ kind: 'returned', pc: UNTIL });
+    third.close();
+    // The region taken over and left as zeros (add [eax], al): no exit, the run goes past 0x10.
+    const fourth = UnicornX86.acquire();
+    fourth.map(CODE, 0x10000, RWX);
+    fourth.map(0x30000, 0x1000, RW);
+    fourth.setReg('eax', 0x30000);
+    fourth.write(CODE + 0x20, Uint8Array.from(jmpUntil(CODE + 0x20)));
+    expect(run(fourth)).toMatchObject({ kind: 'returned', pc: UNTIL });
+    fourth.close();
+  });
 });

@@ -22,6 +22,22 @@ function cpu(): UnicornX86 {
 }
 
 describe('host-backed guest memory', () => {
+  it("lists the regions as libunicorn's uc_mem_regions does, after maps, splits and unmaps", () => {
+    const c = cpu();
+    c.map(0x80500000, 0x8000, RW);
+    c.map(0x80600000, 0x3000, RX);
+    c.protect(0x80501000, 0x2000, R);
+    c.protect(0x80504000, 0x1000, RWX);
+    c.unmap(0x80506000, 0x1000);
+    c.unmap(0x80600000, 0x1000);
+    const mirrored = c.regions();
+    // White box: the table stops standing in for libunicorn, so regions() asks uc_mem_regions.
+    (c as unknown as { memory: { unmirrored: boolean } }).memory.unmirrored = true;
+    expect(mirrored).toEqual(c.regions());
+    expect(mirrored.length).toBeGreaterThan(6);
+    c.close();
+  });
+
   it('shows the guest what the host wrote and the host what the guest wrote', () => {
     const c = cpu();
     c.map(CODE, 0x1000, RWX);

@@ -32,8 +32,16 @@ const op = (hex: string, ...imm32: number[]) => [
   ...imm32.flatMap(le32),
 ];
 
-/** The page's bytes (0x200 long; the rest of the page stays int3). */
+/** The page's bytes, built once (every x86 boot writes them: issue 19). */
+let built: Uint8Array | null = null;
+
+/** The page's bytes (0x200 long; the rest of the page stays int3); a new copy each call. */
 export function sehCode(): Uint8Array {
+  built ??= buildSehCode();
+  return built.slice();
+}
+
+function buildSehCode(): Uint8Array {
   const page = new Uint8Array(0x200).fill(0xcc);
   const execute = [
     ...op('ba', SehRoutine.ExceptionHandler), // mov edx, RtlpExceptionHandler
