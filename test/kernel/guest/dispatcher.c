@@ -2,7 +2,7 @@
  * lay out, built for x86 and for AMD64 against mingw-w64's own <ddk/ntddk.h> (an independent
  * statement of both layouts): a system thread waited for through ObReferenceObjectByHandle, events,
  * mutexes, semaphores, timers and DPCs, KeWaitForMultipleObjects' pointer array, work items, ERESOURCE,
- * fast mutexes and RTL_BITMAP. Built by test/kernel/dispatcher-layout.test.ts; the last line is
+ * fast mutexes, KSPIN_LOCK and RTL_BITMAP. Built by test/kernel/dispatcher-layout.test.ts; the last line is
  * "dispatcher: <passed> passed, <failed> failed". */
 #include <ddk/ntddk.h>
 #include "check.h"
@@ -141,6 +141,20 @@ static void resources(void) {
     CHECK(fm.Count == 1 && fm.Owner == NULL && CURRENT_IRQL(PASSIVE_LEVEL), "ExReleaseFastMutex");
 }
 
+#ifdef _X86_
+#define KeInitializeSpinLockExport KeInitializeSpinLock
+#else
+/* AMD64's wdm.h makes KeInitializeSpinLock inline; drivers built otherwise import ntoskrnl's. */
+__declspec(dllimport) VOID NTAPI KeInitializeSpinLockExport(PKSPIN_LOCK) __asm__("KeInitializeSpinLock");
+#endif
+
+static void spinLocks(void) {
+    KSPIN_LOCK lock;
+    memset(&lock, 0xcc, sizeof lock);
+    KeInitializeSpinLockExport(&lock);
+    CHECK(lock == 0, "KeInitializeSpinLock: a KSPIN_LOCK (ULONG_PTR) cleared");
+}
+
 static void bitmaps(void) {
     ULONG bits[2] = {0, 0};
     RTL_BITMAP bm;
@@ -160,6 +174,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
     timers();
     work();
     resources();
+    spinLocks();
     bitmaps();
     DbgPrint("dispatcher: %d passed, %d failed\n", passed, failed);
     return STATUS_SUCCESS;

@@ -23,7 +23,7 @@ export const KeInitializeSpinLock = defineExport({
   prototype: 'VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)',
   pure: true,
   impl(ctx, [lock]) {
-    ctx.mem.setU32(lock!, 0);
+    ctx.mem.setUlongPtr(lock!, 0); // KSPIN_LOCK is a ULONG_PTR
     return undefined;
   },
 });
