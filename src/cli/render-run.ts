@@ -1,6 +1,6 @@
 // Human rendering of the run-driver report (the JSON output is the same object).
 
-import type { KernelEvent, RunDriverReport } from '../sandbox/index.js';
+import type { CallOutcome, KernelEvent, RunDriverReport } from '../sandbox/index.js';
 import { hex } from './render.js';
 
 function event(e: KernelEvent): string {
@@ -75,6 +75,25 @@ function event(e: KernelEvent): string {
   }
 }
 
+/**
+ * A fault's registers: x86's on one line; AMD64's 64-bit ones (the JSON's registers64, at the guest's
+ * addresses) four to a line, with the guest's fault address and pc when they are given.
+ */
+function faultRegisters(o: Extract<CallOutcome, { kind: 'fault' }>): string[] {
+  if (!o.registers64)
+    return [
+      `  registers: ${Object.entries(o.registers)
+        .map(([k, v]) => `${k}=${hex(v)}`)
+        .join(' ')}`,
+    ];
+  const regs = Object.entries(o.registers64).map(([k, v]) => `${`${k}=`.padStart(7)}${v}`);
+  const lines = [
+    `  registers (AMD64${o.pc64 ? `, pc ${o.pc64}` : ''}${o.address64 ? `, address ${o.address64}` : ''}):`,
+  ];
+  for (let i = 0; i < regs.length; i += 4) lines.push(`    ${regs.slice(i, i + 4).join('  ')}`);
+  return lines;
+}
+
 export function renderRunDriver(r: RunDriverReport): string {
   const out: string[] = [];
   const kernel =
@@ -112,13 +131,7 @@ export function renderRunDriver(r: RunDriverReport): string {
               : `HOST ERROR in nt351 (not the guest's fault): ${o.message}`;
     out.push('', `${c.routine} at ${hex(c.address)} ${head}`);
     for (const e of r.events.slice(c.firstEvent, c.firstEvent + c.eventCount)) out.push(`  ${event(e)}`);
-    if (o.kind === 'fault') {
-      out.push(
-        `  registers: ${Object.entries(o.registers)
-          .map(([k, v]) => `${k}=${hex(v)}`)
-          .join(' ')}`,
-      );
-    }
+    if (o.kind === 'fault') out.push(...faultRegisters(o));
   }
   if (r.droppedApiCalls) out.push('', `(${r.droppedApiCalls} further API calls not listed)`);
   if (r.droppedEvents) out.push('', `(${r.droppedEvents} further events not kept)`);

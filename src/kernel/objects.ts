@@ -305,6 +305,101 @@ export const LDR_DATA_TABLE_ENTRY_D = {
   ],
 } as const satisfies StructDescription;
 
+/** DISPATCHER_HEADER (wdm.h): the start of every waitable object; x86 0x10 bytes, AMD64 0x18. */
+const DISPATCHER_HEADER_D = {
+  name: 'DISPATCHER_HEADER',
+  fields: KEVENT_D.fields,
+} as const satisfies StructDescription;
+const header = { struct: DISPATCHER_HEADER_D.fields, flatten: true } as const;
+/** KMUTANT/KMUTEX (wdm.h): OwnerThread x86 0x18, AMD64 0x28. */
+export const KMUTANT_D = {
+  name: 'KMUTANT',
+  fields: [
+    ['Header', header],
+    ['MutantListEntry', struct(LIST_ENTRY_D)],
+    ['OwnerThread', 'ptr'],
+    ['Abandoned', 'u8'],
+    ['ApcDisable', 'u8'],
+  ],
+} as const satisfies StructDescription;
+/** KSEMAPHORE (wdm.h): Limit x86 0x10, AMD64 0x18. */
+export const KSEMAPHORE_D = {
+  name: 'KSEMAPHORE',
+  fields: [
+    ['Header', header],
+    ['Limit', 'u32'],
+  ],
+} as const satisfies StructDescription;
+/** KTIMER (wdm.h): 64-bit Windows has `ULONG Processor` before Period (x86 0x28 bytes, AMD64 0x40). */
+export const KTIMER_D = (p: PointerSize) =>
+  ({
+    name: 'KTIMER',
+    fields: [
+      ['Header', header],
+      ['DueTime', 'u64'],
+      ['TimerListEntry', struct(LIST_ENTRY_D)],
+      ['Dpc', 'ptr'],
+      ...(p === 8 ? ([['Processor', 'u32']] as const) : []),
+      ['Period', 'u32'],
+    ],
+  }) as const satisfies StructDescription;
+/** WORK_QUEUE_ITEM (wdm.h): ExQueueWorkItem's item. */
+export const WORK_QUEUE_ITEM_D = {
+  name: 'WORK_QUEUE_ITEM',
+  fields: [
+    ['List', struct(LIST_ENTRY_D)],
+    ['WorkerRoutine', 'ptr'],
+    ['Parameter', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+/** FAST_MUTEX (wdm.h): Count, Owner, Contention, Event, OldIrql; x86 0x20 bytes, AMD64 0x38. */
+export const FAST_MUTEX_D = {
+  name: 'FAST_MUTEX',
+  fields: [
+    ['Count', 'u32'],
+    ['Owner', 'ptr'],
+    ['Contention', 'u32'],
+    ['Event', struct(KEVENT_D)],
+    ['OldIrql', 'u32'],
+  ],
+} as const satisfies StructDescription;
+const OWNER_ENTRY_D = {
+  name: 'OWNER_ENTRY',
+  fields: [
+    ['OwnerThread', 'ptr'],
+    ['OwnerCount', 'ptr'], // union { LONG OwnerCount; ULONG TableSize; } padded to ULONG_PTR
+  ],
+} as const satisfies StructDescription;
+/** ERESOURCE (wdm.h, NT 4 and later): x86 0x38 bytes, AMD64 0x68 (with `PVOID Reserved2`). */
+export const ERESOURCE_D = (p: PointerSize) =>
+  ({
+    name: 'ERESOURCE',
+    fields: [
+      ['SystemResourcesList', struct(LIST_ENTRY_D)],
+      ['OwnerTable', 'ptr'],
+      ['ActiveCount', 'u16'],
+      ['Flag', 'u16'],
+      ['SharedWaiters', 'ptr'],
+      ['ExclusiveWaiters', 'ptr'],
+      ['OwnerEntry', struct(OWNER_ENTRY_D)],
+      ['ActiveEntries', 'u32'],
+      ['ContentionCount', 'u32'],
+      ['NumberOfSharedWaiters', 'u32'],
+      ['NumberOfExclusiveWaiters', 'u32'],
+      ...(p === 8 ? ([['Reserved2', 'ptr']] as const) : []),
+      ['Address', 'ptr'],
+      ['SpinLock', 'ptr'],
+    ],
+  }) as const satisfies StructDescription;
+/** RTL_BITMAP (ntddk.h): SizeOfBitMap, Buffer. */
+export const RTL_BITMAP_D = {
+  name: 'RTL_BITMAP',
+  fields: [
+    ['SizeOfBitMap', 'u32'],
+    ['Buffer', 'ptr'],
+  ],
+} as const satisfies StructDescription;
+
 type Names<D extends StructDescription> = D['fields'][number][0];
 /** The I/O manager's structures laid out for pointers of `p` bytes. */
 export function ioStructures(p: PointerSize) {
@@ -331,6 +426,14 @@ export function ioStructures(p: PointerSize) {
     IO_STACK_LOCATION: layoutOf<Names<typeof IO_STACK_LOCATION_D>>(IO_STACK_LOCATION_D, p),
     MDL: layoutOf<Names<typeof MDL_D>>(MDL_D, p),
     KEVENT: layoutOf<Names<typeof KEVENT_D>>(KEVENT_D, p),
+    KDPC: layoutOf<Names<typeof KDPC_D>>(KDPC_D, p),
+    KMUTANT: layoutOf<Names<typeof KMUTANT_D> | Names<typeof KEVENT_D>>(KMUTANT_D, p),
+    KSEMAPHORE: layoutOf<Names<typeof KSEMAPHORE_D> | Names<typeof KEVENT_D>>(KSEMAPHORE_D, p),
+    KTIMER: layoutOf<Names<ReturnType<typeof KTIMER_D>> | Names<typeof KEVENT_D>>(KTIMER_D(p), p),
+    WORK_QUEUE_ITEM: layoutOf<Names<typeof WORK_QUEUE_ITEM_D>>(WORK_QUEUE_ITEM_D, p),
+    FAST_MUTEX: layoutOf<Names<typeof FAST_MUTEX_D>>(FAST_MUTEX_D, p),
+    ERESOURCE: layoutOf<Names<ReturnType<typeof ERESOURCE_D>>>(ERESOURCE_D(p), p),
+    RTL_BITMAP: layoutOf<Names<typeof RTL_BITMAP_D>>(RTL_BITMAP_D, p),
     LDR_DATA_TABLE_ENTRY: layoutOf<Names<typeof LDR_DATA_TABLE_ENTRY_D> | 'SectionPointer' | 'CheckSum'>(
       LDR_DATA_TABLE_ENTRY_D,
       p,

@@ -139,6 +139,23 @@ describe('structure layouts', () => {
     expect(X64.KEVENT).toMatchObject({ size: 0x18, WaitListHead: 8 });
   });
 
+  it('dispatcher objects and executive locks (Vergilius Project _KMUTANT, _KTIMER, _KDPC, _ERESOURCE, _FAST_MUTEX)', () => {
+    expect(X86.KMUTANT).toMatchObject({ size: 0x20, OwnerThread: 0x18, Abandoned: 0x1c });
+    expect(X64.KMUTANT).toMatchObject({ size: 0x38, OwnerThread: 0x28, Abandoned: 0x30 });
+    expect(X86.KSEMAPHORE).toMatchObject({ size: 0x14, Limit: 0x10 });
+    expect(X64.KSEMAPHORE).toMatchObject({ size: 0x20, Limit: 0x18 });
+    expect(X86.KTIMER).toMatchObject({ size: 0x28, DueTime: 0x10, Dpc: 0x20, Period: 0x24 });
+    expect(X64.KTIMER).toMatchObject({ size: 0x40, DueTime: 0x18, Dpc: 0x30, Period: 0x3c });
+    expect(X86.KDPC).toMatchObject({ size: 0x20, DeferredRoutine: 0x0c, SystemArgument2: 0x18 });
+    expect(X64.KDPC).toMatchObject({ size: 0x40, DeferredRoutine: 0x18, SystemArgument2: 0x30 });
+    expect(X86.ERESOURCE).toMatchObject({ size: 0x38, ActiveCount: 0x0c, Flag: 0x0e, SpinLock: 0x34 });
+    expect(X64.ERESOURCE).toMatchObject({ size: 0x68, ActiveCount: 0x18, Flag: 0x1a, SpinLock: 0x60 });
+    expect(X86.FAST_MUTEX).toMatchObject({ size: 0x20, Owner: 4, Event: 0x0c, OldIrql: 0x1c });
+    expect(X64.FAST_MUTEX).toMatchObject({ size: 0x38, Owner: 8, Event: 0x18, OldIrql: 0x30 });
+    expect(X64.WORK_QUEUE_ITEM).toMatchObject({ size: 0x20, WorkerRoutine: 0x10, Parameter: 0x18 });
+    expect(X64.RTL_BITMAP).toMatchObject({ size: 0x10, Buffer: 8 });
+  });
+
   it('lays out by C rules: unions take their largest member, structures end aligned', () => {
     const d = {
       name: 'T',

@@ -38,23 +38,23 @@ const queueHandle = (ctx: KernelContext) => {
   return { Next: 0, Lock: p, OldIrql: 2 * p } as const;
 };
 
-/** FAST_MUTEX { LONG Count; PKTHREAD Owner; ULONG Contention; KEVENT Event; ULONG OldIrql; } */
-const FM = { Count: 0, Owner: 4, Contention: 8, OldIrql: 0x1c } as const;
-
 function acquireFastMutex(ctx: KernelContext, m: number, raise: boolean, tryOnly: boolean): HandlerResult {
+  // FAST_MUTEX { LONG Count; PKTHREAD Owner; ULONG Contention; KEVENT Event; ULONG OldIrql; } (objects.ts)
+  const FM = ctx.mem.layouts.FAST_MUTEX;
   if (ctx.mem.u32(m + FM.Count) !== 1) {
     if (tryOnly) return 0;
     ctx.stop(`hang: fast mutex at 0x${m.toString(16)} is already owned (a thread waiting on itself)`);
     return undefined;
   }
   ctx.mem.setU32(m + FM.Count, 0);
-  ctx.mem.setU32(m + FM.Owner, ctx.ob.systemContext().thread.body);
+  ctx.mem.setPtr(m + FM.Owner, ctx.ob.systemContext().thread.body);
   if (raise) ctx.mem.setU32(m + FM.OldIrql, swapIrql(ctx, APC_LEVEL));
   return tryOnly ? 1 : undefined;
 }
 function releaseFastMutex(ctx: KernelContext, m: number, lower: boolean): undefined {
+  const FM = ctx.mem.layouts.FAST_MUTEX;
   ctx.mem.setU32(m + FM.Count, 1);
-  ctx.mem.setU32(m + FM.Owner, 0);
+  ctx.mem.setPtr(m + FM.Owner, 0);
   if (lower) swapIrql(ctx, ctx.mem.u32(m + FM.OldIrql));
   return undefined;
 }

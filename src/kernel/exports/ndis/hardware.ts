@@ -4,10 +4,13 @@
 // the MiniportAdapterHandle is one NDIS gave out (ReactOS drivers/network/ndis/ndis/io.c, hardware.c,
 // time.c; the NT DDK's descriptions).
 import type { KernelContext } from '../../context.js';
+import { X86_STRUCTURES } from '../../objects.js';
 import { defineExport, type ExportHandler } from '../../registry.js';
 import { BusData, getBusData, physicalOf } from '../hal/machine.js';
-import { KDPC, KTIMER } from '../ntoskrnl/ke-clock.js';
 import { type Adapter, adapterOf, NDIS_STATUS, ndisState } from './state.js';
+
+/** The miniport timers are laid out for x86 (objects.ts' KTIMER and KDPC). */
+const { KDPC, KTIMER } = X86_STRUCTURES;
 
 const ndis = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ndis', prototype, impl });
@@ -46,8 +49,8 @@ function initializeTimer(ctx: KernelContext, t: number, adapter: number, f: numb
   ctx.mem.write(t, new Uint8Array([8])); // TimerNotificationObject
   const dpc = t + MINIPORT_TIMER.Dpc;
   ctx.mem.write(dpc, new Uint8Array([0x13, 0, 1])); // DpcObject, MediumImportance
-  ctx.mem.setU32(dpc + KDPC.Routine, f);
-  ctx.mem.setU32(dpc + KDPC.Context, context);
+  ctx.mem.setU32(dpc + KDPC.DeferredRoutine, f);
+  ctx.mem.setU32(dpc + KDPC.DeferredContext, context);
   ctx.mem.setU32(t + MINIPORT_TIMER.Function, f);
   ctx.mem.setU32(t + MINIPORT_TIMER.Context, context);
   ctx.mem.setU32(t + MINIPORT_TIMER.Miniport, adapter);

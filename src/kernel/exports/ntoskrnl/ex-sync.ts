@@ -9,11 +9,12 @@ import { NTSTATUS } from '../status.js';
 const nt = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ntoskrnl', prototype, impl });
 
-/** ERESOURCE fields the model keeps (NT's layout, 0x38 bytes): ActiveCount 0x0C (USHORT), Flag 0x0E. */
-const R = { ActiveCount: 0x0c, Flag: 0x0e, size: 0x38 } as const;
+/** ERESOURCE at the guest's layout (objects.ts): the model keeps ActiveCount and Flag. */
+const eresource = (ctx: KernelContext) => ctx.mem.layouts.ERESOURCE;
 const ResourceOwnedExclusive = 0x80;
 
 function acquire(ctx: KernelContext, r: number, exclusive: boolean): number {
+  const R = eresource(ctx);
   const count = ctx.mem.u16(r + R.ActiveCount);
   const flag = ctx.mem.u16(r + R.Flag);
   // One thread: any current owner is this thread, so re-acquiring succeeds (NT allows recursion),
@@ -23,6 +24,7 @@ function acquire(ctx: KernelContext, r: number, exclusive: boolean): number {
   return 1;
 }
 function release(ctx: KernelContext, r: number): undefined {
+  const R = eresource(ctx);
   const count = ctx.mem.u16(r + R.ActiveCount);
   if (count === 0) {
     ctx.log.add({ type: 'bugcheck', code: 0xe3, parameters: [r, 0, 0, 2], caller: ctx.caller });
@@ -185,7 +187,7 @@ function freeTo(ctx: KernelContext, l: number, entry: number): HandlerResult {
 
 export const exSyncExports: ExportHandler[] = [
   nt('NTSTATUS ExInitializeResourceLite(PERESOURCE Resource)', (ctx, [r]) => {
-    ctx.mem.write(r!, new Uint8Array(R.size));
+    ctx.mem.write(r!, new Uint8Array(eresource(ctx).size));
     return NTSTATUS.SUCCESS;
   }),
   nt('NTSTATUS ExDeleteResource(PERESOURCE Resource)', () => NTSTATUS.SUCCESS),
@@ -214,10 +216,10 @@ export const exSyncExports: ExportHandler[] = [
   ),
   nt('VOID FASTCALL ExReleaseResourceLite(PERESOURCE Resource)', (ctx, [r]) => release(ctx, r!)),
   nt('BOOLEAN ExIsResourceAcquiredExclusiveLite(PERESOURCE Resource)', (ctx, [r]) =>
-    ctx.mem.u16(r! + R.Flag) & ResourceOwnedExclusive ? 1 : 0,
+    ctx.mem.u16(r! + eresource(ctx).Flag) & ResourceOwnedExclusive ? 1 : 0,
   ),
   nt('ULONG ExIsResourceAcquiredSharedLite(PERESOURCE Resource)', (ctx, [r]) =>
-    ctx.mem.u16(r! + R.ActiveCount),
+    ctx.mem.u16(r! + eresource(ctx).ActiveCount),
   ),
   nt('ERESOURCE_THREAD ExGetCurrentResourceThread(VOID)', (ctx) => ctx.ob.systemContext().thread.body),
   nt('PVOID ExAllocatePoolWithQuota(POOL_TYPE PoolType, SIZE_T NumberOfBytes)', (ctx, [type, size]) => {

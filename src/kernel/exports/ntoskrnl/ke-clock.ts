@@ -6,25 +6,6 @@ import { READ_COST, TIME_INCREMENT } from '../../clock.js';
 import type { KernelContext } from '../../context.js';
 import { defineData, defineExport, type ExportHandler } from '../../registry.js';
 
-/** KTIMER: DISPATCHER_HEADER, DueTime (8), TimerListEntry (8), Dpc, Period. */
-export const KTIMER = {
-  SignalState: 4,
-  Inserted: 3,
-  DueTime: 0x10,
-  Dpc: 0x20,
-  Period: 0x24,
-  size: 0x28,
-} as const;
-/** KDPC (NT 4 layout): Type, Number, Importance, DpcListEntry, DeferredRoutine, DeferredContext, SystemArgument1/2, Lock. */
-export const KDPC = {
-  Inserted: 0x1c,
-  Routine: 0x0c,
-  Context: 0x10,
-  Arg1: 0x14,
-  Arg2: 0x18,
-  size: 0x20,
-} as const;
-
 const put64 = (ctx: KernelContext, at: number, v: bigint) => {
   ctx.mem.setU32(at, Number(v & 0xffffffffn));
   ctx.mem.setU32(at + 4, Number((v >> 32n) & 0xffffffffn));
@@ -33,8 +14,9 @@ const put64 = (ctx: KernelContext, at: number, v: bigint) => {
 /** Queues a KDPC unless it is queued already; returns whether it was queued now. */
 export function queueDpc(ctx: KernelContext, dpc: number, arg1: number, arg2: number): boolean {
   if (ctx.clock.dpcQueue.includes(dpc)) return false;
-  ctx.mem.setU32(dpc + KDPC.Arg1, arg1);
-  ctx.mem.setU32(dpc + KDPC.Arg2, arg2);
+  const D = ctx.mem.layouts.KDPC;
+  ctx.mem.setPtr(dpc + D.SystemArgument1, arg1);
+  ctx.mem.setPtr(dpc + D.SystemArgument2, arg2);
   ctx.clock.dpcQueue.push(dpc);
   return true;
 }
@@ -49,8 +31,9 @@ export function advanceClock(ctx: KernelContext, units: number): void {
     ctx.mem.setU32(at + 8, 0);
   }
   for (const t of due) {
-    ctx.mem.setU32(t.timer + KTIMER.SignalState, 1);
-    if (t.period === 0) ctx.mem.write(t.timer + KTIMER.Inserted, new Uint8Array([0]));
+    const T = ctx.mem.layouts.KTIMER;
+    ctx.mem.setU32(t.timer + T.SignalState, 1);
+    if (t.period === 0) ctx.mem.write(t.timer + T.Inserted, new Uint8Array([0]));
     const time = ctx.clock.systemTime();
     if (t.dpc) queueDpc(ctx, t.dpc, Number(time & 0xffffffffn), Number(time >> 32n));
   }

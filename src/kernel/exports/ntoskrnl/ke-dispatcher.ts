@@ -15,7 +15,7 @@ import {
 } from '../../registry.js';
 import type { ThreadWait } from '../../scheduler.js';
 import { NTSTATUS } from '../status.js';
-import { advanceClock, KDPC, KTIMER, queueDpc } from './ke-clock.js';
+import { advanceClock, queueDpc } from './ke-clock.js';
 
 /** DISPATCHER_HEADER.Type values. */
 const Type = {
@@ -26,23 +26,28 @@ const Type = {
   NotificationTimer: 8,
   SynchronizationTimer: 9,
 };
-const H = { Type: 0, Size: 2, Inserted: 3, SignalState: 4, WaitList: 8 } as const;
-/** KMUTEX: header, MutantListEntry, OwnerThread (0x18), Abandoned, ApcDisable. KSEMAPHORE: header, Limit (0x10). */
-const MUTEX_OWNER = 0x18;
-const SEMAPHORE_LIMIT = 0x10;
+/** DISPATCHER_HEADER: the same offsets on x86 and AMD64 up to the wait list (objects.ts KEVENT). */
+const H = { Type: 0, Size: 2, Inserted: 3, SignalState: 4 } as const;
 const STATUS_TIMEOUT = 0x102;
 const DISPATCH_LEVEL = 2;
 
-function initHeader(ctx: KernelContext, at: number, type: number, sizeBytes: number, state: number): void {
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
+/**
+ * DISPATCHER_HEADER (Type, Size in ULONGs, SignalState, an empty wait list) and the rest of the
+ * object's `sizeBytes` zeroed, at the guest's layouts (objects.ts).
+ */
+function initObject(ctx: KernelContext, at: number, type: number, sizeBytes: number, state: number): void {
+  const list = ctx.mem.layouts.KEVENT.WaitListHead;
+  const b = new Uint8Array(sizeBytes);
   b[H.Type] = type;
   b[H.Size] = sizeBytes >>> 2;
-  v.setInt32(H.SignalState, state, true);
-  v.setUint32(H.WaitList, at + H.WaitList, true);
-  v.setUint32(H.WaitList + 4, at + H.WaitList, true);
+  new DataView(b.buffer).setInt32(H.SignalState, state, true);
   ctx.mem.write(at, b);
+  ctx.mem.setPtr(at + list, at + list);
+  ctx.mem.setPtr(at + list + ctx.mem.pointerSize, at + list);
 }
+const owner = (ctx: KernelContext, m: number) => ctx.mem.ptr(m + ctx.mem.layouts.KMUTANT.OwnerThread);
+const setOwner = (ctx: KernelContext, m: number, thread: number) =>
+  ctx.mem.setPtr(m + ctx.mem.layouts.KMUTANT.OwnerThread, thread);
 const state = (ctx: KernelContext, o: number) => ctx.mem.u32(o + H.SignalState) | 0;
 const setState = (ctx: KernelContext, o: number, v: number) => ctx.mem.setU32(o + H.SignalState, v);
 
@@ -53,8 +58,7 @@ export const currentThread = (ctx: KernelContext): number =>
 /** Whether `thread` (default: the running one) could acquire `o` now. */
 function signalled(ctx: KernelContext, o: number, thread?: number): boolean {
   const type = ctx.mem.u8(o + H.Type);
-  if (type === Type.Mutant)
-    return state(ctx, o) > 0 || ctx.mem.u32(o + MUTEX_OWNER) === (thread ?? currentThread(ctx));
+  if (type === Type.Mutant) return state(ctx, o) > 0 || owner(ctx, o) === (thread ?? currentThread(ctx));
   return state(ctx, o) > 0;
 }
 /** Satisfies a wait on `o`: synchronization objects are reset, semaphores counted down, mutexes owned. */
@@ -64,7 +68,7 @@ function satisfy(ctx: KernelContext, o: number): void {
   else if (type === Type.Semaphore) setState(ctx, o, state(ctx, o) - 1);
   else if (type === Type.Mutant) {
     setState(ctx, o, state(ctx, o) - 1);
-    ctx.mem.setU32(o + MUTEX_OWNER, currentThread(ctx));
+    setOwner(ctx, o, currentThread(ctx));
   }
 }
 
@@ -72,12 +76,13 @@ function satisfy(ctx: KernelContext, o: number): void {
 export function runDpcs(ctx: KernelContext, then: () => HandlerResult): HandlerResult {
   const dpc = ctx.clock.dpcQueue.shift();
   if (dpc === undefined) return then();
-  const routine = ctx.mem.u32(dpc + KDPC.Routine);
+  const D = ctx.mem.layouts.KDPC;
+  const routine = ctx.mem.ptr(dpc + D.DeferredRoutine);
   const args = [
     dpc,
-    ctx.mem.u32(dpc + KDPC.Context),
-    ctx.mem.u32(dpc + KDPC.Arg1),
-    ctx.mem.u32(dpc + KDPC.Arg2),
+    ctx.mem.ptr(dpc + D.DeferredContext),
+    ctx.mem.ptr(dpc + D.SystemArgument1),
+    ctx.mem.ptr(dpc + D.SystemArgument2),
   ];
   const irql = ctx.irql;
   ctx.irql = DISPATCH_LEVEL;
@@ -240,28 +245,28 @@ export const keDispatcherExports: ExportHandler[] = [
     return old;
   }),
   nt('VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)', (ctx, [m]) => {
-    initHeader(ctx, m!, Type.Mutant, 0x20, 1);
-    ctx.mem.write(m! + 0x10, new Uint8Array(16));
+    initObject(ctx, m!, Type.Mutant, ctx.mem.layouts.KMUTANT.size, 1);
     return undefined;
   }),
   nt('LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)', (ctx, [m]) => {
     const old = state(ctx, m!);
-    if (ctx.mem.u32(m! + MUTEX_OWNER) !== currentThread(ctx)) {
+    if (owner(ctx, m!) !== currentThread(ctx)) {
       // Releasing a mutex the thread does not own: THREAD_NOT_MUTEX_OWNER (0x11).
       ctx.log.add({ type: 'bugcheck', code: 0x11, parameters: [m!, 0, 0, 0], caller: ctx.caller });
       ctx.stop('bugcheck 0x11 THREAD_NOT_MUTEX_OWNER');
       return undefined;
     }
     setState(ctx, m!, old + 1);
-    if (old + 1 > 0) ctx.mem.setU32(m! + MUTEX_OWNER, 0);
+    if (old + 1 > 0) setOwner(ctx, m!, 0);
     return old;
   }),
   nt('LONG KeReadStateMutex(PRKMUTEX Mutex)', (ctx, [m]) => state(ctx, m!)),
   nt(
     'VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)',
     (ctx, [s, count, limit]) => {
-      initHeader(ctx, s!, Type.Semaphore, 0x14, count! | 0);
-      ctx.mem.setU32(s! + SEMAPHORE_LIMIT, limit!);
+      const S = ctx.mem.layouts.KSEMAPHORE;
+      initObject(ctx, s!, Type.Semaphore, S.size, count! | 0);
+      ctx.mem.setU32(s! + S.Limit, limit!);
       return undefined;
     },
   ),
@@ -269,7 +274,7 @@ export const keDispatcherExports: ExportHandler[] = [
     'LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait)',
     (ctx, [s, , adj]) => {
       const old = state(ctx, s!);
-      const limit = ctx.mem.u32(s! + SEMAPHORE_LIMIT) | 0;
+      const limit = ctx.mem.u32(s! + ctx.mem.layouts.KSEMAPHORE.Limit) | 0;
       if (old + (adj! | 0) > limit || (adj! | 0) <= 0) {
         // NT raises STATUS_SEMAPHORE_LIMIT_EXCEEDED; without structured exception handling the run stops.
         ctx.stop('KeReleaseSemaphore raised STATUS_SEMAPHORE_LIMIT_EXCEEDED (0xC0000047)');
@@ -281,13 +286,12 @@ export const keDispatcherExports: ExportHandler[] = [
   ),
   nt('LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore)', (ctx, [s]) => state(ctx, s!)),
   nt('VOID KeInitializeTimer(PKTIMER Timer)', (ctx, [t]) => {
-    initHeader(ctx, t!, Type.NotificationTimer, KTIMER.size, 0);
-    ctx.mem.write(t! + 0x10, new Uint8Array(KTIMER.size - 0x10));
+    initObject(ctx, t!, Type.NotificationTimer, ctx.mem.layouts.KTIMER.size, 0);
     return undefined;
   }),
   nt('VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)', (ctx, [t, type]) => {
-    initHeader(ctx, t!, type === 1 ? Type.SynchronizationTimer : Type.NotificationTimer, KTIMER.size, 0);
-    ctx.mem.write(t! + 0x10, new Uint8Array(KTIMER.size - 0x10));
+    const kind = type === 1 ? Type.SynchronizationTimer : Type.NotificationTimer;
+    initObject(ctx, t!, kind, ctx.mem.layouts.KTIMER.size, 0);
     return undefined;
   }),
   nt('BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc)', (ctx, [t, lo, hi, dpc]) =>
@@ -306,12 +310,13 @@ export const keDispatcherExports: ExportHandler[] = [
   nt(
     'VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)',
     (ctx, [d, r, c]) => {
-      const b = new Uint8Array(KDPC.size);
-      b[0] = 0x13; // DpcObject
-      b[3] = 1; // MediumImportance
+      const D = ctx.mem.layouts.KDPC;
+      const b = new Uint8Array(D.size);
+      b[D.Type] = 0x13; // DpcObject
+      b[3] = 1; // MediumImportance (NT 4's x86 KDPC: Type USHORT, Number, Importance)
       ctx.mem.write(d!, b);
-      ctx.mem.setU32(d! + KDPC.Routine, r!);
-      ctx.mem.setU32(d! + KDPC.Context, c!);
+      ctx.mem.setPtr(d! + D.DeferredRoutine, r!);
+      ctx.mem.setPtr(d! + D.DeferredContext, c!);
       return undefined;
     },
   ),
@@ -340,7 +345,7 @@ export const keDispatcherExports: ExportHandler[] = [
     'NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout, PKWAIT_BLOCK WaitBlockArray)',
     (ctx, [count, array, type, , , , timeout]) => {
       if (count! === 0 || count! > 64) return NTSTATUS.INVALID_PARAMETER;
-      const objects = Array.from({ length: count! }, (_, i) => ctx.mem.u32(array! + 4 * i));
+      const objects = Array.from({ length: count! }, (_, i) => ctx.mem.ptr(array! + ctx.mem.pointerSize * i));
       return wait(ctx, objects, type === 0, timeout!);
     },
   ),
@@ -376,8 +381,8 @@ export const keDispatcherExports: ExportHandler[] = [
     },
   ),
   nt('VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)', (ctx, [item]) => {
-    // WORK_QUEUE_ITEM { LIST_ENTRY List; PWORKER_THREAD_ROUTINE WorkerRoutine; PVOID Parameter; }
-    queueWork(ctx, ctx.mem.u32(item! + 8), [ctx.mem.u32(item! + 12)]);
+    const W = ctx.mem.layouts.WORK_QUEUE_ITEM;
+    queueWork(ctx, ctx.mem.ptr(item! + W.WorkerRoutine), [ctx.mem.ptr(item! + W.Parameter)]);
     return undefined;
   }),
 ];
@@ -394,8 +399,8 @@ function setTimer(
   const due = ctx.clock.dueTime(BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)));
   setState(ctx, t, 0);
   ctx.mem.write(t + H.Inserted, new Uint8Array([1]));
-  ctx.mem.setU32(t + KTIMER.Dpc, dpc);
-  ctx.mem.setU32(t + KTIMER.Period, period);
+  ctx.mem.setPtr(t + ctx.mem.layouts.KTIMER.Dpc, dpc);
+  ctx.mem.setU32(t + ctx.mem.layouts.KTIMER.Period, period);
   ctx.clock.timers.set(t, { timer: t, due, period: 10_000 * (period | 0), dpc });
   return was ? 1 : 0;
 }

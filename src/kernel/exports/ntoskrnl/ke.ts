@@ -23,24 +23,24 @@ export const KeInitializeSpinLock = defineExport({
   prototype: 'VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)',
   pure: true,
   impl(ctx, [lock]) {
-    ctx.mem.setU32(lock!, 0);
+    ctx.mem.setUlongPtr(lock!, 0); // KSPIN_LOCK is a ULONG_PTR
     return undefined;
   },
 });
 
-/** DISPATCHER_HEADER + list. */
+/** DISPATCHER_HEADER + an empty wait list, at the guest's KEVENT layout (objects.ts). */
 export const KeInitializeEvent = defineExport({
   module: 'ntoskrnl',
   prototype: 'VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)',
   impl(ctx, [event, type, state]) {
-    const header = new Uint8Array(0x10);
-    const v = new DataView(header.buffer);
-    header[0] = type!; // DISPATCHER_HEADER.Type: NotificationEvent 0, SynchronizationEvent 1
-    header[2] = 4; // Size in ULONGs
-    v.setUint32(4, state! & 0xff, true); // SignalState
-    v.setUint32(8, event! + 8, true); // WaitListHead.Flink = itself (empty list)
-    v.setUint32(12, event! + 8, true);
+    const K = ctx.mem.layouts.KEVENT;
+    const header = new Uint8Array(K.size);
+    header[K.Type] = type!; // NotificationEvent 0, SynchronizationEvent 1
+    header[K.Size] = K.size >>> 2; // in ULONGs
+    new DataView(header.buffer).setUint32(K.SignalState, state! & 0xff, true);
     ctx.mem.write(event!, header);
+    ctx.mem.setPtr(event! + K.WaitListHead, event! + K.WaitListHead); // Flink = Blink = itself
+    ctx.mem.setPtr(event! + K.WaitListHead + ctx.mem.pointerSize, event! + K.WaitListHead);
     return undefined;
   },
 });

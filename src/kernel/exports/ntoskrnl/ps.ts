@@ -44,10 +44,11 @@ export const PsCreateSystemThread = defineExport({
     const thread = ctx.ob.create('thread', { startRoutine: startRoutine!, startContext: startContext! });
     threads?.create(thread.body, startRoutine!, startContext!);
     const handle = ctx.ob.open(thread);
-    ctx.mem.setU32(out!, handle);
+    ctx.mem.setUlongPtr(out!, handle); // HANDLE: pointer-wide
     if (clientId) {
-      ctx.mem.setU32(clientId!, 4); // UniqueProcess: the System process's id in NT 3.51 (2 in NT 4)
-      ctx.mem.setU32(clientId! + 4, thread.body & 0xffff); // UniqueThread (model)
+      // CLIENT_ID { HANDLE UniqueProcess; HANDLE UniqueThread; }
+      ctx.mem.setUlongPtr(clientId!, 4); // the System process's id in NT 3.51 (2 in NT 4)
+      ctx.mem.setUlongPtr(clientId! + ctx.mem.pointerSize, thread.body & 0xffff); // (model)
     }
     ctx.log.add({
       type: 'system-thread',

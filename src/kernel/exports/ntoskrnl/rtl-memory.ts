@@ -11,10 +11,10 @@ const q = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 
 const s64 = (lo: number, hi: number) => BigInt.asIntN(64, q(lo, hi));
 const u64 = (v: bigint) => BigInt.asUintN(64, v);
 
-/** RTL_BITMAP { ULONG SizeOfBitMap; PULONG Buffer; }: bit `i`'s byte and mask. */
+/** RTL_BITMAP { ULONG SizeOfBitMap; PULONG Buffer; } at the guest's layout: bit `i`'s byte and mask. */
 function bitmap(ctx: KernelContext, header: number) {
   const size = ctx.mem.u32(header);
-  const buffer = ctx.mem.u32(header + 4);
+  const buffer = ctx.mem.ptr(header + ctx.mem.layouts.RTL_BITMAP.Buffer);
   const get = (i: number) => (ctx.mem.u8(buffer + (i >>> 3)) >> (i & 7)) & 1;
   const set = (i: number, v: number) => {
     const b = ctx.mem.u8(buffer + (i >>> 3));
@@ -97,8 +97,8 @@ export const rtlMemoryExports: ExportHandler[] = [
   rtl(
     'VOID RtlInitializeBitMap(OUT PRTL_BITMAP BitMapHeader, PULONG BitMapBuffer, ULONG SizeOfBitMap)',
     (ctx, [h, b, n]) => {
-      ctx.mem.setU32(h!, n!);
-      ctx.mem.setU32(h! + 4, b!);
+      ctx.mem.setU32(h!, n!); // SizeOfBitMap
+      ctx.mem.setPtr(h! + ctx.mem.layouts.RTL_BITMAP.Buffer, b!);
       return undefined;
     },
   ),
