@@ -36,6 +36,20 @@ export type X86Reg =
   | 'cr3'
   | 'cr4';
 
+/** x86's general registers, pc and flags, in the order reports list them and thread switches save them. */
+export const X86_GENERAL_REGS: readonly X86Reg[] = [
+  'eax',
+  'ebx',
+  'ecx',
+  'edx',
+  'esi',
+  'edi',
+  'ebp',
+  'esp',
+  'eip',
+  'eflags',
+];
+
 /**
  * AMD64 registers by name (long mode): the 64-bit general registers, rip, rflags, the segment
  * selectors, control registers and the FS/GS bases (IA32_FS_BASE, IA32_GS_BASE).
@@ -71,6 +85,28 @@ export type X64Reg =
   | 'cr4'
   | 'fs_base'
   | 'gs_base';
+
+/** AMD64's general registers, rip and rflags, in the order reports list them and thread switches save them. */
+export const X64_GENERAL_REGS: readonly X64Reg[] = [
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'rbp',
+  'rsp',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'rip',
+  'rflags',
+];
 
 /** Alpha AXP registers by name: integer r0..r31, floating f0..f31, pc, fpcr. */
 export type AlphaReg = `r${number}` | `f${number}` | 'pc' | 'fpcr';

@@ -15,8 +15,10 @@ export {
   type AlphaCpu,
   GuestMemoryLimitError,
   type RunResult,
+  X64_GENERAL_REGS,
   type X64Cpu,
   type X64Reg,
+  X86_GENERAL_REGS,
   type X86Cpu,
   type X86Reg,
 } from './engine.js';

@@ -6,7 +6,7 @@
 // save and load, choosing the next thread); when to switch and when time passes instead is the
 // dispatcher's (exports/ntoskrnl/ke-dispatcher.ts).
 import type { Abi, AnyCpu } from '../cpu/abi.js';
-import { type RunResult, RW } from '../cpu/engine.js';
+import { type RunResult, RW, X64_GENERAL_REGS, X86_GENERAL_REGS } from '../cpu/engine.js';
 import { KPRCB64 } from '../cpu/x64-setup.js';
 import { KPCR, KPRCB, KPRCB_OFFSET } from '../cpu/x86-setup.js';
 import type { EventLog } from './events.js';
@@ -358,27 +358,6 @@ export class Scheduler {
   }
 }
 
-const X86_REGS = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'] as const;
-const X64_REGS = [
-  'rax',
-  'rbx',
-  'rcx',
-  'rdx',
-  'rsi',
-  'rdi',
-  'rbp',
-  'rsp',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-  'rip',
-  'rflags',
-] as const;
 /** Alpha: integer and floating registers but the zero ones (r31, f31), the pc and FPCR. */
 const ALPHA_REGS = [
   ...Array.from({ length: 31 }, (_, i) => `r${i}` as const),
@@ -393,17 +372,17 @@ const ALPHA_REGS = [
  */
 function snapshot(cpu: AnyCpu): () => void {
   if (cpu.arch === 'x86') {
-    const v = X86_REGS.map((r) => cpu.reg(r));
+    const v = X86_GENERAL_REGS.map((r) => cpu.reg(r));
     return () => {
-      X86_REGS.forEach((r, i) => {
+      X86_GENERAL_REGS.forEach((r, i) => {
         cpu.setReg(r, v[i]!);
       });
     };
   }
   if (cpu.arch === 'amd64') {
-    const v = X64_REGS.map((r) => cpu.reg(r));
+    const v = X64_GENERAL_REGS.map((r) => cpu.reg(r));
     return () => {
-      X64_REGS.forEach((r, i) => {
+      X64_GENERAL_REGS.forEach((r, i) => {
         cpu.setReg(r, v[i]!);
       });
     };

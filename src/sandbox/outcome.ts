@@ -4,46 +4,28 @@
 import {
   disassembleAt,
   type RunResult,
+  X64_GENERAL_REGS,
   type X64Cpu,
-  type X64Reg,
+  X86_GENERAL_REGS,
   type X86Cpu,
   type X86Reg,
 } from '../cpu/index.js';
 import type { EmulatedKernel } from '../kernel/index.js';
 import type { CallOutcome, RunDriverReport } from './report.js';
 
-const REGS: X86Reg[] = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags'];
-const REGS64: X64Reg[] = [
-  'rax',
-  'rbx',
-  'rcx',
-  'rdx',
-  'rsi',
-  'rdi',
-  'rbp',
-  'rsp',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-  'rip',
-  'rflags',
-];
 const hex64 = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
 
 /** A fault's registers: x86's by number; AMD64's 64-bit ones as hex, with the guest's fault address and pc. */
 function faultRegisters(run: Extract<RunResult, { kind: 'fault' }>, cpu: X86Cpu | X64Cpu) {
   if (cpu.arch === 'x86')
-    return { registers: Object.fromEntries(REGS.map((r) => [r, cpu.reg(r)])) as Record<X86Reg, number> };
+    return {
+      registers: Object.fromEntries(X86_GENERAL_REGS.map((r) => [r, cpu.reg(r)])) as Record<X86Reg, number>,
+    };
   return {
     registers: {},
     ...(run.address64 !== undefined ? { address64: hex64(run.address64) } : {}),
     ...(run.pc64 !== undefined ? { pc64: hex64(run.pc64) } : {}),
-    registers64: Object.fromEntries(REGS64.map((r) => [r, hex64(cpu.reg(r))])),
+    registers64: Object.fromEntries(X64_GENERAL_REGS.map((r) => [r, hex64(cpu.reg(r))])),
   };
 }
 
