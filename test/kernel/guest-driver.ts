@@ -33,16 +33,18 @@ function defFor(module: 'ntoskrnl' | 'hal' | 'ndis', header: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Runs a build tool; throws with its output when it fails. */
+function run(tool: string, args: string[]): void {
+  const r = spawnSync(tool, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  if (r.status !== 0) throw new Error(`${tool} failed:\n${r.stderr}${r.stdout}`);
+}
+
 /**
  * Compiles `source` into a driver; returns its path. `flags` are extra compiler options (e.g. -D).
  * Throws with the compiler's output on failure.
  */
 export function buildGuestDriver(source: string, name: string, flags: readonly string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'nt351-guest-'));
-  const run = (tool: string, args: string[]) => {
-    const r = spawnSync(tool, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-    if (r.status !== 0) throw new Error(`${tool} failed:\n${r.stderr}${r.stdout}`);
-  };
   writeFileSync(join(dir, 'ntoskrnl.def'), defFor('ntoskrnl', 'NAME NTOSKRNL.EXE'));
   writeFileSync(join(dir, 'hal.def'), defFor('hal', 'LIBRARY HAL.DLL'));
   run(DLLTOOL, ['-k', '-d', join(dir, 'ntoskrnl.def'), '-l', join(dir, 'libntoskrnl.a')]);
@@ -100,10 +102,6 @@ function defFor64(module: 'ntoskrnl' | 'hal', header: string): string {
 /** Compiles `source` into an AMD64 driver (PE32+, entry DriverEntry) as buildGuestDriver does for x86. */
 export function buildGuestDriver64(source: string, name: string, flags: readonly string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'nt351-guest64-'));
-  const run = (tool: string, args: string[]) => {
-    const r = spawnSync(tool, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-    if (r.status !== 0) throw new Error(`${tool} failed:\n${r.stderr}${r.stdout}`);
-  };
   writeFileSync(join(dir, 'ntoskrnl.def'), defFor64('ntoskrnl', 'NAME NTOSKRNL.EXE'));
   writeFileSync(join(dir, 'hal.def'), defFor64('hal', 'LIBRARY HAL.DLL'));
   run(DLLTOOL64, ['-d', join(dir, 'ntoskrnl.def'), '-l', join(dir, 'libntoskrnl.a')]);

@@ -88,20 +88,25 @@ export const RtlRaiseException: ExportHandler = defineExport({
   },
 });
 
+/** AMD64's RtlUnwind/RtlUnwindEx: unwinds to TargetFrame/TargetIp with ReturnValue (R9) from the caller's registers. */
+function unwindEx64(ctx: KernelContext, target: number, targetIp: number, record: number): HandlerResult {
+  const x64 = ctx.exceptions64;
+  if (!x64 || ctx.cpu.arch !== 'amd64') return undefined;
+  return x64.unwindEx(
+    x64.guest(target),
+    x64.guest(targetIp),
+    record,
+    ctx.cpu.reg('r9'),
+    x64.callerRegisters(),
+  );
+}
+
 export const RtlUnwind: ExportHandler = defineExport({
   module: 'ntoskrnl',
   prototype:
     'VOID RtlUnwind(IN PVOID TargetFrame OPTIONAL, IN PVOID TargetIp OPTIONAL, IN PEXCEPTION_RECORD ExceptionRecord OPTIONAL, IN PVOID ReturnValue)',
   impl(ctx, [target, targetIp, record, value]) {
-    const x64 = ctx.exceptions64;
-    if (x64 && ctx.cpu.arch === 'amd64')
-      return x64.unwindEx(
-        x64.guest(target!),
-        x64.guest(targetIp!),
-        record!,
-        ctx.cpu.reg('r9'),
-        x64.callerRegisters(),
-      );
+    if (ctx.exceptions64 && ctx.cpu.arch === 'amd64') return unwindEx64(ctx, target!, targetIp!, record!);
     if (!ctx.exceptions) return value;
     return ctx.exceptions.unwind(target!, record!, value!, calleeCleanup(RtlUnwind));
   },
@@ -283,15 +288,7 @@ export const RtlUnwindEx: ExportHandler = defineExport({
   prototype:
     'VOID RtlUnwindEx(IN PVOID TargetFrame OPTIONAL, IN PVOID TargetIp OPTIONAL, IN PEXCEPTION_RECORD ExceptionRecord OPTIONAL, IN PVOID ReturnValue, IN PCONTEXT ContextRecord, IN PUNWIND_HISTORY_TABLE HistoryTable OPTIONAL)',
   impl(ctx, [target, targetIp, record]) {
-    const x64 = ctx.exceptions64;
-    if (!x64 || ctx.cpu.arch !== 'amd64') return undefined;
-    return x64.unwindEx(
-      x64.guest(target!),
-      x64.guest(targetIp!),
-      record!,
-      ctx.cpu.reg('r9'),
-      x64.callerRegisters(),
-    );
+    return unwindEx64(ctx, target!, targetIp!, record!);
   },
 });
 
