@@ -1,7 +1,7 @@
 // Benchmark: how fast `nt351 --version`, `nt351 inspect`, `nt351 resolve` (targets: within 1.5×) and
 // `nt351 boot --json` (target: within 2×) start, against `node -e 0` in the same run, runs interleaved,
 // medians of wall and CPU time; and how many ES module files each command loads (an ESM resolve hook
-// counts them: bin/nt351.js runs the CLI from one CommonJS bundle, dist/bundle/cli.cjs, so 0 is usual).
+// counts them: bin/nt351.js runs the CLI from one CommonJS bundle, dist/bundle/cli.cjs, so 1, the bin).
 import { spawnSync } from 'node:child_process';
 import { haveTime, median, timed } from './timed.js';
 
