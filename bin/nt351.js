@@ -1,35 +1,66 @@
 #!/usr/bin/env node
 // Command-line entry: loads the compiled CLI (run `npm run build` or ./scripts/setup.sh first).
-// `nt351 --version` is answered here from package.json, before the CLI's modules load (start-up cost).
-// The CLI runs from dist/bundle/ (`npm run bundle`: the compiled modules in a few files, so that
-// start-up resolves and reads ~20 files instead of ~200, issue 19) unless that bundle is older than
-// dist/cli/main.js (a `tsc`-only rebuild since), then from the compiled modules themselves.
-import { statSync } from 'node:fs';
+// CommonJS (bin/package.json), so that start-up skips Node's ES-module loader (issue 19).
+// `nt351 --version` is answered here from package.json, before the CLI's modules load.
+// The CLI runs from dist/bundle/cli.cjs (`npm run bundle`: every module in one CommonJS file whose
+// layers initialise only when a command imports them), compiled with the V8 code cache the build
+// wrote beside it (cli.cjs.cache; one V8 rejects, e.g. another Node's, is ignored), unless that
+// bundle is older than dist/cli/main.js (a `tsc`-only rebuild since): then from the compiled modules.
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
 
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const { readFileSync } = await import('node:fs');
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`${pkg.version}\n`);
-} else {
-  const mtime = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
-  const bundled = mtime('../dist/bundle/main.js');
-  const modules = mtime('../dist/cli/main.js');
-  const entry =
+const ROOT = join(__dirname, '..');
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'cli.cjs');
+const MODULES = join(ROOT, 'dist', 'cli', 'main.js');
+
+/**
+ * Compiles and runs the bundle `file` as a CommonJS module with `file`.cache as V8's code cache when
+ * there is one; returns its exports and the compiled script (scripts/bundle.mjs makes the cache from it).
+ */
+function loadBundle(file) {
+  const vm = require('node:vm');
+  const { createRequire } = require('node:module');
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${file}.cache`);
+  } catch {}
+  const source = readFileSync(file, 'utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, join(file, '..'));
+  return { exports: mod.exports, script };
+}
+
+function start() {
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  const bundled = mtime(BUNDLE);
+  const modules = mtime(MODULES);
+  const cli =
     bundled !== undefined && (modules === undefined || bundled >= modules)
-      ? '../dist/bundle/main.js'
-      : '../dist/cli/main.js';
+      ? loadBundle(BUNDLE).exports
+      : undefined;
   // `resolve` runs its parser over each image once: V8's optimising compiler, at its usual budget,
   // compiles code that ends before it pays off (a quarter of resolve's CPU on the 125-file corpus of
-  // bench/resolve.ts, a seventh on the 820-file one). Here functions tier up ~15 times later.
-  if (args.find((a) => !a.startsWith('-')) === 'resolve') {
-    const { setFlagsFromString } = await import('node:v8');
-    setFlagsFromString('--interrupt-budget=1000000');
-  }
-  import(entry).then(
+  // bench/resolve.ts, a seventh on the 820-file one). Here functions tier up ~15 times later. (Set
+  // after the bundle is compiled: a code cache is only accepted under the flags it was made with.)
+  if (args.find((a) => !a.startsWith('-')) === 'resolve')
+    require('node:v8').setFlagsFromString('--interrupt-budget=1000000');
+  if (cli) return cli.main(process.argv);
+  import('../dist/cli/main.js').then(
     (m) => m.main(process.argv),
     (err) => {
-      if (err && err.code === 'ERR_MODULE_NOT_FOUND' && modules === undefined && bundled === undefined) {
+      if (err && err.code === 'ERR_MODULE_NOT_FOUND' && modules === undefined) {
         process.stderr.write('nt351: dist/ is missing: in a checkout of nt351, run npm run build first\n');
         process.exit(70);
       }
@@ -37,3 +68,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     },
   );
 }
+
+if (require.main === module) start();
+else module.exports = { loadBundle, BUNDLE };

@@ -1,0 +1,101 @@
+// `npm run bundle`: bundles the compiled CLI (dist/) for start-up (issue 19). Writes dist/bundle/:
+// - cli.cjs, every module of the CLI in one CommonJS file, which bin/nt351.js runs: a layer's modules
+//   initialise only when a command imports it (esbuild's lazy module wrappers), and a CommonJS entry
+//   skips Node's ES-module loader; pure ASCII (non-ASCII characters escaped) so Node reads it fast;
+// - cli.cjs.cache, V8's code cache for it, made after running --help, inspect, resolve and boot of the
+//   seed image set in this process, so it holds the functions those commands compile;
+// - main.js, worker.js and their chunks, the same modules as ES modules: the replay workers run
+//   worker.js, and test/cli/start-up.test.ts lists which modules a command loads from them.
+'use strict';
+const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const esbuild = require('esbuild');
+
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, 'dist', 'bundle');
+/**
+ * commander requires node:child_process (and with it net, dgram and streams) to run executable
+ * subcommands, which nt351 has none of: it gets a stand-in that loads child_process when called.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'lazy-child-process', namespace: 'nt351' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'nt351' }, () => ({
+      contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);",
+      loader: 'js',
+    }));
+  },
+};
+const common = {
+  bundle: true,
+  plugins: [lazyChildProcess],
+  platform: 'node',
+  target: 'node20',
+  external: ['koffi', '@alexaltea/capstone-js', '@resvg/resvg-js'],
+  logLevel: 'warning',
+};
+
+/** Code units outside ASCII, as \u escapes (the bundle has them in strings and regular expressions only). */
+const ascii = (text) =>
+  text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Runs the CLI commands the code cache should cover, then writes the cache. */
+async function writeCodeCache() {
+  const { loadBundle, BUNDLE } = require('../bin/nt351.js');
+  const set = join(ROOT, 'fixtures', 'imagesets', 'kb138713-x86-up');
+  const commands = [
+    ['--help'],
+    ['inspect', join(set, 'WINNT35', 'SYSTEM32', 'NTOSKRNL.EXE')],
+    ['resolve', set],
+    ['boot', '--json', set],
+  ].filter((args) => args.length === 1 || existsSync(args[args.length - 1]));
+  const { exports: cli, script } = loadBundle(BUNDLE);
+  const quiet = { stdout: () => {}, stderr: () => {} };
+  for (const args of commands) await cli.run(['node', 'nt351', ...args], quiet);
+  writeFileSync(`${BUNDLE}.cache.tmp`, script.createCachedData());
+  renameSync(`${BUNDLE}.cache.tmp`, `${BUNDLE}.cache`);
+}
+
+async function bundle() {
+  rmSync(OUT, { recursive: true, force: true });
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(ROOT, 'dist/cli/main.js'), join(ROOT, 'dist/replay/worker.js')],
+    splitting: true,
+    format: 'esm',
+    outdir: OUT,
+    entryNames: '[name]',
+    banner: {
+      js: "import{createRequire as __nt351Require}from'node:module';const require=__nt351Require(import.meta.url);",
+    },
+  });
+  const cjs = join(OUT, 'cli.cjs');
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(ROOT, 'dist/cli/main.js')],
+    format: 'cjs',
+    outfile: cjs,
+    charset: 'ascii',
+    minifyWhitespace: true,
+    // import.meta.url as the ES bundle's main.js, beside it: same relative paths (../.., ./worker.js).
+    define: { 'import.meta.url': '__nt351_url' },
+    banner: {
+      js: `"use strict";const __nt351_url=require('node:url').pathToFileURL(require('node:path').join(__dirname,'main.js')).href;`,
+    },
+  });
+  writeFileSync(cjs, ascii(readFileSync(cjs, 'utf8')));
+  await writeCodeCache();
+}
+
+bundle().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bundle: ${e?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);
