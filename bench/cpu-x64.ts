@@ -20,7 +20,7 @@ import {
 import { UnicornX64, X64_WINDOW } from '../src/cpu/unicorn-x64.js';
 import { setupNtX64 } from '../src/cpu/x64-setup.js';
 import { KERNEL_STACK } from '../src/cpu/x86-setup.js';
-import { bareUnicorn } from './cpu.js';
+import { bareUnicorn, best } from './cpu.js';
 
 const CODE = 0x80101000;
 const STUB = 0x80200000;
@@ -96,16 +96,6 @@ function bare(prog: Program, withStub: boolean, count = 0): number {
   b.close(uc);
   if (cb) koffi.unregister(cb);
   return ms;
-}
-
-function best(runs: number, a: () => number, b: () => number): [number, number] {
-  let x = Number.POSITIVE_INFINITY;
-  let y = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    x = Math.min(x, a());
-    y = Math.min(y, b());
-  }
-  return [x, y];
 }
 
 export function benchCpuX64(log: (s: string) => void): { lines: string[] } {

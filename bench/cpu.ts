@@ -118,7 +118,7 @@ function bare(prog: Program, withStub: boolean, count = 0): number {
 }
 
 /** Best of `runs` alternating runs of each side. */
-function best(runs: number, a: () => number, b: () => number): [number, number] {
+export function best(runs: number, a: () => number, b: () => number): [number, number] {
   let x = Number.POSITIVE_INFINITY;
   let y = Number.POSITIVE_INFINITY;
   for (let i = 0; i < runs; i++) {

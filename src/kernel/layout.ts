@@ -25,6 +25,9 @@ export interface StructDescription {
   readonly align?: 'allocation';
 }
 
+/** The top-level field names of a description (what its layout is indexed by). */
+export type FieldNames<D extends StructDescription> = D['fields'][number][0];
+
 /** A laid-out structure: each named field's offset, and `size`. */
 export type Layout<N extends string> = { readonly [K in N]: number } & { readonly size: number };
 

@@ -1,6 +1,6 @@
 // Kernel objects in guest memory, laid out as NT 3.51/NT 4 x86 drivers expect them, and the object
 // namespace (\Device, \DosDevices, \Driver) that IoCreateDevice and IoCreateSymbolicLink fill.
-import { layoutOf, type PointerSize, type StructDescription, struct } from './layout.js';
+import { type FieldNames, layoutOf, type PointerSize, type StructDescription, struct } from './layout.js';
 
 // Layouts: each structure is described once (as ntddk.h/wdm.h declare it) and laid out for x86 and
 // AMD64 by layout.ts. The AMD64 offsets agree with the published x64 tables (terminus.rewolf.pl
@@ -400,21 +400,20 @@ export const RTL_BITMAP_D = {
   ],
 } as const satisfies StructDescription;
 
-type Names<D extends StructDescription> = D['fields'][number][0];
 /** The I/O manager's structures laid out for pointers of `p` bytes. */
 export function ioStructures(p: PointerSize) {
   return {
     pointerSize: p,
     LIST_ENTRY: layoutOf<'Flink' | 'Blink'>(LIST_ENTRY_D, p),
     UNICODE_STRING: layoutOf<'Length' | 'MaximumLength' | 'Buffer'>(UNICODE_STRING_D, p),
-    DRIVER_OBJECT: layoutOf<Names<typeof DRIVER_OBJECT_D>>(DRIVER_OBJECT_D, p),
+    DRIVER_OBJECT: layoutOf<FieldNames<typeof DRIVER_OBJECT_D>>(DRIVER_OBJECT_D, p),
     DRIVER_EXTENSION: layoutOf<'DriverObject' | 'AddDevice' | 'Count' | 'ServiceKeyName'>(
       DRIVER_EXTENSION_D,
       p,
     ),
-    DEVICE_OBJECT: layoutOf<Names<typeof DEVICE_OBJECT_D>>(DEVICE_OBJECT_D, p),
+    DEVICE_OBJECT: layoutOf<FieldNames<typeof DEVICE_OBJECT_D>>(DEVICE_OBJECT_D, p),
     IRP: layoutOf<
-      | Names<typeof IRP_D>
+      | FieldNames<typeof IRP_D>
       | 'DriverContext'
       | 'Thread'
       | 'AuxiliaryBuffer'
@@ -423,18 +422,18 @@ export function ioStructures(p: PointerSize) {
       | 'OriginalFileObject'
       | 'Apc'
     >(IRP_D, p),
-    IO_STACK_LOCATION: layoutOf<Names<typeof IO_STACK_LOCATION_D>>(IO_STACK_LOCATION_D, p),
-    MDL: layoutOf<Names<typeof MDL_D>>(MDL_D, p),
-    KEVENT: layoutOf<Names<typeof KEVENT_D>>(KEVENT_D, p),
-    KDPC: layoutOf<Names<typeof KDPC_D>>(KDPC_D, p),
-    KMUTANT: layoutOf<Names<typeof KMUTANT_D> | Names<typeof KEVENT_D>>(KMUTANT_D, p),
-    KSEMAPHORE: layoutOf<Names<typeof KSEMAPHORE_D> | Names<typeof KEVENT_D>>(KSEMAPHORE_D, p),
-    KTIMER: layoutOf<Names<ReturnType<typeof KTIMER_D>> | Names<typeof KEVENT_D>>(KTIMER_D(p), p),
-    WORK_QUEUE_ITEM: layoutOf<Names<typeof WORK_QUEUE_ITEM_D>>(WORK_QUEUE_ITEM_D, p),
-    FAST_MUTEX: layoutOf<Names<typeof FAST_MUTEX_D>>(FAST_MUTEX_D, p),
-    ERESOURCE: layoutOf<Names<ReturnType<typeof ERESOURCE_D>>>(ERESOURCE_D(p), p),
-    RTL_BITMAP: layoutOf<Names<typeof RTL_BITMAP_D>>(RTL_BITMAP_D, p),
-    LDR_DATA_TABLE_ENTRY: layoutOf<Names<typeof LDR_DATA_TABLE_ENTRY_D> | 'SectionPointer' | 'CheckSum'>(
+    IO_STACK_LOCATION: layoutOf<FieldNames<typeof IO_STACK_LOCATION_D>>(IO_STACK_LOCATION_D, p),
+    MDL: layoutOf<FieldNames<typeof MDL_D>>(MDL_D, p),
+    KEVENT: layoutOf<FieldNames<typeof KEVENT_D>>(KEVENT_D, p),
+    KDPC: layoutOf<FieldNames<typeof KDPC_D>>(KDPC_D, p),
+    KMUTANT: layoutOf<FieldNames<typeof KMUTANT_D> | FieldNames<typeof KEVENT_D>>(KMUTANT_D, p),
+    KSEMAPHORE: layoutOf<FieldNames<typeof KSEMAPHORE_D> | FieldNames<typeof KEVENT_D>>(KSEMAPHORE_D, p),
+    KTIMER: layoutOf<FieldNames<ReturnType<typeof KTIMER_D>> | FieldNames<typeof KEVENT_D>>(KTIMER_D(p), p),
+    WORK_QUEUE_ITEM: layoutOf<FieldNames<typeof WORK_QUEUE_ITEM_D>>(WORK_QUEUE_ITEM_D, p),
+    FAST_MUTEX: layoutOf<FieldNames<typeof FAST_MUTEX_D>>(FAST_MUTEX_D, p),
+    ERESOURCE: layoutOf<FieldNames<ReturnType<typeof ERESOURCE_D>>>(ERESOURCE_D(p), p),
+    RTL_BITMAP: layoutOf<FieldNames<typeof RTL_BITMAP_D>>(RTL_BITMAP_D, p),
+    LDR_DATA_TABLE_ENTRY: layoutOf<FieldNames<typeof LDR_DATA_TABLE_ENTRY_D> | 'SectionPointer' | 'CheckSum'>(
       LDR_DATA_TABLE_ENTRY_D,
       p,
     ),

@@ -2,7 +2,7 @@
 // indistinguishable from a new one (registers, mappings, memory contents, hooks, translated code,
 // faults), which is what lets a boot skip most of Unicorn's per-region costs.
 import { describe, expect, it } from 'vitest';
-import { R, RW, RWX, type X86Reg } from '../../src/cpu/engine.js';
+import { R, RW, RWX, X86_GENERAL_REGS, type X86Reg } from '../../src/cpu/engine.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 
 /** An engine that is never parked (a library name given): the reference for "new". */
@@ -35,21 +35,7 @@ describe('UnicornX86 reuse (acquire after close)', () => {
       runCode(c);
     });
     const ref = fresh();
-    const names: X86Reg[] = [
-      'eax',
-      'ebx',
-      'ecx',
-      'edx',
-      'esi',
-      'edi',
-      'ebp',
-      'esp',
-      'eip',
-      'eflags',
-      'cs',
-      'ds',
-      'ss',
-    ];
+    const names: X86Reg[] = [...X86_GENERAL_REGS, 'cs', 'ds', 'ss'];
     for (const r of names) expect([r, cpu.reg(r)]).toEqual([r, ref.reg(r)]);
     ref.close();
     cpu.close();

@@ -2,7 +2,13 @@
 // fwpmtypes.h, fwptypes.h and fwpsk.h declare them and laid out for x86 or AMD64 by
 // src/kernel/layout.ts (GUIDs are 4-byte aligned: their first member is a ULONG).
 import type { KernelContext } from '../../context.js';
-import { type FieldType, layoutOf, type PointerSize, type StructDescription } from '../../layout.js';
+import {
+  type FieldNames,
+  type FieldType,
+  layoutOf,
+  type PointerSize,
+  type StructDescription,
+} from '../../layout.js';
 
 const GUID: FieldType = {
   struct: [
@@ -114,16 +120,15 @@ const FWPS_CALLOUT_D = {
   ],
 } as const satisfies StructDescription;
 
-type Names<D extends StructDescription> = D['fields'][number][0];
 /** The WFP structures laid out for pointers of `p` bytes. */
 export function wfpStructures(p: PointerSize) {
   return {
-    SESSION: layoutOf<Names<typeof SESSION_D>>(SESSION_D, p),
-    PROVIDER: layoutOf<Names<typeof PROVIDER_D>>(PROVIDER_D, p),
-    SUBLAYER: layoutOf<Names<typeof SUBLAYER_D>>(SUBLAYER_D, p),
-    CALLOUT: layoutOf<Names<typeof CALLOUT_D>>(CALLOUT_D, p),
-    FILTER: layoutOf<Names<typeof FILTER_D>>(FILTER_D, p),
-    FWPS_CALLOUT: layoutOf<Names<typeof FWPS_CALLOUT_D>>(FWPS_CALLOUT_D, p),
+    SESSION: layoutOf<FieldNames<typeof SESSION_D>>(SESSION_D, p),
+    PROVIDER: layoutOf<FieldNames<typeof PROVIDER_D>>(PROVIDER_D, p),
+    SUBLAYER: layoutOf<FieldNames<typeof SUBLAYER_D>>(SUBLAYER_D, p),
+    CALLOUT: layoutOf<FieldNames<typeof CALLOUT_D>>(CALLOUT_D, p),
+    FILTER: layoutOf<FieldNames<typeof FILTER_D>>(FILTER_D, p),
+    FWPS_CALLOUT: layoutOf<FieldNames<typeof FWPS_CALLOUT_D>>(FWPS_CALLOUT_D, p),
   };
 }
 export type WfpStructures = ReturnType<typeof wfpStructures>;

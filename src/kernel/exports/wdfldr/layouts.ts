@@ -3,7 +3,7 @@
 // sdk/include/wdf/kmdf/1.9: wdfdriver.h, wdfobject.h, wdfio.h, wdfdevice.h, wdfrequest.h,
 // wdfworkitem.h, wdfglobals.h; fxldr.h for WDF_BIND_INFO; drivers/wdf/wdf01000/include/wdf19.h).
 import type { KernelContext } from '../../context.js';
-import { layoutOf, type PointerSize, type StructDescription } from '../../layout.js';
+import { type FieldNames, layoutOf, type PointerSize, type StructDescription } from '../../layout.js';
 
 /** WDF_BIND_INFO (fxldr.h): Size, Component, Version {Major, Minor, Build}, FuncCount, FuncTable, Module. */
 const BIND_INFO_D = {
@@ -130,19 +130,18 @@ const REQUEST_PARAMETERS_D = {
   ],
 } as const satisfies StructDescription;
 
-type Names<D extends StructDescription> = D['fields'][number][0];
 /** The KMDF structures laid out for pointers of `p` bytes. */
 export function wdfStructures(p: PointerSize) {
   return {
-    BIND_INFO: layoutOf<Names<typeof BIND_INFO_D>>(BIND_INFO_D, p),
-    DRIVER_GLOBALS: layoutOf<Names<typeof DRIVER_GLOBALS_D>>(DRIVER_GLOBALS_D, p),
-    DRIVER_CONFIG: layoutOf<Names<typeof DRIVER_CONFIG_D>>(DRIVER_CONFIG_D, p),
-    OBJECT_ATTRIBUTES: layoutOf<Names<typeof OBJECT_ATTRIBUTES_D>>(OBJECT_ATTRIBUTES_D, p),
-    CONTEXT_TYPE_INFO: layoutOf<Names<typeof CONTEXT_TYPE_INFO_D>>(CONTEXT_TYPE_INFO_D, p),
-    IO_QUEUE_CONFIG: layoutOf<Names<typeof IO_QUEUE_CONFIG_D>>(IO_QUEUE_CONFIG_D, p),
-    FILEOBJECT_CONFIG: layoutOf<Names<typeof FILEOBJECT_CONFIG_D>>(FILEOBJECT_CONFIG_D, p),
-    WORKITEM_CONFIG: layoutOf<Names<typeof WORKITEM_CONFIG_D>>(WORKITEM_CONFIG_D, p),
-    REQUEST_PARAMETERS: layoutOf<Names<typeof REQUEST_PARAMETERS_D>>(REQUEST_PARAMETERS_D, p),
+    BIND_INFO: layoutOf<FieldNames<typeof BIND_INFO_D>>(BIND_INFO_D, p),
+    DRIVER_GLOBALS: layoutOf<FieldNames<typeof DRIVER_GLOBALS_D>>(DRIVER_GLOBALS_D, p),
+    DRIVER_CONFIG: layoutOf<FieldNames<typeof DRIVER_CONFIG_D>>(DRIVER_CONFIG_D, p),
+    OBJECT_ATTRIBUTES: layoutOf<FieldNames<typeof OBJECT_ATTRIBUTES_D>>(OBJECT_ATTRIBUTES_D, p),
+    CONTEXT_TYPE_INFO: layoutOf<FieldNames<typeof CONTEXT_TYPE_INFO_D>>(CONTEXT_TYPE_INFO_D, p),
+    IO_QUEUE_CONFIG: layoutOf<FieldNames<typeof IO_QUEUE_CONFIG_D>>(IO_QUEUE_CONFIG_D, p),
+    FILEOBJECT_CONFIG: layoutOf<FieldNames<typeof FILEOBJECT_CONFIG_D>>(FILEOBJECT_CONFIG_D, p),
+    WORKITEM_CONFIG: layoutOf<FieldNames<typeof WORKITEM_CONFIG_D>>(WORKITEM_CONFIG_D, p),
+    REQUEST_PARAMETERS: layoutOf<FieldNames<typeof REQUEST_PARAMETERS_D>>(REQUEST_PARAMETERS_D, p),
   };
 }
 export type WdfStructures = ReturnType<typeof wdfStructures>;
