@@ -7,7 +7,7 @@ import { IO_TYPE_IRP } from '../../objects.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { acquireLock, DISPATCH_LEVEL, releaseLock, swapIrql } from '../hal/irql.js';
 import { NTSTATUS } from '../status.js';
-import { queueWork } from './ke-dispatcher.js';
+import { currentThread, queueWork } from './ke-dispatcher.js';
 import { ZwCreateFile } from './zw.js';
 
 const nt = (prototype: string, impl: ExportHandler['impl']) =>
@@ -83,13 +83,13 @@ function nextStack(ctx: KernelContext, irp: number, mj: number, device: number):
 }
 /**
  * A threaded IRP's requester: the IO_STATUS_BLOCK and event IoCompleteRequest's final stage fills
- * and signals, and the current thread (Tail.Overlay.Thread), as IoBuild*Request set them.
+ * and signals, and the running thread (Tail.Overlay.Thread), as IoBuild*Request set them.
  */
 function requestedBy(ctx: KernelContext, irp: number, iosb: number, event: number): void {
   const { IRP: I } = ctx.mem.layouts;
   ctx.mem.setPtr(irp + I.UserIosb, iosb);
   ctx.mem.setPtr(irp + I.UserEvent, event);
-  ctx.mem.setPtr(irp + I.Thread, ctx.ob.systemContext().thread.body);
+  ctx.mem.setPtr(irp + I.Thread, currentThread(ctx));
 }
 /** The `i`th pointer-sized word of a stack location's Parameters (POINTER_ALIGNMENT on AMD64). */
 const parameter = (ctx: KernelContext, stack: number, i: number) =>
