@@ -27,24 +27,28 @@ const ulong1 = (previous: number, blockSize: number, poolType: number) =>
   (previous | (blockSize << 16) | (poolType << 24)) >>> 0;
 
 /**
- * The headers of a page holding one block of `size` bytes at its start: the block's (PoolType is the
- * pool type + 1, as in use) and, right after the block's 32-byte units, the free rest of the page
- * (PoolType 0) whose PreviousSize names the block: the neighbour a free checks.
+ * The headers of a page holding one block of `size` bytes at its start, by offset in the page: the
+ * block's (PoolType is the pool type + 1, as in use) and, right after the block's 32-byte units, the
+ * free rest of the page (PoolType 0) whose PreviousSize names the block: the neighbour a free checks.
+ * The rest of the page is zero.
  */
 export function poolPageHeaders(
   page: number,
   size: number,
   poolType: number,
   tag: string | null,
-): Uint8Array {
+): [{ offset: number; bytes: Uint8Array }, { offset: number; bytes: Uint8Array }] {
   const blocks = Math.ceil((size + POOL_OVERHEAD) / POOL_BLOCK_SIZE);
-  const out = new Uint8Array(blocks * POOL_BLOCK_SIZE + POOL_OVERHEAD);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, ulong1(0, blocks, (poolType & 7) + 1), true);
+  const own = new Uint8Array(POOL_OVERHEAD);
+  new DataView(own.buffer).setUint32(0, ulong1(0, blocks, (poolType & 7) + 1), true);
   const t = (tag ?? TAG_NONE).padEnd(4, ' ');
-  for (let i = 0; i < 4; i++) out[4 + i] = t.charCodeAt(i) & 0xff;
-  v.setUint32(blocks * POOL_BLOCK_SIZE, ulong1(blocks, page / POOL_BLOCK_SIZE - blocks, 0), true);
-  return out;
+  for (let i = 0; i < 4; i++) own[4 + i] = t.charCodeAt(i) & 0xff;
+  const free = new Uint8Array(POOL_OVERHEAD);
+  new DataView(free.buffer).setUint32(0, ulong1(blocks, page / POOL_BLOCK_SIZE - blocks, 0), true);
+  return [
+    { offset: 0, bytes: own },
+    { offset: blocks * POOL_BLOCK_SIZE, bytes: free },
+  ];
 }
 
 /**

@@ -215,7 +215,9 @@ export class Pool {
     // CacheAligned types (+4) start on a page here, as NT's large blocks do (no header).
     const header = options.header === true && (poolType & 4) === 0 && size <= poolBuddyMax(PAGE);
     const user = header ? address + POOL_OVERHEAD : address;
-    if (header) this.cpu.write(address, poolPageHeaders(PAGE, size, poolType, tag));
+    // The page is fresh (never reused), so zero but for the two headers.
+    if (header)
+      for (const h of poolPageHeaders(PAGE, size, poolType, tag)) this.cpu.write(address + h.offset, h.bytes);
     const block = {
       address: user,
       size,
