@@ -200,6 +200,47 @@ function makeExportPlan(m: LoadedModule, registry: HandlerRegistry, module: stri
   return { names, data, policies, stub, hooked };
 }
 
+/** Runs of an image's pages with equal protection, by the ranges array (see pageRuns). */
+const runsByRanges = new WeakMap<object, { page: number; size: number; runs: readonly PageRun[] }>();
+interface PageRun {
+  readonly offset: number;
+  readonly size: number;
+  readonly perm: Readonly<Perm>;
+}
+
+/**
+ * The image's pages (of `page` bytes) in runs of equal protection, each page getting the union of its
+ * sections' (read-only where no section lies). Kept per `ranges` array: a loader that reuses a
+ * mapped image across boots hands the same array, whose contents never change.
+ */
+export function pageRuns(ranges: LoadedModule['mapped']['ranges'], size: number, page: number): readonly PageRun[] {
+  const hit = runsByRanges.get(ranges);
+  if (hit && hit.page === page && hit.size === size) return hit.runs;
+  const pages = new Map<number, Perm>();
+  for (const r of ranges) {
+    for (let at = r.rva & ~(page - 1); at < r.rva + r.size; at += page) {
+      const p = pages.get(at) ?? { read: false, write: false, execute: false };
+      pages.set(at, {
+        read: p.read || r.protection.read,
+        write: p.write || r.protection.write,
+        execute: p.execute || r.protection.execute,
+      });
+    }
+  }
+  const R = { read: true, write: false, execute: false };
+  const same = (a: Perm, b: Perm) => a.read === b.read && a.write === b.write && a.execute === b.execute;
+  const runs: PageRun[] = [];
+  for (let at = 0; at < size; ) {
+    const perm = pages.get(at) ?? R;
+    let end = at + page;
+    while (end < size && same(pages.get(end) ?? R, perm)) end += page;
+    runs.push(Object.freeze({ offset: at, size: end - at, perm: Object.freeze({ ...perm }) }));
+    at = end;
+  }
+  runsByRanges.set(ranges, { page, size, runs });
+  return runs;
+}
+
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -275,9 +316,10 @@ export class EmulatedKernel {
     // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
     cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
-    cpu.write(KERNEL_ROUTINES, new Uint8Array(PAGE).fill(this.abi.trapFill)); // slots run only as hooks
+    const routines = new Uint8Array(PAGE).fill(this.abi.trapFill); // slots run only as hooks
+    routines.set(this.abi.spinCode, HALT - KERNEL_ROUTINES); // where a stopped handler leaves the guest
+    cpu.write(KERNEL_ROUTINES, routines);
     cpu.hookCode(KERNEL_ROUTINES, KERNEL_ROUTINES, () => this.resume());
-    cpu.write(HALT, this.abi.spinCode); // where a stopped handler leaves the guest
     this.ctx = {
       cpu,
       mem: this.mem,
@@ -354,30 +396,11 @@ export class EmulatedKernel {
    * are the engine's: 4 KiB on x86, 8 KiB on Alpha, where a page gets the union of its sections'.
    */
   mapModule(m: LoadedModule): void {
-    const page = this.cpu.pageSize;
-    const pages = new Map<number, Perm>();
-    for (const r of m.mapped.ranges) {
-      for (let at = r.rva & ~(page - 1); at < r.rva + r.size; at += page) {
-        const p = pages.get(at) ?? { read: false, write: false, execute: false };
-        pages.set(at, {
-          read: p.read || r.protection.read,
-          write: p.write || r.protection.write,
-          execute: p.execute || r.protection.execute,
-        });
-      }
-    }
     // One mapping per run of pages with equal protection, then one write across them (the engine
     // writes through read-only pages): protecting page by page after the fact split Unicorn's memory
     // regions once per call and made mapping the slowest part of a boot.
-    const R = { read: true, write: false, execute: false };
-    const same = (a: Perm, b: Perm) => a.read === b.read && a.write === b.write && a.execute === b.execute;
-    for (let at = 0; at < m.size; ) {
-      const perm = pages.get(at) ?? R;
-      let end = at + page;
-      while (end < m.size && same(pages.get(end) ?? R, perm)) end += page;
-      this.cpu.map(m.base + at, end - at, perm);
-      at = end;
-    }
+    for (const run of pageRuns(m.mapped.ranges, m.size, this.cpu.pageSize))
+      this.cpu.map(m.base + run.offset, run.size, run.perm);
     this.cpu.write(m.base, m.mapped.bytes);
   }
 
