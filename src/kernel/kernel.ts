@@ -213,29 +213,29 @@ interface PageRun {
  * sections' (read-only where no section lies). Kept per `ranges` array: a loader that reuses a
  * mapped image across boots hands the same array, whose contents never change.
  */
-export function pageRuns(ranges: LoadedModule['mapped']['ranges'], size: number, page: number): readonly PageRun[] {
+export function pageRuns(
+  ranges: LoadedModule['mapped']['ranges'],
+  size: number,
+  page: number,
+): readonly PageRun[] {
   const hit = runsByRanges.get(ranges);
   if (hit && hit.page === page && hit.size === size) return hit.runs;
-  const pages = new Map<number, Perm>();
+  // Each page's protection as bits (1 read, 2 write, 4 execute); a page no section touches is read-only.
+  const count = Math.ceil(size / page);
+  const bits = new Uint8Array(count);
   for (const r of ranges) {
-    for (let at = r.rva & ~(page - 1); at < r.rva + r.size; at += page) {
-      const p = pages.get(at) ?? { read: false, write: false, execute: false };
-      pages.set(at, {
-        read: p.read || r.protection.read,
-        write: p.write || r.protection.write,
-        execute: p.execute || r.protection.execute,
-      });
-    }
+    const p = (r.protection.read ? 1 : 0) | (r.protection.write ? 2 : 0) | (r.protection.execute ? 4 : 0);
+    const last = Math.min(count, Math.ceil((r.rva + r.size) / page));
+    for (let i = Math.floor(r.rva / page); i < last; i++) bits[i]! |= p | 8;
   }
-  const R = { read: true, write: false, execute: false };
-  const same = (a: Perm, b: Perm) => a.read === b.read && a.write === b.write && a.execute === b.execute;
   const runs: PageRun[] = [];
-  for (let at = 0; at < size; ) {
-    const perm = pages.get(at) ?? R;
-    let end = at + page;
-    while (end < size && same(pages.get(end) ?? R, perm)) end += page;
-    runs.push(Object.freeze({ offset: at, size: end - at, perm: Object.freeze({ ...perm }) }));
-    at = end;
+  for (let i = 0; i < count; ) {
+    const b = bits[i]! & 8 ? bits[i]! & 7 : 1;
+    let end = i + 1;
+    while (end < count && (bits[end]! & 8 ? bits[end]! & 7 : 1) === b) end++;
+    const perm = { read: (b & 1) !== 0, write: (b & 2) !== 0, execute: (b & 4) !== 0 };
+    runs.push({ offset: i * page, size: (end - i) * page, perm }); // whole pages, as the engine maps
+    i = end;
   }
   runsByRanges.set(ranges, { page, size, runs });
   return runs;

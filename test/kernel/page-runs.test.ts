@@ -35,3 +35,10 @@ describe('pageRuns', () => {
     ]);
   });
 });
+
+describe('pageRuns with an image size that is not a whole number of pages', () => {
+  it('maps the last page whole', () => {
+    const fresh = ranges.map((r) => ({ ...r }));
+    expect(plain(pageRuns(fresh, 0x5000, 0x2000)).at(-1)).toEqual([0x4000, 0x2000, R]);
+  });
+});
