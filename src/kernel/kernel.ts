@@ -564,8 +564,14 @@ export class EmulatedKernel {
     }
     const espAfter = this.abi.spAfterReturn(info.shape);
     const at = this.log.events.length; // the call is listed before what it caused
-    const result = this.guarded(h, () => h.impl(this.ctx, args));
-    if (result === STOPPED) return;
+    let result: HandlerResult;
+    try {
+      result = h.impl(this.ctx, args); // as guarded() runs it, without a closure per call
+    } catch (e) {
+      if (!(e instanceof GuestAccessError)) throw e;
+      this.halt(`guest fault in ${h.module}!${h.name}: ${e.message}`);
+      return;
+    }
     let event: ApiCallEvent | null = null;
     if (!silent && this.apiEvents++ < MAX_API_EVENTS) {
       event = { type: 'api-call', module: h.module, name: h.name, args: decoded, result: null, caller };

@@ -26,29 +26,38 @@ export interface BadPoolHeader {
 const ulong1 = (previous: number, blockSize: number, poolType: number) =>
   (previous | (blockSize << 16) | (poolType << 24)) >>> 0;
 
+/** The POOL_HEADERs of a page holding one block, as ULONGs (see poolPageHeaders). */
+export interface PoolPageHeaders {
+  /** The block's Ulong1 at the page's start, then its PoolTag. */
+  ulong1: number;
+  tag: number;
+  /** Where the free rest of the page starts (its header), and that header's Ulong1 (PoolTag 0). */
+  freeOffset: number;
+  freeUlong1: number;
+}
+
 /**
- * The headers of a page holding one block of `size` bytes at its start, by offset in the page: the
- * block's (PoolType is the pool type + 1, as in use) and, right after the block's 32-byte units, the
- * free rest of the page (PoolType 0) whose PreviousSize names the block: the neighbour a free checks.
- * The rest of the page is zero.
+ * The headers of a page holding one block of `size` bytes at its start: the block's (PoolType is the
+ * pool type + 1, as in use) and, right after the block's 32-byte units, the free rest of the page
+ * (PoolType 0) whose PreviousSize names the block: the neighbour a free checks. The rest of the page
+ * is zero.
  */
 export function poolPageHeaders(
   page: number,
   size: number,
   poolType: number,
   tag: string | null,
-): [{ offset: number; bytes: Uint8Array }, { offset: number; bytes: Uint8Array }] {
+): PoolPageHeaders {
   const blocks = Math.ceil((size + POOL_OVERHEAD) / POOL_BLOCK_SIZE);
-  const own = new Uint8Array(POOL_OVERHEAD);
-  new DataView(own.buffer).setUint32(0, ulong1(0, blocks, (poolType & 7) + 1), true);
   const t = (tag ?? TAG_NONE).padEnd(4, ' ');
-  for (let i = 0; i < 4; i++) own[4 + i] = t.charCodeAt(i) & 0xff;
-  const free = new Uint8Array(POOL_OVERHEAD);
-  new DataView(free.buffer).setUint32(0, ulong1(blocks, page / POOL_BLOCK_SIZE - blocks, 0), true);
-  return [
-    { offset: 0, bytes: own },
-    { offset: blocks * POOL_BLOCK_SIZE, bytes: free },
-  ];
+  let tagValue = 0;
+  for (let i = 0; i < 4; i++) tagValue |= (t.charCodeAt(i) & 0xff) << (8 * i);
+  return {
+    ulong1: ulong1(0, blocks, (poolType & 7) + 1),
+    tag: tagValue >>> 0,
+    freeOffset: blocks * POOL_BLOCK_SIZE,
+    freeUlong1: ulong1(blocks, page / POOL_BLOCK_SIZE - blocks, 0),
+  };
 }
 
 /**

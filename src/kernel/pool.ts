@@ -216,8 +216,12 @@ export class Pool {
     const header = options.header === true && (poolType & 4) === 0 && size <= poolBuddyMax(PAGE);
     const user = header ? address + POOL_OVERHEAD : address;
     // The page is fresh (never reused), so zero but for the two headers.
-    if (header)
-      for (const h of poolPageHeaders(PAGE, size, poolType, tag)) this.cpu.write(address + h.offset, h.bytes);
+    if (header) {
+      const h = poolPageHeaders(PAGE, size, poolType, tag);
+      this.cpu.writeU32(address, h.ulong1);
+      this.cpu.writeU32(address + 4, h.tag);
+      this.cpu.writeU32(address + h.freeOffset, h.freeUlong1);
+    }
     const block = {
       address: user,
       size,

@@ -12,7 +12,6 @@ import type { GuestMemory } from './guest.js';
  */
 export class StructBuffer {
   readonly bytes: Uint8Array;
-  private readonly view: DataView;
   private readonly window: bigint | null;
 
   constructor(
@@ -21,7 +20,6 @@ export class StructBuffer {
     size: number,
   ) {
     this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
     this.window = ctx.cpu.arch === 'amd64' ? ctx.cpu.window : null;
   }
 
@@ -29,19 +27,27 @@ export class StructBuffer {
     this.bytes[offset] = value;
   }
   u16(offset: number, value: number): void {
-    this.view.setUint16(offset, value & 0xffff, true);
+    this.bytes[offset] = value;
+    this.bytes[offset + 1] = value >>> 8;
   }
   u32(offset: number, value: number): void {
-    this.view.setUint32(offset, value >>> 0, true);
+    this.bytes[offset] = value;
+    this.bytes[offset + 1] = value >>> 8;
+    this.bytes[offset + 2] = value >>> 16;
+    this.bytes[offset + 3] = value >>> 24;
   }
   /** A pointer field holding host address `value` (0 is NULL). */
   ptr(offset: number, value: number): void {
     if (this.window === null) this.u32(offset, value);
-    else this.view.setBigUint64(offset, value === 0 ? 0n : this.window + BigInt(value >>> 0), true);
+    else {
+      const v = value === 0 ? 0n : this.window + BigInt(value >>> 0);
+      this.u32(offset, Number(v & 0xffffffffn));
+      this.u32(offset + 4, Number(v >> 32n));
+    }
   }
   /** UTF-16LE `text` at `offset`, NUL-terminated when the buffer has room for it. */
   utf16(offset: number, text: string): void {
-    for (let i = 0; i < text.length; i++) this.view.setUint16(offset + 2 * i, text.charCodeAt(i), true);
+    for (let i = 0; i < text.length; i++) this.u16(offset + 2 * i, text.charCodeAt(i));
   }
   /** A UNICODE_STRING at `offset` whose buffer holds `length` bytes of `maximumLength` at `buffer`. */
   unicodeString(offset: number, length: number, maximumLength: number, buffer: number): void {
