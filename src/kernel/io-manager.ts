@@ -1,8 +1,8 @@
 // The I/O manager's part of loading a driver (IopLoadDriver): the DRIVER_OBJECT with its name and
 // extension, the registry path DriverEntry receives, and counted strings in kernel pool.
-import { utf16z } from './guest.js';
 import type { EmulatedKernel } from './kernel.js';
-import { IO_TYPE_DRIVER, IRP_MJ_COUNT } from './objects.js';
+import { IO_TYPE_DRIVER } from './objects.js';
+import { StructBuffer } from './struct-buffer.js';
 
 /** The services key NT passes to DriverEntry and DllInitialize. */
 export const servicesKey = (service: string): string =>
@@ -10,14 +10,31 @@ export const servicesKey = (service: string): string =>
 
 /** A UNICODE_STRING and its buffer in kernel-owned pool; returns the UNICODE_STRING's address. */
 export function kernelUnicodeString(kernel: EmulatedKernel, text: string): number {
-  const buf = kernel.pool.allocateStatic(text.length * 2 + 2);
-  kernel.mem.write(buf, utf16z(text));
-  const U = kernel.mem.layouts.UNICODE_STRING;
-  const us = kernel.pool.allocateStatic(U.size);
-  kernel.mem.setU16(us + U.Length, text.length * 2);
-  kernel.mem.setU16(us + U.MaximumLength, text.length * 2 + 2);
-  kernel.mem.setPtr(us + U.Buffer, buf);
+  const { buf, us, end } = allocateUnicodeString(kernel, text);
+  const out = new StructBuffer(kernel.ctx, buf, end - buf);
+  fillUnicodeString(out, buf, us, text);
+  out.write();
   return us;
+}
+
+/**
+ * Static blocks for `text` and its UNICODE_STRING, in that order (the addresses NT's allocations had
+ * here before); `end` is the end of the second. Static blocks are packed upward and never reused.
+ */
+function allocateUnicodeString(
+  kernel: EmulatedKernel,
+  text: string,
+): { buf: number; us: number; end: number } {
+  const U = kernel.mem.layouts.UNICODE_STRING;
+  const buf = kernel.pool.allocateStatic(text.length * 2 + 2);
+  const us = kernel.pool.allocateStatic(U.size);
+  return { buf, us, end: us + U.size };
+}
+
+/** The text and the UNICODE_STRING allocateUnicodeString placed, into `out` (which covers both). */
+function fillUnicodeString(out: StructBuffer, buf: number, us: number, text: string): void {
+  out.utf16(buf - out.address, text);
+  out.unicodeString(us - out.address, text.length * 2, text.length * 2 + 2, buf);
 }
 
 export interface DriverObjectSpec {
@@ -36,19 +53,25 @@ export function createDriverObject(
   kernel: EmulatedKernel,
   spec: DriverObjectSpec,
 ): { driverObject: number; registryPath: number } {
-  const { mem } = kernel;
-  const { DRIVER_OBJECT: D, DRIVER_EXTENSION: E, UNICODE_STRING: U, pointerSize } = mem.layouts;
+  const { DRIVER_OBJECT: D, DRIVER_EXTENSION: E } = kernel.mem.layouts;
+  const driverName = `\\Driver\\${spec.service}`;
   const driverObject = kernel.pool.allocateStatic(D.size + E.size);
-  mem.setU16(driverObject + D.Type, IO_TYPE_DRIVER);
-  mem.setU16(driverObject + D.Size, D.size);
-  mem.setPtr(driverObject + D.DriverStart, spec.base);
-  mem.setU32(driverObject + D.DriverSize, spec.size);
-  mem.setPtr(driverObject + D.DriverExtension, driverObject + D.size);
-  mem.setPtr(driverObject + D.size + E.DriverObject, driverObject);
-  const name = kernelUnicodeString(kernel, `\\Driver\\${spec.service}`);
-  mem.write(driverObject + D.DriverName, mem.bytes(name, U.size));
-  mem.setPtr(driverObject + D.DriverInit, spec.entryPoint ?? 0);
-  for (let i = 0; i < IRP_MJ_COUNT; i++) mem.setPtr(driverObject + D.MajorFunction + pointerSize * i, 0);
-  kernel.objects.insert(`\\Driver\\${spec.service}`, { kind: 'driver', address: driverObject });
-  return { driverObject, registryPath: kernelUnicodeString(kernel, servicesKey(spec.service)) };
+  const name = allocateUnicodeString(kernel, driverName);
+  const path = allocateUnicodeString(kernel, servicesKey(spec.service));
+  // All five blocks are fresh static memory, packed upward: one write across them stores the
+  // DRIVER_OBJECT, its extension and both strings (MajorFunction stays NULL, the rest zero).
+  const out = new StructBuffer(kernel.ctx, driverObject, path.end - driverObject);
+  out.u16(D.Type, IO_TYPE_DRIVER);
+  out.u16(D.Size, D.size);
+  out.ptr(D.DriverStart, spec.base);
+  out.u32(D.DriverSize, spec.size);
+  out.ptr(D.DriverExtension, driverObject + D.size);
+  out.ptr(D.size + E.DriverObject, driverObject);
+  fillUnicodeString(out, name.buf, name.us, driverName);
+  out.unicodeString(D.DriverName, driverName.length * 2, driverName.length * 2 + 2, name.buf);
+  out.ptr(D.DriverInit, spec.entryPoint ?? 0);
+  fillUnicodeString(out, path.buf, path.us, servicesKey(spec.service));
+  out.write();
+  kernel.objects.insert(driverName, { kind: 'driver', address: driverObject });
+  return { driverObject, registryPath: path.us };
 }

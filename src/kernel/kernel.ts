@@ -103,18 +103,144 @@ interface Continuation {
   thread: number;
 }
 
-const shapeOf = (h: ExportHandler): RoutineShape =>
-  h.widths
-    ? { conv: h.conv, argCount: h.args.length, widths: h.widths }
-    : { conv: h.conv, argCount: h.args.length };
+/**
+ * What dispatching a handler needs from its prototype, derived once per handler object (the handlers
+ * are shared across boots and their declarations never change; hostRoutine's are made per kernel).
+ */
+interface CallInfo {
+  shape: RoutineShape;
+  /** Some argument is 64 bits wide: args() splits it into low and high numbers. */
+  wide: boolean;
+  pointerResult: boolean;
+}
+const callInfos = new WeakMap<ExportHandler, CallInfo>();
+const callInfo = (h: ExportHandler): CallInfo => {
+  let info = callInfos.get(h);
+  if (!info) {
+    const shape: RoutineShape = h.widths
+      ? { conv: h.conv, argCount: h.args.length, widths: h.widths }
+      : { conv: h.conv, argCount: h.args.length };
+    info = { shape, wide: h.widths !== undefined, pointerResult: returnsPointer(h) };
+    callInfos.set(h, info);
+  }
+  return info;
+};
 /**
  * Whether `h` returns a pointer (PVOID, PDEVICE_OBJECT, `char *`…), which is wider than 32 bits on
  * AMD64: the prototype's return type names a pointer type (P…, LP…; KMDF's object handles WDFDEVICE…,
  * pointers in KMDF) or has a star. 64-bit scalars
  * (PHYSICAL_ADDRESS) are returned as bigints and never reach here.
  */
-const returnsPointer = (h: ExportHandler): boolean =>
-  h.returns.includes('*') || (/^(L?P[A-Z0-9_]*|WDF[A-Z]+)$/.test(h.returns) && h.returnWidth === 4);
+function returnsPointer(h: ExportHandler): boolean {
+  return h.returns.includes('*') || (/^(L?P[A-Z0-9_]*|WDF[A-Z]+)$/.test(h.returns) && h.returnWidth === 4);
+}
+/** What hooking a module's exports does, by RVA: the same for every boot of the same image. */
+interface ExportPlan {
+  /** Every named export's RVA (the address systemRoutine gives). */
+  names: ReadonlyMap<string, number>;
+  /** Data exports in `.hdata` whose handler fills them, in export order. */
+  data: readonly [ExportHandler, number][];
+  policies: ReadonlyMap<number, ExportPolicy>;
+  /** The `.stub` section (RVAs, end exclusive), hooked as one range. */
+  stub: { start: number; end: number } | null;
+  /** RVAs with a policy outside the stub section, hooked one by one. */
+  hooked: readonly number[];
+}
+/**
+ * Plans by image, handler registry and module. Valid to share: a PeImage is immutable once parsed
+ * (src/loader/image-cache.ts shares one across warm boots), the registry's handlers never change, and
+ * a plan holds RVAs only, so a module loaded at another base gets the same plan.
+ */
+const exportPlans = new WeakMap<object, WeakMap<HandlerRegistry, Map<string, ExportPlan>>>();
+
+function exportPlan(m: LoadedModule, registry: HandlerRegistry, module: string): ExportPlan {
+  let byRegistry = exportPlans.get(m.image);
+  if (!byRegistry) {
+    byRegistry = new WeakMap();
+    exportPlans.set(m.image, byRegistry);
+  }
+  let byModule = byRegistry.get(registry);
+  if (!byModule) {
+    byModule = new Map();
+    byRegistry.set(registry, byModule);
+  }
+  let plan = byModule.get(module);
+  if (!plan) {
+    plan = makeExportPlan(m, registry, module);
+    byModule.set(module, plan);
+  }
+  return plan;
+}
+
+function makeExportPlan(m: LoadedModule, registry: HandlerRegistry, module: string): ExportPlan {
+  const range = (name: string) => {
+    const s = m.image.sections.find((x) => x.name === name);
+    return s ? { start: s.virtualAddress, end: s.virtualAddress + s.virtualSize } : null;
+  };
+  const stub = range('.stub');
+  const hdata = range('.hdata');
+  const inStub = (rva: number) => stub !== null && rva >= stub.start && rva < stub.end;
+  const inData = (rva: number) => hdata !== null && rva >= hdata.start && rva < hdata.end;
+  const names = new Map<string, number>();
+  const data: [ExportHandler, number][] = [];
+  const policies = new Map<number, ExportPolicy>();
+  for (const e of m.image.exports()?.entries ?? []) {
+    if (e.rva === null || e.name === null) continue;
+    names.set(e.name, e.rva);
+    const handler = registry.get(module, e.name);
+    if (handler?.data) {
+      if (inData(e.rva)) data.push([handler, e.rva]);
+      continue;
+    }
+    if (handler && (!defersToImage(handler) || inStub(e.rva)))
+      policies.set(e.rva, { kind: 'handler', handler });
+    else if (inStub(e.rva)) policies.set(e.rva, { kind: 'unimplemented', module, name: e.name });
+  }
+  const hooked = [...policies.keys()].filter((rva) => !inStub(rva));
+  return { names, data, policies, stub, hooked };
+}
+
+/** Runs of an image's pages with equal protection, by the ranges array (see pageRuns). */
+const runsByRanges = new WeakMap<object, { page: number; size: number; runs: readonly PageRun[] }>();
+interface PageRun {
+  readonly offset: number;
+  readonly size: number;
+  readonly perm: Readonly<Perm>;
+}
+
+/**
+ * The image's pages (of `page` bytes) in runs of equal protection, each page getting the union of its
+ * sections' (read-only where no section lies). Kept per `ranges` array: a loader that reuses a
+ * mapped image across boots hands the same array, whose contents never change.
+ */
+export function pageRuns(
+  ranges: LoadedModule['mapped']['ranges'],
+  size: number,
+  page: number,
+): readonly PageRun[] {
+  const hit = runsByRanges.get(ranges);
+  if (hit && hit.page === page && hit.size === size) return hit.runs;
+  // Each page's protection as bits (1 read, 2 write, 4 execute); a page no section touches is read-only.
+  const count = Math.ceil(size / page);
+  const bits = new Uint8Array(count);
+  for (const r of ranges) {
+    const p = (r.protection.read ? 1 : 0) | (r.protection.write ? 2 : 0) | (r.protection.execute ? 4 : 0);
+    const last = Math.min(count, Math.ceil((r.rva + r.size) / page));
+    for (let i = Math.floor(r.rva / page); i < last; i++) bits[i]! |= p | 8;
+  }
+  const runs: PageRun[] = [];
+  for (let i = 0; i < count; ) {
+    const b = bits[i]! & 8 ? bits[i]! & 7 : 1;
+    let end = i + 1;
+    while (end < count && (bits[end]! & 8 ? bits[end]! & 7 : 1) === b) end++;
+    const perm = { read: (b & 1) !== 0, write: (b & 2) !== 0, execute: (b & 4) !== 0 };
+    runs.push({ offset: i * page, size: (end - i) * page, perm }); // whole pages, as the engine maps
+    i = end;
+  }
+  runsByRanges.set(ranges, { page, size, runs });
+  return runs;
+}
+
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -145,7 +271,8 @@ export class EmulatedKernel {
   readonly threads: Scheduler;
   /** What calling a routine without a handler does (stubs: `fail` is what their own code does). */
   onUnimplemented: UnimplementedPolicy = 'fail';
-  private readonly exportsByName = new Map<string, number>();
+  /** Hooked modules' exports by name (RVAs), in hooking order. */
+  private readonly exportTables: { base: number; names: ReadonlyMap<string, number> }[] = [];
   private apiEvents = 0;
   /** Pending guest calls made by handlers, by the id pushed on the guest stack. */
   private readonly continuations = new Map<number, Continuation>();
@@ -189,9 +316,10 @@ export class EmulatedKernel {
     // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
     cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
-    cpu.write(KERNEL_ROUTINES, new Uint8Array(PAGE).fill(this.abi.trapFill)); // slots run only as hooks
+    const routines = new Uint8Array(PAGE).fill(this.abi.trapFill); // slots run only as hooks
+    routines.set(this.abi.spinCode, HALT - KERNEL_ROUTINES); // where a stopped handler leaves the guest
+    cpu.write(KERNEL_ROUTINES, routines);
     cpu.hookCode(KERNEL_ROUTINES, KERNEL_ROUTINES, () => this.resume());
-    cpu.write(HALT, this.abi.spinCode); // where a stopped handler leaves the guest
     this.ctx = {
       cpu,
       mem: this.mem,
@@ -201,7 +329,7 @@ export class EmulatedKernel {
       caller: 0,
       statics: new Map(),
       stop: (reason) => this.halt(reason),
-      systemRoutine: (name) => this.exportsByName.get(name) ?? null,
+      systemRoutine: (name) => this.exportAddress(name) ?? null,
       hostRoutine: (h, options) => this.hostRoutine(h, options),
       hostMiss: (module, name) => this.hostMiss(module, name),
       version: NT351_VERSION,
@@ -258,7 +386,7 @@ export class EmulatedKernel {
     this.threads.setPrcb(prcb);
     const types = { PsProcessType: 'process', PsThreadType: 'thread', IoFileObjectType: 'file' } as const;
     for (const [name, kind] of Object.entries(types)) {
-      const variable = this.exportsByName.get(name);
+      const variable = this.exportAddress(name);
       if (variable !== undefined) this.mem.setPtr(variable, this.ob.typeObject(kind));
     }
   }
@@ -268,64 +396,28 @@ export class EmulatedKernel {
    * are the engine's: 4 KiB on x86, 8 KiB on Alpha, where a page gets the union of its sections'.
    */
   mapModule(m: LoadedModule): void {
-    const page = this.cpu.pageSize;
-    const pages = new Map<number, Perm>();
-    for (const r of m.mapped.ranges) {
-      for (let at = r.rva & ~(page - 1); at < r.rva + r.size; at += page) {
-        const p = pages.get(at) ?? { read: false, write: false, execute: false };
-        pages.set(at, {
-          read: p.read || r.protection.read,
-          write: p.write || r.protection.write,
-          execute: p.execute || r.protection.execute,
-        });
-      }
-    }
     // One mapping per run of pages with equal protection, then one write across them (the engine
     // writes through read-only pages): protecting page by page after the fact split Unicorn's memory
     // regions once per call and made mapping the slowest part of a boot.
-    const R = { read: true, write: false, execute: false };
-    const same = (a: Perm, b: Perm) => a.read === b.read && a.write === b.write && a.execute === b.execute;
-    for (let at = 0; at < m.size; ) {
-      const perm = pages.get(at) ?? R;
-      let end = at + page;
-      while (end < m.size && same(pages.get(end) ?? R, perm)) end += page;
-      this.cpu.map(m.base + at, end - at, perm);
-      at = end;
-    }
+    for (const run of pageRuns(m.mapped.ranges, m.size, this.cpu.pageSize))
+      this.cpu.map(m.base + run.offset, run.size, run.perm);
     this.cpu.write(m.base, m.mapped.bytes);
   }
 
   /**
-   * Hooks the exports of the kernel (`ntoskrnl`), the HAL (`hal`) or another module's image. Returns
-   * the policy chosen for each hooked address. Pure and HAL handlers give way to real code in the
-   * image; routines in a `.stub` section without a handler become `unimplemented-routine` events (the
-   * stub then returns STATUS_NOT_IMPLEMENTED and pops its arguments, as the image's own code does).
-   * Data exports in a synthetic image's `.hdata` section are filled by their handlers.
+   * Hooks the exports of the kernel (`ntoskrnl`), the HAL (`hal`) or another module's image. Pure and
+   * HAL handlers give way to real code in the image; routines in a `.stub` section without a handler
+   * become `unimplemented-routine` events (the stub then returns STATUS_NOT_IMPLEMENTED and pops its
+   * arguments, as the image's own code does). Data exports in a synthetic image's `.hdata` section are
+   * filled by their handlers. What to hook is computed once per (image, registry, module): exportPlan.
    */
-  hookExports(m: LoadedModule, module: ExportModule | string): Map<number, ExportPolicy> {
-    const section = (name: string) => m.image.sections.find((s) => s.name === name);
-    const stub = section('.stub');
-    const hdata = section('.hdata');
-    const inStub = (rva: number) =>
-      stub !== undefined && rva >= stub.virtualAddress && rva < stub.virtualAddress + stub.virtualSize;
-    const inData = (rva: number) =>
-      hdata !== undefined && rva >= hdata.virtualAddress && rva < hdata.virtualAddress + hdata.virtualSize;
-    const policies = new Map<number, ExportPolicy>();
-    for (const e of m.image.exports()?.entries ?? []) {
-      if (e.rva === null || e.name === null) continue;
-      const address = (m.base + e.rva) >>> 0;
-      this.exportsByName.set(e.name, address);
-      const handler = this.registry.get(module, e.name);
-      if (handler?.data) {
-        if (inData(e.rva)) handler.data.init?.(this.ctx, address);
-        continue;
-      }
-      if (handler && (!defersToImage(handler) || inStub(e.rva)))
-        policies.set(address, { kind: 'handler', handler });
-      else if (inStub(e.rva)) policies.set(address, { kind: 'unimplemented', module, name: e.name });
-    }
+  hookExports(m: LoadedModule, module: ExportModule | string): void {
+    const plan = exportPlan(m, this.registry, module);
+    const base = m.base;
+    this.exportTables.push({ base, names: plan.names });
+    for (const [h, rva] of plan.data) h.data!.init?.(this.ctx, (base + rva) >>> 0);
     const onCall = (address: number) => {
-      const p = policies.get(address);
+      const p = plan.policies.get(address - base);
       if (!p) return;
       const caller = this.callerOrHalt(p.kind === 'handler' ? p.handler.name : p.name);
       if (caller === null) return;
@@ -335,16 +427,18 @@ export class EmulatedKernel {
       }
       this.dispatch(p.handler, caller);
     };
-    if (stub)
-      this.cpu.hookCode(
-        m.base + stub.virtualAddress,
-        m.base + stub.virtualAddress + stub.virtualSize - 1,
-        onCall,
-      );
-    for (const address of policies.keys()) {
-      if (!stub || !inStub(address - m.base)) this.cpu.hookCode(address, address, onCall);
+    if (plan.stub) this.cpu.hookCode(base + plan.stub.start, base + plan.stub.end - 1, onCall);
+    for (const rva of plan.hooked) this.cpu.hookCode(base + rva, base + rva, onCall);
+  }
+
+  /** The address of export `name` of a hooked module (the last hooked module exporting it wins). */
+  private exportAddress(name: string): number | undefined {
+    for (let i = this.exportTables.length - 1; i >= 0; i--) {
+      const t = this.exportTables[i]!;
+      const rva = t.names.get(name);
+      if (rva !== undefined) return (t.base + rva) >>> 0;
     }
-    return policies;
+    return undefined;
   }
 
   /**
@@ -396,10 +490,13 @@ export class EmulatedKernel {
   }
 
   /** The handler's arguments as `impl` takes them: 32-bit values, a 64-bit one as low then high. */
-  private args(h: ExportHandler): number[] {
-    const shape = shapeOf(h);
-    if (!h.widths) return h.args.map((_, i) => this.abi.arg(i, shape));
+  private args(h: ExportHandler, info: CallInfo): number[] {
+    const { shape } = info;
     const out: number[] = [];
+    if (!info.wide) {
+      for (let i = 0; i < shape.argCount; i++) out.push(this.abi.arg(i, shape));
+      return out;
+    }
     h.args.forEach((a, i) => {
       if (a.width === 4) out.push(this.abi.arg(i, shape));
       else {
@@ -436,6 +533,7 @@ export class EmulatedKernel {
     }
   }
 
+  /** Runs handler `h` for a call entered from `caller` (its return address, read by callerOrHalt). */
   private dispatch(h: ExportHandler, caller: number, silent = false): void {
     this.ctx.caller = caller;
     if (performance.now() >= this.deadline) {
@@ -443,41 +541,46 @@ export class EmulatedKernel {
       this.halt(`time budget used up at a call to ${h.name}`);
       return;
     }
+    const info = callInfo(h);
     let args: number[];
     try {
-      args = this.args(h);
+      args = this.args(h, info);
     } catch (e) {
       if (!(e instanceof AbiAccessError)) throw e;
       this.halt(`guest fault reading ${h.name}'s arguments: ${e.message}`);
       return;
     }
-    let at64 = 0;
-    const decoded: DecodedArg[] = h.args.map((a, i) => {
-      const value = args[i + at64]!;
-      if (a.width === 8) return { name: a.name, value, high: args[i + ++at64]! };
-      const text = this.decode(a.decode, value);
-      return text === undefined ? { name: a.name, value } : { name: a.name, value, text };
-    });
-    const returnAddress = this.abi.returnAddress();
-    const espAfter = this.abi.spAfterReturn(shapeOf(h));
+    const specs = h.args;
+    const decoded: DecodedArg[] = [];
+    for (let i = 0, at = 0; i < specs.length; i++, at++) {
+      const a = specs[i]!;
+      const value = args[at]!;
+      if (a.width === 8) decoded.push({ name: a.name, value, high: args[++at]! });
+      else if (a.decode === null) decoded.push({ name: a.name, value });
+      else {
+        const text = this.decode(a.decode, value);
+        decoded.push(text === undefined ? { name: a.name, value } : { name: a.name, value, text });
+      }
+    }
+    const espAfter = this.abi.spAfterReturn(info.shape);
     const at = this.log.events.length; // the call is listed before what it caused
-    const result = this.guarded(h, () => h.impl(this.ctx, args));
-    if (result === STOPPED) return;
+    let result: HandlerResult;
+    try {
+      result = h.impl(this.ctx, args); // as guarded() runs it, without a closure per call
+    } catch (e) {
+      if (!(e instanceof GuestAccessError)) throw e;
+      this.halt(`guest fault in ${h.module}!${h.name}: ${e.message}`);
+      return;
+    }
     let event: ApiCallEvent | null = null;
     if (!silent && this.apiEvents++ < MAX_API_EVENTS) {
       event = { type: 'api-call', module: h.module, name: h.name, args: decoded, result: null, caller };
-      this.log.events.splice(at, 0, event);
+      if (at === this.log.events.length) this.log.events.push(event);
+      else this.log.events.splice(at, 0, event);
     } else if (!silent) {
       this.droppedApiCalls++;
     }
-    const frame: Frame = {
-      returnAddress,
-      espAfter,
-      caller,
-      handler: h,
-      event,
-    };
-    this.proceed(result, frame);
+    this.proceed(result, { returnAddress: caller, espAfter, caller, handler: h, event });
   }
 
   /** Ends the run from a hook: the guest waits at HALT until Unicorn stops it. */
@@ -530,7 +633,7 @@ export class EmulatedKernel {
       abi.setResult64(result);
     } else if (result !== undefined) {
       if (frame.event) frame.event.result = result >>> 0;
-      if (abi.setPointerResult && returnsPointer(frame.handler)) abi.setPointerResult(result);
+      if (abi.setPointerResult && callInfo(frame.handler).pointerResult) abi.setPointerResult(result);
       else abi.setResult(result);
     }
     abi.setSp(frame.espAfter);

@@ -549,4 +549,5 @@ export class ObjectNamespace {
 }
 
 /** `\??\X` is NT's alias for `\DosDevices\X`. */
-const normalize = (name: string) => name.replace(/^\\\?\?\\/, '\\DosDevices\\').toLowerCase();
+const normalize = (name: string) =>
+  (name.startsWith('\\??\\') ? `\\DosDevices\\${name.slice(4)}` : name).toLowerCase();

@@ -26,25 +26,38 @@ export interface BadPoolHeader {
 const ulong1 = (previous: number, blockSize: number, poolType: number) =>
   (previous | (blockSize << 16) | (poolType << 24)) >>> 0;
 
+/** The POOL_HEADERs of a page holding one block, as ULONGs (see poolPageHeaders). */
+export interface PoolPageHeaders {
+  /** The block's Ulong1 at the page's start, then its PoolTag. */
+  ulong1: number;
+  tag: number;
+  /** Where the free rest of the page starts (its header), and that header's Ulong1 (PoolTag 0). */
+  freeOffset: number;
+  freeUlong1: number;
+}
+
 /**
  * The headers of a page holding one block of `size` bytes at its start: the block's (PoolType is the
  * pool type + 1, as in use) and, right after the block's 32-byte units, the free rest of the page
- * (PoolType 0) whose PreviousSize names the block: the neighbour a free checks.
+ * (PoolType 0) whose PreviousSize names the block: the neighbour a free checks. The rest of the page
+ * is zero.
  */
 export function poolPageHeaders(
   page: number,
   size: number,
   poolType: number,
   tag: string | null,
-): Uint8Array {
+): PoolPageHeaders {
   const blocks = Math.ceil((size + POOL_OVERHEAD) / POOL_BLOCK_SIZE);
-  const out = new Uint8Array(blocks * POOL_BLOCK_SIZE + POOL_OVERHEAD);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, ulong1(0, blocks, (poolType & 7) + 1), true);
   const t = (tag ?? TAG_NONE).padEnd(4, ' ');
-  for (let i = 0; i < 4; i++) out[4 + i] = t.charCodeAt(i) & 0xff;
-  v.setUint32(blocks * POOL_BLOCK_SIZE, ulong1(blocks, page / POOL_BLOCK_SIZE - blocks, 0), true);
-  return out;
+  let tagValue = 0;
+  for (let i = 0; i < 4; i++) tagValue |= (t.charCodeAt(i) & 0xff) << (8 * i);
+  return {
+    ulong1: ulong1(0, blocks, (poolType & 7) + 1),
+    tag: tagValue >>> 0,
+    freeOffset: blocks * POOL_BLOCK_SIZE,
+    freeUlong1: ulong1(blocks, page / POOL_BLOCK_SIZE - blocks, 0),
+  };
 }
 
 /**

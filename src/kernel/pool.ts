@@ -215,7 +215,13 @@ export class Pool {
     // CacheAligned types (+4) start on a page here, as NT's large blocks do (no header).
     const header = options.header === true && (poolType & 4) === 0 && size <= poolBuddyMax(PAGE);
     const user = header ? address + POOL_OVERHEAD : address;
-    if (header) this.cpu.write(address, poolPageHeaders(PAGE, size, poolType, tag));
+    // The page is fresh (never reused), so zero but for the two headers.
+    if (header) {
+      const h = poolPageHeaders(PAGE, size, poolType, tag);
+      this.cpu.writeU32(address, h.ulong1);
+      this.cpu.writeU32(address + 4, h.tag);
+      this.cpu.writeU32(address + h.freeOffset, h.freeUlong1);
+    }
     const block = {
       address: user,
       size,

@@ -111,21 +111,24 @@ export function inGroupOrder<T extends { name: string; group: string | null; tag
   order?: LoadOrder,
 ): T[] {
   const groups = order?.groups ?? SERVICE_GROUP_ORDER;
-  const rank = (g: string | null) => {
-    const i = g === null ? -1 : groups.findIndex((x) => x.toLowerCase() === g.toLowerCase());
-    return i < 0 ? groups.length : i;
-  };
-  const tagRank = (x: T) => {
-    const tags = x.group === null ? undefined : order?.tags.get(x.group.toLowerCase());
-    const i = tags && x.tag !== undefined && x.tag !== null ? tags.indexOf(x.tag) : -1;
-    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
-  };
-  return [...items].sort(
-    (a, b) =>
-      rank(a.group) - rank(b.group) ||
-      tagRank(a) - tagRank(b) ||
-      compareText(a.name.toLowerCase(), b.name.toLowerCase()),
-  );
+  // Each item's keys are computed once, not per comparison (a sort compares n log n times).
+  const ranks = new Map<string, number>();
+  groups.forEach((g, i) => {
+    if (!ranks.has(g.toLowerCase())) ranks.set(g.toLowerCase(), i);
+  });
+  const keyed = items.map((x) => {
+    const group = x.group === null ? null : x.group.toLowerCase();
+    const tags = group === null ? undefined : order?.tags.get(group);
+    const tag = tags && x.tag !== undefined && x.tag !== null ? tags.indexOf(x.tag) : -1;
+    return {
+      x,
+      rank: (group === null ? undefined : ranks.get(group)) ?? groups.length,
+      tag: tag < 0 ? Number.MAX_SAFE_INTEGER : tag,
+      name: x.name.toLowerCase(),
+    };
+  });
+  keyed.sort((a, b) => a.rank - b.rank || a.tag - b.tag || compareText(a.name, b.name));
+  return keyed.map((k) => k.x);
 }
 
 const isDriver = (s: ScmService) => s.type === 1 || s.type === 2;

@@ -107,6 +107,49 @@ export interface SystemEvent {
 /** Model: the machine's clock (the CMOS date nt351 gives, 1996-09-19 12:00:00) plus a second per event. */
 export const BOOT_TIME = Date.UTC(1996, 8, 19, 12, 0, 0) / 1000;
 
+/** EVENT_MESSAGES by source, then id (the first entry wins, as a search from the start finds it). */
+let messages: Map<string, Map<number, (typeof EVENT_MESSAGES)[number]>> | null = null;
+function messageOf(source: string, id: number): (typeof EVENT_MESSAGES)[number] | undefined {
+  if (!messages) {
+    messages = new Map();
+    for (const m of EVENT_MESSAGES) {
+      let ids = messages.get(m.source);
+      if (!ids) {
+        ids = new Map();
+        messages.set(m.source, ids);
+      }
+      if (!ids.has(m.id)) ids.set(m.id, m);
+    }
+  }
+  return messages.get(source)?.get(id);
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+/**
+ * `t` (whole seconds since 1970, UTC) as Date#toISOString writes it, without milliseconds: the
+ * calendar date from the day number (Howard Hinnant's civil_from_days, exact for proleptic Gregorian
+ * dates; years 1000-9999 print as toISOString's do). Date formatting cost more than the rest of
+ * logging an event.
+ */
+export function isoSeconds(t: number): string {
+  const days = Math.floor(t / 86400);
+  const secs = t - days * 86400;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hh = Math.floor(secs / 3600);
+  const mm = Math.floor((secs % 3600) / 60);
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hh)}:${pad2(mm)}:${pad2(secs % 60)}Z`;
+}
+
 export class SystemLog {
   readonly events: SystemEvent[] = [];
   /** I/O error-log packets written before the EventLog service started (its event 6005). */
@@ -150,7 +193,7 @@ export class SystemLog {
       eventId: e.errorCode >>> 0,
       category: e.eventCategory,
       data: e.data,
-      time: new Date(t * 1000).toISOString().replace('.000Z', 'Z'),
+      time: isoSeconds(t),
       timeGenerated: t,
       computer: this.computer,
     };
@@ -160,7 +203,7 @@ export class SystemLog {
 
   /** Logs event `id` of `source` with insertion strings; throws for an event with no template (host bug). */
   add(source: string, id: number, strings: string[] = [], data: Uint8Array | null = null): SystemEvent {
-    const m = EVENT_MESSAGES.find((e) => e.source === source && e.id === id);
+    const m = messageOf(source, id);
     if (!m) throw new Error(`no message template for ${source} event ${id}`);
     const t = BOOT_TIME + this.events.length + 1;
     const e: SystemEvent = {
@@ -177,7 +220,7 @@ export class SystemLog {
       strings,
       eventId: fullEventId(id, m.severity),
       data: data ? [...data].map((b) => b.toString(16).padStart(2, '0')).join('') : null,
-      time: new Date(t * 1000).toISOString().replace('.000Z', 'Z'),
+      time: isoSeconds(t),
       timeGenerated: t,
       computer: this.computer,
     };

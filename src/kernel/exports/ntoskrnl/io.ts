@@ -2,6 +2,7 @@
 import { attachedTop, callDriver, completeRequest } from '../../irp.js';
 import { IO_TYPE_DEVICE } from '../../objects.js';
 import { defineExport } from '../../registry.js';
+import { StructBuffer } from '../../struct-buffer.js';
 import { NTSTATUS } from '../status.js';
 
 export const IoCreateDevice = defineExport({
@@ -14,15 +15,18 @@ export const IoCreateDevice = defineExport({
     const { DEVICE_OBJECT: D, DRIVER_OBJECT: DO } = ctx.mem.layouts;
     const device = ctx.pool.allocate(D.size + extSize!, 0, 'Devi', 'kernel');
     if (device === null) return NTSTATUS.INSUFFICIENT_RESOURCES;
-    ctx.mem.setU16(device + D.Type, IO_TYPE_DEVICE);
-    ctx.mem.setU16(device + D.Size, D.size + extSize!);
-    ctx.mem.setU32(device + D.ReferenceCount, 0);
-    ctx.mem.setPtr(device + D.DriverObject, driver!);
-    ctx.mem.setPtr(device + D.NextDevice, ctx.mem.ptr(driver! + DO.DeviceObject));
-    ctx.mem.setU32(device + D.Characteristics, characteristics!);
-    ctx.mem.setPtr(device + D.DeviceExtension, extSize ? device + D.size : 0);
-    ctx.mem.setU32(device + D.DeviceType, type!);
-    ctx.mem.write(device + D.StackSize, new Uint8Array([1]));
+    const next = ctx.mem.ptr(driver! + DO.DeviceObject);
+    // Fresh pool pages are zero: the DEVICE_OBJECT goes in as one write (ReferenceCount 0).
+    const d = new StructBuffer(ctx, device, D.size);
+    d.u16(D.Type, IO_TYPE_DEVICE);
+    d.u16(D.Size, D.size + extSize!);
+    d.ptr(D.DriverObject, driver!);
+    d.ptr(D.NextDevice, next);
+    d.u32(D.Characteristics, characteristics!);
+    d.ptr(D.DeviceExtension, extSize ? device + D.size : 0);
+    d.u32(D.DeviceType, type!);
+    d.u8(D.StackSize, 1);
+    d.write();
     ctx.mem.setPtr(driver! + DO.DeviceObject, device);
     if (name !== null) ctx.objects.insert(name, { kind: 'device', address: device });
     ctx.mem.setPtr(out!, device);
