@@ -201,7 +201,10 @@ function makeExportPlan(m: LoadedModule, registry: HandlerRegistry, module: stri
 }
 
 /** Runs of an image's pages with equal protection, by the ranges array (see pageRuns). */
-const runsByRanges = new WeakMap<object, { page: number; size: number; runs: readonly PageRun[] }>();
+const runsByRanges = new WeakMap<
+  object,
+  { page: number; size: number; readExecutes: boolean; runs: readonly PageRun[] }
+>();
 interface PageRun {
   readonly offset: number;
   readonly size: number;
@@ -210,16 +213,18 @@ interface PageRun {
 
 /**
  * The image's pages (of `page` bytes) in runs of equal protection, each page getting the union of its
- * sections' (read-only where no section lies). Kept per `ranges` array: a loader that reuses a
- * mapped image across boots hands the same array, whose contents never change.
+ * sections' (read-only where no section lies); with `readExecutes` a read-only page is also
+ * executable. Kept per `ranges` array: a loader that reuses a mapped image across boots hands the
+ * same array, whose contents never change.
  */
 export function pageRuns(
   ranges: LoadedModule['mapped']['ranges'],
   size: number,
   page: number,
+  readExecutes = false,
 ): readonly PageRun[] {
   const hit = runsByRanges.get(ranges);
-  if (hit && hit.page === page && hit.size === size) return hit.runs;
+  if (hit && hit.page === page && hit.size === size && hit.readExecutes === readExecutes) return hit.runs;
   // Each page's protection as bits (1 read, 2 write, 4 execute); a page no section touches is read-only.
   const count = Math.ceil(size / page);
   const bits = new Uint8Array(count);
@@ -228,16 +233,20 @@ export function pageRuns(
     const last = Math.min(count, Math.ceil((r.rva + r.size) / page));
     for (let i = Math.floor(r.rva / page); i < last; i++) bits[i]! |= p | 8;
   }
+  const at = (i: number) => {
+    const b = bits[i]! & 8 ? bits[i]! & 7 : 1;
+    return readExecutes && b === 1 ? 5 : b;
+  };
   const runs: PageRun[] = [];
   for (let i = 0; i < count; ) {
-    const b = bits[i]! & 8 ? bits[i]! & 7 : 1;
+    const b = at(i);
     let end = i + 1;
-    while (end < count && (bits[end]! & 8 ? bits[end]! & 7 : 1) === b) end++;
+    while (end < count && at(end) === b) end++;
     const perm = { read: (b & 1) !== 0, write: (b & 2) !== 0, execute: (b & 4) !== 0 };
     runs.push({ offset: i * page, size: (end - i) * page, perm }); // whole pages, as the engine maps
     i = end;
   }
-  runsByRanges.set(ranges, { page, size, runs });
+  runsByRanges.set(ranges, { page, size, readExecutes, runs });
   return runs;
 }
 
@@ -394,12 +403,18 @@ export class EmulatedKernel {
   /**
    * Copies a loaded image into guest memory with its sections' protections (per page, merged). Pages
    * are the engine's: 4 KiB on x86, 8 KiB on Alpha, where a page gets the union of its sections'.
+   * On x86 a read-only page is executable: page tables had no execute bit before PAE's NX, which
+   * NT 3.51 never used. That also merges an image's header, code and read-only data into one engine
+   * region, and libunicorn 2.0.1's uc_mem_map costs grow with the number of regions, so a cold boot's
+   * cost grew with the square of the drivers (300 extra drivers: 13.0 s CPU with 4-5 regions per
+   * image, 3.9 s with this; docs/benchmarks.md).
    */
   mapModule(m: LoadedModule): void {
     // One mapping per run of pages with equal protection, then one write across them (the engine
     // writes through read-only pages): protecting page by page after the fact split Unicorn's memory
     // regions once per call and made mapping the slowest part of a boot.
-    for (const run of pageRuns(m.mapped.ranges, m.size, this.cpu.pageSize))
+    const readExecutes = this.cpu.arch === 'x86';
+    for (const run of pageRuns(m.mapped.ranges, m.size, this.cpu.pageSize, readExecutes))
       this.cpu.map(m.base + run.offset, run.size, run.perm);
     this.cpu.write(m.base, m.mapped.bytes);
   }

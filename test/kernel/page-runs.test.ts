@@ -42,3 +42,24 @@ describe('pageRuns with an image size that is not a whole number of pages', () =
     expect(plain(pageRuns(fresh, 0x5000, 0x2000)).at(-1)).toEqual([0x4000, 0x2000, R]);
   });
 });
+
+describe('pageRuns on x86 (readExecutes: no execute bit before PAE NX)', () => {
+  it('makes read-only pages executable, so headers, code and read-only data share one run', () => {
+    const withRdata = [
+      ...ranges.map((r) => ({ ...r })),
+      { name: '.rdata', rva: 0x4000, size: 0x300, protection: R },
+    ];
+    expect(plain(pageRuns(withRdata, 0x6000, 0x1000, true))).toEqual([
+      [0, 0x3000, RX],
+      [0x3000, 0x1000, RW],
+      [0x4000, 0x2000, RX],
+    ]);
+    // The same array without readExecutes gets its own answer, not the cached one.
+    expect(plain(pageRuns(withRdata, 0x6000, 0x1000))).toEqual([
+      [0, 0x1000, R],
+      [0x1000, 0x2000, RX],
+      [0x3000, 0x1000, RW],
+      [0x4000, 0x2000, R],
+    ]);
+  });
+});
