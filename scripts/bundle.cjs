@@ -4,6 +4,7 @@
 //   skips Node's ES-module loader; pure ASCII (non-ASCII characters escaped) so Node reads it fast;
 // - cli.cjs.cache, V8's code cache for it, made after running --help, inspect, resolve and boot of the
 //   seed image set in this process, so it holds the functions those commands compile;
+// - koffi is the stand-in scripts/koffi-native.cjs (koffi's entry loads Node's https, crypto and zlib);
 // - main.js, worker.js and their chunks, the same modules as ES modules: the replay workers run
 //   worker.js, and test/cli/start-up.test.ts lists which modules a command loads from them.
 'use strict';
@@ -31,9 +32,22 @@ const lazyChildProcess = {
     }));
   },
 };
+/**
+ * The emulator's `import koffi from 'koffi'` gets scripts/koffi-native.cjs, which loads koffi's native
+ * module without the installer code koffi's entry runs first (and falls back to that entry).
+ */
+const koffiNative = {
+  name: 'koffi-native',
+  setup(build) {
+    const standIn = join(__dirname, 'koffi-native.cjs');
+    build.onResolve({ filter: /^koffi$/ }, (args) =>
+      args.importer === standIn ? undefined : { path: standIn },
+    );
+  },
+};
 const common = {
   bundle: true,
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, koffiNative],
   platform: 'node',
   target: 'node20',
   external: ['koffi', '@alexaltea/capstone-js', '@resvg/resvg-js'],

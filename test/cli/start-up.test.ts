@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
 const KERNEL = 'fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE';
 const SET = 'fixtures/imagesets/kb138713-x86-up';
@@ -107,6 +108,16 @@ describe('modules loaded per command', () => {
       expect(files.filter((f) => /[\\/]node_modules[\\/]/.test(f))).toEqual([]);
     }
   });
+
+  it.skipIf(!haveUnicorn)(
+    "boot loads koffi's native module without koffi's installer helpers (https, crypto, zlib)",
+    () => {
+      const { stdout, builtins, files } = loadedByBin('boot', '--json', SET);
+      expect(JSON.parse(stdout).outcome).toBeDefined();
+      expect(files.some((f) => /[\\/]koffi[\\/]build[\\/].*koffi\.node$/.test(f))).toBe(true);
+      expect(builtins.filter((m) => /^NativeModule (https|crypto|zlib|tls)$/.test(m))).toEqual([]);
+    },
+  );
 });
 
 describe('the bundle code cache', () => {
