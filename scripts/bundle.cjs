@@ -4,9 +4,9 @@
 //   skips Node's ES-module loader; pure ASCII (non-ASCII characters escaped) so Node reads it fast;
 // - cli.cjs.cache, V8's code cache for it, made after running --help, inspect, resolve and boot of the
 //   seed image set in this process, so it holds the functions those commands compile;
-// - koffi is the stand-in scripts/koffi-native.cjs (koffi's entry loads Node's https, crypto and zlib);
 // - main.js, worker.js and their chunks, the same modules as ES modules: the replay workers run
 //   worker.js, and test/cli/start-up.test.ts lists which modules a command loads from them.
+// In both, `koffi` is the stand-in scripts/koffi-native.cjs (koffi's entry loads https, crypto, zlib).
 'use strict';
 const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -43,6 +43,25 @@ const koffiNative = {
     build.onResolve({ filter: /^koffi$/ }, (args) =>
       args.importer === standIn ? undefined : { path: standIn },
     );
+  },
+};
+/**
+ * In the CommonJS bundle, capstone (a CommonJS package) is required through a stand-in module also
+ * where the code import()s it: bin/nt351.js compiles the bundle from a code cache this script made in
+ * another process, and there Node 20 does not find the loader for an import() (the cache carries the
+ * host-defined options it was made with: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, which broke
+ * `nt351 boot --trace`). bundle() checks that no import() is left in cli.cjs.
+ */
+const requireCapstone = {
+  name: 'require-capstone',
+  setup(build) {
+    build.onResolve({ filter: /^@alexaltea\/capstone-js$/ }, (args) =>
+      args.namespace === 'nt351-require' ? undefined : { path: args.path, namespace: 'nt351-require' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'nt351-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 const common = {
@@ -91,6 +110,7 @@ async function bundle() {
   const cjs = join(OUT, 'cli.cjs');
   await esbuild.build({
     ...common,
+    plugins: [...common.plugins, requireCapstone],
     entryPoints: [join(ROOT, 'dist/cli/main.js')],
     format: 'cjs',
     outfile: cjs,
@@ -102,7 +122,10 @@ async function bundle() {
       js: `"use strict";const __nt351_url=require('node:url').pathToFileURL(require('node:path').join(__dirname,'main.js')).href;`,
     },
   });
-  writeFileSync(cjs, ascii(readFileSync(cjs, 'utf8')));
+  const text = readFileSync(cjs, 'utf8');
+  const dynamic = /(?<![\w$.])import\(\s*["'`][^"'`]*/.exec(text);
+  if (dynamic) throw new Error(`cli.cjs has an import() bin/nt351.js cannot run: ${dynamic[0]}`);
+  writeFileSync(cjs, ascii(text));
   await writeCodeCache();
 }
 

@@ -120,6 +120,23 @@ describe('modules loaded per command', () => {
   );
 });
 
+describe.skipIf(!haveUnicorn)('the bundle run by bin/nt351.js', () => {
+  it('disassembles with Capstone (boot --trace): the package is required, not import()ed', () => {
+    // An import() in code compiled from a code cache another process made fails in Node 20
+    // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): scripts/bundle.cjs turns it into require().
+    const r = spawnSync(
+      process.execPath,
+      ['bin/nt351.js', 'boot', '--json', '--trace', 'insn', '--trace-limit', '2', SET],
+      { encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { trace: { entries: { instructions: { text: string }[] }[] } };
+    const texts = report.trace.entries.flatMap((e) => e.instructions.map((i) => i.text));
+    expect(texts).toHaveLength(2);
+    expect(texts.every((t) => /^[a-z]+/.test(t))).toBe(true);
+  });
+});
+
 describe('the bundle code cache', () => {
   const require = createRequire(import.meta.url);
   const { loadBundle, BUNDLE } = require('../../bin/nt351.js') as {
