@@ -4,8 +4,9 @@
 //   skips Node's ES-module loader; pure ASCII (non-ASCII characters escaped) so Node reads it fast;
 // - cli.cjs.cache, V8's code cache for it, made after running --help, inspect, resolve and boot of the
 //   seed image set in this process, so it holds the functions those commands compile;
-// - main.js, worker.js and their chunks, the same modules as ES modules: the replay workers run
-//   worker.js, and test/cli/start-up.test.ts lists which modules a command loads from them.
+// - worker.cjs, what a `replay --jobs` worker thread runs: cli.cjs, with its code cache;
+// - main.js and its chunks, the same modules as ES modules: test/cli/start-up.test.ts lists which
+//   modules a command loads from them.
 // In both, `koffi` is the stand-in scripts/koffi-native.cjs (koffi's entry loads https, crypto, zlib).
 'use strict';
 const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -73,6 +74,17 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * dist/bundle/worker.cjs: a `replay --jobs` worker thread (src/replay/pool.ts starts it when it is
+ * there) that runs the CLI bundle compiled with its code cache, as bin/nt351.js does, instead of the
+ * compiled modules (which a worker would load through the ES-module loader and compile from source).
+ */
+const WORKER = `// A replay worker thread of the CLI bundle (written by scripts/bundle.cjs).
+'use strict';
+const { loadBundle, BUNDLE } = require('../../bin/nt351.js');
+loadBundle(BUNDLE).exports.replayWorker(require('node:worker_threads').parentPort);
+`;
+
 /** Code units outside ASCII, as \u escapes (the bundle has them in strings and regular expressions only). */
 const ascii = (text) =>
   text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -98,7 +110,7 @@ async function bundle() {
   rmSync(OUT, { recursive: true, force: true });
   await esbuild.build({
     ...common,
-    entryPoints: [join(ROOT, 'dist/cli/main.js'), join(ROOT, 'dist/replay/worker.js')],
+    entryPoints: [join(ROOT, 'dist/cli/main.js')],
     splitting: true,
     format: 'esm',
     outdir: OUT,
@@ -126,6 +138,7 @@ async function bundle() {
   const dynamic = /(?<![\w$.])import\(\s*["'`][^"'`]*/.exec(text);
   if (dynamic) throw new Error(`cli.cjs has an import() bin/nt351.js cannot run: ${dynamic[0]}`);
   writeFileSync(cjs, ascii(text));
+  writeFileSync(join(OUT, 'worker.cjs'), WORKER);
   await writeCodeCache();
 }
 

@@ -2,6 +2,7 @@
 // (src/boot, src/sandbox, src/replay, src/analysis, src/system), through their index.ts faces.
 
 import { existsSync, statSync } from 'node:fs';
+import type { MessagePort } from 'node:worker_threads';
 import { Command, CommanderError, Option } from 'commander';
 import type { TraceUnit } from '../boot/index.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
@@ -659,6 +660,14 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
     if (e.code !== 'EPIPE') throw e;
     process.exit(EXIT_CLOSED_PIPE);
   });
+}
+
+/**
+ * Entry of a `replay --jobs` worker thread in the CLI bundle (dist/bundle/worker.cjs, made by
+ * scripts/bundle.cjs): serves scenarios on `parentPort` to the pool of the thread that started it.
+ */
+export async function replayWorker(parentPort: MessagePort): Promise<void> {
+  (await load.replay()).serveScenarios(parentPort);
 }
 
 /** Entry point used by bin/nt351.js. */
