@@ -4,11 +4,13 @@
 //   skips Node's ES-module loader; pure ASCII (non-ASCII characters escaped) so Node reads it fast;
 // - cli.cjs.cache, V8's code cache for it, made after running --help, inspect, resolve and boot of the
 //   seed image set in this process, so it holds the functions those commands compile;
-// - worker.cjs, what a `replay --jobs` worker thread runs: cli.cjs, with its code cache;
+// - worker.cjs, what a `replay --jobs` worker thread runs: cli.cjs, with cli.cjs.worker-cache (made
+//   after a boot and replays, under the V8 flag bin/nt351.js sets for `replay --jobs N`);
 // - main.js and its chunks, the same modules as ES modules: test/cli/start-up.test.ts lists which
 //   modules a command loads from them.
 // In both, `koffi` is the stand-in scripts/koffi-native.cjs (koffi's entry loads https, crypto, zlib).
 'use strict';
+const { spawnSync } = require('node:child_process');
 const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const esbuild = require('esbuild');
@@ -82,28 +84,46 @@ const common = {
 const WORKER = `// A replay worker thread of the CLI bundle (written by scripts/bundle.cjs).
 'use strict';
 const { loadBundle, BUNDLE } = require('../../bin/nt351.js');
-loadBundle(BUNDLE).exports.replayWorker(require('node:worker_threads').parentPort);
+const { parentPort } = require('node:worker_threads');
+loadBundle(BUNDLE, \`\${BUNDLE}.worker-cache\`).exports.replayWorker(parentPort);
 `;
 
 /** Code units outside ASCII, as \u escapes (the bundle has them in strings and regular expressions only). */
 const ascii = (text) =>
   text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-/** Runs the CLI commands the code cache should cover, then writes the cache. */
-async function writeCodeCache() {
+/** Runs the CLI commands in this process, then writes the code cache of the bundle to `file`. */
+async function writeCodeCache(file, commands) {
   const { loadBundle, BUNDLE } = require('../bin/nt351.js');
-  const set = join(ROOT, 'fixtures', 'imagesets', 'kb138713-x86-up');
-  const commands = [
-    ['--help'],
-    ['inspect', join(set, 'WINNT35', 'SYSTEM32', 'NTOSKRNL.EXE')],
-    ['resolve', set],
-    ['boot', '--json', set],
-  ].filter((args) => args.length === 1 || existsSync(args[args.length - 1]));
-  const { exports: cli, script } = loadBundle(BUNDLE);
+  const { exports: cli, script } = loadBundle(BUNDLE, null);
   const quiet = { stdout: () => {}, stderr: () => {} };
-  for (const args of commands) await cli.run(['node', 'nt351', ...args], quiet);
-  writeFileSync(`${BUNDLE}.cache.tmp`, script.createCachedData());
-  renameSync(`${BUNDLE}.cache.tmp`, `${BUNDLE}.cache`);
+  for (const args of commands.filter((a) => a.length === 1 || existsSync(a[a.length - 1])))
+    await cli.run(['node', 'nt351', ...args], quiet);
+  writeFileSync(`${file}.tmp`, script.createCachedData());
+  renameSync(`${file}.tmp`, file);
+}
+
+const SET = join(ROOT, 'fixtures', 'imagesets', 'kb138713-x86-up');
+const BUNDLE = join(OUT, 'cli.cjs');
+
+/** cli.cjs.cache, which bin/nt351.js compiles the bundle with. */
+const mainCache = () =>
+  writeCodeCache(`${BUNDLE}.cache`, [
+    ['--help'],
+    ['inspect', join(SET, 'WINNT35', 'SYSTEM32', 'NTOSKRNL.EXE')],
+    ['resolve', SET],
+    ['boot', '--json', SET],
+  ]);
+
+/**
+ * cli.cjs.worker-cache, which worker.cjs compiles the bundle with: made in a child process under the
+ * flag bin/nt351.js sets for `replay --jobs N` (TIER_UP_LATER; V8 accepts a cache only under the flags
+ * it was made with), after a boot and replays, the code a worker runs.
+ */
+function workerCache() {
+  const { TIER_UP_LATER } = require('../bin/nt351.js');
+  const r = spawnSync(process.execPath, [TIER_UP_LATER, __filename, '--worker-cache'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`worker code cache: exit ${r.status ?? r.signal}`);
 }
 
 async function bundle() {
@@ -119,7 +139,7 @@ async function bundle() {
       js: "import{createRequire as __nt351Require}from'node:module';const require=__nt351Require(import.meta.url);",
     },
   });
-  const cjs = join(OUT, 'cli.cjs');
+  const cjs = BUNDLE;
   await esbuild.build({
     ...common,
     plugins: [...common.plugins, requireCapstone],
@@ -139,10 +159,17 @@ async function bundle() {
   if (dynamic) throw new Error(`cli.cjs has an import() bin/nt351.js cannot run: ${dynamic[0]}`);
   writeFileSync(cjs, ascii(text));
   writeFileSync(join(OUT, 'worker.cjs'), WORKER);
-  await writeCodeCache();
+  await mainCache();
+  workerCache();
 }
 
-bundle().then(
+(process.argv[2] === '--worker-cache'
+  ? writeCodeCache(`${BUNDLE}.worker-cache`, [
+      ['boot', '--json', SET],
+      ['replay', '--filter', 'sp=3', join(ROOT, 'scenarios', 'kb138713')],
+    ])
+  : bundle()
+).then(
   () => process.exit(0),
   (e) => {
     process.stderr.write(`bundle: ${e?.stack ?? e}\n`);
