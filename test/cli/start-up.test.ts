@@ -5,7 +5,7 @@
 // imports them; the module graph is checked on the ES bundle built beside it from the same modules
 // (dist/bundle/main.js, whose loaded files name the modules esbuild put in them in `// path` comments).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +118,34 @@ describe('modules loaded per command', () => {
       expect(builtins.filter((m) => /^NativeModule (https|crypto|zlib|tls)$/.test(m))).toEqual([]);
     },
   );
+});
+
+describe('output to a file', () => {
+  it("is written without loading Node's stream modules, byte for byte as through a pipe", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nt351-out-'));
+    try {
+      const report = join(dir, 'report.cjs');
+      const loaded = join(dir, 'loaded.json');
+      writeFileSync(
+        report,
+        `process.on("exit",()=>require("node:fs").writeFileSync(${JSON.stringify(loaded)},JSON.stringify(process.moduleLoadList)))`,
+      );
+      const out = join(dir, 'out.txt');
+      const fd = openSync(out, 'w');
+      try {
+        spawnSync(process.execPath, ['-r', report, 'bin/nt351.js', 'inspect', KERNEL], {
+          stdio: ['ignore', fd, 'ignore'],
+        });
+      } finally {
+        closeSync(fd);
+      }
+      const builtins = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+      expect(builtins.filter((m) => /^NativeModule (stream|net|tty)$/.test(m))).toEqual([]);
+      expect(readFileSync(out, 'utf8')).toBe(loadedByBin('inspect', KERNEL).stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.skipIf(!haveUnicorn)('the bundle run by bin/nt351.js', () => {
