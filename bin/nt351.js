@@ -53,22 +53,25 @@ function start() {
   const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
   const bundled = mtime(BUNDLE);
   const modules = mtime(MODULES);
-  const cli =
-    bundled !== undefined && (modules === undefined || bundled >= modules)
-      ? loadBundle(BUNDLE).exports
-      : undefined;
-  // Functions tier up ~15 times later for:
+  // Functions tier up ~15 times later (TIER_UP_LATER) for:
   // - `resolve`, which runs its parser over each image once: V8's optimising compiler, at its usual
   //   budget, compiles code that ends before it pays off (a quarter of resolve's CPU on the 125-file
   //   corpus of bench/resolve.ts, a seventh on the 820-file one);
   // - `replay --jobs N` with N > 1, where every core runs scenarios: the optimising compiler, which
   //   with one job works on the otherwise idle core, then competes with the jobs, and each worker's
   //   isolate optimises the same functions again (its background threads took 0.65 s of CPU per
-  //   isolate beside a 0.9 s main thread for the 49 x86 KB scenarios; 0.05 s with this budget). The
-  //   workers compile the bundle with a code cache made under this flag (scripts/bundle.cjs).
+  //   isolate beside a 0.9 s main thread for the 49 x86 KB scenarios; 0.05 s with this budget).
+  // A code cache is only accepted under the flags it was made with: resolve sets the flag after the
+  // bundle is compiled; replay --jobs sets it first and compiles the bundle with cli.cjs.jobs-cache,
+  // made under it after replays (scripts/bundle.cjs), as its workers do (dist/bundle/worker.cjs).
   const command = args.find((a) => !a.startsWith('-'));
-  if (command === 'resolve' || (command === 'replay' && jobsOf(args) > 1))
-    require('node:v8').setFlagsFromString(TIER_UP_LATER);
+  const jobs = command === 'replay' && jobsOf(args) > 1;
+  if (jobs) require('node:v8').setFlagsFromString(TIER_UP_LATER);
+  const cli =
+    bundled !== undefined && (modules === undefined || bundled >= modules)
+      ? loadBundle(BUNDLE, jobs ? `${BUNDLE}.jobs-cache` : undefined).exports
+      : undefined;
+  if (command === 'resolve') require('node:v8').setFlagsFromString(TIER_UP_LATER);
   if (cli) return cli.main(process.argv);
   import('../dist/cli/main.js').then(
     (m) => m.main(process.argv),

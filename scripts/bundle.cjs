@@ -4,8 +4,9 @@
 //   skips Node's ES-module loader; pure ASCII (non-ASCII characters escaped) so Node reads it fast;
 // - cli.cjs.cache, V8's code cache for it, made after running --help, inspect, resolve and boot of the
 //   seed image set in this process, so it holds the functions those commands compile;
-// - worker.cjs, what a `replay --jobs` worker thread runs: cli.cjs, with cli.cjs.worker-cache (made
-//   after a boot and replays, under the V8 flag bin/nt351.js sets for `replay --jobs N`);
+// - cli.cjs.jobs-cache, the code cache `replay --jobs N` (N > 1) compiles it with, in its main thread
+//   and its workers: made after a boot and replays, under the V8 flag bin/nt351.js sets for it;
+// - worker.cjs, what a `replay --jobs` worker thread runs: cli.cjs, with cli.cjs.jobs-cache;
 // - main.js and its chunks, the same modules as ES modules: test/cli/start-up.test.ts lists which
 //   modules a command loads from them.
 // In both, `koffi` is the stand-in scripts/koffi-native.cjs (koffi's entry loads https, crypto, zlib).
@@ -85,7 +86,7 @@ const WORKER = `// A replay worker thread of the CLI bundle (written by scripts/
 'use strict';
 const { loadBundle, BUNDLE } = require('../../bin/nt351.js');
 const { parentPort } = require('node:worker_threads');
-loadBundle(BUNDLE, \`\${BUNDLE}.worker-cache\`).exports.replayWorker(parentPort);
+loadBundle(BUNDLE, \`\${BUNDLE}.jobs-cache\`).exports.replayWorker(parentPort);
 `;
 
 /** Code units outside ASCII, as \u escapes (the bundle has them in strings and regular expressions only). */
@@ -116,14 +117,14 @@ const mainCache = () =>
   ]);
 
 /**
- * cli.cjs.worker-cache, which worker.cjs compiles the bundle with: made in a child process under the
- * flag bin/nt351.js sets for `replay --jobs N` (TIER_UP_LATER; V8 accepts a cache only under the flags
- * it was made with), after a boot and replays, the code a worker runs.
+ * cli.cjs.jobs-cache, which `replay --jobs N` (bin/nt351.js) and its workers (worker.cjs) compile the
+ * bundle with: made in a child process under the flag bin/nt351.js sets for it (TIER_UP_LATER; V8
+ * accepts a cache only under the flags it was made with), after a boot and replays.
  */
-function workerCache() {
+function jobsCache() {
   const { TIER_UP_LATER } = require('../bin/nt351.js');
-  const r = spawnSync(process.execPath, [TIER_UP_LATER, __filename, '--worker-cache'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`worker code cache: exit ${r.status ?? r.signal}`);
+  const r = spawnSync(process.execPath, [TIER_UP_LATER, __filename, '--jobs-cache'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`replay --jobs code cache: exit ${r.status ?? r.signal}`);
 }
 
 async function bundle() {
@@ -160,11 +161,11 @@ async function bundle() {
   writeFileSync(cjs, ascii(text));
   writeFileSync(join(OUT, 'worker.cjs'), WORKER);
   await mainCache();
-  workerCache();
+  jobsCache();
 }
 
-(process.argv[2] === '--worker-cache'
-  ? writeCodeCache(`${BUNDLE}.worker-cache`, [
+(process.argv[2] === '--jobs-cache'
+  ? writeCodeCache(`${BUNDLE}.jobs-cache`, [
       ['boot', '--json', SET],
       ['replay', '--filter', 'sp=3', join(ROOT, 'scenarios', 'kb138713')],
     ])

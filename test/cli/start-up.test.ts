@@ -178,13 +178,13 @@ describe('the bundle code cache', () => {
     expect(script.cachedDataRejected).toBe(false);
   });
 
-  it("the replay workers' cache is accepted under the V8 flag bin/nt351.js sets for replay --jobs 2", () => {
+  it('the cache of replay --jobs 2 (main thread and workers) is accepted under the V8 flag it runs with', () => {
     // In a child, the flag set at run time as bin/nt351.js sets it (V8 checks a cache's flags).
     const r = spawnSync(
       process.execPath,
       [
         '-e',
-        'const b=require(process.argv[1]);require("node:v8").setFlagsFromString(b.TIER_UP_LATER);const l=b.loadBundle(b.BUNDLE,b.BUNDLE+".worker-cache");console.log(typeof l.exports.replayWorker,l.script.cachedDataRejected)',
+        'const b=require(process.argv[1]);require("node:v8").setFlagsFromString(b.TIER_UP_LATER);const l=b.loadBundle(b.BUNDLE,b.BUNDLE+".jobs-cache");console.log(typeof l.exports.replayWorker,l.script.cachedDataRejected)',
         join(process.cwd(), 'bin/nt351.js'),
       ],
       { encoding: 'utf8' },
