@@ -1,7 +1,8 @@
 // The nt351 command line: argument parsing and output only; the work is done by the layers below
 // (src/boot, src/sandbox, src/replay, src/analysis, src/system), through their index.ts faces.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, statSync, writeSync } from 'node:fs';
+import type { MessagePort } from 'node:worker_threads';
 import { Command, CommanderError, Option } from 'commander';
 import type { TraceUnit } from '../boot/index.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
@@ -47,11 +48,38 @@ export interface Io {
   /** stderr is a terminal: progress is drawn in place there. */
   stderrIsTTY?: boolean;
 }
+
+const direct = new Map<number, boolean>();
+/**
+ * Whether fd 1 or 2 is a regular file or /dev/null: the CLI writes those with writeSync, as the
+ * stream Node makes for them (a SyncWriteStream) does, without loading Node's stream modules (issue
+ * 19: ~4 ms of `nt351 boot --json`'s start-up). Pipes and terminals go through process.stdout and
+ * process.stderr (asynchronous pipes, the closed-pipe exit below).
+ */
+function writtenDirectly(fd: 1 | 2): boolean {
+  let known = direct.get(fd);
+  if (known === undefined) {
+    try {
+      const st = fstatSync(fd);
+      known = st.isFile() || (st.isCharacterDevice() && st.rdev === statSync('/dev/null').rdev);
+    } catch {
+      known = false;
+    }
+    direct.set(fd, known);
+  }
+  return known;
+}
+
+const stream = (fd: 1 | 2) => (fd === 1 ? process.stdout : process.stderr);
+const writeTo = (fd: 1 | 2) => (s: string) => {
+  if (writtenDirectly(fd)) writeSync(fd, s);
+  else stream(fd).write(s);
+};
 const processIo: Io = {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
+  stdout: writeTo(1),
+  stderr: writeTo(2),
   get stderrIsTTY() {
-    return process.stderr.isTTY === true;
+    return !writtenDirectly(2) && process.stderr.isTTY === true;
   },
 };
 
@@ -661,10 +689,17 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
+/**
+ * Entry of a `replay --jobs` worker thread in the CLI bundle (dist/bundle/worker.cjs, made by
+ * scripts/bundle.cjs): serves scenarios on `parentPort` to the pool of the thread that started it.
+ */
+export async function replayWorker(parentPort: MessagePort): Promise<void> {
+  (await load.replay()).serveScenarios(parentPort);
+}
+
 /** Entry point used by bin/nt351.js. */
 export function main(argv: readonly string[]): void {
-  exitQuietlyOnClosedPipe(process.stdout);
-  exitQuietlyOnClosedPipe(process.stderr);
+  for (const fd of [1, 2] as const) if (!writtenDirectly(fd)) exitQuietlyOnClosedPipe(stream(fd));
   void run(argv).then((code) => {
     process.exitCode = code;
   });

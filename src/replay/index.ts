@@ -10,6 +10,7 @@ import { defaultMediaRoot, type RunScenarioOptions, runScenario, type ScenarioRe
 import { MAX_SCENARIO_BYTES, parseScenarios, type Scenario, ScenarioError } from './scenario.js';
 
 export type { Difference } from './expect.js';
+export { serveScenarios } from './pool.js';
 export {
   DEFAULT_MEDIA_ROOT,
   defaultMediaRoot,

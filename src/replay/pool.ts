@@ -1,7 +1,8 @@
 // The replay pool: this thread and long-lived worker threads (worker.ts) take scenarios from one
 // shared queue; each worker loads the emulator once and runs many scenarios. Results keep the
 // scenarios' order whatever order they finish in, so the report is the same as one job's.
-import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import { type RunScenarioOptions, runScenario, type ScenarioResult } from './run.js';
 import type { Scenario } from './scenario.js';
 
@@ -44,9 +45,39 @@ export function takeScenario(queue: SharedArrayBuffer, fromBack: boolean): numbe
   }
 }
 
+/**
+ * The script a worker thread runs: worker.cjs when there is one beside this module, that is in the
+ * CLI bundle (dist/bundle/, scripts/bundle.cjs: a worker running the CLI's own CommonJS bundle from
+ * its V8 code cache, as bin/nt351.js does), else worker.js (the compiled package).
+ */
+function workerScript(): URL {
+  const bundled = new URL('./worker.cjs', import.meta.url);
+  return existsSync(bundled) ? bundled : new URL('./worker.js', import.meta.url);
+}
+
 /** Starts `n` replay workers (they load the emulator while the caller reads the scenarios). */
 export function startWorkers(n: number): Worker[] {
-  return Array.from({ length: n }, () => new Worker(new URL('./worker.js', import.meta.url)));
+  const script = workerScript();
+  return Array.from({ length: n }, () => new Worker(script));
+}
+
+/**
+ * A worker's side of the pool, on `port` (the worker's parentPort): takes scenarios from the back of
+ * the queue it is sent, one at a time until it is empty, posting each result. Says when it is ready.
+ */
+export function serveScenarios(port: MessagePort): void {
+  port.on('message', async (m: WorkerRequest) => {
+    for (let index = takeScenario(m.queue, true); index >= 0; index = takeScenario(m.queue, true)) {
+      let reply: WorkerReply;
+      try {
+        reply = { index, result: await runScenario(m.scenarios[index]!, m.opts) };
+      } catch (e) {
+        reply = { index, error: (e as Error).stack ?? String(e) };
+      }
+      port.postMessage(reply);
+    }
+  });
+  port.postMessage({ ready: true } satisfies WorkerReply);
 }
 
 /**

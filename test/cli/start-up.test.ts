@@ -5,12 +5,13 @@
 // imports them; the module graph is checked on the ES bundle built beside it from the same modules
 // (dist/bundle/main.js, whose loaded files name the modules esbuild put in them in `// path` comments).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { haveUnicorn } from '../helpers/unicorn.js';
 
 const KERNEL = 'fixtures/imagesets/kb138713-x86-up/WINNT35/SYSTEM32/NTOSKRNL.EXE';
 const SET = 'fixtures/imagesets/kb138713-x86-up';
@@ -107,6 +108,61 @@ describe('modules loaded per command', () => {
       expect(files.filter((f) => /[\\/]node_modules[\\/]/.test(f))).toEqual([]);
     }
   });
+
+  it.skipIf(!haveUnicorn)(
+    "boot loads koffi's native module without koffi's installer helpers (https, crypto, zlib)",
+    () => {
+      const { stdout, builtins, files } = loadedByBin('boot', '--json', SET);
+      expect(JSON.parse(stdout).outcome).toBeDefined();
+      expect(files.some((f) => /[\\/]koffi[\\/]build[\\/].*koffi\.node$/.test(f))).toBe(true);
+      expect(builtins.filter((m) => /^NativeModule (https|crypto|zlib|tls)$/.test(m))).toEqual([]);
+    },
+  );
+});
+
+describe('output to a file', () => {
+  it("is written without loading Node's stream modules, byte for byte as through a pipe", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nt351-out-'));
+    try {
+      const report = join(dir, 'report.cjs');
+      const loaded = join(dir, 'loaded.json');
+      writeFileSync(
+        report,
+        `process.on("exit",()=>require("node:fs").writeFileSync(${JSON.stringify(loaded)},JSON.stringify(process.moduleLoadList)))`,
+      );
+      const out = join(dir, 'out.txt');
+      const fd = openSync(out, 'w');
+      try {
+        spawnSync(process.execPath, ['-r', report, 'bin/nt351.js', 'inspect', KERNEL], {
+          stdio: ['ignore', fd, 'ignore'],
+        });
+      } finally {
+        closeSync(fd);
+      }
+      const builtins = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+      expect(builtins.filter((m) => /^NativeModule (stream|net|tty)$/.test(m))).toEqual([]);
+      expect(readFileSync(out, 'utf8')).toBe(loadedByBin('inspect', KERNEL).stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!haveUnicorn)('the bundle run by bin/nt351.js', () => {
+  it('disassembles with Capstone (boot --trace): the package is required, not import()ed', () => {
+    // An import() in code compiled from a code cache another process made fails in Node 20
+    // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): scripts/bundle.cjs turns it into require().
+    const r = spawnSync(
+      process.execPath,
+      ['bin/nt351.js', 'boot', '--json', '--trace', 'insn', '--trace-limit', '2', SET],
+      { encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { trace: { entries: { instructions: { text: string }[] }[] } };
+    const texts = report.trace.entries.flatMap((e) => e.instructions.map((i) => i.text));
+    expect(texts).toHaveLength(2);
+    expect(texts.every((t) => /^[a-z]+/.test(t))).toBe(true);
+  });
 });
 
 describe('the bundle code cache', () => {
@@ -120,6 +176,20 @@ describe('the bundle code cache', () => {
     const { exports, script } = loadBundle(BUNDLE);
     expect(typeof exports.main).toBe('function');
     expect(script.cachedDataRejected).toBe(false);
+  });
+
+  it('the cache of replay --jobs 2 (main thread and workers) is accepted under the V8 flag it runs with', () => {
+    // In a child, the flag set at run time as bin/nt351.js sets it (V8 checks a cache's flags).
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        'const b=require(process.argv[1]);require("node:v8").setFlagsFromString(b.TIER_UP_LATER);const l=b.loadBundle(b.BUNDLE,b.BUNDLE+".jobs-cache");console.log(typeof l.exports.replayWorker,l.script.cachedDataRejected)',
+        join(process.cwd(), 'bin/nt351.js'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.stdout).toBe('function false\n');
   });
 
   it('is ignored when it does not fit the bundle (corrupt, or made for another build)', () => {
