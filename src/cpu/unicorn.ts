@@ -18,7 +18,7 @@
 // hookCode drops the cached translations of its range for the same reason.
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
-import { HostMemory } from './unicorn-memory.js';
+import { type DirectRange, HostMemory } from './unicorn-memory.js';
 import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
 
 export { GuestMemoryLimitError };
@@ -220,6 +220,15 @@ const MAX_REUSED_REGION = 0x400000;
 /** Host writes up to this size may go to the page copy (UnicornX86.pageCopy). */
 const SMALL_WRITE = 64;
 let zeros = new Uint8Array(0);
+/** No direct range (UnicornX86.rd/wr): no address satisfies lo <= a, a + size <= hi. */
+const NO_RANGE: DirectRange = {
+  lo: 1,
+  hi: 0,
+  base: 0,
+  bytes: new Uint8Array(0),
+  view: new DataView(new ArrayBuffer(0)),
+  plain: false,
+};
 
 /** Registers that read back exactly what setReg wrote (see UnicornX86.regCache). */
 const GENERAL_REGS = new Set<X86Reg>(['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip']);
@@ -441,6 +450,16 @@ export class UnicornX86 implements X86Cpu {
   private pageHi = 0;
   /** Page of the last small host write, and the copy holds it. */
   private lastWritePage = -1;
+  /**
+   * Direct host access (issue 19, host-backed memory only): the region of the last host read, and of
+   * the last host write to a plain region (DirectRange.plain), where reads and writes are typed-array
+   * accesses with none of writeBytes's and beforeRead's checks, valid because fill() found that none
+   * applies to the region: it is live (not stale), nothing is waiting for its zero fill, and (wr) no
+   * translated code or guard exit can come from its bytes. Reset (noDirect) by all that can change
+   * that: map, unmap, protect, park, guardStale, close.
+   */
+  private rd: DirectRange = NO_RANGE;
+  private wr: DirectRange = NO_RANGE;
 
   constructor(options: UnicornOptions = {}) {
     const library = options.library ?? 'libunicorn.so.2';
@@ -522,6 +541,7 @@ export class UnicornX86 implements X86Cpu {
    */
   private park(): boolean {
     if (this.running || !this.initialContext) return false;
+    this.noDirect();
     for (const h of [...this.userHooks]) h.remove();
     this.unwatchStale();
     this.interruptHooks.clear();
@@ -555,10 +575,7 @@ export class UnicornX86 implements X86Cpu {
   private zeroPending(): void {
     for (const r of this.unzeroed.splice(0)) {
       if (zeros.length < r.size) zeros = new Uint8Array(Math.max(r.size, 0x10000));
-      this.check(
-        this.api.memWrite(this.uc, r.address, zeros, r.size),
-        `uc_mem_write 0x${r.address.toString(16)}`,
-      );
+      this.check(this.api.memWrite(this.uc, r.address, zeros, r.size), 'uc_mem_write', r.address);
       this.dropTranslations(r.address, r.size);
     }
   }
@@ -568,9 +585,9 @@ export class UnicornX86 implements X86Cpu {
    * translated in a run that ended in a fault was still run after the page was rewritten (measured).
    */
   private dropTranslations(address: number, size: number): void {
+    // Deleting the entry being visited is safe in a Set's iteration (no copy needed).
     if (this.parkedExits.size > 0)
-      for (const a of [...this.parkedExits])
-        if (a >= address && a < address + size) this.parkedExits.delete(a);
+      for (const a of this.parkedExits) if (a >= address && a < address + size) this.parkedExits.delete(a);
     this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
   }
 
@@ -602,12 +619,14 @@ export class UnicornX86 implements X86Cpu {
    * Reads and fetches fault at once; a write hook catches writes (see staleWrite).
    */
   private guardStale(): void {
+    this.noDirect();
     for (const r of this.stale) {
       if (r.guarded) continue;
       const writable = (r.perms & UC_PROT_WRITE) !== 0;
       this.check(
         this.api.memProtect(this.uc, r.address, r.size, writable ? UC_PROT_WRITE : 0),
-        `uc_mem_protect 0x${r.address.toString(16)}`,
+        'uc_mem_protect',
+        r.address,
       );
       r.guarded = true;
     }
@@ -730,7 +749,7 @@ export class UnicornX86 implements X86Cpu {
     while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
     if (to > from) this.staleWatchesStale = true;
     for (const r of this.stale.splice(from, to - from)) {
-      this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
+      this.check(this.api.memUnmap(this.uc, r.address, r.size), 'uc_mem_unmap', r.address);
     }
   }
 
@@ -1032,8 +1051,12 @@ export class UnicornX86 implements X86Cpu {
     if (err !== UcErr.OK) this.check(err, `uc_reg_write ${id}`);
   }
 
-  private check(err: number, what: string): void {
-    if (err !== UcErr.OK) throw new UnicornError(`${what}: ${this.api.strerror(err)} (uc_err ${err})`, err);
+  /** Throws for a failed call `what` (of guest memory at `address`, `size` bytes when given). */
+  private check(err: number, what: string, address?: number, size?: number): void {
+    if (err === UcErr.OK) return;
+    const at = address === undefined ? '' : ` 0x${address.toString(16)}`;
+    const span = size === undefined ? '' : `+0x${size.toString(16)}`;
+    throw new UnicornError(`${what}${at}${span}: ${this.api.strerror(err)} (uc_err ${err})`, err);
   }
 
   private hostFailure(e: unknown): void {
@@ -1152,6 +1175,7 @@ export class UnicornX86 implements X86Cpu {
 
   map(address: number, size: number, perm: Perm): void {
     this.flushPage();
+    this.noDirect();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
     this.unwatch(address, size);
@@ -1160,10 +1184,7 @@ export class UnicornX86 implements X86Cpu {
       if (this.codeGuard) this.trackExec(address, size, perm);
       return;
     }
-    this.check(
-      this.api.memMap(this.uc, address, size, ucPerms(perm)),
-      `uc_mem_map 0x${address.toString(16)}+0x${size.toString(16)}`,
-    );
+    this.check(this.api.memMap(this.uc, address, size, ucPerms(perm)), 'uc_mem_map', address, size);
     this.mappedBytes += size;
     if (this.codeGuard) this.trackExec(address, size, perm);
   }
@@ -1178,10 +1199,7 @@ export class UnicornX86 implements X86Cpu {
     const [r] = this.stale.splice(i, 1);
     this.staleWatchesStale = true;
     if (r!.perms !== perms || r!.guarded)
-      this.check(
-        this.api.memProtect(this.uc, address, size, perms),
-        `uc_mem_protect 0x${address.toString(16)}`,
-      );
+      this.check(this.api.memProtect(this.uc, address, size, perms), 'uc_mem_protect', address);
     this.unzeroed.push({ address, size });
     // During a run (a handler mapping pool pages) the guest may write there before the host touches
     // it: zeroed now, or a later zero-fill would wipe what the guest wrote.
@@ -1191,9 +1209,10 @@ export class UnicornX86 implements X86Cpu {
 
   unmap(address: number, size: number): void {
     this.flushPage();
+    this.noDirect();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
-    this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
+    this.check(this.api.memUnmap(this.uc, address, size), 'uc_mem_unmap', address);
     this.mappedBytes -= size;
     if (this.codeGuard) this.forgetCode(address, size);
   }
@@ -1203,12 +1222,10 @@ export class UnicornX86 implements X86Cpu {
   }
   protect(address: number, size: number, perm: Perm): void {
     this.flushPage();
+    this.noDirect();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
-    this.check(
-      this.api.memProtect(this.uc, address, size, ucPerms(perm)),
-      `uc_mem_protect 0x${address.toString(16)}`,
-    );
+    this.check(this.api.memProtect(this.uc, address, size, ucPerms(perm)), 'uc_mem_protect', address);
     if (this.codeGuard) {
       this.trackExec(address, size, perm);
       // The guest may have written code here while it was not executable.
@@ -1224,13 +1241,40 @@ export class UnicornX86 implements X86Cpu {
   }
 
   read(address: number, size: number): Uint8Array {
+    const d = this.rd;
+    if (address >= d.lo && address + size <= d.hi)
+      return d.bytes.slice(address - d.base, address - d.base + size);
     this.beforeRead(address, size);
     const out = new Uint8Array(size);
-    this.check(this.api.memRead(this.uc, address, out, size), `uc_mem_read 0x${address.toString(16)}`);
+    this.check(this.api.memRead(this.uc, address, out, size), 'uc_mem_read', address);
     return out;
   }
   write(address: number, bytes: Uint8Array): void {
-    this.writeBytes(address, bytes, bytes.length);
+    const d = this.wr;
+    if (address >= d.lo && address + bytes.length <= d.hi) d.bytes.set(bytes, address - d.base);
+    else this.writeBytes(address, bytes, bytes.length);
+  }
+
+  /** Forgets the direct ranges (see rd). */
+  private noDirect(): void {
+    this.rd = NO_RANGE;
+    this.wr = NO_RANGE;
+  }
+
+  /**
+   * Makes the region holding [address, address + size) the direct one for reads (rd) and, when plain,
+   * writes (wr), if none of the slow path's checks applies to it (see rd); returns whether the access
+   * (a write when `write`) can now go direct.
+   */
+  private fill(address: number, size: number, write: boolean): boolean {
+    if (!this.memory || this.unzeroed.length > 0) return false;
+    const r = this.memory.direct(address);
+    if (!r || address + size > r.hi) return false;
+    if (this.stale.length > 0 && this.inStale(r.lo, r.hi - r.lo)) return false;
+    // execPages (the code guard's) only holds pages HostMemory saw mapped executable: plain excludes them.
+    this.rd = r;
+    if (r.plain) this.wr = r;
+    return !write || r.plain;
   }
 
   /** Writes the page copy's changed bytes back (see pageCopy); call before any other engine use. */
@@ -1242,7 +1286,8 @@ export class UnicornX86 implements X86Cpu {
     const lo = this.pageLo;
     this.check(
       this.api.memWrite(this.uc, at + lo, this.pageCopy!.subarray(lo, this.pageHi), this.pageHi - lo),
-      `uc_mem_write 0x${(at + lo).toString(16)}`,
+      'uc_mem_write',
+      at + lo,
     );
   }
 
@@ -1264,10 +1309,7 @@ export class UnicornX86 implements X86Cpu {
         return false;
       }
       this.pageCopy ??= new Uint8Array(page);
-      this.check(
-        this.api.memRead(this.uc, first, this.pageCopy, page),
-        `uc_mem_read 0x${first.toString(16)}`,
-      );
+      this.check(this.api.memRead(this.uc, first, this.pageCopy, page), 'uc_mem_read', first);
       this.pageAt = first;
       this.pageLo = page;
       this.pageHi = 0;
@@ -1281,17 +1323,18 @@ export class UnicornX86 implements X86Cpu {
 
   /** Writes the first `length` bytes of `bytes` (a stale region reads as unmapped: see reuse). */
   private writeBytes(address: number, bytes: Uint8Array, length: number): void {
-    if (this.writeToPage(address, bytes, length)) return;
+    if (this.fill(address, length, true)) {
+      this.wr.bytes.set(length === bytes.length ? bytes : bytes.subarray(0, length), address - this.wr.base);
+      return;
+    }
+    // Host-backed memory is written in place: the page copy would only add a copy.
+    if (!this.memory && this.writeToPage(address, bytes, length)) return;
     if (this.pageAt >= 0) this.flushPage();
     if (this.stale.length > 0 && this.inStale(address, length))
       this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
     if (this.unzeroed.length > 0 && this.beforeWrite(address, length))
       this.writeChanged(address, bytes.subarray(0, length));
-    else
-      this.check(
-        this.api.memWrite(this.uc, address, bytes, length),
-        `uc_mem_write 0x${address.toString(16)}`,
-      );
+    else this.check(this.api.memWrite(this.uc, address, bytes, length), 'uc_mem_write', address);
     if (this.codeGuard && this.execPages.size > 0)
       this.rescanExec(address, length, bytes.subarray(0, length));
   }
@@ -1306,60 +1349,83 @@ export class UnicornX86 implements X86Cpu {
     let now: Uint8Array | null = null;
     if (!this.memory?.covers(address, bytes.length)) {
       now = new Uint8Array(bytes.length);
-      this.check(
-        this.api.memRead(this.uc, address, now, bytes.length),
-        `uc_mem_read 0x${address.toString(16)}`,
-      );
+      this.check(this.api.memRead(this.uc, address, now, bytes.length), 'uc_mem_read', address);
     }
     const page = this.pageSize;
     for (let at = 0; at < bytes.length; ) {
       // Chunks end on page boundaries of guest addresses.
-      const end = Math.min(bytes.length, at + page - ((address + at) % page));
+      const end = Math.min(bytes.length, at + page - ((address + at) & (page - 1)));
       const had = now ? now.subarray(at, end) : this.memory!.view(address + at, end - at);
       const want = bytes.subarray(at, end);
       if (!had || Buffer.compare(had, want) !== 0) {
-        this.check(
-          this.api.memWrite(this.uc, address + at, want, end - at),
-          `uc_mem_write 0x${(address + at).toString(16)}`,
-        );
+        this.check(this.api.memWrite(this.uc, address + at, want, end - at), 'uc_mem_write', address + at);
         this.dropTranslations(address + at, end - at);
       }
       at = end;
     }
   }
   private readScratch(address: number, size: number): DataView {
+    if (this.fill(address, size, false)) return this.rd.view;
     this.beforeRead(address, size);
     const err = this.api.memRead(this.uc, address, this.scratch, size);
-    if (err !== UcErr.OK) this.check(err, `uc_mem_read 0x${address.toString(16)}`);
+    if (err !== UcErr.OK) this.check(err, 'uc_mem_read', address);
     return this.scratchView;
+  }
+  /** Where readScratch's view holds `address`: the direct range when fill() made it serve the read. */
+  private scratchAt(view: DataView, address: number): number {
+    return view === this.scratchView ? 0 : address - this.rd.base;
   }
   /** A little-endian 64-bit value at `address` (AMD64's stack words, unicorn-x64.ts). */
   readU64(address: number): bigint {
-    return this.readScratch(address, 8).getBigUint64(0, true);
+    const d = this.rd;
+    if (address >= d.lo && address + 8 <= d.hi) return d.view.getBigUint64(address - d.base, true);
+    const v = this.readScratch(address, 8);
+    return v.getBigUint64(this.scratchAt(v, address), true);
   }
   private writeScratch(address: number, size: number): void {
     this.writeBytes(address, this.scratch, size);
   }
   readU8(address: number): number {
-    return this.readScratch(address, 1).getUint8(0);
+    const d = this.rd;
+    if (address >= d.lo && address + 1 <= d.hi) return d.bytes[address - d.base]!;
+    const v = this.readScratch(address, 1);
+    return v.getUint8(this.scratchAt(v, address));
   }
   readU16(address: number): number {
-    return this.readScratch(address, 2).getUint16(0, true);
+    const d = this.rd;
+    if (address >= d.lo && address + 2 <= d.hi) return d.view.getUint16(address - d.base, true);
+    const v = this.readScratch(address, 2);
+    return v.getUint16(this.scratchAt(v, address), true);
   }
   readU32(address: number): number {
-    return this.readScratch(address, 4).getUint32(0, true);
+    const d = this.rd;
+    if (address >= d.lo && address + 4 <= d.hi) return d.view.getUint32(address - d.base, true);
+    const v = this.readScratch(address, 4);
+    return v.getUint32(this.scratchAt(v, address), true);
   }
   writeU8(address: number, value: number): void {
-    this.scratchView.setUint8(0, value & 0xff);
-    this.writeScratch(address, 1);
+    const d = this.wr;
+    if (address >= d.lo && address + 1 <= d.hi) d.bytes[address - d.base] = value;
+    else {
+      this.scratchView.setUint8(0, value & 0xff);
+      this.writeScratch(address, 1);
+    }
   }
   writeU16(address: number, value: number): void {
-    this.scratchView.setUint16(0, value & 0xffff, true);
-    this.writeScratch(address, 2);
+    const d = this.wr;
+    if (address >= d.lo && address + 2 <= d.hi) d.view.setUint16(address - d.base, value, true);
+    else {
+      this.scratchView.setUint16(0, value & 0xffff, true);
+      this.writeScratch(address, 2);
+    }
   }
   writeU32(address: number, value: number): void {
-    this.scratchView.setUint32(0, value >>> 0, true);
-    this.writeScratch(address, 4);
+    const d = this.wr;
+    if (address >= d.lo && address + 4 <= d.hi) d.view.setUint32(address - d.base, value >>> 0, true);
+    else {
+      this.scratchView.setUint32(0, value >>> 0, true);
+      this.writeScratch(address, 4);
+    }
   }
 
   reg(name: X86Reg): number {
@@ -1621,6 +1687,7 @@ export class UnicornX86 implements X86Cpu {
   close(): void {
     if (!this.uc || parked.includes(this)) return;
     this.flushPage();
+    this.noDirect();
     if (this.recyclable && parked.length < MAX_PARKED && this.park()) {
       parked.push(this);
       return;
