@@ -400,6 +400,12 @@ export class UnicornX86 implements X86Cpu {
   private staleWatches: { begin: number; end: number; hook: HookHandle }[] = [];
   private staleWatchesStale = false;
   /**
+   * Ranges where stale regions went or live memory came since the watches were built: only the
+   * watches over them are rebuilt before the next run (rewatchChanged), not all (issue 19: a warm boot
+   * with many drivers rebuilt them for every driver, a scan of every stale region each time).
+   */
+  private staleChanged: { address: number; size: number }[] = [];
+  /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
    * written over its sections' regions). uc_mem_write drops translated code in what it writes.
@@ -585,10 +591,15 @@ export class UnicornX86 implements X86Cpu {
    * translated in a run that ended in a fault was still run after the page was rewritten (measured).
    */
   private dropTranslations(address: number, size: number): void {
+    this.forgetParkedExits(address, size);
+    this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
+  }
+
+  /** The parked exits in [address, address + size) go: the translations made with them went. */
+  private forgetParkedExits(address: number, size: number): void {
     // Deleting the entry being visited is safe in a Set's iteration (no copy needed).
     if (this.parkedExits.size > 0)
       for (const a of this.parkedExits) if (a >= address && a < address + size) this.parkedExits.delete(a);
-    this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
   }
 
   /**
@@ -642,19 +653,44 @@ export class UnicornX86 implements X86Cpu {
    */
   private watchStaleRuns(): void {
     this.staleWatchesStale = false;
+    this.staleChanged = [];
     this.unwatchStale();
+    this.watchRunsIn(0, 2 ** 32);
+  }
+
+  /**
+   * Before a run: rebuilds the watches over the ranges in staleChanged. Stale regions only ever go
+   * (until the next park rebuilds everything), so a run can only shrink or split within its watch.
+   */
+  private rewatchChanged(): void {
+    const changed = this.staleChanged;
+    this.staleChanged = [];
+    const hit = this.staleWatches.filter((w) =>
+      changed.some((c) => w.begin < c.address + c.size && c.address <= w.end),
+    );
+    if (hit.length === 0) return;
+    this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
+    for (const w of hit) {
+      w.hook.remove();
+      this.watchRunsIn(w.begin, w.end);
+    }
+  }
+
+  /** Adds the watches over the runs of the stale regions lying in [lo, hi]. */
+  private watchRunsIn(lo: number, hi: number): void {
     const live = this.stale.length > 0 && !this.memory ? this.regions() : null;
     const mappedBetween = (begin: number, end: number) =>
       begin < end &&
       (this.memory ? this.memory.mappedIn(begin, end) : live!.some((r) => r.begin < end && begin <= r.end));
-    for (let i = 0; i < this.stale.length; ) {
+    const stop = this.staleFrom(hi + 1);
+    for (let i = this.staleFrom(lo); i < stop; ) {
       let j = i;
       let writable = false;
       for (;;) {
         const r = this.stale[j]!;
         if (r.perms & UC_PROT_WRITE && r.guarded && !r.closed) writable = true;
         const next = this.stale[j + 1];
-        if (!next || mappedBetween(r.address + r.size, next.address)) break;
+        if (j + 1 >= stop || !next || mappedBetween(r.address + r.size, next.address)) break;
         j++;
       }
       const first = this.stale[i]!;
@@ -680,7 +716,7 @@ export class UnicornX86 implements X86Cpu {
   private unwatch(address: number, size: number): void {
     if (this.staleWatches.length === 0) return;
     if (!this.running) {
-      this.staleWatchesStale = true;
+      this.staleChanged.push({ address, size });
       return;
     }
     const end = address + size - 1;
@@ -747,7 +783,7 @@ export class UnicornX86 implements X86Cpu {
     const from = this.staleFrom(address);
     let to = from;
     while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
-    if (to > from) this.staleWatchesStale = true;
+    if (to > from) this.staleChanged.push({ address, size });
     for (const r of this.stale.splice(from, to - from)) {
       this.check(this.api.memUnmap(this.uc, r.address, r.size), 'uc_mem_unmap', r.address);
     }
@@ -1197,7 +1233,7 @@ export class UnicornX86 implements X86Cpu {
       return false;
     }
     const [r] = this.stale.splice(i, 1);
-    this.staleWatchesStale = true;
+    this.staleChanged.push({ address, size });
     if (r!.perms !== perms || r!.guarded)
       this.check(this.api.memProtect(this.uc, address, size, perms), 'uc_mem_protect', address);
     this.unzeroed.push({ address, size });
@@ -1359,7 +1395,10 @@ export class UnicornX86 implements X86Cpu {
       const want = bytes.subarray(at, end);
       if (!had || Buffer.compare(had, want) !== 0) {
         this.check(this.api.memWrite(this.uc, address + at, want, end - at), 'uc_mem_write', address + at);
-        this.dropTranslations(address + at, end - at);
+        // HostMemory's write dropped what translations there can be (on executable pages; none were
+        // made on the others); a real uc_mem_write may not have (see dropTranslations).
+        if (now) this.dropTranslations(address + at, end - at);
+        else this.forgetParkedExits(address + at, end - at);
       }
       at = end;
     }
@@ -1554,6 +1593,7 @@ export class UnicornX86 implements X86Cpu {
     if (this.unzeroed.length > 0) this.zeroPending();
     if (!this.staleGuarded) this.guardStale();
     if (this.staleWatchesStale) this.watchStaleRuns();
+    else if (this.staleChanged.length > 0) this.rewatchChanged();
     if (this.parkedExits.size > 0) this.settleParkedExits();
     this.hostError = null;
     this.stopReason = null;
