@@ -188,6 +188,8 @@ function bind(library: string): Api {
 
 /** Most registers one setRegsRaw64 call writes. */
 const BATCH = 8;
+/** Registers the native batch area holds: BATCH, or the 9 general registers flushRegs writes. */
+const SLOTS = 16;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
@@ -353,9 +355,16 @@ export class UnicornX86 implements X86Cpu {
    * uc_reg_read per KB boot).
    */
   private readonly regCache = new Map<X86Reg, number>();
+  /**
+   * General registers setReg wrote to regCache alone (issue 19: ~80 uc_reg_write per KB boot, a
+   * handler's return writes EAX, ESP and EIP): written to Unicorn in one uc_reg_write_batch
+   * (flushRegs) before anything else can see Unicorn's registers: a run, a hook's return to Unicorn,
+   * a raw register access, a write of another register. park() and close() drop them.
+   */
+  private readonly dirtyRegs = new Set<X86Reg>();
   private readonly scratchView = new DataView(this.scratch.buffer);
   /**
-   * Native memory for uc_reg_write_batch (setRegsRaw64): up to BATCH values, pointers to them, and
+   * Native memory for uc_reg_write_batch (setRegsRaw64, flushRegs): up to SLOTS values, pointers to them, and
    * their register ids, made on first use; koffi would otherwise convert JS arrays on every call.
    */
   private batch: { block: unknown; values: BigUint64Array; ids: Int32Array; base: bigint } | null = null;
@@ -552,6 +561,7 @@ export class UnicornX86 implements X86Cpu {
     this.unwatchStale();
     this.interruptHooks.clear();
     this.regCache.clear();
+    this.dirtyRegs.clear(); // the context restored replaces them
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
     this.mappedBytes = 0; // the regions below are unmapped to the next user until it maps them
@@ -1047,41 +1057,71 @@ export class UnicornX86 implements X86Cpu {
 
   /** Reads register `id` (a uc_x86_reg value) into `size` bytes (AMD64's wider registers, unicorn-x64.ts). */
   regRaw(id: number, size: number): Uint8Array {
+    this.flushRegs();
     const out = new Uint8Array(size);
     this.check(this.api.regRead(this.uc, id, out), `uc_reg_read ${id}`);
     return out;
   }
   /** Reads register `id` into `out` (its first bytes; the rest as they were). */
   regInto(id: number, out: Uint8Array): void {
+    this.flushRegs();
     const err = this.api.regRead(this.uc, id, out);
     if (err !== UcErr.OK) this.check(err, `uc_reg_read ${id}`);
   }
   /**
-   * Writes registers `ids` (uc_x86_reg values, at most 8) from `values` (8 bytes each, as uc_reg_write
-   * takes a 64-bit register) in one uc_reg_write_batch call instead of one call each.
+   * Writes registers `ids` (uc_x86_reg values, at most BATCH) from `values` (8 bytes each, as
+   * uc_reg_write takes a 64-bit register) in one uc_reg_write_batch call instead of one call each.
    */
   setRegsRaw64(ids: readonly number[], values: readonly bigint[]): void {
     const n = ids.length;
     if (n > BATCH) throw new RangeError(`setRegsRaw64: ${n} registers (at most ${BATCH})`);
-    if (!this.batch) {
-      // [values: BATCH x 8][pointers: BATCH x 8][ids: BATCH x 4]
-      const block = koffi.alloc('uint8_t', BATCH * 20);
-      const base = koffi.address(block) as bigint;
-      const buffer = koffi.view(block, BATCH * 20);
-      const words = new BigUint64Array(buffer, 0, 2 * BATCH);
-      for (let i = 0; i < BATCH; i++) words[BATCH + i] = base + BigInt(8 * i);
-      this.batch = { block, values: words, ids: new Int32Array(buffer, 16 * BATCH, BATCH), base };
-    }
-    const b = this.batch;
+    this.flushRegs();
+    this.regCache.clear();
+    const b = this.batchArea();
     for (let i = 0; i < n; i++) {
       b.ids[i] = ids[i]!;
       b.values[i] = BigInt.asUintN(64, values[i]!);
     }
-    const err = this.api.regWriteBatch(this.uc, b.base + BigInt(16 * BATCH), b.base + BigInt(8 * BATCH), n);
+    this.writeBatch(n);
+  }
+
+  /** Writes the general registers setReg left in regCache (see dirtyRegs). */
+  private flushRegs(): void {
+    if (this.dirtyRegs.size === 0) return;
+    const b = this.batchArea();
+    let n = 0;
+    for (const name of this.dirtyRegs) {
+      b.ids[n] = UcX86Reg[name];
+      b.values[n] = BigInt(this.regCache.get(name)!);
+      n++;
+    }
+    this.dirtyRegs.clear();
+    this.writeBatch(n);
+  }
+
+  /** uc_reg_write_batch of the first `n` ids and values of the batch area. */
+  private writeBatch(n: number): void {
+    const b = this.batch!;
+    const err = this.api.regWriteBatch(this.uc, b.base + BigInt(16 * SLOTS), b.base + BigInt(8 * SLOTS), n);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_write_batch');
+  }
+
+  /** The native memory for uc_reg_write_batch (see batch), made on first use. */
+  private batchArea(): { values: BigUint64Array; ids: Int32Array } {
+    if (!this.batch) {
+      // [values: SLOTS x 8][pointers: SLOTS x 8][ids: SLOTS x 4]
+      const block = koffi.alloc('uint8_t', SLOTS * 20);
+      const base = koffi.address(block) as bigint;
+      const buffer = koffi.view(block, SLOTS * 20);
+      const words = new BigUint64Array(buffer, 0, 2 * SLOTS);
+      for (let i = 0; i < SLOTS; i++) words[SLOTS + i] = base + BigInt(8 * i);
+      this.batch = { block, values: words, ids: new Int32Array(buffer, 16 * SLOTS, SLOTS), base };
+    }
+    return this.batch;
   }
   /** Writes register `id` (a uc_x86_reg value) from `bytes` (an MSR: a uc_x86_msr). */
   setRegRaw(id: number, bytes: Uint8Array): void {
+    this.flushRegs();
     this.regCache.clear();
     const err = this.api.regWrite(this.uc, id, bytes);
     if (err !== UcErr.OK) this.check(err, `uc_reg_write ${id}`);
@@ -1146,12 +1186,27 @@ export class UnicornX86 implements X86Cpu {
   private trampoline(proto: koffi.IKoffiCType, pool: Trampoline[]): Trampoline {
     const t: Trampoline = { cb: null as unknown as koffi.IKoffiRegisteredCallback, fn: idle, pool };
     // The guest ran since the last callback: registers read before are stale.
+    // Registers the hook set reach Unicorn before it goes on (see dirtyRegs).
     t.cb = koffi.register((...args: never[]) => {
+      this.flushRegs();
       this.regCache.clear();
-      return t.fn(...args);
+      try {
+        return t.fn(...args);
+      } finally {
+        if (this.dirtyRegs.size > 0) this.flushHookRegs();
+      }
     }, koffi.pointer(proto));
     this.callbacks.add(t.cb);
     return t;
+  }
+
+  /** flushRegs at a hook's return, where a failure ends the run as a host error (koffi drops throws). */
+  private flushHookRegs(): void {
+    try {
+      this.flushRegs();
+    } catch (e) {
+      this.hostFailure(e);
+    }
   }
 
   /**
@@ -1477,18 +1532,25 @@ export class UnicornX86 implements X86Cpu {
     return value;
   }
   setReg(name: X86Reg, value: number): void {
+    // A general register reads back as written: kept until flushRegs (see dirtyRegs).
+    if (GENERAL_REGS.has(name)) {
+      this.regCache.set(name, value >>> 0);
+      this.dirtyRegs.add(name);
+      return;
+    }
+    this.flushRegs();
     this.scratchView.setBigUint64(0, 0n);
     this.scratchView.setUint32(0, value >>> 0, true);
     this.check(this.api.regWrite(this.uc, UcX86Reg[name], this.scratch), `uc_reg_write ${name}`);
-    // A general register reads back as written; others (EFLAGS' fixed bits, selectors) are read again.
-    if (GENERAL_REGS.has(name)) this.regCache.set(name, value >>> 0);
-    else this.regCache.clear();
+    // Others (EFLAGS' fixed bits, selectors) are read again.
+    this.regCache.clear();
   }
   setDescriptorTable(which: 'gdtr' | 'idtr', base: number, limit: number): void {
     const mmr = new Uint8Array(UC_X86_MMR.size);
     const v = new DataView(mmr.buffer);
     v.setBigUint64(UC_X86_MMR.base, BigInt(base >>> 0), true);
     v.setUint32(UC_X86_MMR.limit, limit >>> 0, true);
+    this.flushRegs();
     this.check(this.api.regWrite(this.uc, UcX86Reg[which], mmr), `uc_reg_write ${which}`);
     this.regCache.clear();
   }
@@ -1625,6 +1687,7 @@ export class UnicornX86 implements X86Cpu {
           this.exitsUntil = opts.until >>> 0;
           this.installExits(this.exitsUntil);
         }
+        this.flushRegs();
         this.regCache.clear();
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
         this.regCache.clear();
