@@ -669,21 +669,44 @@ export class UnicornX86 implements X86Cpu {
   }
 
   /**
-   * Before a run: rebuilds the watches over the ranges in staleChanged. Stale regions only ever go
-   * (until the next park rebuilds everything), so a run can only shrink or split within its watch.
+   * Before a run: splits the watches over the ranges in staleChanged. Stale regions only ever go
+   * (until the next park rebuilds everything) and each new live mapping is in staleChanged, so a
+   * watch's run only loses the changed range: what is left of it on either side is still one run,
+   * found by two binary searches, not a scan of its regions (issue 19: with many drivers each load
+   * rescanned the run of every stale region after it). A part may hold no writable region any more:
+   * its watch then never acts (watchStale checks the region), which costs nothing but the hook.
    */
   private rewatchChanged(): void {
     const changed = this.staleChanged;
     this.staleChanged = [];
-    const hit = this.staleWatches.filter((w) =>
-      changed.some((c) => w.begin < c.address + c.size && c.address <= w.end),
-    );
-    if (hit.length === 0) return;
-    this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
-    for (const w of hit) {
-      w.hook.remove();
-      this.watchRunsIn(w.begin, w.end);
+    for (const c of changed) {
+      const end = c.address + c.size;
+      const hit = this.staleWatches.filter((w) => w.begin < end && c.address <= w.end);
+      if (hit.length === 0) continue;
+      this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
+      for (const w of hit) {
+        w.hook.remove();
+        this.splitWatch(w.begin, w.end, c.address, end);
+      }
     }
+  }
+
+  /** Watches the stale regions of the run [begin, end] outside [lo, hi) (see rewatchChanged). */
+  private splitWatch(begin: number, end: number, lo: number, hi: number): void {
+    const m = this.staleFrom(lo);
+    const inside = this.stale[m];
+    // A stale region still in the changed range (a map that failed): the run is found again.
+    if (inside && inside.address < hi && inside.address <= end) {
+      this.watchRunsIn(begin, end);
+      return;
+    }
+    const first = this.staleFrom(begin);
+    const stop = this.staleFrom(end + 1);
+    const last = (i: number) => this.stale[i]!.address + this.stale[i]!.size - 1;
+    if (first < Math.min(m, stop))
+      this.addStaleWatch(this.stale[first]!.address, last(Math.min(m, stop) - 1));
+    const from = Math.max(m, first);
+    if (from < stop) this.addStaleWatch(this.stale[from]!.address, last(stop - 1));
   }
 
   /** Adds the watches over the runs of the stale regions lying in [lo, hi]. */
