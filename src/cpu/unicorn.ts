@@ -592,7 +592,9 @@ export class UnicornX86 implements X86Cpu {
     for (const r of this.unzeroed.splice(0)) {
       if (zeros.length < r.size) zeros = new Uint8Array(Math.max(r.size, 0x10000));
       this.check(this.api.memWrite(this.uc, r.address, zeros, r.size), 'uc_mem_write', r.address);
-      this.dropTranslations(r.address, r.size);
+      // Through HostMemory the write itself dropped what translations there can be (see writeChanged).
+      if (this.memory?.covers(r.address, r.size)) this.forgetParkedExits(r.address, r.size);
+      else this.dropTranslations(r.address, r.size);
     }
   }
 
