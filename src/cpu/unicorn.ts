@@ -886,11 +886,17 @@ export class UnicornX86 implements X86Cpu {
    */
   private hazardsIn(lo: number, hi: number, startsEnd: number): number[] {
     const size = hi - lo;
-    const bytes = this.readRaw(lo, size);
-    if (size < SCAN_CACHE_MIN) return hazardStarts(bytes, lo, 0, startsEnd - lo);
+    if (size < SCAN_CACHE_MIN) return hazardStarts(this.readRaw(lo, size), lo, 0, startsEnd - lo);
+    // Host-backed memory is compared where it is (no copy unless the scan is remembered).
+    const live = this.memory?.view(lo, size);
     const known = this.scanCache.get(lo);
-    if (known && known.startsEnd === startsEnd && Buffer.compare(known.bytes, bytes) === 0)
+    if (
+      known &&
+      known.startsEnd === startsEnd &&
+      Buffer.compare(known.bytes, live ?? this.readRaw(lo, size)) === 0
+    )
       return known.found;
+    const bytes = live ? live.slice() : this.readRaw(lo, size);
     const found = hazardStarts(bytes, lo, 0, startsEnd - lo);
     if (known) this.scanCacheBytes -= known.bytes.length;
     if (this.scanCacheBytes + size > SCAN_CACHE_BYTES) {
@@ -1239,7 +1245,7 @@ export class UnicornX86 implements X86Cpu {
    * into translations). Only mapped parts are passed to Unicorn, one region at a time.
    */
   private invalidate(begin: number, end: number): void {
-    for (const r of this.allRegions()) {
+    for (const r of this.memory?.list() ?? this.allRegions()) {
       const b = Math.max(begin, r.begin);
       const e = Math.min(end, r.end + 1);
       if (b < e) this.dropTranslations(b, e - b);
