@@ -117,11 +117,15 @@ export class GuestMemory {
     }
   }
 
-  /** A NUL-terminated 8-bit string, at most `max` bytes (read a page at a time). */
+  /**
+   * A NUL-terminated 8-bit string, at most `max` bytes, read in chunks that never cross a page (the
+   * unit of mapping) and start small (64 bytes, doubling): most strings are short, and a page-sized
+   * read copied 4 KiB to find a NUL a few bytes in.
+   */
   cString(address: number, max = 4096): string {
     let out = '';
-    for (let at = address; out.length < max; ) {
-      const chunk = Math.min(0x1000 - (at & 0xfff), max - out.length);
+    for (let at = address, want = 64; out.length < max; want *= 2) {
+      const chunk = Math.min(0x1000 - (at & 0xfff), max - out.length, want);
       const b = this.bytes(at, chunk, 'string');
       const nul = b.indexOf(0);
       out += LATIN1.decode(nul < 0 ? b : b.subarray(0, nul));
