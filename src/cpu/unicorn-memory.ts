@@ -66,6 +66,7 @@ interface Block {
   address: bigint;
   size: number;
   bytes: Uint8Array;
+  view: DataView;
   /** Bytes of the block still mapped in the engine. */
   live: number;
 }
@@ -77,6 +78,20 @@ interface Region {
   perms: number;
   block: Block;
   offset: number;
+}
+
+/**
+ * One region's host bytes for direct access (see HostMemory.direct): guest address `a` in [lo, hi) is
+ * `bytes[a - base]`. `plain`: a store there needs nothing else (the region is not executable and none
+ * of its pages ever was, so no translated code can hold its bytes).
+ */
+export interface DirectRange {
+  lo: number;
+  hi: number;
+  base: number;
+  bytes: Uint8Array;
+  view: DataView;
+  plain: boolean;
 }
 
 /**
@@ -147,6 +162,25 @@ export class HostMemory {
   }
 
   /**
+   * The region holding `address` for direct access, or null when none does here. Valid until the next
+   * map, unmap or protect (an unmap may return the host pages).
+   */
+  direct(address: number): DirectRange | null {
+    const r = this.holding(address, 1);
+    if (!r) return null;
+    let plain = (r.perms & UC_PROT_EXEC) === 0;
+    if (plain && this.everExec.size > 0) {
+      const first = Math.floor(r.address / 0x1000);
+      const end = Math.ceil(r.end / 0x1000);
+      if (end - first <= this.everExec.size) {
+        for (let p = first; p < end && plain; p++) plain = !this.everExec.has(p);
+      } else for (const p of this.everExec) if (p >= first && p < end) plain = false;
+    }
+    const { bytes, view } = r.block;
+    return { lo: r.address, hi: r.end, base: r.address - r.offset, bytes, view, plain };
+  }
+
+  /**
    * libunicorn's regions as uc_mem_regions lists them (`end` inclusive, in address order) without the
    * call, or null when the table does not mirror its map.
    */
@@ -175,11 +209,13 @@ export class HostMemory {
       if (err === UcErr.OK) this.unmirrored = true;
       return err;
     }
+    const buffer = koffi.view(pointer, size);
     const block: Block = {
       pointer,
       address: at,
       size,
-      bytes: new Uint8Array(koffi.view(pointer, size)),
+      bytes: new Uint8Array(buffer),
+      view: new DataView(buffer),
       live: size,
     };
     const err = this.native.mapPtr(uc, address, size, perms, at);

@@ -18,7 +18,7 @@
 // hookCode drops the cached translations of its range for the same reason.
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
-import { HostMemory } from './unicorn-memory.js';
+import { type DirectRange, HostMemory } from './unicorn-memory.js';
 import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
 
 export { GuestMemoryLimitError };
@@ -188,6 +188,8 @@ function bind(library: string): Api {
 
 /** Most registers one setRegsRaw64 call writes. */
 const BATCH = 8;
+/** Registers the native batch area holds: BATCH, or the 9 general registers flushRegs writes. */
+const SLOTS = 16;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
@@ -220,6 +222,15 @@ const MAX_REUSED_REGION = 0x400000;
 /** Host writes up to this size may go to the page copy (UnicornX86.pageCopy). */
 const SMALL_WRITE = 64;
 let zeros = new Uint8Array(0);
+/** No direct range (UnicornX86.rd/wr): no address satisfies lo <= a, a + size <= hi. */
+const NO_RANGE: DirectRange = {
+  lo: 1,
+  hi: 0,
+  base: 0,
+  bytes: new Uint8Array(0),
+  view: new DataView(new ArrayBuffer(0)),
+  plain: false,
+};
 
 /** Registers that read back exactly what setReg wrote (see UnicornX86.regCache). */
 const GENERAL_REGS = new Set<X86Reg>(['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip']);
@@ -344,9 +355,16 @@ export class UnicornX86 implements X86Cpu {
    * uc_reg_read per KB boot).
    */
   private readonly regCache = new Map<X86Reg, number>();
+  /**
+   * General registers setReg wrote to regCache alone (issue 19: ~80 uc_reg_write per KB boot, a
+   * handler's return writes EAX, ESP and EIP): written to Unicorn in one uc_reg_write_batch
+   * (flushRegs) before anything else can see Unicorn's registers: a run, a hook's return to Unicorn,
+   * a raw register access, a write of another register. park() and close() drop them.
+   */
+  private readonly dirtyRegs = new Set<X86Reg>();
   private readonly scratchView = new DataView(this.scratch.buffer);
   /**
-   * Native memory for uc_reg_write_batch (setRegsRaw64): up to BATCH values, pointers to them, and
+   * Native memory for uc_reg_write_batch (setRegsRaw64, flushRegs): up to SLOTS values, pointers to them, and
    * their register ids, made on first use; koffi would otherwise convert JS arrays on every call.
    */
   private batch: { block: unknown; values: BigUint64Array; ids: Int32Array; base: bigint } | null = null;
@@ -390,6 +408,12 @@ export class UnicornX86 implements X86Cpu {
    */
   private staleWatches: { begin: number; end: number; hook: HookHandle }[] = [];
   private staleWatchesStale = false;
+  /**
+   * Ranges where stale regions went or live memory came since the watches were built: only the
+   * watches over them are rebuilt before the next run (rewatchChanged), not all (issue 19: a warm boot
+   * with many drivers rebuilt them for every driver, a scan of every stale region each time).
+   */
+  private staleChanged: { address: number; size: number }[] = [];
   /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
@@ -441,6 +465,16 @@ export class UnicornX86 implements X86Cpu {
   private pageHi = 0;
   /** Page of the last small host write, and the copy holds it. */
   private lastWritePage = -1;
+  /**
+   * Direct host access (issue 19, host-backed memory only): the region of the last host read, and of
+   * the last host write to a plain region (DirectRange.plain), where reads and writes are typed-array
+   * accesses with none of writeBytes's and beforeRead's checks, valid because fill() found that none
+   * applies to the region: it is live (not stale), nothing is waiting for its zero fill, and (wr) no
+   * translated code or guard exit can come from its bytes. Reset (noDirect) by all that can change
+   * that: map, unmap, protect, park, guardStale, close.
+   */
+  private rd: DirectRange = NO_RANGE;
+  private wr: DirectRange = NO_RANGE;
 
   constructor(options: UnicornOptions = {}) {
     const library = options.library ?? 'libunicorn.so.2';
@@ -522,10 +556,12 @@ export class UnicornX86 implements X86Cpu {
    */
   private park(): boolean {
     if (this.running || !this.initialContext) return false;
+    this.noDirect();
     for (const h of [...this.userHooks]) h.remove();
     this.unwatchStale();
     this.interruptHooks.clear();
     this.regCache.clear();
+    this.dirtyRegs.clear(); // the context restored replaces them
     if (this.api.contextRestore(this.uc, this.initialContext) !== UcErr.OK) return false;
     this.zeroPending();
     this.mappedBytes = 0; // the regions below are unmapped to the next user until it maps them
@@ -555,11 +591,10 @@ export class UnicornX86 implements X86Cpu {
   private zeroPending(): void {
     for (const r of this.unzeroed.splice(0)) {
       if (zeros.length < r.size) zeros = new Uint8Array(Math.max(r.size, 0x10000));
-      this.check(
-        this.api.memWrite(this.uc, r.address, zeros, r.size),
-        `uc_mem_write 0x${r.address.toString(16)}`,
-      );
-      this.dropTranslations(r.address, r.size);
+      this.check(this.api.memWrite(this.uc, r.address, zeros, r.size), 'uc_mem_write', r.address);
+      // Through HostMemory the write itself dropped what translations there can be (see writeChanged).
+      if (this.memory?.covers(r.address, r.size)) this.forgetParkedExits(r.address, r.size);
+      else this.dropTranslations(r.address, r.size);
     }
   }
 
@@ -568,10 +603,15 @@ export class UnicornX86 implements X86Cpu {
    * translated in a run that ended in a fault was still run after the page was rewritten (measured).
    */
   private dropTranslations(address: number, size: number): void {
-    if (this.parkedExits.size > 0)
-      for (const a of [...this.parkedExits])
-        if (a >= address && a < address + size) this.parkedExits.delete(a);
+    this.forgetParkedExits(address, size);
     this.api.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
+  }
+
+  /** The parked exits in [address, address + size) go: the translations made with them went. */
+  private forgetParkedExits(address: number, size: number): void {
+    // Deleting the entry being visited is safe in a Set's iteration (no copy needed).
+    if (this.parkedExits.size > 0)
+      for (const a of this.parkedExits) if (a >= address && a < address + size) this.parkedExits.delete(a);
   }
 
   /**
@@ -602,12 +642,14 @@ export class UnicornX86 implements X86Cpu {
    * Reads and fetches fault at once; a write hook catches writes (see staleWrite).
    */
   private guardStale(): void {
+    this.noDirect();
     for (const r of this.stale) {
       if (r.guarded) continue;
       const writable = (r.perms & UC_PROT_WRITE) !== 0;
       this.check(
         this.api.memProtect(this.uc, r.address, r.size, writable ? UC_PROT_WRITE : 0),
-        `uc_mem_protect 0x${r.address.toString(16)}`,
+        'uc_mem_protect',
+        r.address,
       );
       r.guarded = true;
     }
@@ -623,19 +665,67 @@ export class UnicornX86 implements X86Cpu {
    */
   private watchStaleRuns(): void {
     this.staleWatchesStale = false;
+    this.staleChanged = [];
     this.unwatchStale();
+    this.watchRunsIn(0, 2 ** 32);
+  }
+
+  /**
+   * Before a run: splits the watches over the ranges in staleChanged. Stale regions only ever go
+   * (until the next park rebuilds everything) and each new live mapping is in staleChanged, so a
+   * watch's run only loses the changed range: what is left of it on either side is still one run,
+   * found by two binary searches, not a scan of its regions (issue 19: with many drivers each load
+   * rescanned the run of every stale region after it). A part may hold no writable region any more:
+   * its watch then never acts (watchStale checks the region), which costs nothing but the hook.
+   */
+  private rewatchChanged(): void {
+    const changed = this.staleChanged;
+    this.staleChanged = [];
+    for (const c of changed) {
+      const end = c.address + c.size;
+      const hit = this.staleWatches.filter((w) => w.begin < end && c.address <= w.end);
+      if (hit.length === 0) continue;
+      this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
+      for (const w of hit) {
+        w.hook.remove();
+        this.splitWatch(w.begin, w.end, c.address, end);
+      }
+    }
+  }
+
+  /** Watches the stale regions of the run [begin, end] outside [lo, hi) (see rewatchChanged). */
+  private splitWatch(begin: number, end: number, lo: number, hi: number): void {
+    const m = this.staleFrom(lo);
+    const inside = this.stale[m];
+    // A stale region still in the changed range (a map that failed): the run is found again.
+    if (inside && inside.address < hi && inside.address <= end) {
+      this.watchRunsIn(begin, end);
+      return;
+    }
+    const first = this.staleFrom(begin);
+    const stop = this.staleFrom(end + 1);
+    const last = (i: number) => this.stale[i]!.address + this.stale[i]!.size - 1;
+    if (first < Math.min(m, stop))
+      this.addStaleWatch(this.stale[first]!.address, last(Math.min(m, stop) - 1));
+    const from = Math.max(m, first);
+    if (from < stop) this.addStaleWatch(this.stale[from]!.address, last(stop - 1));
+  }
+
+  /** Adds the watches over the runs of the stale regions lying in [lo, hi]. */
+  private watchRunsIn(lo: number, hi: number): void {
     const live = this.stale.length > 0 && !this.memory ? this.regions() : null;
     const mappedBetween = (begin: number, end: number) =>
       begin < end &&
       (this.memory ? this.memory.mappedIn(begin, end) : live!.some((r) => r.begin < end && begin <= r.end));
-    for (let i = 0; i < this.stale.length; ) {
+    const stop = this.staleFrom(hi + 1);
+    for (let i = this.staleFrom(lo); i < stop; ) {
       let j = i;
       let writable = false;
       for (;;) {
         const r = this.stale[j]!;
         if (r.perms & UC_PROT_WRITE && r.guarded && !r.closed) writable = true;
         const next = this.stale[j + 1];
-        if (!next || mappedBetween(r.address + r.size, next.address)) break;
+        if (j + 1 >= stop || !next || mappedBetween(r.address + r.size, next.address)) break;
         j++;
       }
       const first = this.stale[i]!;
@@ -661,7 +751,7 @@ export class UnicornX86 implements X86Cpu {
   private unwatch(address: number, size: number): void {
     if (this.staleWatches.length === 0) return;
     if (!this.running) {
-      this.staleWatchesStale = true;
+      this.staleChanged.push({ address, size });
       return;
     }
     const end = address + size - 1;
@@ -728,9 +818,9 @@ export class UnicornX86 implements X86Cpu {
     const from = this.staleFrom(address);
     let to = from;
     while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
-    if (to > from) this.staleWatchesStale = true;
+    if (to > from) this.staleChanged.push({ address, size });
     for (const r of this.stale.splice(from, to - from)) {
-      this.check(this.api.memUnmap(this.uc, r.address, r.size), `uc_mem_unmap 0x${r.address.toString(16)}`);
+      this.check(this.api.memUnmap(this.uc, r.address, r.size), 'uc_mem_unmap', r.address);
     }
   }
 
@@ -796,11 +886,17 @@ export class UnicornX86 implements X86Cpu {
    */
   private hazardsIn(lo: number, hi: number, startsEnd: number): number[] {
     const size = hi - lo;
-    const bytes = this.readRaw(lo, size);
-    if (size < SCAN_CACHE_MIN) return hazardStarts(bytes, lo, 0, startsEnd - lo);
+    if (size < SCAN_CACHE_MIN) return hazardStarts(this.readRaw(lo, size), lo, 0, startsEnd - lo);
+    // Host-backed memory is compared where it is (no copy unless the scan is remembered).
+    const live = this.memory?.view(lo, size);
     const known = this.scanCache.get(lo);
-    if (known && known.startsEnd === startsEnd && Buffer.compare(known.bytes, bytes) === 0)
+    if (
+      known &&
+      known.startsEnd === startsEnd &&
+      Buffer.compare(known.bytes, live ?? this.readRaw(lo, size)) === 0
+    )
       return known.found;
+    const bytes = live ? live.slice() : this.readRaw(lo, size);
     const found = hazardStarts(bytes, lo, 0, startsEnd - lo);
     if (known) this.scanCacheBytes -= known.bytes.length;
     if (this.scanCacheBytes + size > SCAN_CACHE_BYTES) {
@@ -992,48 +1088,82 @@ export class UnicornX86 implements X86Cpu {
 
   /** Reads register `id` (a uc_x86_reg value) into `size` bytes (AMD64's wider registers, unicorn-x64.ts). */
   regRaw(id: number, size: number): Uint8Array {
+    this.flushRegs();
     const out = new Uint8Array(size);
     this.check(this.api.regRead(this.uc, id, out), `uc_reg_read ${id}`);
     return out;
   }
   /** Reads register `id` into `out` (its first bytes; the rest as they were). */
   regInto(id: number, out: Uint8Array): void {
+    this.flushRegs();
     const err = this.api.regRead(this.uc, id, out);
     if (err !== UcErr.OK) this.check(err, `uc_reg_read ${id}`);
   }
   /**
-   * Writes registers `ids` (uc_x86_reg values, at most 8) from `values` (8 bytes each, as uc_reg_write
-   * takes a 64-bit register) in one uc_reg_write_batch call instead of one call each.
+   * Writes registers `ids` (uc_x86_reg values, at most BATCH) from `values` (8 bytes each, as
+   * uc_reg_write takes a 64-bit register) in one uc_reg_write_batch call instead of one call each.
    */
   setRegsRaw64(ids: readonly number[], values: readonly bigint[]): void {
     const n = ids.length;
     if (n > BATCH) throw new RangeError(`setRegsRaw64: ${n} registers (at most ${BATCH})`);
-    if (!this.batch) {
-      // [values: BATCH x 8][pointers: BATCH x 8][ids: BATCH x 4]
-      const block = koffi.alloc('uint8_t', BATCH * 20);
-      const base = koffi.address(block) as bigint;
-      const buffer = koffi.view(block, BATCH * 20);
-      const words = new BigUint64Array(buffer, 0, 2 * BATCH);
-      for (let i = 0; i < BATCH; i++) words[BATCH + i] = base + BigInt(8 * i);
-      this.batch = { block, values: words, ids: new Int32Array(buffer, 16 * BATCH, BATCH), base };
-    }
-    const b = this.batch;
+    this.flushRegs();
+    this.regCache.clear();
+    const b = this.batchArea();
     for (let i = 0; i < n; i++) {
       b.ids[i] = ids[i]!;
       b.values[i] = BigInt.asUintN(64, values[i]!);
     }
-    const err = this.api.regWriteBatch(this.uc, b.base + BigInt(16 * BATCH), b.base + BigInt(8 * BATCH), n);
+    this.writeBatch(n);
+  }
+
+  /** Writes the general registers setReg left in regCache (see dirtyRegs). */
+  private flushRegs(): void {
+    if (this.dirtyRegs.size === 0) return;
+    const b = this.batchArea();
+    let n = 0;
+    for (const name of this.dirtyRegs) {
+      b.ids[n] = UcX86Reg[name];
+      b.values[n] = BigInt(this.regCache.get(name)!);
+      n++;
+    }
+    this.dirtyRegs.clear();
+    this.writeBatch(n);
+  }
+
+  /** uc_reg_write_batch of the first `n` ids and values of the batch area. */
+  private writeBatch(n: number): void {
+    const b = this.batch!;
+    const err = this.api.regWriteBatch(this.uc, b.base + BigInt(16 * SLOTS), b.base + BigInt(8 * SLOTS), n);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_write_batch');
+  }
+
+  /** The native memory for uc_reg_write_batch (see batch), made on first use. */
+  private batchArea(): { values: BigUint64Array; ids: Int32Array } {
+    if (!this.batch) {
+      // [values: SLOTS x 8][pointers: SLOTS x 8][ids: SLOTS x 4]
+      const block = koffi.alloc('uint8_t', SLOTS * 20);
+      const base = koffi.address(block) as bigint;
+      const buffer = koffi.view(block, SLOTS * 20);
+      const words = new BigUint64Array(buffer, 0, 2 * SLOTS);
+      for (let i = 0; i < SLOTS; i++) words[SLOTS + i] = base + BigInt(8 * i);
+      this.batch = { block, values: words, ids: new Int32Array(buffer, 16 * SLOTS, SLOTS), base };
+    }
+    return this.batch;
   }
   /** Writes register `id` (a uc_x86_reg value) from `bytes` (an MSR: a uc_x86_msr). */
   setRegRaw(id: number, bytes: Uint8Array): void {
+    this.flushRegs();
     this.regCache.clear();
     const err = this.api.regWrite(this.uc, id, bytes);
     if (err !== UcErr.OK) this.check(err, `uc_reg_write ${id}`);
   }
 
-  private check(err: number, what: string): void {
-    if (err !== UcErr.OK) throw new UnicornError(`${what}: ${this.api.strerror(err)} (uc_err ${err})`, err);
+  /** Throws for a failed call `what` (of guest memory at `address`, `size` bytes when given). */
+  private check(err: number, what: string, address?: number, size?: number): void {
+    if (err === UcErr.OK) return;
+    const at = address === undefined ? '' : ` 0x${address.toString(16)}`;
+    const span = size === undefined ? '' : `+0x${size.toString(16)}`;
+    throw new UnicornError(`${what}${at}${span}: ${this.api.strerror(err)} (uc_err ${err})`, err);
   }
 
   private hostFailure(e: unknown): void {
@@ -1087,12 +1217,27 @@ export class UnicornX86 implements X86Cpu {
   private trampoline(proto: koffi.IKoffiCType, pool: Trampoline[]): Trampoline {
     const t: Trampoline = { cb: null as unknown as koffi.IKoffiRegisteredCallback, fn: idle, pool };
     // The guest ran since the last callback: registers read before are stale.
+    // Registers the hook set reach Unicorn before it goes on (see dirtyRegs).
     t.cb = koffi.register((...args: never[]) => {
+      this.flushRegs();
       this.regCache.clear();
-      return t.fn(...args);
+      try {
+        return t.fn(...args);
+      } finally {
+        if (this.dirtyRegs.size > 0) this.flushHookRegs();
+      }
     }, koffi.pointer(proto));
     this.callbacks.add(t.cb);
     return t;
+  }
+
+  /** flushRegs at a hook's return, where a failure ends the run as a host error (koffi drops throws). */
+  private flushHookRegs(): void {
+    try {
+      this.flushRegs();
+    } catch (e) {
+      this.hostFailure(e);
+    }
   }
 
   /**
@@ -1100,7 +1245,7 @@ export class UnicornX86 implements X86Cpu {
    * into translations). Only mapped parts are passed to Unicorn, one region at a time.
    */
   private invalidate(begin: number, end: number): void {
-    for (const r of this.allRegions()) {
+    for (const r of this.memory?.list() ?? this.allRegions()) {
       const b = Math.max(begin, r.begin);
       const e = Math.min(end, r.end + 1);
       if (b < e) this.dropTranslations(b, e - b);
@@ -1152,6 +1297,7 @@ export class UnicornX86 implements X86Cpu {
 
   map(address: number, size: number, perm: Perm): void {
     this.flushPage();
+    this.noDirect();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
     this.unwatch(address, size);
@@ -1160,10 +1306,7 @@ export class UnicornX86 implements X86Cpu {
       if (this.codeGuard) this.trackExec(address, size, perm);
       return;
     }
-    this.check(
-      this.api.memMap(this.uc, address, size, ucPerms(perm)),
-      `uc_mem_map 0x${address.toString(16)}+0x${size.toString(16)}`,
-    );
+    this.check(this.api.memMap(this.uc, address, size, ucPerms(perm)), 'uc_mem_map', address, size);
     this.mappedBytes += size;
     if (this.codeGuard) this.trackExec(address, size, perm);
   }
@@ -1176,12 +1319,9 @@ export class UnicornX86 implements X86Cpu {
       return false;
     }
     const [r] = this.stale.splice(i, 1);
-    this.staleWatchesStale = true;
+    this.staleChanged.push({ address, size });
     if (r!.perms !== perms || r!.guarded)
-      this.check(
-        this.api.memProtect(this.uc, address, size, perms),
-        `uc_mem_protect 0x${address.toString(16)}`,
-      );
+      this.check(this.api.memProtect(this.uc, address, size, perms), 'uc_mem_protect', address);
     this.unzeroed.push({ address, size });
     // During a run (a handler mapping pool pages) the guest may write there before the host touches
     // it: zeroed now, or a later zero-fill would wipe what the guest wrote.
@@ -1191,9 +1331,10 @@ export class UnicornX86 implements X86Cpu {
 
   unmap(address: number, size: number): void {
     this.flushPage();
+    this.noDirect();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
-    this.check(this.api.memUnmap(this.uc, address, size), `uc_mem_unmap 0x${address.toString(16)}`);
+    this.check(this.api.memUnmap(this.uc, address, size), 'uc_mem_unmap', address);
     this.mappedBytes -= size;
     if (this.codeGuard) this.forgetCode(address, size);
   }
@@ -1203,12 +1344,10 @@ export class UnicornX86 implements X86Cpu {
   }
   protect(address: number, size: number, perm: Perm): void {
     this.flushPage();
+    this.noDirect();
     if (this.stale.length > 0) this.dropStale(address, size);
     if (this.unzeroed.length > 0) this.zeroPending();
-    this.check(
-      this.api.memProtect(this.uc, address, size, ucPerms(perm)),
-      `uc_mem_protect 0x${address.toString(16)}`,
-    );
+    this.check(this.api.memProtect(this.uc, address, size, ucPerms(perm)), 'uc_mem_protect', address);
     if (this.codeGuard) {
       this.trackExec(address, size, perm);
       // The guest may have written code here while it was not executable.
@@ -1224,13 +1363,40 @@ export class UnicornX86 implements X86Cpu {
   }
 
   read(address: number, size: number): Uint8Array {
+    const d = this.rd;
+    if (address >= d.lo && address + size <= d.hi)
+      return d.bytes.slice(address - d.base, address - d.base + size);
     this.beforeRead(address, size);
     const out = new Uint8Array(size);
-    this.check(this.api.memRead(this.uc, address, out, size), `uc_mem_read 0x${address.toString(16)}`);
+    this.check(this.api.memRead(this.uc, address, out, size), 'uc_mem_read', address);
     return out;
   }
   write(address: number, bytes: Uint8Array): void {
-    this.writeBytes(address, bytes, bytes.length);
+    const d = this.wr;
+    if (address >= d.lo && address + bytes.length <= d.hi) d.bytes.set(bytes, address - d.base);
+    else this.writeBytes(address, bytes, bytes.length);
+  }
+
+  /** Forgets the direct ranges (see rd). */
+  private noDirect(): void {
+    this.rd = NO_RANGE;
+    this.wr = NO_RANGE;
+  }
+
+  /**
+   * Makes the region holding [address, address + size) the direct one for reads (rd) and, when plain,
+   * writes (wr), if none of the slow path's checks applies to it (see rd); returns whether the access
+   * (a write when `write`) can now go direct.
+   */
+  private fill(address: number, size: number, write: boolean): boolean {
+    if (!this.memory || this.unzeroed.length > 0) return false;
+    const r = this.memory.direct(address);
+    if (!r || address + size > r.hi) return false;
+    if (this.stale.length > 0 && this.inStale(r.lo, r.hi - r.lo)) return false;
+    // execPages (the code guard's) only holds pages HostMemory saw mapped executable: plain excludes them.
+    this.rd = r;
+    if (r.plain) this.wr = r;
+    return !write || r.plain;
   }
 
   /** Writes the page copy's changed bytes back (see pageCopy); call before any other engine use. */
@@ -1242,7 +1408,8 @@ export class UnicornX86 implements X86Cpu {
     const lo = this.pageLo;
     this.check(
       this.api.memWrite(this.uc, at + lo, this.pageCopy!.subarray(lo, this.pageHi), this.pageHi - lo),
-      `uc_mem_write 0x${(at + lo).toString(16)}`,
+      'uc_mem_write',
+      at + lo,
     );
   }
 
@@ -1264,10 +1431,7 @@ export class UnicornX86 implements X86Cpu {
         return false;
       }
       this.pageCopy ??= new Uint8Array(page);
-      this.check(
-        this.api.memRead(this.uc, first, this.pageCopy, page),
-        `uc_mem_read 0x${first.toString(16)}`,
-      );
+      this.check(this.api.memRead(this.uc, first, this.pageCopy, page), 'uc_mem_read', first);
       this.pageAt = first;
       this.pageLo = page;
       this.pageHi = 0;
@@ -1281,17 +1445,18 @@ export class UnicornX86 implements X86Cpu {
 
   /** Writes the first `length` bytes of `bytes` (a stale region reads as unmapped: see reuse). */
   private writeBytes(address: number, bytes: Uint8Array, length: number): void {
-    if (this.writeToPage(address, bytes, length)) return;
+    if (this.fill(address, length, true)) {
+      this.wr.bytes.set(length === bytes.length ? bytes : bytes.subarray(0, length), address - this.wr.base);
+      return;
+    }
+    // Host-backed memory is written in place: the page copy would only add a copy.
+    if (!this.memory && this.writeToPage(address, bytes, length)) return;
     if (this.pageAt >= 0) this.flushPage();
     if (this.stale.length > 0 && this.inStale(address, length))
       this.check(UcErr.WRITE_UNMAPPED, 'uc_mem_write');
     if (this.unzeroed.length > 0 && this.beforeWrite(address, length))
       this.writeChanged(address, bytes.subarray(0, length));
-    else
-      this.check(
-        this.api.memWrite(this.uc, address, bytes, length),
-        `uc_mem_write 0x${address.toString(16)}`,
-      );
+    else this.check(this.api.memWrite(this.uc, address, bytes, length), 'uc_mem_write', address);
     if (this.codeGuard && this.execPages.size > 0)
       this.rescanExec(address, length, bytes.subarray(0, length));
   }
@@ -1306,60 +1471,86 @@ export class UnicornX86 implements X86Cpu {
     let now: Uint8Array | null = null;
     if (!this.memory?.covers(address, bytes.length)) {
       now = new Uint8Array(bytes.length);
-      this.check(
-        this.api.memRead(this.uc, address, now, bytes.length),
-        `uc_mem_read 0x${address.toString(16)}`,
-      );
+      this.check(this.api.memRead(this.uc, address, now, bytes.length), 'uc_mem_read', address);
     }
     const page = this.pageSize;
     for (let at = 0; at < bytes.length; ) {
       // Chunks end on page boundaries of guest addresses.
-      const end = Math.min(bytes.length, at + page - ((address + at) % page));
+      const end = Math.min(bytes.length, at + page - ((address + at) & (page - 1)));
       const had = now ? now.subarray(at, end) : this.memory!.view(address + at, end - at);
       const want = bytes.subarray(at, end);
       if (!had || Buffer.compare(had, want) !== 0) {
-        this.check(
-          this.api.memWrite(this.uc, address + at, want, end - at),
-          `uc_mem_write 0x${(address + at).toString(16)}`,
-        );
-        this.dropTranslations(address + at, end - at);
+        this.check(this.api.memWrite(this.uc, address + at, want, end - at), 'uc_mem_write', address + at);
+        // HostMemory's write dropped what translations there can be (on executable pages; none were
+        // made on the others); a real uc_mem_write may not have (see dropTranslations).
+        if (now) this.dropTranslations(address + at, end - at);
+        else this.forgetParkedExits(address + at, end - at);
       }
       at = end;
     }
   }
   private readScratch(address: number, size: number): DataView {
+    if (this.fill(address, size, false)) return this.rd.view;
     this.beforeRead(address, size);
     const err = this.api.memRead(this.uc, address, this.scratch, size);
-    if (err !== UcErr.OK) this.check(err, `uc_mem_read 0x${address.toString(16)}`);
+    if (err !== UcErr.OK) this.check(err, 'uc_mem_read', address);
     return this.scratchView;
+  }
+  /** Where readScratch's view holds `address`: the direct range when fill() made it serve the read. */
+  private scratchAt(view: DataView, address: number): number {
+    return view === this.scratchView ? 0 : address - this.rd.base;
   }
   /** A little-endian 64-bit value at `address` (AMD64's stack words, unicorn-x64.ts). */
   readU64(address: number): bigint {
-    return this.readScratch(address, 8).getBigUint64(0, true);
+    const d = this.rd;
+    if (address >= d.lo && address + 8 <= d.hi) return d.view.getBigUint64(address - d.base, true);
+    const v = this.readScratch(address, 8);
+    return v.getBigUint64(this.scratchAt(v, address), true);
   }
   private writeScratch(address: number, size: number): void {
     this.writeBytes(address, this.scratch, size);
   }
   readU8(address: number): number {
-    return this.readScratch(address, 1).getUint8(0);
+    const d = this.rd;
+    if (address >= d.lo && address + 1 <= d.hi) return d.bytes[address - d.base]!;
+    const v = this.readScratch(address, 1);
+    return v.getUint8(this.scratchAt(v, address));
   }
   readU16(address: number): number {
-    return this.readScratch(address, 2).getUint16(0, true);
+    const d = this.rd;
+    if (address >= d.lo && address + 2 <= d.hi) return d.view.getUint16(address - d.base, true);
+    const v = this.readScratch(address, 2);
+    return v.getUint16(this.scratchAt(v, address), true);
   }
   readU32(address: number): number {
-    return this.readScratch(address, 4).getUint32(0, true);
+    const d = this.rd;
+    if (address >= d.lo && address + 4 <= d.hi) return d.view.getUint32(address - d.base, true);
+    const v = this.readScratch(address, 4);
+    return v.getUint32(this.scratchAt(v, address), true);
   }
   writeU8(address: number, value: number): void {
-    this.scratchView.setUint8(0, value & 0xff);
-    this.writeScratch(address, 1);
+    const d = this.wr;
+    if (address >= d.lo && address + 1 <= d.hi) d.bytes[address - d.base] = value;
+    else {
+      this.scratchView.setUint8(0, value & 0xff);
+      this.writeScratch(address, 1);
+    }
   }
   writeU16(address: number, value: number): void {
-    this.scratchView.setUint16(0, value & 0xffff, true);
-    this.writeScratch(address, 2);
+    const d = this.wr;
+    if (address >= d.lo && address + 2 <= d.hi) d.view.setUint16(address - d.base, value, true);
+    else {
+      this.scratchView.setUint16(0, value & 0xffff, true);
+      this.writeScratch(address, 2);
+    }
   }
   writeU32(address: number, value: number): void {
-    this.scratchView.setUint32(0, value >>> 0, true);
-    this.writeScratch(address, 4);
+    const d = this.wr;
+    if (address >= d.lo && address + 4 <= d.hi) d.view.setUint32(address - d.base, value >>> 0, true);
+    else {
+      this.scratchView.setUint32(0, value >>> 0, true);
+      this.writeScratch(address, 4);
+    }
   }
 
   reg(name: X86Reg): number {
@@ -1372,18 +1563,25 @@ export class UnicornX86 implements X86Cpu {
     return value;
   }
   setReg(name: X86Reg, value: number): void {
+    // A general register reads back as written: kept until flushRegs (see dirtyRegs).
+    if (GENERAL_REGS.has(name)) {
+      this.regCache.set(name, value >>> 0);
+      this.dirtyRegs.add(name);
+      return;
+    }
+    this.flushRegs();
     this.scratchView.setBigUint64(0, 0n);
     this.scratchView.setUint32(0, value >>> 0, true);
     this.check(this.api.regWrite(this.uc, UcX86Reg[name], this.scratch), `uc_reg_write ${name}`);
-    // A general register reads back as written; others (EFLAGS' fixed bits, selectors) are read again.
-    if (GENERAL_REGS.has(name)) this.regCache.set(name, value >>> 0);
-    else this.regCache.clear();
+    // Others (EFLAGS' fixed bits, selectors) are read again.
+    this.regCache.clear();
   }
   setDescriptorTable(which: 'gdtr' | 'idtr', base: number, limit: number): void {
     const mmr = new Uint8Array(UC_X86_MMR.size);
     const v = new DataView(mmr.buffer);
     v.setBigUint64(UC_X86_MMR.base, BigInt(base >>> 0), true);
     v.setUint32(UC_X86_MMR.limit, limit >>> 0, true);
+    this.flushRegs();
     this.check(this.api.regWrite(this.uc, UcX86Reg[which], mmr), `uc_reg_write ${which}`);
     this.regCache.clear();
   }
@@ -1488,6 +1686,7 @@ export class UnicornX86 implements X86Cpu {
     if (this.unzeroed.length > 0) this.zeroPending();
     if (!this.staleGuarded) this.guardStale();
     if (this.staleWatchesStale) this.watchStaleRuns();
+    else if (this.staleChanged.length > 0) this.rewatchChanged();
     if (this.parkedExits.size > 0) this.settleParkedExits();
     this.hostError = null;
     this.stopReason = null;
@@ -1519,6 +1718,7 @@ export class UnicornX86 implements X86Cpu {
           this.exitsUntil = opts.until >>> 0;
           this.installExits(this.exitsUntil);
         }
+        this.flushRegs();
         this.regCache.clear();
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
         this.regCache.clear();
@@ -1621,6 +1821,7 @@ export class UnicornX86 implements X86Cpu {
   close(): void {
     if (!this.uc || parked.includes(this)) return;
     this.flushPage();
+    this.noDirect();
     if (this.recyclable && parked.length < MAX_PARKED && this.park()) {
       parked.push(this);
       return;

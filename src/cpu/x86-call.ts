@@ -37,9 +37,9 @@ export function returnFromStdcall(cpu: X86Cpu, value: number, argBytes: number):
  */
 export function pushCall(cpu: X86Cpu, args: readonly number[], returnAddress: number): void {
   let esp = cpu.reg('esp');
-  for (const value of [...args].reverse()) {
+  for (let i = args.length - 1; i >= 0; i--) {
     esp = (esp - 4) >>> 0;
-    cpu.writeU32(esp, value >>> 0);
+    cpu.writeU32(esp, args[i]! >>> 0);
   }
   esp = (esp - 4) >>> 0;
   cpu.writeU32(esp, returnAddress >>> 0);

@@ -3,6 +3,10 @@
 import type { GuestMemoryEngine } from '../cpu/engine.js';
 import { AMD64_STRUCTURES, type IoStructures, X86_STRUCTURES } from './objects.js';
 
+/** Decoders made once (a TextDecoder per string cost more than the decode; decode() keeps no state). */
+const LATIN1 = new TextDecoder('latin1');
+const UTF16LE = new TextDecoder('utf-16le');
+
 /** Longest string nt351 reads from the guest in one piece (bytes). */
 export const MAX_GUEST_STRING = 0x10000;
 
@@ -71,11 +75,18 @@ export class GuestMemory {
     }
   }
   u8(address: number, what = 'UCHAR'): number {
-    return this.bytes(address, 1, what)[0]!;
+    try {
+      return this.cpu.readU8(address >>> 0);
+    } catch {
+      throw new GuestAccessError(address, what);
+    }
   }
   u16(address: number, what = 'USHORT'): number {
-    const b = this.bytes(address, 2, what);
-    return b[0]! | (b[1]! << 8);
+    try {
+      return this.cpu.readU16(address >>> 0);
+    } catch {
+      throw new GuestAccessError(address, what);
+    }
   }
   u32(address: number, what = 'ULONG'): number {
     try {
@@ -92,7 +103,11 @@ export class GuestMemory {
     }
   }
   setU16(address: number, value: number): void {
-    this.write(address, new Uint8Array([value & 0xff, (value >>> 8) & 0xff]));
+    try {
+      this.cpu.writeU16(address >>> 0, value & 0xffff);
+    } catch {
+      throw new GuestAccessError(address, 'buffer');
+    }
   }
   write(address: number, bytes: Uint8Array, what = 'buffer'): void {
     try {
@@ -102,14 +117,18 @@ export class GuestMemory {
     }
   }
 
-  /** A NUL-terminated 8-bit string, at most `max` bytes (read a page at a time). */
+  /**
+   * A NUL-terminated 8-bit string, at most `max` bytes, read in chunks that never cross a page (the
+   * unit of mapping) and start small (64 bytes, doubling): most strings are short, and a page-sized
+   * read copied 4 KiB to find a NUL a few bytes in.
+   */
   cString(address: number, max = 4096): string {
     let out = '';
-    for (let at = address; out.length < max; ) {
-      const chunk = Math.min(0x1000 - (at & 0xfff), max - out.length);
+    for (let at = address, want = 64; out.length < max; want *= 2) {
+      const chunk = Math.min(0x1000 - (at & 0xfff), max - out.length, want);
       const b = this.bytes(at, chunk, 'string');
       const nul = b.indexOf(0);
-      out += new TextDecoder('latin1').decode(nul < 0 ? b : b.subarray(0, nul));
+      out += LATIN1.decode(nul < 0 ? b : b.subarray(0, nul));
       if (nul >= 0) break;
       at += chunk;
     }
@@ -134,7 +153,7 @@ export class GuestMemory {
     const buffer = this.ptr(address + this.layouts.UNICODE_STRING.Buffer, 'UNICODE_STRING.Buffer');
     if (length === 0) return '';
     const b = this.bytes(buffer, length, 'UNICODE_STRING.Buffer');
-    return new TextDecoder('utf-16le').decode(b);
+    return UTF16LE.decode(b);
   }
 
   /** ANSI_STRING/STRING { USHORT Length; USHORT MaximumLength; PCHAR Buffer; }. */
@@ -142,7 +161,7 @@ export class GuestMemory {
     if (address === 0) return null;
     const length = this.u16(address, 'STRING');
     const buffer = this.ptr(address + this.layouts.UNICODE_STRING.Buffer, 'STRING.Buffer');
-    return length === 0 ? '' : new TextDecoder('latin1').decode(this.bytes(buffer, length, 'STRING.Buffer'));
+    return length === 0 ? '' : LATIN1.decode(this.bytes(buffer, length, 'STRING.Buffer'));
   }
 }
 

@@ -114,6 +114,41 @@ describe('host-backed guest memory', () => {
     c.close();
   });
 
+  it('serves small host accesses directly only while the map allows it (unmapped, made executable, parked)', () => {
+    const c = cpu();
+    c.map(0x80300000, 0x1000, RW);
+    c.writeU32(0x80300010, 7);
+    expect(c.readU32(0x80300010)).toBe(7);
+    c.unmap(0x80300000, 0x1000);
+    expect(() => c.readU32(0x80300010)).toThrow(UnicornError);
+    expect(() => c.writeU32(0x80300010, 8)).toThrow(UnicornError);
+    // Code written while the page could not run, then run, then patched with small writes.
+    c.map(CODE, 0x1000, RW);
+    c.write(CODE, new Uint8Array(movEax(1)));
+    c.writeU8(CODE + 1, 1);
+    c.protect(CODE, 0x1000, RX);
+    expect(c.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(c.reg('eax')).toBe(1);
+    c.writeU32(CODE + 1, 2);
+    expect(c.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(c.reg('eax')).toBe(2);
+    c.writeU16(CODE + 1, 3);
+    expect(c.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(c.reg('eax')).toBe(3);
+    c.close();
+    const a = UnicornX86.acquire();
+    a.map(0x80700000, 0x2000, RW);
+    a.writeU32(0x80700010, 0xdeadbeef);
+    expect(a.readU16(0x80700010)).toBe(0xbeef);
+    a.close();
+    const b = UnicornX86.acquire();
+    expect(() => b.readU32(0x80700010)).toThrow(UnicornError);
+    expect(() => b.writeU8(0x80700010, 1)).toThrow(UnicornError);
+    b.map(0x80700000, 0x2000, RW);
+    expect(b.readU32(0x80700010)).toBe(0);
+    b.close();
+  });
+
   it('gives a parked engine to the next user with zeroed memory', () => {
     const a = UnicornX86.acquire();
     a.map(0x80700000, 0x2000, RW);

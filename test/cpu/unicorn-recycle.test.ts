@@ -93,6 +93,28 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     cpu.close();
   });
 
+  it('keeps the stale regions guarded as ranges are mapped again between runs, one after another', () => {
+    const cpu = reused((c) => {
+      for (const a of [0x10000, 0x20000, 0x30000, 0x40000]) c.map(a, 0x1000, RW);
+    });
+    cpu.map(CODE, 0x1000, RWX);
+    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
+    const write = (addr: number) => {
+      cpu.write(CODE, new Uint8Array(store(addr)));
+      return cpu.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
+    };
+    const unmapped = (addr: number) => ({ kind: 'fault', fault: 'unmapped', access: 'write', address: addr });
+    expect(write(0x20030)).toMatchObject(unmapped(0x20030)); // one watch over all four
+    cpu.map(0x20000, 0x1000, RW); // splits it: [0x10000] and [0x30000, 0x40000]
+    expect(write(0x20030)).toEqual({ kind: 'returned', pc: CODE + 10 });
+    for (const a of [0x10010, 0x30020, 0x40020]) expect(write(a)).toMatchObject(unmapped(a));
+    cpu.map(0x40000, 0x1000, RW); // shrinks the second one to [0x30000]
+    cpu.map(0x38000, 0x1000, RW); // a new region past it
+    for (const a of [0x40020, 0x38000]) expect(write(a)).toEqual({ kind: 'returned', pc: CODE + 10 });
+    for (const a of [0x10010, 0x30020]) expect(write(a)).toMatchObject(unmapped(a));
+    cpu.close();
+  });
+
   it('keeps what the guest writes to a range a hook mapped during a run, and the stale regions around it guarded', () => {
     const cpu = reused((c) => {
       for (const a of [0x10000, 0x20000, 0x30000]) c.map(a, 0x1000, RW);
