@@ -203,7 +203,7 @@ function makeExportPlan(m: LoadedModule, registry: HandlerRegistry, module: stri
 /** Runs of an image's pages with equal protection, by the ranges array (see pageRuns). */
 const runsByRanges = new WeakMap<
   object,
-  { page: number; size: number; readExecutes: boolean; runs: readonly PageRun[] }
+  { page: number; size: number; writableData: boolean; runs: readonly PageRun[] }
 >();
 interface PageRun {
   readonly offset: number;
@@ -213,29 +213,34 @@ interface PageRun {
 
 /**
  * The image's pages (of `page` bytes) in runs of equal protection, each page getting the union of its
- * sections' (read-only where no section lies); with `readExecutes` a read-only page is also
- * executable. Kept per `ranges` array: a loader that reuses a mapped image across boots hands the
- * same array, whose contents never change.
+ * sections' (read-only where no section lies). With `writableData` (x86 NT 3.51, see mapModule) a
+ * page holding no code is read-write and the headers' read-execute (with the code that follows
+ * them), so an image is as few engine regions as its code/data alternations. Kept per `ranges` array: a loader
+ * that reuses a mapped image across boots hands the same array, whose contents never change.
  */
 export function pageRuns(
   ranges: LoadedModule['mapped']['ranges'],
   size: number,
   page: number,
-  readExecutes = false,
+  writableData = false,
 ): readonly PageRun[] {
   const hit = runsByRanges.get(ranges);
-  if (hit && hit.page === page && hit.size === size && hit.readExecutes === readExecutes) return hit.runs;
+  if (hit && hit.page === page && hit.size === size && hit.writableData === writableData) return hit.runs;
   // Each page's protection as bits (1 read, 2 write, 4 execute); a page no section touches is read-only.
   const count = Math.ceil(size / page);
   const bits = new Uint8Array(count);
   for (const r of ranges) {
-    const p = (r.protection.read ? 1 : 0) | (r.protection.write ? 2 : 0) | (r.protection.execute ? 4 : 0);
+    // With writableData the headers go with the code that follows them (one region), read-execute.
+    const code = r.protection.execute || (writableData && r.name === 'headers');
+    const p = (r.protection.read ? 1 : 0) | (r.protection.write ? 2 : 0) | (code ? 4 : 0);
     const last = Math.min(count, Math.ceil((r.rva + r.size) / page));
     for (let i = Math.floor(r.rva / page); i < last; i++) bits[i]! |= p | 8;
   }
   const at = (i: number) => {
-    const b = bits[i]! & 8 ? bits[i]! & 7 : 1;
-    return readExecutes && b === 1 ? 5 : b;
+    const b = bits[i]!;
+    if (!writableData) return b & 8 ? b & 7 : 1;
+    if (!(b & 8)) return 3; // no section: read-write as data
+    return b & 4 ? b & 7 : 3; // code pages as their sections say; any other page read-write
   };
   const runs: PageRun[] = [];
   for (let i = 0; i < count; ) {
@@ -246,7 +251,7 @@ export function pageRuns(
     runs.push({ offset: i * page, size: (end - i) * page, perm }); // whole pages, as the engine maps
     i = end;
   }
-  runsByRanges.set(ranges, { page, size, readExecutes, runs });
+  runsByRanges.set(ranges, { page, size, writableData, runs });
   return runs;
 }
 
@@ -403,18 +408,20 @@ export class EmulatedKernel {
   /**
    * Copies a loaded image into guest memory with its sections' protections (per page, merged). Pages
    * are the engine's: 4 KiB on x86, 8 KiB on Alpha, where a page gets the union of its sections'.
-   * On x86 a read-only page is executable: page tables had no execute bit before PAE's NX, which
-   * NT 3.51 never used. That also merges an image's header, code and read-only data into one engine
-   * region, and libunicorn 2.0.1's uc_mem_map costs grow with the number of regions, so a cold boot's
-   * cost grew with the square of the drivers (300 extra drivers: 13.0 s CPU with 4-5 regions per
-   * image, 3.9 s with this; docs/benchmarks.md).
+   * On x86, as NT 3.51 ran it: kernel-mode pages had no write protection before Windows 2000
+   * (Microsoft, "Accessing Read-Only System Memory": "in Windows NT 4.0 and earlier versions,
+   * read-only memory was not protected in kernel mode"; KB Q229035), so every page that holds no code
+   * is writable (a driver may write its string constants); pages holding code stay read-execute, as
+   * the x86 code guard would otherwise watch every store to the image. With few engine regions per
+   * image (libunicorn 2.0.1's uc_mem_map and code lookups cost more per region mapped), a cold boot
+   * no longer grows with the square of the drivers (docs/benchmarks.md).
    */
   mapModule(m: LoadedModule): void {
     // One mapping per run of pages with equal protection, then one write across them (the engine
     // writes through read-only pages): protecting page by page after the fact split Unicorn's memory
     // regions once per call and made mapping the slowest part of a boot.
-    const readExecutes = this.cpu.arch === 'x86';
-    for (const run of pageRuns(m.mapped.ranges, m.size, this.cpu.pageSize, readExecutes))
+    const writableData = this.cpu.arch === 'x86';
+    for (const run of pageRuns(m.mapped.ranges, m.size, this.cpu.pageSize, writableData))
       this.cpu.map(m.base + run.offset, run.size, run.perm);
     this.cpu.write(m.base, m.mapped.bytes);
   }

@@ -43,23 +43,33 @@ describe('pageRuns with an image size that is not a whole number of pages', () =
   });
 });
 
-describe('pageRuns on x86 (readExecutes: no execute bit before PAE NX)', () => {
-  it('makes read-only pages executable, so headers, code and read-only data share one run', () => {
+describe('pageRuns with writableData (x86 NT 3.51: no kernel-mode write protection)', () => {
+  it('maps pages without code read-write and the headers with the code, read-execute', () => {
     const withRdata = [
       ...ranges.map((r) => ({ ...r })),
       { name: '.rdata', rva: 0x4000, size: 0x300, protection: R },
     ];
     expect(plain(pageRuns(withRdata, 0x6000, 0x1000, true))).toEqual([
       [0, 0x3000, RX],
-      [0x3000, 0x1000, RW],
-      [0x4000, 0x2000, RX],
+      [0x3000, 0x3000, RW],
     ]);
-    // The same array without readExecutes gets its own answer, not the cached one.
+    // The same array without writableData gets its own answer, not the cached one.
     expect(plain(pageRuns(withRdata, 0x6000, 0x1000))).toEqual([
       [0, 0x1000, R],
       [0x1000, 0x2000, RX],
       [0x3000, 0x1000, RW],
       [0x4000, 0x2000, R],
+    ]);
+  });
+
+  it('keeps a page shared by code and writable data as the union of both', () => {
+    const mixed = [
+      { name: '.text', rva: 0x1000, size: 0x200, protection: RX },
+      { name: '.data', rva: 0x1200, size: 0x100, protection: RW },
+    ];
+    expect(plain(pageRuns(mixed, 0x2000, 0x1000, true))).toEqual([
+      [0, 0x1000, RW], // no section there: data
+      [0x1000, 0x1000, { read: true, write: true, execute: true }],
     ]);
   });
 });
