@@ -6,6 +6,7 @@
 import {
   applyRelocations,
   IMAGE_FILE_UP_SYSTEM_ONLY,
+  type ImportEntry,
   layout,
   MalformedPeError,
   type PeImage,
@@ -128,8 +129,14 @@ export class SystemLoader {
   private readonly refuseUpOnly: boolean;
   private readonly cookieCounter: number | null;
   private readonly userModeDlls: boolean;
-  /** PsLoadedModuleList order. */
-  readonly modules: LoadedModule[] = [];
+  private readonly list: LoadedModule[] = [];
+  /**
+   * The loaded modules by lower-case base name (the first in list order for a name loaded twice) and
+   * by who loaded them (list order): looking them up by walking the list made loading N drivers N^2
+   * (issue 19). Kept in step with `list` by add and unload, the only places it changes.
+   */
+  private readonly byName = new Map<string, LoadedModule>();
+  private readonly byLoader = new Map<string, LoadedModule[]>();
 
   constructor(opts: SystemLoaderOptions = {}) {
     this.space = opts.space ?? new KernelAddressSpace();
@@ -138,9 +145,27 @@ export class SystemLoader {
     this.userModeDlls = opts.userModeDlls ?? false;
   }
 
+  /** PsLoadedModuleList order. */
+  get modules(): readonly LoadedModule[] {
+    return this.list;
+  }
+
   find(baseName: string): LoadedModule | undefined {
-    const key = baseName.toLowerCase();
-    return this.modules.find((m) => m.baseName.toLowerCase() === key);
+    return this.byName.get(baseName.toLowerCase());
+  }
+
+  /** The loaded modules whose `loadedBy` is `name` (the dependencies a module pulled in), in list order. */
+  loadedBy(name: string): LoadedModule[] {
+    return this.byLoader.get(name)?.slice() ?? [];
+  }
+
+  private add(module: LoadedModule): void {
+    this.list.push(module);
+    const key = module.baseName.toLowerCase();
+    if (!this.byName.has(key)) this.byName.set(key, module);
+    const siblings = this.byLoader.get(module.loadedBy);
+    if (siblings) siblings.push(module);
+    else this.byLoader.set(module.loadedBy, [module]);
   }
 
   /**
@@ -158,7 +183,7 @@ export class SystemLoader {
       const r = this.prepare(file, 'boot', preferred);
       if (!r.ok) return [r];
       prepared.push(r.module);
-      this.modules.push(r.module);
+      this.add(r.module);
     }
     const results: LoadResult[] = [];
     for (const module of prepared) {
@@ -205,7 +230,7 @@ export class SystemLoader {
       this.space.release(module.module.base);
       return resolved.failure;
     }
-    this.modules.push(module.module);
+    this.add(module.module);
     return { ok: true, module: module.module, dependencies: resolved.dependencies };
   }
 
@@ -235,13 +260,13 @@ export class SystemLoader {
       );
     }
     // The first module is the kernel; everything loaded after it must be built for its processor.
-    const kernel = this.modules[0];
+    const kernel = this.list[0];
     const foreign = kernel
       ? machineMismatch(fileHeader.machine, kernel.image.headers.fileHeader.machine)
       : null;
     if (foreign) return this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, foreign, []);
     if (this.refuseUpOnly && (fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0) {
-      const kernelName = this.modules[0]?.baseName ?? 'NTOSKRNL.EXE';
+      const kernelName = this.list[0]?.baseName ?? 'NTOSKRNL.EXE';
       const msg = snapFailureMessage(NtStatus.IMAGE_MP_UP_MISMATCH, file.ntPath, kernelName, {
         name: null,
         ordinal: null,
@@ -354,7 +379,7 @@ export class SystemLoader {
     const lookup = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
       if (how === 'forwarder')
         return (
-          this.modules.find((m) => forwarderMatches(name, m.baseName)) ??
+          this.list.find((m) => forwarderMatches(name, m.baseName)) ??
           dependencies.find((m) => forwarderMatches(name, m.baseName))
         );
       const loaded = this.find(name);
@@ -386,9 +411,8 @@ export class SystemLoader {
       };
     }
     // An IAT slot outside the mapped image: the file is corrupt (NT would write over other memory).
-    const badSlot = importModules
-      .flatMap((imp) => imp.entries)
-      .find((e) => e.iatRva < 0 || e.iatRva + (module.image.is64 ? 8 : 4) > module.mapped.bytes.length);
+    const slotEnd = module.mapped.bytes.length - (module.image.is64 ? 8 : 4);
+    const badSlot = firstEntry(importModules, (e) => e.iatRva < 0 || e.iatRva > slotEnd);
     if (badSlot)
       return {
         ok: false,
@@ -460,10 +484,29 @@ export class SystemLoader {
   }
 
   private unload(module: LoadedModule): void {
-    const i = this.modules.indexOf(module);
-    if (i >= 0) this.modules.splice(i, 1);
+    const i = this.list.indexOf(module);
+    if (i >= 0) {
+      this.list.splice(i, 1);
+      const key = module.baseName.toLowerCase();
+      if (this.byName.get(key) === module) {
+        this.byName.delete(key);
+        const next = this.list.find((m) => m.baseName.toLowerCase() === key);
+        if (next) this.byName.set(key, next);
+      }
+      const siblings = this.byLoader.get(module.loadedBy)!;
+      siblings.splice(siblings.indexOf(module), 1);
+    }
     this.space.release(module.base);
   }
+}
+
+/** The first import entry of `modules` that `test` accepts, in table order. */
+function firstEntry(
+  modules: ReturnType<PeImage['imports']>,
+  test: (e: ImportEntry) => boolean,
+): ImportEntry | undefined {
+  for (const imp of modules) for (const e of imp.entries) if (test(e)) return e;
+  return undefined;
 }
 
 /**

@@ -24,10 +24,19 @@ describe('per-boot caches', () => {
   it('gives each reader of a hive its own copy of the configuration', () => {
     const hive = new Uint8Array(readFileSync(`${SET}/CONFIG/SYSTEM`));
     const first = readSystemHive(hive, 'SYSTEM');
+    const pristine = readSystemHive(hive, 'SYSTEM');
     const names = first.services.map((s) => s.name);
+    for (const s of first.services) {
+      s.dependOnGroup.push('changed');
+      s.start = 99;
+    }
+    for (const tags of first.tagOrder.values()) tags.push(99);
+    first.groupOrder?.push('changed');
+    first.controlSet.name = 'changed';
     first.services.length = 0;
     first.tagOrder.clear();
     const second = readSystemHive(hive, 'SYSTEM');
+    expect(second).toEqual(pristine);
     expect(second.services.map((s) => s.name)).toEqual(names);
     expect(names.length).toBeGreaterThan(0);
     expect(readSystemHive(hive, 'SYSTEM', true).controlSet?.use).toBe('LastKnownGood');

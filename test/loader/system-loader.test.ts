@@ -161,6 +161,30 @@ describe('MmLoadSystemImage', () => {
     expect(b.loader.modules.map((m) => m.baseName)).toEqual(['NTOSKRNL.EXE', 'HAL.DLL']);
   });
 
+  it('forgets the dependencies of a driver that failed: they load again, for the next importer', () => {
+    const ndis = file(
+      'NDIS.SYS',
+      image({ exports: namedExports('ndis.sys', ['DllInitialize', 'NdisMRegisterMiniport']) }),
+    );
+    const broken = file(
+      'BROKEN.SYS',
+      image({ imports: [{ dll: 'NDIS.SYS', imports: [{ name: 'NdisNoSuchRoutine' }] }] }),
+    );
+    const miniport = file(
+      'ELNK3.SYS',
+      image({ imports: [{ dll: 'ndis.sys', imports: [{ name: 'NdisMRegisterMiniport' }] }] }),
+    );
+    const { loader, source } = boot([ndis, broken, miniport]);
+    expect(loader.loadSystemImage(broken, source)).toMatchObject({ ok: false, status: 0xc0000263 });
+    expect(loader.find('ndis.sys')).toBeUndefined();
+    expect(loader.loadedBy('BROKEN.SYS')).toEqual([]);
+    const r = loader.loadSystemImage(miniport, source);
+    if (!r.ok) throw new Error(r.reason);
+    expect(loader.find('NDIS.sys')).toBe(r.dependencies[0]);
+    expect(loader.loadedBy('ELNK3.SYS').map((m) => m.baseName)).toEqual(['NDIS.SYS']);
+    expect(loader.loadSystemImage(ndis, source)).toMatchObject({ ok: false, status: 0xc000010e });
+  });
+
   it('refuses a UP-only image when more than one processor runs, and loads it otherwise', () => {
     const up = file('UPONLY.SYS', image({ characteristics: 0x4102 }));
     expect(boot([], { refuseUpOnly: true }).loader.loadSystemImage(up, boot().source)).toMatchObject({
