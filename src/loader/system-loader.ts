@@ -15,6 +15,7 @@ import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
 import { parseCached } from './image-cache.js';
 import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
+import { keepRelocated, relocatedAt, snappedBytes, writeSlots } from './mapped-cache.js';
 import { initSecurityCookie, type SecurityCookieResult } from './security-cookie.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
@@ -52,6 +53,10 @@ export interface LoadedModule extends ExportingModule {
   ntPath: string;
   base: number;
   size: number;
+  /**
+   * The image as mapped, relocated and snapped. Its bytes may be shared with other loads of the same
+   * image at the same base that snapped the same addresses (src/loader/mapped-cache.ts): read-only.
+   */
   mapped: MappedImage;
   /** Guest address of the entry point (DriverEntry, KiSystemStartup, …); null when AddressOfEntryPoint is 0. */
   entryPoint: number | null;
@@ -137,6 +142,8 @@ export class SystemLoader {
    */
   private readonly byName = new Map<string, LoadedModule>();
   private readonly byLoader = new Map<string, LoadedModule[]>();
+  /** Mappings this loader copied for one module (a /GS cookie written); others are shared, read-only. */
+  private readonly ownBytes = new WeakSet<MappedImage>();
 
   constructor(opts: SystemLoaderOptions = {}) {
     this.space = opts.space ?? new KernelAddressSpace();
@@ -297,37 +304,42 @@ export class SystemLoader {
       return r;
     };
 
-    let mapped: MappedImage;
-    try {
-      mapped = mapImage(image);
-      const delta = guestVa(image.is64, reservation.base) - optionalHeader.imageBase;
-      if (delta !== 0n) {
-        if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0) {
-          return release(
-            this.failure(
-              file.ntPath,
-              NtStatus.CONFLICTING_ADDRESSES,
-              `relocations are stripped and 0x${optionalHeader.imageBase.toString(16)} is taken`,
-              [],
-            ),
-          );
+    // A warm boot maps the same image at the same base again: the relocated layout is kept
+    // (mapped-cache.ts), as the same inputs always give the same bytes (only successes are kept).
+    let mapped = relocatedAt(image, reservation.base);
+    if (!mapped) {
+      try {
+        mapped = mapImage(image);
+        const delta = guestVa(image.is64, reservation.base) - optionalHeader.imageBase;
+        if (delta !== 0n) {
+          if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0) {
+            return release(
+              this.failure(
+                file.ntPath,
+                NtStatus.CONFLICTING_ADDRESSES,
+                `relocations are stripped and 0x${optionalHeader.imageBase.toString(16)} is taken`,
+                [],
+              ),
+            );
+          }
+          const failures = applyRelocations(mapped.bytes, image.relocations(), delta, fileHeader.machine);
+          if (failures.length) {
+            const f = failures[0]!;
+            return release(
+              this.failure(
+                file.ntPath,
+                NtStatus.INVALID_IMAGE_FORMAT,
+                `relocation at RVA 0x${f.rva.toString(16)}: ${f.reason}`,
+                [],
+              ),
+            );
+          }
         }
-        const failures = applyRelocations(mapped.bytes, image.relocations(), delta, fileHeader.machine);
-        if (failures.length) {
-          const f = failures[0]!;
-          return release(
-            this.failure(
-              file.ntPath,
-              NtStatus.INVALID_IMAGE_FORMAT,
-              `relocation at RVA 0x${f.rva.toString(16)}: ${f.reason}`,
-              [],
-            ),
-          );
-        }
+      } catch (e) {
+        if (!(e instanceof MalformedPeError)) throw e;
+        return release(this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []));
       }
-    } catch (e) {
-      if (!(e instanceof MalformedPeError)) throw e;
-      return release(this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []));
+      keepRelocated(image, reservation.base, mapped);
     }
 
     const module: LoadedModule = {
@@ -345,8 +357,12 @@ export class SystemLoader {
       imports: [],
       loadedBy,
     };
-    if (this.cookieCounter !== null)
-      module.securityCookie = initSecurityCookie(image, mapped, reservation.base, this.cookieCounter);
+    if (this.cookieCounter !== null) {
+      // The cookie is written into this load's own copy (the relocated bytes are shared).
+      module.mapped = { bytes: mapped.bytes.slice(), ranges: mapped.ranges };
+      this.ownBytes.add(module.mapped);
+      module.securityCookie = initSecurityCookie(image, module.mapped, reservation.base, this.cookieCounter);
+    }
     const exp = (() => {
       try {
         return image.exports()?.findByName('DllInitialize');
@@ -372,7 +388,9 @@ export class SystemLoader {
     const dependencies: LoadedModule[] = [];
     const misses: ImportMiss[] = [];
     let first: { status: number; reason: string } | null = null;
-    const view = new DataView(module.mapped.bytes.buffer);
+    // IAT writes, made once every thunk is snapped (snapped bytes are shared between equal loads).
+    const slots: number[] = [];
+    const values: number[] = [];
     // Dependencies that failed to load, by lower-case name: tried once, their misses reported once.
     const failedDeps = new Map<string, { failure: LoadFailure; reported: boolean }>();
 
@@ -430,8 +448,8 @@ export class SystemLoader {
         if (r.ok) {
           const target = r.module as LoadedModule;
           const targetVa = (target.base + r.rva) >>> 0;
-          if (module.image.is64) view.setBigUint64(entry.iatRva, guestVa(true, targetVa), true);
-          else view.setUint32(entry.iatRva, targetVa, true);
+          slots.push(entry.iatRva);
+          values.push(targetVa);
           module.imports.push({
             module: imp.dll,
             name: entry.name,
@@ -474,6 +492,7 @@ export class SystemLoader {
         first ??= { status: r.status, reason: msg.text };
       }
     }
+    this.writeImports(module, slots, values);
     if (first)
       return {
         ok: false,
@@ -481,6 +500,13 @@ export class SystemLoader {
         dependencies,
       };
     return { ok: true, dependencies };
+  }
+
+  /** Writes the snapped IAT slots into `module`'s bytes: its own copy, or bytes shared with equal loads. */
+  private writeImports(module: LoadedModule, slots: number[], values: number[]): void {
+    const { mapped, image, base } = module;
+    if (this.ownBytes.has(mapped)) writeSlots(mapped.bytes, image.is64, slots, values);
+    else module.mapped = { bytes: snappedBytes(image, base, mapped, slots, values), ranges: mapped.ranges };
   }
 
   private unload(module: LoadedModule): void {
