@@ -282,14 +282,9 @@ export class SystemLoader {
     }
 
     // PE32+: a preferred base in the AMD64 system window is its offset there; others are relocated.
-    const base64 = optionalHeader.imageBase - AMD64_SYSTEM_WINDOW;
     const preferred =
       preferredOverride ??
-      (!image.is64
-        ? Number(optionalHeader.imageBase)
-        : base64 >= 0n && base64 < 0x100000000n
-          ? Number(base64)
-          : undefined);
+      (image.is64 ? amd64Preferred(optionalHeader.imageBase) : Number(optionalHeader.imageBase));
     const reservation = this.space.reserve(optionalHeader.sizeOfImage, file.baseName, preferred);
     if (!reservation) {
       return this.failure(
@@ -524,6 +519,12 @@ export class SystemLoader {
     }
     this.space.release(module.base);
   }
+}
+
+/** A PE32+ image's preferred base as its offset in the AMD64 system window; undefined outside it. */
+function amd64Preferred(imageBase: bigint): number | undefined {
+  const offset = imageBase - AMD64_SYSTEM_WINDOW;
+  return offset >= 0n && offset < 0x100000000n ? Number(offset) : undefined;
 }
 
 /** The first import entry of `modules` that `test` accepts, in table order. */
