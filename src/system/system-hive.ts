@@ -3,7 +3,7 @@
 // GroupOrderList give what starts and in which order (nt351-facts.md "Services: ErrorControl and
 // LastKnownGood"). The hive is read, never written, here.
 import { Hive, REG, type RegKey, type RegValue } from '../regf/index.js';
-import { ImageSetError, type ServiceConfig } from './imageset.js';
+import { copyService, ImageSetError, type ServiceConfig } from './imageset.js';
 import { serviceModel } from './service-model.js';
 
 /** Where NT keeps the SYSTEM hive, relative to the system root. */
@@ -66,11 +66,7 @@ function copyConfiguration(c: SystemConfiguration): SystemConfiguration {
   return {
     select: { ...c.select },
     controlSet: { ...c.controlSet },
-    services: c.services.map((s) => ({
-      ...s,
-      dependOnService: [...s.dependOnService],
-      dependOnGroup: [...s.dependOnGroup],
-    })),
+    services: c.services.map(copyService),
     groupOrder: c.groupOrder ? [...c.groupOrder] : null,
     tagOrder: new Map([...c.tagOrder].map(([group, tags]) => [group, [...tags]])),
   };

@@ -56,4 +56,33 @@ describe('per-boot caches', () => {
     expect(() => set.resolve('..\\x')).toThrow(/leaves the image set/);
     expect(() => set.resolve('..\\x')).toThrow(/leaves the image set/);
   });
+
+  it("gives a fork its own copy of the manifest: a fork's changes never reach the set", () => {
+    const service = { name: 'Srv', type: 1, start: 3, errorControl: 1, group: null, imagePath: null };
+    const set = ImageSet.fromMemory(
+      {
+        description: 'fork test',
+        machine: { architecture: 'x86', profile: 'pc-at', cpus: 1 },
+        systemRoot: 'WINNT35',
+        kernel: 'System32\\ntoskrnl.exe',
+        hal: 'System32\\hal.dll',
+        services: [
+          { ...service, tag: 2, dependOnService: ['Rdr'], dependOnGroup: ['NDIS'] },
+          { ...service, name: 'Rdr', dependOnService: [], dependOnGroup: [] },
+        ],
+        sources: { profile: 'option' },
+      } as never,
+      {},
+    );
+    const before = structuredClone(set.manifest);
+    const fork = set.fork();
+    expect(fork.manifest).toEqual(before);
+    fork.manifest.machine.cpus = 7;
+    fork.manifest.services[0]!.dependOnGroup.push('changed');
+    fork.manifest.services[0]!.start = 99;
+    fork.manifest.services.pop();
+    fork.manifest.sources = { ...fork.manifest.sources, kernel: 'changed' };
+    expect(set.manifest).toEqual(before);
+    expect(set.fork().manifest).toEqual(before);
+  });
 });
