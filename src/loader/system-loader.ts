@@ -15,7 +15,7 @@ import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
 import { parseCached } from './image-cache.js';
 import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
-import { keepRelocated, relocatedAt, snappedBytes, writeSlots } from './mapped-cache.js';
+import { keepSnapped, sameNumbers, snappedAt, writeSlots } from './mapped-cache.js';
 import { initSecurityCookie, type SecurityCookieResult } from './security-cookie.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
@@ -142,7 +142,7 @@ export class SystemLoader {
    */
   private readonly byName = new Map<string, LoadedModule>();
   private readonly byLoader = new Map<string, LoadedModule[]>();
-  /** Mappings this loader copied for one module (a /GS cookie written); others are shared, read-only. */
+  /** Mappings this loader made and has not handed to mapped-cache.ts yet: its own to write into. */
   private readonly ownBytes = new WeakSet<MappedImage>();
 
   constructor(opts: SystemLoaderOptions = {}) {
@@ -299,42 +299,17 @@ export class SystemLoader {
       return r;
     };
 
-    // A warm boot maps the same image at the same base again: the relocated layout is kept
-    // (mapped-cache.ts), as the same inputs always give the same bytes (only successes are kept).
-    let mapped = relocatedAt(image, reservation.base);
-    if (!mapped) {
-      try {
-        mapped = mapImage(image);
-        const delta = guestVa(image.is64, reservation.base) - optionalHeader.imageBase;
-        if (delta !== 0n) {
-          if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0) {
-            return release(
-              this.failure(
-                file.ntPath,
-                NtStatus.CONFLICTING_ADDRESSES,
-                `relocations are stripped and 0x${optionalHeader.imageBase.toString(16)} is taken`,
-                [],
-              ),
-            );
-          }
-          const failures = applyRelocations(mapped.bytes, image.relocations(), delta, fileHeader.machine);
-          if (failures.length) {
-            const f = failures[0]!;
-            return release(
-              this.failure(
-                file.ntPath,
-                NtStatus.INVALID_IMAGE_FORMAT,
-                `relocation at RVA 0x${f.rva.toString(16)}: ${f.reason}`,
-                [],
-              ),
-            );
-          }
-        }
-      } catch (e) {
-        if (!(e instanceof MalformedPeError)) throw e;
-        return release(this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []));
-      }
-      keepRelocated(image, reservation.base, mapped);
+    // A warm boot maps the same image at the same base again: an earlier load's bytes are taken as
+    // they are (mapped-cache.ts; writeImports copies them when its IAT writes differ). A loader that
+    // sets /GS cookies writes into every image: it maps each afresh.
+    const kept = this.cookieCounter === null ? snappedAt(image, reservation.base) : undefined;
+    let mapped: MappedImage;
+    if (kept) mapped = kept.mapped;
+    else {
+      const fresh = this.mapAndRelocate(image, file.ntPath, reservation.base);
+      if (!('bytes' in fresh)) return release(fresh);
+      mapped = fresh;
+      this.ownBytes.add(mapped);
     }
 
     const module: LoadedModule = {
@@ -352,12 +327,8 @@ export class SystemLoader {
       imports: [],
       loadedBy,
     };
-    if (this.cookieCounter !== null) {
-      // The cookie is written into this load's own copy (the relocated bytes are shared).
-      module.mapped = { bytes: mapped.bytes.slice(), ranges: mapped.ranges };
-      this.ownBytes.add(module.mapped);
-      module.securityCookie = initSecurityCookie(image, module.mapped, reservation.base, this.cookieCounter);
-    }
+    if (this.cookieCounter !== null)
+      module.securityCookie = initSecurityCookie(image, mapped, reservation.base, this.cookieCounter);
     const exp = (() => {
       try {
         return image.exports()?.findByName('DllInitialize');
@@ -367,6 +338,35 @@ export class SystemLoader {
     })();
     if (exp?.kind === 'rva') module.dllInitialize = module.base + exp.rva;
     return { ok: true, module };
+  }
+
+  /** `image` laid out and relocated to `base` in a new buffer, or why it cannot be (a LoadFailure). */
+  private mapAndRelocate(image: PeImage, ntPath: string, base: number): MappedImage | LoadFailure {
+    const { fileHeader, optionalHeader } = image.headers;
+    try {
+      const mapped = mapImage(image);
+      const delta = guestVa(image.is64, base) - optionalHeader.imageBase;
+      if (delta === 0n) return mapped;
+      if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0)
+        return this.failure(
+          ntPath,
+          NtStatus.CONFLICTING_ADDRESSES,
+          `relocations are stripped and 0x${optionalHeader.imageBase.toString(16)} is taken`,
+          [],
+        );
+      const failures = applyRelocations(mapped.bytes, image.relocations(), delta, fileHeader.machine);
+      if (failures.length === 0) return mapped;
+      const f = failures[0]!;
+      return this.failure(
+        ntPath,
+        NtStatus.INVALID_IMAGE_FORMAT,
+        `relocation at RVA 0x${f.rva.toString(16)}: ${f.reason}`,
+        [],
+      );
+    } catch (e) {
+      if (!(e instanceof MalformedPeError)) throw e;
+      return this.failure(ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []);
+    }
   }
 
   /**
@@ -497,11 +497,30 @@ export class SystemLoader {
     return { ok: true, dependencies };
   }
 
-  /** Writes the snapped IAT slots into `module`'s bytes: its own copy, or bytes shared with equal loads. */
+  /**
+   * Writes the snapped IAT slots (RVAs) into `module`'s bytes. Bytes it mapped itself are written in
+   * place and, without a /GS cookie, kept for later loads; bytes an earlier load kept stay shared when
+   * that load wrote the same, are copied when it wrote other values into the same slots, and are mapped
+   * afresh when it wrote other slots (its values there must not show through).
+   */
   private writeImports(module: LoadedModule, slots: number[], values: number[]): void {
-    const { mapped, image, base } = module;
-    if (this.ownBytes.has(mapped)) writeSlots(mapped.bytes, image.is64, slots, values);
-    else module.mapped = { bytes: snappedBytes(image, base, mapped, slots, values), ranges: mapped.ranges };
+    const { image, base } = module;
+    let { mapped } = module;
+    if (!this.ownBytes.has(mapped)) {
+      const kept = snappedAt(image, base);
+      const same = kept?.mapped === mapped && sameNumbers(kept.slots, slots);
+      if (same && sameNumbers(kept!.values, values)) return;
+      const fresh = same
+        ? { bytes: mapped.bytes.slice(), ranges: mapped.ranges }
+        : this.mapAndRelocate(image, module.ntPath, base);
+      // The same image was mapped at this base before without error, so it maps again.
+      if (!('bytes' in fresh)) throw new Error(`${module.ntPath} no longer maps at 0x${base.toString(16)}`);
+      mapped = fresh;
+      module.mapped = mapped;
+    }
+    writeSlots(mapped.bytes, image.is64, slots, values);
+    this.ownBytes.delete(mapped);
+    if (this.cookieCounter === null) keepSnapped(image, base, { mapped, slots, values });
   }
 
   private unload(module: LoadedModule): void {

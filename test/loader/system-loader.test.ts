@@ -1,6 +1,8 @@
 // The system loader: OS-loader boot images and MmLoadSystemImage drivers, on writer-built images.
 import { describe, expect, it } from 'vitest';
+import { mapImage } from '../../src/loader/map.js';
 import { type ModuleFile, type ModuleSource, SystemLoader } from '../../src/loader/system-loader.js';
+import { PeImage } from '../../src/pe/index.js';
 import { image, namedExports } from '../helpers/imageset.js';
 
 const KERNEL_NAMES = ['DbgPrint', 'ExAllocatePool', 'IoCreateDevice', 'KeBugCheckEx', 'RtlInitUnicodeString'];
@@ -275,5 +277,28 @@ describe('loads of the same image (src/loader/mapped-cache.ts)', () => {
     // Nothing written for later loads reached the earlier ones.
     check(first);
     check(moved);
+  });
+
+  it('does not let an earlier load show through in an IAT slot this load leaves unsnapped', () => {
+    const twoImports = image({
+      imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }, { name: 'DbgPrint' }] }],
+    });
+    const bootDriver = () => file('BOOTDRV.SYS', twoImports);
+    const all = boot();
+    const ok = all.loader.loadBootImage(bootDriver(), all.source, 'driver');
+    if (!ok.ok) throw new Error(ok.reason);
+    const slot = ok.module.imports.find((i) => i.name === 'DbgPrint')!.iatVa - ok.module.base;
+    expect(u32(ok.module.mapped.bytes, slot)).toBe(ok.module.imports[1]!.targetVa);
+    // A kernel without DbgPrint: the boot image fails but stays mapped (NTLDR stops the boot).
+    const without = boot([], { kernelNames: KERNEL_NAMES.filter((n) => n !== 'DbgPrint') });
+    expect(without.loader.loadBootImage(bootDriver(), without.source, 'driver')).toMatchObject({
+      ok: false,
+      status: 0xc0000263,
+    });
+    const failed = without.loader.find('BOOTDRV.SYS')!;
+    expect(failed.base).toBe(ok.module.base);
+    const fromFile = mapImage(PeImage.parse(twoImports));
+    expect(u32(failed.mapped.bytes, slot)).toBe(u32(fromFile.bytes, slot));
+    expect(u32(ok.module.mapped.bytes, slot)).toBe(ok.module.imports[1]!.targetVa);
   });
 });
