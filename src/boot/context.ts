@@ -111,7 +111,8 @@ export class BootContext {
   fileAt(ntPath: string, baseName?: string): ModuleFile | null {
     const bytes = this.set.read(ntPath);
     if (!bytes) return null;
+    if (baseName !== undefined) return { baseName, ntPath, bytes };
     const actual = this.set.actualPath(ntPath)!;
-    return { baseName: baseName ?? actual.split('\\').pop()!, ntPath, bytes };
+    return { baseName: actual.slice(actual.lastIndexOf('\\') + 1), ntPath, bytes };
   }
 }

@@ -161,9 +161,8 @@ export class IoManager {
   /** DllInitialize of what the driver pulled in, then DriverEntry; its NTSTATUS, or null after a bugcheck. */
   private startDriver(s: ServiceConfig, mod: LoadedModule): number | null {
     const { kernel } = this.bk;
-    for (const dep of this.sys.loader.modules.filter(
-      (x) => x.loadedBy === mod.baseName && x.dllInitialize !== null,
-    )) {
+    for (const dep of this.sys.loader.loadedBy(mod.baseName)) {
+      if (dep.dllInitialize === null) continue;
       const { registryPath } = createDriverObject(kernel, {
         service: dep.baseName.replace(/\.[^.]*$/, ''),
         base: dep.base,

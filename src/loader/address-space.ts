@@ -26,7 +26,14 @@ export interface Reservation {
 }
 
 export class KernelAddressSpace {
+  /** In address order, never overlapping: a range's neighbours are the only ranges it can collide with. */
   private readonly reserved: Reservation[] = [];
+  /**
+   * A 64 KB-aligned address of the driver region below which no aligned base has a free page: first
+   * fit starts there (issue 19: walking every reservation from the region's start made loading N
+   * drivers N^2). Reserving only moves it up; a release moves it down to the released range.
+   */
+  private frontier: number = DRIVER_REGION.start;
 
   /** Ranges in address order. */
   get reservations(): readonly Reservation[] {
@@ -35,7 +42,10 @@ export class KernelAddressSpace {
 
   isFree(base: number, size: number): boolean {
     if (base < IMAGE_RANGE.start || base + size > IMAGE_RANGE.end) return false;
-    return this.reserved.every((r) => base + size <= r.base || base >= r.base + r.size);
+    const i = this.firstAbove(base);
+    const before = this.reserved[i - 1];
+    const after = this.reserved[i];
+    return (!before || before.base + before.size <= base) && (!after || base + size <= after.base);
   }
 
   /**
@@ -50,20 +60,32 @@ export class KernelAddressSpace {
     base ??= this.firstFit(length);
     if (base === undefined) return null;
     const r = { base, size: length, owner };
-    // Kept in address order: insert before the first reservation above it.
-    const i = this.reserved.findIndex((x) => x.base > base);
-    this.reserved.splice(i < 0 ? this.reserved.length : i, 0, r);
+    const i = this.firstAbove(base);
+    this.reserved.splice(i, 0, r);
+    if (base < this.frontier + 0x1000 && base + length > this.frontier) this.advanceFrontier(i);
     return r;
+  }
+
+  /** The index of the first reservation whose base is above `address` (binary search). */
+  private firstAbove(address: number): number {
+    let lo = 0;
+    let hi = this.reserved.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.reserved[mid]!.base > address) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   /**
    * The lowest 64 KB-aligned base in the driver region where `length` bytes fit: one walk over the
-   * reservations in address order (issue 19: testing every 64 KB step against every reservation made
-   * loading N drivers cost N^3).
+   * reservations in address order from the frontier (below it nothing fits: every size is a page or more).
    */
   private firstFit(length: number): number | undefined {
-    let at: number = DRIVER_REGION.start;
-    for (const r of this.reserved) {
+    let at = this.frontier;
+    for (let i = Math.max(0, this.firstAbove(at) - 1); i < this.reserved.length; i++) {
+      const r = this.reserved[i]!;
       if (r.base + r.size <= at) continue;
       if (at + length <= r.base) break;
       at = alignUp(r.base + r.size, GRANULARITY);
@@ -71,8 +93,23 @@ export class KernelAddressSpace {
     return at + length <= DRIVER_REGION.end ? at : undefined;
   }
 
+  /** Moves the frontier past reservation `i`, which covers its first page, and the ones after it that do. */
+  private advanceFrontier(i: number): void {
+    for (; i < this.reserved.length; i++) {
+      const r = this.reserved[i]!;
+      if (r.base + r.size <= this.frontier) continue;
+      if (r.base >= this.frontier + 0x1000) break;
+      this.frontier = alignUp(r.base + r.size, GRANULARITY);
+    }
+  }
+
   release(base: number): void {
-    const i = this.reserved.findIndex((r) => r.base === base);
-    if (i >= 0) this.reserved.splice(i, 1);
+    const i = this.firstAbove(base) - 1;
+    if (i >= 0 && this.reserved[i]!.base === base) {
+      this.reserved.splice(i, 1);
+      // Only aligned bases whose first page met the range can have become free.
+      const step = Math.max(DRIVER_REGION.start, Math.floor(base / GRANULARITY) * GRANULARITY);
+      this.frontier = Math.min(this.frontier, step);
+    }
   }
 }

@@ -83,16 +83,30 @@ export function ntStatusMessage(
   status: number,
   params: (string | number)[],
 ): { caption: string | null; text: string } | null {
-  const t = NTSTATUS_MESSAGES.get(status >>> 0);
+  const t = templateOf(status >>> 0);
+  if (t === null) return null;
+  // parts: literal text, then an insert's format and the text after it, alternately.
+  let text = t.parts[0]!;
+  for (let i = 1, n = 0; i < t.parts.length; i += 2, n++) {
+    const f = t.parts[i]!;
+    const v = params[n];
+    text += v === undefined ? `%${f}` : f.endsWith('x') ? (Number(v) >>> 0).toString(16) : String(v);
+    text += t.parts[i + 1]!;
+  }
+  return { caption: t.caption, text };
+}
+
+/** NTSTATUS templates split once into caption and parts (hard errors render them on every boot). */
+const templates = new Map<number, { caption: string | null; parts: string[] }>();
+
+function templateOf(status: number): { caption: string | null; parts: string[] } | null {
+  const known = templates.get(status);
+  if (known) return known;
+  const t = NTSTATUS_MESSAGES.get(status);
   if (t === undefined) return null;
   const m = /^\{([^}]*)\}\n/.exec(t);
   const body = m ? t.slice(m[0].length) : t;
-  let i = 0;
-  const text = body.replace(/%(hs|ws|s|ld|lu|d|u|lx|x)/g, (_, f: string) => {
-    const v = params[i++];
-    if (v === undefined) return `%${f}`;
-    if (f.endsWith('x')) return (Number(v) >>> 0).toString(16);
-    return String(v);
-  });
-  return { caption: m ? m[1]! : null, text };
+  const parsed = { caption: m ? m[1]! : null, parts: body.split(/%(hs|ws|s|ld|lu|d|u|lx|x)/) };
+  templates.set(status, parsed);
+  return parsed;
 }

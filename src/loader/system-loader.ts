@@ -6,6 +6,7 @@
 import {
   applyRelocations,
   IMAGE_FILE_UP_SYSTEM_ONLY,
+  type ImportEntry,
   layout,
   MalformedPeError,
   type PeImage,
@@ -14,6 +15,7 @@ import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
 import { parseCached } from './image-cache.js';
 import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
+import { keepSnapped, sameNumbers, snappedAt, writeSlots } from './mapped-cache.js';
 import { initSecurityCookie, type SecurityCookieResult } from './security-cookie.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
@@ -51,6 +53,10 @@ export interface LoadedModule extends ExportingModule {
   ntPath: string;
   base: number;
   size: number;
+  /**
+   * The image as mapped, relocated and snapped. Its bytes may be shared with other loads of the same
+   * image at the same base that snapped the same addresses (src/loader/mapped-cache.ts): read-only.
+   */
   mapped: MappedImage;
   /** Guest address of the entry point (DriverEntry, KiSystemStartup, …); null when AddressOfEntryPoint is 0. */
   entryPoint: number | null;
@@ -128,8 +134,16 @@ export class SystemLoader {
   private readonly refuseUpOnly: boolean;
   private readonly cookieCounter: number | null;
   private readonly userModeDlls: boolean;
-  /** PsLoadedModuleList order. */
-  readonly modules: LoadedModule[] = [];
+  private readonly list: LoadedModule[] = [];
+  /**
+   * The loaded modules by lower-case base name (the first in list order for a name loaded twice) and
+   * by who loaded them (list order): looking them up by walking the list made loading N drivers N^2
+   * (issue 19). Kept in step with `list` by add and unload, the only places it changes.
+   */
+  private readonly byName = new Map<string, LoadedModule>();
+  private readonly byLoader = new Map<string, LoadedModule[]>();
+  /** Mappings this loader made and has not handed to mapped-cache.ts yet: its own to write into. */
+  private readonly ownBytes = new WeakSet<MappedImage>();
 
   constructor(opts: SystemLoaderOptions = {}) {
     this.space = opts.space ?? new KernelAddressSpace();
@@ -138,9 +152,27 @@ export class SystemLoader {
     this.userModeDlls = opts.userModeDlls ?? false;
   }
 
+  /** PsLoadedModuleList order. */
+  get modules(): readonly LoadedModule[] {
+    return this.list;
+  }
+
   find(baseName: string): LoadedModule | undefined {
-    const key = baseName.toLowerCase();
-    return this.modules.find((m) => m.baseName.toLowerCase() === key);
+    return this.byName.get(baseName.toLowerCase());
+  }
+
+  /** The loaded modules whose `loadedBy` is `name` (the dependencies a module pulled in), in list order. */
+  loadedBy(name: string): LoadedModule[] {
+    return this.byLoader.get(name)?.slice() ?? [];
+  }
+
+  private add(module: LoadedModule): void {
+    this.list.push(module);
+    const key = module.baseName.toLowerCase();
+    if (!this.byName.has(key)) this.byName.set(key, module);
+    const siblings = this.byLoader.get(module.loadedBy);
+    if (siblings) siblings.push(module);
+    else this.byLoader.set(module.loadedBy, [module]);
   }
 
   /**
@@ -158,7 +190,7 @@ export class SystemLoader {
       const r = this.prepare(file, 'boot', preferred);
       if (!r.ok) return [r];
       prepared.push(r.module);
-      this.modules.push(r.module);
+      this.add(r.module);
     }
     const results: LoadResult[] = [];
     for (const module of prepared) {
@@ -205,7 +237,7 @@ export class SystemLoader {
       this.space.release(module.module.base);
       return resolved.failure;
     }
-    this.modules.push(module.module);
+    this.add(module.module);
     return { ok: true, module: module.module, dependencies: resolved.dependencies };
   }
 
@@ -235,13 +267,13 @@ export class SystemLoader {
       );
     }
     // The first module is the kernel; everything loaded after it must be built for its processor.
-    const kernel = this.modules[0];
+    const kernel = this.list[0];
     const foreign = kernel
       ? machineMismatch(fileHeader.machine, kernel.image.headers.fileHeader.machine)
       : null;
     if (foreign) return this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, foreign, []);
     if (this.refuseUpOnly && (fileHeader.characteristics & IMAGE_FILE_UP_SYSTEM_ONLY) !== 0) {
-      const kernelName = this.modules[0]?.baseName ?? 'NTOSKRNL.EXE';
+      const kernelName = this.list[0]?.baseName ?? 'NTOSKRNL.EXE';
       const msg = snapFailureMessage(NtStatus.IMAGE_MP_UP_MISMATCH, file.ntPath, kernelName, {
         name: null,
         ordinal: null,
@@ -250,14 +282,9 @@ export class SystemLoader {
     }
 
     // PE32+: a preferred base in the AMD64 system window is its offset there; others are relocated.
-    const base64 = optionalHeader.imageBase - AMD64_SYSTEM_WINDOW;
     const preferred =
       preferredOverride ??
-      (!image.is64
-        ? Number(optionalHeader.imageBase)
-        : base64 >= 0n && base64 < 0x100000000n
-          ? Number(base64)
-          : undefined);
+      (image.is64 ? amd64Preferred(optionalHeader.imageBase) : Number(optionalHeader.imageBase));
     const reservation = this.space.reserve(optionalHeader.sizeOfImage, file.baseName, preferred);
     if (!reservation) {
       return this.failure(
@@ -272,37 +299,17 @@ export class SystemLoader {
       return r;
     };
 
+    // A warm boot maps the same image at the same base again: an earlier load's bytes are taken as
+    // they are (mapped-cache.ts; writeImports copies them when its IAT writes differ). A loader that
+    // sets /GS cookies writes into every image: it maps each afresh.
+    const kept = this.cookieCounter === null ? snappedAt(image, reservation.base) : undefined;
     let mapped: MappedImage;
-    try {
-      mapped = mapImage(image);
-      const delta = guestVa(image.is64, reservation.base) - optionalHeader.imageBase;
-      if (delta !== 0n) {
-        if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0) {
-          return release(
-            this.failure(
-              file.ntPath,
-              NtStatus.CONFLICTING_ADDRESSES,
-              `relocations are stripped and 0x${optionalHeader.imageBase.toString(16)} is taken`,
-              [],
-            ),
-          );
-        }
-        const failures = applyRelocations(mapped.bytes, image.relocations(), delta, fileHeader.machine);
-        if (failures.length) {
-          const f = failures[0]!;
-          return release(
-            this.failure(
-              file.ntPath,
-              NtStatus.INVALID_IMAGE_FORMAT,
-              `relocation at RVA 0x${f.rva.toString(16)}: ${f.reason}`,
-              [],
-            ),
-          );
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof MalformedPeError)) throw e;
-      return release(this.failure(file.ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []));
+    if (kept) mapped = kept.mapped;
+    else {
+      const fresh = this.mapAndRelocate(image, file.ntPath, reservation.base);
+      if (!('bytes' in fresh)) return release(fresh);
+      mapped = fresh;
+      this.ownBytes.add(mapped);
     }
 
     const module: LoadedModule = {
@@ -333,6 +340,35 @@ export class SystemLoader {
     return { ok: true, module };
   }
 
+  /** `image` laid out and relocated to `base` in a new buffer, or why it cannot be (a LoadFailure). */
+  private mapAndRelocate(image: PeImage, ntPath: string, base: number): MappedImage | LoadFailure {
+    const { fileHeader, optionalHeader } = image.headers;
+    try {
+      const mapped = mapImage(image);
+      const delta = guestVa(image.is64, base) - optionalHeader.imageBase;
+      if (delta === 0n) return mapped;
+      if ((fileHeader.characteristics & layout.IMAGE_FILE_RELOCS_STRIPPED) !== 0)
+        return this.failure(
+          ntPath,
+          NtStatus.CONFLICTING_ADDRESSES,
+          `relocations are stripped and 0x${optionalHeader.imageBase.toString(16)} is taken`,
+          [],
+        );
+      const failures = applyRelocations(mapped.bytes, image.relocations(), delta, fileHeader.machine);
+      if (failures.length === 0) return mapped;
+      const f = failures[0]!;
+      return this.failure(
+        ntPath,
+        NtStatus.INVALID_IMAGE_FORMAT,
+        `relocation at RVA 0x${f.rva.toString(16)}: ${f.reason}`,
+        [],
+      );
+    } catch (e) {
+      if (!(e instanceof MalformedPeError)) throw e;
+      return this.failure(ntPath, NtStatus.INVALID_IMAGE_FORMAT, e.message, []);
+    }
+  }
+
   /**
    * MiResolveImageReferences: loads missing dependencies and snaps every thunk, collecting every miss.
    * Long because it is NT's routine step for step (descriptor, dependency load, DllInitialize order, thunks).
@@ -347,14 +383,16 @@ export class SystemLoader {
     const dependencies: LoadedModule[] = [];
     const misses: ImportMiss[] = [];
     let first: { status: number; reason: string } | null = null;
-    const view = new DataView(module.mapped.bytes.buffer);
+    // IAT writes, made once every thunk is snapped (snapped bytes are shared between equal loads).
+    const slots: number[] = [];
+    const values: number[] = [];
     // Dependencies that failed to load, by lower-case name: tried once, their misses reported once.
     const failedDeps = new Map<string, { failure: LoadFailure; reported: boolean }>();
 
     const lookup = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
       if (how === 'forwarder')
         return (
-          this.modules.find((m) => forwarderMatches(name, m.baseName)) ??
+          this.list.find((m) => forwarderMatches(name, m.baseName)) ??
           dependencies.find((m) => forwarderMatches(name, m.baseName))
         );
       const loaded = this.find(name);
@@ -386,9 +424,8 @@ export class SystemLoader {
       };
     }
     // An IAT slot outside the mapped image: the file is corrupt (NT would write over other memory).
-    const badSlot = importModules
-      .flatMap((imp) => imp.entries)
-      .find((e) => e.iatRva < 0 || e.iatRva + (module.image.is64 ? 8 : 4) > module.mapped.bytes.length);
+    const slotEnd = module.mapped.bytes.length - (module.image.is64 ? 8 : 4);
+    const badSlot = firstEntry(importModules, (e) => e.iatRva < 0 || e.iatRva > slotEnd);
     if (badSlot)
       return {
         ok: false,
@@ -406,8 +443,8 @@ export class SystemLoader {
         if (r.ok) {
           const target = r.module as LoadedModule;
           const targetVa = (target.base + r.rva) >>> 0;
-          if (module.image.is64) view.setBigUint64(entry.iatRva, guestVa(true, targetVa), true);
-          else view.setUint32(entry.iatRva, targetVa, true);
+          slots.push(entry.iatRva);
+          values.push(targetVa);
           module.imports.push({
             module: imp.dll,
             name: entry.name,
@@ -450,6 +487,7 @@ export class SystemLoader {
         first ??= { status: r.status, reason: msg.text };
       }
     }
+    this.writeImports(module, slots, values);
     if (first)
       return {
         ok: false,
@@ -459,11 +497,62 @@ export class SystemLoader {
     return { ok: true, dependencies };
   }
 
+  /**
+   * Writes the snapped IAT slots (RVAs) into `module`'s bytes. Bytes it mapped itself are written in
+   * place and, without a /GS cookie, kept for later loads; bytes an earlier load kept stay shared when
+   * that load wrote the same, are copied when it wrote other values into the same slots, and are mapped
+   * afresh when it wrote other slots (its values there must not show through).
+   */
+  private writeImports(module: LoadedModule, slots: number[], values: number[]): void {
+    const { image, base } = module;
+    let { mapped } = module;
+    if (!this.ownBytes.has(mapped)) {
+      const kept = snappedAt(image, base);
+      const same = kept?.mapped === mapped && sameNumbers(kept.slots, slots);
+      if (same && sameNumbers(kept!.values, values)) return;
+      const fresh = same
+        ? { bytes: mapped.bytes.slice(), ranges: mapped.ranges }
+        : this.mapAndRelocate(image, module.ntPath, base);
+      // The same image was mapped at this base before without error, so it maps again.
+      if (!('bytes' in fresh)) throw new Error(`${module.ntPath} no longer maps at 0x${base.toString(16)}`);
+      mapped = fresh;
+      module.mapped = mapped;
+    }
+    writeSlots(mapped.bytes, image.is64, slots, values);
+    this.ownBytes.delete(mapped);
+    if (this.cookieCounter === null) keepSnapped(image, base, { mapped, slots, values });
+  }
+
   private unload(module: LoadedModule): void {
-    const i = this.modules.indexOf(module);
-    if (i >= 0) this.modules.splice(i, 1);
+    const i = this.list.indexOf(module);
+    if (i >= 0) {
+      this.list.splice(i, 1);
+      const key = module.baseName.toLowerCase();
+      if (this.byName.get(key) === module) {
+        this.byName.delete(key);
+        const next = this.list.find((m) => m.baseName.toLowerCase() === key);
+        if (next) this.byName.set(key, next);
+      }
+      const siblings = this.byLoader.get(module.loadedBy)!;
+      siblings.splice(siblings.indexOf(module), 1);
+    }
     this.space.release(module.base);
   }
+}
+
+/** A PE32+ image's preferred base as its offset in the AMD64 system window; undefined outside it. */
+function amd64Preferred(imageBase: bigint): number | undefined {
+  const offset = imageBase - AMD64_SYSTEM_WINDOW;
+  return offset >= 0n && offset < 0x100000000n ? Number(offset) : undefined;
+}
+
+/** The first import entry of `modules` that `test` accepts, in table order. */
+function firstEntry(
+  modules: ReturnType<PeImage['imports']>,
+  test: (e: ImportEntry) => boolean,
+): ImportEntry | undefined {
+  for (const imp of modules) for (const e of imp.entries) if (test(e)) return e;
+  return undefined;
 }
 
 /**

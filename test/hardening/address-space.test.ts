@@ -32,4 +32,43 @@ describe('KernelAddressSpace', () => {
     expect(s.reservations).toHaveLength(steps);
     expect(s.reserve(0x1000, 'one more')).toBeNull();
   });
+
+  it('places every image where a walk over each 64 KB step would, through random reserves and releases', () => {
+    // The reference: the region tried step by step against every reservation (what first fit means).
+    const naive = new Map<number, number>(); // base -> length
+    const free = (base: number, length: number) =>
+      base >= KERNEL_BASE &&
+      base + length <= DRIVER_REGION.end &&
+      [...naive].every(([b, l]) => base + length <= b || base >= b + l);
+    const naiveReserve = (size: number, preferred?: number): number | null => {
+      const length = Math.ceil(Math.max(size, 1) / 0x1000) * 0x1000;
+      let base: number | null = null;
+      if (preferred !== undefined && preferred % 0x1000 === 0 && free(preferred, length)) base = preferred;
+      for (let at = DRIVER_REGION.start; base === null && at + length <= DRIVER_REGION.end; at += 0x10000)
+        if (free(at, length)) base = at;
+      if (base !== null) naive.set(base, length);
+      return base;
+    };
+    let seed = 19;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const s = new KernelAddressSpace();
+    for (let step = 0; step < 3000; step++) {
+      const bases = s.reservations.map((r) => r.base);
+      if (bases.length > 0 && random(4) === 0) {
+        const base = bases[random(bases.length)]!;
+        s.release(base);
+        naive.delete(base);
+        continue;
+      }
+      const size = random(3) === 0 ? 0x1000 + random(0x40000) : 0x1000 * (1 + random(24));
+      const preferred =
+        random(3) === 0 ? DRIVER_REGION.start + 0x1000 * random(0x400) : random(2) ? 0x10000 : undefined;
+      const got = s.reserve(size, `i${step}`, preferred)?.base ?? null;
+      if (got !== naiveReserve(size, preferred)) expect.fail(`step ${step}: ${got} differs from first fit`);
+    }
+    expect(s.reservations.map((r) => [r.base, r.size])).toEqual([...naive].sort((a, b) => a[0] - b[0]));
+  });
 });

@@ -24,10 +24,19 @@ describe('per-boot caches', () => {
   it('gives each reader of a hive its own copy of the configuration', () => {
     const hive = new Uint8Array(readFileSync(`${SET}/CONFIG/SYSTEM`));
     const first = readSystemHive(hive, 'SYSTEM');
+    const pristine = readSystemHive(hive, 'SYSTEM');
     const names = first.services.map((s) => s.name);
+    for (const s of first.services) {
+      s.dependOnGroup.push('changed');
+      s.start = 99;
+    }
+    for (const tags of first.tagOrder.values()) tags.push(99);
+    first.groupOrder?.push('changed');
+    first.controlSet.name = 'changed';
     first.services.length = 0;
     first.tagOrder.clear();
     const second = readSystemHive(hive, 'SYSTEM');
+    expect(second).toEqual(pristine);
     expect(second.services.map((s) => s.name)).toEqual(names);
     expect(names.length).toBeGreaterThan(0);
     expect(readSystemHive(hive, 'SYSTEM', true).controlSet?.use).toBe('LastKnownGood');
@@ -46,5 +55,34 @@ describe('per-boot caches', () => {
     expect(set.resolve('\\SystemRoot\\System32\\x.sys')).toBe('WINNT35\\System32\\x.sys');
     expect(() => set.resolve('..\\x')).toThrow(/leaves the image set/);
     expect(() => set.resolve('..\\x')).toThrow(/leaves the image set/);
+  });
+
+  it("gives a fork its own copy of the manifest: a fork's changes never reach the set", () => {
+    const service = { name: 'Srv', type: 1, start: 3, errorControl: 1, group: null, imagePath: null };
+    const set = ImageSet.fromMemory(
+      {
+        description: 'fork test',
+        machine: { architecture: 'x86', profile: 'pc-at', cpus: 1 },
+        systemRoot: 'WINNT35',
+        kernel: 'System32\\ntoskrnl.exe',
+        hal: 'System32\\hal.dll',
+        services: [
+          { ...service, tag: 2, dependOnService: ['Rdr'], dependOnGroup: ['NDIS'] },
+          { ...service, name: 'Rdr', dependOnService: [], dependOnGroup: [] },
+        ],
+        sources: { profile: 'option' },
+      } as never,
+      {},
+    );
+    const before = structuredClone(set.manifest);
+    const fork = set.fork();
+    expect(fork.manifest).toEqual(before);
+    fork.manifest.machine.cpus = 7;
+    fork.manifest.services[0]!.dependOnGroup.push('changed');
+    fork.manifest.services[0]!.start = 99;
+    fork.manifest.services.pop();
+    fork.manifest.sources = { ...fork.manifest.sources, kernel: 'changed' };
+    expect(set.manifest).toEqual(before);
+    expect(set.fork().manifest).toEqual(before);
   });
 });

@@ -1,6 +1,8 @@
 // The system loader: OS-loader boot images and MmLoadSystemImage drivers, on writer-built images.
 import { describe, expect, it } from 'vitest';
+import { mapImage } from '../../src/loader/map.js';
 import { type ModuleFile, type ModuleSource, SystemLoader } from '../../src/loader/system-loader.js';
+import { PeImage } from '../../src/pe/index.js';
 import { image, namedExports } from '../helpers/imageset.js';
 
 const KERNEL_NAMES = ['DbgPrint', 'ExAllocatePool', 'IoCreateDevice', 'KeBugCheckEx', 'RtlInitUnicodeString'];
@@ -10,9 +12,13 @@ function file(baseName: string, bytes: Uint8Array, dir = 'System32\\drivers'): M
 }
 
 /** A kernel (with a forwarder to the HAL), a HAL, and a source holding `drivers` by name. */
-function boot(drivers: ModuleFile[] = [], opts: { refuseUpOnly?: boolean; userModeDlls?: boolean } = {}) {
-  const kernelExports = namedExports('ntoskrnl.exe', KERNEL_NAMES, ['HAL.KfRaiseIrql']);
-  kernelExports.names.push(['KeRaiseIrql', KERNEL_NAMES.length]);
+function boot(
+  drivers: ModuleFile[] = [],
+  opts: { refuseUpOnly?: boolean; userModeDlls?: boolean; kernelNames?: string[] } = {},
+) {
+  const names = opts.kernelNames ?? KERNEL_NAMES;
+  const kernelExports = namedExports('ntoskrnl.exe', names, ['HAL.KfRaiseIrql']);
+  kernelExports.names.push(['KeRaiseIrql', names.length]);
   kernelExports.names.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // NT binary-searches the name table
   const kernel = file('NTOSKRNL.EXE', image({ exports: kernelExports, imageBase: 0x80100000 }), 'System32');
   const hal = file(
@@ -29,7 +35,7 @@ function boot(drivers: ModuleFile[] = [], opts: { refuseUpOnly?: boolean; userMo
   const source: ModuleSource = {
     findDependency: (n) => all.find((f) => f.baseName.toLowerCase() === n.toLowerCase()) ?? null,
   };
-  const loader = new SystemLoader(opts);
+  const loader = new SystemLoader({ refuseUpOnly: opts.refuseUpOnly, userModeDlls: opts.userModeDlls });
   const k = loader.loadBootImage(kernel, source, 'kernel');
   const h = loader.loadBootImage(hal, source, 'hal');
   if (!k.ok || !h.ok) throw new Error('boot images failed to load');
@@ -161,6 +167,30 @@ describe('MmLoadSystemImage', () => {
     expect(b.loader.modules.map((m) => m.baseName)).toEqual(['NTOSKRNL.EXE', 'HAL.DLL']);
   });
 
+  it('forgets the dependencies of a driver that failed: they load again, for the next importer', () => {
+    const ndis = file(
+      'NDIS.SYS',
+      image({ exports: namedExports('ndis.sys', ['DllInitialize', 'NdisMRegisterMiniport']) }),
+    );
+    const broken = file(
+      'BROKEN.SYS',
+      image({ imports: [{ dll: 'NDIS.SYS', imports: [{ name: 'NdisNoSuchRoutine' }] }] }),
+    );
+    const miniport = file(
+      'ELNK3.SYS',
+      image({ imports: [{ dll: 'ndis.sys', imports: [{ name: 'NdisMRegisterMiniport' }] }] }),
+    );
+    const { loader, source } = boot([ndis, broken, miniport]);
+    expect(loader.loadSystemImage(broken, source)).toMatchObject({ ok: false, status: 0xc0000263 });
+    expect(loader.find('ndis.sys')).toBeUndefined();
+    expect(loader.loadedBy('BROKEN.SYS')).toEqual([]);
+    const r = loader.loadSystemImage(miniport, source);
+    if (!r.ok) throw new Error(r.reason);
+    expect(loader.find('NDIS.sys')).toBe(r.dependencies[0]);
+    expect(loader.loadedBy('ELNK3.SYS').map((m) => m.baseName)).toEqual(['NDIS.SYS']);
+    expect(loader.loadSystemImage(ndis, source)).toMatchObject({ ok: false, status: 0xc000010e });
+  });
+
   it('refuses a UP-only image when more than one processor runs, and loads it otherwise', () => {
     const up = file('UPONLY.SYS', image({ characteristics: 0x4102 }));
     expect(boot([], { refuseUpOnly: true }).loader.loadSystemImage(up, boot().source)).toMatchObject({
@@ -206,5 +236,69 @@ describe('MmLoadSystemImage', () => {
     expect(lenient.loader.modules.map((m) => m.baseName)).toContain('NTDLL.DLL');
     if (loaded.ok)
       expect(loaded.module.imports[0]).toMatchObject({ name: 'NtClose', targetModule: 'NTDLL.DLL' });
+  });
+});
+
+describe('loads of the same image (src/loader/mapped-cache.ts)', () => {
+  const driver = image({
+    imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }] }],
+    data: { words: [0x10000 + 0x1000, 0x10000 + 0x3004], pointers: [0, 1] },
+  });
+  /** GOOD.SYS (always the same bytes) loaded after the boot images; `before` bytes reserved first. */
+  const load = (kernelNames?: string[], before = 0) => {
+    const b = boot([], { kernelNames });
+    if (before) b.loader.space.reserve(before, 'taken');
+    const r = b.loader.loadSystemImage(file('GOOD.SYS', driver), b.source);
+    if (!r.ok) throw new Error(r.reason);
+    const rva = b.kernel.image.exports()!.entries.find((e) => e.name === 'IoCreateDevice')!.rva!;
+    return { m: r.module, ioCreateDevice: b.kernel.base + rva };
+  };
+  const check = ({ m, ioCreateDevice }: ReturnType<typeof load>) => {
+    expect(u32(m.mapped.bytes, 0x3000)).toBe(m.base + 0x1000);
+    expect(u32(m.mapped.bytes, 0x3004)).toBe(m.base + 0x3004);
+    expect(u32(m.mapped.bytes, m.imports[0]!.iatVa - m.base)).toBe(ioCreateDevice);
+  };
+
+  it('shares the bytes of equal loads, and maps anew for another base or other import addresses', () => {
+    const first = load();
+    check(first);
+    const again = load();
+    expect(again.m.base).toBe(first.m.base);
+    expect(again.m.mapped.bytes).toBe(first.m.mapped.bytes);
+    // Another base: relocated for it.
+    const moved = load(undefined, 0x10000);
+    expect(moved.m.base).not.toBe(first.m.base);
+    check(moved);
+    // Same base, but the kernel exports IoCreateDevice elsewhere: the IAT holds the new address.
+    const other = load(['AAAFirst', ...KERNEL_NAMES]);
+    expect(other.m.base).toBe(first.m.base);
+    expect(other.ioCreateDevice).not.toBe(first.ioCreateDevice);
+    check(other);
+    // Nothing written for later loads reached the earlier ones.
+    check(first);
+    check(moved);
+  });
+
+  it('does not let an earlier load show through in an IAT slot this load leaves unsnapped', () => {
+    const twoImports = image({
+      imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }, { name: 'DbgPrint' }] }],
+    });
+    const bootDriver = () => file('BOOTDRV.SYS', twoImports);
+    const all = boot();
+    const ok = all.loader.loadBootImage(bootDriver(), all.source, 'driver');
+    if (!ok.ok) throw new Error(ok.reason);
+    const slot = ok.module.imports.find((i) => i.name === 'DbgPrint')!.iatVa - ok.module.base;
+    expect(u32(ok.module.mapped.bytes, slot)).toBe(ok.module.imports[1]!.targetVa);
+    // A kernel without DbgPrint: the boot image fails but stays mapped (NTLDR stops the boot).
+    const without = boot([], { kernelNames: KERNEL_NAMES.filter((n) => n !== 'DbgPrint') });
+    expect(without.loader.loadBootImage(bootDriver(), without.source, 'driver')).toMatchObject({
+      ok: false,
+      status: 0xc0000263,
+    });
+    const failed = without.loader.find('BOOTDRV.SYS')!;
+    expect(failed.base).toBe(ok.module.base);
+    const fromFile = mapImage(PeImage.parse(twoImports));
+    expect(u32(failed.mapped.bytes, slot)).toBe(u32(fromFile.bytes, slot));
+    expect(u32(ok.module.mapped.bytes, slot)).toBe(ok.module.imports[1]!.targetVa);
   });
 });

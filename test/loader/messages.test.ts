@@ -1,0 +1,31 @@
+// NT's message texts (src/loader/messages.ts): ntstatus.mc templates rendered as a hard error shows
+// them, the caption apart and printf-style inserts filled in order, each template split once.
+import { describe, expect, it } from 'vitest';
+import { ntStatusMessage } from '../../src/loader/messages.js';
+
+describe('ntStatusMessage', () => {
+  it("renders a driver's missing entry point, the same again, and other parameters into the same template", () => {
+    const srv = ['\\SystemRoot\\System32\\drivers\\srv.sys', 'SomeMissingRoutine', 'ntoskrnl.exe'];
+    const expected = {
+      caption: 'Driver Entry Point Not Found',
+      text: 'The \\SystemRoot\\System32\\drivers\\srv.sys device driver could not locate the entry point SomeMissingRoutine in driver ntoskrnl.exe.',
+    };
+    expect(ntStatusMessage(0xc0000263, srv)).toEqual(expected);
+    expect(ntStatusMessage(0xc0000263, srv)).toEqual(expected);
+    expect(ntStatusMessage(0xc0000263, ['a.sys', 'X', 'hal.dll'])?.text).toBe(
+      'The a.sys device driver could not locate the entry point X in driver hal.dll.',
+    );
+  });
+
+  it('fills %ld with the number, leaves inserts without a parameter as written, and knows only its templates', () => {
+    expect(ntStatusMessage(0xc0000138, [12, 'ndis.sys'])).toEqual({
+      caption: 'Ordinal Not Found',
+      text: 'The ordinal 12 could not be located in the dynamic link library ndis.sys.',
+    });
+    expect(ntStatusMessage(0xc0000262, ['a.sys'])?.text).toBe(
+      'The a.sys device driver could not locate the ordinal %ld in driver %hs.',
+    );
+    expect(ntStatusMessage(-0x3ffffd9d, ['a.sys', 'X', 'k'])?.caption).toBe('Driver Entry Point Not Found');
+    expect(ntStatusMessage(0xc0000001, ['a'])).toBeNull();
+  });
+});
