@@ -16,15 +16,26 @@ interface Figures {
   warmCpu: number;
 }
 
+/**
+ * Boots of each set before its warm ones are measured (bench/boot.ts warms the KB set with 20), and
+ * of the first set, which also warms this process's JIT for every later one (its small boots need
+ * more of them: the first sets' figures were measured while V8 was still tiering up).
+ */
+const WARM_UP = 20;
+const FIRST_WARM_UP = 200;
+
 /** Cold and median warm boot in ms of a set with `n` extra drivers. */
-async function measure(n: number, runs: number): Promise<Figures> {
+async function measure(n: number, runs: number, warmUp: number): Promise<Figures> {
   const { root } = manyDriverSet(n);
   try {
     const set = ImageSet.open(root);
     const t0 = performance.now();
     await boot(set.fork());
     const cold = performance.now() - t0;
-    for (let i = 0; i < 2; i++) await boot(set.fork());
+    // Warm as bench/boot.ts's KB figure is: an engine reused and V8's optimised code in place. The
+    // first boots of a set with many drivers are several times slower while V8 tiers up (128 drivers:
+    // ~350, 100, 80 ... 30 ms for boots 1 to 25 under load), which two warm-up boots measured.
+    for (let i = 0; i < warmUp; i++) await boot(set.fork());
     const { wall, cpu } = await warmBoots(set, runs, (r) => {
       if (r.bugcheck) throw new Error(`${n} drivers: bugcheck ${r.bugcheck.name}`);
     });
@@ -40,7 +51,7 @@ export async function benchBootScale(
 ): Promise<{ lines: string[] }> {
   const figures: Figures[] = [];
   for (const n of counts) {
-    const f = await measure(n, n >= 128 ? 5 : 15);
+    const f = await measure(n, n >= 128 ? 9 : 31, figures.length === 0 ? FIRST_WARM_UP : WARM_UP);
     figures.push(f);
     log(
       `boot-scale: ${n} extra drivers: cold ${f.cold.toFixed(0)} ms, warm ${f.warm.toFixed(2)} ms median (${f.warmCpu.toFixed(2)} ms CPU)`,
