@@ -332,12 +332,15 @@ export class EmulatedKernel {
       },
     };
     if (cpu.arch !== 'alpha') cpu.hookPortIo({ in: ports.read, out: ports.write });
-    // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
+    // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page) and
+    // written whole in one write: the engine then need not zero the region first (the sentinel page
+    // past its code is zeros, as mapping leaves it).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
-    cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
-    const routines = new Uint8Array(PAGE).fill(this.abi.trapFill); // slots run only as hooks
-    routines.set(this.abi.spinCode, HALT - KERNEL_ROUTINES); // where a stopped handler leaves the guest
-    cpu.write(KERNEL_ROUTINES, routines);
+    const pages = new Uint8Array(2 * PAGE);
+    pages.set(this.abi.sentinelCode); // never executed: `until` stops first
+    pages.fill(this.abi.trapFill, KERNEL_ROUTINES - CALL_SENTINEL); // slots run only as hooks
+    pages.set(this.abi.spinCode, HALT - CALL_SENTINEL); // where a stopped handler leaves the guest
+    cpu.write(CALL_SENTINEL, pages);
     cpu.hookCode(KERNEL_ROUTINES, KERNEL_ROUTINES, () => this.resume());
     this.ctx = {
       cpu,

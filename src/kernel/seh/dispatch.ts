@@ -116,7 +116,11 @@ export class ExceptionDispatcher {
   /** Maps the handler-call code and registers KiDispatchException as a host routine. */
   install(hostRoutine: (h: ExportHandler) => number): void {
     this.cpu.map(SEH_CODE, 0x1000, { read: true, write: false, execute: true });
-    this.cpu.write(SEH_CODE, sehCode());
+    // The whole page in one write (the code, then zeros as mapping leaves them): the engine then
+    // need not zero the page first.
+    const page = new Uint8Array(0x1000);
+    page.set(sehCode());
+    this.cpu.write(SEH_CODE, page);
     this.dispatcherAddress = hostRoutine(this.dispatcherHandler());
   }
 
