@@ -75,7 +75,11 @@ function aggregate(
   let offset = 0;
   let size = 0;
   let align = 1;
-  for (const [name, type] of fields) {
+  // An indexed loop: layouts are made at module load, in code V8 runs once, where destructuring
+  // iteration is the slow part.
+  for (let i = 0; i < fields.length; i++) {
+    const name = fields[i]![0];
+    const type = fields[i]![1];
     const m = measure(type, p);
     const at = isUnion ? 0 : (offset + m.align - 1) & ~(m.align - 1);
     if (out) {
