@@ -80,6 +80,16 @@ export interface CallResult {
 }
 
 const PAGE = 0x1000;
+/**
+ * Monotonic milliseconds for the call deadline: the clock performance.now() reads (libuv's uv_hrtime,
+ * which process.hrtime() returns too), from another origin, without performance's first use loading
+ * node:perf_hooks and ten internal modules (~1.2 ms of a CLI start on Node 20). Only differences of
+ * now() are used, so the origin is moot.
+ */
+const now = (): number => {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+};
 const STOPPED = Symbol('stopped');
 type ApiCallEvent = Extract<KernelEvent, { type: 'api-call' }>;
 
@@ -295,7 +305,7 @@ export class EmulatedKernel {
   /** Set when a handler stopped the run (bugcheck, guest fault in a handler); reset per call. */
   private stopping = false;
   /**
-   * Wall-clock deadline of the current call (performance.now() ms): handler work counts against the
+   * Wall-clock deadline of the current call (now(), ms): handler work counts against the
    * time budget too, checked at each export call (issue 20: 3,000 ExAllocatePool calls took 48 s of
    * handler time under a 5 s budget the engine, checking only between instruction slices, never saw).
    */
@@ -327,12 +337,15 @@ export class EmulatedKernel {
       },
     };
     if (cpu.arch !== 'alpha') cpu.hookPortIo({ in: ports.read, out: ports.write });
-    // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page).
+    // The sentinel page and the kernel-routine page, mapped together (one 8 KiB Alpha page) and
+    // written whole in one write: the engine then need not zero the region first (the sentinel page
+    // past its code is zeros, as mapping leaves it).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
-    cpu.write(CALL_SENTINEL, this.abi.sentinelCode); // never executed: `until` stops first
-    const routines = new Uint8Array(PAGE).fill(this.abi.trapFill); // slots run only as hooks
-    routines.set(this.abi.spinCode, HALT - KERNEL_ROUTINES); // where a stopped handler leaves the guest
-    cpu.write(KERNEL_ROUTINES, routines);
+    const pages = new Uint8Array(2 * PAGE);
+    pages.set(this.abi.sentinelCode); // never executed: `until` stops first
+    pages.fill(this.abi.trapFill, KERNEL_ROUTINES - CALL_SENTINEL); // slots run only as hooks
+    pages.set(this.abi.spinCode, HALT - CALL_SENTINEL); // where a stopped handler leaves the guest
+    cpu.write(CALL_SENTINEL, pages);
     cpu.hookCode(KERNEL_ROUTINES, KERNEL_ROUTINES, () => this.resume());
     this.ctx = {
       cpu,
@@ -558,7 +571,7 @@ export class EmulatedKernel {
   /** Runs handler `h` for a call entered from `caller` (its return address, read by callerOrHalt). */
   private dispatch(h: ExportHandler, caller: number, silent = false): void {
     this.ctx.caller = caller;
-    if (performance.now() >= this.deadline) {
+    if (now() >= this.deadline) {
       this.overBudgetAt = caller;
       this.halt(`time budget used up at a call to ${h.name}`);
       return;
@@ -726,7 +739,7 @@ export class EmulatedKernel {
     let run = first;
     for (let n = 0; seh && run.kind === 'fault' && n < MAX_EXCEPTIONS_PER_CALL; n++) {
       if (!seh.deliverFault(run)) break;
-      const left = this.deadline - performance.now();
+      const left = this.deadline - now();
       if (left <= 0) return { kind: 'budget', which: 'time', pc: run.pc };
       const { maxInstructions } = budget;
       run = this.cpu.run({
@@ -790,8 +803,7 @@ export class EmulatedKernel {
       if (!this.threads.keeps(c.thread)) this.continuations.delete(id);
     this.stopping = false;
     this.overBudgetAt = null;
-    this.deadline =
-      budget.maxMillis !== undefined ? performance.now() + budget.maxMillis : Number.POSITIVE_INFINITY;
+    this.deadline = budget.maxMillis !== undefined ? now() + budget.maxMillis : Number.POSITIVE_INFINITY;
     this.abi.setSp(this.stackTop);
     this.abi.prepareCall(address, args, CALL_SENTINEL);
     this.exceptions?.reset();
@@ -801,7 +813,7 @@ export class EmulatedKernel {
     // System threads that can run get the processor before the run ends (the entry point has
     // returned: they run until each waits or ends, with the time left and the instruction budget anew).
     if (run.kind === 'returned' && this.threads.parkInitial()) {
-      const left = this.deadline - performance.now();
+      const left = this.deadline - now();
       run =
         left <= 0
           ? { kind: 'budget', which: 'time', pc: this.abi.pc() }

@@ -38,19 +38,33 @@ interface Placed {
   align: number;
 }
 
-function place(t: FieldType, p: PointerSize, at: number, out: Record<string, number> | null): Placed {
+/** Sizes and alignments of aggregate and array types, by pointer size (types are shared constants). */
+const measured: [WeakMap<object, Placed>, WeakMap<object, Placed>] = [new WeakMap(), new WeakMap()];
+
+/** A type's size and alignment; an aggregate's members are laid out once per pointer size. */
+function measure(t: FieldType, p: PointerSize): Placed {
   if (t === 'u8') return { size: 1, align: 1 };
   if (t === 'u16') return { size: 2, align: 2 };
   if (t === 'u32') return { size: 4, align: 4 };
   if (t === 'u64') return { size: 8, align: 8 };
   if (t === 'ptr') return { size: p, align: p };
-  if ('array' in t) {
-    const e = place(t.array, p, at, null);
-    return { size: e.size * t.count, align: e.align };
+  const cache = measured[p === 4 ? 0 : 1];
+  let m = cache.get(t);
+  if (!m) {
+    if ('array' in t) {
+      const e = measure(t.array, p);
+      m = { size: e.size * t.count, align: e.align };
+    } else m = aggregate('struct' in t ? t.struct : t.union, 'union' in t, p, 0, null);
+    cache.set(t, m);
   }
-  return aggregate('struct' in t ? t.struct : t.union, 'union' in t, p, at, t.flatten ? out : null);
+  return m;
 }
 
+/**
+ * Lays `fields` out from `base`, naming each field's offset in `out` (and, for a flattened nested
+ * aggregate, its members' too); returns the aggregate's size and alignment. A nested aggregate's
+ * alignment comes from measure(), so each is walked once more only when it is flattened into `out`.
+ */
 function aggregate(
   fields: Fields,
   isUnion: boolean,
@@ -61,18 +75,23 @@ function aggregate(
   let offset = 0;
   let size = 0;
   let align = 1;
-  for (const [name, type] of fields) {
-    // Alignment first (without recording), then the field at its offset.
-    const probe = place(type, p, 0, null);
-    const at = isUnion ? 0 : (offset + probe.align - 1) & ~(probe.align - 1);
+  // An indexed loop: layouts are made at module load, in code V8 runs once, where destructuring
+  // iteration is the slow part.
+  for (let i = 0; i < fields.length; i++) {
+    const name = fields[i]![0];
+    const type = fields[i]![1];
+    const m = measure(type, p);
+    const at = isUnion ? 0 : (offset + m.align - 1) & ~(m.align - 1);
     if (out) {
       if (name in out) throw new Error(`layout: field ${name} named twice`);
       out[name] = base + at;
+      // Arrays name no members; a nested aggregate's members are named only when it is flattened.
+      if (typeof type === 'object' && !('array' in type) && type.flatten)
+        aggregate('struct' in type ? type.struct : type.union, 'union' in type, p, base + at, out);
     }
-    place(type, p, base + at, out);
-    align = Math.max(align, probe.align);
-    if (isUnion) size = Math.max(size, probe.size);
-    else offset = at + probe.size;
+    align = Math.max(align, m.align);
+    if (isUnion) size = Math.max(size, m.size);
+    else offset = at + m.size;
   }
   if (!isUnion) size = offset;
   return { size: (size + align - 1) & ~(align - 1), align };

@@ -116,8 +116,12 @@ export class ExceptionDispatcher {
   /** Maps the handler-call code and registers KiDispatchException as a host routine. */
   install(hostRoutine: (h: ExportHandler) => number): void {
     this.cpu.map(SEH_CODE, 0x1000, { read: true, write: false, execute: true });
-    this.cpu.write(SEH_CODE, sehCode());
-    this.dispatcherAddress = hostRoutine(this.dispatcherHandler());
+    // The whole page in one write (the code, then zeros as mapping leaves them): the engine then
+    // need not zero the page first.
+    const page = new Uint8Array(0x1000);
+    page.set(sehCode());
+    this.cpu.write(SEH_CODE, page);
+    this.dispatcherAddress = hostRoutine(ExceptionDispatcher.dispatcherHandler);
   }
 
   /** Forgets the faults of an earlier call (the kernel starts each host call with a fresh stack). */
@@ -295,13 +299,18 @@ export class ExceptionDispatcher {
 
   // ---- RtlDispatchException ----
 
-  private dispatcherHandler(): ExportHandler {
-    return defineExport({
-      module: 'nt351',
-      prototype: 'VOID KiDispatchException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT ContextRecord)',
-      impl: (_ctx, [record, context]) => this.dispatch(record!, context!),
-    });
-  }
+  /**
+   * KiDispatchException's handler, one for every kernel (a handler made per kernel had its prototype
+   * parsed again in each boot that raised): it reaches the dispatcher of the calling kernel's context.
+   */
+  private static readonly dispatcherHandler: ExportHandler = defineExport({
+    module: 'nt351',
+    prototype: 'VOID KiDispatchException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT ContextRecord)',
+    impl: (ctx, [record, context]) => {
+      if (!ctx.exceptions) throw new Error('KiDispatchException called in a kernel without x86 SEH');
+      return ctx.exceptions.dispatch(record!, context!);
+    },
+  });
 
   /** RtlDispatchException then KiDispatchException's second chance (KMODE_EXCEPTION_NOT_HANDLED). */
   private dispatch(record: number, context: number): HandlerResult {
