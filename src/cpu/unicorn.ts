@@ -16,8 +16,10 @@
 // with a budget, first dropping the cached translations of every mapped region (UC_CTL_TB_REMOVE_CACHE,
 // ~0.2 ms for 64 MiB), and keeps it too. Runs without a budget then pass a count no run reaches.
 // hookCode drops the cached translations of its range for the same reason.
+
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
+import { monotonicMs } from './monotonic.js';
 import { type DirectRange, HostMemory } from './unicorn-memory.js';
 import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
 
@@ -1704,7 +1706,7 @@ export class UnicornX86 implements X86Cpu {
       this.invalidate(0, 2 ** 32);
       this.counting = true;
     }
-    const deadline = maxMillis !== undefined ? performance.now() + maxMillis : Number.POSITIVE_INFINITY;
+    const deadline = maxMillis !== undefined ? monotonicMs() + maxMillis : Number.POSITIVE_INFINITY;
     let remaining = budget ?? Number.POSITIVE_INFINITY;
     let start = opts.start >>> 0;
     this.running = true;
@@ -1728,7 +1730,7 @@ export class UnicornX86 implements X86Cpu {
           remaining -= 1;
           if (remaining <= 0)
             return { kind: 'budget', which: 'instructions', pc: this.reg('eip'), instructions: budget! };
-          if (performance.now() >= deadline) return { kind: 'budget', which: 'time', pc: this.reg('eip') };
+          if (monotonicMs() >= deadline) return { kind: 'budget', which: 'time', pc: this.reg('eip') };
           start = this.reg('eip');
           continue;
         }
@@ -1742,7 +1744,7 @@ export class UnicornX86 implements X86Cpu {
         if (r.kind !== 'budget' || r.which !== 'instructions') return r;
         remaining -= slice;
         if (remaining <= 0) return { kind: 'budget', which: 'instructions', pc: r.pc, instructions: budget! };
-        if (performance.now() >= deadline) return { kind: 'budget', which: 'time', pc: r.pc };
+        if (monotonicMs() >= deadline) return { kind: 'budget', which: 'time', pc: r.pc };
         start = r.pc;
       }
     } finally {

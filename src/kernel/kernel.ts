@@ -23,9 +23,11 @@
 // is the simple case: the handler's frame is replaced by the routine's, which returns straight to
 // the caller, as the real routine's jump does (on Alpha only with register arguments; with stack
 // arguments it becomes a guest call whose result the handler returns).
+
 import { type Abi, AbiAccessError, type AnyCpu, abiFor, type RoutineShape } from '../cpu/abi.js';
 import type { Perm, RunResult } from '../cpu/engine.js';
 import { RX } from '../cpu/engine.js';
+import { monotonicMs } from '../cpu/monotonic.js';
 import { KPRCB64 } from '../cpu/x64-setup.js';
 import { KPRCB } from '../cpu/x86-setup.js';
 import type { LoadedModule } from '../loader/system-loader.js';
@@ -80,16 +82,6 @@ export interface CallResult {
 }
 
 const PAGE = 0x1000;
-/**
- * Monotonic milliseconds for the call deadline: the clock performance.now() reads (libuv's uv_hrtime,
- * which process.hrtime() returns too), from another origin, without performance's first use loading
- * node:perf_hooks and ten internal modules (~1.2 ms of a CLI start on Node 20). Only differences of
- * now() are used, so the origin is moot.
- */
-const now = (): number => {
-  const [s, ns] = process.hrtime();
-  return s * 1e3 + ns / 1e6;
-};
 const STOPPED = Symbol('stopped');
 type ApiCallEvent = Extract<KernelEvent, { type: 'api-call' }>;
 
@@ -305,7 +297,7 @@ export class EmulatedKernel {
   /** Set when a handler stopped the run (bugcheck, guest fault in a handler); reset per call. */
   private stopping = false;
   /**
-   * Wall-clock deadline of the current call (now(), ms): handler work counts against the
+   * Wall-clock deadline of the current call (monotonicMs(), ms): handler work counts against the
    * time budget too, checked at each export call (issue 20: 3,000 ExAllocatePool calls took 48 s of
    * handler time under a 5 s budget the engine, checking only between instruction slices, never saw).
    */
@@ -571,7 +563,7 @@ export class EmulatedKernel {
   /** Runs handler `h` for a call entered from `caller` (its return address, read by callerOrHalt). */
   private dispatch(h: ExportHandler, caller: number, silent = false): void {
     this.ctx.caller = caller;
-    if (now() >= this.deadline) {
+    if (monotonicMs() >= this.deadline) {
       this.overBudgetAt = caller;
       this.halt(`time budget used up at a call to ${h.name}`);
       return;
@@ -739,7 +731,7 @@ export class EmulatedKernel {
     let run = first;
     for (let n = 0; seh && run.kind === 'fault' && n < MAX_EXCEPTIONS_PER_CALL; n++) {
       if (!seh.deliverFault(run)) break;
-      const left = this.deadline - now();
+      const left = this.deadline - monotonicMs();
       if (left <= 0) return { kind: 'budget', which: 'time', pc: run.pc };
       const { maxInstructions } = budget;
       run = this.cpu.run({
@@ -803,7 +795,8 @@ export class EmulatedKernel {
       if (!this.threads.keeps(c.thread)) this.continuations.delete(id);
     this.stopping = false;
     this.overBudgetAt = null;
-    this.deadline = budget.maxMillis !== undefined ? now() + budget.maxMillis : Number.POSITIVE_INFINITY;
+    this.deadline =
+      budget.maxMillis !== undefined ? monotonicMs() + budget.maxMillis : Number.POSITIVE_INFINITY;
     this.abi.setSp(this.stackTop);
     this.abi.prepareCall(address, args, CALL_SENTINEL);
     this.exceptions?.reset();
@@ -813,7 +806,7 @@ export class EmulatedKernel {
     // System threads that can run get the processor before the run ends (the entry point has
     // returned: they run until each waits or ends, with the time left and the instruction budget anew).
     if (run.kind === 'returned' && this.threads.parkInitial()) {
-      const left = this.deadline - now();
+      const left = this.deadline - monotonicMs();
       run =
         left <= 0
           ? { kind: 'budget', which: 'time', pc: this.abi.pc() }

@@ -32,6 +32,7 @@
 // - Self-modifying code: a guest store into a page with translated code (or a host write, or unmap /
 //   protect) drops the page's translations; the block doing the store finishes as translated, and
 //   the next block is translated afresh (Alpha requires an IMB before modified code is executed).
+
 import type {
   AlphaCpu,
   AlphaReg,
@@ -45,6 +46,7 @@ import type {
   RunResult,
   TraceHook,
 } from '../engine.js';
+import { monotonicMs } from '../monotonic.js';
 import { type BlockContext, continueTo, type Lookup, lookupCode, translate } from './codegen.js';
 import { ALPHA_PAGE_SIZE, AlphaMemory, PAGE_SHIFT } from './memory.js';
 import { AlphaOps } from './ops.js';
@@ -666,7 +668,7 @@ export class AlphaInterpreter implements AlphaCpu {
       this.mem.dropCode(until >>> PAGE_SHIFT);
     }
     const budget = maxInstructions ?? Number.POSITIVE_INFINITY;
-    const deadline = maxMillis !== undefined ? performance.now() + maxMillis : Number.POSITIVE_INFINITY;
+    const deadline = maxMillis !== undefined ? monotonicMs() + maxMillis : Number.POSITIVE_INFINITY;
     // Translated code returns to this loop at least every `chunk` instructions: for the time budget, and
     // so that V8 optimizes the functions as a whole (code entered on a loop (OSR) runs slower here).
     const chunk = 1 << 16;
@@ -682,7 +684,7 @@ export class AlphaInterpreter implements AlphaCpu {
         if (
           deadline !== Number.POSITIVE_INFINITY &&
           (++iterations & 255) === 0 &&
-          performance.now() >= deadline
+          monotonicMs() >= deadline
         ) {
           return { kind: 'budget', which: 'time', pc: pc >>> 0, instructions: rt.n };
         }
