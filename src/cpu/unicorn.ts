@@ -201,6 +201,15 @@ interface Trampoline {
   fn: (...args: never[]) => unknown;
   pool: Trampoline[];
 }
+/** A hook as added: what addHook matches a parked one by, its libunicorn handle and trampoline. */
+interface ParkedHook {
+  key: string;
+  proto: koffi.IKoffiCType;
+  handle: number;
+  t: Trampoline;
+}
+/** Hook types park() keeps for the next user (see parkedHooks); memory hooks are the engine's own. */
+const REUSED_HOOK_TYPES = new Set([UC_HOOK_CODE, UC_HOOK_BLOCK, UC_HOOK_INSN]);
 /** What a trampoline with no hook calls (libunicorn no longer does once the hook is deleted). */
 const idle = (): boolean => true;
 
@@ -396,6 +405,18 @@ export class UnicornX86 implements X86Cpu {
   /** Hooks added by users (not the engine's own two), removed when the engine is parked. */
   private readonly userHooks = new Set<HookHandle>();
   private ownHooksAdded = false;
+  /** How each user hook was added (key: type, range and extra arguments), for park() (see parkedHooks). */
+  private readonly hookKeys = new Map<HookHandle, ParkedHook>();
+  /**
+   * Code, block and instruction hooks of the previous user, still in libunicorn, in the order they
+   * were added, their trampolines idle. A warm boot adds the same hooks in the same order: addHook
+   * takes the next one when it matches, which saves uc_hook_add/uc_hook_del and the translation drop
+   * a new code hook needs (issue 19: ~6% of a warm KB boot). The first add that does not match, and
+   * the next run, delete the rest, so hooks of one type keep the order a new engine would give them.
+   */
+  private parkedHooks: ParkedHook[] = [];
+  /** The last addHook took a parked hook (its range's translations already call it). */
+  private lastHookReused = false;
   /**
    * Regions the engine's previous user left mapped and this one has not mapped again (see park):
    * to the guest and to host reads and writes they are unmapped; map() of the same range takes one
@@ -559,7 +580,19 @@ export class UnicornX86 implements X86Cpu {
   private park(): boolean {
     if (this.running || !this.initialContext) return false;
     this.noDirect();
-    for (const h of [...this.userHooks]) h.remove();
+    this.dropParkedHooks();
+    for (const h of [...this.userHooks]) {
+      const parked = this.hookKeys.get(h);
+      if (!parked) {
+        h.remove();
+        continue;
+      }
+      // Kept in libunicorn for the next user (parkedHooks), idle until taken.
+      this.userHooks.delete(h);
+      this.hookKeys.delete(h);
+      parked.t.fn = idle;
+      this.parkedHooks.push(parked);
+    }
     this.unwatchStale();
     this.interruptHooks.clear();
     this.regCache.clear();
@@ -1180,29 +1213,55 @@ export class UnicornX86 implements X86Cpu {
     variadic: unknown[],
   ): HookHandle {
     if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
-    let spare = this.spare.get(proto);
-    if (!spare) {
-      spare = [];
-      this.spare.set(proto, spare);
+    const reusable = this.ownHooksAdded && REUSED_HOOK_TYPES.has(type);
+    const key = reusable ? `${type}:${variadic.join(':')}` : '';
+    const next = reusable ? this.parkedHooks[0] : undefined;
+    this.lastHookReused = next !== undefined && next.key === key && next.proto === proto;
+    if (reusable && next && !this.lastHookReused) this.dropParkedHooks();
+    let t: Trampoline;
+    let handle: number;
+    if (this.lastHookReused) {
+      this.parkedHooks.shift();
+      t = next!.t;
+      handle = next!.handle;
+      t.fn = fn;
+    } else {
+      let spare = this.spare.get(proto);
+      if (!spare) {
+        spare = [];
+        this.spare.set(proto, spare);
+      }
+      t = spare.pop() ?? this.trampoline(proto, spare);
+      t.fn = fn;
+      const hh = [0];
+      const [begin, end, ...extra] = variadic;
+      const err = this.api.hookAdd(
+        this.uc,
+        hh,
+        type,
+        t.cb,
+        null,
+        'uint64_t',
+        begin,
+        'uint64_t',
+        end,
+        ...extra,
+      );
+      if (err !== UcErr.OK) {
+        t.fn = idle;
+        spare.push(t);
+        this.check(err, 'uc_hook_add');
+      }
+      handle = hh[0]!;
     }
-    const t = spare.pop() ?? this.trampoline(proto, spare);
-    t.fn = fn;
-    const cb = t.cb;
-    const hh = [0];
-    const [begin, end, ...extra] = variadic;
-    const err = this.api.hookAdd(this.uc, hh, type, cb, null, 'uint64_t', begin, 'uint64_t', end, ...extra);
-    if (err !== UcErr.OK) {
-      t.fn = idle;
-      spare.push(t);
-      this.check(err, 'uc_hook_add');
-    }
-    const handle = hh[0]!;
+    const spare = t.pool;
     let removed = false;
     const hook: HookHandle = {
       remove: () => {
         if (removed || !this.uc) return;
         removed = true;
         this.userHooks.delete(hook);
+        this.hookKeys.delete(hook);
         this.check(this.api.hookDel(this.uc, handle), 'uc_hook_del');
         if (this.running) this.retired.push(t);
         else {
@@ -1212,7 +1271,16 @@ export class UnicornX86 implements X86Cpu {
       },
     };
     if (this.ownHooksAdded) this.userHooks.add(hook);
+    if (reusable) this.hookKeys.set(hook, { key, proto, handle, t });
     return hook;
+  }
+
+  /** Deletes the previous user's hooks no add took (see parkedHooks). */
+  private dropParkedHooks(): void {
+    for (const p of this.parkedHooks.splice(0)) {
+      this.check(this.api.hookDel(this.uc, p.handle), 'uc_hook_del');
+      p.t.pool.push(p.t);
+    }
   }
 
   /** A new trampoline for hooks of prototype `proto` (returned to `pool` when its hook goes). */
@@ -1602,8 +1670,8 @@ export class UnicornX86 implements X86Cpu {
       },
       [begin, end],
     );
-    // Code in the range may have been translated already, without this hook.
-    this.invalidate(begin, end + 1);
+    // Code in the range may have been translated already, without this hook (unless it is one kept).
+    if (!this.lastHookReused) this.invalidate(begin, end + 1);
     return handle;
   }
 
@@ -1621,7 +1689,8 @@ export class UnicornX86 implements X86Cpu {
       },
       [0, 0xffffffff],
     );
-    this.invalidate(0, 2 ** 32); // translations made without the hook would never call it
+    // Translations made without the hook would never call it (a kept one was there all along).
+    if (!this.lastHookReused) this.invalidate(0, 2 ** 32);
     return handle;
   }
 
@@ -1686,6 +1755,7 @@ export class UnicornX86 implements X86Cpu {
     }
     this.flushPage();
     if (this.unzeroed.length > 0) this.zeroPending();
+    if (this.parkedHooks.length > 0) this.dropParkedHooks(); // this user did not add them again
     if (!this.staleGuarded) this.guardStale();
     if (this.staleWatchesStale) this.watchStaleRuns();
     else if (this.staleChanged.length > 0) this.rewatchChanged();
@@ -1838,6 +1908,8 @@ export class UnicornX86 implements X86Cpu {
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.clear();
     this.spare.clear();
+    this.parkedHooks = []; // uc_close deleted them
+    this.hookKeys.clear();
     this.interruptHooks.clear();
   }
 }

@@ -218,6 +218,84 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     cpu.close();
   });
 
+  // Code hooks the next user adds again in the same order are kept in libunicorn (parkedHooks); the
+  // others go. Either way the new user's functions alone are called, in the order a new engine calls
+  // them (a hook over a range, then one at an address in it: both fire there, in the order added).
+  const hookOrder = (cpu: UnicornX86, tag: string, pointFirst: boolean, calls: string[]) => {
+    const range = () => cpu.hookCode(CODE, CODE + 6, (a) => calls.push(`${tag}:range@${a - CODE}`));
+    const point = () => cpu.hookCode(CODE + 5, CODE + 5, (a) => calls.push(`${tag}:point@${a - CODE}`));
+    if (pointFirst) point();
+    range();
+    if (!pointFirst) point();
+  };
+  const useHooks = (cpu: UnicornX86, tag: string, pointFirst: boolean) => {
+    const calls: string[] = [];
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.write(CODE, new Uint8Array(movEax(1)));
+    hookOrder(cpu, tag, pointFirst, calls);
+    expect(runCode(cpu)).toMatchObject({ kind: 'returned' });
+    return calls;
+  };
+
+  it.each([
+    ['in the same order (kept)', false, false],
+    ['in another order', false, true],
+    ['after a user who added them in another order', true, false],
+  ])("calls only the new user's code hooks, added again %s, as a new engine does", (_, first, second) => {
+    let old: string[] = [];
+    const cpu = reused((c) => {
+      old = useHooks(c, 'old', first);
+    });
+    const now = useHooks(cpu, 'new', second);
+    cpu.close();
+    const reference = fresh();
+    expect(now).toEqual(useHooks(reference, 'new', second));
+    reference.close();
+    expect(now.filter((c) => c.startsWith('old'))).toEqual([]);
+    expect(old.length).toBe(now.length); // the old user's hooks fired for it, as many times
+    expect(now).toContain('new:point@5');
+  });
+
+  it('drops kept code hooks the next user does not add again, before its first run', () => {
+    const calls: string[] = [];
+    const cpu = reused((c) => {
+      c.map(CODE, 0x1000, RWX);
+      c.write(CODE, new Uint8Array(movEax(1)));
+      hookOrder(c, 'old', false, calls);
+      c.hookTrace('insn', (a) => calls.push(`old:trace@${a - CODE}`));
+      runCode(c);
+    });
+    calls.length = 0;
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.write(CODE, new Uint8Array(movEax(1)));
+    // Only the first of the three again: the others stay parked until the run, which drops them.
+    cpu.hookCode(CODE, CODE + 6, (a) => calls.push(`new:range@${a - CODE}`));
+    runCode(cpu);
+    expect(calls).toEqual(['new:range@0', 'new:range@5', 'new:range@6']);
+    cpu.close();
+  });
+
+  it('drops a kept port I/O hook the next user does not add again: `in` reads as on a new engine', () => {
+    // mov edx, 0x60; mov eax, 0x12345678; in al, dx; nop
+    const code = [0xba, 0x60, 0, 0, 0, 0xb8, 0x78, 0x56, 0x34, 0x12, 0xec, 0x90];
+    const inAl = (cpu: UnicornX86) => {
+      cpu.map(CODE, 0x1000, RWX);
+      cpu.write(CODE, new Uint8Array(code));
+      expect(cpu.run({ start: CODE, until: CODE + 11, maxInstructions: 100 })).toMatchObject({
+        kind: 'returned',
+      });
+      return cpu.reg('eax');
+    };
+    const cpu = reused((c) => {
+      c.hookPortIo({ in: () => 0xab, out: () => {} });
+      expect(inAl(c) & 0xff).toBe(0xab);
+    });
+    const reference = fresh();
+    expect(inAl(cpu)).toBe(inAl(reference));
+    reference.close();
+    cpu.close();
+  });
+
   it('keeps engines made with other options out of the pool', () => {
     const own = fresh();
     own.close();
