@@ -1254,7 +1254,6 @@ export class UnicornX86 implements X86Cpu {
       }
       handle = hh[0]!;
     }
-    const spare = t.pool;
     let removed = false;
     const hook: HookHandle = {
       remove: () => {
@@ -1266,7 +1265,7 @@ export class UnicornX86 implements X86Cpu {
         if (this.running) this.retired.push(t);
         else {
           t.fn = idle;
-          spare.push(t);
+          t.pool.push(t);
         }
       },
     };

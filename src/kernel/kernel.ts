@@ -217,8 +217,9 @@ interface PageRun {
  * The image's pages (of `page` bytes) in runs of equal protection, each page getting the union of its
  * sections' (read-only where no section lies). With `writableData` (x86 NT 3.51, see mapModule) a
  * page holding no code is read-write and the headers' read-execute (with the code that follows
- * them), so an image is as few engine regions as its code/data alternations. Kept per `ranges` array: a loader
- * that reuses a mapped image across boots hands the same array, whose contents never change.
+ * them), so an image is as few engine regions as its code/data alternations. Kept per `ranges`
+ * array: a loader that reuses a mapped image across boots hands the same array, whose contents never
+ * change.
  */
 export function pageRuns(
   ranges: LoadedModule['mapped']['ranges'],
@@ -228,7 +229,7 @@ export function pageRuns(
 ): readonly PageRun[] {
   const hit = runsByRanges.get(ranges);
   if (hit && hit.page === page && hit.size === size && hit.writableData === writableData) return hit.runs;
-  // Each page's protection as bits (1 read, 2 write, 4 execute); a page no section touches is read-only.
+  // Each page's protection as bits (1 read, 2 write, 4 execute, 8 a section touches it).
   const count = Math.ceil(size / page);
   const bits = new Uint8Array(count);
   for (const r of ranges) {

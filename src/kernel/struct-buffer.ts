@@ -2,6 +2,7 @@
 // write is an engine round trip, and a DRIVER_OBJECT written field by field took ~40 (issue 19).
 
 import type { AnyCpu } from '../cpu/abi.js';
+import type { X64Cpu } from '../cpu/engine.js';
 import type { GuestMemory } from './guest.js';
 
 /**
@@ -12,7 +13,8 @@ import type { GuestMemory } from './guest.js';
  */
 export class StructBuffer {
   readonly bytes: Uint8Array;
-  private readonly window: bigint | null;
+  /** The AMD64 engine, whose guestAddress gives a pointer field's 8 bytes; null on 32-bit machines. */
+  private readonly x64: X64Cpu | null;
 
   constructor(
     private readonly ctx: { cpu: AnyCpu; mem: GuestMemory },
@@ -20,7 +22,7 @@ export class StructBuffer {
     size: number,
   ) {
     this.bytes = new Uint8Array(size);
-    this.window = ctx.cpu.arch === 'amd64' ? ctx.cpu.window : null;
+    this.x64 = ctx.cpu.arch === 'amd64' ? ctx.cpu : null;
   }
 
   u8(offset: number, value: number): void {
@@ -38,9 +40,9 @@ export class StructBuffer {
   }
   /** A pointer field holding host address `value` (0 is NULL). */
   ptr(offset: number, value: number): void {
-    if (this.window === null) this.u32(offset, value);
+    if (this.x64 === null) this.u32(offset, value);
     else {
-      const v = value === 0 ? 0n : this.window + BigInt(value >>> 0);
+      const v = this.x64.guestAddress(value);
       this.u32(offset, Number(v & 0xffffffffn));
       this.u32(offset + 4, Number(v >> 32n));
     }
