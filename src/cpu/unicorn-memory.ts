@@ -162,6 +162,29 @@ export class HostMemory {
   }
 
   /**
+   * Whether guest memory [address, address + bytes.length) holds `bytes`, compared where it is (no
+   * copy), unmapped bytes reading as zeros (as UnicornX86.readRaw reads them); null when the table
+   * does not mirror libunicorn's map (the caller reads instead).
+   */
+  same(address: number, bytes: Uint8Array): boolean | null {
+    if (this.unmirrored) return null;
+    const end = address + bytes.length;
+    let at = address;
+    for (let i = this.from(address); at < end; i++) {
+      const r = this.regions[i];
+      const next = r && r.address < end ? Math.max(at, r.address) : end;
+      for (let a = at; a < next; a++) if (bytes[a - address] !== 0) return false;
+      if (next === end) return true;
+      const to = Math.min(end, r!.end);
+      const o = r!.offset + (next - r!.address);
+      const had = r!.block.bytes.subarray(o, o + (to - next));
+      if (Buffer.compare(had, bytes.subarray(next - address, to - address)) !== 0) return false;
+      at = to;
+    }
+    return true;
+  }
+
+  /**
    * The region holding `address` for direct access, or null when none does here. Valid until the next
    * map, unmap or protect (an unmap may return the host pages).
    */

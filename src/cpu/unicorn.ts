@@ -922,16 +922,9 @@ export class UnicornX86 implements X86Cpu {
   private hazardsIn(lo: number, hi: number, startsEnd: number): number[] {
     const size = hi - lo;
     if (size < SCAN_CACHE_MIN) return hazardStarts(this.readRaw(lo, size), lo, 0, startsEnd - lo);
-    // Host-backed memory is compared where it is (no copy unless the scan is remembered).
-    const live = this.memory?.view(lo, size);
     const known = this.scanCache.get(lo);
-    if (
-      known &&
-      known.startsEnd === startsEnd &&
-      Buffer.compare(known.bytes, live ?? this.readRaw(lo, size)) === 0
-    )
-      return known.found;
-    const bytes = live ? live.slice() : this.readRaw(lo, size);
+    if (known && known.startsEnd === startsEnd && this.holds(lo, known.bytes)) return known.found;
+    const bytes = this.readRaw(lo, size);
     const found = hazardStarts(bytes, lo, 0, startsEnd - lo);
     if (known) this.scanCacheBytes -= known.bytes.length;
     if (this.scanCacheBytes + size > SCAN_CACHE_BYTES) {
@@ -941,6 +934,17 @@ export class UnicornX86 implements X86Cpu {
     this.scanCache.set(lo, { startsEnd, bytes, found });
     this.scanCacheBytes += size;
     return found;
+  }
+
+  /**
+   * Whether engine memory at `address` holds `bytes` (as readRaw reads it): host-backed memory is
+   * compared where it is, also when the range spans regions or gaps (a page-aligned code section's
+   * context bytes lie in the region before it), so a module written again unchanged costs no copy.
+   */
+  private holds(address: number, bytes: Uint8Array): boolean {
+    return (
+      this.memory?.same(address, bytes) ?? Buffer.compare(bytes, this.readRaw(address, bytes.length)) === 0
+    );
   }
 
   /** Code guard: whether a parked exit lies in [begin, end). */
@@ -1541,6 +1545,9 @@ export class UnicornX86 implements X86Cpu {
     if (!this.memory?.covers(address, bytes.length)) {
       now = new Uint8Array(bytes.length);
       this.check(this.api.memRead(this.uc, address, now, bytes.length), 'uc_mem_read', address);
+    } else if (this.memory.same(address, bytes)) {
+      // Nothing changed (a module image written again at its address): one compare, not one a page.
+      return;
     }
     const page = this.pageSize;
     for (let at = 0; at < bytes.length; ) {

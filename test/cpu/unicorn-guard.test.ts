@@ -154,6 +154,31 @@ describe.skipIf(!haveUnicorn)('the code guard keeps libunicorn from aborting', (
     cpu.close();
   });
 
+  it('a page-aligned section written again unchanged is rescanned when the byte before it changed', () => {
+    // Two regions: the section's scan reads context bytes from the region before it.
+    const cpu = new UnicornX86();
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.map(CODE + 0x1000, 0x1000, RWX);
+    cpu.map(0x30000, 0x1000, RW);
+    cpu.setReg('esp', 0x30800);
+    // A hazard elsewhere (FF D8 at CODE + 0x100): with no exit at all, a write of no FF or F0 is not scanned.
+    cpu.write(
+      CODE,
+      Uint8Array.from({ length: 0x1000 }, (_, i) => [0xff, 0xd8][i - 0x100] ?? 0x90),
+    );
+    // D8 at the section's start: FF D8 if the byte before it becomes FF. Large enough to be remembered.
+    const section = Uint8Array.from([0xd8, ...new Array(0x7ff).fill(0x90)]);
+    cpu.write(CODE + 0x1000, section);
+    cpu.writeU8(CODE + 0xfff, 0xff);
+    cpu.write(CODE + 0x1000, section); // the same bytes: the remembered scan saw 90 before them
+    expect(run(cpu, CODE + 0xfff)).toMatchObject({
+      kind: 'fault',
+      fault: 'invalid-instruction',
+      pc: CODE + 0xfff,
+    });
+    cpu.close();
+  });
+
   it('a reused engine keeps guard exits consistent with the code it kept translated', () => {
     // nops up to FF D8 at CODE + 0x10: the first user's run translates them with the exit there.
     const hazard = Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]);

@@ -2,7 +2,7 @@
 // indistinguishable from a new one (registers, mappings, memory contents, hooks, translated code,
 // faults), which is what lets a boot skip most of Unicorn's per-region costs.
 import { describe, expect, it } from 'vitest';
-import { R, RW, RWX, X86_GENERAL_REGS, type X86Reg } from '../../src/cpu/engine.js';
+import { R, RW, RWX, RX, X86_GENERAL_REGS, type X86Reg } from '../../src/cpu/engine.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 
 /** An engine that is never parked (a library name given): the reference for "new". */
@@ -166,6 +166,24 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     cpu.write(0x40000, next);
     expect(Buffer.from(cpu.read(0x40000, 0x3000)).equals(Buffer.from(next))).toBe(true);
     cpu.close();
+  });
+
+  it('a write over several regions taken over leaves the new bytes, the change in any of them', () => {
+    const old = new Uint8Array(0x3000).map((_, i) => (i * 3) & 0xff);
+    for (const changed of [0x10, 0x1ffe, 0x2fff]) {
+      const next = old.slice();
+      next[changed]! ^= 0xff;
+      const cpu = reused((c) => {
+        c.map(0x40000, 0x1000, RW);
+        c.map(0x41000, 0x2000, RX);
+        c.write(0x40000, old);
+      });
+      cpu.map(0x40000, 0x1000, RW);
+      cpu.map(0x41000, 0x2000, RX);
+      cpu.write(0x40000, next);
+      expect(Buffer.from(cpu.read(0x40000, 0x3000)).equals(Buffer.from(next))).toBe(true);
+      cpu.close();
+    }
   });
 
   it('runs the new code at an address where the previous user ran other code', () => {
