@@ -259,6 +259,23 @@ interface StaleRegion {
   closed?: boolean;
 }
 
+/**
+ * A write hook over [begin, end], a run of stale regions when it was made (see watchStaleRuns). Live
+ * memory mapped inside it later stays inside: a guest write there calls the hook for nothing (~1 µs),
+ * which is far cheaper than splitting the hook at every map (uc_hook_del and uc_hook_add, ~9 µs each;
+ * issue 19: two per driver a boot loads), and most such memory is never written by the guest while
+ * watched. `live` counts those writes; at LIVE_WRITES_BEFORE_SPLIT the hook is split around the live
+ * memory written (splitStaleWatch), so a guest writing there often costs at most that many calls.
+ */
+interface StaleWatch {
+  begin: number;
+  end: number;
+  hook: HookHandle;
+  live: number;
+}
+/** Guest writes to live memory inside a stale watch before it is split around them (see StaleWatch). */
+const LIVE_WRITES_BEFORE_SPLIT = 16;
+
 const ucPerms = (p: Perm) =>
   (p.read ? UC_PROT_READ : 0) | (p.write ? UC_PROT_WRITE : 0) | (p.execute ? UC_PROT_EXEC : 0);
 
@@ -426,17 +443,12 @@ export class UnicornX86 implements X86Cpu {
   /** Every stale region is guarded (guardStale has nothing to do until the next park). */
   private staleGuarded = true;
   /**
-   * Write hooks over runs of stale regions (see watchStale), and whether the runs changed since they
-   * were installed (a stale region taken over or dropped splits or ends its run).
+   * Write hooks over runs of stale regions (see watchStale), and whether they must be matched to the
+   * runs before the next run (after a park). They are not split when live memory comes inside them
+   * (see StaleWatch.live), and park() keeps them for the next user, whose runs are most often the same.
    */
-  private staleWatches: { begin: number; end: number; hook: HookHandle }[] = [];
+  private staleWatches: StaleWatch[] = [];
   private staleWatchesStale = false;
-  /**
-   * Ranges where stale regions went or live memory came since the watches were built: only the
-   * watches over them are rebuilt before the next run (rewatchChanged), not all (issue 19: a warm boot
-   * with many drivers rebuilt them for every driver, a scan of every stale region each time).
-   */
-  private staleChanged: { address: number; size: number }[] = [];
   /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
@@ -593,7 +605,7 @@ export class UnicornX86 implements X86Cpu {
       parked.t.fn = idle;
       this.parkedHooks.push(parked);
     }
-    this.unwatchStale();
+    // The stale watches stay: the next user's first run keeps those over its runs (watchStaleRuns).
     this.interruptHooks.clear();
     this.regCache.clear();
     this.dirtyRegs.clear(); // the context restored replaces them
@@ -693,136 +705,105 @@ export class UnicornX86 implements X86Cpu {
   }
 
   /**
-   * Before a run: one write hook per run of stale regions with no live mapping between them, over
-   * the runs holding a writable region. libunicorn checks every write hook's range on every guest
-   * store, so one hook per writable stale region (up to hundreds after a boot with many drivers) made
-   * all guest code slower (issue 19); the runs are a handful, as a user maps what the previous one did.
+   * Before the first run after a park: one write hook per run of stale regions with no live mapping
+   * between them, over the runs holding a writable region. libunicorn checks every write hook's range
+   * on every guest store, so one hook per writable stale region (up to hundreds after a boot with many
+   * drivers) made all guest code slower (issue 19); the runs are a handful, as a user maps what the
+   * previous one did. Watches kept by park() over the same runs are kept (issue 19: a warm boot of the
+   * same image set needs the same runs, so it adds and deletes none).
    */
   private watchStaleRuns(): void {
     this.staleWatchesStale = false;
-    this.staleChanged = [];
-    this.unwatchStale();
-    this.watchRunsIn(0, 2 ** 32);
-  }
-
-  /**
-   * Before a run: splits the watches over the ranges in staleChanged. Stale regions only ever go
-   * (until the next park rebuilds everything) and each new live mapping is in staleChanged, so a
-   * watch's run only loses the changed range: what is left of it on either side is still one run,
-   * found by two binary searches, not a scan of its regions (issue 19: with many drivers each load
-   * rescanned the run of every stale region after it). A part may hold no writable region any more:
-   * its watch then never acts (watchStale checks the region), which costs nothing but the hook.
-   */
-  private rewatchChanged(): void {
-    const changed = this.staleChanged;
-    this.staleChanged = [];
-    for (const c of changed) {
-      const end = c.address + c.size;
-      const hit = this.staleWatches.filter((w) => w.begin < end && c.address <= w.end);
-      if (hit.length === 0) continue;
-      this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
-      for (const w of hit) {
-        w.hook.remove();
-        this.splitWatch(w.begin, w.end, c.address, end);
+    const kept = new Map(this.staleWatches.map((w) => [`${w.begin}:${w.end}`, w]));
+    this.staleWatches = [];
+    for (const [begin, end] of this.staleRuns()) {
+      const w = kept.get(`${begin}:${end}`);
+      if (!w) {
+        this.addStaleWatch(begin, end);
+        continue;
       }
+      kept.delete(`${begin}:${end}`);
+      w.live = 0;
+      this.staleWatches.push(w);
     }
+    for (const w of kept.values()) w.hook.remove();
   }
 
-  /** Watches the stale regions of the run [begin, end] outside [lo, hi) (see rewatchChanged). */
-  private splitWatch(begin: number, end: number, lo: number, hi: number): void {
-    const m = this.staleFrom(lo);
-    const inside = this.stale[m];
-    // A stale region still in the changed range (a map that failed): the run is found again.
-    if (inside && inside.address < hi && inside.address <= end) {
-      this.watchRunsIn(begin, end);
-      return;
-    }
-    const first = this.staleFrom(begin);
-    const stop = this.staleFrom(end + 1);
-    const last = (i: number) => this.stale[i]!.address + this.stale[i]!.size - 1;
-    if (first < Math.min(m, stop))
-      this.addStaleWatch(this.stale[first]!.address, last(Math.min(m, stop) - 1));
-    const from = Math.max(m, first);
-    if (from < stop) this.addStaleWatch(this.stale[from]!.address, last(stop - 1));
-  }
-
-  /** Adds the watches over the runs of the stale regions lying in [lo, hi]. */
-  private watchRunsIn(lo: number, hi: number): void {
+  /** The runs of stale regions with no live mapping between them that hold a writable guarded region. */
+  private staleRuns(): [number, number][] {
     const live = this.stale.length > 0 && !this.memory ? this.regions() : null;
     const mappedBetween = (begin: number, end: number) =>
       begin < end &&
       (this.memory ? this.memory.mappedIn(begin, end) : live!.some((r) => r.begin < end && begin <= r.end));
-    const stop = this.staleFrom(hi + 1);
-    for (let i = this.staleFrom(lo); i < stop; ) {
+    const runs: [number, number][] = [];
+    for (let i = 0; i < this.stale.length; ) {
       let j = i;
       let writable = false;
       for (;;) {
         const r = this.stale[j]!;
         if (r.perms & UC_PROT_WRITE && r.guarded && !r.closed) writable = true;
         const next = this.stale[j + 1];
-        if (j + 1 >= stop || !next || mappedBetween(r.address + r.size, next.address)) break;
+        if (!next || mappedBetween(r.address + r.size, next.address)) break;
         j++;
       }
-      const first = this.stale[i]!;
       const last = this.stale[j]!;
-      if (writable) this.addStaleWatch(first.address, last.address + last.size - 1);
+      if (writable) runs.push([this.stale[i]!.address, last.address + last.size - 1]);
       i = j + 1;
     }
-  }
-
-  private unwatchStale(): void {
-    for (const w of this.staleWatches.splice(0)) w.hook.remove();
+    return runs;
   }
 
   private addStaleWatch(begin: number, end: number): void {
-    this.staleWatches.push({ begin, end, hook: this.watchStale(begin, end) });
+    const w: StaleWatch = { begin, end, hook: null as unknown as HookHandle, live: 0 };
+    w.hook = this.watchStale(w);
+    this.staleWatches.push(w);
   }
 
   /**
-   * [address, address + size) is becoming live memory (mapped, taken over, or unmapped): between runs
-   * the watches are rebuilt before the next one; during a run (a handler mapping pool pages) the watch
-   * over it is split at once, or every guest write there would call the hook.
+   * Splits watch `w` around the live memory holding `at` (see StaleWatch): the parts keep the stale
+   * regions on either side, found by binary search. A part may hold no writable region any more: its
+   * watch then never acts (watchStale checks the region), which costs nothing but the hook.
    */
-  private unwatch(address: number, size: number): void {
-    if (this.staleWatches.length === 0) return;
-    if (!this.running) {
-      this.staleChanged.push({ address, size });
-      return;
-    }
-    const end = address + size - 1;
-    const hit = this.staleWatches.filter((w) => w.begin <= end && address <= w.end);
-    if (hit.length === 0) return;
-    this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
-    for (const w of hit) {
-      w.hook.remove();
-      if (w.begin < address) this.addStaleWatch(w.begin, address - 1);
-      if (end < w.end) this.addStaleWatch(end + 1, w.end);
-    }
+  private splitStaleWatch(w: StaleWatch, at: number): void {
+    const i = this.staleWatches.indexOf(w);
+    if (i < 0) return;
+    this.staleWatches.splice(i, 1);
+    w.hook.remove();
+    const first = this.staleFrom(w.begin);
+    const m = this.staleFrom(at); // `at` is live: stale[m] lies after it
+    const stop = this.staleFrom(w.end + 1);
+    const last = (k: number) => this.stale[k]!.address + this.stale[k]!.size - 1;
+    if (first < Math.min(m, stop))
+      this.addStaleWatch(this.stale[first]!.address, last(Math.min(m, stop) - 1));
+    const from = Math.max(m, first);
+    if (from < stop) this.addStaleWatch(this.stale[from]!.address, last(stop - 1));
   }
 
   /**
-   * The write hook over a run of stale regions [begin, end]: a guest write to a writable stale region
-   * takes the region's write permission away before libunicorn checks it (the hook runs first), so the
-   * write faults as it would on a new engine, where nothing is mapped there (the fault hook reports
-   * stale regions as unmapped). That rare case pays the memory-map rebuild.
+   * The write hook of watch `w`: a guest write to a writable stale region takes the region's write
+   * permission away before libunicorn checks it (the hook runs first), so the write faults as it
+   * would on a new engine, where nothing is mapped there (the fault hook reports stale regions as
+   * unmapped). That rare case pays the memory-map rebuild. A write to live memory is counted.
    */
-  private watchStale(begin: number, end: number): HookHandle {
+  private watchStale(w: StaleWatch): HookHandle {
     const hook = this.addHook(
       UC_HOOK_MEM_WRITE,
       protos!.mem,
       (_uc: Uc, _type: number, address: number | bigint): boolean => {
         const at = this.host(address);
         const r = this.stale[this.staleFrom(at)];
-        if (r && r.address <= at && r.guarded && !r.closed && r.perms & UC_PROT_WRITE) {
+        if (!r || r.address > at) {
+          if (++w.live >= LIVE_WRITES_BEFORE_SPLIT) this.splitStaleWatch(w, at);
+        } else if (r.guarded && !r.closed && r.perms & UC_PROT_WRITE) {
           r.closed = true;
           const err = this.api.memProtect(this.uc, r.address, r.size, 0);
           if (err !== UcErr.OK) this.hostFailure(new UnicornError(`uc_mem_protect: uc_err ${err}`, err));
         }
         return true;
       },
-      [begin, end],
+      [w.begin, w.end],
     );
-    this.userHooks.delete(hook); // removed when the runs change, or by park()
+    this.userHooks.delete(hook); // removed by watchStaleRuns or splitStaleWatch
     return hook;
   }
 
@@ -853,7 +834,6 @@ export class UnicornX86 implements X86Cpu {
     const from = this.staleFrom(address);
     let to = from;
     while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
-    if (to > from) this.staleChanged.push({ address, size });
     for (const r of this.stale.splice(from, to - from)) {
       this.check(this.api.memUnmap(this.uc, r.address, r.size), 'uc_mem_unmap', r.address);
     }
@@ -1373,7 +1353,6 @@ export class UnicornX86 implements X86Cpu {
     this.noDirect();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
-    this.unwatch(address, size);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
       this.mappedBytes += size;
       if (this.codeGuard) this.trackExec(address, size, perm);
@@ -1392,7 +1371,6 @@ export class UnicornX86 implements X86Cpu {
       return false;
     }
     const [r] = this.stale.splice(i, 1);
-    this.staleChanged.push({ address, size });
     if (r!.perms !== perms || r!.guarded)
       this.check(this.api.memProtect(this.uc, address, size, perms), 'uc_mem_protect', address);
     this.unzeroed.push({ address, size });
@@ -1764,7 +1742,6 @@ export class UnicornX86 implements X86Cpu {
     if (this.parkedHooks.length > 0) this.dropParkedHooks(); // this user did not add them again
     if (!this.staleGuarded) this.guardStale();
     if (this.staleWatchesStale) this.watchStaleRuns();
-    else if (this.staleChanged.length > 0) this.rewatchChanged();
     if (this.parkedExits.size > 0) this.settleParkedExits();
     this.hostError = null;
     this.stopReason = null;
