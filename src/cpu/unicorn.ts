@@ -105,8 +105,9 @@ interface Api {
   memWrite: (uc: Uc, address: number, bytes: Uint8Array, size: number) => number;
   regRead: (uc: Uc, reg: number, value: Uint8Array) => number;
   regWrite: (uc: Uc, reg: number, value: Uint8Array) => number;
-  /** `regs` and `vals` are native addresses (an int array, an array of pointers to the values). */
-  regWriteBatch: (uc: Uc, regs: bigint, vals: bigint, count: number) => number;
+  /** `regs` and `vals` are native memory (an int array, an array of pointers to the values). */
+  regWriteBatch: (uc: Uc, regs: unknown, vals: unknown, count: number) => number;
+  regReadBatch: (uc: Uc, regs: unknown, vals: unknown, count: number) => number;
   emuStart: (uc: Uc, begin: number, until: number, timeout: number, count: number) => number;
   emuStop: (uc: Uc) => number;
   hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
@@ -168,6 +169,7 @@ function bind(library: string): Api {
     regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
     regWrite: lib.func('int uc_reg_write(void *uc, int regid, const void *value)'),
     regWriteBatch: lib.func('int uc_reg_write_batch(void *uc, void *regs, void *vals, int count)'),
+    regReadBatch: lib.func('int uc_reg_read_batch(void *uc, void *regs, void *vals, int count)'),
     emuStart: lib.func(
       'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
     ),
@@ -195,6 +197,17 @@ const SLOTS = 16;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
+/** Native memory for register batches (UnicornX86.batch): the blocks are passed to libunicorn as they are. */
+interface BatchArea {
+  idBlock: unknown;
+  valueBlock: unknown;
+  pointerBlock: unknown;
+  ids: Int32Array;
+  values: BigUint64Array;
+  words: Uint32Array;
+}
+/** Registers read in one call when a run ends: what classify and a kernel call's caller read next. */
+const RUN_REGS = ['eip', 'esp', 'eax'] as const;
 /** A registered koffi callback that calls `fn`, set per hook (see UnicornX86.spare). */
 interface Trampoline {
   cb: koffi.IKoffiRegisteredCallback;
@@ -392,10 +405,11 @@ export class UnicornX86 implements X86Cpu {
   private readonly dirtyRegs = new Set<X86Reg>();
   private readonly scratchView = new DataView(this.scratch.buffer);
   /**
-   * Native memory for uc_reg_write_batch (setRegsRaw64, flushRegs): up to SLOTS values, pointers to them, and
-   * their register ids, made on first use; koffi would otherwise convert JS arrays on every call.
+   * Native memory for uc_reg_write_batch and uc_reg_read_batch (setRegsRaw64, flushRegs, readRunRegs):
+   * up to SLOTS register ids, values and pointers to them, made on first use; koffi would otherwise
+   * convert JS arrays on every call. `words` views the values as 32-bit halves (no BigInt per value).
    */
-  private batch: { block: unknown; values: BigUint64Array; ids: Int32Array; base: bigint } | null = null;
+  private batch: BatchArea | null = null;
   /** Registered trampolines stay referenced here until removed or closed (koffi requires it). */
   private readonly callbacks = new Set<koffi.IKoffiRegisteredCallback>();
   /** Trampolines removed during a run, unregistered when it ends (one of them may be executing). */
@@ -637,11 +651,14 @@ export class UnicornX86 implements X86Cpu {
   /** Zero-fills the regions taken over that still hold old bytes, dropping their translations. */
   private zeroPending(): void {
     for (const r of this.unzeroed.splice(0)) {
+      // Through HostMemory the zeroing dropped what translations there can be (see writeChanged).
+      if (this.memory?.zero(this.uc, r.address, r.size)) {
+        this.forgetParkedExits(r.address, r.size);
+        continue;
+      }
       if (zeros.length < r.size) zeros = new Uint8Array(Math.max(r.size, 0x10000));
       this.check(this.api.memWrite(this.uc, r.address, zeros, r.size), 'uc_mem_write', r.address);
-      // Through HostMemory the write itself dropped what translations there can be (see writeChanged).
-      if (this.memory?.covers(r.address, r.size)) this.forgetParkedExits(r.address, r.size);
-      else this.dropTranslations(r.address, r.size);
+      this.dropTranslations(r.address, r.size);
     }
   }
 
@@ -1142,7 +1159,8 @@ export class UnicornX86 implements X86Cpu {
     let n = 0;
     for (const name of this.dirtyRegs) {
       b.ids[n] = UcX86Reg[name];
-      b.values[n] = BigInt(this.regCache.get(name)!);
+      b.words[2 * n] = this.regCache.get(name)!;
+      b.words[2 * n + 1] = 0;
       n++;
     }
     this.dirtyRegs.clear();
@@ -1152,20 +1170,43 @@ export class UnicornX86 implements X86Cpu {
   /** uc_reg_write_batch of the first `n` ids and values of the batch area. */
   private writeBatch(n: number): void {
     const b = this.batch!;
-    const err = this.api.regWriteBatch(this.uc, b.base + BigInt(16 * SLOTS), b.base + BigInt(8 * SLOTS), n);
+    const err = this.api.regWriteBatch(this.uc, b.idBlock, b.pointerBlock, n);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_write_batch');
   }
 
-  /** The native memory for uc_reg_write_batch (see batch), made on first use. */
-  private batchArea(): { values: BigUint64Array; ids: Int32Array } {
+  /**
+   * After a run: EIP, ESP and EAX into regCache in one uc_reg_read_batch (issue 19: classify reads
+   * EIP after every run and the caller of a kernel call EAX and ESP, one uc_reg_read each).
+   */
+  private readRunRegs(): void {
+    const b = this.batchArea();
+    for (let i = 0; i < RUN_REGS.length; i++) {
+      b.ids[i] = UcX86Reg[RUN_REGS[i]!];
+      b.values[i] = 0n;
+    }
+    const err = this.api.regReadBatch(this.uc, b.idBlock, b.pointerBlock, RUN_REGS.length);
+    if (err !== UcErr.OK) this.check(err, 'uc_reg_read_batch');
+    for (let i = 0; i < RUN_REGS.length; i++) this.regCache.set(RUN_REGS[i]!, b.words[2 * i]!);
+  }
+
+  /** The native memory for register batches (see batch), made on first use. */
+  private batchArea(): BatchArea {
     if (!this.batch) {
-      // [values: SLOTS x 8][pointers: SLOTS x 8][ids: SLOTS x 4]
-      const block = koffi.alloc('uint8_t', SLOTS * 20);
-      const base = koffi.address(block) as bigint;
-      const buffer = koffi.view(block, SLOTS * 20);
-      const words = new BigUint64Array(buffer, 0, 2 * SLOTS);
-      for (let i = 0; i < SLOTS; i++) words[SLOTS + i] = base + BigInt(8 * i);
-      this.batch = { block, values: words, ids: new Int32Array(buffer, 16 * SLOTS, SLOTS), base };
+      const idBlock = koffi.alloc('int32_t', SLOTS);
+      const valueBlock = koffi.alloc('uint64_t', SLOTS);
+      const pointerBlock = koffi.alloc('uint64_t', SLOTS);
+      const at = koffi.address(valueBlock) as bigint;
+      const pointers = new BigUint64Array(koffi.view(pointerBlock, 8 * SLOTS));
+      for (let i = 0; i < SLOTS; i++) pointers[i] = at + BigInt(8 * i);
+      const values = koffi.view(valueBlock, 8 * SLOTS);
+      this.batch = {
+        idBlock,
+        valueBlock,
+        pointerBlock,
+        ids: new Int32Array(koffi.view(idBlock, 4 * SLOTS)),
+        values: new BigUint64Array(values),
+        words: new Uint32Array(values),
+      };
     }
     return this.batch;
   }
@@ -1777,6 +1818,7 @@ export class UnicornX86 implements X86Cpu {
         this.regCache.clear();
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
         this.regCache.clear();
+        this.readRunRegs();
         const g = this.codeGuard ? this.guardOutcome(err, opts.until >>> 0) : null;
         if (g === 'resume') {
           // How many instructions ran before the guard stopped the run is unknown: at least one.
@@ -1886,7 +1928,9 @@ export class UnicornX86 implements X86Cpu {
     this.api.close(this.uc);
     this.memory?.release();
     this.uc = null;
-    if (this.batch) koffi.free(this.batch.block);
+    if (this.batch)
+      for (const block of [this.batch.idBlock, this.batch.valueBlock, this.batch.pointerBlock])
+        koffi.free(block);
     this.batch = null;
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.clear();

@@ -183,6 +183,30 @@ describe('host-backed guest memory', () => {
     b.close();
   });
 
+  it('gives the next user a large region taken over as zeros, to the host and to the guest', () => {
+    // 0x40000 bytes, zeroed in place (HostMemory.zero).
+    const a = UnicornX86.acquire();
+    a.map(0x80800000, 0x40000, RW);
+    a.write(0x80800000, new Uint8Array(0x40000).fill(0xaa));
+    a.map(CODE, 0x1000, RWX);
+    const load = [0xa1, ...le(0x8083fffc)]; // mov eax, [0x8083fffc]
+    a.write(CODE, new Uint8Array([...load, ...jmpDone(CODE + load.length)]));
+    expect(a.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(a.reg('eax')).toBe(0xaaaaaaaa);
+    a.close();
+    const b = UnicornX86.acquire();
+    expect(b).toBe(a);
+    b.map(0x80800000, 0x40000, RW);
+    b.map(CODE, 0x1000, RWX);
+    b.write(CODE, new Uint8Array([...load, ...jmpDone(CODE + load.length)]));
+    expect(b.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(b.reg('eax')).toBe(0);
+    expect(b.read(0x80800000, 0x40000).every((x) => x === 0)).toBe(true);
+    b.writeU32(0x80820000, 0x12345678); // the pages given back take writes again
+    expect(b.readU32(0x80820000)).toBe(0x12345678);
+    b.close();
+  });
+
   it('gives a parked engine to the next user with zeroed memory', () => {
     const a = UnicornX86.acquire();
     a.map(0x80700000, 0x2000, RW);
