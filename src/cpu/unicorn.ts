@@ -483,8 +483,11 @@ export class UnicornX86 implements X86Cpu {
    * Forgetting one is always safe: it only costs a drop.
    */
   private readonly parkedExits = new Set<number>();
-  /** Unicorn's exit list (guard exits and the run's `until`) needs installing before the next run. */
-  private exitsStale = false;
+  /**
+   * The exits in Unicorn's list besides `until` (see installExits): the guard exits and the parked
+   * ones, as they were when it was last installed.
+   */
+  private installedExits = new Set<number>();
   /** The current run's `until`, and the one in Unicorn's exit list (exits replace it once in use). */
   private exitsUntil = -1;
   private installedUntil = -1;
@@ -642,7 +645,6 @@ export class UnicornX86 implements X86Cpu {
     for (const a of this.guardExits) this.parkedExits.add(a);
     this.guardExits.clear();
     this.execPages.clear(); // the stale regions are unmapped to the next user
-    this.exitsStale = this.usingExits;
     this.guestCodeWrites = [];
     this.wxHooks.clear(); // their hooks went with userHooks
     return true;
@@ -673,9 +675,13 @@ export class UnicornX86 implements X86Cpu {
 
   /** The parked exits in [address, address + size) go: the translations made with them went. */
   private forgetParkedExits(address: number, size: number): void {
+    if (this.parkedExits.size === 0) return;
+    let gone = false;
     // Deleting the entry being visited is safe in a Set's iteration (no copy needed).
-    if (this.parkedExits.size > 0)
-      for (const a of this.parkedExits) if (a >= address && a < address + size) this.parkedExits.delete(a);
+    for (const a of this.parkedExits)
+      if (a >= address && a < address + size) gone = this.parkedExits.delete(a) || gone;
+    // During a run (a hook writing code) the exit must leave Unicorn's list now (see installExits).
+    if (gone && this.running) this.installExits(this.exitsUntil);
   }
 
   /**
@@ -904,7 +910,7 @@ export class UnicornX86 implements X86Cpu {
           this.parkedExits.delete(a);
           changed.push(a);
         }
-    if (added || changed.length > 0) this.exitsStale = true;
+    if (this.running && (added || changed.length > 0)) this.installExits(this.exitsUntil);
     if (changed.length === 0) return;
     // One drop for the written range (mapped: the write succeeded); exits in the context before it alone.
     this.dropTranslations(address, size);
@@ -996,8 +1002,9 @@ export class UnicornX86 implements X86Cpu {
     const end = Math.ceil((address + size) / this.pageSize);
     for (let p = Math.floor(address / this.pageSize); p < end; p++) this.execPages.delete(p);
     for (const a of [...this.guardExits]) {
-      if (a >= address && a < address + size && this.guardExits.delete(a)) this.exitsStale = true;
+      if (a >= address && a < address + size) this.guardExits.delete(a);
     }
+    if (this.running) this.installExits(this.exitsUntil);
     for (const [start, w] of [...this.wxHooks]) {
       if (start >= address && w.end <= address + size) {
         w.hook.remove();
@@ -1054,27 +1061,49 @@ export class UnicornX86 implements X86Cpu {
       this.guardExits.add(a);
       added = true;
     }
-    if (!added) return;
-    this.exitsStale = true;
-    this.installExits(this.exitsUntil);
+    if (added) this.installExits(this.exitsUntil);
   }
 
-  /** Code guard: installs Unicorn's exit list (guard exits and `until`) when it changed. */
+  /**
+   * Code guard: installs Unicorn's exit list when it changed: the guard exits, `until`, and the parked
+   * exits. Those lie in stale regions when a run starts (settleParkedExits), where the guest cannot
+   * run (guardStale: a fetch faults; guardOutcome reports reaching one as that fault), and most come
+   * back as guard exits when the next user writes the same code: kept in the list, the list a warm
+   * boot needs is the one the previous boot left (issue 19: two uc_ctl per KB boot, ~10 µs each).
+   * One that goes while a run goes on is taken out at once (forgetParkedExits, rescan).
+   */
   private installExits(until: number): void {
     if (!this.usingExits) {
-      if (this.guardExits.size === 0) return; // uc_emu_start's until alone, as without the guard
+      // uc_emu_start's until alone, as without the guard
+      if (this.guardExits.size === 0 && this.parkedExits.size === 0) return;
       this.check(this.api.ctl(this.uc, UC_CTL_USE_EXITS_WRITE, 'int', 1), 'uc_ctl UC_CTL_UC_USE_EXITS');
       this.usingExits = true;
-      this.exitsStale = true;
+      this.installedUntil = -1;
     }
-    if (!this.exitsStale && this.installedUntil === until) return;
-    const list = BigUint64Array.from([...this.guardExits, until], (a) => BigInt(a));
+    if (this.installedUntil === until && this.exitsInstalled()) return;
+    const exits = new Set([...this.guardExits, ...this.parkedExits]);
+    const list = BigUint64Array.from([...exits, until], (a) => BigInt(a));
     this.check(
       this.api.ctl(this.uc, UC_CTL_EXITS_WRITE, 'uint64_t *', list, 'size_t', list.length),
       'uc_ctl UC_CTL_UC_EXITS',
     );
-    this.exitsStale = false;
+    this.installedExits = exits;
     this.installedUntil = until;
+  }
+
+  /** Whether Unicorn's exit list holds exactly the guard and parked exits (see installExits). */
+  private exitsInstalled(): boolean {
+    const installed = this.installedExits;
+    let n = 0;
+    for (const a of this.guardExits) {
+      if (!installed.has(a)) return false;
+      n++;
+    }
+    for (const a of this.parkedExits) {
+      if (!installed.has(a)) return false;
+      if (!this.guardExits.has(a)) n++;
+    }
+    return n === installed.size;
   }
 
   /**
@@ -1089,6 +1118,9 @@ export class UnicornX86 implements X86Cpu {
     if (this.stopReason !== null) return null;
     const pc = this.reg('eip');
     if (pc === until) return null;
+    // A parked exit in a stale region (see installExits): the fetch a new engine faults on there.
+    if (!this.guardExits.has(pc) && this.parkedExits.has(pc) && this.inStale(pc, 1))
+      return { kind: 'fault', fault: 'unmapped', access: 'fetch', address: pc, pc };
     if (this.guardExits.has(pc)) {
       if (hazardInstructionAt(this.readRaw(pc, GUARD_CONTEXT), 0))
         return { kind: 'fault', fault: 'invalid-instruction', access: 'fetch', address: pc, pc };
