@@ -870,12 +870,15 @@ export class UnicornX86 implements X86Cpu {
   private rescan(address: number, size: number, written?: Uint8Array): void {
     // Fast path: with no exit nearby, a write of no anchor byte (FF, F0) and of no byte that could
     // follow one (everything does: ModRM) can still complete a hazard with an FF or F0 just before it;
-    // so only a write that holds no FF/F0 and has none in the bytes just before it is skipped.
+    // so only a write that holds no FF/F0 and has none in the bytes just before it is skipped. Not
+    // taken when the scan of the range is remembered: comparing it costs less than the two searches
+    // (issue 19: a warm boot writes each module's code again while its exits are parked).
     const lo = Math.max(0, address - GUARD_CONTEXT);
     const hi = Math.min(2 ** 32, address + size + GUARD_CONTEXT);
     if (
       written &&
       this.guardExits.size === 0 &&
+      !(hi - lo >= SCAN_CACHE_MIN && this.scanCache.get(lo)?.startsEnd === address + size) &&
       !written.includes(0xff) &&
       !written.includes(0xf0) &&
       !this.parkedIn(lo, address + size)
@@ -1443,8 +1446,8 @@ export class UnicornX86 implements X86Cpu {
       this.dropStale(address, size);
       return false;
     }
-    const [r] = this.stale.splice(i, 1);
-    if (r!.perms !== perms || r!.guarded)
+    const [r] = this.stale.splice(i, 1) as [StaleRegion];
+    if (r.perms !== perms || r.guarded)
       this.check(this.api.memProtect(this.uc, address, size, perms), 'uc_mem_protect', address);
     this.unzeroed.push({ address, size });
     // During a run (a handler mapping pool pages) the guest may write there before the host touches
