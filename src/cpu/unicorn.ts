@@ -274,10 +274,10 @@ interface StaleRegion {
 
 /**
  * A write hook over [begin, end], a run of stale regions when it was made (see watchStaleRuns). Live
- * memory mapped inside it later stays inside: a guest write there calls the hook for nothing (~1 µs),
- * which is far cheaper than splitting the hook at every map (uc_hook_del and uc_hook_add, ~9 µs each;
- * issue 19: two per driver a boot loads), and most such memory is never written by the guest while
- * watched. `live` counts those writes; at LIVE_WRITES_BEFORE_SPLIT the hook is split around the live
+ * memory mapped inside it later stays inside: a guest write there calls the hook for nothing (~2 µs
+ * measured under load), which is far cheaper than splitting the hook at every map (a uc_hook_del and
+ * a uc_hook_add, ~30 µs a split inside a run; issue 19: one per driver a boot loads), and most such
+ * memory is never written by the guest while watched. `live` counts those writes; at LIVE_WRITES_BEFORE_SPLIT the hook is split around the live
  * memory written (splitStaleWatch), so a guest writing there often costs at most that many calls.
  */
 interface StaleWatch {
