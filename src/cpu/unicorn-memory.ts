@@ -162,6 +162,29 @@ export class HostMemory {
   }
 
   /**
+   * Whether guest memory [address, address + bytes.length) holds `bytes`, compared where it is (no
+   * copy), unmapped bytes reading as zeros (as UnicornX86.readRaw reads them); null when the table
+   * does not mirror libunicorn's map (the caller reads instead).
+   */
+  same(address: number, bytes: Uint8Array): boolean | null {
+    if (this.unmirrored) return null;
+    const end = address + bytes.length;
+    let at = address;
+    for (let i = this.from(address); at < end; i++) {
+      const r = this.regions[i];
+      const next = r && r.address < end ? Math.max(at, r.address) : end;
+      for (let a = at; a < next; a++) if (bytes[a - address] !== 0) return false;
+      if (next === end) return true;
+      const to = Math.min(end, r!.end);
+      const o = r!.offset + (next - r!.address);
+      const had = r!.block.bytes.subarray(o, o + (to - next));
+      if (Buffer.compare(had, bytes.subarray(next - address, to - address)) !== 0) return false;
+      at = to;
+    }
+    return true;
+  }
+
+  /**
    * The region holding `address` for direct access, or null when none does here. Valid until the next
    * map, unmap or protect (an unmap may return the host pages).
    */
@@ -350,13 +373,30 @@ export class HostMemory {
     const done = this.pieces(address, size, (r, from, to) => {
       const o = r.offset + (address + from - r.address);
       r.block.bytes.set(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to), o);
-      const at = address + from;
-      if (r.perms & UC_PROT_EXEC) this.drop(uc, at, to - from);
-      else if (this.everExec.size > 0)
-        for (let p = Math.floor(at / 0x1000); p * 0x1000 < address + to; p++)
-          if (this.everExec.has(p)) this.dirtyCode.add(p);
+      this.changed(uc, r, address + from, to - from);
     });
     return done ? UcErr.OK : this.raw.memWrite(uc, address, bytes, size);
+  }
+
+  /**
+   * Makes [address, address + size) read as zeros, as a write of zeros would (a fill, not a copy of
+   * a zero buffer); false (nothing done) when it is not wholly mapped. Giving large pieces back with
+   * madvise(MADV_DONTNEED) was measured slower: the next user touches most pages again.
+   */
+  zero(uc: unknown, address: number, size: number): boolean {
+    return this.pieces(address, size, (r, from, to) => {
+      const o = r.offset + (address + from - r.address);
+      r.block.bytes.fill(0, o, o + (to - from));
+      this.changed(uc, r, address + from, to - from);
+    });
+  }
+
+  /** After a host write of [at, at + size) in region `r`: translated code there goes (see the file comment). */
+  private changed(uc: unknown, r: Region, at: number, size: number): void {
+    if (r.perms & UC_PROT_EXEC) this.drop(uc, at, size);
+    else if (this.everExec.size > 0)
+      for (let p = Math.floor(at / 0x1000); p * 0x1000 < at + size; p++)
+        if (this.everExec.has(p)) this.dirtyCode.add(p);
   }
 
   private drop(uc: unknown, address: number, size: number): void {

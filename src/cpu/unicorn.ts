@@ -105,8 +105,9 @@ interface Api {
   memWrite: (uc: Uc, address: number, bytes: Uint8Array, size: number) => number;
   regRead: (uc: Uc, reg: number, value: Uint8Array) => number;
   regWrite: (uc: Uc, reg: number, value: Uint8Array) => number;
-  /** `regs` and `vals` are native addresses (an int array, an array of pointers to the values). */
-  regWriteBatch: (uc: Uc, regs: bigint, vals: bigint, count: number) => number;
+  /** `regs` and `vals` are native memory (an int array, an array of pointers to the values). */
+  regWriteBatch: (uc: Uc, regs: unknown, vals: unknown, count: number) => number;
+  regReadBatch: (uc: Uc, regs: unknown, vals: unknown, count: number) => number;
   emuStart: (uc: Uc, begin: number, until: number, timeout: number, count: number) => number;
   emuStop: (uc: Uc) => number;
   hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
@@ -168,6 +169,7 @@ function bind(library: string): Api {
     regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
     regWrite: lib.func('int uc_reg_write(void *uc, int regid, const void *value)'),
     regWriteBatch: lib.func('int uc_reg_write_batch(void *uc, void *regs, void *vals, int count)'),
+    regReadBatch: lib.func('int uc_reg_read_batch(void *uc, void *regs, void *vals, int count)'),
     emuStart: lib.func(
       'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
     ),
@@ -195,6 +197,17 @@ const SLOTS = 16;
 
 /** A count no run reaches (2^52 instructions), passed by engines that keep counting. */
 const COUNT_UNLIMITED = 2 ** 52;
+/** Native memory for register batches (UnicornX86.batch): the blocks are passed to libunicorn as they are. */
+interface BatchArea {
+  idBlock: unknown;
+  valueBlock: unknown;
+  pointerBlock: unknown;
+  ids: Int32Array;
+  values: BigUint64Array;
+  words: Uint32Array;
+}
+/** Registers read in one call when a run ends: what classify and a kernel call's caller read next. */
+const RUN_REGS = ['eip', 'esp', 'eax'] as const;
 /** A registered koffi callback that calls `fn`, set per hook (see UnicornX86.spare). */
 interface Trampoline {
   cb: koffi.IKoffiRegisteredCallback;
@@ -258,6 +271,23 @@ interface StaleRegion {
   /** A guest write reached it, and its write permission was taken away (see watchStale). */
   closed?: boolean;
 }
+
+/**
+ * A write hook over [begin, end], a run of stale regions when it was made (see watchStaleRuns). Live
+ * memory mapped inside it later stays inside: a guest write there calls the hook for nothing (~2 µs
+ * measured under load), which is far cheaper than splitting the hook at every map (a uc_hook_del and
+ * a uc_hook_add, ~30 µs a split inside a run; issue 19: one per driver a boot loads), and most such
+ * memory is never written by the guest while watched. `live` counts those writes; at LIVE_WRITES_BEFORE_SPLIT the hook is split around the live
+ * memory written (splitStaleWatch), so a guest writing there often costs at most that many calls.
+ */
+interface StaleWatch {
+  begin: number;
+  end: number;
+  hook: HookHandle;
+  live: number;
+}
+/** Guest writes to live memory inside a stale watch before it is split around them (see StaleWatch). */
+const LIVE_WRITES_BEFORE_SPLIT = 16;
 
 const ucPerms = (p: Perm) =>
   (p.read ? UC_PROT_READ : 0) | (p.write ? UC_PROT_WRITE : 0) | (p.execute ? UC_PROT_EXEC : 0);
@@ -375,10 +405,11 @@ export class UnicornX86 implements X86Cpu {
   private readonly dirtyRegs = new Set<X86Reg>();
   private readonly scratchView = new DataView(this.scratch.buffer);
   /**
-   * Native memory for uc_reg_write_batch (setRegsRaw64, flushRegs): up to SLOTS values, pointers to them, and
-   * their register ids, made on first use; koffi would otherwise convert JS arrays on every call.
+   * Native memory for uc_reg_write_batch and uc_reg_read_batch (setRegsRaw64, flushRegs, readRunRegs):
+   * up to SLOTS register ids, values and pointers to them, made on first use; koffi would otherwise
+   * convert JS arrays on every call. `words` views the values as 32-bit halves (no BigInt per value).
    */
-  private batch: { block: unknown; values: BigUint64Array; ids: Int32Array; base: bigint } | null = null;
+  private batch: BatchArea | null = null;
   /** Registered trampolines stay referenced here until removed or closed (koffi requires it). */
   private readonly callbacks = new Set<koffi.IKoffiRegisteredCallback>();
   /** Trampolines removed during a run, unregistered when it ends (one of them may be executing). */
@@ -426,17 +457,12 @@ export class UnicornX86 implements X86Cpu {
   /** Every stale region is guarded (guardStale has nothing to do until the next park). */
   private staleGuarded = true;
   /**
-   * Write hooks over runs of stale regions (see watchStale), and whether the runs changed since they
-   * were installed (a stale region taken over or dropped splits or ends its run).
+   * Write hooks over runs of stale regions (see watchStale), and whether they must be matched to the
+   * runs before the next run (after a park). They are not split when live memory comes inside them
+   * (see StaleWatch.live), and park() keeps them for the next user, whose runs are most often the same.
    */
-  private staleWatches: { begin: number; end: number; hook: HookHandle }[] = [];
+  private staleWatches: StaleWatch[] = [];
   private staleWatchesStale = false;
-  /**
-   * Ranges where stale regions went or live memory came since the watches were built: only the
-   * watches over them are rebuilt before the next run (rewatchChanged), not all (issue 19: a warm boot
-   * with many drivers rebuilt them for every driver, a scan of every stale region each time).
-   */
-  private staleChanged: { address: number; size: number }[] = [];
   /**
    * Regions taken over that must read as zeros and still hold the previous user's bytes: zeroed
    * before anything reads them, or not at all when a host write covers them whole (a module image
@@ -457,8 +483,11 @@ export class UnicornX86 implements X86Cpu {
    * Forgetting one is always safe: it only costs a drop.
    */
   private readonly parkedExits = new Set<number>();
-  /** Unicorn's exit list (guard exits and the run's `until`) needs installing before the next run. */
-  private exitsStale = false;
+  /**
+   * The exits in Unicorn's list besides `until` (see installExits): the guard exits and the parked
+   * ones, as they were when it was last installed.
+   */
+  private installedExits = new Set<number>();
   /** The current run's `until`, and the one in Unicorn's exit list (exits replace it once in use). */
   private exitsUntil = -1;
   private installedUntil = -1;
@@ -593,7 +622,7 @@ export class UnicornX86 implements X86Cpu {
       parked.t.fn = idle;
       this.parkedHooks.push(parked);
     }
-    this.unwatchStale();
+    // The stale watches stay: the next user's first run keeps those over its runs (watchStaleRuns).
     this.interruptHooks.clear();
     this.regCache.clear();
     this.dirtyRegs.clear(); // the context restored replaces them
@@ -616,7 +645,6 @@ export class UnicornX86 implements X86Cpu {
     for (const a of this.guardExits) this.parkedExits.add(a);
     this.guardExits.clear();
     this.execPages.clear(); // the stale regions are unmapped to the next user
-    this.exitsStale = this.usingExits;
     this.guestCodeWrites = [];
     this.wxHooks.clear(); // their hooks went with userHooks
     return true;
@@ -625,11 +653,14 @@ export class UnicornX86 implements X86Cpu {
   /** Zero-fills the regions taken over that still hold old bytes, dropping their translations. */
   private zeroPending(): void {
     for (const r of this.unzeroed.splice(0)) {
+      // Through HostMemory the zeroing dropped what translations there can be (see writeChanged).
+      if (this.memory?.zero(this.uc, r.address, r.size)) {
+        this.forgetParkedExits(r.address, r.size);
+        continue;
+      }
       if (zeros.length < r.size) zeros = new Uint8Array(Math.max(r.size, 0x10000));
       this.check(this.api.memWrite(this.uc, r.address, zeros, r.size), 'uc_mem_write', r.address);
-      // Through HostMemory the write itself dropped what translations there can be (see writeChanged).
-      if (this.memory?.covers(r.address, r.size)) this.forgetParkedExits(r.address, r.size);
-      else this.dropTranslations(r.address, r.size);
+      this.dropTranslations(r.address, r.size);
     }
   }
 
@@ -644,9 +675,13 @@ export class UnicornX86 implements X86Cpu {
 
   /** The parked exits in [address, address + size) go: the translations made with them went. */
   private forgetParkedExits(address: number, size: number): void {
+    if (this.parkedExits.size === 0) return;
+    let gone = false;
     // Deleting the entry being visited is safe in a Set's iteration (no copy needed).
-    if (this.parkedExits.size > 0)
-      for (const a of this.parkedExits) if (a >= address && a < address + size) this.parkedExits.delete(a);
+    for (const a of this.parkedExits)
+      if (a >= address && a < address + size) gone = this.parkedExits.delete(a) || gone;
+    // During a run (a hook writing code) the exit must leave Unicorn's list now (see installExits).
+    if (gone && this.running) this.installExits(this.exitsUntil);
   }
 
   /**
@@ -693,136 +728,105 @@ export class UnicornX86 implements X86Cpu {
   }
 
   /**
-   * Before a run: one write hook per run of stale regions with no live mapping between them, over
-   * the runs holding a writable region. libunicorn checks every write hook's range on every guest
-   * store, so one hook per writable stale region (up to hundreds after a boot with many drivers) made
-   * all guest code slower (issue 19); the runs are a handful, as a user maps what the previous one did.
+   * Before the first run after a park: one write hook per run of stale regions with no live mapping
+   * between them, over the runs holding a writable region. libunicorn checks every write hook's range
+   * on every guest store, so one hook per writable stale region (up to hundreds after a boot with many
+   * drivers) made all guest code slower (issue 19); the runs are a handful, as a user maps what the
+   * previous one did. Watches kept by park() over the same runs are kept (issue 19: a warm boot of the
+   * same image set needs the same runs, so it adds and deletes none).
    */
   private watchStaleRuns(): void {
     this.staleWatchesStale = false;
-    this.staleChanged = [];
-    this.unwatchStale();
-    this.watchRunsIn(0, 2 ** 32);
-  }
-
-  /**
-   * Before a run: splits the watches over the ranges in staleChanged. Stale regions only ever go
-   * (until the next park rebuilds everything) and each new live mapping is in staleChanged, so a
-   * watch's run only loses the changed range: what is left of it on either side is still one run,
-   * found by two binary searches, not a scan of its regions (issue 19: with many drivers each load
-   * rescanned the run of every stale region after it). A part may hold no writable region any more:
-   * its watch then never acts (watchStale checks the region), which costs nothing but the hook.
-   */
-  private rewatchChanged(): void {
-    const changed = this.staleChanged;
-    this.staleChanged = [];
-    for (const c of changed) {
-      const end = c.address + c.size;
-      const hit = this.staleWatches.filter((w) => w.begin < end && c.address <= w.end);
-      if (hit.length === 0) continue;
-      this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
-      for (const w of hit) {
-        w.hook.remove();
-        this.splitWatch(w.begin, w.end, c.address, end);
+    const kept = new Map(this.staleWatches.map((w) => [`${w.begin}:${w.end}`, w]));
+    this.staleWatches = [];
+    for (const [begin, end] of this.staleRuns()) {
+      const w = kept.get(`${begin}:${end}`);
+      if (!w) {
+        this.addStaleWatch(begin, end);
+        continue;
       }
+      kept.delete(`${begin}:${end}`);
+      w.live = 0;
+      this.staleWatches.push(w);
     }
+    for (const w of kept.values()) w.hook.remove();
   }
 
-  /** Watches the stale regions of the run [begin, end] outside [lo, hi) (see rewatchChanged). */
-  private splitWatch(begin: number, end: number, lo: number, hi: number): void {
-    const m = this.staleFrom(lo);
-    const inside = this.stale[m];
-    // A stale region still in the changed range (a map that failed): the run is found again.
-    if (inside && inside.address < hi && inside.address <= end) {
-      this.watchRunsIn(begin, end);
-      return;
-    }
-    const first = this.staleFrom(begin);
-    const stop = this.staleFrom(end + 1);
-    const last = (i: number) => this.stale[i]!.address + this.stale[i]!.size - 1;
-    if (first < Math.min(m, stop))
-      this.addStaleWatch(this.stale[first]!.address, last(Math.min(m, stop) - 1));
-    const from = Math.max(m, first);
-    if (from < stop) this.addStaleWatch(this.stale[from]!.address, last(stop - 1));
-  }
-
-  /** Adds the watches over the runs of the stale regions lying in [lo, hi]. */
-  private watchRunsIn(lo: number, hi: number): void {
+  /** The runs of stale regions with no live mapping between them that hold a writable guarded region. */
+  private staleRuns(): [number, number][] {
     const live = this.stale.length > 0 && !this.memory ? this.regions() : null;
     const mappedBetween = (begin: number, end: number) =>
       begin < end &&
       (this.memory ? this.memory.mappedIn(begin, end) : live!.some((r) => r.begin < end && begin <= r.end));
-    const stop = this.staleFrom(hi + 1);
-    for (let i = this.staleFrom(lo); i < stop; ) {
+    const runs: [number, number][] = [];
+    for (let i = 0; i < this.stale.length; ) {
       let j = i;
       let writable = false;
       for (;;) {
         const r = this.stale[j]!;
         if (r.perms & UC_PROT_WRITE && r.guarded && !r.closed) writable = true;
         const next = this.stale[j + 1];
-        if (j + 1 >= stop || !next || mappedBetween(r.address + r.size, next.address)) break;
+        if (!next || mappedBetween(r.address + r.size, next.address)) break;
         j++;
       }
-      const first = this.stale[i]!;
       const last = this.stale[j]!;
-      if (writable) this.addStaleWatch(first.address, last.address + last.size - 1);
+      if (writable) runs.push([this.stale[i]!.address, last.address + last.size - 1]);
       i = j + 1;
     }
-  }
-
-  private unwatchStale(): void {
-    for (const w of this.staleWatches.splice(0)) w.hook.remove();
+    return runs;
   }
 
   private addStaleWatch(begin: number, end: number): void {
-    this.staleWatches.push({ begin, end, hook: this.watchStale(begin, end) });
+    const w: StaleWatch = { begin, end, hook: null as unknown as HookHandle, live: 0 };
+    w.hook = this.watchStale(w);
+    this.staleWatches.push(w);
   }
 
   /**
-   * [address, address + size) is becoming live memory (mapped, taken over, or unmapped): between runs
-   * the watches are rebuilt before the next one; during a run (a handler mapping pool pages) the watch
-   * over it is split at once, or every guest write there would call the hook.
+   * Splits watch `w` around the live memory holding `at` (see StaleWatch): the parts keep the stale
+   * regions on either side, found by binary search. A part may hold no writable region any more: its
+   * watch then never acts (watchStale checks the region), which costs nothing but the hook.
    */
-  private unwatch(address: number, size: number): void {
-    if (this.staleWatches.length === 0) return;
-    if (!this.running) {
-      this.staleChanged.push({ address, size });
-      return;
-    }
-    const end = address + size - 1;
-    const hit = this.staleWatches.filter((w) => w.begin <= end && address <= w.end);
-    if (hit.length === 0) return;
-    this.staleWatches = this.staleWatches.filter((w) => !hit.includes(w));
-    for (const w of hit) {
-      w.hook.remove();
-      if (w.begin < address) this.addStaleWatch(w.begin, address - 1);
-      if (end < w.end) this.addStaleWatch(end + 1, w.end);
-    }
+  private splitStaleWatch(w: StaleWatch, at: number): void {
+    const i = this.staleWatches.indexOf(w);
+    if (i < 0) return;
+    this.staleWatches.splice(i, 1);
+    w.hook.remove();
+    const first = this.staleFrom(w.begin);
+    const m = this.staleFrom(at); // `at` is live: stale[m] lies after it
+    const stop = this.staleFrom(w.end + 1);
+    const last = (k: number) => this.stale[k]!.address + this.stale[k]!.size - 1;
+    if (first < Math.min(m, stop))
+      this.addStaleWatch(this.stale[first]!.address, last(Math.min(m, stop) - 1));
+    const from = Math.max(m, first);
+    if (from < stop) this.addStaleWatch(this.stale[from]!.address, last(stop - 1));
   }
 
   /**
-   * The write hook over a run of stale regions [begin, end]: a guest write to a writable stale region
-   * takes the region's write permission away before libunicorn checks it (the hook runs first), so the
-   * write faults as it would on a new engine, where nothing is mapped there (the fault hook reports
-   * stale regions as unmapped). That rare case pays the memory-map rebuild.
+   * The write hook of watch `w`: a guest write to a writable stale region takes the region's write
+   * permission away before libunicorn checks it (the hook runs first), so the write faults as it
+   * would on a new engine, where nothing is mapped there (the fault hook reports stale regions as
+   * unmapped). That rare case pays the memory-map rebuild. A write to live memory is counted.
    */
-  private watchStale(begin: number, end: number): HookHandle {
+  private watchStale(w: StaleWatch): HookHandle {
     const hook = this.addHook(
       UC_HOOK_MEM_WRITE,
       protos!.mem,
       (_uc: Uc, _type: number, address: number | bigint): boolean => {
         const at = this.host(address);
         const r = this.stale[this.staleFrom(at)];
-        if (r && r.address <= at && r.guarded && !r.closed && r.perms & UC_PROT_WRITE) {
+        if (!r || r.address > at) {
+          if (++w.live >= LIVE_WRITES_BEFORE_SPLIT) this.splitStaleWatch(w, at);
+        } else if (r.guarded && !r.closed && r.perms & UC_PROT_WRITE) {
           r.closed = true;
           const err = this.api.memProtect(this.uc, r.address, r.size, 0);
           if (err !== UcErr.OK) this.hostFailure(new UnicornError(`uc_mem_protect: uc_err ${err}`, err));
         }
         return true;
       },
-      [begin, end],
+      [w.begin, w.end],
     );
-    this.userHooks.delete(hook); // removed when the runs change, or by park()
+    this.userHooks.delete(hook); // removed by watchStaleRuns or splitStaleWatch
     return hook;
   }
 
@@ -853,7 +857,6 @@ export class UnicornX86 implements X86Cpu {
     const from = this.staleFrom(address);
     let to = from;
     while (to < this.stale.length && this.stale[to]!.address < address + size) to++;
-    if (to > from) this.staleChanged.push({ address, size });
     for (const r of this.stale.splice(from, to - from)) {
       this.check(this.api.memUnmap(this.uc, r.address, r.size), 'uc_mem_unmap', r.address);
     }
@@ -867,12 +870,15 @@ export class UnicornX86 implements X86Cpu {
   private rescan(address: number, size: number, written?: Uint8Array): void {
     // Fast path: with no exit nearby, a write of no anchor byte (FF, F0) and of no byte that could
     // follow one (everything does: ModRM) can still complete a hazard with an FF or F0 just before it;
-    // so only a write that holds no FF/F0 and has none in the bytes just before it is skipped.
+    // so only a write that holds no FF/F0 and has none in the bytes just before it is skipped. Not
+    // taken when the scan of the range is remembered: comparing it costs less than the two searches
+    // (issue 19: a warm boot writes each module's code again while its exits are parked).
     const lo = Math.max(0, address - GUARD_CONTEXT);
     const hi = Math.min(2 ** 32, address + size + GUARD_CONTEXT);
     if (
       written &&
       this.guardExits.size === 0 &&
+      !(hi - lo >= SCAN_CACHE_MIN && this.scanCache.get(lo)?.startsEnd === address + size) &&
       !written.includes(0xff) &&
       !written.includes(0xf0) &&
       !this.parkedIn(lo, address + size)
@@ -907,7 +913,7 @@ export class UnicornX86 implements X86Cpu {
           this.parkedExits.delete(a);
           changed.push(a);
         }
-    if (added || changed.length > 0) this.exitsStale = true;
+    if (this.running && (added || changed.length > 0)) this.installExits(this.exitsUntil);
     if (changed.length === 0) return;
     // One drop for the written range (mapped: the write succeeded); exits in the context before it alone.
     this.dropTranslations(address, size);
@@ -922,16 +928,9 @@ export class UnicornX86 implements X86Cpu {
   private hazardsIn(lo: number, hi: number, startsEnd: number): number[] {
     const size = hi - lo;
     if (size < SCAN_CACHE_MIN) return hazardStarts(this.readRaw(lo, size), lo, 0, startsEnd - lo);
-    // Host-backed memory is compared where it is (no copy unless the scan is remembered).
-    const live = this.memory?.view(lo, size);
     const known = this.scanCache.get(lo);
-    if (
-      known &&
-      known.startsEnd === startsEnd &&
-      Buffer.compare(known.bytes, live ?? this.readRaw(lo, size)) === 0
-    )
-      return known.found;
-    const bytes = live ? live.slice() : this.readRaw(lo, size);
+    if (known && known.startsEnd === startsEnd && this.holds(lo, known.bytes)) return known.found;
+    const bytes = this.readRaw(lo, size);
     const found = hazardStarts(bytes, lo, 0, startsEnd - lo);
     if (known) this.scanCacheBytes -= known.bytes.length;
     if (this.scanCacheBytes + size > SCAN_CACHE_BYTES) {
@@ -941,6 +940,17 @@ export class UnicornX86 implements X86Cpu {
     this.scanCache.set(lo, { startsEnd, bytes, found });
     this.scanCacheBytes += size;
     return found;
+  }
+
+  /**
+   * Whether engine memory at `address` holds `bytes` (as readRaw reads it): host-backed memory is
+   * compared where it is, also when the range spans regions or gaps (a page-aligned code section's
+   * context bytes lie in the region before it), so a module written again unchanged costs no copy.
+   */
+  private holds(address: number, bytes: Uint8Array): boolean {
+    return (
+      this.memory?.same(address, bytes) ?? Buffer.compare(bytes, this.readRaw(address, bytes.length)) === 0
+    );
   }
 
   /** Code guard: whether a parked exit lies in [begin, end). */
@@ -995,8 +1005,9 @@ export class UnicornX86 implements X86Cpu {
     const end = Math.ceil((address + size) / this.pageSize);
     for (let p = Math.floor(address / this.pageSize); p < end; p++) this.execPages.delete(p);
     for (const a of [...this.guardExits]) {
-      if (a >= address && a < address + size && this.guardExits.delete(a)) this.exitsStale = true;
+      if (a >= address && a < address + size) this.guardExits.delete(a);
     }
+    if (this.running) this.installExits(this.exitsUntil);
     for (const [start, w] of [...this.wxHooks]) {
       if (start >= address && w.end <= address + size) {
         w.hook.remove();
@@ -1053,27 +1064,49 @@ export class UnicornX86 implements X86Cpu {
       this.guardExits.add(a);
       added = true;
     }
-    if (!added) return;
-    this.exitsStale = true;
-    this.installExits(this.exitsUntil);
+    if (added) this.installExits(this.exitsUntil);
   }
 
-  /** Code guard: installs Unicorn's exit list (guard exits and `until`) when it changed. */
+  /**
+   * Code guard: installs Unicorn's exit list when it changed: the guard exits, `until`, and the parked
+   * exits. Those lie in stale regions when a run starts (settleParkedExits), where the guest cannot
+   * run (guardStale: a fetch faults; guardOutcome reports reaching one as that fault), and most come
+   * back as guard exits when the next user writes the same code: kept in the list, the list a warm
+   * boot needs is the one the previous boot left (issue 19: two uc_ctl per KB boot, ~10 µs each).
+   * One that goes while a run goes on is taken out at once (forgetParkedExits, rescan).
+   */
   private installExits(until: number): void {
     if (!this.usingExits) {
-      if (this.guardExits.size === 0) return; // uc_emu_start's until alone, as without the guard
+      // uc_emu_start's until alone, as without the guard
+      if (this.guardExits.size === 0 && this.parkedExits.size === 0) return;
       this.check(this.api.ctl(this.uc, UC_CTL_USE_EXITS_WRITE, 'int', 1), 'uc_ctl UC_CTL_UC_USE_EXITS');
       this.usingExits = true;
-      this.exitsStale = true;
+      this.installedUntil = -1;
     }
-    if (!this.exitsStale && this.installedUntil === until) return;
-    const list = BigUint64Array.from([...this.guardExits, until], (a) => BigInt(a));
+    if (this.installedUntil === until && this.exitsInstalled()) return;
+    const exits = new Set([...this.guardExits, ...this.parkedExits]);
+    const list = BigUint64Array.from([...exits, until], (a) => BigInt(a));
     this.check(
       this.api.ctl(this.uc, UC_CTL_EXITS_WRITE, 'uint64_t *', list, 'size_t', list.length),
       'uc_ctl UC_CTL_UC_EXITS',
     );
-    this.exitsStale = false;
+    this.installedExits = exits;
     this.installedUntil = until;
+  }
+
+  /** Whether Unicorn's exit list holds exactly the guard and parked exits (see installExits). */
+  private exitsInstalled(): boolean {
+    const installed = this.installedExits;
+    let n = 0;
+    for (const a of this.guardExits) {
+      if (!installed.has(a)) return false;
+      n++;
+    }
+    for (const a of this.parkedExits) {
+      if (!installed.has(a)) return false;
+      if (!this.guardExits.has(a)) n++;
+    }
+    return n === installed.size;
   }
 
   /**
@@ -1088,6 +1121,9 @@ export class UnicornX86 implements X86Cpu {
     if (this.stopReason !== null) return null;
     const pc = this.reg('eip');
     if (pc === until) return null;
+    // A parked exit in a stale region (see installExits): the fetch a new engine faults on there.
+    if (!this.guardExits.has(pc) && this.parkedExits.has(pc) && this.inStale(pc, 1))
+      return { kind: 'fault', fault: 'unmapped', access: 'fetch', address: pc, pc };
     if (this.guardExits.has(pc)) {
       if (hazardInstructionAt(this.readRaw(pc, GUARD_CONTEXT), 0))
         return { kind: 'fault', fault: 'invalid-instruction', access: 'fetch', address: pc, pc };
@@ -1158,7 +1194,8 @@ export class UnicornX86 implements X86Cpu {
     let n = 0;
     for (const name of this.dirtyRegs) {
       b.ids[n] = UcX86Reg[name];
-      b.values[n] = BigInt(this.regCache.get(name)!);
+      b.words[2 * n] = this.regCache.get(name)!;
+      b.words[2 * n + 1] = 0;
       n++;
     }
     this.dirtyRegs.clear();
@@ -1168,20 +1205,43 @@ export class UnicornX86 implements X86Cpu {
   /** uc_reg_write_batch of the first `n` ids and values of the batch area. */
   private writeBatch(n: number): void {
     const b = this.batch!;
-    const err = this.api.regWriteBatch(this.uc, b.base + BigInt(16 * SLOTS), b.base + BigInt(8 * SLOTS), n);
+    const err = this.api.regWriteBatch(this.uc, b.idBlock, b.pointerBlock, n);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_write_batch');
   }
 
-  /** The native memory for uc_reg_write_batch (see batch), made on first use. */
-  private batchArea(): { values: BigUint64Array; ids: Int32Array } {
+  /**
+   * After a run: EIP, ESP and EAX into regCache in one uc_reg_read_batch (issue 19: classify reads
+   * EIP after every run and the caller of a kernel call EAX and ESP, one uc_reg_read each).
+   */
+  private readRunRegs(): void {
+    const b = this.batchArea();
+    for (let i = 0; i < RUN_REGS.length; i++) {
+      b.ids[i] = UcX86Reg[RUN_REGS[i]!];
+      b.values[i] = 0n;
+    }
+    const err = this.api.regReadBatch(this.uc, b.idBlock, b.pointerBlock, RUN_REGS.length);
+    if (err !== UcErr.OK) this.check(err, 'uc_reg_read_batch');
+    for (let i = 0; i < RUN_REGS.length; i++) this.regCache.set(RUN_REGS[i]!, b.words[2 * i]!);
+  }
+
+  /** The native memory for register batches (see batch), made on first use. */
+  private batchArea(): BatchArea {
     if (!this.batch) {
-      // [values: SLOTS x 8][pointers: SLOTS x 8][ids: SLOTS x 4]
-      const block = koffi.alloc('uint8_t', SLOTS * 20);
-      const base = koffi.address(block) as bigint;
-      const buffer = koffi.view(block, SLOTS * 20);
-      const words = new BigUint64Array(buffer, 0, 2 * SLOTS);
-      for (let i = 0; i < SLOTS; i++) words[SLOTS + i] = base + BigInt(8 * i);
-      this.batch = { block, values: words, ids: new Int32Array(buffer, 16 * SLOTS, SLOTS), base };
+      const idBlock = koffi.alloc('int32_t', SLOTS);
+      const valueBlock = koffi.alloc('uint64_t', SLOTS);
+      const pointerBlock = koffi.alloc('uint64_t', SLOTS);
+      const at = koffi.address(valueBlock) as bigint;
+      const pointers = new BigUint64Array(koffi.view(pointerBlock, 8 * SLOTS));
+      for (let i = 0; i < SLOTS; i++) pointers[i] = at + BigInt(8 * i);
+      const values = koffi.view(valueBlock, 8 * SLOTS);
+      this.batch = {
+        idBlock,
+        valueBlock,
+        pointerBlock,
+        ids: new Int32Array(koffi.view(idBlock, 4 * SLOTS)),
+        values: new BigUint64Array(values),
+        words: new Uint32Array(values),
+      };
     }
     return this.batch;
   }
@@ -1369,7 +1429,6 @@ export class UnicornX86 implements X86Cpu {
     this.noDirect();
     if (size > this.maxMappedBytes - this.mappedBytes)
       throw new GuestMemoryLimitError(size, this.mappedBytes, this.maxMappedBytes);
-    this.unwatch(address, size);
     if (this.stale.length > 0 && this.reuse(address, size, ucPerms(perm))) {
       this.mappedBytes += size;
       if (this.codeGuard) this.trackExec(address, size, perm);
@@ -1387,9 +1446,8 @@ export class UnicornX86 implements X86Cpu {
       this.dropStale(address, size);
       return false;
     }
-    const [r] = this.stale.splice(i, 1);
-    this.staleChanged.push({ address, size });
-    if (r!.perms !== perms || r!.guarded)
+    const [r] = this.stale.splice(i, 1) as [StaleRegion];
+    if (r.perms !== perms || r.guarded)
       this.check(this.api.memProtect(this.uc, address, size, perms), 'uc_mem_protect', address);
     this.unzeroed.push({ address, size });
     // During a run (a handler mapping pool pages) the guest may write there before the host touches
@@ -1541,6 +1599,9 @@ export class UnicornX86 implements X86Cpu {
     if (!this.memory?.covers(address, bytes.length)) {
       now = new Uint8Array(bytes.length);
       this.check(this.api.memRead(this.uc, address, now, bytes.length), 'uc_mem_read', address);
+    } else if (this.memory.same(address, bytes)) {
+      // Nothing changed (a module image written again at its address): one compare, not one a page.
+      return;
     }
     const page = this.pageSize;
     for (let at = 0; at < bytes.length; ) {
@@ -1757,7 +1818,6 @@ export class UnicornX86 implements X86Cpu {
     if (this.parkedHooks.length > 0) this.dropParkedHooks(); // this user did not add them again
     if (!this.staleGuarded) this.guardStale();
     if (this.staleWatchesStale) this.watchStaleRuns();
-    else if (this.staleChanged.length > 0) this.rewatchChanged();
     if (this.parkedExits.size > 0) this.settleParkedExits();
     this.hostError = null;
     this.stopReason = null;
@@ -1793,6 +1853,7 @@ export class UnicornX86 implements X86Cpu {
         this.regCache.clear();
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
         this.regCache.clear();
+        this.readRunRegs();
         const g = this.codeGuard ? this.guardOutcome(err, opts.until >>> 0) : null;
         if (g === 'resume') {
           // How many instructions ran before the guard stopped the run is unknown: at least one.
@@ -1902,7 +1963,9 @@ export class UnicornX86 implements X86Cpu {
     this.api.close(this.uc);
     this.memory?.release();
     this.uc = null;
-    if (this.batch) koffi.free(this.batch.block);
+    if (this.batch)
+      for (const block of [this.batch.idBlock, this.batch.valueBlock, this.batch.pointerBlock])
+        koffi.free(block);
     this.batch = null;
     for (const cb of this.callbacks) koffi.unregister(cb);
     this.callbacks.clear();

@@ -154,6 +154,84 @@ describe.skipIf(!haveUnicorn)('the code guard keeps libunicorn from aborting', (
     cpu.close();
   });
 
+  it('a page-aligned section written again unchanged is rescanned when the byte before it changed', () => {
+    // Two regions: the section's scan reads context bytes from the region before it.
+    const cpu = new UnicornX86();
+    cpu.map(CODE, 0x1000, RWX);
+    cpu.map(CODE + 0x1000, 0x1000, RWX);
+    cpu.map(0x30000, 0x1000, RW);
+    cpu.setReg('esp', 0x30800);
+    // A hazard elsewhere (FF D8 at CODE + 0x100): with no exit at all, a write of no FF or F0 is not scanned.
+    cpu.write(
+      CODE,
+      Uint8Array.from({ length: 0x1000 }, (_, i) => [0xff, 0xd8][i - 0x100] ?? 0x90),
+    );
+    // D8 at the section's start: FF D8 if the byte before it becomes FF. Large enough to be remembered.
+    const section = Uint8Array.from([0xd8, ...new Array(0x7ff).fill(0x90)]);
+    cpu.write(CODE + 0x1000, section);
+    cpu.writeU8(CODE + 0xfff, 0xff);
+    cpu.write(CODE + 0x1000, section); // the same bytes: the remembered scan saw 90 before them
+    expect(run(cpu, CODE + 0xfff)).toMatchObject({
+      kind: 'fault',
+      fault: 'invalid-instruction',
+      pc: CODE + 0xfff,
+    });
+    cpu.close();
+  });
+
+  it("a previous user's exit, kept in Unicorn's list over a stale region, faults as an unmapped fetch there", () => {
+    const hazard = Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]);
+    const first = UnicornX86.acquire();
+    first.map(CODE, 0x10000, RWX);
+    first.write(CODE, hazard);
+    expect(run(first)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
+    first.close();
+    const second = UnicornX86.acquire();
+    expect(second).toBe(first);
+    second.map(0x40000, 0x1000, RWX);
+    second.map(0x30000, 0x1000, RW);
+    second.setReg('esp', 0x30800);
+    // jmp CODE + 0x10 (e9 rel32), where the first user's exit is and nothing is mapped now
+    const rel = (CODE + 0x10 - (0x40000 + 5)) >>> 0;
+    second.write(
+      0x40000,
+      Uint8Array.of(0xe9, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, rel >>> 24),
+    );
+    expect(run(second, 0x40000)).toEqual({
+      kind: 'fault',
+      fault: 'unmapped',
+      access: 'fetch',
+      address: CODE + 0x10,
+      pc: CODE + 0x10,
+    });
+    second.close();
+  });
+
+  it("a previous user's exit leaves Unicorn's list at once when a hook maps other code over it during a run", () => {
+    const first = UnicornX86.acquire();
+    first.map(CODE, 0x10000, RWX);
+    first.write(CODE, Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]));
+    expect(run(first)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
+    first.close();
+    const second = UnicornX86.acquire();
+    expect(second).toBe(first);
+    second.map(0x40000, 0x1000, RWX);
+    second.map(0x30000, 0x1000, RW);
+    second.setReg('esp', 0x30800);
+    // int3: the hook maps CODE again with nops where the hazard was; then jmp CODE
+    second.hookInterrupt(() => {
+      second.map(CODE, 0x10000, RWX);
+      second.write(CODE, Uint8Array.from([...new Array(0x12).fill(0x90), ...jmpUntil(CODE + 0x12)]));
+    });
+    const rel = (CODE - (0x40001 + 5)) >>> 0;
+    second.write(
+      0x40000,
+      Uint8Array.of(0xcc, 0xe9, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, rel >>> 24),
+    );
+    expect(run(second, 0x40000)).toEqual({ kind: 'returned', pc: UNTIL });
+    second.close();
+  });
+
   it('a reused engine keeps guard exits consistent with the code it kept translated', () => {
     // nops up to FF D8 at CODE + 0x10: the first user's run translates them with the exit there.
     const hazard = Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]);

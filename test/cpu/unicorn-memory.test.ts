@@ -96,6 +96,40 @@ describe('host-backed guest memory', () => {
     c.close();
   });
 
+  it('compares a range spanning regions and holes in place exactly as a copy would (HostMemory.same)', () => {
+    const c = cpu();
+    c.map(0x80600000, 0x1000, RW);
+    c.map(0x80601000, 0x1000, RX);
+    c.map(0x80603000, 0x1000, RW); // a hole at 0x80602000, read as zeros
+    c.write(
+      0x80600000,
+      new Uint8Array(0x2000).map((_, i) => (i * 7) & 0xff),
+    );
+    c.write(0x80603000, new Uint8Array(0x1000).fill(0x5a));
+    // White box: the engine's memory, and its readRaw (what the code guard's scan cache compared).
+    const w = c as unknown as {
+      memory: { same(a: number, b: Uint8Array): boolean | null };
+      readRaw(a: number, n: number): Uint8Array;
+    };
+    for (const [at, n] of [
+      [0x80600ff0, 0x20],
+      [0x80600f00, 0x1200],
+      [0x80601ff0, 0x1020],
+      [0x805ffff0, 0x4020],
+    ] as const) {
+      const bytes = w.readRaw(at, n);
+      expect(w.memory.same(at, bytes)).toBe(true);
+      // One changed byte anywhere (each region's part, the hole, the edges) makes it differ.
+      for (const i of [0, n >> 1, n - 1, 0x80601000 - at, 0x80602800 - at, 0x80603000 - at]) {
+        if (i < 0 || i >= n) continue;
+        const other = bytes.slice();
+        other[i]! ^= 0x80;
+        expect(w.memory.same(at, other)).toBe(false);
+      }
+    }
+    c.close();
+  });
+
   it('runs code the host rewrote after it was translated', () => {
     const c = cpu();
     c.map(CODE, 0x1000, RX);
@@ -146,6 +180,30 @@ describe('host-backed guest memory', () => {
     expect(() => b.writeU8(0x80700010, 1)).toThrow(UnicornError);
     b.map(0x80700000, 0x2000, RW);
     expect(b.readU32(0x80700010)).toBe(0);
+    b.close();
+  });
+
+  it('gives the next user a large region taken over as zeros, to the host and to the guest', () => {
+    // 0x40000 bytes, zeroed in place (HostMemory.zero).
+    const a = UnicornX86.acquire();
+    a.map(0x80800000, 0x40000, RW);
+    a.write(0x80800000, new Uint8Array(0x40000).fill(0xaa));
+    a.map(CODE, 0x1000, RWX);
+    const load = [0xa1, ...le(0x8083fffc)]; // mov eax, [0x8083fffc]
+    a.write(CODE, new Uint8Array([...load, ...jmpDone(CODE + load.length)]));
+    expect(a.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(a.reg('eax')).toBe(0xaaaaaaaa);
+    a.close();
+    const b = UnicornX86.acquire();
+    expect(b).toBe(a);
+    b.map(0x80800000, 0x40000, RW);
+    b.map(CODE, 0x1000, RWX);
+    b.write(CODE, new Uint8Array([...load, ...jmpDone(CODE + load.length)]));
+    expect(b.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    expect(b.reg('eax')).toBe(0);
+    expect(b.read(0x80800000, 0x40000).every((x) => x === 0)).toBe(true);
+    b.writeU32(0x80820000, 0x12345678); // the pages given back take writes again
+    expect(b.readU32(0x80820000)).toBe(0x12345678);
     b.close();
   });
 

@@ -2,7 +2,7 @@
 // indistinguishable from a new one (registers, mappings, memory contents, hooks, translated code,
 // faults), which is what lets a boot skip most of Unicorn's per-region costs.
 import { describe, expect, it } from 'vitest';
-import { R, RW, RWX, X86_GENERAL_REGS, type X86Reg } from '../../src/cpu/engine.js';
+import { R, RW, RWX, RX, X86_GENERAL_REGS, type X86Reg } from '../../src/cpu/engine.js';
 import { UnicornX86 } from '../../src/cpu/unicorn.js';
 
 /** An engine that is never parked (a library name given): the reference for "new". */
@@ -73,7 +73,7 @@ describe('UnicornX86 reuse (acquire after close)', () => {
       c.map(0x20000, 0x1000, RW);
       c.map(0x30000, 0x1000, RW);
     });
-    cpu.map(0x20000, 0x1000, RW); // taken over: splits the stale regions' write watch in two
+    cpu.map(0x20000, 0x1000, RW); // taken over, inside the stale regions' write watch
     cpu.map(CODE, 0x1000, RWX);
     // mov dword [addr], 0x12345678 (c7 05 addr imm32): 10 bytes, then the run stops at CODE + 10
     const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
@@ -105,14 +105,74 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     };
     const unmapped = (addr: number) => ({ kind: 'fault', fault: 'unmapped', access: 'write', address: addr });
     expect(write(0x20030)).toMatchObject(unmapped(0x20030)); // one watch over all four
-    cpu.map(0x20000, 0x1000, RW); // splits it: [0x10000] and [0x30000, 0x40000]
+    cpu.map(0x20000, 0x1000, RW); // live memory inside it: writes there call the watch for nothing
     expect(write(0x20030)).toEqual({ kind: 'returned', pc: CODE + 10 });
     for (const a of [0x10010, 0x30020, 0x40020]) expect(write(a)).toMatchObject(unmapped(a));
-    cpu.map(0x40000, 0x1000, RW); // shrinks the second one to [0x30000]
+    cpu.map(0x40000, 0x1000, RW); // taken over too
     cpu.map(0x38000, 0x1000, RW); // a new region past it
     for (const a of [0x40020, 0x38000]) expect(write(a)).toEqual({ kind: 'returned', pc: CODE + 10 });
     for (const a of [0x10010, 0x30020]) expect(write(a)).toMatchObject(unmapped(a));
     cpu.close();
+  });
+
+  it('splits a stale watch around live memory the guest writes often, the stale regions on both sides still guarded', () => {
+    const cpu = reused((c) => {
+      for (const a of [0x10000, 0x20000, 0x30000, 0x40000]) c.map(a, 0x1000, RW);
+    });
+    cpu.map(CODE, 0x1000, RWX);
+    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
+    const write = (addr: number) => {
+      cpu.write(CODE, new Uint8Array(store(addr)));
+      return cpu.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
+    };
+    const unmapped = (addr: number) => ({ kind: 'fault', fault: 'unmapped', access: 'write', address: addr });
+    expect(write(0x30020)).toMatchObject(unmapped(0x30020)); // the first run watches all four
+    cpu.map(0x20000, 0x1000, RW);
+    // mov ecx, 40; l: mov [0x20030], ecx; dec ecx; jnz l (40 writes to live memory inside the watch)
+    const loop = [0xb9, ...le(40), 0x89, 0x0d, ...le(0x20030), 0x49, 0x75, 0xf7, 0x90, 0x90];
+    cpu.write(CODE, new Uint8Array(loop));
+    expect(cpu.run({ start: CODE, until: CODE + 14, maxInstructions: 1000 })).toEqual({
+      kind: 'returned',
+      pc: CODE + 14,
+    });
+    expect(cpu.readU32(0x20030)).toBe(1);
+    // White box: the watch was split around the live page, the parts over the stale regions left.
+    const watches = (cpu as unknown as { staleWatches: { begin: number; end: number }[] }).staleWatches;
+    expect(watches.map((w) => [w.begin, w.end])).toEqual([
+      [0x10000, 0x10fff],
+      [0x30000, 0x40fff],
+    ]);
+    for (const a of [0x10010, 0x30020, 0x40020]) expect(write(a)).toMatchObject(unmapped(a));
+    cpu.close();
+  });
+
+  it("keeps the previous user's stale watches over the same runs, still guarding them", () => {
+    const use = (c: UnicornX86, guestWritesB: boolean) => {
+      c.map(0x10000, 0x1000, RW);
+      c.map(CODE, 0x1000, RWX);
+      c.write(CODE, new Uint8Array([0xc7, 0x05, ...le(0x20010), 0x78, 0x56, 0x34, 0x12]));
+      const r = c.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
+      c.map(0x20000, 0x1000, RW);
+      if (guestWritesB)
+        expect(c.run({ start: CODE, until: CODE + 10, maxInstructions: 100 }).kind).toBe('returned');
+      return r;
+    };
+    const first = UnicornX86.acquire();
+    use(first, false);
+    first.close();
+    const second = UnicornX86.acquire();
+    expect(second).toBe(first);
+    expect(use(second, true)).toMatchObject({ kind: 'fault', fault: 'unmapped', address: 0x20010 });
+    const watches = () =>
+      (second as unknown as { staleWatches: { hook: unknown }[] }).staleWatches.map((w) => w.hook);
+    const hooks = watches();
+    expect(hooks).toHaveLength(1);
+    second.close();
+    const third = UnicornX86.acquire();
+    expect(third).toBe(first);
+    expect(use(third, true)).toMatchObject({ kind: 'fault', fault: 'unmapped', address: 0x20010 });
+    expect(watches()).toEqual(hooks); // the same hook, not a new one
+    third.close();
   });
 
   it('keeps what the guest writes to a range a hook mapped during a run, and the stale regions around it guarded', () => {
@@ -166,6 +226,24 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     cpu.write(0x40000, next);
     expect(Buffer.from(cpu.read(0x40000, 0x3000)).equals(Buffer.from(next))).toBe(true);
     cpu.close();
+  });
+
+  it('a write over several regions taken over leaves the new bytes, the change in any of them', () => {
+    const old = new Uint8Array(0x3000).map((_, i) => (i * 3) & 0xff);
+    for (const changed of [0x10, 0x1ffe, 0x2fff]) {
+      const next = old.slice();
+      next[changed]! ^= 0xff;
+      const cpu = reused((c) => {
+        c.map(0x40000, 0x1000, RW);
+        c.map(0x41000, 0x2000, RX);
+        c.write(0x40000, old);
+      });
+      cpu.map(0x40000, 0x1000, RW);
+      cpu.map(0x41000, 0x2000, RX);
+      cpu.write(0x40000, next);
+      expect(Buffer.from(cpu.read(0x40000, 0x3000)).equals(Buffer.from(next))).toBe(true);
+      cpu.close();
+    }
   });
 
   it('runs the new code at an address where the previous user ran other code', () => {
