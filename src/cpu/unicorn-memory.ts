@@ -212,6 +212,11 @@ export class HostMemory {
     return this.regions.map((r) => ({ begin: r.address, end: r.end - 1, perms: r.perms }));
   }
 
+  /** How many regions are mapped (libunicorn's RAM blocks, stale ones included). */
+  get regionCount(): number {
+    return this.regions.length;
+  }
+
   /** Whether [address, address + size) is wholly mapped. */
   covers(address: number, size: number): boolean {
     return this.pieces(address, size, () => {});

@@ -233,6 +233,10 @@ const SCAN_CACHE_BYTES = 64 * 2 ** 20;
 /** Instructions per slice when a wall-clock budget is checked between slices (a few ms of guest code). */
 const TIME_SLICE = 1_000_000;
 const HLT = 0xf4;
+/** Exits times regions from which a run lands rather than ends at an exit (see land). */
+const LANDING_MIN_WORK = 1000;
+/** An empty exit list (see land). */
+const NO_EXITS = new BigUint64Array(1);
 /** uc_ctl words (unicorn.h): UC_CTL_WRITE(UC_CTL_UC_USE_EXITS = 4, 1) and UC_CTL_WRITE(UC_CTL_UC_EXITS = 6, 2). */
 const UC_CTL_USE_EXITS_WRITE = 0x44000004;
 const UC_CTL_EXITS_WRITE = 0x48000006;
@@ -490,6 +494,14 @@ export class UnicornX86 implements X86Cpu {
   private installedExits = new Set<number>();
   /** The current run's `until`, and the one in Unicorn's exit list (exits replace it once in use). */
   private exitsUntil = -1;
+  /**
+   * Code guard: the address of the landing hook (see land), -1 before the first landing run; the
+   * run in progress lands (its `until` holds HLT); the landing hook ran in it.
+   */
+  private landingAt = -1;
+  private landingHook: HookHandle | null = null;
+  private landingRun = false;
+  private landed = false;
   private installedUntil = -1;
   private usingExits = false;
   /** Guest address of host address 0 (UnicornOptions.longMode; 0 for x86). */
@@ -1085,7 +1097,8 @@ export class UnicornX86 implements X86Cpu {
     }
     if (this.installedUntil === until && this.exitsInstalled()) return;
     const exits = new Set([...this.guardExits, ...this.parkedExits]);
-    const list = BigUint64Array.from([...exits, until], (a) => BigInt(a));
+    // A landing run (until = -1) ends at its HLT, not at an exit (see land).
+    const list = BigUint64Array.from(until < 0 ? exits : [...exits, until], (a) => BigInt(a));
     this.check(
       this.api.ctl(this.uc, UC_CTL_EXITS_WRITE, 'uint64_t *', list, 'size_t', list.length),
       'uc_ctl UC_CTL_UC_EXITS',
@@ -1107,6 +1120,44 @@ export class UnicornX86 implements X86Cpu {
       if (!this.guardExits.has(a)) n++;
     }
     return n === installed.size;
+  }
+
+  /**
+   * Code guard, before a run: whether it lands at `until` instead of ending at an exit there, and
+   * the landing hook is ready. When uc_emu_start returns, libunicorn 2.0.1 drops the translations at
+   * every exit (resume_all_vcpus): for each, a walk of every RAM block (one per region) and the code
+   * around it translated again in the next run; code-guard exits are mostly false hazards inside real
+   * instructions (a real driver holds hundreds), so this cost every run O(exits x regions). A run
+   * whose `until` holds HLT (the kernel's call sentinel) lands instead: `until` is not an exit, a code
+   * hook there empties the exit list (nothing is translated after it) and the HLT ends the run.
+   */
+  private land(until: number): boolean {
+    // Landing costs two uc_ctl and a hook call per run (~15 us in a boot); the drops it saves cost
+    // about that with 8 exits and 27 regions (the KB boot), 10x that with 12 exits and 1,000 regions.
+    const regions = this.memory?.regionCount ?? Number.POSITIVE_INFINITY;
+    if ((this.guardExits.size + this.parkedExits.size) * regions < LANDING_MIN_WORK) return false;
+    if (this.readRaw(until, 1)[0] !== HLT) return false;
+    if (this.landingAt !== until) {
+      this.landingHook?.remove();
+      this.landingHook = this.addHook(
+        UC_HOOK_CODE,
+        protos!.code,
+        () => {
+          if (!this.landingRun) return;
+          this.landed = true;
+          this.installedExits = new Set(); // the next run installs the list again
+          this.installedUntil = -2;
+          const err = this.api.ctl(this.uc, UC_CTL_EXITS_WRITE, 'uint64_t *', NO_EXITS, 'size_t', 0);
+          if (err !== UcErr.OK) this.hostFailure(new UnicornError('uc_ctl UC_CTL_UC_EXITS failed', err));
+        },
+        [until, until],
+        true,
+      );
+      this.landingAt = until;
+      this.dropTranslations(until, 1); // made without the hook
+    }
+    if (this.installedUntil === until) this.dropTranslations(until, 1); // its exit block
+    return true;
   }
 
   /**
@@ -1271,9 +1322,10 @@ export class UnicornX86 implements X86Cpu {
     proto: koffi.IKoffiCType,
     fn: (...args: never[]) => unknown,
     variadic: unknown[],
+    own = !this.ownHooksAdded,
   ): HookHandle {
     if (!this.uc) throw new UnicornError('engine is closed', UcErr.HANDLE);
-    const reusable = this.ownHooksAdded && REUSED_HOOK_TYPES.has(type);
+    const reusable = !own && REUSED_HOOK_TYPES.has(type);
     const key = reusable ? `${type}:${variadic.join(':')}` : '';
     const next = reusable ? this.parkedHooks[0] : undefined;
     this.lastHookReused = next !== undefined && next.key === key && next.proto === proto;
@@ -1329,7 +1381,7 @@ export class UnicornX86 implements X86Cpu {
         }
       },
     };
-    if (this.ownHooksAdded) this.userHooks.add(hook);
+    if (!own) this.userHooks.add(hook);
     if (reusable) this.hookKeys.set(hook, { key, proto, handle, t });
     return hook;
   }
@@ -1741,6 +1793,8 @@ export class UnicornX86 implements X86Cpu {
       protos!.code,
       (_uc: Uc, address: number | bigint, size: number) => {
         if (this.hostError) return;
+        // The HLT a landing run ends with is not the guest's (see land).
+        if (this.landingRun && this.host(address) === this.landingAt) return;
         try {
           hook(this.host(address), size);
         } catch (e) {
@@ -1846,7 +1900,8 @@ export class UnicornX86 implements X86Cpu {
             ? Math.min(remaining, TIME_SLICE)
             : (budget ?? (this.counting ? COUNT_UNLIMITED : 0));
         if (this.codeGuard) {
-          this.exitsUntil = opts.until >>> 0;
+          this.landingRun = this.land(opts.until >>> 0);
+          this.exitsUntil = this.landingRun ? -1 : opts.until >>> 0;
           this.installExits(this.exitsUntil);
         }
         this.flushRegs();
@@ -1854,6 +1909,11 @@ export class UnicornX86 implements X86Cpu {
         const err = this.api.emuStart(this.uc, start, opts.until >>> 0, 0, slice);
         this.regCache.clear();
         this.readRunRegs();
+        if (this.landed) {
+          // The HLT at `until` ran after the landing hook: the guest is where an exit would have left it.
+          this.landed = false;
+          this.setReg('eip', opts.until >>> 0);
+        }
         const g = this.codeGuard ? this.guardOutcome(err, opts.until >>> 0) : null;
         if (g === 'resume') {
           // How many instructions ran before the guard stopped the run is unknown: at least one.
@@ -1879,6 +1939,7 @@ export class UnicornX86 implements X86Cpu {
       }
     } finally {
       this.running = false;
+      this.landingRun = false;
       for (const t of this.retired.splice(0)) {
         t.fn = idle;
         t.pool.push(t);
