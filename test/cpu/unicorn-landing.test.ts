@@ -1,4 +1,4 @@
-// Landing runs (UnicornX86.land): with many code-guard exits, a run whose `until` holds HLT ends by
+// Landing runs (UnicornX86.land): with code-guard exits and many regions, a run whose `until` holds HLT ends by
 // running that HLT after a hook emptied the exit list, instead of at an exit. The guest must see what an
 // exit gives (EIP at `until`, 'returned'), traces must not show the HLT, and the next run must have
 // every exit back (a hazard still ends it as an invalid-instruction fault).
@@ -11,8 +11,10 @@ const CODE = 0x10000;
 const HAZARDS = 0x20000;
 const SENTINEL = 0x30000;
 const STACK = 0x40000;
-/** Enough `lock push es` (#UD, a guard hazard) for exits x regions to pass the landing threshold. */
+/** `lock push es` (#UD, a guard hazard) at every other byte: each is a guard exit. */
 const HAZARD_COUNT = 600;
+/** Regions mapped besides the four below: runs land from 400 regions (LANDING_MIN_REGIONS). */
+const FILLER_REGIONS = 400;
 
 /** An engine with the hazards mapped, the HLT sentinel, and `code` at CODE. */
 function engine(code: number[]): UnicornX86 {
@@ -21,6 +23,7 @@ function engine(code: number[]): UnicornX86 {
   cpu.map(HAZARDS, 0x1000, RX);
   cpu.map(SENTINEL, 0x1000, RX);
   cpu.map(STACK, 0x1000, RW);
+  for (let i = 0; i < FILLER_REGIONS; i++) cpu.map(0x1000000 + i * 0x2000, 0x1000, RW);
   cpu.write(CODE, Uint8Array.from(code));
   cpu.write(
     HAZARDS,
