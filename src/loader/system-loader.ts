@@ -15,7 +15,14 @@ import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
 import { parseCached } from './image-cache.js';
 import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
-import { keepSnapped, sameNumbers, snappedAt, writeSlots } from './mapped-cache.js';
+import {
+  type KeptResolution,
+  keepSnapped,
+  type ResolutionLookup,
+  sameNumbers,
+  snappedAt,
+  writeSlots,
+} from './mapped-cache.js';
 import { initSecurityCookie, type SecurityCookieResult } from './security-cookie.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
@@ -380,6 +387,7 @@ export class SystemLoader {
   ):
     | { ok: true; dependencies: LoadedModule[] }
     | { ok: false; failure: LoadFailure; dependencies: LoadedModule[] } {
+    if (this.reuseResolution(module)) return { ok: true, dependencies: [] };
     const dependencies: LoadedModule[] = [];
     const misses: ImportMiss[] = [];
     let first: { status: number; reason: string } | null = null;
@@ -389,7 +397,17 @@ export class SystemLoader {
     // Dependencies that failed to load, by lower-case name: tried once, their misses reported once.
     const failedDeps = new Map<string, { failure: LoadFailure; reported: boolean }>();
 
+    // What each module name first found (kept for reuseResolution, which needs no dependency loaded:
+    // then nothing changes during the resolution and a name finds the same module every time).
+    const found = new Map<string, ResolutionLookup | null>();
     const lookup = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
+      const m = lookupModule(name, how) as LoadedModule | undefined;
+      const key = `${how}:${name}`;
+      if (!found.has(key))
+        found.set(key, m ? { name, how, image: m.image, base: m.base, baseName: m.baseName } : null);
+      return m;
+    };
+    const lookupModule = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
       if (how === 'forwarder')
         return (
           this.list.find((m) => forwarderMatches(name, m.baseName)) ??
@@ -488,6 +506,7 @@ export class SystemLoader {
       }
     }
     this.writeImports(module, slots, values);
+    if (!first && dependencies.length === 0 && failedDeps.size === 0) this.keepResolution(module, found);
     if (first)
       return {
         ok: false,
@@ -521,6 +540,48 @@ export class SystemLoader {
     writeSlots(mapped.bytes, image.is64, slots, values);
     this.ownBytes.delete(mapped);
     if (this.cookieCounter === null) keepSnapped(image, base, { mapped, slots, values });
+  }
+
+  /**
+   * Takes the snapped imports of an earlier load of the same image at the same base (mapped-cache.ts)
+   * when this load took that load's bytes and every module name it looked up finds the same image at
+   * the same base under the same name now: snapping is a pure function of those, so the entries and
+   * the IAT bytes are what snapping again would give. The look-ups here load nothing; any difference
+   * (a module missing, moved or replaced) resolves afresh. Only resolutions without a miss or a
+   * dependency load were kept.
+   */
+  private reuseResolution(module: LoadedModule): boolean {
+    if (this.ownBytes.has(module.mapped)) return false;
+    const kept = snappedAt(module.image, module.base);
+    const r = kept?.mapped === module.mapped ? kept.resolution : undefined;
+    if (!r || r.userModeDlls !== this.userModeDlls) return false;
+    for (const l of r.lookups) {
+      // As resolveImports' lookup finds a module without loading one (no dependencies were loaded).
+      const m =
+        l.how === 'forwarder'
+          ? this.list.find((x) => forwarderMatches(l.name, x.baseName))
+          : this.find(l.name);
+      if (!m || m.image !== l.image || m.base !== l.base || m.baseName !== l.baseName) return false;
+    }
+    module.imports = r.imports.slice();
+    return true;
+  }
+
+  /** Keeps `module`'s resolution with the mapping writeImports kept, when every look-up found a module. */
+  private keepResolution(module: LoadedModule, found: Map<string, ResolutionLookup | null>): void {
+    const kept = snappedAt(module.image, module.base);
+    if (kept?.mapped !== module.mapped) return;
+    const lookups: ResolutionLookup[] = [];
+    for (const l of found.values()) {
+      if (l === null) return;
+      lookups.push(l);
+    }
+    const resolution: KeptResolution = {
+      lookups,
+      imports: module.imports.slice(),
+      userModeDlls: this.userModeDlls,
+    };
+    kept.resolution = resolution;
   }
 
   private unload(module: LoadedModule): void {
