@@ -7,7 +7,7 @@
 import type { PeImage } from '../pe/index.js';
 import { guestVa } from './machine.js';
 import type { MappedImage } from './map.js';
-import type { SnappedImport } from './system-loader.js';
+import type { ImportMiss, SnappedImport } from './system-loader.js';
 
 /** A module name the resolution looked up (as an import's DLL or a forwarder's module) and what it found. */
 export interface ResolutionLookup {
@@ -20,14 +20,17 @@ export interface ResolutionLookup {
 }
 
 /**
- * A resolution of every import that snapped without a miss or a dependency load: the same lookups
- * finding the same images at the same bases snap the same entries (snap.ts is a pure function of the
- * exporter's image, its base and the entry), so a later load may take `imports` instead of snapping
- * again. The entries are shared with every load that takes them: never write to them.
+ * A resolution of an image's imports in which every look-up found a module and no dependency was
+ * loaded: the same look-ups finding the same images at the same bases snap the same entries and miss
+ * the same ones (snap.ts is a pure function of the exporter's image, its base and the entry), so a
+ * later load may take `imports` and `failure` instead of snapping again. The entries and misses are
+ * shared with every load that takes them: never write to them.
  */
 export interface KeptResolution {
   lookups: readonly ResolutionLookup[];
   imports: readonly SnappedImport[];
+  /** The first miss's status and reason and every miss, when some import did not snap; else null. */
+  failure: { status: number; reason: string; misses: readonly ImportMiss[] } | null;
   /** The loader's userModeDlls option, which decides whether user-mode DLL imports snap at all. */
   userModeDlls: boolean;
 }

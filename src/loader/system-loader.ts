@@ -387,7 +387,17 @@ export class SystemLoader {
   ):
     | { ok: true; dependencies: LoadedModule[] }
     | { ok: false; failure: LoadFailure; dependencies: LoadedModule[] } {
-    if (this.reuseResolution(module)) return { ok: true, dependencies: [] };
+    const reused = this.reuseResolution(module);
+    if (reused) {
+      const { failure: f } = reused;
+      return f
+        ? {
+            ok: false,
+            failure: this.failure(module.ntPath, f.status, f.reason, f.misses.slice()),
+            dependencies: [],
+          }
+        : { ok: true, dependencies: [] };
+    }
     const dependencies: LoadedModule[] = [];
     const misses: ImportMiss[] = [];
     let first: { status: number; reason: string } | null = null;
@@ -506,7 +516,8 @@ export class SystemLoader {
       }
     }
     this.writeImports(module, slots, values);
-    if (!first && dependencies.length === 0 && failedDeps.size === 0) this.keepResolution(module, found);
+    if (dependencies.length === 0 && failedDeps.size === 0)
+      this.keepResolution(module, found, first && { ...first, misses });
     if (first)
       return {
         ok: false,
@@ -547,28 +558,32 @@ export class SystemLoader {
    * when this load took that load's bytes and every module name it looked up finds the same image at
    * the same base under the same name now: snapping is a pure function of those, so the entries and
    * the IAT bytes are what snapping again would give. The look-ups here load nothing; any difference
-   * (a module missing, moved or replaced) resolves afresh. Only resolutions without a miss or a
-   * dependency load were kept.
+   * (a module missing, moved or replaced) resolves afresh. Only resolutions whose look-ups all found a
+   * module and loaded none were kept. Returns the kept resolution taken, or null.
    */
-  private reuseResolution(module: LoadedModule): boolean {
-    if (this.ownBytes.has(module.mapped)) return false;
+  private reuseResolution(module: LoadedModule): KeptResolution | null {
+    if (this.ownBytes.has(module.mapped)) return null;
     const kept = snappedAt(module.image, module.base);
     const r = kept?.mapped === module.mapped ? kept.resolution : undefined;
-    if (!r || r.userModeDlls !== this.userModeDlls) return false;
+    if (!r || r.userModeDlls !== this.userModeDlls) return null;
     for (const l of r.lookups) {
       // As resolveImports' lookup finds a module without loading one (no dependencies were loaded).
       const m =
         l.how === 'forwarder'
           ? this.list.find((x) => forwarderMatches(l.name, x.baseName))
           : this.find(l.name);
-      if (!m || m.image !== l.image || m.base !== l.base || m.baseName !== l.baseName) return false;
+      if (!m || m.image !== l.image || m.base !== l.base || m.baseName !== l.baseName) return null;
     }
     module.imports = r.imports.slice();
-    return true;
+    return r;
   }
 
   /** Keeps `module`'s resolution with the mapping writeImports kept, when every look-up found a module. */
-  private keepResolution(module: LoadedModule, found: Map<string, ResolutionLookup | null>): void {
+  private keepResolution(
+    module: LoadedModule,
+    found: Map<string, ResolutionLookup | null>,
+    failure: KeptResolution['failure'],
+  ): void {
     const kept = snappedAt(module.image, module.base);
     if (kept?.mapped !== module.mapped) return;
     const lookups: ResolutionLookup[] = [];
@@ -579,6 +594,7 @@ export class SystemLoader {
     const resolution: KeptResolution = {
       lookups,
       imports: module.imports.slice(),
+      failure: failure && { ...failure, misses: failure.misses.slice() },
       userModeDlls: this.userModeDlls,
     };
     kept.resolution = resolution;

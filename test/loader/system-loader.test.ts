@@ -328,6 +328,22 @@ describe('loads of the same image (src/loader/mapped-cache.ts)', () => {
     run(lib);
   });
 
+  it('fails a load again as the first time, and loads it once the exporter has the name', () => {
+    const wants = image({
+      imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }, { name: 'NewRoutine' }] }],
+    });
+    const load = (kernelNames?: string[]) => {
+      const b = boot([], { kernelNames });
+      return b.loader.loadSystemImage(file('WANTS.SYS', wants), b.source);
+    };
+    const first = load();
+    expect(first).toMatchObject({ ok: false, status: 0xc0000263 });
+    expect(load()).toEqual(first);
+    const fixed = load([...KERNEL_NAMES, 'NewRoutine']);
+    expect(fixed.ok).toBe(true);
+    expect(load()).toEqual(first);
+  });
+
   it('does not let an earlier load show through in an IAT slot this load leaves unsnapped', () => {
     const twoImports = image({
       imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }, { name: 'DbgPrint' }] }],
