@@ -20,8 +20,8 @@ export interface ResolutionLookup {
 }
 
 /**
- * A resolution of an image's imports in which every look-up found a module and no dependency was
- * loaded: the same look-ups finding the same images at the same bases snap the same entries and miss
+ * A resolution of an image's imports in which every look-up found a module (some may have loaded a
+ * dependency): the same look-ups finding the same images at the same bases snap the same entries and miss
  * the same ones (snap.ts is a pure function of the exporter's image, its base and the entry), so a
  * later load may take `imports` and `failure` instead of snapping again. The entries and misses are
  * shared with every load that takes them: never write to them.

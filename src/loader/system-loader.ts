@@ -387,17 +387,6 @@ export class SystemLoader {
   ):
     | { ok: true; dependencies: LoadedModule[] }
     | { ok: false; failure: LoadFailure; dependencies: LoadedModule[] } {
-    const reused = this.reuseResolution(module);
-    if (reused) {
-      const { failure: f } = reused;
-      return f
-        ? {
-            ok: false,
-            failure: this.failure(module.ntPath, f.status, f.reason, f.misses.slice()),
-            dependencies: [],
-          }
-        : { ok: true, dependencies: [] };
-    }
     const dependencies: LoadedModule[] = [];
     const misses: ImportMiss[] = [];
     let first: { status: number; reason: string } | null = null;
@@ -407,8 +396,7 @@ export class SystemLoader {
     // Dependencies that failed to load, by lower-case name: tried once, their misses reported once.
     const failedDeps = new Map<string, { failure: LoadFailure; reported: boolean }>();
 
-    // What each module name first found (kept for reuseResolution, which needs no dependency loaded:
-    // then nothing changes during the resolution and a name finds the same module every time).
+    // What each module name first found, in the order first looked up (kept for reuseResolution).
     const found = new Map<string, ResolutionLookup | null>();
     const lookup = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
       const m = lookupModule(name, how) as LoadedModule | undefined;
@@ -440,6 +428,17 @@ export class SystemLoader {
       return r.module;
     };
 
+    const reused = this.reuseResolution(module, lookup);
+    if (reused) {
+      const { failure: f } = reused;
+      return f
+        ? {
+            ok: false,
+            failure: this.failure(module.ntPath, f.status, f.reason, f.misses.slice()),
+            dependencies,
+          }
+        : { ok: true, dependencies };
+    }
     let importModules: ReturnType<PeImage['imports']>;
     try {
       importModules = module.image.imports();
@@ -516,8 +515,7 @@ export class SystemLoader {
       }
     }
     this.writeImports(module, slots, values);
-    if (dependencies.length === 0 && failedDeps.size === 0)
-      this.keepResolution(module, found, first && { ...first, misses });
+    if (failedDeps.size === 0) this.keepResolution(module, found, first && { ...first, misses });
     if (first)
       return {
         ok: false,
@@ -555,30 +553,34 @@ export class SystemLoader {
 
   /**
    * Takes the snapped imports of an earlier load of the same image at the same base (mapped-cache.ts)
-   * when this load took that load's bytes and every module name it looked up finds the same image at
-   * the same base under the same name now: snapping is a pure function of those, so the entries and
-   * the IAT bytes are what snapping again would give. The look-ups here load nothing; any difference
-   * (a module missing, moved or replaced) resolves afresh. Only resolutions whose look-ups all found a
-   * module and loaded none were kept. Returns the kept resolution taken, or null.
+   * when this load took that load's bytes and the module names that load looked up, looked up again in
+   * the same order through resolveImports' own `lookup` (which loads a missing dependency as snapping
+   * would, first use first), find the same images at the same bases under the same names: snapping is a
+   * pure function of those, so the entries and the IAT bytes are what snapping again would give. At the
+   * first difference (a module missing, moved or replaced) it stops, and resolveImports snaps every
+   * entry with the same `lookup`: up to there snapping would have looked up the same names in the same
+   * order, so what the look-ups loaded is what it would have loaded. Returns the resolution taken, or null.
    */
-  private reuseResolution(module: LoadedModule): KeptResolution | null {
+  private reuseResolution(
+    module: LoadedModule,
+    lookup: (name: string, how: 'import' | 'forwarder') => ExportingModule | undefined,
+  ): KeptResolution | null {
     if (this.ownBytes.has(module.mapped)) return null;
     const kept = snappedAt(module.image, module.base);
     const r = kept?.mapped === module.mapped ? kept.resolution : undefined;
     if (!r || r.userModeDlls !== this.userModeDlls) return null;
     for (const l of r.lookups) {
-      // As resolveImports' lookup finds a module without loading one (no dependencies were loaded).
-      const m =
-        l.how === 'forwarder'
-          ? this.list.find((x) => forwarderMatches(l.name, x.baseName))
-          : this.find(l.name);
+      const m = lookup(l.name, l.how) as LoadedModule | undefined;
       if (!m || m.image !== l.image || m.base !== l.base || m.baseName !== l.baseName) return null;
     }
     module.imports = r.imports.slice();
     return r;
   }
 
-  /** Keeps `module`'s resolution with the mapping writeImports kept, when every look-up found a module. */
+  /**
+   * Keeps `module`'s resolution with the mapping writeImports kept, when every look-up found a module
+   * (a dependency that failed to load is reported once per load: such resolutions are not kept).
+   */
   private keepResolution(
     module: LoadedModule,
     found: Map<string, ResolutionLookup | null>,

@@ -328,6 +328,46 @@ describe('loads of the same image (src/loader/mapped-cache.ts)', () => {
     run(lib);
   });
 
+  it('loads a dependency again when reusing snapped imports, and snaps afresh past a changed exporter', () => {
+    const dep = file(
+      'LIBDEP.DLL',
+      image({ exports: namedExports('libdep.dll', ['DepRoutine']) }),
+      'System32',
+    );
+    const user = image({
+      imports: [
+        { dll: 'LIBDEP.DLL', imports: [{ name: 'DepRoutine' }] },
+        { dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }] },
+      ],
+    });
+    const run = (kernelNames?: string[]) => {
+      const b = boot([dep], { kernelNames });
+      const r = b.loader.loadSystemImage(file('USER2.SYS', user), b.source);
+      if (!r.ok) throw new Error(r.reason);
+      const [d] = r.dependencies;
+      expect(r.dependencies.map((m) => m.baseName)).toEqual(['LIBDEP.DLL']);
+      const want = [
+        d!.base + (d!.image.exports()!.findByName('DepRoutine') as { rva: number }).rva,
+        b.kernel.base + (b.kernel.image.exports()!.findByName('IoCreateDevice') as { rva: number }).rva,
+      ];
+      expect(r.module.imports.map((i) => i.targetVa)).toEqual(want);
+      expect(r.module.imports.map((i) => u32(r.module.mapped.bytes, i.iatVa - r.module.base))).toEqual(want);
+      expect(b.loader.modules.map((m) => m.baseName)).toEqual([
+        'NTOSKRNL.EXE',
+        'HAL.DLL',
+        'LIBDEP.DLL',
+        'USER2.SYS',
+      ]);
+      return r.module;
+    };
+    const first = run();
+    expect(run().imports[0]).toBe(first.imports[0]); // taken, with LIBDEP.DLL loaded again
+    // LIBDEP.DLL is looked up (and loaded) before the kernel, which now exports IoCreateDevice elsewhere.
+    const changed = run(['AAAFirst', ...KERNEL_NAMES]);
+    expect(changed.imports[1]!.targetVa).not.toBe(first.imports[1]!.targetVa);
+    run();
+  });
+
   it('fails a load again as the first time, and loads it once the exporter has the name', () => {
     const wants = image({
       imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }, { name: 'NewRoutine' }] }],
