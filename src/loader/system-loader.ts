@@ -336,14 +336,8 @@ export class SystemLoader {
     };
     if (this.cookieCounter !== null)
       module.securityCookie = initSecurityCookie(image, mapped, reservation.base, this.cookieCounter);
-    const exp = (() => {
-      try {
-        return image.exports()?.findByName('DllInitialize');
-      } catch {
-        return undefined;
-      }
-    })();
-    if (exp?.kind === 'rva') module.dllInitialize = module.base + exp.rva;
+    const rva = dllInitializeRva(image);
+    if (rva !== null) module.dllInitialize = module.base + rva;
     return { ok: true, module };
   }
 
@@ -617,6 +611,22 @@ export class SystemLoader {
     }
     this.space.release(module.base);
   }
+}
+
+/** Each image's exported DllInitialize RVA (null: none, or an unreadable export directory), found once. */
+const dllInitializeRvas = new WeakMap<PeImage, number | null>();
+function dllInitializeRva(image: PeImage): number | null {
+  const kept = dllInitializeRvas.get(image);
+  if (kept !== undefined) return kept;
+  let rva: number | null = null;
+  try {
+    const exp = image.exports()?.findByName('DllInitialize');
+    if (exp?.kind === 'rva') rva = exp.rva;
+  } catch {
+    rva = null;
+  }
+  dllInitializeRvas.set(image, rva);
+  return rva;
 }
 
 /** A PE32+ image's preferred base as its offset in the AMD64 system window; undefined outside it. */
