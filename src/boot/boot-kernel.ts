@@ -28,6 +28,16 @@ const handlers = (): HandlerRegistry => {
   return allHandlers;
 };
 
+/** Each frozen port table's ports as the kernel takes them, made once (the profiles' tables are frozen). */
+const portMaps = new WeakMap<object, ReadonlyMap<number, number>>();
+function portMap(ports: Readonly<Record<number, number>>): ReadonlyMap<number, number> {
+  const kept = portMaps.get(ports);
+  if (kept) return kept;
+  const map = new Map(Object.entries(ports).map(([k, v]) => [Number(k), v]));
+  if (Object.isFrozen(ports)) portMaps.set(ports, map);
+  return map;
+}
+
 export class BootKernel {
   readonly kernel: EmulatedKernel;
   readonly processors: Processors;
@@ -45,8 +55,12 @@ export class BootKernel {
   ) {
     const { report, opts } = ctx;
     this.processors = setupProcessors(cpu);
-    const ports = new Map(Object.entries(ctx.machine.hal.profile.ports).map(([k, v]) => [Number(k), v]));
-    this.kernel = new EmulatedKernel(cpu, handlers(), this.processors.stackTop, ports);
+    this.kernel = new EmulatedKernel(
+      cpu,
+      handlers(),
+      this.processors.stackTop,
+      portMap(ctx.machine.hal.profile.ports),
+    );
     for (const mod of sys.loader.modules) this.kernel.mapModule(mod);
     this.kernel.hookExports(sys.kernel, 'ntoskrnl');
     this.kernel.hookExports(sys.hal, 'hal');

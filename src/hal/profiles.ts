@@ -21,7 +21,7 @@ export interface MachineProfile {
   ports: Readonly<Record<number, number>>;
 }
 
-const PC_PORTS = { 503: 0x50 } as const;
+const PC_PORTS = Object.freeze({ 503: 0x50 } as const);
 
 /**
  * Sources: nt351-facts.md "Versions and layout" for the HAL names; the seed's note for the

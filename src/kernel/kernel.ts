@@ -258,6 +258,49 @@ export function pageRuns(
   return runs;
 }
 
+/** The last kernelPages built, with what they were built from (the bytes are never written to). */
+let keptPages: { sentinel: Uint8Array; trapFill: number; spin: Uint8Array; pages: Uint8Array } | null = null;
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The sentinel page and the kernel-routine page as the kernel writes them: the sentinel's code (never
+ * executed: `until` stops first), then zeros; the routine page filled with the trap byte (slots run
+ * only as hooks) but for the spin where a stopped handler leaves the guest. The same bytes for the same
+ * calling convention's codes, built once (allocating and filling 8 KiB was a measurable part of
+ * making a kernel, issue 19): the engine copies what it writes.
+ */
+function kernelPages(abi: Abi): Uint8Array {
+  const k = keptPages;
+  if (
+    k &&
+    k.trapFill === abi.trapFill &&
+    sameBytes(k.sentinel, abi.sentinelCode) &&
+    sameBytes(k.spin, abi.spinCode)
+  )
+    return k.pages;
+  const pages = new Uint8Array(2 * PAGE);
+  pages.set(abi.sentinelCode);
+  pages.fill(abi.trapFill, KERNEL_ROUTINES - CALL_SENTINEL);
+  pages.set(abi.spinCode, HALT - CALL_SENTINEL);
+  keptPages = {
+    sentinel: abi.sentinelCode.slice(),
+    trapFill: abi.trapFill,
+    spin: abi.spinCode.slice(),
+    pages,
+  };
+  return pages;
+}
+
+/** Two pages of `fill` bytes (more routine slots), per fill byte; never written to (as kernelPages). */
+const slotPages = new Map<number, Uint8Array>();
+function filledPages(fill: number): Uint8Array {
+  const kept = slotPages.get(fill);
+  if (kept) return kept;
+  const pages = new Uint8Array(2 * PAGE).fill(fill);
+  slotPages.set(fill, pages);
+  return pages;
+}
+
 /** CMOS clock registers (BCD): 1996-09-19 12:00:00, a Thursday (NT 3.51 SP5's month). */
 const CMOS: Record<number, number> = {
   0: 0x00,
@@ -334,11 +377,7 @@ export class EmulatedKernel {
     // written whole in one write: the engine then need not zero the region first (the sentinel page
     // past its code is zeros, as mapping leaves it).
     cpu.map(CALL_SENTINEL, 2 * PAGE, RX);
-    const pages = new Uint8Array(2 * PAGE);
-    pages.set(this.abi.sentinelCode); // never executed: `until` stops first
-    pages.fill(this.abi.trapFill, KERNEL_ROUTINES - CALL_SENTINEL); // slots run only as hooks
-    pages.set(this.abi.spinCode, HALT - CALL_SENTINEL); // where a stopped handler leaves the guest
-    cpu.write(CALL_SENTINEL, pages);
+    cpu.write(CALL_SENTINEL, kernelPages(this.abi));
     cpu.hookCode(KERNEL_ROUTINES, KERNEL_ROUTINES, () => this.resume());
     this.ctx = {
       cpu,
@@ -776,7 +815,7 @@ export class EmulatedKernel {
     if (offset % (2 * PAGE) === 0) {
       const at = MORE_ROUTINES + offset;
       this.cpu.map(at, 2 * PAGE, RX);
-      this.cpu.write(at, new Uint8Array(2 * PAGE).fill(this.abi.trapFill));
+      this.cpu.write(at, filledPages(this.abi.trapFill));
     }
     return MORE_ROUTINES + offset;
   }

@@ -71,6 +71,24 @@ export interface KernelThread {
   stack: number | null;
 }
 
+/**
+ * The initial thread (the System thread running host calls): its ETHREAD is asked for only once
+ * threads exist. A class, not an object literal with a getter, which cost more to make per kernel.
+ */
+class InitialThread implements KernelThread {
+  readonly id = 0;
+  readonly startRoutine = 0;
+  readonly startContext = 0;
+  state: ThreadState = 'running';
+  wait: ThreadWait | null = null;
+  saved: SavedState | null = null;
+  stack: number | null = null;
+  constructor(private readonly bodyOf: () => number) {}
+  get body(): number {
+    return this.bodyOf();
+  }
+}
+
 /** One processor's threads (see the file header). */
 export class Scheduler {
   readonly threads: KernelThread[];
@@ -90,18 +108,7 @@ export class Scheduler {
     /** The initial thread's ETHREAD (the System thread), asked for only once threads exist. */
     initialThread: () => number,
   ) {
-    this.current = {
-      id: 0,
-      get body() {
-        return initialThread();
-      },
-      startRoutine: 0,
-      startContext: 0,
-      state: 'running',
-      wait: null,
-      saved: null,
-      stack: null,
-    };
+    this.current = new InitialThread(initialThread);
     this.threads = [this.current];
   }
 

@@ -61,7 +61,7 @@ const DRIVER_LOAD_FAILED_EVENT: Readonly<Record<string, { source: string; id: nu
  * NT 3.51's HKLM\SYSTEM\CurrentControlSet\Control\ServiceGroupOrder\List. Model: NT 4's list
  * (a public registry dump), with the groups the fixtures use placed where NT 4 has them.
  */
-export const SERVICE_GROUP_ORDER: readonly string[] = [
+export const SERVICE_GROUP_ORDER: readonly string[] = Object.freeze([
   'SCSI miniport',
   'port',
   'Primary disk',
@@ -92,12 +92,26 @@ export const SERVICE_GROUP_ORDER: readonly string[] = [
   'PCI Configuration',
   'Network',
   'NetworkProvider',
-];
+]);
 
 /** A load order from the registry: ServiceGroupOrder\List and GroupOrderList (group → tags). */
 export interface LoadOrder {
   groups: readonly string[] | null;
   tags: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Each group's first position in `groups`, by lower-case name; kept per array (a boot sorts 3 times). */
+const ranksOf = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+function groupRanks(groups: readonly string[]): ReadonlyMap<string, number> {
+  // Kept only for frozen arrays (the built-in list), whose contents cannot change under the key.
+  const hit = ranksOf.get(groups);
+  if (hit) return hit;
+  const ranks = new Map<string, number>();
+  groups.forEach((g, i) => {
+    if (!ranks.has(g.toLowerCase())) ranks.set(g.toLowerCase(), i);
+  });
+  if (Object.isFrozen(groups)) ranksOf.set(groups, ranks);
+  return ranks;
 }
 
 /**
@@ -112,10 +126,7 @@ export function inGroupOrder<T extends { name: string; group: string | null; tag
 ): T[] {
   const groups = order?.groups ?? SERVICE_GROUP_ORDER;
   // Each item's keys are computed once, not per comparison (a sort compares n log n times).
-  const ranks = new Map<string, number>();
-  groups.forEach((g, i) => {
-    if (!ranks.has(g.toLowerCase())) ranks.set(g.toLowerCase(), i);
-  });
+  const ranks = groupRanks(groups);
   const keyed = items.map((x) => {
     const group = x.group === null ? null : x.group.toLowerCase();
     const tags = group === null ? undefined : order?.tags.get(group);

@@ -6,13 +6,23 @@ import type { X64Cpu } from '../cpu/engine.js';
 import type { GuestMemory } from './guest.js';
 
 /**
+ * A scratch buffer the next StructBuffer takes while no other holds it (write() hands it back): a new
+ * Uint8Array of a structure's size (more than V8 keeps on its heap) was an off-heap allocation per
+ * structure, ~1.5% of a warm boot (issue 19). The engine copies what it writes (CpuEngine.write).
+ */
+let spare: Uint8Array | null = new Uint8Array(0x1000);
+
+/**
  * `size` bytes to be written at guest `address`, zero except for the fields set. Only for memory that
  * is zero before (fresh pool or static blocks, which are never reused): there the one write equals
  * writing the fields one by one. Pointers are stored as GuestMemory.setPtr stores them (8 bytes of
- * guest address on AMD64).
+ * guest address on AMD64). Set the fields, then write() once.
  */
 export class StructBuffer {
-  readonly bytes: Uint8Array;
+  private readonly bytes: Uint8Array;
+  private written = false;
+  /** Whether `bytes` is the spare buffer's start, handed back by write(). */
+  private readonly scratch: boolean;
   /** The AMD64 engine, whose guestAddress gives a pointer field's 8 bytes; null on 32-bit machines. */
   private readonly x64: X64Cpu | null;
 
@@ -21,7 +31,11 @@ export class StructBuffer {
     readonly address: number,
     size: number,
   ) {
-    this.bytes = new Uint8Array(size);
+    this.scratch = spare !== null && size <= spare.length;
+    if (this.scratch) {
+      this.bytes = spare!.subarray(0, size).fill(0);
+      spare = null;
+    } else this.bytes = new Uint8Array(size);
     this.x64 = ctx.cpu.arch === 'amd64' ? ctx.cpu : null;
   }
 
@@ -59,8 +73,14 @@ export class StructBuffer {
     this.ptr(offset + U.Buffer, buffer);
   }
 
-  /** Stores the buffer in guest memory (GuestAccessError when it is not writable). */
+  /** Stores the buffer in guest memory (GuestAccessError when it is not writable), once, last. */
   write(): void {
-    this.ctx.mem.write(this.address, this.bytes);
+    if (this.written) throw new Error('a StructBuffer is written once');
+    this.written = true;
+    try {
+      this.ctx.mem.write(this.address, this.bytes);
+    } finally {
+      if (this.scratch) spare = new Uint8Array(this.bytes.buffer);
+    }
   }
 }

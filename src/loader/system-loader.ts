@@ -15,7 +15,14 @@ import { HAL_BASE, KERNEL_BASE, KernelAddressSpace } from './address-space.js';
 import { parseCached } from './image-cache.js';
 import { AMD64_SYSTEM_WINDOW, guestVa, machineMismatch } from './machine.js';
 import { type MappedImage, mapImage } from './map.js';
-import { keepSnapped, sameNumbers, snappedAt, writeSlots } from './mapped-cache.js';
+import {
+  type KeptResolution,
+  keepSnapped,
+  type ResolutionLookup,
+  sameNumbers,
+  snappedAt,
+  writeSlots,
+} from './mapped-cache.js';
 import { initSecurityCookie, type SecurityCookieResult } from './security-cookie.js';
 import { type ExportingModule, forwarderMatches, snapImport } from './snap.js';
 import { NtStatus, snapFailureMessage, statusName } from './status.js';
@@ -329,14 +336,8 @@ export class SystemLoader {
     };
     if (this.cookieCounter !== null)
       module.securityCookie = initSecurityCookie(image, mapped, reservation.base, this.cookieCounter);
-    const exp = (() => {
-      try {
-        return image.exports()?.findByName('DllInitialize');
-      } catch {
-        return undefined;
-      }
-    })();
-    if (exp?.kind === 'rva') module.dllInitialize = module.base + exp.rva;
+    const rva = dllInitializeRva(image);
+    if (rva !== null) module.dllInitialize = module.base + rva;
     return { ok: true, module };
   }
 
@@ -389,7 +390,16 @@ export class SystemLoader {
     // Dependencies that failed to load, by lower-case name: tried once, their misses reported once.
     const failedDeps = new Map<string, { failure: LoadFailure; reported: boolean }>();
 
+    // What each module name first found, in the order first looked up (kept for reuseResolution).
+    const found = new Map<string, ResolutionLookup | null>();
     const lookup = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
+      const m = lookupModule(name, how) as LoadedModule | undefined;
+      const key = `${how}:${name}`;
+      if (!found.has(key))
+        found.set(key, m ? { name, how, image: m.image, base: m.base, baseName: m.baseName } : null);
+      return m;
+    };
+    const lookupModule = (name: string, how: 'import' | 'forwarder'): ExportingModule | undefined => {
       if (how === 'forwarder')
         return (
           this.list.find((m) => forwarderMatches(name, m.baseName)) ??
@@ -412,6 +422,17 @@ export class SystemLoader {
       return r.module;
     };
 
+    const reused = this.reuseResolution(module, lookup);
+    if (reused) {
+      const { failure: f } = reused;
+      return f
+        ? {
+            ok: false,
+            failure: this.failure(module.ntPath, f.status, f.reason, f.misses.slice()),
+            dependencies,
+          }
+        : { ok: true, dependencies };
+    }
     let importModules: ReturnType<PeImage['imports']>;
     try {
       importModules = module.image.imports();
@@ -488,6 +509,7 @@ export class SystemLoader {
       }
     }
     this.writeImports(module, slots, values);
+    if (failedDeps.size === 0) this.keepResolution(module, found, first && { ...first, misses });
     if (first)
       return {
         ok: false,
@@ -523,6 +545,57 @@ export class SystemLoader {
     if (this.cookieCounter === null) keepSnapped(image, base, { mapped, slots, values });
   }
 
+  /**
+   * Takes the snapped imports of an earlier load of the same image at the same base (mapped-cache.ts)
+   * when this load took that load's bytes and the module names that load looked up, looked up again in
+   * the same order through resolveImports' own `lookup` (which loads a missing dependency as snapping
+   * would, first use first), find the same images at the same bases under the same names: snapping is a
+   * pure function of those, so the entries and the IAT bytes are what snapping again would give. At the
+   * first difference (a module missing, moved or replaced) it stops, and resolveImports snaps every
+   * entry with the same `lookup`: up to there snapping would have looked up the same names in the same
+   * order, so what the look-ups loaded is what it would have loaded. Returns the resolution taken, or null.
+   */
+  private reuseResolution(
+    module: LoadedModule,
+    lookup: (name: string, how: 'import' | 'forwarder') => ExportingModule | undefined,
+  ): KeptResolution | null {
+    if (this.ownBytes.has(module.mapped)) return null;
+    const kept = snappedAt(module.image, module.base);
+    const r = kept?.mapped === module.mapped ? kept.resolution : undefined;
+    if (!r || r.userModeDlls !== this.userModeDlls) return null;
+    for (const l of r.lookups) {
+      const m = lookup(l.name, l.how) as LoadedModule | undefined;
+      if (!m || m.image !== l.image || m.base !== l.base || m.baseName !== l.baseName) return null;
+    }
+    module.imports = r.imports.slice();
+    return r;
+  }
+
+  /**
+   * Keeps `module`'s resolution with the mapping writeImports kept, when every look-up found a module
+   * (a dependency that failed to load is reported once per load: such resolutions are not kept).
+   */
+  private keepResolution(
+    module: LoadedModule,
+    found: Map<string, ResolutionLookup | null>,
+    failure: KeptResolution['failure'],
+  ): void {
+    const kept = snappedAt(module.image, module.base);
+    if (kept?.mapped !== module.mapped) return;
+    const lookups: ResolutionLookup[] = [];
+    for (const l of found.values()) {
+      if (l === null) return;
+      lookups.push(l);
+    }
+    const resolution: KeptResolution = {
+      lookups,
+      imports: module.imports.slice(),
+      failure: failure && { ...failure, misses: failure.misses.slice() },
+      userModeDlls: this.userModeDlls,
+    };
+    kept.resolution = resolution;
+  }
+
   private unload(module: LoadedModule): void {
     const i = this.list.indexOf(module);
     if (i >= 0) {
@@ -538,6 +611,22 @@ export class SystemLoader {
     }
     this.space.release(module.base);
   }
+}
+
+/** Each image's exported DllInitialize RVA (null: none, or an unreadable export directory), found once. */
+const dllInitializeRvas = new WeakMap<PeImage, number | null>();
+function dllInitializeRva(image: PeImage): number | null {
+  const kept = dllInitializeRvas.get(image);
+  if (kept !== undefined) return kept;
+  let rva: number | null = null;
+  try {
+    const exp = image.exports()?.findByName('DllInitialize');
+    if (exp?.kind === 'rva') rva = exp.rva;
+  } catch {
+    rva = null;
+  }
+  dllInitializeRvas.set(image, rva);
+  return rva;
 }
 
 /** A PE32+ image's preferred base as its offset in the AMD64 system window; undefined outside it. */

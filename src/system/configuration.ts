@@ -9,7 +9,7 @@ export interface BootConfiguration {
   source: 'hive' | 'manifest';
   services: ServiceConfig[];
   /** ServiceGroupOrder\List from the hive; null for the built-in list. */
-  groupOrder: string[] | null;
+  groupOrder: readonly string[] | null;
   /** GroupOrderList (group in lower case → tags in order). */
   tagOrder: Map<string, number[]>;
   /** The control set booted, with Select's values; null without a hive. */

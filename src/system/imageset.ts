@@ -80,11 +80,15 @@ interface Entry {
 const MAX_RESOLVED = 4096;
 
 export class ImageSet {
-  /** Lower-cased relative path (`\`-separated) → entry; a null entry is a deletion in the overlay. */
-  private readonly base = new Map<string, Entry>();
+  /**
+   * Lower-cased relative path (`\`-separated) → entry; a null entry is a deletion in the overlay. The
+   * base and `dirs` are filled while the set is opened and never change after: forks share them (a
+   * fork per warm boot copied them entry by entry, issue 19); only the overlay is each set's own.
+   */
+  private base = new Map<string, Entry>();
   private readonly overlay = new Map<string, Entry | null>();
   /** Lower-cased relative directory path → its spelling in the set (new files take it). */
-  private readonly dirs = new Map<string, string>();
+  private dirs = new Map<string, string>();
   /** Entries of the folder left out, one warning each (names not valid UTF-8, unreadable entries). */
   readonly skipped: string[] = [];
   /**
@@ -327,9 +331,9 @@ export class ImageSet {
   /** A copy sharing the base files, with its own overlay (replay runs each scenario on one). */
   fork(): ImageSet {
     const copy = new ImageSet(this.root, copyManifest(this.manifest));
-    for (const [k, v] of this.base) copy.base.set(k, v);
+    copy.base = this.base;
     for (const [k, v] of this.overlay) copy.overlay.set(k, v);
-    for (const [k, v] of this.dirs) copy.dirs.set(k, v);
+    copy.dirs = this.dirs;
     copy.resolved = this.resolved;
     return copy;
   }

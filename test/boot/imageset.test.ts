@@ -131,6 +131,14 @@ describe('the overlay', () => {
     fork.write('\\SystemRoot\\new.txt', new Uint8Array([9]));
     expect(set.exists('\\SystemRoot\\new.txt')).toBe(false);
     expect(fork.read('\\SystemRoot\\System32\\drivers\\srv.sys')).toEqual(new Uint8Array([1, 2, 3]));
+    // Forks share the files the set was opened with: a fork's deletion or write of one is its own.
+    fork.delete('\\SystemRoot\\System32\\drivers\\afd.sys');
+    fork.write('\\SystemRoot\\System32\\drivers\\nbf.sys', new Uint8Array([7]));
+    expect(fork.exists('\\SystemRoot\\System32\\drivers\\afd.sys')).toBe(false);
+    expect(set.exists('\\SystemRoot\\System32\\drivers\\afd.sys')).toBe(true);
+    expect(set.read('\\SystemRoot\\System32\\drivers\\nbf.sys')!.length).toBeGreaterThan(1);
+    expect(set.fork().read('\\SystemRoot\\System32\\drivers\\nbf.sys')!.length).toBeGreaterThan(1);
+    expect(set.fork().exists('\\SystemRoot\\System32\\drivers\\afd.sys')).toBe(true);
     expect(set.changes().map((c) => [c.path, c.bytes?.length ?? null])).toEqual([
       ['WINNT35\\SYSTEM32\\DRIVERS\\SRV.SYS', 3],
       ['winnt35\\system32\\drivers\\rdr.sys', null],

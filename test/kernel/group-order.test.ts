@@ -42,4 +42,20 @@ describe('inGroupOrder', () => {
       ]);
     }
   });
+
+  it('orders by a frozen list as by an unfrozen one, and by a changed unfrozen list as changed', () => {
+    const tags = new Map<string, readonly number[]>();
+    const frozen = Object.freeze(['Video', 'Base']);
+    expect(names(inGroupOrder(items, { groups: frozen, tags }))).toEqual(['Gamma', 'alpha', 'delta', 'Beta']);
+    expect(names(inGroupOrder(items, { groups: Object.freeze(['Base', 'Video']), tags }))).toEqual([
+      'alpha',
+      'delta',
+      'Gamma',
+      'Beta',
+    ]);
+    const list = ['Video', 'Base'];
+    expect(names(inGroupOrder(items, { groups: list, tags }))[0]).toBe('Gamma');
+    list.reverse();
+    expect(names(inGroupOrder(items, { groups: list, tags }))[0]).toBe('alpha');
+  });
 });

@@ -46,4 +46,25 @@ describe.skipIf(!haveUnicorn)('StructBuffer', () => {
       expect(mem.ptr(AT + 8)).toBe(0x80123456);
     });
   }
+  it('a buffer starts zero after an earlier one was written, and two at once do not share bytes', () => {
+    const c = createCpu('x86');
+    cpu = c;
+    c.map(AT, 0x2000, RW);
+    const mem = new GuestMemory(c);
+    const first = new StructBuffer({ cpu: c, mem }, AT, 0x20);
+    first.u32(0, 0x11111111);
+    const second = new StructBuffer({ cpu: c, mem }, AT + 0x20, 0x20); // while the first is unwritten
+    second.u32(4, 0x22222222);
+    first.write();
+    second.write();
+    const third = new StructBuffer({ cpu: c, mem }, AT + 0x40, 0x20);
+    third.u8(8, 0x33);
+    third.write();
+    const want = new Uint8Array(0x60);
+    new DataView(want.buffer).setUint32(0, 0x11111111, true);
+    new DataView(want.buffer).setUint32(0x24, 0x22222222, true);
+    want[0x48] = 0x33;
+    expect(c.read(AT, 0x60)).toEqual(want);
+    expect(() => third.write()).toThrow(/written once/);
+  });
 });

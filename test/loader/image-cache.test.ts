@@ -31,7 +31,8 @@ describe('per-boot caches', () => {
       s.start = 99;
     }
     for (const tags of first.tagOrder.values()) tags.push(99);
-    first.groupOrder?.push('changed');
+    // The group order is shared between the copies, frozen: no reader can change it for another.
+    if (first.groupOrder) expect(() => (first.groupOrder as string[]).push('changed')).toThrow(TypeError);
     first.controlSet.name = 'changed';
     first.services.length = 0;
     first.tagOrder.clear();

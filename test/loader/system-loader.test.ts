@@ -11,26 +11,35 @@ function file(baseName: string, bytes: Uint8Array, dir = 'System32\\drivers'): M
   return { baseName, ntPath: `\\SystemRoot\\${dir}\\${baseName.toLowerCase()}`, bytes };
 }
 
+/** The kernel and HAL files per kernel export list: the same bytes each time, as warm boots read them. */
+const bootFiles = new Map<string, { kernel: ModuleFile; hal: ModuleFile }>();
+
 /** A kernel (with a forwarder to the HAL), a HAL, and a source holding `drivers` by name. */
 function boot(
   drivers: ModuleFile[] = [],
   opts: { refuseUpOnly?: boolean; userModeDlls?: boolean; kernelNames?: string[] } = {},
 ) {
   const names = opts.kernelNames ?? KERNEL_NAMES;
-  const kernelExports = namedExports('ntoskrnl.exe', names, ['HAL.KfRaiseIrql']);
-  kernelExports.names.push(['KeRaiseIrql', names.length]);
-  kernelExports.names.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // NT binary-searches the name table
-  const kernel = file('NTOSKRNL.EXE', image({ exports: kernelExports, imageBase: 0x80100000 }), 'System32');
-  const hal = file(
-    'HAL.DLL',
-    image({
-      exports: namedExports('hal.dll', ['HalInitSystem', 'KfRaiseIrql']),
-      imports: [{ dll: 'ntoskrnl.exe', imports: [{ name: 'KeBugCheckEx' }] }],
-      imageBase: 0x80400000,
-      characteristics: 0x2102,
-    }),
-    'System32',
-  );
+  let files = bootFiles.get(names.join());
+  if (!files) {
+    const kernelExports = namedExports('ntoskrnl.exe', names, ['HAL.KfRaiseIrql']);
+    kernelExports.names.push(['KeRaiseIrql', names.length]);
+    kernelExports.names.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // NT binary-searches the name table
+    const kernelBytes = image({ exports: kernelExports, imageBase: 0x80100000 });
+    const hal = file(
+      'HAL.DLL',
+      image({
+        exports: namedExports('hal.dll', ['HalInitSystem', 'KfRaiseIrql']),
+        imports: [{ dll: 'ntoskrnl.exe', imports: [{ name: 'KeBugCheckEx' }] }],
+        imageBase: 0x80400000,
+        characteristics: 0x2102,
+      }),
+      'System32',
+    );
+    files = { kernel: file('NTOSKRNL.EXE', kernelBytes, 'System32'), hal };
+    bootFiles.set(names.join(), files);
+  }
+  const { kernel, hal } = files;
   const all = [kernel, hal, ...drivers];
   const source: ModuleSource = {
     findDependency: (n) => all.find((f) => f.baseName.toLowerCase() === n.toLowerCase()) ?? null,
@@ -277,6 +286,102 @@ describe('loads of the same image (src/loader/mapped-cache.ts)', () => {
     // Nothing written for later loads reached the earlier ones.
     check(first);
     check(moved);
+  });
+
+  it('reuses snapped imports only while every exporter is the same image at the same base', () => {
+    // LIB.SYS is linked at 0x10000 and relocated (first fit); USER.SYS keeps its base 0x90000000.
+    const lib = image({ exports: namedExports('lib.sys', ['LibRoutine']) });
+    const user = image({
+      imports: [
+        { dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }] },
+        { dll: 'LIB.SYS', imports: [{ name: 'LibRoutine' }] },
+      ],
+      imageBase: 0x90000000,
+    });
+    const run = (libBytes: Uint8Array, gapBeforeLib = 0) => {
+      const b = boot();
+      if (gapBeforeLib) b.loader.space.reserve(gapBeforeLib, 'taken');
+      const l = b.loader.loadSystemImage(file('LIB.SYS', libBytes), b.source);
+      const u = b.loader.loadSystemImage(file('USER.SYS', user), b.source);
+      if (!l.ok || !u.ok) throw new Error('load failed');
+      const routine =
+        l.module.base + (l.module.image.exports()!.findByName('LibRoutine') as { rva: number }).rva;
+      const slot = u.module.imports.find((i) => i.name === 'LibRoutine')!;
+      expect(slot.targetVa).toBe(routine);
+      expect(u32(u.module.mapped.bytes, slot.iatVa - u.module.base)).toBe(routine);
+      return { lib: l.module, user: u.module };
+    };
+    const first = run(lib);
+    const again = run(lib);
+    expect(again.user.base).toBe(first.user.base);
+    expect(again.user.imports).toEqual(first.user.imports);
+    expect(again.user.imports[0]).toBe(first.user.imports[0]); // taken, not snapped again
+    // The exporter moved: snapped again for its new base.
+    const moved = run(lib, 0x10000);
+    expect(moved.lib.base).not.toBe(first.lib.base);
+    expect(moved.user.base).toBe(first.user.base);
+    // Another image under the same name at the same base (its routine elsewhere): snapped against it.
+    const other = run(image({ exports: namedExports('lib.sys', ['AAAFirst', 'LibRoutine']) }));
+    expect(other.lib.base).toBe(first.lib.base);
+    expect(other.user.imports[1]!.targetVa).not.toBe(first.user.imports[1]!.targetVa);
+    // And back: the first exporter's addresses again, not the other's.
+    run(lib);
+  });
+
+  it('loads a dependency again when reusing snapped imports, and snaps afresh past a changed exporter', () => {
+    const dep = file(
+      'LIBDEP.DLL',
+      image({ exports: namedExports('libdep.dll', ['DepRoutine']) }),
+      'System32',
+    );
+    const user = image({
+      imports: [
+        { dll: 'LIBDEP.DLL', imports: [{ name: 'DepRoutine' }] },
+        { dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }] },
+      ],
+    });
+    const run = (kernelNames?: string[]) => {
+      const b = boot([dep], { kernelNames });
+      const r = b.loader.loadSystemImage(file('USER2.SYS', user), b.source);
+      if (!r.ok) throw new Error(r.reason);
+      const [d] = r.dependencies;
+      expect(r.dependencies.map((m) => m.baseName)).toEqual(['LIBDEP.DLL']);
+      const want = [
+        d!.base + (d!.image.exports()!.findByName('DepRoutine') as { rva: number }).rva,
+        b.kernel.base + (b.kernel.image.exports()!.findByName('IoCreateDevice') as { rva: number }).rva,
+      ];
+      expect(r.module.imports.map((i) => i.targetVa)).toEqual(want);
+      expect(r.module.imports.map((i) => u32(r.module.mapped.bytes, i.iatVa - r.module.base))).toEqual(want);
+      expect(b.loader.modules.map((m) => m.baseName)).toEqual([
+        'NTOSKRNL.EXE',
+        'HAL.DLL',
+        'LIBDEP.DLL',
+        'USER2.SYS',
+      ]);
+      return r.module;
+    };
+    const first = run();
+    expect(run().imports[0]).toBe(first.imports[0]); // taken, with LIBDEP.DLL loaded again
+    // LIBDEP.DLL is looked up (and loaded) before the kernel, which now exports IoCreateDevice elsewhere.
+    const changed = run(['AAAFirst', ...KERNEL_NAMES]);
+    expect(changed.imports[1]!.targetVa).not.toBe(first.imports[1]!.targetVa);
+    run();
+  });
+
+  it('fails a load again as the first time, and loads it once the exporter has the name', () => {
+    const wants = image({
+      imports: [{ dll: 'NTOSKRNL.EXE', imports: [{ name: 'IoCreateDevice' }, { name: 'NewRoutine' }] }],
+    });
+    const load = (kernelNames?: string[]) => {
+      const b = boot([], { kernelNames });
+      return b.loader.loadSystemImage(file('WANTS.SYS', wants), b.source);
+    };
+    const first = load();
+    expect(first).toMatchObject({ ok: false, status: 0xc0000263 });
+    expect(load()).toEqual(first);
+    const fixed = load([...KERNEL_NAMES, 'NewRoutine']);
+    expect(fixed.ok).toBe(true);
+    expect(load()).toEqual(first);
   });
 
   it('does not let an earlier load show through in an IAT slot this load leaves unsnapped', () => {

@@ -51,6 +51,8 @@ export const CONTINUE: HandlerResult = { kind: 'continue' };
 
 /** Most frames one dispatch or unwind walks (a chain longer than this is taken as a loop). */
 const MAX_FRAMES = 4096;
+/** The dispatcher's code page as install writes it (sehCode is fixed): built once, never written to. */
+let codePage: Uint8Array | null = null;
 /** Bytes left free below the faulting ESP before the records (NT's trap frame sits there). */
 const RED_ZONE = 0x40;
 const DISPATCH_AREA = EXCEPTION_RECORD.size + CONTEXT.size + 4;
@@ -117,10 +119,12 @@ export class ExceptionDispatcher {
   install(hostRoutine: (h: ExportHandler) => number): void {
     this.cpu.map(SEH_CODE, 0x1000, { read: true, write: false, execute: true });
     // The whole page in one write (the code, then zeros as mapping leaves them): the engine then
-    // need not zero the page first.
-    const page = new Uint8Array(0x1000);
-    page.set(sehCode());
-    this.cpu.write(SEH_CODE, page);
+    // need not zero the page first. The same bytes every time, built once (the engine copies them).
+    if (!codePage) {
+      codePage = new Uint8Array(0x1000);
+      codePage.set(sehCode());
+    }
+    this.cpu.write(SEH_CODE, codePage);
     this.dispatcherAddress = hostRoutine(ExceptionDispatcher.dispatcherHandler);
   }
 
