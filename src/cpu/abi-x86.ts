@@ -18,14 +18,18 @@ export function x86CalleeCleanup(
   return x86Layout({ conv, argCount, widths }).stackBytes;
 }
 
+/** jmp $ and hlt: one copy for every X86Abi (a kernel per warm boot made its own, issue 19); never written to. */
+const SPIN_CODE = new Uint8Array([0xeb, 0xfe]);
+const SENTINEL_CODE = new Uint8Array([0xf4]);
+
 export class X86Abi implements Abi {
   readonly arch = 'x86' as const;
   /** jmp $ */
-  readonly spinCode = new Uint8Array([0xeb, 0xfe]);
+  readonly spinCode = SPIN_CODE;
   /** int3 */
   readonly trapFill = 0xcc;
   /** hlt */
-  readonly sentinelCode = new Uint8Array([0xf4]);
+  readonly sentinelCode = SENTINEL_CODE;
 
   constructor(readonly cpu: X86Cpu) {}
 

@@ -50,75 +50,81 @@ const align4 = (n: number) => (n + 3) & ~3;
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 const isU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 
-function utf16z(s: string): Uint8Array {
-  const out = new Uint8Array((s.length + 1) * 2);
+/** Byte length of `s` stored as UTF-16LE with its terminating NUL. */
+const utf16zSize = (s: string) => (s.length + 1) * 2;
+
+/** Stores `s` as UTF-16LE at `pos` of `out` (zero-filled: the NUL is already there); returns the end. */
+function putUtf16z(out: Uint8Array, pos: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out[i * 2] = c & 0xff;
-    out[i * 2 + 1] = c >>> 8;
+    out[pos + i * 2] = c & 0xff;
+    out[pos + i * 2 + 1] = c >>> 8;
   }
-  return out;
+  return pos + utf16zSize(s);
 }
+
+const U32_FIELDS = ['recordNumber', 'timeGenerated', 'timeWritten', 'eventId'] as const;
+const EVENT_TYPES: ReadonlySet<number> = new Set([1, 2, 4, 8, 16]);
 
 function check(r: EvtRecord, i: number, expectedNumber: number | null): void {
   const bad = (reason: string) => new EvtWriteError(i, reason);
-  for (const k of ['recordNumber', 'timeGenerated', 'timeWritten', 'eventId'] as const)
-    if (!isU32(r[k])) throw bad(`${k} ${r[k]} is not a 32-bit unsigned integer`);
+  for (const k of U32_FIELDS) if (!isU32(r[k])) throw bad(`${k} ${r[k]} is not a 32-bit unsigned integer`);
   if (r.recordNumber === 0) throw bad('record numbers start at 1');
   if (expectedNumber !== null && r.recordNumber !== expectedNumber)
     throw bad(`record number ${r.recordNumber} does not follow ${expectedNumber - 1}`);
-  if (![1, 2, 4, 8, 16].includes(r.eventType))
-    throw bad(`event type ${r.eventType} is not an EVENTLOG_*_TYPE`);
+  if (!EVENT_TYPES.has(r.eventType)) throw bad(`event type ${r.eventType} is not an EVENTLOG_*_TYPE`);
   if (!Number.isInteger(r.eventCategory) || r.eventCategory < 0 || r.eventCategory > 0xffff)
     throw bad(`event category ${r.eventCategory} is not 16-bit`);
   if (r.strings.length > 0xffff) throw bad(`${r.strings.length} insertion strings (at most 65535)`);
-  for (const [what, s] of [
-    ['source', r.source],
-    ['computer', r.computer],
-    ...r.strings.map((s) => ['string', s]),
-  ])
-    if (s?.includes('\0')) throw bad(`${what} ${JSON.stringify(s)} contains NUL, which ends a stored string`);
+  const nul = (what: string, s: string) =>
+    bad(`${what} ${JSON.stringify(s)} contains NUL, which ends a stored string`);
+  if (r.source.includes('\0')) throw nul('source', r.source);
+  if (r.computer.includes('\0')) throw nul('computer', r.computer);
+  for (const s of r.strings) if (s.includes('\0')) throw nul('string', s);
 }
 
-/** One EVENTLOGRECORD, Length at both ends. */
-function encodeRecord(r: EvtRecord): Uint8Array {
-  const source = utf16z(r.source);
-  const computer = utf16z(r.computer);
-  const strings = r.strings.map(utf16z);
-  const data = r.data ?? new Uint8Array(0);
-  const sidOffset = align4(EVENTLOGRECORD.SourceName + source.length + computer.length);
+const NO_DATA = new Uint8Array(0);
+
+/** Where an EVENTLOGRECORD's parts go, and its Length. */
+function recordLayout(r: EvtRecord): { sidOffset: number; dataOffset: number; length: number } {
+  const sidOffset = align4(EVENTLOGRECORD.SourceName + utf16zSize(r.source) + utf16zSize(r.computer));
+  let dataOffset = sidOffset; // no user SID: the strings follow (StringOffset = UserSidOffset)
+  for (const s of r.strings) dataOffset += utf16zSize(s);
+  const length = align4(dataOffset + (r.data ?? NO_DATA).length) + 4;
+  return { sidOffset, dataOffset, length };
+}
+
+/**
+ * One EVENTLOGRECORD, Length at both ends, stored at `at` of `out` (zero-filled there): encoded in
+ * place, as a warm boot's log is written once per boot (issue 19: a buffer per string and record).
+ */
+function encodeRecord(r: EvtRecord, out: Uint8Array, v: DataView, at: number): number {
+  const { sidOffset, dataOffset, length } = recordLayout(r);
+  const data = r.data ?? NO_DATA;
   const stringOffset = sidOffset; // no user SID: NT's services log System events without one
-  const dataOffset = stringOffset + strings.reduce((n, s) => n + s.length, 0);
-  const length = align4(dataOffset + data.length) + 4;
-  const out = new Uint8Array(length);
-  const v = new DataView(out.buffer);
   const R = EVENTLOGRECORD;
-  v.setUint32(R.Length, length, true);
-  v.setUint32(R.Reserved, ELF_LOG_SIGNATURE, true);
-  v.setUint32(R.RecordNumber, r.recordNumber, true);
-  v.setUint32(R.TimeGenerated, r.timeGenerated, true);
-  v.setUint32(R.TimeWritten, r.timeWritten, true);
-  v.setUint32(R.EventID, r.eventId, true);
-  v.setUint16(R.EventType, r.eventType, true);
-  v.setUint16(R.NumStrings, strings.length, true);
-  v.setUint16(R.EventCategory, r.eventCategory, true);
+  v.setUint32(at + R.Length, length, true);
+  v.setUint32(at + R.Reserved, ELF_LOG_SIGNATURE, true);
+  v.setUint32(at + R.RecordNumber, r.recordNumber, true);
+  v.setUint32(at + R.TimeGenerated, r.timeGenerated, true);
+  v.setUint32(at + R.TimeWritten, r.timeWritten, true);
+  v.setUint32(at + R.EventID, r.eventId, true);
+  v.setUint16(at + R.EventType, r.eventType, true);
+  v.setUint16(at + R.NumStrings, r.strings.length, true);
+  v.setUint16(at + R.EventCategory, r.eventCategory, true);
   // ReservedFlags and ClosingRecordNumber stay 0.
-  v.setUint32(R.StringOffset, stringOffset, true);
+  v.setUint32(at + R.StringOffset, stringOffset, true);
   // UserSidLength 0; the offsets of empty parts point where the part would be, as libevt's notes on
   // NT-written files describe (StringOffset of a string-less record points at the data or the trailer).
-  v.setUint32(R.UserSidOffset, sidOffset, true);
-  v.setUint32(R.DataLength, data.length, true);
-  v.setUint32(R.DataOffset, dataOffset, true);
-  out.set(source, R.SourceName);
-  out.set(computer, R.SourceName + source.length);
-  let pos = stringOffset;
-  for (const s of strings) {
-    out.set(s, pos);
-    pos += s.length;
-  }
-  out.set(data, dataOffset);
-  v.setUint32(length - 4, length, true);
-  return out;
+  v.setUint32(at + R.UserSidOffset, sidOffset, true);
+  v.setUint32(at + R.DataLength, data.length, true);
+  v.setUint32(at + R.DataOffset, dataOffset, true);
+  putUtf16z(out, putUtf16z(out, at + R.SourceName, r.source), r.computer);
+  let pos = at + stringOffset;
+  for (const s of r.strings) pos = putUtf16z(out, pos, s);
+  out.set(data, at + dataOffset);
+  v.setUint32(at + length - 4, length, true);
+  return at + length;
 }
 
 /**
@@ -135,12 +141,12 @@ export function writeEvtFile(records: EvtRecord[], opts: EvtWriteOptions = {}): 
   if (!isU32(retention) || maxSize > 0xffffffff)
     throw new EvtWriteError(-1, `retention ${retention} or MaxSize ${maxSize} is not 32-bit`);
   const first = records[0]?.recordNumber ?? 0;
-  const encoded = records.map((r, i) => {
-    check(r, i, i === 0 ? null : first + i);
-    return encodeRecord(r);
-  });
   const start: number = ELF_LOGFILE_HEADER.size;
-  const eofOffset = encoded.reduce((n: number, r) => n + r.length, start);
+  let eofOffset = start;
+  for (const [i, r] of records.entries()) {
+    check(r, i, i === 0 ? null : first + i);
+    eofOffset += recordLayout(r).length;
+  }
   const end = eofOffset + ELF_EOF_RECORD.size;
   if (end > maxSize)
     throw new EvtWriteError(-1, `${records.length} records need ${end} bytes, more than MaxSize ${maxSize}`);
@@ -165,10 +171,7 @@ export function writeEvtFile(records: EvtRecord[], opts: EvtWriteOptions = {}): 
   v.setUint32(H.Retention, retention, true);
   v.setUint32(H.EndHeaderSize, H.size, true);
   let pos = start;
-  for (const r of encoded) {
-    out.set(r, pos);
-    pos += r.length;
-  }
+  for (const r of records) pos = encodeRecord(r, out, v, pos);
   const E = ELF_EOF_RECORD;
   v.setUint32(eofOffset + E.RecordSizeBeginning, E.size, true);
   for (const [i, m] of ELF_EOF_MARKERS.entries()) v.setUint32(eofOffset + E.One + 4 * i, m, true);
