@@ -19,16 +19,16 @@ import { UC_CTL_TB_REMOVE_CACHE_WRITE, UC_PROT_EXEC, UcErr } from './unicorn-abi
 
 /** The libunicorn calls this module takes over or needs (a subset of unicorn.ts's binding). */
 export interface MemoryApi {
-  memMap: (uc: number, address: number, size: number, perms: number) => number;
-  memUnmap: (uc: number, address: number, size: number) => number;
-  memProtect: (uc: number, address: number, size: number, perms: number) => number;
-  memRead: (uc: number, address: number, bytes: Uint8Array, size: number) => number;
-  memWrite: (uc: number, address: number, bytes: Uint8Array, size: number) => number;
-  ctl: (uc: number, control: number, ...rest: unknown[]) => number;
+  memMap: (uc: unknown, address: number, size: number, perms: number) => number;
+  memUnmap: (uc: unknown, address: number, size: number) => number;
+  memProtect: (uc: unknown, address: number, size: number, perms: number) => number;
+  memRead: (uc: unknown, address: number, bytes: Uint8Array, size: number) => number;
+  memWrite: (uc: unknown, address: number, bytes: Uint8Array, size: number) => number;
+  ctl: (uc: unknown, control: number, ...rest: unknown[]) => number;
 }
 
 interface Native {
-  mapPtr: (uc: number, address: number, size: number, perms: number, ptr: bigint) => number;
+  mapPtr: (uc: unknown, address: number, size: number, perms: number, ptr: bigint) => number;
   mmap: (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown;
   munmap: (addr: unknown, length: number) => number;
 }
@@ -43,7 +43,7 @@ function bindNative(library: string): Native | null {
     const libc = koffi.load('libc.so.6');
     n = {
       mapPtr: uc.func(
-        'int uc_mem_map_ptr(uintptr_t uc, uint64_t address, size_t size, uint32_t perms, uintptr_t ptr)',
+        'int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, uintptr_t ptr)',
       ),
       mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)'),
       munmap: libc.func('int munmap(void *addr, size_t length)'),
@@ -228,7 +228,7 @@ export class HostMemory {
     return r !== undefined && r.address < end;
   }
 
-  private map(uc: number, address: number, size: number, perms: number): number {
+  private map(uc: unknown, address: number, size: number, perms: number): number {
     // Anonymous pages come zero-filled and are committed only when touched, as uc_mem_map's are.
     const pointer = size > 0 ? this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0) : null;
     const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
@@ -268,7 +268,7 @@ export class HostMemory {
    * Splits the regions at `address` and `address + size` so that libunicorn's own split never runs:
    * false when [address, address + size) is not wholly mapped (libunicorn then fails the call itself).
    */
-  private splitAround(uc: number, address: number, size: number): boolean {
+  private splitAround(uc: unknown, address: number, size: number): boolean {
     const end = address + size;
     let i = this.from(address);
     for (let at = address; at < end; ) {
@@ -281,7 +281,7 @@ export class HostMemory {
   }
 
   /** Makes `address` a region boundary (it lies in a mapped region or at its edge). */
-  private splitAt(uc: number, address: number): boolean {
+  private splitAt(uc: unknown, address: number): boolean {
     const i = this.from(address);
     const r = this.regions[i];
     if (!r || r.address >= address) return true;
@@ -303,7 +303,7 @@ export class HostMemory {
     return true;
   }
 
-  private unmap(uc: number, address: number, size: number): number {
+  private unmap(uc: unknown, address: number, size: number): number {
     if (!this.splitAround(uc, address, size)) return this.raw.memUnmap(uc, address, size);
     const err = this.raw.memUnmap(uc, address, size);
     if (err !== UcErr.OK) return err;
@@ -318,7 +318,7 @@ export class HostMemory {
     return UcErr.OK;
   }
 
-  private protect(uc: number, address: number, size: number, perms: number): number {
+  private protect(uc: unknown, address: number, size: number, perms: number): number {
     if (!this.splitAround(uc, address, size)) return this.raw.memProtect(uc, address, size, perms);
     const err = this.raw.memProtect(uc, address, size, perms);
     if (err !== UcErr.OK) return err;
@@ -366,7 +366,7 @@ export class HostMemory {
     return true;
   }
 
-  private read(uc: number, address: number, bytes: Uint8Array, size: number): number {
+  private read(uc: unknown, address: number, bytes: Uint8Array, size: number): number {
     const done = this.pieces(address, size, (r, from, to) => {
       const o = r.offset + (address + from - r.address);
       bytes.set(r.block.bytes.subarray(o, o + (to - from)), from);
@@ -374,7 +374,7 @@ export class HostMemory {
     return done ? UcErr.OK : this.raw.memRead(uc, address, bytes, size);
   }
 
-  private write(uc: number, address: number, bytes: Uint8Array, size: number): number {
+  private write(uc: unknown, address: number, bytes: Uint8Array, size: number): number {
     const done = this.pieces(address, size, (r, from, to) => {
       const o = r.offset + (address + from - r.address);
       r.block.bytes.set(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to), o);
@@ -388,7 +388,7 @@ export class HostMemory {
    * a zero buffer); false (nothing done) when it is not wholly mapped. Giving large pieces back with
    * madvise(MADV_DONTNEED) was measured slower: the next user touches most pages again.
    */
-  zero(uc: number, address: number, size: number): boolean {
+  zero(uc: unknown, address: number, size: number): boolean {
     return this.pieces(address, size, (r, from, to) => {
       const o = r.offset + (address + from - r.address);
       r.block.bytes.fill(0, o, o + (to - from));
@@ -397,14 +397,14 @@ export class HostMemory {
   }
 
   /** After a host write of [at, at + size) in region `r`: translated code there goes (see the file comment). */
-  private changed(uc: number, r: Region, at: number, size: number): void {
+  private changed(uc: unknown, r: Region, at: number, size: number): void {
     if (r.perms & UC_PROT_EXEC) this.drop(uc, at, size);
     else if (this.everExec.size > 0)
       for (let p = Math.floor(at / 0x1000); p * 0x1000 < at + size; p++)
         if (this.everExec.has(p)) this.dirtyCode.add(p);
   }
 
-  private drop(uc: number, address: number, size: number): void {
+  private drop(uc: unknown, address: number, size: number): void {
     this.raw.ctl(uc, UC_CTL_TB_REMOVE_CACHE_WRITE, 'uint64_t', address, 'uint64_t', address + size);
   }
 

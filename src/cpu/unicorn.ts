@@ -91,11 +91,7 @@ export class UnicornError extends Error {
   }
 }
 
-/**
- * The engine (uc_engine *) as an integer: every call takes it as uintptr_t, as koffi takes a number
- * in ~0.3 µs and an external pointer in ~0.2-0.3 µs more (issue 19: ~150 calls a KB boot).
- */
-type Uc = number;
+type Uc = unknown;
 interface Api {
   open: (arch: number, mode: number, out: unknown[]) => number;
   close: (uc: Uc) => number;
@@ -110,11 +106,11 @@ interface Api {
   regRead: (uc: Uc, reg: number, value: Uint8Array) => number;
   regWrite: (uc: Uc, reg: number, value: Uint8Array) => number;
   /**
-   * `regs` and `vals`: addresses of native memory (an int array, an array of pointers to the values),
-   * as numbers like the engine's (see Uc).
+   * Addresses as numbers (see UnicornX86.ucAt): the engine, then native memory (an int array, an
+   * array of pointers to the values).
    */
-  regWriteBatch: (uc: Uc, regs: number, vals: number, count: number) => number;
-  regReadBatch: (uc: Uc, regs: number, vals: number, count: number) => number;
+  regWriteBatch: (uc: number, regs: number, vals: number, count: number) => number;
+  regReadBatch: (uc: number, regs: number, vals: number, count: number) => number;
   emuStart: (uc: Uc, begin: number, until: number, timeout: number, count: number) => number;
   emuStop: (uc: Uc) => number;
   hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
@@ -164,35 +160,36 @@ function bind(library: string): Api {
   };
   const api: Api = {
     open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
-    close: lib.func('int uc_close(uintptr_t uc)'),
+    close: lib.func('int uc_close(void *uc)'),
     strerror: lib.func('const char *uc_strerror(int code)'),
-    memMap: lib.func('int uc_mem_map(uintptr_t uc, uint64_t address, size_t size, uint32_t perms)'),
-    memUnmap: lib.func('int uc_mem_unmap(uintptr_t uc, uint64_t address, size_t size)'),
-    memProtect: lib.func('int uc_mem_protect(uintptr_t uc, uint64_t address, size_t size, uint32_t perms)'),
-    memRegions: lib.func('int uc_mem_regions(uintptr_t uc, _Out_ void **regions, _Out_ uint32_t *count)'),
+    memMap: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+    memUnmap: lib.func('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
+    memProtect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+    memRegions: lib.func('int uc_mem_regions(void *uc, _Out_ void **regions, _Out_ uint32_t *count)'),
     free: lib.func('int uc_free(void *mem)'),
-    memRead: lib.func('int uc_mem_read(uintptr_t uc, uint64_t address, _Out_ void *bytes, size_t size)'),
-    memWrite: lib.func('int uc_mem_write(uintptr_t uc, uint64_t address, const void *bytes, size_t size)'),
-    regRead: lib.func('int uc_reg_read(uintptr_t uc, int regid, _Out_ void *value)'),
-    regWrite: lib.func('int uc_reg_write(uintptr_t uc, int regid, const void *value)'),
+    memRead: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ void *bytes, size_t size)'),
+    memWrite: lib.func('int uc_mem_write(void *uc, uint64_t address, const void *bytes, size_t size)'),
+    regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
+    regWrite: lib.func('int uc_reg_write(void *uc, int regid, const void *value)'),
+    // Pointers as integers: koffi takes a number in ~0.3 µs, an external pointer in ~0.3 µs more each.
     regWriteBatch: lib.func(
       'int uc_reg_write_batch(uintptr_t uc, uintptr_t regs, uintptr_t vals, int count)',
     ),
     regReadBatch: lib.func('int uc_reg_read_batch(uintptr_t uc, uintptr_t regs, uintptr_t vals, int count)'),
     emuStart: lib.func(
-      'int uc_emu_start(uintptr_t uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
+      'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
     ),
-    emuStop: lib.func('int uc_emu_stop(uintptr_t uc)'),
+    emuStop: lib.func('int uc_emu_stop(void *uc)'),
     // Variadic after user_data: uint64_t begin, uint64_t end for every hook type, then int insn for
     // UC_HOOK_INSN (unicorn.h, uc_hook_add).
     hookAdd: lib.func(
-      'int uc_hook_add(uintptr_t uc, _Out_ size_t *hh, int type, void *callback, void *user_data, ...)',
+      'int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user_data, ...)',
     ),
-    hookDel: lib.func('int uc_hook_del(uintptr_t uc, size_t hh)'),
-    ctl: lib.func('int uc_ctl(uintptr_t uc, int control, ...)'),
-    contextAlloc: lib.func('int uc_context_alloc(uintptr_t uc, _Out_ void **context)'),
-    contextSave: lib.func('int uc_context_save(uintptr_t uc, void *context)'),
-    contextRestore: lib.func('int uc_context_restore(uintptr_t uc, void *context)'),
+    hookDel: lib.func('int uc_hook_del(void *uc, size_t hh)'),
+    ctl: lib.func('int uc_ctl(void *uc, int control, ...)'),
+    contextAlloc: lib.func('int uc_context_alloc(void *uc, _Out_ void **context)'),
+    contextSave: lib.func('int uc_context_save(void *uc, void *context)'),
+    contextRestore: lib.func('int uc_context_restore(void *uc, void *context)'),
     contextFree: lib.func('int uc_context_free(void *context)'),
   };
   apis.set(library, api);
@@ -404,8 +401,12 @@ export class UnicornX86 implements X86Cpu {
   private readonly rawApi: Api;
   /** Guest memory over host pages (unicorn-memory.ts); null in long mode or without uc_mem_map_ptr. */
   private readonly memory: HostMemory | null;
-  /** The engine's address (see Uc); 0 once closed. */
   private uc: Uc;
+  /**
+   * The engine's address, for the register batch calls (issue 19: ~0.6 µs less a call than the external
+   * pointer, 60 calls a KB boot); 0 (NULL, as `uc` is null) once closed.
+   */
+  private ucAt = 0;
   private readonly scratch = new Uint8Array(8);
   /**
    * Registers read since the guest last ran (cleared when a run starts or ends and when a hook is
@@ -575,12 +576,13 @@ export class UnicornX86 implements X86Cpu {
       this.counting;
     const out: unknown[] = [null];
     this.check(this.api.open(UC_ARCH_X86, options.longMode ? UC_MODE_64 : UC_MODE_32, out), 'uc_open');
-    this.uc = Number(koffi.address(out[0]));
+    this.uc = out[0];
+    this.ucAt = Number(koffi.address(this.uc));
     // Invalid memory accesses are recorded; returning false makes Unicorn end the run with an error.
     this.addHook(
       UC_HOOK_MEM_INVALID,
       protos!.mem,
-      (_uc: unknown, type: number, address: number | bigint): boolean => {
+      (_uc: Uc, type: number, address: number | bigint): boolean => {
         let f = MEM_FAULTS[type] ?? { fault: 'unmapped', access: 'read' };
         // A stale region is unmapped to the guest; it faults as a protection error (guardStale).
         if (this.stale.length > 0 && this.inStale(this.host(address), 1)) f = { ...f, fault: 'unmapped' };
@@ -595,7 +597,7 @@ export class UnicornX86 implements X86Cpu {
     this.addHook(
       UC_HOOK_INTR,
       protos!.intr,
-      (_uc: unknown, intno: number) => {
+      (_uc: Uc, intno: number) => {
         if (this.hostError) return;
         if (this.interruptHooks.size === 0) {
           this.unhandledVector ??= intno;
@@ -840,7 +842,7 @@ export class UnicornX86 implements X86Cpu {
     const hook = this.addHook(
       UC_HOOK_MEM_WRITE,
       protos!.mem,
-      (_uc: unknown, _type: number, address: number | bigint): boolean => {
+      (_uc: Uc, _type: number, address: number | bigint): boolean => {
         const at = this.host(address);
         const r = this.stale[this.staleFrom(at)];
         if (!r || r.address > at) {
@@ -1054,7 +1056,7 @@ export class UnicornX86 implements X86Cpu {
     const hook = this.addHook(
       UC_HOOK_MEM_WRITE,
       protos!.mem,
-      (_uc: unknown, _type: number, at: number | bigint, bytes: number, value: number | bigint): boolean => {
+      (_uc: Uc, _type: number, at: number | bigint, bytes: number, value: number | bigint): boolean => {
         try {
           this.guestWrite(this.host(at), bytes, bytes <= 8 ? BigInt.asUintN(64, BigInt(value)) : null);
         } catch (e) {
@@ -1280,7 +1282,7 @@ export class UnicornX86 implements X86Cpu {
   /** uc_reg_write_batch of the first `n` ids and values of the batch area. */
   private writeBatch(n: number): void {
     const b = this.batch!;
-    const err = this.api.regWriteBatch(this.uc, b.idAt, b.pointerAt, n);
+    const err = this.api.regWriteBatch(this.ucAt, b.idAt, b.pointerAt, n);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_write_batch');
   }
 
@@ -1294,7 +1296,7 @@ export class UnicornX86 implements X86Cpu {
       b.ids[i] = UcX86Reg[RUN_REGS[i]!];
       b.values[i] = 0n;
     }
-    const err = this.api.regReadBatch(this.uc, b.idAt, b.pointerAt, RUN_REGS.length);
+    const err = this.api.regReadBatch(this.ucAt, b.idAt, b.pointerAt, RUN_REGS.length);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_read_batch');
     for (let i = 0; i < RUN_REGS.length; i++) this.regCache.set(RUN_REGS[i]!, b.words[2 * i]!);
   }
@@ -1764,12 +1766,12 @@ export class UnicornX86 implements X86Cpu {
   reg(name: X86Reg): number {
     const known = this.regCache.get(name);
     if (known !== undefined) return known;
-    // A batch of one: its native slot costs koffi less than a Uint8Array (see Uc). Zeroed first, as
+    // A batch of one: its native slot costs koffi less than a Uint8Array (see ucAt). Zeroed first, as
     // a narrower register (a selector) fills only its own bytes.
     const b = this.batchArea();
     b.ids[0] = UcX86Reg[name];
     b.words[0] = 0;
-    const err = this.api.regReadBatch(this.uc, b.idAt, b.pointerAt, 1);
+    const err = this.api.regReadBatch(this.ucAt, b.idAt, b.pointerAt, 1);
     if (err !== UcErr.OK) this.check(err, `uc_reg_read ${name}`);
     const value = b.words[0]!;
     this.regCache.set(name, value);
@@ -1803,7 +1805,7 @@ export class UnicornX86 implements X86Cpu {
     const handle = this.addHook(
       UC_HOOK_CODE,
       protos!.code,
-      (_uc: unknown, address: number | bigint) => {
+      (_uc: Uc, address: number | bigint) => {
         if (this.hostError) return;
         try {
           hook(this.host(address));
@@ -1822,7 +1824,7 @@ export class UnicornX86 implements X86Cpu {
     const handle = this.addHook(
       unit === 'block' ? UC_HOOK_BLOCK : UC_HOOK_CODE,
       protos!.code,
-      (_uc: unknown, address: number | bigint, size: number) => {
+      (_uc: Uc, address: number | bigint, size: number) => {
         if (this.hostError) return;
         // The HLT a landing run ends with is not the guest's (see land).
         if (this.landingRun && this.host(address) === this.landingAt) return;
@@ -1849,7 +1851,7 @@ export class UnicornX86 implements X86Cpu {
     const hin = this.addHook(
       UC_HOOK_INSN,
       protos!.in,
-      (_uc: unknown, port: number, size: number): number => {
+      (_uc: Uc, port: number, size: number): number => {
         if (this.hostError) return 0;
         try {
           return io.in(port, size as 1 | 2 | 4) >>> 0;
@@ -1863,7 +1865,7 @@ export class UnicornX86 implements X86Cpu {
     const hout = this.addHook(
       UC_HOOK_INSN,
       protos!.out,
-      (_uc: unknown, port: number, size: number, value: number) => {
+      (_uc: Uc, port: number, size: number, value: number) => {
         if (this.hostError) return;
         try {
           io.out(port, size as 1 | 2 | 4, value >>> 0);
@@ -2054,7 +2056,8 @@ export class UnicornX86 implements X86Cpu {
     this.initialContext = null;
     this.api.close(this.uc);
     this.memory?.release();
-    this.uc = 0;
+    this.uc = null;
+    this.ucAt = 0;
     if (this.batch)
       for (const block of [this.batch.idBlock, this.batch.valueBlock, this.batch.pointerBlock])
         koffi.free(block);
