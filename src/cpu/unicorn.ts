@@ -105,9 +105,12 @@ interface Api {
   memWrite: (uc: Uc, address: number, bytes: Uint8Array, size: number) => number;
   regRead: (uc: Uc, reg: number, value: Uint8Array) => number;
   regWrite: (uc: Uc, reg: number, value: Uint8Array) => number;
-  /** `regs` and `vals` are native memory (an int array, an array of pointers to the values). */
-  regWriteBatch: (uc: Uc, regs: unknown, vals: unknown, count: number) => number;
-  regReadBatch: (uc: Uc, regs: unknown, vals: unknown, count: number) => number;
+  /**
+   * Addresses as numbers (see UnicornX86.ucAt): the engine, then native memory (an int array, an
+   * array of pointers to the values).
+   */
+  regWriteBatch: (uc: number, regs: number, vals: number, count: number) => number;
+  regReadBatch: (uc: number, regs: number, vals: number, count: number) => number;
   emuStart: (uc: Uc, begin: number, until: number, timeout: number, count: number) => number;
   emuStop: (uc: Uc) => number;
   hookAdd: (uc: Uc, hh: number[], type: number, cb: unknown, user: null, ...rest: unknown[]) => number;
@@ -168,8 +171,11 @@ function bind(library: string): Api {
     memWrite: lib.func('int uc_mem_write(void *uc, uint64_t address, const void *bytes, size_t size)'),
     regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
     regWrite: lib.func('int uc_reg_write(void *uc, int regid, const void *value)'),
-    regWriteBatch: lib.func('int uc_reg_write_batch(void *uc, void *regs, void *vals, int count)'),
-    regReadBatch: lib.func('int uc_reg_read_batch(void *uc, void *regs, void *vals, int count)'),
+    // Pointers as integers: koffi takes a number in ~0.3 µs, an external pointer in ~0.3 µs more each.
+    regWriteBatch: lib.func(
+      'int uc_reg_write_batch(uintptr_t uc, uintptr_t regs, uintptr_t vals, int count)',
+    ),
+    regReadBatch: lib.func('int uc_reg_read_batch(uintptr_t uc, uintptr_t regs, uintptr_t vals, int count)'),
     emuStart: lib.func(
       'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)',
     ),
@@ -202,6 +208,9 @@ interface BatchArea {
   idBlock: unknown;
   valueBlock: unknown;
   pointerBlock: unknown;
+  /** Addresses of idBlock and pointerBlock, as the batch calls take them. */
+  idAt: number;
+  pointerAt: number;
   ids: Int32Array;
   values: BigUint64Array;
   words: Uint32Array;
@@ -393,6 +402,11 @@ export class UnicornX86 implements X86Cpu {
   /** Guest memory over host pages (unicorn-memory.ts); null in long mode or without uc_mem_map_ptr. */
   private readonly memory: HostMemory | null;
   private uc: Uc;
+  /**
+   * The engine's address, for the register batch calls (issue 19: ~0.6 µs less a call than the external
+   * pointer, 60 calls a KB boot); 0 (NULL, as `uc` is null) once closed.
+   */
+  private ucAt = 0;
   private readonly scratch = new Uint8Array(8);
   /**
    * Registers read since the guest last ran (cleared when a run starts or ends and when a hook is
@@ -563,6 +577,7 @@ export class UnicornX86 implements X86Cpu {
     const out: unknown[] = [null];
     this.check(this.api.open(UC_ARCH_X86, options.longMode ? UC_MODE_64 : UC_MODE_32, out), 'uc_open');
     this.uc = out[0];
+    this.ucAt = Number(koffi.address(this.uc));
     // Invalid memory accesses are recorded; returning false makes Unicorn end the run with an error.
     this.addHook(
       UC_HOOK_MEM_INVALID,
@@ -1267,7 +1282,7 @@ export class UnicornX86 implements X86Cpu {
   /** uc_reg_write_batch of the first `n` ids and values of the batch area. */
   private writeBatch(n: number): void {
     const b = this.batch!;
-    const err = this.api.regWriteBatch(this.uc, b.idBlock, b.pointerBlock, n);
+    const err = this.api.regWriteBatch(this.ucAt, b.idAt, b.pointerAt, n);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_write_batch');
   }
 
@@ -1281,7 +1296,7 @@ export class UnicornX86 implements X86Cpu {
       b.ids[i] = UcX86Reg[RUN_REGS[i]!];
       b.values[i] = 0n;
     }
-    const err = this.api.regReadBatch(this.uc, b.idBlock, b.pointerBlock, RUN_REGS.length);
+    const err = this.api.regReadBatch(this.ucAt, b.idAt, b.pointerAt, RUN_REGS.length);
     if (err !== UcErr.OK) this.check(err, 'uc_reg_read_batch');
     for (let i = 0; i < RUN_REGS.length; i++) this.regCache.set(RUN_REGS[i]!, b.words[2 * i]!);
   }
@@ -1300,6 +1315,8 @@ export class UnicornX86 implements X86Cpu {
         idBlock,
         valueBlock,
         pointerBlock,
+        idAt: Number(koffi.address(idBlock)),
+        pointerAt: Number(koffi.address(pointerBlock)),
         ids: new Int32Array(koffi.view(idBlock, 4 * SLOTS)),
         values: new BigUint64Array(values),
         words: new Uint32Array(values),
@@ -1749,9 +1766,14 @@ export class UnicornX86 implements X86Cpu {
   reg(name: X86Reg): number {
     const known = this.regCache.get(name);
     if (known !== undefined) return known;
-    this.scratchView.setBigUint64(0, 0n);
-    this.check(this.api.regRead(this.uc, UcX86Reg[name], this.scratch), `uc_reg_read ${name}`);
-    const value = this.scratchView.getUint32(0, true);
+    // A batch of one: its native slot costs koffi less than a Uint8Array (see ucAt). Zeroed first, as
+    // a narrower register (a selector) fills only its own bytes.
+    const b = this.batchArea();
+    b.ids[0] = UcX86Reg[name];
+    b.words[0] = 0;
+    const err = this.api.regReadBatch(this.ucAt, b.idAt, b.pointerAt, 1);
+    if (err !== UcErr.OK) this.check(err, `uc_reg_read ${name}`);
+    const value = b.words[0]!;
     this.regCache.set(name, value);
     return value;
   }
@@ -2035,6 +2057,7 @@ export class UnicornX86 implements X86Cpu {
     this.api.close(this.uc);
     this.memory?.release();
     this.uc = null;
+    this.ucAt = 0;
     if (this.batch)
       for (const block of [this.batch.idBlock, this.batch.valueBlock, this.batch.pointerBlock])
         koffi.free(block);

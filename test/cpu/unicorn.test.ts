@@ -89,6 +89,22 @@ describe('UnicornX86 runs guest code', () => {
     cpu.close();
   });
 
+  it('reads back registers the guest wrote, a selector after a full 32-bit value (one native slot)', () => {
+    // mov ebx, 0x89abcdef; mov esi, 0x01234567; mov edi, 0xfedcba98; jmp DONE
+    const cpu = cpuWith(
+      thenDone([0xbb, ...le(0x89abcdef), 0xbe, ...le(0x01234567), 0xbf, ...le(0xfedcba98)]),
+    );
+    expect(cpu.run({ start: CODE, until: DONE }).kind).toBe('returned');
+    // Each read goes to Unicorn (the run's end cached EIP, ESP and EAX alone); the 16-bit selector
+    // read right after a value with high bytes set must not keep them.
+    expect(cpu.reg('edi')).toBe(0xfedcba98);
+    expect(cpu.reg('gs')).toBe(0);
+    expect(cpu.reg('ebx')).toBe(0x89abcdef);
+    expect(cpu.reg('cs')).toBe(0x08);
+    expect(cpu.reg('esi')).toBe(0x01234567);
+    cpu.close();
+  });
+
   it('calls a guest stdcall routine from the host and returns to a sentinel', () => {
     // add2: mov eax, [esp+4]; add eax, [esp+8]; ret 8
     const cpu = cpuWith([0x8b, 0x44, 0x24, 0x04, 0x03, 0x44, 0x24, 0x08, 0xc2, 0x08, 0x00]);
