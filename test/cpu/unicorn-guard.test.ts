@@ -24,6 +24,19 @@ function engine(): UnicornX86 {
 }
 const run = (cpu: UnicornX86, start = CODE) =>
   cpu.run({ start, until: UNTIL, maxInstructions: 1000, maxMillis: 2000 });
+/** Nops up to FF D8 at CODE + 0x10 (a guard exit there). */
+const HAZARD_AT_10 = Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]);
+/** The engine a user parked after running into HAZARD_AT_10, taken again by acquire(). */
+function parkedAfterHazard(): UnicornX86 {
+  const first = UnicornX86.acquire();
+  first.map(CODE, 0x10000, RWX);
+  first.write(CODE, HAZARD_AT_10);
+  expect(run(first)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
+  first.close();
+  const second = UnicornX86.acquire();
+  expect(second).toBe(first);
+  return second;
+}
 /** jmp rel32 to UNTIL from `at` (5 bytes). */
 const jmpUntil = (at: number) => {
   const rel = (UNTIL - (at + 5)) >>> 0;
@@ -180,14 +193,7 @@ describe.skipIf(!haveUnicorn)('the code guard keeps libunicorn from aborting', (
   });
 
   it("a previous user's exit, kept in Unicorn's list over a stale region, faults as an unmapped fetch there", () => {
-    const hazard = Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]);
-    const first = UnicornX86.acquire();
-    first.map(CODE, 0x10000, RWX);
-    first.write(CODE, hazard);
-    expect(run(first)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
-    first.close();
-    const second = UnicornX86.acquire();
-    expect(second).toBe(first);
+    const second = parkedAfterHazard();
     second.map(0x40000, 0x1000, RWX);
     second.map(0x30000, 0x1000, RW);
     second.setReg('esp', 0x30800);
@@ -208,13 +214,7 @@ describe.skipIf(!haveUnicorn)('the code guard keeps libunicorn from aborting', (
   });
 
   it("a previous user's exit leaves Unicorn's list at once when a hook maps other code over it during a run", () => {
-    const first = UnicornX86.acquire();
-    first.map(CODE, 0x10000, RWX);
-    first.write(CODE, Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]));
-    expect(run(first)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
-    first.close();
-    const second = UnicornX86.acquire();
-    expect(second).toBe(first);
+    const second = parkedAfterHazard();
     second.map(0x40000, 0x1000, RWX);
     second.map(0x30000, 0x1000, RW);
     second.setReg('esp', 0x30800);
@@ -233,18 +233,11 @@ describe.skipIf(!haveUnicorn)('the code guard keeps libunicorn from aborting', (
   });
 
   it('a reused engine keeps guard exits consistent with the code it kept translated', () => {
-    // nops up to FF D8 at CODE + 0x10: the first user's run translates them with the exit there.
-    const hazard = Uint8Array.from([...new Array(0x10).fill(0x90), 0xff, 0xd8]);
-    const first = UnicornX86.acquire();
-    first.map(CODE, 0x10000, RWX);
-    first.write(CODE, hazard);
-    expect(run(first)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
-    first.close();
+    // The first user's run translated the nops with the exit at the hazard.
+    const second = parkedAfterHazard();
     // The same bytes again: the exit the kept translations stop at is the guard's again.
-    const second = UnicornX86.acquire();
-    expect(second).toBe(first);
     second.map(CODE, 0x10000, RWX);
-    second.write(CODE, hazard);
+    second.write(CODE, HAZARD_AT_10);
     expect(run(second)).toMatchObject({ kind: 'fault', fault: 'invalid-instruction', pc: CODE + 0x10 });
     second.close();
     // Other bytes there: no exit is left where the hazard was, the code runs through.

@@ -22,6 +22,15 @@ const CODE = 0x1000;
 /** mov eax, imm32; nop; nop (the run stops at CODE + 7) */
 const movEax = (n: number) => [0xb8, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24, 0x90, 0x90];
 const runCode = (cpu: UnicornX86) => cpu.run({ start: CODE, until: CODE + 7, maxInstructions: 100 });
+/** mov dword [addr], 0x12345678 (c7 05 addr imm32): 10 bytes */
+const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
+/** Runs `store(addr)` at CODE (the run stops at CODE + 10). */
+function storeAt(cpu: UnicornX86, addr: number) {
+  cpu.write(CODE, new Uint8Array(store(addr)));
+  return cpu.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
+}
+/** What a guest write to unmapped `addr` gives. */
+const unmapped = (addr: number) => ({ kind: 'fault', fault: 'unmapped', access: 'write', address: addr });
 
 describe('UnicornX86 reuse (acquire after close)', () => {
   it('starts with the registers of a new engine', () => {
@@ -75,8 +84,6 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     });
     cpu.map(0x20000, 0x1000, RW); // taken over, inside the stale regions' write watch
     cpu.map(CODE, 0x1000, RWX);
-    // mov dword [addr], 0x12345678 (c7 05 addr imm32): 10 bytes, then the run stops at CODE + 10
-    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
     const run = () => cpu.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
     for (const addr of [0x10010, 0x30020]) {
       cpu.write(CODE, new Uint8Array(store(addr)));
@@ -98,12 +105,7 @@ describe('UnicornX86 reuse (acquire after close)', () => {
       for (const a of [0x10000, 0x20000, 0x30000, 0x40000]) c.map(a, 0x1000, RW);
     });
     cpu.map(CODE, 0x1000, RWX);
-    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
-    const write = (addr: number) => {
-      cpu.write(CODE, new Uint8Array(store(addr)));
-      return cpu.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
-    };
-    const unmapped = (addr: number) => ({ kind: 'fault', fault: 'unmapped', access: 'write', address: addr });
+    const write = (addr: number) => storeAt(cpu, addr);
     expect(write(0x20030)).toMatchObject(unmapped(0x20030)); // one watch over all four
     cpu.map(0x20000, 0x1000, RW); // live memory inside it: writes there call the watch for nothing
     expect(write(0x20030)).toEqual({ kind: 'returned', pc: CODE + 10 });
@@ -120,12 +122,7 @@ describe('UnicornX86 reuse (acquire after close)', () => {
       for (const a of [0x10000, 0x20000, 0x30000, 0x40000]) c.map(a, 0x1000, RW);
     });
     cpu.map(CODE, 0x1000, RWX);
-    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
-    const write = (addr: number) => {
-      cpu.write(CODE, new Uint8Array(store(addr)));
-      return cpu.run({ start: CODE, until: CODE + 10, maxInstructions: 100 });
-    };
-    const unmapped = (addr: number) => ({ kind: 'fault', fault: 'unmapped', access: 'write', address: addr });
+    const write = (addr: number) => storeAt(cpu, addr);
     expect(write(0x30020)).toMatchObject(unmapped(0x30020)); // the first run watches all four
     cpu.map(0x20000, 0x1000, RW);
     // mov ecx, 40; l: mov [0x20030], ecx; dec ecx; jnz l (40 writes to live memory inside the watch)
@@ -182,7 +179,6 @@ describe('UnicornX86 reuse (acquire after close)', () => {
     cpu.map(CODE, 0x1000, RWX);
     cpu.hookInterrupt(() => cpu.map(0x20000, 0x1000, RW));
     // int3; mov dword [0x20030], 0x12345678; mov dword [0x30020], 0x12345678
-    const store = (addr: number) => [0xc7, 0x05, ...le(addr), 0x78, 0x56, 0x34, 0x12];
     cpu.write(CODE, new Uint8Array([0xcc, ...store(0x20030), ...store(0x30020), 0x90]));
     expect(cpu.run({ start: CODE, until: CODE + 21, maxInstructions: 100 })).toMatchObject({
       kind: 'fault',
