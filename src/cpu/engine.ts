@@ -207,6 +207,7 @@ export interface CpuCore<A extends Arch> {
   protect(address: number, size: number, perm: Perm): void;
 
   read(address: number, size: number): Uint8Array;
+  /** Copies `bytes` into guest memory: callers may pass shared, constant arrays (kernel pages, GDT). */
   write(address: number, bytes: Uint8Array): void;
   readU8(address: number): number;
   readU16(address: number): number;
