@@ -290,8 +290,9 @@ interface StaleRegion {
  * memory mapped inside it later stays inside: a guest write there calls the hook for nothing (~2 µs
  * measured under load), which is far cheaper than splitting the hook at every map (a uc_hook_del and
  * a uc_hook_add, ~30 µs a split inside a run; issue 19: one per driver a boot loads), and most such
- * memory is never written by the guest while watched. `live` counts those writes; at LIVE_WRITES_BEFORE_SPLIT the hook is split around the live
- * memory written (splitStaleWatch), so a guest writing there often costs at most that many calls.
+ * memory is never written by the guest while watched. `live` counts those writes; at
+ * LIVE_WRITES_BEFORE_SPLIT the hook is split around the live memory written (splitStaleWatch), so a
+ * guest writing there often costs at most that many calls.
  */
 interface StaleWatch {
   begin: number;
@@ -1179,10 +1180,10 @@ export class UnicornX86 implements X86Cpu {
         [until, until],
         true,
       );
-      this.landingAt = until;
-      this.dropTranslations(until, 1); // made without the hook
     }
-    if (this.installedUntil === until) this.dropTranslations(until, 1); // its exit block
+    // Code there made without the hook, or the exit block a run that did not land left there.
+    if (this.landingAt !== until || this.installedUntil === until) this.dropTranslations(until, 1);
+    this.landingAt = until;
     return true;
   }
 
@@ -1291,14 +1292,23 @@ export class UnicornX86 implements X86Cpu {
    * EIP after every run and the caller of a kernel call EAX and ESP, one uc_reg_read each).
    */
   private readRunRegs(): void {
+    const b = this.readBatch(RUN_REGS);
+    for (let i = 0; i < RUN_REGS.length; i++) this.regCache.set(RUN_REGS[i]!, b.words[2 * i]!);
+  }
+
+  /**
+   * uc_reg_read_batch of `names` into the batch area's first slots, zeroed first: a narrower register
+   * (a selector) fills only its own bytes. One slot costs koffi less than a Uint8Array (see ucAt).
+   */
+  private readBatch(names: readonly X86Reg[]): BatchArea {
     const b = this.batchArea();
-    for (let i = 0; i < RUN_REGS.length; i++) {
-      b.ids[i] = UcX86Reg[RUN_REGS[i]!];
+    for (let i = 0; i < names.length; i++) {
+      b.ids[i] = UcX86Reg[names[i]!];
       b.values[i] = 0n;
     }
-    const err = this.api.regReadBatch(this.ucAt, b.idAt, b.pointerAt, RUN_REGS.length);
-    if (err !== UcErr.OK) this.check(err, 'uc_reg_read_batch');
-    for (let i = 0; i < RUN_REGS.length; i++) this.regCache.set(RUN_REGS[i]!, b.words[2 * i]!);
+    const err = this.api.regReadBatch(this.ucAt, b.idAt, b.pointerAt, names.length);
+    if (err !== UcErr.OK) this.check(err, `uc_reg_read_batch ${names.join(' ')}`);
+    return b;
   }
 
   /** The native memory for register batches (see batch), made on first use. */
@@ -1766,14 +1776,7 @@ export class UnicornX86 implements X86Cpu {
   reg(name: X86Reg): number {
     const known = this.regCache.get(name);
     if (known !== undefined) return known;
-    // A batch of one: its native slot costs koffi less than a Uint8Array (see ucAt). Zeroed first, as
-    // a narrower register (a selector) fills only its own bytes.
-    const b = this.batchArea();
-    b.ids[0] = UcX86Reg[name];
-    b.words[0] = 0;
-    const err = this.api.regReadBatch(this.ucAt, b.idAt, b.pointerAt, 1);
-    if (err !== UcErr.OK) this.check(err, `uc_reg_read ${name}`);
-    const value = b.words[0]!;
+    const value = this.readBatch([name]).words[0]!;
     this.regCache.set(name, value);
     return value;
   }
