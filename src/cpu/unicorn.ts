@@ -20,6 +20,7 @@
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
 import { monotonicMs } from './monotonic.js';
+import { clearAt, LATCHING_VECTORS, latchOffset } from './unicorn-exception-latch.js';
 import { type DirectRange, HostMemory } from './unicorn-memory.js';
 import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
 
@@ -120,6 +121,7 @@ interface Api {
   contextSave: (uc: Uc, context: unknown) => number;
   contextRestore: (uc: Uc, context: unknown) => number;
   contextFree: (context: unknown) => number;
+  contextSize: (uc: Uc) => number | bigint;
 }
 
 /** Callback prototypes (unicorn.h uc_cb_*); koffi type names are process-global, so made once. */
@@ -191,6 +193,7 @@ function bind(library: string): Api {
     contextSave: lib.func('int uc_context_save(void *uc, void *context)'),
     contextRestore: lib.func('int uc_context_restore(void *uc, void *context)'),
     contextFree: lib.func('int uc_context_free(void *context)'),
+    contextSize: lib.func('size_t uc_context_size(void *uc)'),
   };
   apis.set(library, api);
   return api;
@@ -446,6 +449,12 @@ export class UnicornX86 implements X86Cpu {
   private stopPc = 0;
   private fault: { fault: FaultKind; access: FaultAccess; address: number; pc: number } | null = null;
   private unhandledVector: number | null = null;
+  /**
+   * Where QEMU's "exception in flight" lies in a saved context (unicorn-exception-latch.ts), and the
+   * context used to clear it after each exception a hook takes; null when not found.
+   */
+  private readonly latchAt: number | null;
+  private latchContext: unknown = null;
   /** Unicorn's count hook is installed and stays so (see the file comment). */
   private counting: boolean;
   /** close() parks the engine for reuse instead of destroying it (default library and counting). */
@@ -561,6 +570,7 @@ export class UnicornX86 implements X86Cpu {
   constructor(options: UnicornOptions = {}) {
     const library = options.library ?? 'libunicorn.so.2';
     const raw = bind(library);
+    this.latchAt = latchOffset(library, raw, protos!.intr);
     this.window = options.longMode?.window ?? 0n;
     this.rawApi = options.longMode ? windowed(raw, this.window) : raw;
     this.memory = options.longMode ? null : HostMemory.create(raw, library);
@@ -600,6 +610,7 @@ export class UnicornX86 implements X86Cpu {
       protos!.intr,
       (_uc: Uc, intno: number) => {
         if (this.hostError) return;
+        if (LATCHING_VECTORS.has(intno)) this.clearException();
         if (this.interruptHooks.size === 0) {
           this.unhandledVector ??= intno;
           this.api.emuStop(this.uc);
@@ -1983,6 +1994,20 @@ export class UnicornX86 implements X86Cpu {
     }
   }
 
+  /**
+   * After an exception a hook took: clears the exception in flight, so the next one is reported with
+   * its own vector, not as a double or triple fault (unicorn-exception-latch.ts).
+   */
+  private clearException(): void {
+    if (this.latchAt === null) return;
+    if (!this.latchContext) {
+      const out: unknown[] = [null];
+      if (this.api.contextAlloc(this.uc, out) !== UcErr.OK) return;
+      this.latchContext = out[0];
+    }
+    clearAt(this.api, this.uc, this.latchContext, Number(this.api.contextSize(this.uc)), this.latchAt);
+  }
+
   /** Turns how uc_emu_start ended into a RunResult. The checks' order is the precedence. */
   private classify(err: number, opts: RunOptions, budget: number | undefined): RunResult {
     const pc = this.reg('eip');
@@ -2057,6 +2082,8 @@ export class UnicornX86 implements X86Cpu {
     }
     if (this.initialContext) this.api.contextFree(this.initialContext);
     this.initialContext = null;
+    if (this.latchContext) this.api.contextFree(this.latchContext);
+    this.latchContext = null;
     this.api.close(this.uc);
     this.memory?.release();
     this.uc = null;

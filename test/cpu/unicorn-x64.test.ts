@@ -59,6 +59,13 @@ describe('UnicornX64', () => {
     expect((await disassembleAt(c, CODE))[0]?.text).toBe('mov rax, qword ptr [0x10]');
   });
 
+  it('reports a divide error as vector 0 every time, not as a double fault the second time', () => {
+    const c = load([0x31, 0xc9, 0xf7, 0xf1]); // xor ecx, ecx; div ecx
+    setupNtX64(c, { number: 0 });
+    for (let i = 0; i < 3; i++)
+      expect(c.run({ start: CODE, until: CODE + 0x100 })).toMatchObject({ fault: 'exception', vector: 0 });
+  });
+
   it('calls and returns with the x64 convention: RCX, RDX, R8, R9, stack past the home space, RAX', () => {
     // mov rax, rcx; add rax, rdx; add rax, r8; add rax, r9; add rax, [rsp+0x28]; ret
     const c = load([

@@ -269,6 +269,29 @@ describe('guest faults are data', () => {
     });
     int3.close();
   });
+
+  it('reports each exception with its own vector after earlier ones, not as a double or triple fault', () => {
+    // libunicorn 2.0.1 leaves QEMU's "exception in flight" set when a hook takes an exception: the
+    // next divide error or #GP became #DF (8), and the one after that a triple fault (no report at all).
+    const de = [0x31, 0xc9, 0xf7, 0xf1]; // xor ecx, ecx; div ecx
+    const gp = [0x66, 0xb8, 0x34, 0x12, 0x8e, 0xd8]; // mov ax, 0x1234; mov ds, ax (beyond the GDT)
+    const cpu = cpuWith([...de, ...gp]);
+    const fault = (vector: number, pc: number) => ({ kind: 'fault', fault: 'exception', vector, pc });
+    expect(cpu.run({ start: CODE, until: DONE })).toMatchObject(fault(0, CODE + 2));
+    expect(cpu.run({ start: CODE + 4, until: DONE })).toMatchObject(fault(13, CODE + 8));
+    expect(cpu.run({ start: CODE, until: DONE })).toMatchObject(fault(0, CODE + 2));
+    expect(cpu.run({ start: CODE + 4, until: DONE })).toMatchObject(fault(13, CODE + 8));
+    // The same when a hook takes each exception and the run goes on past it.
+    const vectors: number[] = [];
+    cpu.hookInterrupt((vector) => {
+      vectors.push(vector);
+      cpu.setReg('eip', cpu.reg('eip') + 2); // over `div ecx` (F7 F1) or `mov ds, ax` (8E D8)
+    });
+    cpu.write(CODE + 10, new Uint8Array([...de, ...gp, ...de, ...jmpTo(CODE + 24, DONE)]));
+    expect(cpu.run({ start: CODE + 10, until: DONE })).toEqual({ kind: 'returned', pc: DONE });
+    expect(vectors).toEqual([0, 13, 0]);
+    cpu.close();
+  });
 });
 
 describe('host hooks', () => {
