@@ -31,6 +31,10 @@ LONG NTAPI KeReleaseMutex(KMUTEX *, BOOLEAN);
 ULONGLONG NTAPI KeQueryInterruptTime(void);
 PVOID NTAPI KeGetCurrentThread(void);
 PVOID NTAPI PsGetCurrentThread(void);
+PVOID NTAPI ExGetCurrentResourceThread(void);
+typedef struct { LONG Count; PVOID Owner; ULONG Contention; KEVENT Event; ULONG OldIrql; } FAST_MUTEX;
+void __attribute__((fastcall)) ExAcquireFastMutex(FAST_MUTEX *);
+void __attribute__((fastcall)) ExReleaseFastMutex(FAST_MUTEX *);
 NTSTATUS NTAPI PsCreateSystemThread(HANDLE *, ULONG, PVOID, HANDLE, PVOID, void(NTAPI *)(PVOID), PVOID);
 NTSTATUS NTAPI PsTerminateSystemThread(NTSTATUS);
 NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE, ULONG, PVOID, UCHAR, PVOID *, PVOID);
@@ -200,6 +204,15 @@ static void NTAPI Worker(PVOID context)
     workerStack = esp();
     CHECK(PsGetCurrentThread() != mainThread && KeGetCurrentThread() == PsGetCurrentThread(),
           "the worker is a thread of its own");
+    CHECK(ExGetCurrentResourceThread() == PsGetCurrentThread(),
+          "ExGetCurrentResourceThread names the worker (NT: PsGetCurrentThread)");
+    {
+        static FAST_MUTEX fm = { 1, NULL, 0, { { 0 } }, 0 };
+        ExAcquireFastMutex(&fm);
+        CHECK(fm.Owner == KeGetCurrentThread(), "a fast mutex the worker takes names the worker as its owner");
+        ExReleaseFastMutex(&fm);
+        CHECK(fm.Owner == NULL && fm.Count == 1, "released, the fast mutex has no owner");
+    }
     for (;;) {
         NTSTATUS s = KeWaitForMultipleObjects(2, events, 1 /* WaitAny */, 0, 0, 0, NULL, NULL);
         if (s == 1) {

@@ -4,6 +4,7 @@
 // already held (or a fast mutex already owned) can never succeed, so the run stops there as a hang.
 import type { KernelContext } from '../../context.js';
 import { defineExport, defineShared, type ExportHandler, type HandlerResult } from '../../registry.js';
+import { currentThread } from '../ntoskrnl/ke-dispatcher.js';
 
 export const PASSIVE_LEVEL = 0;
 export const APC_LEVEL = 1;
@@ -47,7 +48,7 @@ function acquireFastMutex(ctx: KernelContext, m: number, raise: boolean, tryOnly
     return undefined;
   }
   ctx.mem.setU32(m + FM.Count, 0);
-  ctx.mem.setPtr(m + FM.Owner, ctx.ob.systemContext().thread.body);
+  ctx.mem.setPtr(m + FM.Owner, currentThread(ctx));
   if (raise) ctx.mem.setU32(m + FM.OldIrql, swapIrql(ctx, APC_LEVEL));
   return tryOnly ? 1 : undefined;
 }

@@ -5,6 +5,7 @@ import type { KernelContext } from '../../context.js';
 import { layoutOf, type StructDescription } from '../../layout.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../../registry.js';
 import { NTSTATUS } from '../status.js';
+import { currentThread } from './ke-dispatcher.js';
 
 const nt = (prototype: string, impl: ExportHandler['impl']) =>
   defineExport({ module: 'ntoskrnl', prototype, impl });
@@ -221,7 +222,8 @@ export const exSyncExports: ExportHandler[] = [
   nt('ULONG ExIsResourceAcquiredSharedLite(PERESOURCE Resource)', (ctx, [r]) =>
     ctx.mem.u16(r! + eresource(ctx).ActiveCount),
   ),
-  nt('ERESOURCE_THREAD ExGetCurrentResourceThread(VOID)', (ctx) => ctx.ob.systemContext().thread.body),
+  // NT: #define ExGetCurrentResourceThread() ((ERESOURCE_THREAD)PsGetCurrentThread())
+  nt('ERESOURCE_THREAD ExGetCurrentResourceThread(VOID)', (ctx) => currentThread(ctx)),
   nt('PVOID ExAllocatePoolWithQuota(POOL_TYPE PoolType, SIZE_T NumberOfBytes)', (ctx, [type, size]) => {
     const p = ctx.pool.allocate(size!, type!, null, 'driver');
     if (p === null) ctx.stop('ExAllocatePoolWithQuota raised STATUS_INSUFFICIENT_RESOURCES');
