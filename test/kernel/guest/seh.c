@@ -125,6 +125,7 @@ static void faults(void)
     CHECK(c.nparams == 2 && c.info0 == 0 && c.info1 == 0x10, "access violation parameters: read, address");
     CHECK(guarded(write_at, 0x20, &c) == 0xC0000005 && c.info0 == 1 && c.info1 == 0x20, "write fault: 1, address");
     CHECK(guarded(divide, 0, &c) == 0xC0000094, "divide error: STATUS_INTEGER_DIVIDE_BY_ZERO");
+    CHECK(guarded(divide, 0, &c) == 0xC0000094, "a second divide error is one too (not a double fault)");
     CHECK(guarded(breakpoint, 0, &c) == 0x80000003, "int3: STATUS_BREAKPOINT");
     CHECK(guarded(invalid, 0, &c) == 0xC000001D, "ud2: STATUS_ILLEGAL_INSTRUCTION");
     CHECK(guarded(read_at, 0x10, &c) && (ULONG)c.address != 0, "exception address is the faulting instruction");
