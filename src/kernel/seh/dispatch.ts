@@ -55,6 +55,8 @@ const MAX_FRAMES = 4096;
 let codePage: Uint8Array | null = null;
 /** Bytes left free below the faulting ESP before the records (NT's trap frame sits there). */
 const RED_ZONE = 0x40;
+/** EFLAGS.TF, the trap flag (single step). */
+export const EFLAGS_TF = 0x100;
 const DISPATCH_AREA = EXCEPTION_RECORD.size + CONTEXT.size + 4;
 const CONTEXT_REGS: [keyof Registers, number][] = [
   ['edi', CONTEXT.Edi],
@@ -86,6 +88,9 @@ export function faultException(run: Extract<RunResult, { kind: 'fault' }>): Exce
     exception: () => {
       const byVector: Record<number, ExceptionSpec> = {
         0: { code: ExceptionCode.INTEGER_DIVIDE_BY_ZERO, flags: 0, address: at },
+        // KiTrap01: STATUS_SINGLE_STEP. A trap: EIP is already the next instruction, and TF stays set in
+        // the CONTEXT (a handler clears it there to stop stepping); deliverFault clears it in the CPU.
+        1: { code: ExceptionCode.SINGLE_STEP, flags: 0, address: at },
         // KiTrap03: STATUS_BREAKPOINT with BREAKPOINT_BREAK (0); no kernel debugger takes it.
         3: { code: ExceptionCode.BREAKPOINT, flags: 0, address: at, parameters: [0] },
         4: { code: ExceptionCode.INTEGER_OVERFLOW, flags: 0, address: at },
@@ -293,6 +298,8 @@ export class ExceptionDispatcher {
       const regs = this.registers();
       regs.eip = run.pc;
       this.raise(e, regs);
+      // The CPU enters a trap gate with TF clear: the dispatcher and handlers are not single-stepped.
+      this.cpu.setReg('eflags', (regs.eflags & ~EFLAGS_TF) >>> 0);
       this.faults.set(this.ctx.mem.u32(this.cpu.reg('esp') + 4), run);
       return true;
     } catch (err) {

@@ -11,7 +11,7 @@ import { KERNEL_STACK } from '../../cpu/x86-setup.js';
 import type { KernelContext } from '../context.js';
 import { GuestAccessError } from '../guest.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../registry.js';
-import { CONTINUE, faultException } from './dispatch.js';
+import { CONTINUE, EFLAGS_TF, faultException } from './dispatch.js';
 import {
   Disposition,
   EXCEPTION_MAXIMUM_PARAMETERS,
@@ -286,6 +286,8 @@ export class X64ExceptionDispatcher {
         i === 1 && run.address64 !== undefined ? run.address64 : BigInt(p >>> 0),
       );
       this.raise({ code: e.code, flags: e.flags, address: regs.rip, parameters }, regs);
+      // The CPU enters the trap with TF clear: the dispatcher and handlers are not single-stepped.
+      this.cpu.setReg('rflags', BigInt((regs.eflags & ~EFLAGS_TF) >>> 0));
       this.faults.set(this.h(this.cpu.reg('rcx')) - AREA.record, run);
       return true;
     } catch (err) {

@@ -104,6 +104,16 @@ static void invalid(ULONG s)
     (void)s;
     __asm__ volatile("ud2");
 }
+/* The trap flag: the CPU traps once the instruction after popfd has run (STATUS_SINGLE_STEP, the next
+ * instruction's address); the dispatcher and handlers run without TF, as behind NT's trap gate. */
+extern char step_after[];
+static void single_step(ULONG s)
+{
+    (void)s;
+    __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\tnop\n"
+                     ".globl _step_after\n_step_after:\n\t"
+                     "pushfl\n\tandl $0xfffffeff, (%%esp)\n\tpopfl" ::: "memory", "cc");
+}
 static void probe_write(ULONG a) { ProbeForWrite((PVOID)a, 8, 4); }
 static void probe_read(ULONG a) { ProbeForRead((PVOID)a, 8, 4); }
 
@@ -128,6 +138,8 @@ static void faults(void)
     CHECK(guarded(divide, 0, &c) == 0xC0000094, "a second divide error is one too (not a double fault)");
     CHECK(guarded(breakpoint, 0, &c) == 0x80000003, "int3: STATUS_BREAKPOINT");
     CHECK(guarded(invalid, 0, &c) == 0xC000001D, "ud2: STATUS_ILLEGAL_INSTRUCTION");
+    CHECK(guarded(single_step, 0, &c) == 0x80000004, "trap flag: STATUS_SINGLE_STEP");
+    CHECK(c.address == (PVOID)step_after, "single step: the address of the instruction after the one that ran");
     CHECK(guarded(read_at, 0x10, &c) && (ULONG)c.address != 0, "exception address is the faulting instruction");
 }
 
@@ -160,6 +172,28 @@ static __attribute__((noinline)) ULONG read_fixed(void)
     ULONG v;
     set_fs0(&r);
     __asm__ volatile("movl $0x10, %%ecx\n\tmovl (%%ecx), %0" : "=r"(v) : : "ecx", "memory");
+    set_fs0(r.Next);
+    return v;
+}
+
+/* Single steps continued: the handler counts each one; the CONTEXT keeps TF set, so stepping goes on
+ * until the handler clears it there. */
+static volatile ULONG steps_seen;
+static int __cdecl step_handler(EXCEPTION_RECORD *rec, REG *frame, CONTEXT *ctx, PVOID dc)
+{
+    (void)frame, (void)dc;
+    if (rec->ExceptionFlags & UNWINDING) return 1;
+    if (rec->ExceptionCode != 0x80000004) return 1;
+    if (++steps_seen == 2) ctx->EFlags &= ~0x100;
+    return 0;
+}
+static __attribute__((noinline)) ULONG step_continue(void)
+{
+    REG r = {fs0(), step_handler};
+    ULONG v = 1;
+    set_fs0(&r);
+    __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\tincl %0\n\tincl %0\n\tincl %0"
+                     : "+r"(v) : : "memory", "cc");
     set_fs0(r.Next);
     return v;
 }
@@ -243,6 +277,8 @@ static void chains(void)
     if (fixed != 0x5EE0 || fixes != 1) DbgPrint("read_fixed: %x after %d fixes\n", fixed, fixes);
     CHECK(fixed == 0x5EE0 && fixes == 1, "continue execution after fixing ECX");
     CHECK(raise_continue() == 42, "RtlRaiseException continued with the handler's EAX");
+    steps_seen = 0;
+    CHECK(step_continue() == 4 && steps_seen == 2, "single steps continued until the handler clears TF");
     CHECK(guarded(inner, 0xC0000321, &c) == 0xC0000321, "continue search reaches the outer handler");
     CHECK(inner_search == 1 && inner_unwind == 1, "inner handler: one search call, one unwind call");
     CHECK((inner_unwind_flags & 2) && !(inner_unwind_flags & 4), "unwind flags: EXCEPTION_UNWINDING, not exit");
