@@ -88,8 +88,9 @@ export function faultException(run: Extract<RunResult, { kind: 'fault' }>): Exce
     exception: () => {
       const byVector: Record<number, ExceptionSpec> = {
         0: { code: ExceptionCode.INTEGER_DIVIDE_BY_ZERO, flags: 0, address: at },
-        // KiTrap01: STATUS_SINGLE_STEP. A trap: EIP is already the next instruction, and TF stays set in
-        // the CONTEXT (a handler clears it there to stop stepping); deliverFault clears it in the CPU.
+        // KiTrap01: STATUS_SINGLE_STEP. A trap: EIP is already the next instruction. KiTrap01 clears TF
+        // in the trap frame first (deliverFault), so the CONTEXT has it clear: a handler that continues
+        // stops stepping unless it sets TF there again.
         1: { code: ExceptionCode.SINGLE_STEP, flags: 0, address: at },
         // KiTrap03: STATUS_BREAKPOINT with BREAKPOINT_BREAK (0); no kernel debugger takes it.
         3: { code: ExceptionCode.BREAKPOINT, flags: 0, address: at, parameters: [0] },
@@ -297,6 +298,7 @@ export class ExceptionDispatcher {
       if (this.head() === CHAIN_END) return false;
       const regs = this.registers();
       regs.eip = run.pc;
+      if (e.code === ExceptionCode.SINGLE_STEP) regs.eflags = (regs.eflags & ~EFLAGS_TF) >>> 0;
       this.raise(e, regs);
       // The CPU enters a trap gate with TF clear: the dispatcher and handlers are not single-stepped.
       this.cpu.setReg('eflags', (regs.eflags & ~EFLAGS_TF) >>> 0);

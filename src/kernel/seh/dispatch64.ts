@@ -282,6 +282,7 @@ export class X64ExceptionDispatcher {
     try {
       const regs = this.registers();
       regs.rip = run.pc64 ?? this.g(run.pc);
+      if (e.code === ExceptionCode.SINGLE_STEP) regs.eflags = (regs.eflags & ~EFLAGS_TF) >>> 0; // KiTrap01
       const parameters = (e.parameters ?? []).map((p, i) =>
         i === 1 && run.address64 !== undefined ? run.address64 : BigInt(p >>> 0),
       );

@@ -105,7 +105,8 @@ static void invalid(ULONG s)
     __asm__ volatile("ud2");
 }
 /* The trap flag: the CPU traps once the instruction after popfd has run (STATUS_SINGLE_STEP, the next
- * instruction's address); the dispatcher and handlers run without TF, as behind NT's trap gate. */
+ * instruction's address); the dispatcher and handlers run without TF, as behind NT's trap gate, and
+ * the longjmp out of the handler leaves it clear. */
 extern char step_after[];
 static void single_step(ULONG s)
 {
@@ -176,15 +177,15 @@ static __attribute__((noinline)) ULONG read_fixed(void)
     return v;
 }
 
-/* Single steps continued: the handler counts each one; the CONTEXT keeps TF set, so stepping goes on
- * until the handler clears it there. */
+/* Single steps continued: KiTrap01 clears TF in the trap frame, so the CONTEXT has it clear and stepping
+ * stops after one step unless the handler sets TF there again; it does so twice. */
 static volatile ULONG steps_seen;
 static int __cdecl step_handler(EXCEPTION_RECORD *rec, REG *frame, CONTEXT *ctx, PVOID dc)
 {
     (void)frame, (void)dc;
     if (rec->ExceptionFlags & UNWINDING) return 1;
-    if (rec->ExceptionCode != 0x80000004) return 1;
-    if (++steps_seen == 2) ctx->EFlags &= ~0x100;
+    if (rec->ExceptionCode != 0x80000004 || (ctx->EFlags & 0x100)) return 1;
+    if (++steps_seen < 3) ctx->EFlags |= 0x100;
     return 0;
 }
 static __attribute__((noinline)) ULONG step_continue(void)
@@ -192,7 +193,7 @@ static __attribute__((noinline)) ULONG step_continue(void)
     REG r = {fs0(), step_handler};
     ULONG v = 1;
     set_fs0(&r);
-    __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\tincl %0\n\tincl %0\n\tincl %0"
+    __asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\tincl %0\n\tincl %0\n\tincl %0\n\tincl %0"
                      : "+r"(v) : : "memory", "cc");
     set_fs0(r.Next);
     return v;
@@ -278,7 +279,7 @@ static void chains(void)
     CHECK(fixed == 0x5EE0 && fixes == 1, "continue execution after fixing ECX");
     CHECK(raise_continue() == 42, "RtlRaiseException continued with the handler's EAX");
     steps_seen = 0;
-    CHECK(step_continue() == 4 && steps_seen == 2, "single steps continued until the handler clears TF");
+    CHECK(step_continue() == 5 && steps_seen == 3, "single steps: TF clear in the CONTEXT, set again twice by the handler");
     CHECK(guarded(inner, 0xC0000321, &c) == 0xC0000321, "continue search reaches the outer handler");
     CHECK(inner_search == 1 && inner_unwind == 1, "inner handler: one search call, one unwind call");
     CHECK((inner_unwind_flags & 2) && !(inner_unwind_flags & 4), "unwind flags: EXCEPTION_UNWINDING, not exit");

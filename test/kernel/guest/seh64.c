@@ -105,15 +105,15 @@ int own_handler(EXCEPTION_RECORD *rec, PVOID frame, CONTEXT *ctx, DISPATCHER_CON
     return 0; /* ExceptionContinueExecution */
 }
 
-/* Single steps (STATUS_SINGLE_STEP after each instruction while TF is set): counted and continued; the
- * second clears TF in the CONTEXT, which stops the stepping. */
+/* Single steps (STATUS_SINGLE_STEP after each instruction while TF is set): KiTrap01 clears TF in the
+ * CONTEXT, so stepping stops after one step unless the handler sets it again; it does so twice. */
 int steps64;
 int step_handler64(EXCEPTION_RECORD *rec, PVOID frame, CONTEXT *ctx, DISPATCHER_CONTEXT *dc)
 {
     (void)frame, (void)dc;
     if (rec->ExceptionFlags & 6) return 1;
-    if (rec->ExceptionCode != 0x80000004) return 1;
-    if (++steps64 == 2) ctx->EFlags &= ~0x100;
+    if (rec->ExceptionCode != 0x80000004 || (ctx->EFlags & 0x100)) return 1;
+    if (++steps64 < 3) ctx->EFlags |= 0x100;
     return 0; /* ExceptionContinueExecution */
 }
 int own_step(void);
@@ -207,10 +207,10 @@ __asm__(
     "own_fault_at: movl (%rcx), %eax\n add $32, %rsp\n pop %rbx\n ret\n"
     " .seh_handler own_handler, @except\n .seh_handlerdata\n .long 0x5e64da7a\n .text\n .seh_endproc\n"
 
-    /* int own_step(void): sets TF, then three `inc eax` from 1 under step_handler64: returns 4 */
+    /* int own_step(void): sets TF, then four `inc eax` from 1 under step_handler64: returns 5 */
     ".globl own_step\n .seh_proc own_step\nown_step:\n"
     "  sub $40, %rsp\n .seh_stackalloc 40\n .seh_endprologue\n"
-    "  mov $1, %eax\n pushfq\n orq $0x100, (%rsp)\n popfq\n inc %eax\n inc %eax\n inc %eax\n"
+    "  mov $1, %eax\n pushfq\n orq $0x100, (%rsp)\n popfq\n inc %eax\n inc %eax\n inc %eax\n inc %eax\n"
     "  add $40, %rsp\n ret\n"
     " .seh_handler step_handler64, @except\n .seh_handlerdata\n .long 0\n .text\n .seh_endproc\n"
 
@@ -334,7 +334,7 @@ LONG DriverEntry(PVOID driver, PVOID path)
     own_skip = 0;
     EXCEPTION_RECORD rec = {0xE0000001, 0, NULL, NULL, 1, {7}};
     CHECK(own_raise(&rec) == 55, "RtlRaiseException continued returns after the call");
-    CHECK(own_step() == 4 && steps64 == 2, "single steps continued until the handler clears TF");
+    CHECK(own_step() == 5 && steps64 == 3, "single steps: TF clear in the CONTEXT, set again twice by the handler");
     CHECK(seen_code == 0xE0000001 && seen_data == 0x5e64da7b, "the own handler saw the raised record");
     /* unwinding restores the nonvolatile registers a callee saved (push, mov, frame register) */
     CHECK(outer_nv(0) == 8, "after a fault: the 8 nonvolatile registers as the __try body left them");
