@@ -22,6 +22,7 @@ import {
   CONTEXT,
   CONTEXT_FULL,
   Disposition,
+  EFLAGS_TF,
   EXCEPTION_MAXIMUM_PARAMETERS,
   EXCEPTION_RECORD,
   ExceptionCode,
@@ -55,8 +56,6 @@ const MAX_FRAMES = 4096;
 let codePage: Uint8Array | null = null;
 /** Bytes left free below the faulting ESP before the records (NT's trap frame sits there). */
 const RED_ZONE = 0x40;
-/** EFLAGS.TF, the trap flag (single step). */
-export const EFLAGS_TF = 0x100;
 const DISPATCH_AREA = EXCEPTION_RECORD.size + CONTEXT.size + 4;
 const CONTEXT_REGS: [keyof Registers, number][] = [
   ['edi', CONTEXT.Edi],

@@ -11,9 +11,10 @@ import { KERNEL_STACK } from '../../cpu/x86-setup.js';
 import type { KernelContext } from '../context.js';
 import { GuestAccessError } from '../guest.js';
 import { defineExport, type ExportHandler, guestCall, type HandlerResult } from '../registry.js';
-import { CONTINUE, EFLAGS_TF, faultException } from './dispatch.js';
+import { CONTINUE, faultException } from './dispatch.js';
 import {
   Disposition,
+  EFLAGS_TF,
   EXCEPTION_MAXIMUM_PARAMETERS,
   ExceptionCode,
   ExceptionFlag,

@@ -67,6 +67,9 @@ export const Disposition = {
   CollidedUnwind: 3,
 } as const;
 
+/** EFLAGS.TF, the trap flag (single step). */
+export const EFLAGS_TF = 0x100;
+
 /** Exception codes raised by the dispatcher and the CPU traps (ntstatus.h). */
 export const ExceptionCode = {
   ACCESS_VIOLATION: 0xc0000005,
