@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set-up for nt351 on Debian: system packages (idempotent), npm packages from package-lock.json, build.
 # Safe to run twice, as root with no stdin. Options: --fixtures also installs the mingw-w64 toolchain
-# that `npm run fixtures` needs (implied when CI=true, because CI checks the committed fixtures rebuild).
+# that `npm run fixtures` needs (implied when CI=true, because CI checks the committed fixtures rebuild);
+# --bench also installs libwine, whose PE DLLs are the larger corpus of `npm run bench` (bench/resolve.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,16 +18,19 @@ packages=(libunicorn2 python3-pefile binutils nsis-common clamav-testfiles libev
   # test/cli/png-decode.test.ts re-encodes PNGs with optipng; render-png.test.ts needs a system font
   optipng fonts-dejavu-core)
 want_fixtures=0
+want_bench=0
 for arg in "$@"; do
   case "$arg" in
     --fixtures) want_fixtures=1 ;;
-    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
-    *) echo "setup.sh: unknown option '$arg' (expected --fixtures)" >&2; exit 2 ;;
+    --bench) want_bench=1 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --fixtures or --bench)" >&2; exit 2 ;;
   esac
 done
 [ "${CI:-}" = "true" ] && want_fixtures=1
 # x86_64 mingw-w64: the AMD64 sample driver (fixtures/bin/samples/amd64).
 [ "$want_fixtures" = 1 ] && packages+=(gcc-mingw-w64-i686 binutils-mingw-w64-i686 gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64)
+[ "$want_bench" = 1 ] && packages+=(libwine)
 
 missing=()
 for p in "${packages[@]}"; do
