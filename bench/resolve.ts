@@ -93,7 +93,9 @@ export function benchResolve(log: (s: string) => void): { lines: string[] } {
       continue;
     }
     if (dirs === LARGE_CORPUS && !existsSync(LARGE_CORPUS.at(-1)!)) {
-      log('resolve: skipped the larger corpus: libwine is not installed (./scripts/setup.sh --bench installs it)');
+      log(
+        'resolve: skipped the larger corpus: libwine is not installed (./scripts/setup.sh --bench installs it)',
+      );
       continue;
     }
     lines.push(...benchCorpus(log, label, [...dirs], target, before));
