@@ -75,6 +75,16 @@ function event(e: KernelEvent): string {
   }
 }
 
+/** x86 exception mnemonics by vector, '-' for the reserved ones (Intel SDM vol. 3A, table 6-1). */
+const VECTORS = '#DE #DB NMI #BP #OF #BR #UD #NM #DF - #TS #NP #SS #GP #PF - #MF #AC #MC #XM'.split(' ');
+
+/** What faulted: the kind, then the access ("unmapped read") or the exception ("exception #GP (vector 13)"). */
+function faultKind(o: Extract<CallOutcome, { kind: 'fault' }>): string {
+  if (o.vector === undefined) return o.access ? `${o.fault} ${o.access}` : o.fault;
+  const name = VECTORS[o.vector];
+  return `${o.fault} ${name && name !== '-' ? `${name} ` : ''}(vector ${o.vector})`;
+}
+
 /**
  * A fault's registers: x86's on one line; AMD64's 64-bit ones (the JSON's registers64, at the guest's
  * addresses) four to a line, with the guest's fault address and pc when they are given.
@@ -123,7 +133,7 @@ export function renderRunDriver(r: RunDriverReport): string {
       o.kind === 'returned'
         ? `-> ${c.status ?? hex(o.eax)}${c.statusName && c.statusName !== c.status ? ` ${c.statusName}` : ''}${c.irpStatus ? `, IRP IoStatus ${c.irpStatus} information ${c.irpInformation}` : ''}`
         : o.kind === 'fault'
-          ? `FAULT: ${o.fault} ${o.access ?? ''} at ${hex(o.address)}, pc ${hex(o.pc)}: ${o.instruction ?? '(unreadable)'}${o.pool ? ` (pool block ${hex(o.pool.block)}${o.pool.freed ? ', FREED: use after free' : ''})` : ''}`
+          ? `FAULT: ${faultKind(o)} at ${hex(o.address)}, pc ${hex(o.pc)}: ${o.instruction ?? '(unreadable)'}${o.pool ? ` (pool block ${hex(o.pool.block)}${o.pool.freed ? ', FREED: use after free' : ''})` : ''}`
           : o.kind === 'budget'
             ? `BUDGET: ${o.which} budget exhausted at pc ${hex(o.pc)}`
             : o.kind === 'stopped'

@@ -59,6 +59,7 @@ export async function describe(
         access: run.access,
         address: run.address,
         pc: run.pc,
+        ...(run.vector !== undefined ? { vector: run.vector } : {}),
         instruction,
         ...faultRegisters(run, cpu),
         pool: block ? { block: block.address, size: block.size, tag: block.tag, freed: block.freed } : null,

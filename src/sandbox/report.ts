@@ -36,6 +36,8 @@ export type CallOutcome =
       access: string | null;
       address: number;
       pc: number;
+      /** An `exception` fault's vector (0 #DE, 1 #DB, 3 #BP, 13 #GP…): one no handler took or NT has no dispatch for. */
+      vector?: number;
       instruction: string | null;
       /** x86: the general registers (AMD64: empty, see registers64). */
       registers: Partial<Record<X86Reg, number>>;
