@@ -6,6 +6,7 @@
 // finds its offset in a saved context once per library (raising divide errors on a scratch engine and
 // comparing contexts), then clears it in a live engine through a context save, a patch and a restore.
 import koffi from 'koffi';
+import { UC_ARCH_X86, UC_HOOK_INTR, UC_MODE_32, UcX86Reg } from './unicorn-abi.js';
 
 /** The libunicorn calls this module uses (a subset of unicorn.ts's binding). */
 export interface LatchApi {
@@ -27,11 +28,6 @@ export interface LatchApi {
 /** Exceptions that set old_exception (QEMU's check_exception): #DE, #DF, #TS, #NP, #SS, #GP, #PF. */
 export const LATCHING_VECTORS: ReadonlySet<number> = new Set([0, 8, 10, 11, 12, 13, 14]);
 
-const UC_ARCH_X86 = 4;
-const UC_MODE_32 = 1 << 2;
-const UC_HOOK_INTR = 1 << 0;
-const UC_X86_REG_EIP = 26;
-const UC_X86_REG_ESP = 30;
 const CODE = 0x100000;
 const DIVIDE_BY_ZERO = [0x31, 0xc9, 0xf7, 0xf1, 0xf4]; // xor ecx, ecx; div ecx; hlt
 
@@ -67,8 +63,8 @@ export function latchOffset(library: string, api: LatchApi, intrProto: koffi.IKo
     };
     const divide = () => {
       vector = -1;
-      reg(UC_X86_REG_EIP, CODE);
-      reg(UC_X86_REG_ESP, CODE + 0x800);
+      reg(UcX86Reg.eip, CODE);
+      reg(UcX86Reg.esp, CODE + 0x800);
       api.emuStart(uc, CODE, CODE + 0xf00, 0, 16);
       return vector;
     };
