@@ -20,6 +20,10 @@ const emuStop = lib.func('int uc_emu_stop(void *uc)');
 const ctl = lib.func('int uc_ctl(void *uc, int control, ...)');
 const hookAdd = lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *cb, void *user, ...)');
 const Intr = koffi.proto('void ProbeIntr(void *uc, uint32_t intno, void *user)');
+const contextAlloc = lib.func('int uc_context_alloc(void *uc, _Out_ void **context)');
+const contextSave = lib.func('int uc_context_save(void *uc, void *context)');
+const contextSize = lib.func('size_t uc_context_size(void *uc)');
+const contextFree = lib.func('int uc_context_free(void *context)');
 
 // unicorn.h / x86.h values
 const REG = { eax: 19, eip: 26, esp: 30, cr0: 50, cr2: 52, cr3: 53, cr4: 54, msr: 248 };
@@ -39,6 +43,8 @@ interface Engine {
   run(code: number[] | ((at: number) => number[]), at?: number): string;
   pte(page: number, bits: bigint, frame?: number): void;
   read32(address: number): number;
+  /** The CPU state (uc_context_save) when the hook last took a page fault, as int32s. */
+  faultContext: Int32Array | null;
   done(): void;
 }
 
@@ -71,8 +77,16 @@ function engine(): Engine {
   q(0x2000 + 0x1000 * (WINDOW >>> 30) + 8 * ((WINDOW >>> 21) & 511), 0x6000n | PTE.P | PTE.RW | PTE.US);
   const log: string[] = [];
   let next = WINDOW; // each run's code goes to fresh bytes: uc_mem_write did not drop stale translations
+  const ctx: unknown[] = [null];
+  contextAlloc(uc, ctx);
+  const size = Number(contextSize(uc));
+  let faultContext: Int32Array | null = null;
   const cb = koffi.register((_uc: unknown, intno: number) => {
     log.push(`vector ${intno} at eip ${r(REG.eip).toString(16)}, cr2 ${r(REG.cr2).toString(16)}`);
+    if (intno === 14) {
+      contextSave(uc, ctx[0]);
+      faultContext = new Int32Array(koffi.view(ctx[0], size).slice(0));
+    }
     emuStop(uc);
   }, koffi.pointer(Intr));
   hookAdd(uc, [0], 1, cb, null, 'uint64_t', 1, 'uint64_t', 0);
@@ -106,7 +120,11 @@ function engine(): Engine {
       memRead(uc, address, b, 4);
       return b.readUInt32LE();
     },
+    get faultContext() {
+      return faultContext;
+    },
     done() {
+      contextFree(ctx[0]);
       close(uc);
       koffi.unregister(cb);
     },
@@ -166,7 +184,34 @@ const probes: [string, (e: Engine) => string][] = [
       return `${e.run([0xb8, 2, 0, 0, 0, 0xf4], WINDOW + 0x100)} (eax 2: translation dropped)`;
     },
   ],
+  ['the #PF error code in the saved context', errorCodeProbe],
 ];
+
+/**
+ * Four page faults in four engines (read, write and fetch of an absent page; a write to a read-only
+ * one) and the int32 of the saved context that holds their error codes: 0, 2, 0x10 and 3 (P, W/R, I/D).
+ */
+function errorCodeProbe(): string {
+  const absent = WINDOW + 0x1000;
+  const cases: [string, number, (e: Engine) => void][] = [
+    ['read', 0, (e) => e.run([0xa1, ...le(absent), 0xf4])],
+    ['write', 2, (e) => e.run([0xa3, ...le(absent), 0xf4])],
+    ['fetch', 0x10, (e) => e.run((at) => jmp(at, absent + 0x100))],
+    ['write to read-only', 3, (e) => e.run([0xa3, ...le(WINDOW + 0x800), 0xf4])],
+  ];
+  const seen = cases.map(([, , fault]) => {
+    const e = engine();
+    fault(e);
+    const c = e.faultContext;
+    e.done();
+    return c;
+  });
+  if (seen.some((c) => c === null)) return 'a case raised no page fault';
+  const offsets: number[] = [];
+  for (let i = 0; i < seen[0]!.length; i++)
+    if (cases.every(([, code], k) => seen[k]![i] === code)) offsets.push(i * 4);
+  return `${offsets.length === 1 ? 'one' : offsets.length} int32 of the context matches (offset ${offsets.join(', ')}): ${cases.map(([n, c]) => `${n} ${c}`).join(', ')}`;
+}
 
 for (const [name, probe] of probes) {
   const e = engine();
