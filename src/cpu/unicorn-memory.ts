@@ -14,8 +14,12 @@
 // block's pages (later fixed as `block = mr->ram_block`; not reproduced with Debian's 2.0.1 build). This
 // module splits regions itself instead, as split_region does (unmap whole, map the pieces over the same
 // host pages), so its table and libunicorn's map stay in step whatever the build does.
+// Regions in the image range take their pages from the image arena (unicorn-arena.ts), which keeps
+// libunicorn's lookups of translated code short; this module keeps the arena's pages from being
+// writable and executable at once and drops their translations where QEMU no longer would.
 import koffi from 'koffi';
-import { UC_CTL_TB_REMOVE_CACHE_WRITE, UC_PROT_EXEC, UcErr } from './unicorn-abi.js';
+import { UC_CTL_TB_REMOVE_CACHE_WRITE, UC_PROT_EXEC, UC_PROT_WRITE, UcErr } from './unicorn-abi.js';
+import { type ArenaNative, ImageArena } from './unicorn-arena.js';
 
 /** The libunicorn calls this module takes over or needs (a subset of unicorn.ts's binding). */
 export interface MemoryApi {
@@ -27,11 +31,7 @@ export interface MemoryApi {
   ctl: (uc: unknown, control: number, ...rest: unknown[]) => number;
 }
 
-interface Native {
-  mapPtr: (uc: unknown, address: number, size: number, perms: number, ptr: bigint) => number;
-  mmap: (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown;
-  munmap: (addr: unknown, length: number) => number;
-}
+type Native = ArenaNative;
 const natives = new Map<string, Native | null>();
 
 /** Binds uc_mem_map_ptr and libc's mmap/munmap once per library; null when either is missing. */
@@ -47,6 +47,7 @@ function bindNative(library: string): Native | null {
       ),
       mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)'),
       munmap: libc.func('int munmap(void *addr, size_t length)'),
+      madvise: libc.func('int madvise(uintptr_t addr, size_t length, int advice)'),
     };
   } catch {
     n = null;
@@ -69,7 +70,12 @@ interface Block {
   view: DataView;
   /** Bytes of the block still mapped in the engine. */
   live: number;
+  /** Pages of the image arena (not this block's own mapping: never unmapped on its own). */
+  arena: boolean;
 }
+
+const writableCode = (perms: number) =>
+  (perms & (UC_PROT_WRITE | UC_PROT_EXEC)) === (UC_PROT_WRITE | UC_PROT_EXEC);
 
 /** One libunicorn region as this module mapped it: [address, end) over `block` from `offset`. */
 interface Region {
@@ -107,6 +113,8 @@ export class HostMemory {
   private last: Region | null = null;
   /** A region was mapped by libunicorn itself (mmap failed): the table no longer mirrors its map. */
   private unmirrored = false;
+  /** The image arena, made at the first map into its window; null when it could not be made. */
+  private arena: ImageArena | null | undefined;
 
   private constructor(
     private readonly raw: MemoryApi,
@@ -229,6 +237,10 @@ export class HostMemory {
   }
 
   private map(uc: unknown, address: number, size: number, perms: number): number {
+    if (size > 0 && !writableCode(perms) && ImageArena.holds(address, size)) {
+      if (this.arena === undefined) this.arena = ImageArena.create(this.native, uc);
+      if (this.arena) return this.mapInArena(uc, this.arena, address, size, perms);
+    }
     // Anonymous pages come zero-filled and are committed only when touched, as uc_mem_map's are.
     const pointer = size > 0 ? this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0) : null;
     const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
@@ -245,6 +257,7 @@ export class HostMemory {
       bytes: new Uint8Array(buffer),
       view: new DataView(buffer),
       live: size,
+      arena: false,
     };
     const err = this.native.mapPtr(uc, address, size, perms, at);
     if (err !== UcErr.OK) {
@@ -254,6 +267,73 @@ export class HostMemory {
     this.insert({ address, end: address + size, perms, block, offset: 0 });
     if (perms & UC_PROT_EXEC) this.markExec(address, size);
     return UcErr.OK;
+  }
+
+  /**
+   * Maps [address, address + size) over its arena pages (zeros: unmap gives them back). Translations
+   * of an earlier mapping there are keyed by the arena's RAM offsets, so unmapping may have left them:
+   * they go now, or when the page next becomes executable.
+   */
+  private mapInArena(uc: unknown, arena: ImageArena, address: number, size: number, perms: number): number {
+    const host = arena.host(address);
+    const err = this.native.mapPtr(uc, address, size, perms, host);
+    if (err !== UcErr.OK) return err;
+    const bytes = arena.view(address, size);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+    this.insert({
+      address,
+      end: address + size,
+      perms,
+      block: { pointer: null, address: host, size, bytes, view, live: size, arena: true },
+      offset: 0,
+    });
+    this.mayHoldStaleCode(uc, address, size, perms, true);
+    if (perms & UC_PROT_EXEC) this.markExec(address, size);
+    return UcErr.OK;
+  }
+
+  /**
+   * For arena pages given `perms` (fresh: just mapped): QEMU does not see guest stores into their
+   * translations (unicorn-arena.ts), so a page that was ever executable and may have changed since
+   * (writable now, or mapped again) has its translations dropped before it next runs.
+   */
+  private mayHoldStaleCode(uc: unknown, address: number, size: number, perms: number, fresh: boolean): void {
+    if (this.everExec.size === 0 || !(fresh || perms & UC_PROT_WRITE)) return;
+    for (let p = Math.floor(address / 0x1000); p * 0x1000 < address + size; p++) {
+      if (!this.everExec.has(p)) continue;
+      if (perms & UC_PROT_EXEC) this.drop(uc, p * 0x1000, 0x1000);
+      else this.dirtyCode.add(p);
+    }
+  }
+
+  /**
+   * Moves region `i` from the arena to pages of its own, keeping its bytes, before it becomes writable
+   * and executable (see unicorn-arena.ts). Unmapping drops its translations where it is executable.
+   */
+  private leaveArena(uc: unknown, i: number): void {
+    const r = this.regions[i]!;
+    const size = r.end - r.address;
+    const pointer = this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+    const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
+    if (at === MAP_FAILED || at === 0n) throw new Error(`mmap of ${size} bytes failed`);
+    const buffer = koffi.view(pointer, size);
+    const block: Block = {
+      pointer,
+      address: at,
+      size,
+      bytes: new Uint8Array(buffer),
+      view: new DataView(buffer),
+      live: size,
+      arena: false,
+    };
+    block.bytes.set(r.block.bytes.subarray(r.offset, r.offset + size));
+    let err = this.raw.memUnmap(uc, r.address, size);
+    if (err === UcErr.OK) err = this.native.mapPtr(uc, r.address, size, r.perms, at);
+    if (err !== UcErr.OK)
+      throw new Error(`moving 0x${r.address.toString(16)} out of the image arena: uc_err ${err}`);
+    this.arena!.clear(r.address, size);
+    this.regions[i] = { ...r, block, offset: 0 };
+    this.last = null;
   }
 
   private insert(r: Region): void {
@@ -311,6 +391,10 @@ export class HostMemory {
     let to = from;
     while (to < this.regions.length && this.regions[to]!.address < address + size) to++;
     for (const r of this.regions.splice(from, to - from)) {
+      if (r.block.arena) {
+        this.arena!.clear(r.address, r.end - r.address);
+        continue;
+      }
       r.block.live -= r.end - r.address;
       if (r.block.live === 0) this.native.munmap(r.block.pointer, r.block.size);
     }
@@ -320,6 +404,13 @@ export class HostMemory {
 
   private protect(uc: unknown, address: number, size: number, perms: number): number {
     if (!this.splitAround(uc, address, size)) return this.raw.memProtect(uc, address, size, perms);
+    if (this.arena)
+      for (let i = this.from(address); i < this.regions.length; i++) {
+        const r = this.regions[i]!;
+        if (r.address >= address + size) break;
+        if (r.block.arena && writableCode(perms)) this.leaveArena(uc, i);
+        else if (r.block.arena) this.mayHoldStaleCode(uc, r.address, r.end - r.address, perms, false);
+      }
     const err = this.raw.memProtect(uc, address, size, perms);
     if (err !== UcErr.OK) return err;
     for (let i = this.from(address); i < this.regions.length; i++) {
@@ -410,9 +501,11 @@ export class HostMemory {
 
   /** Returns the host pages; call after uc_close (libunicorn no longer points into them). */
   release(): void {
-    const blocks = new Set(this.regions.map((r) => r.block));
+    const blocks = new Set(this.regions.filter((r) => !r.block.arena).map((r) => r.block));
     this.regions = [];
     this.last = null;
     for (const b of blocks) this.native.munmap(b.pointer, b.size);
+    this.arena?.release();
+    this.arena = undefined;
   }
 }

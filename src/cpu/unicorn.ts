@@ -20,6 +20,7 @@
 import koffi from 'koffi';
 import { GuestMemoryLimitError } from './engine.js';
 import { monotonicMs } from './monotonic.js';
+import { INDEX_REGION_AT } from './unicorn-arena.js';
 import { clearAt, LATCHING_VECTORS, latchOffset } from './unicorn-exception-latch.js';
 import { type DirectRange, HostMemory } from './unicorn-memory.js';
 import { GUARD_CONTEXT, hazardInstructionAt, hazardStarts } from './x86-code-guard.js';
@@ -1510,7 +1511,7 @@ export class UnicornX86 implements X86Cpu {
     const raw = new Uint8Array(koffi.decode(out[0], 'uint8_t', n * UC_MEM_REGION.size) as number[]);
     this.api.free(out[0]);
     const v = new DataView(raw.buffer);
-    return Array.from({ length: n }, (_, i) => {
+    const all = Array.from({ length: n }, (_, i) => {
       const o = i * UC_MEM_REGION.size;
       const perms = v.getUint32(o + UC_MEM_REGION.perms, true);
       return {
@@ -1523,6 +1524,8 @@ export class UnicornX86 implements X86Cpu {
         },
       };
     });
+    // The image arena's index region lies beyond what a 32-bit guest addresses (unicorn-arena.ts).
+    return this.memory ? all.filter((r) => r.begin < INDEX_REGION_AT) : all;
   }
 
   map(address: number, size: number, perm: Perm): void {
