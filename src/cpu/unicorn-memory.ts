@@ -241,27 +241,15 @@ export class HostMemory {
       if (this.arena === undefined) this.arena = ImageArena.create(this.native, uc);
       if (this.arena) return this.mapInArena(uc, this.arena, address, size, perms);
     }
-    // Anonymous pages come zero-filled and are committed only when touched, as uc_mem_map's are.
-    const pointer = size > 0 ? this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0) : null;
-    const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
-    if (at === MAP_FAILED || at === 0n) {
+    const block = size > 0 ? this.ownPages(size) : null;
+    if (!block) {
       const err = this.raw.memMap(uc, address, size, perms); // its own error
       if (err === UcErr.OK) this.unmirrored = true;
       return err;
     }
-    const buffer = koffi.view(pointer, size);
-    const block: Block = {
-      pointer,
-      address: at,
-      size,
-      bytes: new Uint8Array(buffer),
-      view: new DataView(buffer),
-      live: size,
-      arena: false,
-    };
-    const err = this.native.mapPtr(uc, address, size, perms, at);
+    const err = this.native.mapPtr(uc, address, size, perms, block.address);
     if (err !== UcErr.OK) {
-      this.native.munmap(pointer, size);
+      this.native.munmap(block.pointer, size);
       return err;
     }
     this.insert({ address, end: address + size, perms, block, offset: 0 });
@@ -313,27 +301,29 @@ export class HostMemory {
   private leaveArena(uc: unknown, i: number): void {
     const r = this.regions[i]!;
     const size = r.end - r.address;
-    const pointer = this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-    const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
-    if (at === MAP_FAILED || at === 0n) throw new Error(`mmap of ${size} bytes failed`);
-    const buffer = koffi.view(pointer, size);
-    const block: Block = {
-      pointer,
-      address: at,
-      size,
-      bytes: new Uint8Array(buffer),
-      view: new DataView(buffer),
-      live: size,
-      arena: false,
-    };
+    const block = this.ownPages(size);
+    if (!block) throw new Error(`mmap of ${size} bytes failed`);
     block.bytes.set(r.block.bytes.subarray(r.offset, r.offset + size));
     let err = this.raw.memUnmap(uc, r.address, size);
-    if (err === UcErr.OK) err = this.native.mapPtr(uc, r.address, size, r.perms, at);
+    if (err === UcErr.OK) err = this.native.mapPtr(uc, r.address, size, r.perms, block.address);
     if (err !== UcErr.OK)
       throw new Error(`moving 0x${r.address.toString(16)} out of the image arena: uc_err ${err}`);
     this.arena!.clear(r.address, size);
     this.regions[i] = { ...r, block, offset: 0 };
     this.last = null;
+  }
+
+  /**
+   * A block of new host pages, zero-filled and committed only when touched (as uc_mem_map's are);
+   * null when mmap fails.
+   */
+  private ownPages(size: number): Block | null {
+    const pointer = this.native.mmap(null, size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+    const at = pointer === null ? MAP_FAILED : koffi.address(pointer);
+    if (at === MAP_FAILED || at === 0n) return null;
+    const buffer = koffi.view(pointer, size);
+    const bytes = new Uint8Array(buffer);
+    return { pointer, address: at, size, bytes, view: new DataView(buffer), live: size, arena: false };
   }
 
   private insert(r: Region): void {
