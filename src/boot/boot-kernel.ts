@@ -9,6 +9,7 @@ import {
   bugcheckName,
   DEFAULT_TRACE_LIMIT,
   EmulatedKernel,
+  fatalTrap,
   faultException,
   HandlerRegistry,
   stopScreenLines,
@@ -125,6 +126,14 @@ export class BootKernel {
       return null;
     }
     if (run.kind === 'returned') return eax;
+    const trap = run.kind === 'fault' ? fatalTrap(run) : null;
+    if (trap !== null) {
+      // A trap NT does not raise as an exception in kernel mode (a #GP, #NP, #SS…): the system stops
+      // with UNEXPECTED_KERNEL_MODE_TRAP and the trap number.
+      this.stopWith(0x7f, [trap, 0, 0, 0], this.moduleAt(run.pc), null);
+      this.faultPc = run.pc;
+      return null;
+    }
     if (run.kind === 'fault') {
       // An exception in kernel-mode code no handler on the FS:[0] chain took (src/kernel/seh/):
       // KMODE_EXCEPTION_NOT_HANDLED with the exception's code, address and first two parameters, as

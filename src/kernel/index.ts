@@ -17,7 +17,7 @@ export * from './objects.js';
 export * from './pnp.js';
 export * from './registry.js';
 export * from './scm.js';
-export { type ExceptionSpec, faultException } from './seh/dispatch.js';
+export { type ExceptionSpec, fatalTrap, faultException } from './seh/dispatch.js';
 export * from './synthetic.js';
 export * from './system-log.js';
 export * from './trace.js';

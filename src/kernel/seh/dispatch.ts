@@ -104,6 +104,22 @@ export function faultException(run: Extract<RunResult, { kind: 'fault' }>): Exce
 }
 
 /**
+ * The trap number NT stops the system on when a CPU fault of this vector hits kernel-mode code, or
+ * null: KiTrap08 (double fault), KiTrap09 (coprocessor segment overrun), KiTrap0A (invalid TSS),
+ * KiTrap0B (segment not present), KiTrap0C (stack fault) and KiTrap0D (general protection) go to
+ * KiSystemFatalException, which is KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, trap, 0, 0, 0); no
+ * handler on the FS:[0] chain is asked (trap.asm's "if previous mode = Kernel, the system will be
+ * terminated"; their fix-ups of NT's own trap-exit code, pop of a segment register and iret, cannot
+ * apply to driver code).
+ */
+export function fatalTrap(run: Extract<RunResult, { kind: 'fault' }>): number | null {
+  return run.fault === 'exception' && run.vector !== undefined && FATAL_TRAPS.has(run.vector)
+    ? run.vector
+    : null;
+}
+const FATAL_TRAPS: ReadonlySet<number> = new Set([8, 9, 10, 11, 12, 13]);
+
+/**
  * The dispatcher of one emulated kernel (x86 only). `install` maps its code page and host routine;
  * handlers raise through `raise`, the kernel delivers CPU faults through `deliverFault`.
  */
