@@ -95,6 +95,7 @@ export class BootContext {
   /** Adds a step to the report's timeline. */
   note(step: string, detail: string): void {
     this.report.timeline.push({ step, detail });
+    this.opts.onProgress?.(step, detail);
   }
 
   /** The load order of the configuration (ServiceGroupOrder and GroupOrderList). */

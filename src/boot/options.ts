@@ -24,6 +24,8 @@ export function checkBootOptions(opts: BootOptions): void {
   if (problem !== null) throw new BootOptionsError(problem);
   if (opts.profile !== undefined && typeof opts.profile !== 'string')
     throw new BootOptionsError(`profile expects a machine profile name, got ${String(opts.profile)}`);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function')
+    throw new BootOptionsError(`onProgress expects a function, got ${typeof opts.onProgress}`);
   if (opts.trace !== undefined && opts.trace !== 'block' && opts.trace !== 'insn')
     throw new BootOptionsError(`trace expects 'block' or 'insn', got ${String(opts.trace)}`);
 }

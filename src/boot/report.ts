@@ -20,6 +20,11 @@ export interface BootOptions {
   trace?: TraceUnit;
   /** Most trace entries kept (default 5000). */
   traceLimit?: number;
+  /**
+   * Called with each boot-log entry (`report.timeline`) as the boot adds it, for a progress display;
+   * an exception it throws ends the boot with that exception.
+   */
+  onProgress?: (step: string, detail: string) => void;
 }
 
 export interface BootTraceEntry {

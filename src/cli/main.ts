@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { Command, CommanderError, Option } from 'commander';
 import type { TraceUnit } from '../boot/index.js';
 import { MalformedPeError, PeImage } from '../pe/index.js';
+import { bootProgress } from './boot-progress.js';
 import { BootExit, EXIT_CODE_HELP, ExitCode, exitCodeHelp } from './exit-codes.js';
 import {
   checkOutputDir,
@@ -215,15 +216,23 @@ function program(io: Io, setExit: (code: number) => void): Command {
           if (opts.saveOverlay) await checkOutputDir(opts.saveOverlay, [dir]);
           const set = ImageSet.open(dir, bootEntry === undefined ? {} : { bootEntry });
           for (const w of set.skipped) io.stderr(`nt351: warning: ${w}\n`);
-          const report = await boot(set, {
-            cpus,
-            profile: opts.profile,
-            ...(opts.lastKnownGood ? { lastKnownGood: true } : {}),
-            maxInstructions,
-            maxMillis,
-            trace,
-            traceLimit,
-          });
+          // A progress line on a terminal for a long boot, erased before the report.
+          const progress = !opts.json && io.stderrIsTTY === true ? bootProgress(io.stderr) : null;
+          let report: Awaited<ReturnType<typeof boot>>;
+          try {
+            report = await boot(set, {
+              cpus,
+              profile: opts.profile,
+              ...(opts.lastKnownGood ? { lastKnownGood: true } : {}),
+              maxInstructions,
+              maxMillis,
+              trace,
+              traceLimit,
+              ...(progress ? { onProgress: progress.onProgress } : {}),
+            });
+          } finally {
+            progress?.done();
+          }
           if (opts.saveOverlay) {
             try {
               set.saveOverlay(opts.saveOverlay);

@@ -222,6 +222,7 @@ describe("(9) boot options from the library are checked like the CLI's flags", (
     );
     await expect(boot(set(), { traceLimit: -5 })).rejects.toThrow(BootOptionsError);
     await expect(boot(set(), { trace: 'everything' as never })).rejects.toThrow(BootOptionsError);
+    await expect(boot(set(), { onProgress: 'log' as never })).rejects.toThrow(BootOptionsError);
   });
 });
 
