@@ -455,7 +455,7 @@ export class UnicornX86 implements X86Cpu {
    * context used to clear it after each exception a hook takes; null when not found.
    */
   private readonly latchAt: number | null;
-  private latchContext: unknown = null;
+  private latch: { context: unknown; size: number } | null = null;
   /** Unicorn's count hook is installed and stays so (see the file comment). */
   private counting: boolean;
   /** close() parks the engine for reuse instead of destroying it (default library and counting). */
@@ -2003,12 +2003,12 @@ export class UnicornX86 implements X86Cpu {
    */
   private clearException(): void {
     if (this.latchAt === null) return;
-    if (!this.latchContext) {
+    if (!this.latch) {
       const out: unknown[] = [null];
       if (this.api.contextAlloc(this.uc, out) !== UcErr.OK) return;
-      this.latchContext = out[0];
+      this.latch = { context: out[0], size: Number(this.api.contextSize(this.uc)) };
     }
-    clearAt(this.api, this.uc, this.latchContext, Number(this.api.contextSize(this.uc)), this.latchAt);
+    clearAt(this.api, this.uc, this.latch.context, this.latch.size, this.latchAt);
   }
 
   /** Turns how uc_emu_start ended into a RunResult. The checks' order is the precedence. */
@@ -2085,8 +2085,8 @@ export class UnicornX86 implements X86Cpu {
     }
     if (this.initialContext) this.api.contextFree(this.initialContext);
     this.initialContext = null;
-    if (this.latchContext) this.api.contextFree(this.latchContext);
-    this.latchContext = null;
+    if (this.latch) this.api.contextFree(this.latch.context);
+    this.latch = null;
     this.api.close(this.uc);
     this.memory?.release();
     this.uc = null;
