@@ -4,8 +4,43 @@ import type { GuestMemoryEngine } from '../cpu/engine.js';
 import { AMD64_STRUCTURES, type IoStructures, X86_STRUCTURES } from './objects.js';
 
 /** Decoders made once (a TextDecoder per string cost more than the decode; decode() keeps no state). */
-const LATIN1 = new TextDecoder('latin1');
+const ANSI = new TextDecoder('latin1');
 const UTF16LE = new TextDecoder('utf-16le');
+
+/**
+ * Strings up to this many characters are decoded by a loop: TextDecoder's fixed cost per call is most
+ * of a short decode (a KB boot decodes ~20 names; profiled, issue 19). The loop gives what the decoder
+ * gives, and hands it the string when it does not know how (a surrogate, a byte above 0x7F).
+ */
+const SHORT = 128;
+
+/** `b` (UTF-16LE, even length) as TextDecoder('utf-16le') decodes it: lone surrogates become U+FFFD. */
+function utf16le(b: Uint8Array): string {
+  const n = b.length >>> 1;
+  if (n > SHORT) return UTF16LE.decode(b);
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = b[2 * i]! | (b[2 * i + 1]! << 8);
+    if (c >= 0xd800 && c <= 0xdfff) return UTF16LE.decode(b);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/**
+ * `b` as TextDecoder('latin1') decodes it: bytes above 0x7F go to the decoder, which reads them as
+ * ISO-8859-1 in Node 20 and as Windows-1252 in the Encoding Standard.
+ */
+function ansi(b: Uint8Array): string {
+  if (b.length > SHORT) return ANSI.decode(b);
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c > 0x7f) return ANSI.decode(b);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
 
 /** Longest string nt351 reads from the guest in one piece (bytes). */
 export const MAX_GUEST_STRING = 0x10000;
@@ -128,7 +163,7 @@ export class GuestMemory {
       const chunk = Math.min(0x1000 - (at & 0xfff), max - out.length, want);
       const b = this.bytes(at, chunk, 'string');
       const nul = b.indexOf(0);
-      out += LATIN1.decode(nul < 0 ? b : b.subarray(0, nul));
+      out += ansi(nul < 0 ? b : b.subarray(0, nul));
       if (nul >= 0) break;
       at += chunk;
     }
@@ -152,8 +187,7 @@ export class GuestMemory {
     const length = this.u16(address, 'UNICODE_STRING') & ~1;
     const buffer = this.ptr(address + this.layouts.UNICODE_STRING.Buffer, 'UNICODE_STRING.Buffer');
     if (length === 0) return '';
-    const b = this.bytes(buffer, length, 'UNICODE_STRING.Buffer');
-    return UTF16LE.decode(b);
+    return utf16le(this.bytes(buffer, length, 'UNICODE_STRING.Buffer'));
   }
 
   /** ANSI_STRING/STRING { USHORT Length; USHORT MaximumLength; PCHAR Buffer; }. */
@@ -161,7 +195,7 @@ export class GuestMemory {
     if (address === 0) return null;
     const length = this.u16(address, 'STRING');
     const buffer = this.ptr(address + this.layouts.UNICODE_STRING.Buffer, 'STRING.Buffer');
-    return length === 0 ? '' : LATIN1.decode(this.bytes(buffer, length, 'STRING.Buffer'));
+    return length === 0 ? '' : ansi(this.bytes(buffer, length, 'STRING.Buffer'));
   }
 }
 

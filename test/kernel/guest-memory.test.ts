@@ -65,4 +65,39 @@ describe('GuestMemory', () => {
     expect(mem.ansiString(PAGE + 8)).toBe('abc');
     cpu.close();
   });
+
+  it('decodes strings as TextDecoder does: short or long, ASCII or not, lone surrogates or pairs', () => {
+    const { cpu, mem } = memory();
+    const utf16 = new TextDecoder('utf-16le');
+    const ansi = new TextDecoder('latin1');
+    // Units that take each path of the decoding loop: ASCII, above 0x7F (Windows-1252's 0x80–0x9F
+    // differ from Latin-1), a surrogate pair, and lone high and low surrogates.
+    const units = [0x41, 0x7e, 0x80, 0x9f, 0xe9, 0x20ac, 0xd83d, 0xde00, 0xd800, 0xdc00, 0xffff];
+    let seed = 1;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const length = [0, 1, 2, 127, 128, 129, 300][round % 7]!;
+      const wide = new Uint8Array(2 * length);
+      for (let i = 0; i < length; i++) {
+        const u = units[next(units.length)]!;
+        wide[2 * i] = u & 0xff;
+        wide[2 * i + 1] = u >>> 8;
+      }
+      cpu.write(PAGE + 0x100, wide);
+      mem.setU16(PAGE, wide.length);
+      mem.setPtr(PAGE + 4, PAGE + 0x100);
+      expect(mem.unicodeString(PAGE)).toBe(utf16.decode(wide));
+      const narrow = wide.subarray(0, length).map((b) => b || 1);
+      cpu.write(PAGE + 0x800, narrow);
+      mem.setU16(PAGE + 8, narrow.length);
+      mem.setPtr(PAGE + 12, PAGE + 0x800);
+      expect(mem.ansiString(PAGE + 8)).toBe(ansi.decode(narrow));
+      cpu.write(PAGE + 0xc00, Uint8Array.of(...narrow, 0));
+      expect(mem.cString(PAGE + 0xc00)).toBe(ansi.decode(narrow));
+    }
+    cpu.close();
+  });
 });
