@@ -42,7 +42,8 @@ export function startServices(ctx: BootContext, bk: BootKernel, io: IoManager): 
   });
   report.events = systemLog.events;
   // The EventLog service's file, in the overlay: NT keeps the System log in SysEvent.Evt.
-  ctx.set.write(SYSEVENT_PATH, writeEvtFile(toEvtRecords(systemLog.events)));
+  const records = toEvtRecords(systemLog.events);
+  ctx.set.write(SYSEVENT_PATH, () => writeEvtFile(records));
   report.overlay.push(ctx.set.actualPath(SYSEVENT_PATH)!);
   if (report.outcome !== 'bugcheck')
     report.outcome =

@@ -246,7 +246,7 @@ export function toEvtRecords(events: readonly SystemEvent[]): EvtRecord[] {
     eventCategory: e.category ?? 0,
     source: e.source,
     computer: e.computer,
-    strings: e.strings,
+    strings: [...e.strings],
     ...(e.data ? { data: Uint8Array.from(e.data.match(/../g)!.map((h) => Number.parseInt(h, 16))) } : {}),
   }));
 }

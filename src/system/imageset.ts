@@ -74,6 +74,8 @@ interface Entry {
   path: string;
   disk: string | null;
   bytes: Uint8Array | null;
+  /** Makes the bytes when they are first read (see ImageSet.write). */
+  make?: () => Uint8Array;
 }
 
 /** Most paths an image set and its forks remember resolving (see ImageSet.resolved). */
@@ -264,8 +266,15 @@ export class ImageSet {
   /** The file's bytes, or null when the set has no such file. */
   read(winPath: string): Uint8Array | null {
     const e = this.entry(winPath);
-    if (!e) return null;
+    return e ? this.content(e) : null;
+  }
+
+  private content(e: Entry): Uint8Array {
     if (e.bytes) return e.bytes;
+    if (e.make) {
+      e.bytes = e.make();
+      return e.bytes;
+    }
     try {
       e.bytes = readRegularFile(e.disk!, INPUT_LIMITS.image);
     } catch (err) {
@@ -275,11 +284,20 @@ export class ImageSet {
     return e.bytes;
   }
 
-  /** Writes to the overlay (keeps an existing file's spelling, as NTFS/FAT do on overwrite). */
-  write(winPath: string, bytes: Uint8Array): void {
+  /**
+   * Writes to the overlay (keeps an existing file's spelling, as NTFS/FAT do on overwrite). `bytes` may
+   * be a function that makes them, called once, when the file is first read: a boot writes SysEvent.Evt
+   * (64 KiB) every time, and most boots' callers never read it.
+   */
+  write(winPath: string, bytes: Uint8Array | (() => Uint8Array)): void {
     const rel = this.resolve(winPath);
-    const existing = this.entry(winPath);
-    this.overlay.set(rel.toLowerCase(), { path: existing?.path ?? this.spelled(rel), disk: null, bytes });
+    const path = this.entry(winPath)?.path ?? this.spelled(rel);
+    this.overlay.set(
+      rel.toLowerCase(),
+      typeof bytes === 'function'
+        ? { path, disk: null, bytes: null, make: bytes }
+        : { path, disk: null, bytes },
+    );
   }
 
   /** `rel` with its folders spelled as the set spells them (WINNT35\SYSTEM32\CONFIG\x). */
@@ -311,7 +329,10 @@ export class ImageSet {
 
   /** Files written or deleted through the overlay (set-relative path, null for a deletion). */
   changes(): { path: string; bytes: Uint8Array | null }[] {
-    return [...this.overlay.entries()].map(([k, e]) => ({ path: e?.path ?? k, bytes: e?.bytes ?? null }));
+    return [...this.overlay.entries()].map(([k, e]) => ({
+      path: e?.path ?? k,
+      bytes: e ? this.content(e) : null,
+    }));
   }
 
   /**

@@ -147,6 +147,28 @@ describe('the overlay', () => {
     expect(set.saveOverlay(out)).toEqual([join(out, 'WINNT35', 'SYSTEM32', 'DRIVERS', 'SRV.SYS')]);
     expect(files.map(sha)).toEqual(before);
   });
+
+  it('makes a file written as a function once, when it is first read, and forks share it', () => {
+    const set = ImageSet.open(KB);
+    let made = 0;
+    set.write('\\SystemRoot\\System32\\config\\log.evt', () => {
+      made++;
+      return new Uint8Array([4, 5]);
+    });
+    expect(made).toBe(0);
+    expect(set.exists('\\SystemRoot\\System32\\config\\log.evt')).toBe(true);
+    expect(set.actualPath('\\SystemRoot\\System32\\config\\log.evt')).toBe(
+      'WINNT35\\SYSTEM32\\CONFIG\\log.evt',
+    );
+    expect(made).toBe(0);
+    const fork = set.fork();
+    expect(fork.read('\\SystemRoot\\System32\\config\\log.evt')).toEqual(new Uint8Array([4, 5]));
+    expect(set.read('\\SystemRoot\\System32\\config\\log.evt')).toEqual(new Uint8Array([4, 5]));
+    expect(set.changes()).toEqual([
+      { path: 'WINNT35\\SYSTEM32\\CONFIG\\log.evt', bytes: new Uint8Array([4, 5]) },
+    ]);
+    expect(made).toBe(1);
+  });
 });
 
 describe('machine.yaml', () => {
