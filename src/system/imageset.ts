@@ -78,6 +78,15 @@ interface Entry {
   make?: () => Uint8Array;
 }
 
+/** resolve()'s answer for a path: under which system root, the set-relative path, its key in the maps. */
+interface Resolved {
+  root: string;
+  rel: string;
+  key: string;
+  /** `rel` with its folders spelled as the set spells them, once a write needed it. */
+  spelled?: string;
+}
+
 /** Most paths an image set and its forks remember resolving (see ImageSet.resolved). */
 const MAX_RESOLVED = 4096;
 
@@ -98,7 +107,7 @@ export class ImageSet {
    * warm boot resolves the same few dozen paths again, each through regular expressions and a
    * device-name check per part (issue 19: ~5% of a boot with 128 extra drivers). Bounded.
    */
-  private resolved = new Map<string, { root: string; rel: string }>();
+  private resolved = new Map<string, Resolved>();
 
   private constructor(
     /** The folder on disk, or null for a set built in memory. */
@@ -216,12 +225,18 @@ export class ImageSet {
    * root. Rejects `..`, drive letters, UNC and device names (CON, NUL, AUX…).
    */
   resolve(winPath: string): string {
+    return this.lookup(winPath).rel;
+  }
+
+  /** resolve()'s answer for `winPath`, with its key in the file maps. */
+  private lookup(winPath: string): Resolved {
     const known = this.resolved.get(winPath);
-    if (known && known.root === this.manifest.systemRoot) return known.rel;
+    if (known && known.root === this.manifest.systemRoot) return known;
     const rel = this.resolveNew(winPath);
     if (this.resolved.size >= MAX_RESOLVED) this.resolved.clear();
-    this.resolved.set(winPath, { root: this.manifest.systemRoot, rel });
-    return rel;
+    const r = { root: this.manifest.systemRoot, rel, key: rel.toLowerCase() };
+    this.resolved.set(winPath, r);
+    return r;
   }
 
   private resolveNew(winPath: string): string {
@@ -249,7 +264,7 @@ export class ImageSet {
   }
 
   private entry(winPath: string): Entry | null {
-    const key = this.resolve(winPath).toLowerCase();
+    const { key } = this.lookup(winPath);
     if (this.overlay.has(key)) return this.overlay.get(key) ?? null;
     return this.base.get(key) ?? null;
   }
@@ -290,10 +305,12 @@ export class ImageSet {
    * (64 KiB) every time, and most boots' callers never read it.
    */
   write(winPath: string, bytes: Uint8Array | (() => Uint8Array)): void {
-    const rel = this.resolve(winPath);
-    const path = this.entry(winPath)?.path ?? this.spelled(rel);
+    const r = this.lookup(winPath);
+    // A new file's folders as the set spells them, remembered with the path (the folders stay).
+    r.spelled ??= this.spelled(r.rel);
+    const path = this.entry(winPath)?.path ?? r.spelled;
     this.overlay.set(
-      rel.toLowerCase(),
+      r.key,
       typeof bytes === 'function'
         ? { path, disk: null, bytes: null, make: bytes }
         : { path, disk: null, bytes },
@@ -312,7 +329,7 @@ export class ImageSet {
 
   delete(winPath: string): boolean {
     if (!this.exists(winPath)) return false;
-    this.overlay.set(this.resolve(winPath).toLowerCase(), null);
+    this.overlay.set(this.lookup(winPath).key, null);
     return true;
   }
 
