@@ -219,7 +219,7 @@ export class SystemLog {
       ),
       strings,
       eventId: fullEventId(id, m.severity),
-      data: data ? [...data].map((b) => b.toString(16).padStart(2, '0')).join('') : null,
+      data: data ? Buffer.from(data.buffer, data.byteOffset, data.length).toString('hex') : null,
       time: isoSeconds(t),
       timeGenerated: t,
       computer: this.computer,
@@ -247,7 +247,7 @@ export function toEvtRecords(events: readonly SystemEvent[]): EvtRecord[] {
     source: e.source,
     computer: e.computer,
     strings: [...e.strings],
-    ...(e.data ? { data: Uint8Array.from(e.data.match(/../g)!.map((h) => Number.parseInt(h, 16))) } : {}),
+    ...(e.data ? { data: Uint8Array.from(Buffer.from(e.data, 'hex')) } : {}),
   }));
 }
 
