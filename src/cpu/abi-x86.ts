@@ -15,6 +15,8 @@ export function x86CalleeCleanup(
   widths?: readonly (4 | 8)[],
 ): number {
   if (conv === 'cdecl') return 0;
+  // All 4 bytes wide (most routines): no layout to build at each return.
+  if (!widths) return 4 * (conv === 'fastcall' ? Math.max(0, argCount - 2) : argCount);
   return x86Layout({ conv, argCount, widths }).stackBytes;
 }
 
