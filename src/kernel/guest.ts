@@ -14,17 +14,20 @@ const UTF16LE = new TextDecoder('utf-16le');
  */
 const SHORT = 128;
 
+/** Character codes of the string being decoded (one array for all: no garbage per string). */
+const codes: number[] = [];
+
 /** `b` (UTF-16LE, even length) as TextDecoder('utf-16le') decodes it: lone surrogates become U+FFFD. */
 function utf16le(b: Uint8Array): string {
   const n = b.length >>> 1;
   if (n > SHORT) return UTF16LE.decode(b);
-  let s = '';
+  codes.length = n;
   for (let i = 0; i < n; i++) {
     const c = b[2 * i]! | (b[2 * i + 1]! << 8);
     if (c >= 0xd800 && c <= 0xdfff) return UTF16LE.decode(b);
-    s += String.fromCharCode(c);
+    codes[i] = c;
   }
-  return s;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /**
@@ -33,13 +36,13 @@ function utf16le(b: Uint8Array): string {
  */
 function ansi(b: Uint8Array): string {
   if (b.length > SHORT) return ANSI.decode(b);
-  let s = '';
+  codes.length = b.length;
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
     if (c > 0x7f) return ANSI.decode(b);
-    s += String.fromCharCode(c);
+    codes[i] = c;
   }
-  return s;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /** Longest string nt351 reads from the guest in one piece (bytes). */
