@@ -4,13 +4,11 @@ import type { GuestMemoryEngine } from '../cpu/engine.js';
 import { AMD64_STRUCTURES, type IoStructures, X86_STRUCTURES } from './objects.js';
 
 /** Decoders made once (a TextDecoder per string cost more than the decode; decode() keeps no state). */
-const ANSI = new TextDecoder('latin1');
 const UTF16LE = new TextDecoder('utf-16le');
 
 /**
- * Strings up to this many characters are decoded by a loop: TextDecoder's fixed cost per call is most
- * of a short decode (a KB boot decodes ~20 names; profiled, issue 19). The loop gives what the decoder
- * gives, and hands it the string when it does not know how (a surrogate, a byte above 0x7F).
+ * Strings up to this many characters are decoded by a loop: a decoder's fixed cost per call is most
+ * of a short decode (a KB boot decodes ~20 names; profiled, issue 19).
  */
 const SHORT = 128;
 
@@ -31,17 +29,14 @@ function utf16le(b: Uint8Array): string {
 }
 
 /**
- * `b` as TextDecoder('latin1') decodes it: bytes above 0x7F go to the decoder, which reads them as
- * ISO-8859-1 in Node 20 and as Windows-1252 in the Encoding Standard.
+ * `b` as ISO-8859-1 (byte n is U+00nn) on every Node: TextDecoder('latin1') reads 0x80–0x9F as
+ * Windows-1252 on some versions and not on others (nodejs/node#60888). Model: NT converts with the
+ * system's ANSI code page; nt351 shows the bytes as they are.
  */
 function ansi(b: Uint8Array): string {
-  if (b.length > SHORT) return ANSI.decode(b);
+  if (b.length > SHORT) return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
   codes.length = b.length;
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if (c > 0x7f) return ANSI.decode(b);
-    codes[i] = c;
-  }
+  for (let i = 0; i < b.length; i++) codes[i] = b[i]!;
   return String.fromCharCode.apply(null, codes);
 }
 

@@ -4,9 +4,8 @@
 import { MalformedPeError } from './errors.js';
 import type { FileOffset } from './types.js';
 
-const latin1Decoder = new TextDecoder('latin1');
 const utf16 = new TextDecoder('utf-16le');
-/** Longest text `latin1` builds without the decoder, and the array of codes it reuses. */
+/** Longest text `latin1` builds by a loop, and the array of codes it reuses. */
 const SHORT_TEXT = 1024;
 const codes: number[] = [];
 
@@ -103,12 +102,15 @@ export class ByteReader {
     return -1;
   }
 
-  /** The bytes [start, end) (a range inside the file) as 8-bit text. */
+  /**
+   * The bytes [start, end) (a range inside the file) as ISO-8859-1 text (byte n is U+00nn) on every
+   * Node: TextDecoder('latin1') reads 0x80–0x9F as Windows-1252 on some versions (nodejs/node#60888).
+   */
   latin1(start: number, end: number): string {
     if (end <= start) return '';
     const i = this.window(start, end - start);
     const n = end - start;
-    if (n > SHORT_TEXT) return latin1Decoder.decode(this.buf.subarray(i, i + n));
+    if (n > SHORT_TEXT) return Buffer.from(this.buf.buffer, this.buf.byteOffset + i, n).toString('latin1');
     // Symbol names are short: String.fromCharCode over a reused array of codes beats a TextDecoder
     // call (and a view) per name.
     const b = this.buf;

@@ -3,21 +3,24 @@
 // work budget proportional to the file's size, so hostile lists and shared cells cannot make it loop.
 import { MalformedHiveError } from './errors.js';
 
-const latin1 = new TextDecoder('latin1');
-const utf16 = new TextDecoder('utf-16le');
-
-/** Names are short: a plain loop beats TextDecoder's per-call cost there (profiled: 10x on a walk). */
+/** Names are short: a plain loop beats a decoder's per-call cost there (profiled: 10x on a walk). */
 const SHORT = 128;
 
+/**
+ * 8-bit text as ISO-8859-1 (byte n is U+00nn), what a compressed name holds (the low bytes of its
+ * UTF-16 code units), on every Node: TextDecoder('latin1') decodes 0x80–0x9F as Windows-1252 on some
+ * versions and not on others (nodejs/node#60888), Buffer's 'latin1' never does.
+ */
 function decodeLatin1(b: Uint8Array): string {
-  if (b.length > SHORT) return latin1.decode(b);
+  if (b.length > SHORT) return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
   return s;
 }
 
+/** UTF-16LE code units as they are, a lone surrogate included, short or long (as Buffer's 'utf16le' keeps them). */
 function decodeUtf16Exact(b: Uint8Array): string {
-  if (b.length > 2 * SHORT) return utf16.decode(b);
+  if (b.length > 2 * SHORT) return Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf16le');
   let s = '';
   for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode(b[i]! | (b[i + 1]! << 8));
   return s;
