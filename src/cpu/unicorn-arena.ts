@@ -26,6 +26,8 @@ export interface ArenaNative {
   mmap: (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown;
   munmap: (addr: unknown, length: number) => number;
   madvise: (addr: bigint, length: number, advice: number) => number;
+  /** libc's memset declared to take an address: with 0 bytes it returns it, as the pointer koffi.view takes. */
+  memset: (addr: bigint, value: number, length: number) => unknown;
 }
 
 const PROT_RW = 3;
@@ -40,7 +42,6 @@ export class ImageArena {
     private readonly pointer: unknown,
     /** Host address of the window's first byte. */
     private readonly base: bigint,
-    readonly bytes: Uint8Array,
   ) {}
 
   /** The arena with its index region mapped in `uc`, or null when either fails (regions then take their own pages). */
@@ -53,7 +54,7 @@ export class ImageArena {
       native.munmap(pointer, size);
       return null;
     }
-    return new ImageArena(native, pointer, base, new Uint8Array(koffi.view(pointer, size)));
+    return new ImageArena(native, pointer, base);
   }
 
   /** Whether [address, address + size) lies in the window. */
@@ -66,10 +67,13 @@ export class ImageArena {
     return this.base + BigInt(address - ARENA_WINDOW.start);
   }
 
-  /** The arena's bytes for guest [address, address + size), not a copy. */
+  /**
+   * The arena's bytes for guest [address, address + size), not a copy. A view of that range only: V8
+   * counts a view's whole length as memory the process holds, and a view of the 512 MiB window made it
+   * run a full collection at each engine's creation (a twentieth of a `nt351 boot`).
+   */
   view(address: number, size: number): Uint8Array {
-    const o = address - ARENA_WINDOW.start;
-    return this.bytes.subarray(o, o + size);
+    return new Uint8Array(koffi.view(this.native.memset(this.host(address), 0, 0), size));
   }
 
   /** Gives the pages of guest [address, address + size) back: they read as zeros when touched again. */

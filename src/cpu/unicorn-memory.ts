@@ -48,6 +48,7 @@ function bindNative(library: string): Native | null {
       mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)'),
       munmap: libc.func('int munmap(void *addr, size_t length)'),
       madvise: libc.func('int madvise(uintptr_t addr, size_t length, int advice)'),
+      memset: libc.func('void *memset(uintptr_t s, int c, size_t n)'),
     };
   } catch {
     n = null;
