@@ -247,7 +247,7 @@ export function toEvtRecords(events: readonly SystemEvent[]): EvtRecord[] {
     source: e.source,
     computer: e.computer,
     strings: [...e.strings],
-    ...(e.data ? { data: Uint8Array.from(Buffer.from(e.data, 'hex')) } : {}),
+    ...(e.data ? { data: new Uint8Array(Buffer.from(e.data, 'hex')) } : {}),
   }));
 }
 
