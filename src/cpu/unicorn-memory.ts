@@ -399,8 +399,9 @@ export class HostMemory {
       for (let i = this.from(address); i < this.regions.length; i++) {
         const r = this.regions[i]!;
         if (r.address >= address + size) break;
-        if (r.block.arena && writableCode(perms)) this.leaveArena(uc, i);
-        else if (r.block.arena) this.mayHoldStaleCode(uc, r.address, r.end - r.address, perms, false);
+        if (!r.block.arena) continue;
+        if (writableCode(perms)) this.leaveArena(uc, i);
+        else this.mayHoldStaleCode(uc, r.address, r.end - r.address, perms, false);
       }
     const err = this.raw.memProtect(uc, address, size, perms);
     if (err !== UcErr.OK) return err;
