@@ -52,22 +52,21 @@ function processBoots(log: (s: string) => void): {
     log('boot: dist/ is not built (npm run build), no figures for it');
     return null;
   }
-  const newest = Math.max(...newestSources('src'));
-  if (newest > built) throw new Error('dist/ is older than src/: run npm run build before npm run bench');
+  if (newestMtime('src') > built)
+    throw new Error('dist/ is older than src/: run npm run build before npm run bench');
   const r = spawnSync(process.execPath, ['bench/boot-process.mjs', SET, '20', '200'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench/boot-process.mjs failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
-/** Modification times of the files under `dir`. */
-function newestSources(dir: string): number[] {
-  const out: number[] = [];
+/** The latest modification time of the files under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = `${dir}/${e.name}`;
-    if (e.isDirectory()) out.push(...newestSources(p));
-    else out.push(statSync(p).mtimeMs);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
   }
-  return out;
+  return newest;
 }
 
 export async function benchBoot(log: (s: string) => void): Promise<{ lines: string[] }> {
